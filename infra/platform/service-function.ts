@@ -1,0 +1,94 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import * as path from 'node:path';
+
+/** Project root, so entries are named relative to it whatever the caller's folder. */
+const projectRoot = path.resolve(__dirname, '..', '..');
+
+/** Props of a {@link ServiceFunction}. */
+export interface ServiceFunctionProps {
+  /** Handler file, relative to the project root, e.g. `functions/diagnostics/compute-probe-result.ts`. */
+  readonly entry: string;
+  /** Stage name, carried into the function name. */
+  readonly stage: string;
+  /** Short kebab-case name, unique within the stage. */
+  readonly name: string;
+  /** Powertools service name (logs, metrics, traces). */
+  readonly serviceName: string;
+  readonly description?: string;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+}
+
+/** How a function may use a bound table. */
+export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * A Lambda function with the house defaults: esbuild bundle with the AWS SDK inside (the
+ * version is pinned and the local cloud runs the same bytes), the newest Node.js runtime
+ * on arm64, active tracing, source maps, and a log group with a fixed retention.
+ */
+export class ServiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const functionName = `psflow-${props.stage}-${props.name}`;
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      functionName,
+      entry: path.join(projectRoot, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'es2022',
+        sourceMap: true,
+        minify: false,
+        bundleAwsSDK: true,
+      },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'psflow',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        PSFLOW_STAGE: props.stage,
+      },
+    });
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "AWSLambdaBasicExecutionRole only lets the function write its own log streams, and AWS keeps it current.",
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.',
+      },
+    );
+  }
+
+  /**
+   * Grants access to a table and passes its name in one call, so a binding can never
+   * have the permission without the variable or the other way round.
+   *
+   * @param envName - environment variable the handler reads through `requireEnv`
+   */
+  bindTable(table: ITable, envName: string, access: TableAccess): this {
+    this.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+}

@@ -1,0 +1,34 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption, type GlobalSecondaryIndexProps } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+
+/** Props of a {@link ServiceTable}. */
+export interface ServiceTableProps {
+  readonly stage: string;
+  /** Short kebab-case name, unique within the stage. */
+  readonly name: string;
+  /** Partition key attribute (string). */
+  readonly partitionKey: string;
+  /** Optional sort key attribute (string). */
+  readonly sortKey?: string;
+  readonly globalSecondaryIndexes?: readonly GlobalSecondaryIndexProps[];
+}
+
+/**
+ * A DynamoDB table with the house defaults: on-demand, point-in-time recovery, AWS-owned
+ * KMS encryption, retained on stack deletion because it holds business state.
+ */
+export class ServiceTable extends Table {
+  constructor(scope: Construct, id: string, props: ServiceTableProps) {
+    super(scope, id, {
+      tableName: `psflow-${props.stage}-${props.name}`,
+      partitionKey: { name: props.partitionKey, type: AttributeType.STRING },
+      sortKey: props.sortKey ? { name: props.sortKey, type: AttributeType.STRING } : undefined,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of props.globalSecondaryIndexes ?? []) this.addGlobalSecondaryIndex(index);
+  }
+}

@@ -1,0 +1,23 @@
+import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
+import { PsflowEventBus } from './platform/event-bus';
+
+/** Props of {@link PsflowStack}. */
+export interface PsflowStackProps extends StackProps {
+  /** Stage name (dev, test, prod, a developer's name); every resource name carries it. */
+  readonly stage: string;
+}
+
+/** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
+export class PsflowStack extends Stack {
+  public readonly eventBus: PsflowEventBus;
+  public readonly diagnostics: DiagnosticsProbe;
+
+  constructor(scope: Construct, id: string, props: PsflowStackProps) {
+    super(scope, id, props);
+    Tags.of(this).add('psflow:stage', props.stage);
+    this.eventBus = new PsflowEventBus(this, 'EventBus', { stage: props.stage });
+    this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
+  }
+}
