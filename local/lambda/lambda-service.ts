@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FunctionSpec } from '../cdk/resource-model';
+import { AwsError, readBody, sendError } from '../http/aws-json';
+import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData } from './worker-protocol';
+
+/** Outcome of one invocation: the handler's JSON result, or the error Lambda would report. */
+export type InvocationOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: LambdaErrorPayload };
+
+/** Settings every execution environment shares. */
+export interface LambdaServiceOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly logDirectory: string;
+  /** Execution environments per function; Lambda scales out, a 2-core laptop should not. */
+  readonly maxConcurrencyPerFunction: number;
+}
+
+interface PendingInvocation {
+  readonly message: InvokeMessage;
+  readonly resolve: (outcome: InvocationOutcome) => void;
+}
+
+const WORKER_FILE = path.join(__dirname, 'lambda-worker.ts');
+// Workers load the TypeScript worker through tsx, whatever started the local cloud.
+const WORKER_EXEC_ARGV = ['--require', require.resolve('tsx/cjs')];
+
+class ExecutionEnvironment {
+  readonly worker: Worker;
+  current: { invocationId: number; resolve: (outcome: InvocationOutcome) => void; timer: NodeJS.Timeout } | undefined;
+
+  constructor(
+    readonly pool: FunctionPool,
+    env: Record<string, string>,
+    log: fs.WriteStream,
+  ) {
+    const spec = pool.spec;
+    const data: WorkerData = {
+      functionName: spec.name,
+      functionArn: spec.arn,
+      memoryMb: spec.memoryMb,
+      codeDirectory: spec.codeDirectory,
+      handler: spec.handler,
+    };
+    this.worker = new Worker(WORKER_FILE, { workerData: data, env, execArgv: WORKER_EXEC_ARGV, stdout: true, stderr: true });
+    this.worker.stdout.pipe(log, { end: false });
+    this.worker.stderr.pipe(log, { end: false });
+    this.worker.on('message', (message: InvokeResultMessage) => this.finish(message.invocationId, message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error }));
+    this.worker.on('error', (error) => this.crash({ errorType: 'Runtime.ExitError', errorMessage: error.message, trace: (error.stack ?? '').split('\n') }));
+    this.worker.on('exit', (code) => this.crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with code ${code}`, trace: [] }));
+  }
+
+  run(pending: PendingInvocation): void {
+    const timeoutMs = this.pool.spec.timeoutSeconds * 1000;
+    const timer = setTimeout(() => {
+      this.finish(pending.message.invocationId, {
+        ok: false,
+        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.pool.spec.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+      });
+      this.pool.discard(this);
+    }, timeoutMs);
+    this.current = { invocationId: pending.message.invocationId, resolve: pending.resolve, timer };
+    this.worker.postMessage(pending.message);
+  }
+
+  private finish(invocationId: number, outcome: InvocationOutcome): void {
+    if (!this.current || this.current.invocationId !== invocationId) return;
+    clearTimeout(this.current.timer);
+    const { resolve } = this.current;
+    this.current = undefined;
+    resolve(outcome);
+    this.pool.release(this);
+  }
+
+  private crash(error: LambdaErrorPayload): void {
+    if (this.current) this.finish(this.current.invocationId, { ok: false, error });
+    this.pool.discard(this);
+  }
+}
+
+class FunctionPool {
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private readonly queue: PendingInvocation[] = [];
+  private readonly log: fs.WriteStream;
+  invocations = 0;
+  coldStarts = 0;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly env: Record<string, string>,
+    private readonly options: LambdaServiceOptions,
+  ) {
+    this.log = fs.createWriteStream(path.join(options.logDirectory, `${spec.name}.log`), { flags: 'a' });
+  }
+
+  submit(pending: PendingInvocation): void {
+    this.invocations++;
+    const environment = this.idle.pop() ?? this.spawn();
+    if (environment) environment.run(pending);
+    else this.queue.push(pending);
+  }
+
+  private spawn(): ExecutionEnvironment | undefined {
+    if (this.all.size >= this.options.maxConcurrencyPerFunction) return undefined;
+    this.coldStarts++;
+    const environment = new ExecutionEnvironment(this, this.env, this.log);
+    this.all.add(environment);
+    return environment;
+  }
+
+  release(environment: ExecutionEnvironment): void {
+    if (!this.all.has(environment)) return;
+    const next = this.queue.shift();
+    if (next) environment.run(next);
+    else this.idle.push(environment);
+  }
+
+  discard(environment: ExecutionEnvironment): void {
+    if (!this.all.delete(environment)) return;
+    const idleIndex = this.idle.indexOf(environment);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    void environment.worker.terminate();
+    const next = this.queue.shift();
+    if (next) this.submit(next);
+  }
+
+  async stop(): Promise<void> {
+    const environments = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(environments.map((environment) => environment.worker.terminate()));
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+}
+
+/**
+ * Lambda, locally: each function runs the bundle from cdk.out in worker threads, with
+ * the template's environment plus AWS endpoint variables pointing at the local cloud.
+ */
+export class LambdaService {
+  private readonly pools = new Map<string, FunctionPool>();
+  private invocationCounter = 0;
+
+  constructor(
+    functions: readonly FunctionSpec[],
+    private readonly options: LambdaServiceOptions,
+  ) {
+    fs.mkdirSync(options.logDirectory, { recursive: true });
+    for (const spec of functions) this.pools.set(spec.name, new FunctionPool(spec, this.environmentFor(spec), options));
+  }
+
+  private environmentFor(spec: FunctionSpec): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      LANG: 'en_US.UTF-8',
+      ...spec.environment,
+      AWS_REGION: this.options.region,
+      AWS_DEFAULT_REGION: this.options.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_ENDPOINT_URL: this.options.endpoint,
+      AWS_LAMBDA_FUNCTION_NAME: spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      LAMBDA_TASK_ROOT: spec.codeDirectory,
+      _HANDLER: spec.handler,
+      // There is no X-Ray daemon locally; the tracer would otherwise log a missing segment per call.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    };
+  }
+
+  /** Every function served, for the startup listing. */
+  get functionNames(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  /** Finds a function by name, ARN, or qualified ARN, as Lambda's FunctionName accepts. */
+  resolve(functionNameOrArn: string): FunctionSpec | undefined {
+    const match = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/.exec(functionNameOrArn);
+    const name = match ? match[1] : functionNameOrArn.split(':')[0];
+    return this.pools.get(name)?.spec;
+  }
+
+  /** Invokes a function synchronously and returns its result or handler error. */
+  invoke(functionNameOrArn: string, payload: unknown): Promise<InvocationOutcome> {
+    const spec = this.resolve(functionNameOrArn);
+    if (!spec) return Promise.reject(new AwsError('ResourceNotFoundException', `Function not found: ${functionNameOrArn}`, 404));
+    const pool = this.pools.get(spec.name) as FunctionPool;
+    const message: InvokeMessage = {
+      type: 'invoke',
+      invocationId: ++this.invocationCounter,
+      requestId: randomUUID(),
+      payload,
+      deadlineMs: Date.now() + spec.timeoutSeconds * 1000,
+    };
+    return new Promise((resolve) => pool.submit({ message, resolve }));
+  }
+
+  /** Invocation and cold-start counts per function, for benchmarks and the status page. */
+  statistics(): Record<string, { invocations: number; coldStarts: number }> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, { invocations: pool.invocations, coldStarts: pool.coldStarts }]));
+  }
+
+  /** Serves the Lambda Invoke REST API: `POST /2015-03-31/functions/{name}/invocations`. */
+  async handleHttp(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    try {
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(pathname);
+      if (!match || request.method !== 'POST') throw new AwsError('UnknownOperationException', `Lambda operation ${request.method} ${pathname} is not served locally`, 404);
+      const functionName = decodeURIComponent(match[1]);
+      const body = await readBody(request, 6 * 1024 * 1024);
+      let payload: unknown = null;
+      if (body.length > 0) {
+        try {
+          payload = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new AwsError('InvalidRequestContentException', 'Could not parse request body into json', 400);
+        }
+      }
+      const invocation = this.invoke(functionName, payload);
+      if (request.headers['x-amz-invocation-type'] === 'Event') {
+        invocation.catch(() => undefined);
+        response.writeHead(202, { 'content-length': 0 });
+        response.end();
+        return;
+      }
+      const outcome = await invocation;
+      const text = JSON.stringify(outcome.ok ? outcome.value : outcome.error);
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amz-executed-version': '$LATEST',
+      };
+      if (!outcome.ok) headers['x-amz-function-error'] = 'Unhandled';
+      response.writeHead(200, headers);
+      response.end(text);
+    } catch (error) {
+      sendError(response, error, 'application/json');
+    }
+  }
+
+  /** Terminates every execution environment. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+  }
+}
+

@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData } from './worker-protocol';
+
+/**
+ * One Lambda execution environment: loads the function's bundle from cdk.out once (the
+ * cold start) and runs one invocation at a time, as Lambda does per instance.
+ */
+type Handler = (event: unknown, context: LambdaContext, callback: (error: unknown, result?: unknown) => void) => unknown;
+
+interface LambdaContext {
+  callbackWaitsForEmptyEventLoop: boolean;
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  getRemainingTimeInMillis(): number;
+}
+
+const data = workerData as WorkerData;
+const port = parentPort;
+if (!port) throw new Error('lambda-worker must run in a worker thread');
+
+function loadHandler(): Handler {
+  const separator = data.handler.lastIndexOf('.');
+  const modulePath = path.join(data.codeDirectory, data.handler.slice(0, separator));
+  const exportName = data.handler.slice(separator + 1);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(modulePath) as Record<string, unknown>;
+  const handler = loaded[exportName];
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${data.handler} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  }
+  return handler as Handler;
+}
+
+function toErrorPayload(error: unknown): LambdaErrorPayload {
+  if (error instanceof Error) {
+    return { errorType: error.name || 'Error', errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+  }
+  return { errorType: 'Error', errorMessage: typeof error === 'string' ? error : JSON.stringify(error), trace: [] };
+}
+
+let handler: Handler | undefined;
+let initError: LambdaErrorPayload | undefined;
+try {
+  handler = loadHandler();
+} catch (error) {
+  initError = toErrorPayload(error);
+  if (initError.errorType === 'Error') initError = { ...initError, errorType: 'Runtime.ImportModuleError' };
+}
+
+function invoke(message: InvokeMessage): Promise<unknown> {
+  if (!handler) return Promise.reject(initError);
+  const activeHandler = handler;
+  const context: LambdaContext = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: data.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: data.functionArn,
+    memoryLimitInMB: String(data.memoryMb),
+    awsRequestId: message.requestId,
+    logGroupName: `/aws/lambda/${data.functionName}`,
+    logStreamName: `local/${process.pid}`,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadlineMs - Date.now()),
+  };
+  return new Promise((resolve, reject) => {
+    const callback = (error: unknown, result?: unknown): void => (error ? reject(error) : resolve(result));
+    try {
+      const returned = activeHandler(message.payload, context, callback);
+      if (returned && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(resolve, reject);
+      else if (activeHandler.length < 3) resolve(returned);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+port.on('message', (message: InvokeMessage) => {
+  invoke(message).then(
+    (value) => {
+      // Lambda serialises the result to JSON; undefined becomes null.
+      const serialised = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+      const reply: InvokeResultMessage = { type: 'result', invocationId: message.invocationId, ok: true, value: serialised };
+      port.postMessage(reply);
+    },
+    (error: unknown) => {
+      const payload = error !== null && typeof error === 'object' && 'errorType' in error ? (error as LambdaErrorPayload) : toErrorPayload(error);
+      const reply: InvokeResultMessage = { type: 'result', invocationId: message.invocationId, ok: false, error: payload };
+      port.postMessage(reply);
+    },
+  );
+});

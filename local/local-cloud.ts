@@ -1,0 +1,267 @@
+import './polyfills';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { readCloudAssembly } from './cdk/cloud-assembly';
+import { buildResourceModel, type ResourceModel, type RuleTargetSpec } from './cdk/resource-model';
+import { DynamoDbService } from './dynamodb/dynamodb-service';
+import { deliveryExecutionName, EventBusService, type DeadLetterSink, type TargetDeliverer } from './eventbridge/event-bus-service';
+import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/aws-json';
+import { LambdaService } from './lambda/lambda-service';
+import { QueueService } from './sqs/queue-service';
+import { AppendLog } from './store/append-log';
+import { StepFunctionsService } from './stepfunctions/step-functions-service';
+import { TaskDispatcher } from './stepfunctions/task-dispatcher';
+import { TaskTokenRegistry } from './stepfunctions/task-tokens';
+
+/** How to start a local cloud. */
+export interface LocalCloudOptions {
+  /** The synthesized cloud assembly to serve. */
+  readonly cdkOut: string;
+  /** Where DynamoDB data, journals and function logs live. */
+  readonly dataDirectory: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  readonly region?: string;
+  /** Delivery attempts per rule target before the event is dead-lettered. */
+  readonly deliveryAttempts?: number;
+  /** Execution environments per Lambda function. */
+  readonly lambdaConcurrency?: number;
+  /** Progress and warning lines; defaults to stdout. */
+  readonly log?: (line: string) => void;
+}
+
+/** What was restored from disk at start. */
+export interface RecoverySummary {
+  readonly redeliveredEvents: number;
+  readonly restartedExecutions: number;
+}
+
+const ACCOUNT_ID = '000000000000';
+
+/**
+ * The whole local cloud: one HTTP endpoint on 127.0.0.1 speaking the DynamoDB, EventBridge,
+ * Step Functions, SQS and Lambda wire protocols, serving what the cloud assembly declares.
+ */
+export class LocalCloud {
+  private constructor(
+    /** Base URL of the endpoint, e.g. `http://127.0.0.1:4566`. */
+    readonly url: string,
+    /** What is served, resolved from the templates. */
+    readonly model: ResourceModel,
+    readonly recovery: RecoverySummary,
+    readonly tablesCreated: readonly string[],
+    private readonly server: http.Server,
+    private readonly services: {
+      readonly dynamodb: DynamoDbService;
+      readonly lambda: LambdaService;
+      readonly events: EventBusService;
+      readonly stepFunctions: StepFunctionsService;
+      readonly queues: QueueService;
+      readonly deadLetters: AppendLog<unknown>;
+    },
+  ) {}
+
+  /** Starts every service and resolves once the endpoint answers requests. */
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const log = options.log ?? ((line: string) => console.log(line));
+    const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    fs.mkdirSync(options.dataDirectory, { recursive: true });
+
+    let handler: ((request: http.IncomingMessage, response: http.ServerResponse) => void) | undefined;
+    const server = http.createServer((request, response) => {
+      if (handler) handler(request, response);
+      else sendError(response, new AwsError('ServiceUnavailable', 'The local cloud is starting', 503));
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} on 127.0.0.1 is already in use (set PSFLOW_PORT or --port to another one)`) : error),
+      );
+      server.listen(options.port, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    try {
+      const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
+      const dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'));
+      const { created } = await dynamodb.start(model.tables);
+      const lambda = new LambdaService(model.functions, {
+        endpoint: url,
+        region,
+        accountId: ACCOUNT_ID,
+        logDirectory: path.join(options.dataDirectory, 'logs'),
+        maxConcurrencyPerFunction: options.lambdaConcurrency ?? 4,
+      });
+      const queues = new QueueService(model.queues, options.dataDirectory);
+      const deadLetters = AppendLog.open<unknown>(path.join(options.dataDirectory, 'dead-letters.log')).log;
+      const tokens = new TaskTokenRegistry();
+      const dispatcher = new TaskDispatcher({
+        lambda,
+        dynamodb,
+        tokens,
+        region,
+        // Bound lazily: the bus and the dispatcher refer to each other.
+        get events(): EventBusService {
+          return events;
+        },
+      });
+      const stepFunctions = new StepFunctionsService(model.stateMachines, { dataDirectory: options.dataDirectory, region, accountId: ACCOUNT_ID, dispatcher, tokens });
+      checkTargets(model);
+      const deliver: TargetDeliverer = async (target, input, delivery) => {
+        if (target.arn.includes(':states:')) {
+          try {
+            await stepFunctions.startExecution({ stateMachineArn: target.arn, input, name: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id) });
+          } catch (error) {
+            // A redelivery after a crash finds its execution already started: that is success.
+            if (!(error instanceof AwsError && error.code === 'ExecutionAlreadyExists')) throw error;
+          }
+        } else if (target.arn.includes(':lambda:')) {
+          const outcome = await lambda.invoke(target.arn, JSON.parse(input));
+          if (!outcome.ok) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+        } else {
+          await queues.send(target.arn, input);
+        }
+      };
+      const deadLetter: DeadLetterSink = async (target, event, rule, error) => {
+        const attributes = { RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: error.name, ERROR_MESSAGE: error.message };
+        if (target.deadLetterArn) await queues.send(target.deadLetterArn, JSON.stringify(event), attributes);
+        else await deadLetters.append({ event, ...attributes, at: new Date().toISOString() });
+        log(`warning: event ${event.id} could not be delivered to ${target.arn} (rule ${rule.name}): ${error.message}; parked in ${target.deadLetterArn ?? 'dead-letters.log'}`);
+      };
+      const events = new EventBusService(model.eventBuses, model.rules, {
+        dataDirectory: options.dataDirectory,
+        region,
+        accountId: ACCOUNT_ID,
+        retry: { maxAttempts: options.deliveryAttempts ?? 3, baseDelayMs: 200 },
+        deliver,
+        deadLetter,
+      });
+      const services = { dynamodb, lambda, events, stepFunctions, queues, deadLetters };
+      handler = (request, response) => void route(services, request, response);
+      const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
+      return new LocalCloud(url, model, recovery, created, server, services);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
+
+  /** Human-readable listing of what is served and what is not. */
+  describe(): string[] {
+    const lines: string[] = [];
+    const list = (label: string, items: string[]): void => {
+      lines.push(`  ${label.padEnd(16)}${items.length > 0 ? items.join(', ') : '(none)'}`);
+    };
+    list('tables', this.model.tables.map((table) => `${table.name}${this.tablesCreated.includes(table.name) ? ' (created)' : ''}`));
+    list('event buses', this.services.events.describe().map(({ bus, rules }) => (rules.length > 0 ? `${bus} [rules: ${rules.join(', ')}]` : bus)));
+    list('state machines', this.services.stepFunctions.stateMachineNames);
+    list('functions', this.services.lambda.functionNames);
+    list('queues', this.services.queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`));
+    const byType = new Map<string, { count: number; reason: string }>();
+    for (const resource of this.model.notEmulated) {
+      const entry = byType.get(resource.type) ?? { count: 0, reason: resource.reason };
+      entry.count++;
+      byType.set(resource.type, entry);
+    }
+    lines.push('  not emulated:');
+    for (const [type, { count, reason }] of byType) lines.push(`    ${type} x${count}: ${reason}`);
+    lines.push(`  recovered       ${this.recovery.redeliveredEvents} undelivered events, ${this.recovery.restartedExecutions} interrupted executions restarted`);
+    return lines;
+  }
+
+  /** Counters of every service, as served on `/_psflow/health`. */
+  statistics(): Record<string, unknown> {
+    return statistics(this.services);
+  }
+
+  /** History events of an execution, straight from memory (benchmarks count transitions with it). */
+  executionHistory(executionArn: string): ReturnType<StepFunctionsService['historyOf']> {
+    return this.services.stepFunctions.historyOf(executionArn);
+  }
+
+  /** Stops accepting requests, flushes every journal and terminates the workers. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    await this.services.events.stop();
+    await this.services.lambda.stop();
+    await this.services.stepFunctions.shutdown();
+    await this.services.queues.stop();
+    await this.services.deadLetters.close();
+    await this.services.dynamodb.stop();
+  }
+}
+
+/** Fails at start, naming the rule, when a target is of a kind or name the local cloud cannot reach. */
+function checkTargets(model: ResourceModel): void {
+  const known = new Set([...model.stateMachines.map((m) => m.arn), ...model.functions.map((f) => f.arn), ...model.queues.map((q) => q.arn)]);
+  const problem = (target: RuleTargetSpec): string | undefined => {
+    if (!/:(states|lambda|sqs):/.test(target.arn)) return 'only Step Functions, Lambda and SQS targets are served locally';
+    if (!known.has(target.arn)) return 'the target is not declared in the cloud assembly';
+    if (target.deadLetterArn && !model.queues.some((queue) => queue.arn === target.deadLetterArn)) return `dead-letter queue ${target.deadLetterArn} is not declared`;
+    return undefined;
+  };
+  for (const rule of model.rules) {
+    for (const target of rule.targets) {
+      const reason = problem(target);
+      if (reason) throw new Error(`Rule ${rule.name}, target ${target.id} (${target.arn}): ${reason}`);
+    }
+  }
+}
+
+interface Services {
+  readonly dynamodb: DynamoDbService;
+  readonly lambda: LambdaService;
+  readonly events: EventBusService;
+  readonly stepFunctions: StepFunctionsService;
+  readonly queues: QueueService;
+}
+
+function statistics(services: Services): Record<string, unknown> {
+  return {
+    eventBridge: services.events.statistics(),
+    stepFunctions: services.stepFunctions.statistics(),
+    lambda: services.lambda.statistics(),
+  };
+}
+
+async function route(services: Services, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const target = request.headers['x-amz-target'];
+  const pathname = (request.url ?? '/').split('?')[0];
+  if (typeof target === 'string') {
+    const [prefix, action] = target.split('.', 2);
+    if (prefix === 'DynamoDB_20120810') {
+      services.dynamodb.handle(request, response);
+      return;
+    }
+    const jsonServices: Record<string, { contentType: string; handle: (action: string, body: Record<string, unknown>) => Promise<unknown> }> = {
+      AWSEvents: { contentType: 'application/x-amz-json-1.1', handle: (a, b) => services.events.handle(a, b) },
+      AWSStepFunctions: { contentType: 'application/x-amz-json-1.0', handle: (a, b) => services.stepFunctions.handle(a, b) },
+      AmazonSQS: { contentType: 'application/x-amz-json-1.0', handle: (a, b) => services.queues.handle(a, b) },
+    };
+    const service = jsonServices[prefix];
+    if (service) {
+      try {
+        const body = parseJsonBody(await readBody(request));
+        sendJson(response, await service.handle(action ?? '', body), service.contentType);
+      } catch (error) {
+        sendError(response, error, service.contentType);
+      }
+      return;
+    }
+    sendError(response, new AwsError('UnknownOperationException', `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke)`, 400));
+    return;
+  }
+  if (pathname.startsWith('/2015-03-31/functions/')) {
+    await services.lambda.handleHttp(request, response, pathname);
+    return;
+  }
+  if (pathname === '/_psflow/health') {
+    sendJson(response, { status: 'ready', ...statistics(services) }, 'application/json');
+    return;
+  }
+  sendError(response, new AwsError('UnknownOperationException', `Nothing is served at ${request.method} ${pathname}; send AWS API requests with an X-Amz-Target header`, 404), 'application/json');
+}

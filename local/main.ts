@@ -1,0 +1,85 @@
+import './polyfills';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureSynthesized } from './cdk/synthesize';
+import { LocalCloud } from './local-cloud';
+
+const HELP = `psflow local cloud: serves the synthesized CDK app (cdk.out) offline on one endpoint.
+
+Usage: npm start -- [options]
+
+Options:
+  --port <n>          TCP port on 127.0.0.1 (default: $PSFLOW_PORT or 4566; 0 picks a free one)
+  --data-dir <dir>    where DynamoDB data, journals and function logs live
+                      (default: $PSFLOW_DATA_DIR or .psflow/<stage>)
+  --stage <name>      CDK stage to synthesize and serve (default: dev)
+  --cdk-out <dir>     cloud assembly to serve (default: cdk.out)
+  --no-synth          serve the cloud assembly as it is, even if sources changed
+  --reset             delete the data directory first
+  -h, --help          show this help
+
+Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
+Step Functions (StartExecution, DescribeExecution, GetExecutionHistory, SendTask*, ...),
+SQS (to read dead letters) and Lambda Invoke. Point the AWS CLI or SDK at it:
+  aws --endpoint-url http://127.0.0.1:4566 stepfunctions list-state-machines
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 node my-script.js
+Any credentials and region are accepted. Stop with Ctrl-C (SIGINT) or SIGTERM.`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      'cdk-out': { type: 'string', default: 'cdk.out' },
+      'no-synth': { type: 'boolean', default: false },
+      reset: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const projectRoot = path.resolve(__dirname, '..');
+  const stage = values.stage as string;
+  const portText = values.port ?? process.env.PSFLOW_PORT ?? '4566';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port "${portText}": use 0-65535`);
+  const cdkOut = path.resolve(projectRoot, values['cdk-out'] as string);
+  const dataDirectory = path.resolve(values['data-dir'] ?? process.env.PSFLOW_DATA_DIR ?? path.join(projectRoot, '.psflow', stage));
+  if (values.reset) fs.rmSync(dataDirectory, { recursive: true, force: true });
+
+  if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
+  const cloud = await LocalCloud.start({ cdkOut, dataDirectory, port });
+  console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
+  for (const line of cloud.describe()) console.log(line);
+  console.log(`psflow local cloud ready at ${cloud.url}`);
+  console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, stopping ...`);
+    cloud.stop().then(
+      () => {
+        console.log('psflow local cloud stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`psflow local cloud failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+/**
+ * aws-local-stepfunctions 3.x calls Promise.withResolvers, which Node 22 has and the
+ * Node 20 dev machine lacks. Loaded first by every local entry point.
+ */
+interface Resolvers<T> {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+}
+
+const promiseConstructor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
+if (typeof promiseConstructor.withResolvers !== 'function') {
+  promiseConstructor.withResolvers = function withResolvers<T>(): Resolvers<T> {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export {};

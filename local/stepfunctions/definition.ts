@@ -1,0 +1,121 @@
+/** A JSON object as found in an ASL definition. */
+export type AslObject = { [key: string]: unknown };
+
+/** Placeholder that stands in for `$$.Task.Token` until a real token is issued. */
+export const TASK_TOKEN_PLACEHOLDER = '\u0000psflow:task-token\u0000';
+
+/** Longest Task timeout the interpreter can honour: Node timers overflow past 2^31-1 ms. */
+const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+
+/** Integration patterns the local dispatcher serves, by the resource ARN's service part. */
+const SUPPORTED_RESOURCES: ReadonlyArray<RegExp> = [
+  /^arn:aws[\w-]*:states:::lambda:invoke(\.waitForTaskToken)?$/,
+  /^arn:aws[\w-]*:lambda:[^:]+:\d+:function:[^:]+(:[^:]+)?$/,
+  /^arn:aws[\w-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/,
+  /^arn:aws[\w-]*:states:::aws-sdk:dynamodb:[a-zA-Z]+$/,
+  /^arn:aws[\w-]*:states:::events:putEvents(\.waitForTaskToken)?$/,
+  /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/,
+];
+
+/** A Task state as the dispatcher needs it. */
+export interface TaskStateInfo {
+  readonly name: string;
+  readonly resource: string;
+  readonly heartbeatSeconds?: number;
+}
+
+/** A definition made ready for the interpreter, with its Task states indexed by name. */
+export interface PreparedDefinition {
+  readonly original: AslObject;
+  readonly executable: AslObject;
+  readonly tasks: ReadonlyMap<string, TaskStateInfo>;
+}
+
+/** Raised when a definition uses something the local interpreter cannot run faithfully. */
+export class UnsupportedDefinitionError extends Error {
+  override readonly name = 'UnsupportedDefinitionError';
+}
+
+function isObject(value: unknown): value is AslObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Replaces `"X.$": "$$.Task.Token"` with a literal placeholder the dispatcher swaps for a real token. */
+function substituteTaskToken(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(substituteTaskToken);
+  if (!isObject(value)) return value;
+  const result: AslObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key.endsWith('.$') && item === '$$.Task.Token') result[key.slice(0, -2)] = TASK_TOKEN_PLACEHOLDER;
+    else result[key] = substituteTaskToken(item);
+  }
+  return result;
+}
+
+/**
+ * Checks a definition against what the local interpreter runs faithfully and prepares
+ * it: JSONata, `Assign` and unsupported integrations are refused, naming the state, so
+ * nothing silently behaves differently from AWS.
+ */
+export function prepareDefinition(stateMachineName: string, definitionText: string): PreparedDefinition {
+  let original: unknown;
+  try {
+    original = JSON.parse(definitionText);
+  } catch (error) {
+    throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(original)) throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition must be a JSON object`);
+  const tasks = new Map<string, TaskStateInfo>();
+  const fail = (state: string, reason: string): never => {
+    throw new UnsupportedDefinitionError(`State machine ${stateMachineName}, state ${state}: ${reason}`);
+  };
+
+  const prepareStates = (scope: AslObject, where: string): AslObject => {
+    if (scope.QueryLanguage === 'JSONata') fail(where, 'QueryLanguage JSONata is not supported locally (aws-local-stepfunctions ignores it); use JSONPath');
+    if (!isObject(scope.States)) fail(where, 'has no States');
+    const states: AslObject = {};
+    for (const [name, rawState] of Object.entries(scope.States as AslObject)) {
+      if (!isObject(rawState)) fail(name, 'is not an object');
+      const state: AslObject = { ...(rawState as AslObject) };
+      if (state.QueryLanguage === 'JSONata') fail(name, 'QueryLanguage JSONata is not supported locally; use JSONPath');
+      if ('Assign' in state) fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
+      if (tasks.has(name) || name in states) fail(name, 'state names must be unique across the whole state machine');
+      switch (state.Type) {
+        case 'Task': {
+          const resource = String(state.Resource);
+          if (!SUPPORTED_RESOURCES.some((pattern) => pattern.test(resource))) {
+            fail(name, `integration ${resource} is not dispatched by the local cloud (supported: Lambda, DynamoDB, EventBridge putEvents, Step Functions startExecution)`);
+          }
+          tasks.set(name, { name, resource, heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined });
+          if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = MAX_TIMER_SECONDS;
+          if (resource.endsWith('.waitForTaskToken')) state.Parameters = substituteTaskToken(state.Parameters);
+          break;
+        }
+        case 'Parallel':
+          state.Branches = (Array.isArray(state.Branches) ? state.Branches : []).map((branch, index) =>
+            isObject(branch) ? prepareStates(branch, `${name} branch ${index}`) : fail(name, 'branch is not an object'),
+          );
+          break;
+        case 'Map': {
+          const processor = isObject(state.ItemProcessor) ? state.ItemProcessor : isObject(state.Iterator) ? state.Iterator : undefined;
+          if (!processor) fail(name, 'Map has no ItemProcessor');
+          const config = isObject((processor as AslObject).ProcessorConfig) ? ((processor as AslObject).ProcessorConfig as AslObject) : {};
+          if (config.Mode === 'DISTRIBUTED' || 'ItemReader' in state || 'ResultWriter' in state) {
+            fail(name, 'distributed Map (ItemReader, ResultWriter) is not supported locally');
+          }
+          const prepared = prepareStates(processor as AslObject, name);
+          if (isObject(state.ItemProcessor)) state.ItemProcessor = prepared;
+          else state.Iterator = prepared;
+          break;
+        }
+        default:
+          break;
+      }
+      states[name] = state;
+    }
+    return { ...scope, States: states };
+  };
+
+  const executable = prepareStates(original, '(top level)');
+  return { original, executable, tasks };
+}

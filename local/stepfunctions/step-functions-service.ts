@@ -1,0 +1,492 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachineSpec } from '../cdk/resource-model';
+import { AwsError, optionalString, requireString } from '../http/aws-json';
+import { AppendLog } from '../store/append-log';
+import { prepareDefinition, type PreparedDefinition, UnsupportedDefinitionError } from './definition';
+import { ExecutionHistory, type HistoryEvent } from './history';
+import type { ChildExecutionStarter, ChildOutcome, ExecutionHandle, TaskDispatcher } from './task-dispatcher';
+import type { TaskTokenRegistry } from './task-tokens';
+
+type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+interface LoadedStateMachine {
+  readonly spec: StateMachineSpec;
+  readonly prepared: PreparedDefinition;
+  readonly interpreter: StateMachine;
+  readonly creationDate: number;
+}
+
+interface ExecutionRecord extends ExecutionHandle {
+  readonly arn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly input: string;
+  readonly startDate: number;
+  readonly parentArn?: string;
+  status: ExecutionStatus;
+  output?: string;
+  error?: string;
+  cause?: string;
+  stopDate?: number;
+  history: ExecutionHistory;
+  abort?: () => void;
+  stopRequested?: { error?: string; cause?: string };
+  closedWaiters: Array<() => void>;
+}
+
+type ExecutionLogRecord =
+  | { readonly t: 'machine'; readonly spec: StateMachineSpec; readonly creationDate: number }
+  | { readonly t: 'started'; readonly arn: string; readonly name: string; readonly stateMachineArn: string; readonly input: string; readonly startDate: number; readonly parentArn?: string }
+  | {
+      readonly t: 'closed';
+      readonly arn: string;
+      readonly status: ExecutionStatus;
+      readonly output?: string;
+      readonly error?: string;
+      readonly cause?: string;
+      readonly stopDate: number;
+      readonly history: HistoryEvent[];
+    };
+
+/** Largest execution input Step Functions accepts. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Characters Step Functions refuses in execution and state machine names. */
+const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+
+const seconds = (epochMs: number | undefined): number | undefined => (epochMs === undefined ? undefined : epochMs / 1000);
+
+function stateTypeEvent(stateType: string, phase: 'Entered' | 'Exited' | 'Failed'): string {
+  return `${stateType}State${phase}`;
+}
+
+/**
+ * Step Functions, locally: state machines from the template run on aws-local-stepfunctions,
+ * with our dispatcher behind every Task, AWS history event types, execution-name
+ * idempotency and an on-disk log of executions.
+ *
+ * Crash recovery: an execution that was RUNNING when the process died is started again
+ * from its original input when the local cloud restarts (its partial history is lost).
+ */
+export class StepFunctionsService implements ChildExecutionStarter {
+  private readonly machines = new Map<string, LoadedStateMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly log: AppendLog<ExecutionLogRecord>;
+  private readonly interrupted: ExecutionRecord[] = [];
+  private readonly statusCounts: Record<ExecutionStatus, number> = { RUNNING: 0, SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 };
+
+  constructor(
+    specs: readonly StateMachineSpec[],
+    private readonly options: {
+      readonly dataDirectory: string;
+      readonly region: string;
+      readonly accountId: string;
+      readonly dispatcher: TaskDispatcher;
+      readonly tokens: TaskTokenRegistry;
+    },
+  ) {
+    const { log, records } = AppendLog.open<ExecutionLogRecord>(path.join(options.dataDirectory, 'executions.log'));
+    this.log = log;
+    for (const spec of specs) this.load(spec, Date.now());
+    for (const record of records) this.replay(record);
+    options.dispatcher.attachChildStarter(this);
+  }
+
+  private load(spec: StateMachineSpec, creationDate: number): LoadedStateMachine {
+    const prepared = prepareDefinition(spec.name, spec.definition);
+    let interpreter: StateMachine;
+    try {
+      interpreter = new StateMachine(prepared.executable as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: true, checkPaths: true } });
+    } catch (error) {
+      throw new UnsupportedDefinitionError(`State machine ${spec.name}: ${(error as Error).message}`);
+    }
+    const loaded: LoadedStateMachine = { spec, prepared, interpreter, creationDate };
+    this.machines.set(spec.arn, loaded);
+    return loaded;
+  }
+
+  private replay(record: ExecutionLogRecord): void {
+    switch (record.t) {
+      case 'machine':
+        if (!this.machines.has(record.spec.arn)) this.load(record.spec, record.creationDate);
+        break;
+      case 'started': {
+        const execution = this.newRecord(record.arn, record.name, record.stateMachineArn, record.input, record.startDate, record.parentArn);
+        this.executions.set(execution.arn, execution);
+        this.statusCounts.RUNNING++;
+        break;
+      }
+      case 'closed': {
+        const execution = this.executions.get(record.arn);
+        if (!execution) break;
+        this.statusCounts.RUNNING--;
+        this.statusCounts[record.status]++;
+        Object.assign(execution, { status: record.status, output: record.output, error: record.error, cause: record.cause, stopDate: record.stopDate });
+        execution.history.events.push(...record.history);
+        break;
+      }
+    }
+  }
+
+  /** Starts again, from their input, the executions a crash left RUNNING. Returns how many. */
+  resumeInterrupted(): number {
+    for (const execution of this.executions.values()) {
+      if (execution.status === 'RUNNING' && this.machines.has(execution.stateMachineArn)) this.interrupted.push(execution);
+    }
+    for (const execution of this.interrupted) this.run(execution);
+    return this.interrupted.length;
+  }
+
+  /** State machine names, for the startup listing. */
+  get stateMachineNames(): string[] {
+    return [...this.machines.values()].map((machine) => machine.spec.name);
+  }
+
+  /** Execution counts by status. */
+  statistics(): Readonly<Record<ExecutionStatus, number>> {
+    return { ...this.statusCounts };
+  }
+
+  /** History of an execution, for benchmarks that count transitions. */
+  historyOf(executionArn: string): readonly HistoryEvent[] {
+    return this.executions.get(executionArn)?.history.events ?? [];
+  }
+
+  private newRecord(arn: string, name: string, stateMachineArn: string, input: string, startDate: number, parentArn?: string): ExecutionRecord {
+    return { arn, name, stateMachineArn, input, startDate, parentArn, status: 'RUNNING', history: new ExecutionHistory(), children: new Set(), closedWaiters: [] };
+  }
+
+  private machine(arn: unknown): LoadedStateMachine {
+    if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', "Value at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
+    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:stateMachine:[^:]+$/.test(arn)) throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    const machine = this.machines.get(arn);
+    if (!machine) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private execution(arn: unknown): ExecutionRecord {
+    if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', "Value at 'executionArn' failed to satisfy constraint: Member must not be null");
+    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:execution:[^:]+:[^:]+$/.test(arn)) throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    const execution = this.executions.get(arn);
+    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return execution;
+  }
+
+  /**
+   * StartExecution with AWS's name idempotency: the same name and input while RUNNING
+   * returns the running execution; any other reuse of a name is ExecutionAlreadyExists.
+   */
+  async startExecution(request: { stateMachineArn: unknown; name?: unknown; input?: unknown; parentArn?: string }): Promise<{ executionArn: string; startDate: number }> {
+    const machine = this.machine(request.stateMachineArn);
+    const name = request.name === undefined || request.name === null ? randomUUID() : request.name;
+    if (typeof name !== 'string' || name.length < 1 || name.length > 80 || INVALID_NAME.test(name)) {
+      throw new AwsError('InvalidName', `Invalid Name: '${String(name)}' (1-80 characters, no whitespace, brackets, wildcards or punctuation like : / $ ,)`);
+    }
+    const input = request.input === undefined || request.input === null ? '{}' : request.input;
+    if (typeof input !== 'string') throw new AwsError('InvalidExecutionInput', 'Invalid Execution Input: input must be a JSON text');
+    if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) {
+      throw new AwsError('InvalidExecutionInput', `Invalid Execution Input: ${Buffer.byteLength(input)} bytes exceeds the maximum of ${MAX_PAYLOAD_BYTES} bytes`);
+    }
+    try {
+      JSON.parse(input);
+    } catch (error) {
+      throw new AwsError('InvalidExecutionInput', `Invalid Execution Input: ${(error as Error).message}`);
+    }
+    const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${machine.spec.name}:${name}`;
+    const existing = this.executions.get(arn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+      throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const execution = this.newRecord(arn, name, machine.spec.arn, input, Date.now(), request.parentArn);
+    this.executions.set(arn, execution);
+    this.statusCounts.RUNNING++;
+    try {
+      await this.log.append({ t: 'started', arn, name, stateMachineArn: machine.spec.arn, input, startDate: execution.startDate, parentArn: request.parentArn });
+    } catch (error) {
+      this.executions.delete(arn);
+      this.statusCounts.RUNNING--;
+      throw error;
+    }
+    this.run(execution);
+    return { executionArn: arn, startDate: execution.startDate };
+  }
+
+  /** Starts a child execution for `states:startExecution`. */
+  startChild(request: { stateMachineArn: string; input: string; name?: string; parentArn: string }): Promise<{ executionArn: string; startDate: number }> {
+    return this.startExecution(request);
+  }
+
+  /** Resolves with the closed execution in DescribeExecution shape. */
+  async awaitClosed(executionArn: string): Promise<ChildOutcome> {
+    const execution = this.execution(executionArn);
+    if (execution.status === 'RUNNING') await new Promise<void>((resolve) => execution.closedWaiters.push(resolve));
+    return {
+      ExecutionArn: execution.arn,
+      StateMachineArn: execution.stateMachineArn,
+      Name: execution.name,
+      Status: execution.status,
+      StartDate: execution.startDate,
+      StopDate: execution.stopDate ?? Date.now(),
+      Input: execution.input,
+      Output: execution.output,
+      Error: execution.error,
+      Cause: execution.cause,
+    };
+  }
+
+  private run(execution: ExecutionRecord): void {
+    const machine = this.machines.get(execution.stateMachineArn) as LoadedStateMachine;
+    execution.history = new ExecutionHistory();
+    execution.history.record('ExecutionStarted', {
+      input: execution.input,
+      inputDetails: { truncated: false },
+      roleArn: machine.spec.roleArn,
+      stateMachineAliasArn: undefined,
+    });
+    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    for (const task of machine.prepared.tasks.values()) {
+      handlers[task.name] = (input: unknown) => this.options.dispatcher.run(task, input, execution) as Promise<never>;
+    }
+    const startTime = new Date(execution.startDate).toISOString();
+    const running = machine.interpreter.run(JSON.parse(execution.input), {
+      overrides: { taskResourceLocalHandlers: handlers },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.spec.roleArn, StartTime: startTime, RedriveCount: 0 },
+        StateMachine: { Id: machine.spec.arn, Name: machine.spec.name },
+      },
+    });
+    execution.abort = running.abort;
+    const consumed = (async () => {
+      for await (const event of running.eventLogs) {
+        switch (event.type) {
+          case 'StateEntered':
+            execution.history.record(stateTypeEvent(event.state.type, 'Entered'), { name: event.state.name, input: JSON.stringify(event.state.input), inputDetails: { truncated: false } }, event.timestamp);
+            if (event.state.type === 'Map' && Array.isArray(event.state.input)) execution.history.record('MapStateStarted', { length: event.state.input.length }, event.timestamp);
+            if (event.state.type === 'Parallel') execution.history.record('ParallelStateStarted', undefined, event.timestamp);
+            break;
+          case 'StateExited':
+            if (event.state.type === 'Map') execution.history.record('MapStateSucceeded', undefined, event.timestamp);
+            if (event.state.type === 'Parallel') execution.history.record('ParallelStateSucceeded', undefined, event.timestamp);
+            execution.history.record(stateTypeEvent(event.state.type, 'Exited'), { name: event.state.name, output: JSON.stringify(event.state.output ?? null), outputDetails: { truncated: false } }, event.timestamp);
+            break;
+          case 'StateFailed':
+            if (event.state.type === 'Map' || event.state.type === 'Parallel') {
+              execution.history.record(stateTypeEvent(event.state.type, 'Failed'), { error: event.Error, cause: String(event.Cause ?? '') }, event.timestamp);
+            }
+            break;
+          case 'MapIterationStarted':
+          case 'MapIterationSucceeded':
+          case 'MapIterationFailed':
+            execution.history.record(event.type, { name: event.parentState.name, index: event.index }, event.timestamp);
+            break;
+          default:
+            break;
+        }
+      }
+    })();
+    void this.settle(execution, running.result, consumed);
+  }
+
+  private async settle(execution: ExecutionRecord, result: Promise<unknown>, consumed: Promise<void>): Promise<void> {
+    let status: ExecutionStatus;
+    let output: string | undefined;
+    let error: string | undefined;
+    let cause: string | undefined;
+    try {
+      const value = await result;
+      if (execution.stopRequested) {
+        status = 'ABORTED';
+        ({ error, cause } = execution.stopRequested);
+      } else {
+        status = 'SUCCEEDED';
+        output = JSON.stringify(value ?? null);
+      }
+    } catch (thrown) {
+      if (thrown instanceof ExecutionTimeoutError) {
+        status = 'TIMED_OUT';
+        error = 'States.Timeout';
+        cause = 'The execution exceeded its TimeoutSeconds';
+      } else {
+        const wrapped = (thrown as Error).cause instanceof Error ? ((thrown as Error).cause as Error) : (thrown as Error);
+        status = 'FAILED';
+        error = wrapped.name;
+        cause = wrapped.message;
+      }
+    }
+    await Promise.race([consumed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    const stopDate = Date.now();
+    const terminal: Record<ExecutionStatus, string> = {
+      RUNNING: '',
+      SUCCEEDED: 'ExecutionSucceeded',
+      FAILED: 'ExecutionFailed',
+      TIMED_OUT: 'ExecutionTimedOut',
+      ABORTED: 'ExecutionAborted',
+    };
+    execution.history.record(
+      terminal[status],
+      status === 'SUCCEEDED' ? { output, outputDetails: { truncated: false } } : { error, cause },
+      stopDate,
+    );
+    Object.assign(execution, { status, output, error, cause, stopDate, abort: undefined });
+    this.statusCounts.RUNNING--;
+    this.statusCounts[status]++;
+    this.options.tokens.revokeExecution(execution.arn);
+    for (const child of execution.children) this.stopExecution(child, 'States.Aborted', 'Parent execution stopped');
+    this.log.appendLazy({ t: 'closed', arn: execution.arn, status, output, error, cause, stopDate, history: execution.history.events });
+    for (const waiter of execution.closedWaiters.splice(0)) waiter();
+  }
+
+  private stopExecution(executionArn: string, error?: string, cause?: string): number {
+    const execution = this.execution(executionArn);
+    if (execution.status !== 'RUNNING') throw new AwsError('ExecutionNotRunning', `Execution is not running: '${executionArn}'`);
+    execution.stopRequested = { error, cause };
+    this.options.tokens.revokeExecution(execution.arn);
+    execution.abort?.();
+    return Date.now();
+  }
+
+  private describeExecution(execution: ExecutionRecord): Record<string, unknown> {
+    return {
+      executionArn: execution.arn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: seconds(execution.startDate),
+      stopDate: seconds(execution.stopDate),
+      input: execution.input,
+      inputDetails: { included: true },
+      output: execution.output,
+      outputDetails: execution.output === undefined ? undefined : { included: true },
+      error: execution.error,
+      cause: execution.cause,
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+    };
+  }
+
+  private page<T>(items: T[], request: Record<string, unknown>, defaultSize = 100): { items: T[]; nextToken?: string } {
+    const maxResults = typeof request.maxResults === 'number' && request.maxResults > 0 ? Math.min(request.maxResults, 1000) : defaultSize;
+    const offset = typeof request.nextToken === 'string' ? Number.parseInt(request.nextToken, 10) || 0 : 0;
+    const slice = items.slice(offset, offset + maxResults);
+    return { items: slice, nextToken: offset + maxResults < items.length ? String(offset + maxResults) : undefined };
+  }
+
+  /** Serves one AWSStepFunctions JSON 1.0 action. */
+  async handle(action: string, request: Record<string, unknown>): Promise<unknown> {
+    switch (action) {
+      case 'StartExecution':
+        return this.startExecution({ stateMachineArn: request.stateMachineArn, name: request.name, input: request.input }).then((started) => ({
+          executionArn: started.executionArn,
+          startDate: seconds(started.startDate),
+        }));
+      case 'StartSyncExecution': {
+        const started = await this.startExecution({ stateMachineArn: request.stateMachineArn, name: request.name, input: request.input });
+        await this.awaitClosed(started.executionArn);
+        const { inputDetails: _input, outputDetails: _output, redriveCount: _count, redriveStatus: _status, ...described } = this.describeExecution(this.execution(started.executionArn));
+        return described;
+      }
+      case 'DescribeExecution':
+        return this.describeExecution(this.execution(request.executionArn));
+      case 'StopExecution':
+        return { stopDate: seconds(this.stopExecution(requireString(request, 'executionArn'), optionalString(request, 'error'), optionalString(request, 'cause'))) };
+      case 'ListExecutions': {
+        const machine = this.machine(request.stateMachineArn);
+        const statusFilter = optionalString(request, 'statusFilter');
+        const matching = [...this.executions.values()]
+          .filter((execution) => execution.stateMachineArn === machine.spec.arn && (!statusFilter || execution.status === statusFilter))
+          .sort((a, b) => b.startDate - a.startDate);
+        const { items, nextToken } = this.page(matching, request);
+        return {
+          executions: items.map((execution) => ({
+            executionArn: execution.arn,
+            stateMachineArn: execution.stateMachineArn,
+            name: execution.name,
+            status: execution.status,
+            startDate: seconds(execution.startDate),
+            stopDate: seconds(execution.stopDate),
+          })),
+          nextToken,
+        };
+      }
+      case 'GetExecutionHistory': {
+        const execution = this.execution(request.executionArn);
+        const events = request.reverseOrder === true ? [...execution.history.events].reverse() : execution.history.events;
+        const { items, nextToken } = this.page(events, request);
+        return { events: items.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), nextToken };
+      }
+      case 'ListStateMachines': {
+        const { items, nextToken } = this.page([...this.machines.values()], request);
+        return {
+          stateMachines: items.map((machine) => ({
+            stateMachineArn: machine.spec.arn,
+            name: machine.spec.name,
+            type: machine.spec.type,
+            creationDate: seconds(machine.creationDate),
+          })),
+          nextToken,
+        };
+      }
+      case 'DescribeStateMachine': {
+        const machine = this.machine(request.stateMachineArn);
+        return {
+          stateMachineArn: machine.spec.arn,
+          name: machine.spec.name,
+          status: 'ACTIVE',
+          definition: JSON.stringify(machine.prepared.original),
+          roleArn: machine.spec.roleArn,
+          type: machine.spec.type,
+          creationDate: seconds(machine.creationDate),
+        };
+      }
+      case 'DescribeStateMachineForExecution': {
+        const execution = this.execution(request.executionArn);
+        const machine = this.machine(execution.stateMachineArn);
+        return { stateMachineArn: machine.spec.arn, name: machine.spec.name, definition: JSON.stringify(machine.prepared.original), roleArn: machine.spec.roleArn, updateDate: seconds(machine.creationDate) };
+      }
+      case 'CreateStateMachine':
+        return this.createStateMachine(request);
+      case 'SendTaskSuccess':
+        this.options.tokens.succeed(request.taskToken, request.output);
+        return {};
+      case 'SendTaskFailure':
+        this.options.tokens.fail(request.taskToken, request.error, request.cause);
+        return {};
+      case 'SendTaskHeartbeat':
+        this.options.tokens.heartbeat(request.taskToken);
+        return {};
+      default:
+        throw new AwsError('UnknownOperationException', `Step Functions action ${action} is not served by the local cloud`);
+    }
+  }
+
+  /** CreateStateMachine, so tests and tools can stand up a machine of their own. */
+  private async createStateMachine(request: Record<string, unknown>): Promise<unknown> {
+    const name = requireString(request, 'name');
+    if (name.length > 80 || INVALID_NAME.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
+    const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:stateMachine:${name}`;
+    const definition = requireString(request, 'definition');
+    const existing = this.machines.get(arn);
+    if (existing) {
+      if (existing.spec.definition === definition) return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
+      throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const type = request.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD';
+    const spec: StateMachineSpec = { logicalId: name, name, arn, type, roleArn: optionalString(request, 'roleArn') ?? '', definition };
+    const creationDate = Date.now();
+    try {
+      this.load(spec, creationDate);
+    } catch (error) {
+      throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: ${(error as Error).message}`);
+    }
+    await this.log.append({ t: 'machine', spec, creationDate });
+    return { stateMachineArn: arn, creationDate: seconds(creationDate) };
+  }
+
+  /** Flushes the log. Running executions are not aborted: they resume from their input on the next start. */
+  async shutdown(): Promise<void> {
+    await this.log.close();
+  }
+}
