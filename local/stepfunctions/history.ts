@@ -10,6 +10,9 @@ export interface HistoryEvent {
 
 /** History details key for an event type, as the Step Functions API names them. */
 export function detailsKey(type: string): string {
+  // Every *StateEntered / *StateExited type shares one details key in the API.
+  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
+  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
   return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
 }
 
