@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { EventBusSpec, RuleSpec, RuleTargetSpec } from '../cdk/resource-model';
 import { AwsError, optionalString, requireString } from '../http/aws-json';
 import { AppendLog } from '../store/append-log';
-import { compileEventPattern, type CompiledEventPattern, InvalidEventPatternError, matchesEventPattern } from './event-pattern-stub';
+import { compileEventPattern, type CompiledEventPattern, InvalidEventPatternError, matchesEventPattern } from './event-pattern';
 import { buildTargetInput } from './target-input';
 
 /** An event as EventBridge hands it to targets. */
