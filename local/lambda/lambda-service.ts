@@ -36,7 +36,7 @@ class ExecutionEnvironment {
   constructor(
     readonly pool: FunctionPool,
     env: Record<string, string>,
-    log: fs.WriteStream,
+    logFile: string,
   ) {
     const spec = pool.spec;
     const data: WorkerData = {
@@ -45,10 +45,9 @@ class ExecutionEnvironment {
       memoryMb: spec.memoryMb,
       codeDirectory: spec.codeDirectory,
       handler: spec.handler,
+      logFile,
     };
-    this.worker = new Worker(WORKER_FILE, { workerData: data, env, execArgv: WORKER_EXEC_ARGV, stdout: true, stderr: true });
-    this.worker.stdout.pipe(log, { end: false });
-    this.worker.stderr.pipe(log, { end: false });
+    this.worker = new Worker(WORKER_FILE, { workerData: data, env, execArgv: WORKER_EXEC_ARGV });
     this.worker.on('message', (message: InvokeResultMessage) => this.finish(message.invocationId, message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error }));
     this.worker.on('error', (error) => this.crash({ errorType: 'Runtime.ExitError', errorMessage: error.message, trace: (error.stack ?? '').split('\n') }));
     this.worker.on('exit', (code) => this.crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with code ${code}`, trace: [] }));
@@ -86,7 +85,7 @@ class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly queue: PendingInvocation[] = [];
-  private readonly log: fs.WriteStream;
+  private readonly logFile: string;
   invocations = 0;
   coldStarts = 0;
 
@@ -95,7 +94,7 @@ class FunctionPool {
     private readonly env: Record<string, string>,
     private readonly options: LambdaServiceOptions,
   ) {
-    this.log = fs.createWriteStream(path.join(options.logDirectory, `${spec.name}.log`), { flags: 'a' });
+    this.logFile = path.join(options.logDirectory, `${spec.name}.log`);
   }
 
   submit(pending: PendingInvocation): void {
@@ -108,7 +107,7 @@ class FunctionPool {
   private spawn(): ExecutionEnvironment | undefined {
     if (this.all.size >= this.options.maxConcurrencyPerFunction) return undefined;
     this.coldStarts++;
-    const environment = new ExecutionEnvironment(this, this.env, this.log);
+    const environment = new ExecutionEnvironment(this, this.env, this.logFile);
     this.all.add(environment);
     return environment;
   }
@@ -134,7 +133,6 @@ class FunctionPool {
     this.all.clear();
     this.idle.length = 0;
     await Promise.all(environments.map((environment) => environment.worker.terminate()));
-    await new Promise<void>((resolve) => this.log.end(resolve));
   }
 }
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData } from './worker-protocol';
@@ -23,6 +24,19 @@ interface LambdaContext {
 const data = workerData as WorkerData;
 const port = parentPort;
 if (!port) throw new Error('lambda-worker must run in a worker thread');
+
+// The function's output goes straight to its log file from this thread: relaying every
+// Powertools log line through the parent would put it on the local cloud's busiest thread.
+const logFd = fs.openSync(data.logFile, 'a');
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: BufferEncoding | ((error?: Error | null) => void), callback?: (error?: Error | null) => void): boolean => {
+    if (typeof chunk === 'string') fs.writeSync(logFd, chunk);
+    else fs.writeSync(logFd, chunk);
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    done?.();
+    return true;
+  }) as typeof stream.write;
+}
 
 function loadHandler(): Handler {
   const separator = data.handler.lastIndexOf('.');

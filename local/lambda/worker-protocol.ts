@@ -26,4 +26,6 @@ export interface WorkerData {
   readonly memoryMb: number;
   readonly codeDirectory: string;
   readonly handler: string;
+  /** File the function's stdout and stderr are appended to, like its CloudWatch log group. */
+  readonly logFile: string;
 }

@@ -1,0 +1,223 @@
+import '../../local/polyfills';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { readCloudAssembly } from '../../local/cdk/cloud-assembly';
+import { buildResourceModel } from '../../local/cdk/resource-model';
+import { ensureSynthesized } from '../../local/cdk/synthesize';
+import { computeProbeResult } from '../../shared/diagnostics/probe';
+import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
+import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
+import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+
+/**
+ * `npm run bench`: the local cloud end to end (PutEvents → rule → state machine → Lambda →
+ * DynamoDB write) against its floor, the same definition run directly by
+ * aws-local-stepfunctions with in-process handlers, in the same run on the same machine.
+ */
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const EXECUTIONS = Number(process.env.PSFLOW_BENCH_EXECUTIONS ?? 3000);
+const WARMUP = 200;
+const IN_FLIGHT_BATCHES = 8;
+const TARGET_THROUGHPUT = 500;
+const TARGET_RATIO = 10;
+
+interface Figures {
+  readonly executions: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summarise(latencies: number[], seconds: number): Figures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { executions: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) };
+}
+
+function progress(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+/** The floor: the deployed probe definition, interpreted in-process with local handlers. */
+async function measureFloor(definitionText: string, count: number): Promise<Figures> {
+  const machine = new StateMachine(JSON.parse(definitionText) as ConstructorParameters<typeof StateMachine>[0]);
+  const table = new Map<string, unknown>();
+  type JsonValue = Parameters<StateMachine['run']>[0];
+  const handlers: Record<string, (input: JsonValue) => JsonValue> = {
+    [DiagnosticsProbeState.ComputeProbeResult]: (input) => ({ Payload: { ...computeProbeResult((input as { Payload: { detail: unknown } }).Payload.detail) } }),
+    [DiagnosticsProbeState.StoreProbeResult]: (input) => {
+      const item = (input as { Item: { probeId: { S: string } } }).Item;
+      table.set(item.probeId.S, item);
+      return {};
+    },
+  };
+  const runOne = async (): Promise<number> => {
+    const started = performance.now();
+    const event = { id: randomUUID(), detail: { probeId: randomUUID(), requestedAt: new Date().toISOString() } };
+    await machine.run(event, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+    return performance.now() - started;
+  };
+  for (let index = 0; index < WARMUP; index++) await runOne();
+  const latencies: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  // Same concurrency as the end-to-end run: IN_FLIGHT_BATCHES PutEvents calls of 10 entries.
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT_BATCHES * 10 }, async () => {
+      while (next < count) {
+        next++;
+        latencies.push(await runOne());
+      }
+    }),
+  );
+  if (table.size < count) throw new Error(`floor stored ${table.size} of ${count} results`);
+  return summarise(latencies, (performance.now() - started) / 1000);
+}
+
+/** End to end through the local cloud, running as `npm start` runs it, driven over the SDK. */
+async function measureEndToEnd(count: number): Promise<Figures & { coldStartNote: string }> {
+  const cloud = await startLocalCloud(temporaryDataDirectory('bench'));
+  const events = new EventBridgeClient({ ...clientConfig(cloud.url), maxAttempts: 1 });
+  const sfn = new SFNClient(clientConfig(cloud.url));
+  const machineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-diagnostics-probe';
+  try {
+    const putTimes = new Map<string, number>();
+    const send = async (total: number, label: string): Promise<{ firstPut: number }> => {
+      let sent = 0;
+      const firstPut = Date.now();
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
+          while (sent < total) {
+            const size = Math.min(10, total - sent);
+            sent += size;
+            const entries = Array.from({ length: size }, () => ({
+              EventBusName: 'psflow-dev',
+              Source: PsflowSource.Diagnostics,
+              DetailType: DiagnosticsDetailType.ProbeRequested,
+              Detail: JSON.stringify({ probeId: randomUUID(), requestedAt: new Date().toISOString(), requestedBy: 'bench' }),
+            }));
+            const putAt = Date.now();
+            const result = await events.send(new PutEventsCommand({ Entries: entries }));
+            if (result.FailedEntryCount) throw new Error(`${label}: ${result.FailedEntryCount} entries refused: ${JSON.stringify(result.Entries)}`);
+            for (const entry of result.Entries ?? []) putTimes.set(entry.EventId as string, putAt);
+          }
+        }),
+      );
+      return { firstPut };
+    };
+    const waitFor = async (succeeded: number): Promise<void> => {
+      let lastReport = 0;
+      for (;;) {
+        const health = (await (await fetch(`${cloud.url}/_psflow/health`)).json()) as { stepFunctions: Record<string, number> };
+        const { SUCCEEDED = 0, FAILED = 0, ABORTED = 0, TIMED_OUT = 0 } = health.stepFunctions;
+        if (FAILED + ABORTED + TIMED_OUT > 0) throw new Error(`executions did not succeed: ${JSON.stringify(health.stepFunctions)}`);
+        if (SUCCEEDED >= succeeded) return;
+        if (Date.now() - lastReport > 2000) {
+          progress(`  ... ${SUCCEEDED}/${succeeded} executions succeeded`);
+          lastReport = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    progress(`warming up with ${WARMUP} executions (Lambda cold starts happen here) ...`);
+    await send(WARMUP, 'warm-up');
+    await waitFor(WARMUP);
+    const warmIds = new Set(putTimes.keys());
+
+    progress(`measuring ${count} executions end to end ...`);
+    const { firstPut } = await send(count, 'run');
+    await waitFor(WARMUP + count);
+
+    const executions: ExecutionListItem[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 1000, nextToken }));
+      executions.push(...(page.executions ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const latencies: number[] = [];
+    let lastStop = 0;
+    for (const execution of executions) {
+      const eventId = (execution.name as string).slice(0, 36);
+      if (warmIds.has(eventId)) continue;
+      const putAt = putTimes.get(eventId);
+      if (putAt === undefined || !execution.stopDate) continue;
+      latencies.push(execution.stopDate.getTime() - putAt);
+      lastStop = Math.max(lastStop, execution.stopDate.getTime());
+    }
+    if (latencies.length !== count) throw new Error(`expected ${count} measured executions, found ${latencies.length}`);
+    return { ...summarise(latencies, (lastStop - firstPut) / 1000), coldStartNote: 'excluded (warm-up)' };
+  } finally {
+    events.destroy();
+    sfn.destroy();
+    await cloud.stop();
+    fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
+  }
+}
+
+function row(label: string, figures: Figures): string {
+  return `| ${label} | ${figures.executions} | ${figures.perSecond.toFixed(0)} | ${figures.p50Ms.toFixed(1)} | ${figures.p95Ms.toFixed(1)} |`;
+}
+
+async function main(): Promise<void> {
+  await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', progress);
+  const model = buildResourceModel(readCloudAssembly(path.join(projectRoot, 'cdk.out')), { region: 'us-east-1', accountId: '000000000000', endpoint: 'http://127.0.0.1' });
+  const probe = model.stateMachines.find((machine) => machine.name === 'psflow-dev-diagnostics-probe');
+  if (!probe) throw new Error('the diagnostics probe state machine is missing from cdk.out');
+
+  progress(`floor: ${EXECUTIONS} executions of the probe definition in aws-local-stepfunctions, in-process handlers ...`);
+  const floor = await measureFloor(probe.definition, EXECUTIONS);
+  progress(`  ${floor.perSecond.toFixed(0)} executions/s, p50 ${floor.p50Ms.toFixed(1)} ms, p95 ${floor.p95Ms.toFixed(1)} ms`);
+
+  const endToEnd = await measureEndToEnd(EXECUTIONS);
+  progress(`  ${endToEnd.perSecond.toFixed(0)} executions/s, p50 ${endToEnd.p50Ms.toFixed(1)} ms, p95 ${endToEnd.p95Ms.toFixed(1)} ms`);
+
+  const ratio = floor.perSecond / endToEnd.perSecond;
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const cpus = os.cpus();
+  const report = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench`; each run replaces this file. Figures from one run on one machine.',
+    '',
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
+    `- Node.js ${process.version}`,
+    '',
+    '## Local cloud: PutEvents → rule → state machine → Lambda → DynamoDB write',
+    '',
+    `The diagnostics probe (4 states: ${Object.values(DiagnosticsProbeState).join(', ')}), ${EXECUTIONS} executions after ${WARMUP} warm-up ones,`,
+    `driven over the AWS SDK with ${IN_FLIGHT_BATCHES} PutEvents calls of 10 entries in flight. Latency runs from sending PutEvents`,
+    'to the execution\'s stop date. The floor runs the same synthesized definition in aws-local-stepfunctions with in-process',
+    'handlers (the same domain function, an in-memory table) at the same concurrency.',
+    '',
+    '| run | executions | executions/s | p50 ms | p95 ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('floor (interpreter only)', floor),
+    row('end to end (local cloud)', endToEnd),
+    '',
+    `- Throughput target, at least ${TARGET_THROUGHPUT} executions/s end to end: ${endToEnd.perSecond.toFixed(0)}/s, ${verdict(endToEnd.perSecond >= TARGET_THROUGHPUT)}.`,
+    `- Ratio to the floor, no worse than ${TARGET_RATIO}x: ${ratio.toFixed(1)}x, ${verdict(ratio <= TARGET_RATIO)}.`,
+    '',
+  ].join('\n');
+  fs.mkdirSync(path.join(projectRoot, 'docs'), { recursive: true });
+  fs.writeFileSync(path.join(projectRoot, 'docs', 'benchmarks.md'), report);
+  progress(`ratio to floor ${ratio.toFixed(1)}x; written to docs/benchmarks.md`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
