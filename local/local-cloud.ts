@@ -9,6 +9,7 @@ import { DynamoDbService } from './dynamodb/dynamodb-service';
 import { deliveryExecutionName, EventBusService, type DeadLetterSink, type TargetDeliverer } from './eventbridge/event-bus-service';
 import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/aws-json';
 import { LambdaService } from './lambda/lambda-service';
+import { handleSqsQuery } from './sqs/query-protocol';
 import { QueueService } from './sqs/queue-service';
 import { AppendLog } from './store/append-log';
 import { StepFunctionsService } from './stepfunctions/step-functions-service';
@@ -257,6 +258,10 @@ async function route(services: Services, request: http.IncomingMessage, response
   }
   if (pathname.startsWith('/2015-03-31/functions/')) {
     await services.lambda.handleHttp(request, response, pathname);
+    return;
+  }
+  if (request.method === 'POST' && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+    await handleSqsQuery(services.queues, (await readBody(request)).toString('utf8'), response);
     return;
   }
   if (pathname === '/_psflow/health') {

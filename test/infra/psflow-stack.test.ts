@@ -1,0 +1,535 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { PsflowStack } from '../../infra/psflow-stack';
+import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
+
+const STAGE = 'test';
+const STACK_NAME = `psflow-${STAGE}`;
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+// NodejsFunction runs esbuild during synth, which takes seconds rather than milliseconds.
+const SYNTH_TIMEOUT_MS = 120_000;
+const MIN_NODE_RUNTIME = 22;
+
+type JsonObject = Record<string, unknown>;
+
+function isRecord(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function record(value: unknown, what: string): JsonObject {
+  if (!isRecord(value)) throw new Error(`${what} is not an object: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** IAM and CloudFormation accept a single value where a list is allowed, so compare as lists. */
+function list(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Logical id named by `{ Ref }` or `{ Fn::GetAtt: [id, attribute] }`, if the value is one. */
+function referencedId(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return undefined;
+}
+
+/** True when the value mentions the resource anywhere, e.g. inside an Fn::Join that builds its ARN. */
+function mentions(value: unknown, logicalId: string): boolean {
+  if (referencedId(value) === logicalId) return true;
+  if (Array.isArray(value)) return value.some((item) => mentions(item, logicalId));
+  if (isRecord(value)) return Object.values(value).some((item) => mentions(item, logicalId));
+  return false;
+}
+
+function makeOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-stack-test-'));
+}
+
+let outdir: string;
+let template: Template;
+
+beforeAll(() => {
+  outdir = makeOutdir();
+  const app = new App({ outdir });
+  const stack = new PsflowStack(app, STACK_NAME, { stage: STAGE });
+  template = Template.fromStack(stack);
+}, SYNTH_TIMEOUT_MS);
+
+afterAll(() => {
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+function resourcesOf(type: string): Array<[string, JsonObject]> {
+  return Object.entries(template.findResources(type)).map(([logicalId, resource]): [string, JsonObject] => [logicalId, record(resource, logicalId)]);
+}
+
+function propertiesOf(logicalId: string): JsonObject {
+  const resource = record(template.toJSON().Resources?.[logicalId], `resource ${logicalId}`);
+  return record(resource.Properties ?? {}, `${logicalId}.Properties`);
+}
+
+function onlyResource(type: string): [string, JsonObject] {
+  const found = resourcesOf(type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+/** Name property per type; resources are found by physical name so new domains do not break these tests. */
+const NAME_PROPERTY: Readonly<Record<string, string>> = {
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::Events::Rule': 'Name',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::DynamoDB::Table': 'TableName',
+};
+
+function resourceNamed(type: string, name: string): string {
+  const found = resourcesOf(type).filter(([logicalId]) => propertiesOf(logicalId)[NAME_PROPERTY[type]] === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0][0];
+}
+
+const NAMES = {
+  deadLetterQueue: `psflow-${STAGE}-target-dlq`,
+  rule: `psflow-${STAGE}-probe-requested`,
+  stateMachine: `psflow-${STAGE}-diagnostics-probe`,
+  function: `psflow-${STAGE}-compute-probe-result`,
+  table: `psflow-${STAGE}-probes`,
+} as const;
+
+/** Every statement of every policy attached to the role. */
+function statementsOfRole(roleLogicalId: string): JsonObject[] {
+  return resourcesOf('AWS::IAM::Policy')
+    .map(([logicalId]) => propertiesOf(logicalId))
+    .filter((policy) => list(policy.Roles).some((role) => referencedId(role) === roleLogicalId))
+    .flatMap((policy) => list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((statement) => record(statement, 'Statement')));
+}
+
+function allowedActionsOn(statements: readonly JsonObject[], resourceLogicalId: string): string[] {
+  return statements
+    .filter((statement) => statement.Effect === 'Allow' && list(statement.Resource).some((resource) => mentions(resource, resourceLogicalId)))
+    .flatMap((statement) => list(statement.Action).map(String))
+    .sort();
+}
+
+function roleOf(logicalId: string, property: string): string {
+  const role = referencedId(propertiesOf(logicalId)[property]);
+  if (role === undefined) throw new Error(`${logicalId}.${property} does not reference a role`);
+  return role;
+}
+
+describe('event bus', () => {
+  it('names the custom bus after the stage', () => {
+    // Prepare
+    const expectedName = `psflow-${STAGE}`;
+
+    // Act
+    const [, bus] = onlyResource('AWS::Events::EventBus');
+
+    // Assess
+    expect(record(bus.Properties, 'bus properties').Name).toBe(expectedName);
+  });
+
+  it('archives the bus with a finite retention', () => {
+    // Prepare
+    const [busId] = onlyResource('AWS::Events::EventBus');
+
+    // Act
+    const archives = resourcesOf('AWS::Events::Archive').map(([logicalId]) => propertiesOf(logicalId));
+
+    // Assess
+    expect(archives).toHaveLength(1);
+    expect(referencedId(archives[0].SourceArn)).toBe(busId);
+    expect(archives[0].RetentionDays).toEqual(expect.any(Number));
+    expect(archives[0].RetentionDays).toBeGreaterThan(0);
+  });
+});
+
+describe('target dead-letter queue', () => {
+  it('encrypts the queue at rest', () => {
+    // Prepare
+    const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
+
+    // Act
+    const queue = propertiesOf(queueId);
+
+    // Assess
+    expect(queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined).toBe(true);
+  });
+
+  it('denies every request that does not use TLS', () => {
+    // Prepare
+    const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
+    const policies = resourcesOf('AWS::SQS::QueuePolicy')
+      .map(([logicalId]) => propertiesOf(logicalId))
+      .filter((policy) => list(policy.Queues).some((queue) => referencedId(queue) === queueId));
+
+    // Act
+    const statements = policies.flatMap((policy) => list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((s) => record(s, 'Statement')));
+    const tlsDenials = statements.filter(
+      (statement) =>
+        statement.Effect === 'Deny' &&
+        list(statement.Action).includes('sqs:*') &&
+        list(statement.Resource).some((resource) => mentions(resource, queueId)) &&
+        isRecord(statement.Condition) &&
+        isRecord(statement.Condition.Bool) &&
+        String(statement.Condition.Bool['aws:SecureTransport']) === 'false',
+    );
+
+    // Assess
+    expect(tlsDenials).toHaveLength(1);
+  });
+
+  it('receives what every rule target fails to deliver, after retries', () => {
+    // Prepare
+    const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
+    const rules = resourcesOf('AWS::Events::Rule').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
+
+    // Act
+    const targets = rules.flatMap(({ logicalId, properties }) =>
+      list(properties.Targets).map((target) => ({ rule: logicalId, target: record(target, `${logicalId} target`) })),
+    );
+
+    // Assess
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { rule, target } of targets) {
+      const deadLetter = record(target.DeadLetterConfig, `${rule} ${String(target.Id)} DeadLetterConfig`);
+      const retry = record(target.RetryPolicy, `${rule} ${String(target.Id)} RetryPolicy`);
+      expect({ rule, deadLetterQueue: referencedId(deadLetter.Arn) }).toEqual({ rule, deadLetterQueue: queueId });
+      expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(retry.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it('lets EventBridge send dead letters from each rule, and only from those rules', () => {
+    // Prepare
+    const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
+    const ruleIds = resourcesOf('AWS::Events::Rule').map(([logicalId]) => logicalId).sort();
+    const statements = resourcesOf('AWS::SQS::QueuePolicy').flatMap(([logicalId]) =>
+      list(record(propertiesOf(logicalId).PolicyDocument, 'PolicyDocument').Statement).map((s) => record(s, 'Statement')),
+    );
+
+    // Act
+    const senders = statements
+      .filter(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          list(statement.Action).includes('sqs:SendMessage') &&
+          isRecord(statement.Principal) &&
+          statement.Principal.Service === 'events.amazonaws.com' &&
+          list(statement.Resource).some((resource) => mentions(resource, queueId)),
+      )
+      .map((statement) => {
+        const condition = record(statement.Condition, 'SendMessage condition');
+        return referencedId(record(condition.ArnEquals, 'ArnEquals')['aws:SourceArn']);
+      })
+      .sort();
+
+    // Assess
+    expect(senders).toEqual(ruleIds);
+  });
+});
+
+describe('probe rule', () => {
+  it('matches probe requests by the catalogue constants', () => {
+    // Prepare
+    const [busId] = onlyResource('AWS::Events::EventBus');
+    const ruleId = resourceNamed('AWS::Events::Rule', NAMES.rule);
+
+    // Act
+    const rule = propertiesOf(ruleId);
+
+    // Assess
+    expect(referencedId(rule.EventBusName)).toBe(busId);
+    expect(rule.EventPattern).toEqual({
+      source: [PsflowSource.Diagnostics],
+      'detail-type': [DiagnosticsDetailType.ProbeRequested],
+    });
+  });
+
+  it('starts the probe state machine through a role that may start only it', () => {
+    // Prepare
+    const ruleId = resourceNamed('AWS::Events::Rule', NAMES.rule);
+    const stateMachineId = resourceNamed('AWS::StepFunctions::StateMachine', NAMES.stateMachine);
+    const [target] = list(propertiesOf(ruleId).Targets).map((t) => record(t, 'target'));
+
+    // Act
+    const roleId = referencedId(target.RoleArn);
+    const granted = roleId === undefined ? [] : statementsOfRole(roleId).filter((statement) => statement.Effect === 'Allow');
+
+    // Assess
+    expect(referencedId(target.Arn)).toBe(stateMachineId);
+    expect(granted.flatMap((statement) => list(statement.Action))).toEqual(['states:StartExecution']);
+    expect(granted.flatMap((statement) => list(statement.Resource)).map(referencedId)).toEqual([stateMachineId]);
+  });
+});
+
+describe('tables', () => {
+  it('makes every table on-demand, recoverable, encrypted, retained and named with the stage', () => {
+    // Prepare
+    const tables = resourcesOf('AWS::DynamoDB::Table');
+
+    // Act
+    const settings = tables.map(([logicalId, resource]) => {
+      const properties = propertiesOf(logicalId);
+      return {
+        logicalId,
+        billingMode: properties.BillingMode,
+        pointInTimeRecovery: record(properties.PointInTimeRecoverySpecification ?? {}, 'PITR').PointInTimeRecoveryEnabled,
+        encrypted: record(properties.SSESpecification ?? {}, 'SSE').SSEEnabled,
+        deletionPolicy: resource.DeletionPolicy,
+        namedWithStage: typeof properties.TableName === 'string' && properties.TableName.startsWith(`psflow-${STAGE}-`),
+      };
+    });
+
+    // Assess
+    expect(tables.length).toBeGreaterThan(0);
+    for (const setting of settings) {
+      expect(setting).toEqual({
+        logicalId: setting.logicalId,
+        billingMode: 'PAY_PER_REQUEST',
+        pointInTimeRecovery: true,
+        encrypted: true,
+        deletionPolicy: 'Retain',
+        namedWithStage: true,
+      });
+    }
+  });
+});
+
+describe('functions', () => {
+  function functions(): Array<{ logicalId: string; properties: JsonObject }> {
+    const found = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
+    if (found.length === 0) throw new Error('the stack declares no Lambda function');
+    return found;
+  }
+
+  it(`runs every function on Node.js ${MIN_NODE_RUNTIME} or newer`, () => {
+    // Prepare
+    const runtimes = functions().map(({ logicalId, properties }) => ({ logicalId, runtime: String(properties.Runtime) }));
+
+    // Act
+    const versions = runtimes.map(({ logicalId, runtime }) => ({ logicalId, runtime, major: Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? NaN) }));
+
+    // Assess
+    expect(versions.filter(({ major }) => !(major >= MIN_NODE_RUNTIME))).toEqual([]);
+  });
+
+  it('runs every function on arm64 with active tracing and a stage-scoped name', () => {
+    // Prepare
+    const all = functions();
+
+    // Act
+    const settings = all.map(({ logicalId, properties }) => ({
+      logicalId,
+      architectures: properties.Architectures,
+      tracing: record(properties.TracingConfig ?? {}, 'TracingConfig').Mode,
+      namedWithStage: typeof properties.FunctionName === 'string' && properties.FunctionName.startsWith(`psflow-${STAGE}-`),
+    }));
+
+    // Assess
+    for (const setting of settings) {
+      expect(setting).toEqual({ logicalId: setting.logicalId, architectures: ['arm64'], tracing: 'Active', namedWithStage: true });
+    }
+  });
+
+  it('sends every function log to its own log group with a retention', () => {
+    // Prepare
+    const all = functions();
+
+    // Act
+    const logGroups = all.map(({ logicalId, properties }) => {
+      const logGroupId = referencedId(record(properties.LoggingConfig ?? {}, `${logicalId}.LoggingConfig`).LogGroup);
+      return { logicalId, logGroupId, logGroup: logGroupId === undefined ? undefined : propertiesOf(logGroupId) };
+    });
+
+    // Assess
+    for (const { logicalId, logGroupId, logGroup } of logGroups) {
+      expect({ logicalId, hasLogGroup: logGroupId !== undefined }).toEqual({ logicalId, hasLogGroup: true });
+      expect(logGroup?.RetentionInDays).toBeGreaterThan(0);
+    }
+    expect(new Set(logGroups.map(({ logGroupId }) => logGroupId)).size).toBe(logGroups.length);
+  });
+
+  it('ships every bundle with a source map of the TypeScript sources', () => {
+    // Prepare
+    const manifest = record(JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')), 'asset manifest');
+    const assets = Object.values(record(manifest.files, 'asset files')).map((asset) => record(asset, 'asset'));
+    const assetDirectoryOfKey = (objectKey: string): string | undefined => {
+      const asset = assets.find((candidate) =>
+        Object.values(record(candidate.destinations, 'destinations')).some((destination) => record(destination, 'destination').objectKey === objectKey),
+      );
+      return asset === undefined ? undefined : path.join(outdir, String(record(asset.source, 'source').path));
+    };
+
+    // Act
+    const bundles = functions().map(({ logicalId, properties }) => {
+      const directory = assetDirectoryOfKey(String(record(properties.Code, `${logicalId}.Code`).S3Key));
+      if (directory === undefined) throw new Error(`${logicalId}: no asset in cdk.out for its code`);
+      const handlerFile = `${String(properties.Handler).split('.')[0]}.js`;
+      const code = fs.readFileSync(path.join(directory, handlerFile), 'utf8');
+      const mapFile = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code)?.[1];
+      const map = mapFile === undefined ? {} : record(JSON.parse(fs.readFileSync(path.join(directory, mapFile), 'utf8')), 'source map');
+      const ownSources = list(map.sources)
+        .map((source) => path.resolve(directory, String(source)))
+        .filter((source) => source.startsWith(path.join(PROJECT_ROOT, 'functions') + path.sep) && source.endsWith('.ts'));
+      return { logicalId, mapFile, ownSourcesExist: ownSources.length > 0 && ownSources.every((source) => fs.existsSync(source)) };
+    });
+
+    // Assess
+    for (const bundle of bundles) {
+      expect(bundle).toEqual({ logicalId: bundle.logicalId, mapFile: expect.any(String), ownSourcesExist: true });
+    }
+  });
+});
+
+describe('state machines', () => {
+  it('runs every state machine as a STANDARD workflow with tracing and full logging', () => {
+    // Prepare
+    const stateMachines = resourcesOf('AWS::StepFunctions::StateMachine');
+
+    // Act
+    const settings = stateMachines.map(([logicalId]) => {
+      const properties = propertiesOf(logicalId);
+      const logging = record(properties.LoggingConfiguration ?? {}, 'LoggingConfiguration');
+      const logGroupIds = list(logging.Destinations).map((destination) =>
+        referencedId(record(record(destination, 'destination').CloudWatchLogsLogGroup, 'CloudWatchLogsLogGroup').LogGroupArn),
+      );
+      return {
+        logicalId,
+        type: properties.StateMachineType,
+        tracing: record(properties.TracingConfiguration ?? {}, 'TracingConfiguration').Enabled,
+        level: logging.Level,
+        retentions: logGroupIds.map((id) => (id === undefined ? undefined : propertiesOf(id).RetentionInDays)),
+        namedWithStage: typeof properties.StateMachineName === 'string' && properties.StateMachineName.startsWith(`psflow-${STAGE}-`),
+      };
+    });
+
+    // Assess
+    expect(stateMachines.length).toBeGreaterThan(0);
+    for (const setting of settings) {
+      expect(setting).toEqual({
+        logicalId: setting.logicalId,
+        type: 'STANDARD',
+        tracing: true,
+        level: 'ALL',
+        retentions: [expect.any(Number)],
+        namedWithStage: true,
+      });
+    }
+  });
+
+  it('lets the probe state machine invoke its function and write only PutItem to the probe table', () => {
+    // Prepare
+    const stateMachineId = resourceNamed('AWS::StepFunctions::StateMachine', NAMES.stateMachine);
+    const functionId = resourceNamed('AWS::Lambda::Function', NAMES.function);
+    const tableId = resourceNamed('AWS::DynamoDB::Table', NAMES.table);
+
+    // Act
+    const statements = statementsOfRole(roleOf(stateMachineId, 'RoleArn'));
+
+    // Assess
+    expect(allowedActionsOn(statements, functionId)).toEqual(['lambda:InvokeFunction']);
+    expect(allowedActionsOn(statements, tableId)).toEqual(['dynamodb:PutItem']);
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  interface Acknowledgement {
+    readonly constructPath: string;
+    readonly id: string;
+    readonly reason: unknown;
+  }
+
+  let nagOutdir: string;
+  let synthError: unknown;
+  let pluginReports: JsonObject[];
+  let acknowledgements: Acknowledgement[];
+
+  beforeAll(() => {
+    nagOutdir = makeOutdir();
+    const app = new App({ outdir: nagOutdir });
+    new PsflowStack(app, STACK_NAME, { stage: STAGE });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    try {
+      app.synth();
+    } catch (error) {
+      // A failing plugin throws from synth, yet the report is still written; keep it to show what failed.
+      synthError = error;
+    }
+    const reportFile = path.join(nagOutdir, 'validation-report.json');
+    if (!fs.existsSync(reportFile)) throw new Error(`no validation report at ${reportFile}; synth error: ${String(synthError)}`);
+    const report = record(JSON.parse(fs.readFileSync(reportFile, 'utf8')), 'validation report');
+    pluginReports = list(report.pluginReports).map((pluginReport) => record(pluginReport, 'plugin report'));
+    // Validations.acknowledge records each acknowledgement as construct metadata, reason included.
+    acknowledgements = app.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(record(entry.data, 'acknowledgement')).map(([id, reason]) => ({ constructPath: construct.node.path, id, reason }))),
+    );
+  }, SYNTH_TIMEOUT_MS);
+
+  afterAll(() => {
+    fs.rmSync(nagOutdir, { recursive: true, force: true });
+  });
+
+  it('reports success with no violation from every plugin', () => {
+    // Prepare
+    const expected = pluginReports.map((pluginReport) => ({ plugin: pluginReport.pluginName, conclusion: 'success', violations: [] }));
+
+    // Act
+    const actual = pluginReports.map((pluginReport) => ({
+      plugin: pluginReport.pluginName,
+      conclusion: pluginReport.conclusion,
+      violations: list(pluginReport.violations).map((violation) => record(violation, 'violation').ruleName),
+    }));
+
+    // Assess
+    expect(synthError).toBeUndefined();
+    expect(actual.map(({ plugin }) => plugin)).toContain('AwsSolutions');
+    expect(actual).toEqual(expected);
+  });
+
+  it('gives a reason for every acknowledgement', () => {
+    // Prepare
+    const withoutReason = (reason: unknown): boolean => typeof reason !== 'string' || reason.trim() === '';
+
+    // Act
+    const unexplained = acknowledgements.filter(({ reason }) => withoutReason(reason));
+    const unexplainedInReport = pluginReports.flatMap((pluginReport) =>
+      list(pluginReport.suppressedViolations)
+        .map((suppressed) => record(suppressed, 'suppressed violation'))
+        .filter((suppressed) => withoutReason(suppressed.reason))
+        .map((suppressed) => suppressed.ruleName),
+    );
+
+    // Assess
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    expect(unexplained).toEqual([]);
+    expect(unexplainedInReport).toEqual([]);
+  });
+
+  it('acknowledges only findings that occur', () => {
+    // Prepare
+    const used = new Set(
+      pluginReports.flatMap((pluginReport) =>
+        list(pluginReport.suppressedViolations)
+          .map((suppressed) => record(suppressed, 'suppressed violation'))
+          .map((suppressed) => `${String(suppressed.acknowledgedAt)} ${String(suppressed.acknowledgedId)}`),
+      ),
+    );
+
+    // Act
+    const stale = acknowledgements.filter(({ constructPath, id }) => !used.has(`${constructPath} ${id}`));
+
+    // Assess
+    expect(stale).toEqual([]);
+  });
+});
