@@ -65,6 +65,8 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'psflow',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         PSFLOW_STAGE: props.stage,
+        // The bundle ships a source map; without this flag Lambda stack traces point into it.
+        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     Validations.of(this).acknowledge(

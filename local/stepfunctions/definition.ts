@@ -4,7 +4,10 @@ export type AslObject = { [key: string]: unknown };
 /** Placeholder that stands in for `$$.Task.Token` until a real token is issued. */
 export const TASK_TOKEN_PLACEHOLDER = '\u0000psflow:task-token\u0000';
 
-/** Longest Task timeout the interpreter can honour: Node timers overflow past 2^31-1 ms. */
+/**
+ * Longest timeout the interpreter can honour: Node timers overflow past 2^31-1 ms (24.8
+ * days) and then fire at once, so longer task and execution timeouts are capped locally.
+ */
 const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
 
 /** Integration patterns the local dispatcher serves, by the resource ARN's service part. */
@@ -12,7 +15,8 @@ const SUPPORTED_RESOURCES: ReadonlyArray<RegExp> = [
   /^arn:aws[\w-]*:states:::lambda:invoke(\.waitForTaskToken)?$/,
   /^arn:aws[\w-]*:lambda:[^:]+:\d+:function:[^:]+(:[^:]+)?$/,
   /^arn:aws[\w-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/,
-  /^arn:aws[\w-]*:states:::aws-sdk:dynamodb:[a-zA-Z]+$/,
+  // Only the actions dynalite serves: it has no transactions, streams or TTL.
+  /^arn:aws[\w-]*:states:::aws-sdk:dynamodb:(getItem|putItem|updateItem|deleteItem|query|scan|batchGetItem|batchWriteItem|describeTable|listTables)$/,
   /^arn:aws[\w-]*:states:::events:putEvents(\.waitForTaskToken)?$/,
   /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/,
 ];
@@ -66,6 +70,7 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
   }
   if (!isObject(original)) throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition must be a JSON object`);
   const tasks = new Map<string, TaskStateInfo>();
+  const names = new Set<string>();
   const fail = (state: string, reason: string): never => {
     throw new UnsupportedDefinitionError(`State machine ${stateMachineName}, state ${state}: ${reason}`);
   };
@@ -78,8 +83,11 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
       if (!isObject(rawState)) fail(name, 'is not an object');
       const state: AslObject = { ...(rawState as AslObject) };
       if (state.QueryLanguage === 'JSONata') fail(name, 'QueryLanguage JSONata is not supported locally; use JSONPath');
-      if ('Assign' in state) fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
-      if (tasks.has(name) || name in states) fail(name, 'state names must be unique across the whole state machine');
+      const assigns = [state, ...(Array.isArray(state.Catch) ? state.Catch : []), ...(Array.isArray(state.Choices) ? state.Choices : [])];
+      if (assigns.some((holder) => isObject(holder) && 'Assign' in holder)) fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
+      if (names.has(name)) fail(name, 'state names must be unique across the whole state machine');
+      names.add(name);
+      if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       switch (state.Type) {
         case 'Task': {
           const resource = String(state.Resource);
@@ -117,5 +125,6 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
   };
 
   const executable = prepareStates(original, '(top level)');
+  if (typeof executable.TimeoutSeconds === 'number' && executable.TimeoutSeconds > MAX_TIMER_SECONDS) executable.TimeoutSeconds = MAX_TIMER_SECONDS;
   return { original, executable, tasks };
 }

@@ -34,9 +34,13 @@ export class AppendLog<T> {
           records.push(JSON.parse(line) as T);
         } catch (error) {
           if (index < lines.length - 1) throw new Error(`${file}:${index + 1} is corrupt: ${(error as Error).message}`);
+          // The torn tail was never acknowledged, so dropping it loses nothing a caller was promised.
+          fs.truncateSync(file, text.lastIndexOf('\n') + 1);
+          return { log: new AppendLog<T>(file), records };
         }
       }
-      if (text !== '' && !text.endsWith('\n')) fs.truncateSync(file, text.lastIndexOf('\n') + 1);
+      // A complete last record missing only its newline is kept, and the newline restored.
+      if (text !== '' && !text.endsWith('\n')) fs.appendFileSync(file, '\n');
     }
     return { log: new AppendLog<T>(file), records };
   }

@@ -358,6 +358,17 @@ describe('functions', () => {
     expect(new Set(logGroups.map(({ logGroupId }) => logGroupId)).size).toBe(logGroups.length);
   });
 
+  it('turns source maps on in every function so stack traces name the TypeScript lines', () => {
+    // Act
+    const options = functions().map(({ logicalId, properties }) => {
+      const variables = record(record(properties.Environment ?? {}, `${logicalId}.Environment`).Variables ?? {}, `${logicalId}.Variables`);
+      return { logicalId, nodeOptions: String(variables.NODE_OPTIONS ?? '') };
+    });
+
+    // Assess
+    for (const option of options) expect(option).toEqual({ logicalId: option.logicalId, nodeOptions: expect.stringContaining('--enable-source-maps') });
+  });
+
   it('ships every bundle with a source map of the TypeScript sources', () => {
     // Prepare
     const manifest = record(JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')), 'asset manifest');

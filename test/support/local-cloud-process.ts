@@ -32,9 +32,10 @@ export function temporaryDataDirectory(label: string): string {
  * cdk.out is synthesized by the global setup, so the process serves it as it is.
  */
 export function startLocalCloud(dataDirectory: string, extraArguments: string[] = []): Promise<LocalCloudProcess> {
+  // Node itself, not the tsx wrapper: a SIGKILL must reach the process that holds the data.
   const child: ChildProcess = spawn(
-    path.join(projectRoot, 'node_modules', '.bin', 'tsx'),
-    ['local/main.ts', '--port', '0', '--data-dir', dataDirectory, '--no-synth', ...extraArguments],
+    process.execPath,
+    ['--import', 'tsx', 'local/main.ts', '--port', '0', '--data-dir', dataDirectory, '--no-synth', ...extraArguments],
     { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ENDPOINT_URL: undefined } },
   );
   let output = '';
