@@ -120,7 +120,7 @@ export class LocalCloud {
           }
         } else if (target.arn.includes(':lambda:')) {
           const outcome = await lambda.invoke(target.arn, JSON.parse(input));
-          if (!outcome.ok) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+          if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
         } else {
           await queues.send(target.arn, input);
         }
