@@ -52,18 +52,14 @@ async function main(): Promise<void> {
   const dataDirectory = path.resolve(values['data-dir'] ?? process.env.PSFLOW_DATA_DIR ?? path.join(projectRoot, '.psflow', stage));
   if (values.reset) fs.rmSync(dataDirectory, { recursive: true, force: true });
 
-  if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
-  const cloud = await LocalCloud.start({ cdkOut, dataDirectory, port });
-  console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
-  for (const line of cloud.describe()) console.log(line);
-  console.log(`psflow local cloud ready at ${cloud.url}`);
-  console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
-
+  // Handlers go in before anything starts, so a signal that races the ready line still stops cleanly.
+  let cloud: LocalCloud | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal} received, stopping ...`);
+    if (!cloud) process.exit(130);
     cloud.stop().then(
       () => {
         console.log('psflow local cloud stopped');
@@ -77,6 +73,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
+  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port });
+  console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
+  for (const line of cloud.describe()) console.log(line);
+  console.log(`psflow local cloud ready at ${cloud.url}`);
+  console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
 }
 
 main().catch((error: unknown) => {

@@ -153,12 +153,29 @@ describe('the local cloud serving the psflow app', () => {
     expect(await closedStatus(await executionFor(entries[5].EventId as string))).toBe('SUCCEEDED');
   });
 
-  it('rejects more than ten entries as a whole, like AWS', async () => {
+  it('serves SDK clients configured only through AWS_ENDPOINT_URL', async () => {
+    // Prepare: a client with no endpoint in code, as Lambda handlers create theirs.
+    const previous = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = cloud.url;
+    const plain = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+
     // Act
-    const put = events.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => probeEntry('too-many')) }));
+    const listed = await plain.send(new ListStateMachinesCommand({})).finally(() => {
+      plain.destroy();
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = previous;
+    });
 
     // Assess
-    await expect(put).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(listed.stateMachines?.map((machine) => machine.name)).toContain('psflow-dev-diagnostics-probe');
+  });
+
+  it('rejects more than ten entries as a whole, like AWS', async () => {
+    // Act
+    const put = events.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => probeEntry('too-many')) })).catch((error: Error) => error);
+
+    // Assess
+    await expect(put).resolves.toMatchObject({ name: 'ValidationException' });
   });
 
   it('retries a failing target delivery and then parks the event in the rule dead-letter queue', async () => {
@@ -193,31 +210,31 @@ describe('the local cloud serving the psflow app', () => {
     const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input }));
     const second = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input })).catch((error: Error) => error);
     await closedStatus(first.executionArn as string);
-    const afterClose = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input }));
-    const differentInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input: '{"other": true}' }));
+    const afterClose = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input })).catch((error: Error) => error);
+    const differentInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input: '{"other": true}' })).catch((error: Error) => error);
 
     // Assess: the second call either joined the running execution or (if it had already closed) was refused.
     if (second instanceof Error) expect(second.name).toBe('ExecutionAlreadyExists');
     else expect(second.executionArn).toBe(first.executionArn);
-    await expect(afterClose).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
-    await expect(differentInput).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(afterClose).resolves.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(differentInput).resolves.toMatchObject({ name: 'ExecutionAlreadyExists' });
   });
 
   it('refuses invalid names, inputs and ARNs with the AWS error names', async () => {
     // Act
-    const badName = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name: 'has space/and:colon' }));
-    const badInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: '{not json' }));
-    const hugeInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: JSON.stringify({ blob: 'x'.repeat(262_144) }) }));
-    const unknownMachine = sfn.send(new StartExecutionCommand({ stateMachineArn: `${PROBE_MACHINE_ARN}-missing` }));
-    const badArn = sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' }));
-    const stopMissing = sfn.send(new StopExecutionCommand({ executionArn: `${PROBE_MACHINE_ARN.replace('stateMachine', 'execution')}:nope` }));
+    const badName = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name: 'has space/and:colon' })).catch((error: Error) => error);
+    const badInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: '{not json' })).catch((error: Error) => error);
+    const hugeInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: JSON.stringify({ blob: 'x'.repeat(262_144) }) })).catch((error: Error) => error);
+    const unknownMachine = sfn.send(new StartExecutionCommand({ stateMachineArn: `${PROBE_MACHINE_ARN}-missing` })).catch((error: Error) => error);
+    const badArn = sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' })).catch((error: Error) => error);
+    const stopMissing = sfn.send(new StopExecutionCommand({ executionArn: `${PROBE_MACHINE_ARN.replace('stateMachine', 'execution')}:nope` })).catch((error: Error) => error);
 
     // Assess
-    await expect(badName).rejects.toMatchObject({ name: 'InvalidName' });
-    await expect(badInput).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
-    await expect(hugeInput).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
-    await expect(unknownMachine).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
-    await expect(badArn).rejects.toMatchObject({ name: 'InvalidArn' });
-    await expect(stopMissing).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(badName).resolves.toMatchObject({ name: 'InvalidName' });
+    await expect(badInput).resolves.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(hugeInput).resolves.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(unknownMachine).resolves.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(badArn).resolves.toMatchObject({ name: 'InvalidArn' });
+    await expect(stopMissing).resolves.toMatchObject({ name: 'ExecutionDoesNotExist' });
   });
 });

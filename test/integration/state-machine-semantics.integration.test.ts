@@ -11,6 +11,7 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
@@ -221,14 +222,33 @@ describe('a state machine of its own on the local cloud', () => {
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
 
     // Act
-    const answeredAgain = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
-    const forged = sfn.send(new SendTaskSuccessCommand({ taskToken: `psflow1.${'A'.repeat(43)}`, output: '{}' }));
-    const malformed = sfn.send(new SendTaskFailureCommand({ taskToken: 'not-a-token', error: 'x' }));
+    const answeredAgain = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
+    const forged = sfn.send(new SendTaskSuccessCommand({ taskToken: `psflow1.${'A'.repeat(43)}`, output: '{}' })).catch((error: Error) => error);
+    const malformed = sfn.send(new SendTaskFailureCommand({ taskToken: 'not-a-token', error: 'x' })).catch((error: Error) => error);
 
     // Assess
-    await expect(answeredAgain).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
-    await expect(forged).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
-    await expect(malformed).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(answeredAgain).resolves.toMatchObject({ name: 'TaskDoesNotExist' });
+    await expect(forged).resolves.toMatchObject({ name: 'TaskDoesNotExist' });
+    await expect(malformed).resolves.toMatchObject({ name: 'InvalidToken' });
+  });
+
+  it('stops an execution waiting on a callback and refuses its token afterwards', async () => {
+    // Prepare
+    const runId = `run-${randomUUID()}`;
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+    const token = await nextToken(runId);
+
+    // Act
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Cancelled', cause: 'deal withdrawn' }));
+    const result = await closed(executionArn as string);
+    const lateAnswer = await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
+    const stopAgain = await sfn.send(new StopExecutionCommand({ executionArn })).catch((error: Error) => error);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ABORTED', error: 'Operator.Cancelled', cause: 'deal withdrawn' });
+    expect((await history(executionArn as string)).at(-1)?.type).toBe('ExecutionAborted');
+    expect(lateAnswer).toMatchObject({ name: 'TaskDoesNotExist' });
+    expect(stopAgain).toMatchObject({ name: 'ExecutionNotRunning' });
   });
 
   it('fails through a Fail state chosen by Choice', async () => {
