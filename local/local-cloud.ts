@@ -62,6 +62,7 @@ export class LocalCloud {
       readonly queues: QueueService;
       readonly deadLetters: AppendLog<unknown>;
     },
+    private readonly releaseLock: () => void,
   ) {}
 
   /** Starts every service and resolves once the endpoint answers requests. */
@@ -69,6 +70,7 @@ export class LocalCloud {
     const log = options.log ?? ((line: string) => console.log(line));
     const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     fs.mkdirSync(options.dataDirectory, { recursive: true });
+    const releaseLock = lockDataDirectory(options.dataDirectory);
 
     let handler: ((request: http.IncomingMessage, response: http.ServerResponse) => void) | undefined;
     const server = http.createServer((request, response) => {
@@ -90,6 +92,7 @@ export class LocalCloud {
       const { created } = await dynamodb.start(model.tables);
       const lambda = new LambdaService(model.functions, {
         endpoint: url,
+        dynamoDbEndpoint: dynamodb.endpoint,
         region,
         accountId: ACCOUNT_ID,
         logDirectory: path.join(options.dataDirectory, 'logs'),
@@ -142,9 +145,10 @@ export class LocalCloud {
       const services = { dynamodb, lambda, events, stepFunctions, queues, deadLetters };
       handler = (request, response) => void route(services, request, response);
       const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
-      return new LocalCloud(url, model, recovery, created, server, services);
+      return new LocalCloud(url, model, recovery, created, server, services, releaseLock);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      releaseLock();
       throw error;
     }
   }
@@ -193,6 +197,35 @@ export class LocalCloud {
     await this.services.queues.stop();
     await this.services.deadLetters.close();
     await this.services.dynamodb.stop();
+    this.releaseLock();
+  }
+}
+
+/**
+ * Claims the data directory for this process. Two local clouds on one directory would corrupt
+ * each other's journals (and LevelDB refuses the second with an obscure error), so say so plainly.
+ * A lock left by a process that no longer runs (a crash) is taken over.
+ */
+function lockDataDirectory(dataDirectory: string): () => void {
+  const lockFile = path.join(dataDirectory, 'psflow.lock');
+  try {
+    const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+    if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
+      throw new Error(`Data directory ${dataDirectory} is in use by another local cloud (pid ${holder}); stop it or choose another --data-dir`);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  fs.writeFileSync(lockFile, String(process.pid));
+  return () => fs.rmSync(lockFile, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

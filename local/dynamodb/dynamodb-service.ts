@@ -1,33 +1,40 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { TableSpec } from '../cdk/resource-model';
-import { AwsError } from '../http/aws-json';
-
-// dynalite ships no types; this is the part of its surface the local cloud uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => http.Server;
+import { AwsError, sendError } from '../http/aws-json';
 
 /** Prefix dynalite (like DynamoDB) puts before exception names in `__type`. */
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
 
 /**
- * DynamoDB, served by dynalite persisted on disk. External requests are handed to
- * dynalite's own request handler in-process; the Step Functions integrations call it
- * over a keep-alive loopback connection, exactly as an SDK client would.
+ * DynamoDB, served by dynalite persisted on disk, running on its own thread behind a private
+ * loopback port. Requests to the public endpoint are relayed to it; Lambda workers and the
+ * Step Functions integrations reach it directly.
  */
 export class DynamoDbService {
-  private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private worker: Worker | undefined;
   private port = 0;
 
-  constructor(dataDirectory: string) {
-    this.server = dynalite({ path: dataDirectory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  constructor(private readonly dataDirectory: string) {}
+
+  /** The private endpoint; handed to Lambda workers as AWS_ENDPOINT_URL_DYNAMODB. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts dynalite on a private loopback port and creates the template's tables. */
+  /** Starts dynalite and creates the template's tables. */
   async start(tables: readonly TableSpec[]): Promise<{ created: string[]; existing: string[] }> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    const worker = new Worker(path.join(__dirname, 'dynalite-worker.ts'), {
+      workerData: { dataDirectory: this.dataDirectory },
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    });
+    this.worker = worker;
+    this.port = await new Promise<number>((resolve, reject) => {
+      worker.once('error', (error) => reject(new Error(`DynamoDB (dynalite) failed to start on ${this.dataDirectory}: ${error.message}`)));
+      worker.once('message', (message: { type: string; port: number }) => resolve(message.port));
+    });
     const created: string[] = [];
     const existing: string[] = [];
     for (const table of tables) {
@@ -42,9 +49,17 @@ export class DynamoDbService {
     return { created, existing };
   }
 
-  /** Serves a DynamoDB wire-protocol request from a client of the local endpoint. */
+  /** Relays a DynamoDB wire-protocol request from a client of the public endpoint. */
   handle(request: http.IncomingMessage, response: http.ServerResponse): void {
-    this.server.emit('request', request, response);
+    const upstream = http.request(
+      { host: '127.0.0.1', port: this.port, method: request.method, path: request.url, headers: request.headers, agent: this.agent },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', (error) => sendError(response, new AwsError('InternalServerError', `DynamoDB is unavailable: ${error.message}`, 500)));
+    request.pipe(upstream);
   }
 
   /**
@@ -90,9 +105,19 @@ export class DynamoDbService {
     });
   }
 
-  /** Closes dynalite and its LevelDB store. */
+  /** Closes dynalite and its LevelDB store, then its thread. */
   async stop(): Promise<void> {
     this.agent.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      worker.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ type: 'stop' });
+    });
+    await worker.terminate();
   }
 }

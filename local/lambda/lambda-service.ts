@@ -13,6 +13,8 @@ export type InvocationOutcome = { readonly ok: true; readonly value: unknown } |
 /** Settings every execution environment shares. */
 export interface LambdaServiceOptions {
   readonly endpoint: string;
+  /** DynamoDB's own endpoint: the app's table traffic skips the shared front door. */
+  readonly dynamoDbEndpoint: string;
   readonly region: string;
   readonly accountId: string;
   readonly logDirectory: string;
@@ -164,6 +166,7 @@ export class LambdaService {
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL: this.options.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: this.options.dynamoDbEndpoint,
       AWS_LAMBDA_FUNCTION_NAME: spec.name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),

@@ -42,4 +42,23 @@ describe('the local cloud command', () => {
     expect(cloud.output()).toContain('SIGTERM received, stopping ...');
     expect(cloud.output()).toContain('psflow local cloud stopped');
   });
+
+  it('refuses a second local cloud on a data directory in use, naming the holder', async () => {
+    // Prepare
+    const dataDirectory = temporaryDataDirectory('locked');
+    const first = await startLocalCloud(dataDirectory);
+
+    // Act
+    const second = await startLocalCloud(dataDirectory).then(
+      async (cloud) => {
+        await cloud.stop();
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    await first.stop();
+
+    // Assess
+    expect(second).toMatch(/Data directory .* is in use by another local cloud \(pid \d+\)/);
+  });
 });
