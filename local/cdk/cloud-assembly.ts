@@ -27,7 +27,7 @@ export interface CloudAssembly {
 interface ManifestArtifact {
   readonly type: string;
   readonly displayName?: string;
-  readonly properties?: { readonly templateFile?: string };
+  readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
 }
 
 /**
@@ -46,7 +46,8 @@ export function readCloudAssembly(directory: string): CloudAssembly {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
     const templateFile = path.join(directory, artifact.properties.templateFile);
     const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources?: Record<string, TemplateResource> };
-    stacks.push({ stackName: artifact.displayName ?? artifactId, templateFile, resources: template.Resources ?? {} });
+    // CDK records stackName only when it differs from the artifact id; displayName is a construct path.
+    stacks.push({ stackName: artifact.properties.stackName ?? artifactId, templateFile, resources: template.Resources ?? {} });
   }
   if (stacks.length === 0) throw new Error(`Cloud assembly ${directory} holds no CloudFormation stack`);
   return { directory, stacks };

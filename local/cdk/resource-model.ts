@@ -126,6 +126,9 @@ const SERVED_TYPES = new Set([
   'AWS::SQS::Queue',
 ]);
 
+/** Stands for `Ref: AWS::NoValue` until the enclosing object or list drops it, as CloudFormation does. */
+const NO_VALUE = '\u0000psflow:no-value\u0000';
+
 function isRecord(value: unknown): value is Record<string, TemplateValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -138,7 +141,7 @@ class IntrinsicResolver {
   ) {}
 
   resolve(value: TemplateValue): TemplateValue {
-    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item)).filter((item) => item !== NO_VALUE);
     if (!isRecord(value)) return value;
     const keys = Object.keys(value);
     if (keys.length === 1) {
@@ -159,7 +162,12 @@ class IntrinsicResolver {
           return this.sub(arg);
         case 'Fn::Select': {
           const [index, list] = arg as [TemplateValue, TemplateValue];
-          return (this.resolve(list) as TemplateValue[])[Number(this.resolve(index))];
+          const items = this.resolve(list) as TemplateValue[];
+          const position = Number(this.resolve(index));
+          if (!Number.isInteger(position) || position < 0 || position >= items.length) {
+            throw new Error(`${this.stack.stackName}: Fn::Select index ${position} is out of range for a list of ${items.length}`);
+          }
+          return items[position];
         }
         case 'Fn::Split': {
           const [separator, source] = arg as [string, TemplateValue];
@@ -171,7 +179,7 @@ class IntrinsicResolver {
           if (fn.startsWith('Fn::')) throw new Error(`${this.stack.stackName}: intrinsic ${fn} is not supported by the local cloud`);
       }
     }
-    return Object.fromEntries(keys.map((key) => [key, this.resolve(value[key])]));
+    return Object.fromEntries(keys.map((key) => [key, this.resolve(value[key])]).filter(([, item]) => item !== NO_VALUE));
   }
 
   private asString(value: TemplateValue): string {
@@ -182,8 +190,10 @@ class IntrinsicResolver {
 
   private sub(arg: TemplateValue): string {
     const [template, variables] = Array.isArray(arg) ? (arg as [string, Record<string, TemplateValue>]) : [String(arg), {}];
-    return template.replace(/\$\{([^}!][^}]*)\}/g, (_match, name: string) => {
-      if (name in variables) return this.asString(this.resolve(variables[name]));
+    return template.replace(/\$\{(!?)([^}]*)\}/g, (_match, literal: string, name: string) => {
+      // `${!Name}` is CloudFormation's escape for a literal `${Name}`.
+      if (literal) return `\${${name}}`;
+      if (Object.hasOwn(variables, name)) return this.asString(this.resolve(variables[name]));
       if (name.includes('.')) {
         const [logicalId, attribute] = name.split('.', 2);
         return this.asString(this.getAtt(logicalId, attribute));
@@ -193,7 +203,7 @@ class IntrinsicResolver {
   }
 
   private resource(logicalId: string): TemplateResource {
-    const resource = this.stack.resources[logicalId];
+    const resource = Object.hasOwn(this.stack.resources, logicalId) ? this.stack.resources[logicalId] : undefined;
     if (!resource) throw new Error(`${this.stack.stackName}: reference to unknown resource ${logicalId}`);
     return resource;
   }
@@ -215,7 +225,8 @@ class IntrinsicResolver {
     };
     const property = nameProperty[resource.Type];
     const declared = property ? props[property] : undefined;
-    if (declared !== undefined) return this.asString(this.resolve(declared));
+    const resolved = declared === undefined ? NO_VALUE : this.resolve(declared);
+    if (resolved !== NO_VALUE) return this.asString(resolved);
     return `${this.stack.stackName}-${logicalId}`.slice(0, 64);
   }
 
@@ -234,7 +245,7 @@ class IntrinsicResolver {
       case 'AWS::StackId':
         return `arn:aws:cloudformation:${this.env.region}:${this.env.accountId}:stack/${this.stack.stackName}/local`;
       case 'AWS::NoValue':
-        return null;
+        return NO_VALUE;
     }
     const resource = this.resource(name);
     switch (resource.Type) {
@@ -256,8 +267,11 @@ class IntrinsicResolver {
         return `arn:aws:dynamodb:${region}:${accountId}:table/${name}`;
       case 'AWS::Events::EventBus':
         return `arn:aws:events:${region}:${accountId}:event-bus/${name}`;
-      case 'AWS::Events::Rule':
-        return `arn:aws:events:${region}:${accountId}:rule/${name}`;
+      case 'AWS::Events::Rule': {
+        // Rules on a custom bus carry the bus in their ARN; rules on the default bus do not.
+        const busName = this.ruleBusName(logicalId);
+        return `arn:aws:events:${region}:${accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
+      }
       case 'AWS::Events::Archive':
         return `arn:aws:events:${region}:${accountId}:archive/${name}`;
       case 'AWS::Lambda::Function':
@@ -273,6 +287,14 @@ class IntrinsicResolver {
       default:
         return `arn:aws:${type.split('::')[1].toLowerCase()}:${region}:${accountId}:${logicalId}`;
     }
+  }
+
+  /** The bus a rule is on, by name, whether the template gives a name, an ARN or a Ref. */
+  ruleBusName(logicalId: string): string {
+    const declared = this.resource(logicalId).Properties?.EventBusName;
+    if (declared === undefined) return 'default';
+    const resolved = this.asString(this.resolve(declared));
+    return resolved.startsWith('arn:') ? (resolved.split('/').pop() ?? resolved) : resolved;
   }
 
   private getAtt(logicalId: string, attribute: string): TemplateValue {
@@ -383,7 +405,7 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
             logicalId,
             name,
             arn,
-            eventBusName: typeof props.EventBusName === 'string' ? props.EventBusName.split('/').pop() ?? 'default' : 'default',
+            eventBusName: resolver.ruleBusName(logicalId),
             eventPattern: typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern),
             enabled: props.State !== 'DISABLED',
             targets,
@@ -413,13 +435,16 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
                 ? JSON.stringify(props.Definition)
                 : undefined;
           if (definition === undefined) throw new Error(`${stack.stackName}/${logicalId}: state machine has no inline definition`);
+          const substitutions = isRecord(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {};
           stateMachines.push({
             logicalId,
             name,
             arn,
             type: props.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
             roleArn: String(props.RoleArn ?? ''),
-            definition,
+            definition: definition.replace(/\$\{([^}]+)\}/g, (match, key: string) =>
+              Object.hasOwn(substitutions, key) ? String(substitutions[key]) : match,
+            ),
           });
           break;
         }

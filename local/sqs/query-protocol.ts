@@ -32,7 +32,7 @@ function resultXml(action: string, result: Record<string, unknown>): string {
     case 'GetQueueUrl':
       return element('QueueUrl', result.QueueUrl);
     case 'SendMessage':
-      return element('MessageId', result.MessageId);
+      return element('MessageId', result.MessageId) + element('MD5OfMessageBody', result.MD5OfMessageBody);
     case 'GetQueueAttributes':
       return Object.entries((result.Attributes as Record<string, string> | undefined) ?? {})
         .map(([name, value]) => `<Attribute>${element('Name', name)}${element('Value', value)}</Attribute>`)

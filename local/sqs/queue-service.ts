@@ -91,8 +91,11 @@ export class QueueService {
           },
         };
       }
-      case 'SendMessage':
-        return { MessageId: await this.send(requireString(request, 'QueueUrl'), requireString(request, 'MessageBody')) };
+      case 'SendMessage': {
+        const body = requireString(request, 'MessageBody');
+        // SDK v3 checks this digest and fails the call without it.
+        return { MessageId: await this.send(requireString(request, 'QueueUrl'), body), MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+      }
       case 'ReceiveMessage': {
         const queue = this.byUrlOrArn(requireString(request, 'QueueUrl'));
         const max = Math.min(10, Math.max(1, Number(request.MaxNumberOfMessages ?? 1)));

@@ -19,6 +19,7 @@ interface PendingTask {
 }
 
 const TOKEN_PATTERN = /^psflow1\.[A-Za-z0-9_-]{43}$/;
+const MAX_TIMER_MS = 0x7fffffff;
 
 /**
  * Issues real, unguessable task tokens for `.waitForTaskToken` tasks and completes them
@@ -35,13 +36,17 @@ export class TaskTokenRegistry {
       this.pending.set(token, task);
       this.armHeartbeat(token, task);
     });
+    // A token can be revoked or time out before anyone awaits it; that must not crash the process.
+    completion.catch(() => undefined);
     return { token, completion };
   }
 
   private armHeartbeat(token: string, task: PendingTask): void {
     if (task.heartbeatSeconds === undefined) return;
     clearTimeout(task.heartbeatTimer);
-    task.heartbeatTimer = setTimeout(() => this.settle(token, (pendingTask) => pendingTask.reject(new TaskFailure('States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`))), task.heartbeatSeconds * 1000);
+    // Node timers overflow past 2^31-1 ms and fire at once; longer heartbeats are capped to that.
+    const delayMs = Math.min(task.heartbeatSeconds * 1000, MAX_TIMER_MS);
+    task.heartbeatTimer = setTimeout(() => this.settle(token, (pendingTask) => pendingTask.reject(new TaskFailure('States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`))), delayMs);
   }
 
   private lookup(token: unknown): PendingTask {
