@@ -86,9 +86,10 @@ export class LocalCloud {
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    let dynamodb: DynamoDbService | undefined;
     try {
       const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
-      const dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'));
+      dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'));
       const { created } = await dynamodb.start(model.tables);
       const lambda = new LambdaService(model.functions, {
         endpoint: url,
@@ -148,6 +149,7 @@ export class LocalCloud {
       return new LocalCloud(url, model, recovery, created, server, services, releaseLock);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dynamodb?.stop();
       releaseLock();
       throw error;
     }
@@ -174,16 +176,6 @@ export class LocalCloud {
     for (const [type, { count, reason }] of byType) lines.push(`    ${type} x${count}: ${reason}`);
     lines.push(`  recovered       ${this.recovery.redeliveredEvents} undelivered events, ${this.recovery.restartedExecutions} interrupted executions restarted`);
     return lines;
-  }
-
-  /** Counters of every service, as served on `/_psflow/health`. */
-  statistics(): Record<string, unknown> {
-    return statistics(this.services);
-  }
-
-  /** History events of an execution, straight from memory (benchmarks count transitions with it). */
-  executionHistory(executionArn: string): ReturnType<StepFunctionsService['historyOf']> {
-    return this.services.stepFunctions.historyOf(executionArn);
   }
 
   /** Stops accepting requests, flushes every journal and terminates the workers. */

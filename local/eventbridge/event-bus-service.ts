@@ -209,11 +209,6 @@ export class EventBusService {
     return { FailedEntryCount: entries.length - accepted.length, Entries: results };
   }
 
-  /** Puts events from inside the local cloud (Step Functions `events:putEvents`). */
-  putEventsInternal(entries: unknown[]): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
-    return this.putEvents({ Entries: entries });
-  }
-
   private validateEntry(entry: unknown): { bus: string; event: BusEvent } | { errorCode: string; errorMessage: string } {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       return { errorCode: 'InvalidArgument', errorMessage: 'Entry must be an object' };

@@ -58,11 +58,12 @@ class ExecutionEnvironment {
   run(pending: PendingInvocation): void {
     const timeoutMs = this.pool.spec.timeoutSeconds * 1000;
     const timer = setTimeout(() => {
+      // Out of the pool first, so the timed-out environment is not handed the next invocation.
+      this.pool.discard(this);
       this.finish(pending.message.invocationId, {
         ok: false,
         error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.pool.spec.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
       });
-      this.pool.discard(this);
     }, timeoutMs);
     this.current = { invocationId: pending.message.invocationId, resolve: pending.resolve, timer };
     this.worker.postMessage(pending.message);
@@ -101,6 +102,10 @@ class FunctionPool {
 
   submit(pending: PendingInvocation): void {
     this.invocations++;
+    this.dispatch(pending);
+  }
+
+  private dispatch(pending: PendingInvocation): void {
     const environment = this.idle.pop() ?? this.spawn();
     if (environment) environment.run(pending);
     else this.queue.push(pending);
@@ -127,7 +132,7 @@ class FunctionPool {
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     void environment.worker.terminate();
     const next = this.queue.shift();
-    if (next) this.submit(next);
+    if (next) this.dispatch(next);
   }
 
   async stop(): Promise<void> {

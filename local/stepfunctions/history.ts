@@ -28,9 +28,4 @@ export class ExecutionHistory {
       : { id, previousEventId: id - 1, timestamp, type, [detailsKey(type)]: details };
     this.events.push(event);
   }
-
-  /** Counts events of the given types; benchmarks turn these into cost figures. */
-  count(...types: string[]): number {
-    return this.events.filter((event) => types.includes(event.type)).length;
-  }
 }

@@ -9,6 +9,9 @@ import { ExecutionHistory, type HistoryEvent } from './history';
 import type { ChildExecutionStarter, ChildOutcome, ExecutionHandle, TaskDispatcher } from './task-dispatcher';
 import type { TaskTokenRegistry } from './task-tokens';
 
+/** A JSON value as the interpreter types it. */
+type JsonValue = Parameters<StateMachine['run']>[0];
+
 type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 interface LoadedStateMachine {
@@ -148,11 +151,6 @@ export class StepFunctionsService implements ChildExecutionStarter {
     return { ...this.statusCounts };
   }
 
-  /** History of an execution, for benchmarks that count transitions. */
-  historyOf(executionArn: string): readonly HistoryEvent[] {
-    return this.executions.get(executionArn)?.history.events ?? [];
-  }
-
   private newRecord(arn: string, name: string, stateMachineArn: string, input: string, startDate: number, parentArn?: string): ExecutionRecord {
     return { arn, name, stateMachineArn, input, startDate, parentArn, status: 'RUNNING', history: new ExecutionHistory(), children: new Set(), closedWaiters: [] };
   }
@@ -243,11 +241,11 @@ export class StepFunctionsService implements ChildExecutionStarter {
       input: execution.input,
       inputDetails: { truncated: false },
       roleArn: machine.spec.roleArn,
-      stateMachineAliasArn: undefined,
     });
-    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const task of machine.prepared.tasks.values()) {
-      handlers[task.name] = (input: unknown) => this.options.dispatcher.run(task, input, execution) as Promise<never>;
+      // Integration results are JSON by construction: API responses and Lambda payloads.
+      handlers[task.name] = (input) => this.options.dispatcher.run(task, input, execution) as Promise<JsonValue>;
     }
     const startTime = new Date(execution.startDate).toISOString();
     const running = machine.interpreter.run(JSON.parse(execution.input), {
@@ -348,7 +346,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
     return Date.now();
   }
 
-  private describeExecution(execution: ExecutionRecord): Record<string, unknown> {
+  /** The fields ListExecutions gives per execution; DescribeExecution adds to them. */
+  private summary(execution: ExecutionRecord): Record<string, unknown> {
     return {
       executionArn: execution.arn,
       stateMachineArn: execution.stateMachineArn,
@@ -356,6 +355,12 @@ export class StepFunctionsService implements ChildExecutionStarter {
       status: execution.status,
       startDate: seconds(execution.startDate),
       stopDate: seconds(execution.stopDate),
+    };
+  }
+
+  private describeExecution(execution: ExecutionRecord): Record<string, unknown> {
+    return {
+      ...this.summary(execution),
       input: execution.input,
       inputDetails: { included: true },
       output: execution.output,
@@ -400,14 +405,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
           .sort((a, b) => b.startDate - a.startDate);
         const { items, nextToken } = this.page(matching, request);
         return {
-          executions: items.map((execution) => ({
-            executionArn: execution.arn,
-            stateMachineArn: execution.stateMachineArn,
-            name: execution.name,
-            status: execution.status,
-            startDate: seconds(execution.startDate),
-            stopDate: seconds(execution.stopDate),
-          })),
+          executions: items.map((execution) => this.summary(execution)),
           nextToken,
         };
       }

@@ -188,7 +188,7 @@ export class TaskDispatcher {
     });
     let result: { FailedEntryCount: number; Entries: Array<Record<string, string>> };
     try {
-      result = await this.targets.events.putEventsInternal(normalised);
+      result = await this.targets.events.putEvents({ Entries: normalised });
     } catch (error) {
       if (error instanceof AwsError) throw new TaskFailure(`EventBridge.${error.code}`, error.message);
       throw error;

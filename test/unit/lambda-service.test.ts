@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FunctionSpec } from '../../local/cdk/resource-model';
+import { LambdaService } from '../../local/lambda/lambda-service';
+
+/** Handlers written as plain bundles, the way cdk.out holds them. */
+const BUNDLE = `
+exports.echo = async (event, context) => ({ event, functionName: context.functionName, region: process.env.AWS_REGION, table: process.env.TABLE_NAME, endpoint: process.env.AWS_ENDPOINT_URL });
+exports.fail = async () => { const error = new Error('rate card missing for EMEA'); error.name = 'RateCardMissing'; throw error; };
+exports.slow = () => new Promise((resolve) => setTimeout(() => resolve('late'), 5000));
+exports.callback = (event, context, callback) => { console.log('logged from the handler'); callback(null, { viaCallback: event.n * 2 }); };
+`;
+
+let directory: string;
+let service: LambdaService;
+
+function spec(name: string, handler: string, timeoutSeconds = 3): FunctionSpec {
+  return {
+    logicalId: name,
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    handler: `index.${handler}`,
+    codeDirectory: path.join(directory, 'bundle'),
+    runtime: 'nodejs22.x',
+    timeoutSeconds,
+    memoryMb: 256,
+    environment: { TABLE_NAME: 'psflow-test-orders' },
+  };
+}
+
+beforeAll(() => {
+  directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
+  fs.mkdirSync(path.join(directory, 'bundle'));
+  fs.writeFileSync(path.join(directory, 'bundle', 'index.js'), BUNDLE);
+  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope')], {
+    endpoint: 'http://127.0.0.1:1',
+    dynamoDbEndpoint: 'http://127.0.0.1:2',
+    region: 'eu-west-1',
+    accountId: '000000000000',
+    logDirectory: path.join(directory, 'logs'),
+    maxConcurrencyPerFunction: 2,
+  });
+});
+
+afterAll(async () => {
+  await service.stop();
+  fs.rmSync(directory, { recursive: true, force: true });
+});
+
+describe('LambdaService', () => {
+  it('runs the bundle with the template environment and the local endpoint', async () => {
+    // Act
+    const outcome = await service.invoke('arn:aws:lambda:us-east-1:000000000000:function:echo', { orderId: 'ünï-1' });
+
+    // Assess
+    expect(outcome).toEqual({ ok: true, value: { event: { orderId: 'ünï-1' }, functionName: 'echo', region: 'eu-west-1', table: 'psflow-test-orders', endpoint: 'http://127.0.0.1:1' } });
+  });
+
+  it('reports a handler error with its name and message, as Lambda does', async () => {
+    // Act
+    const outcome = await service.invoke('fail', {});
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'RateCardMissing', errorMessage: 'rate card missing for EMEA' } });
+  });
+
+  it('fails an invocation that runs past the timeout and serves the next one from a fresh environment', async () => {
+    // Act
+    // Prepare: three invocations on two environments, so one waits in the queue behind a timeout.
+    const invocations = [service.invoke('slow', {}), service.invoke('slow', {}), service.invoke('slow', {})];
+
+    // Act
+    const outcomes = await Promise.all(invocations);
+
+    // Assess: the queued one gets a fresh environment and its own full timeout, not the dying one.
+    expect(outcomes).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ ok: false, error: expect.objectContaining({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' }) })));
+    expect(service.statistics().slow).toEqual({ invocations: 3, coldStarts: 3 });
+  });
+
+  it('supports callback-style handlers and writes their output to the function log', async () => {
+    // Act
+    const outcome = await service.invoke('callback', { n: 21 });
+
+    // Assess
+    expect(outcome).toEqual({ ok: true, value: { viaCallback: 42 } });
+    expect(fs.readFileSync(path.join(directory, 'logs', 'callback.log'), 'utf8')).toContain('logged from the handler');
+  });
+
+  it('reports a handler the bundle does not export', async () => {
+    // Act
+    const outcome = await service.invoke('missing', {});
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nope is undefined or not exported' } });
+  });
+
+  it('refuses an unknown function with ResourceNotFoundException', async () => {
+    // Act
+    const outcome = await service.invoke('nobody', {}).catch((error: Error) => error);
+
+    // Assess
+    expect(outcome).toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
