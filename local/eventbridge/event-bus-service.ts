@@ -55,6 +55,7 @@ export class EventBusService {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = { accepted: 0, failedEntries: 0, matched: 0, unmatched: 0, delivered: 0, retried: 0, deadLettered: 0 };
   private stopping = false;
+  private closed = false;
   private readonly unsettledAtStart: Array<{ bus: string; event: BusEvent }>;
 
   constructor(
@@ -265,12 +266,16 @@ export class EventBusService {
     if (matches.length === 0) this.counters.unmatched++;
     else this.counters.matched++;
     const deliveries = matches.flatMap((rule) => rule.spec.targets.map((target) => this.deliverWithRetry(rule.spec, target, event)));
-    const settled = Promise.all(deliveries).then(() => this.journal.appendLazy({ t: 'settled', id: event.id }));
+    const settled = Promise.all(deliveries).then((outcomes) => {
+      // A delivery cut short by a stop is not settled: the event is delivered again on the next start.
+      if (outcomes.every(Boolean) && !this.closed) this.journal.appendLazy({ t: 'settled', id: event.id });
+    });
     this.inFlight.add(settled);
     void settled.finally(() => this.inFlight.delete(settled));
   }
 
-  private async deliverWithRetry(rule: RuleSpec, target: RuleTargetSpec, event: BusEvent): Promise<void> {
+  /** Resolves true once the event was delivered or dead-lettered, false when a stop cut it short. */
+  private async deliverWithRetry(rule: RuleSpec, target: RuleTargetSpec, event: BusEvent): Promise<boolean> {
     const input = buildTargetInput(target, event as unknown as Record<string, unknown>, {
       ruleName: rule.name,
       ruleArn: rule.arn,
@@ -282,7 +287,7 @@ export class EventBusService {
       try {
         await this.options.deliver(target, input, { eventId: event.id, ruleName: rule.name });
         this.counters.delivered++;
-        return;
+        return true;
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
         if (attempt < maxAttempts) {
@@ -291,15 +296,17 @@ export class EventBusService {
         }
       }
     }
-    if (this.stopping) return;
+    if (this.stopping) return false;
     this.counters.deadLettered++;
     await this.options.deadLetter(target, event, rule, lastError);
+    return true;
   }
 
   /** Stops retrying, waits for deliveries under way, and closes the journal. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.race([Promise.all([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    this.closed = true;
     await this.journal.close();
   }
 }

@@ -77,6 +77,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly log: AppendLog<ExecutionLogRecord>;
   private readonly interrupted: ExecutionRecord[] = [];
+  private shutDown = false;
   private readonly statusCounts: Record<ExecutionStatus, number> = { RUNNING: 0, SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 };
 
   constructor(
@@ -333,7 +334,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
     this.statusCounts[status]++;
     this.options.tokens.revokeExecution(execution.arn);
     for (const child of execution.children) this.stopExecution(child, 'States.Aborted', 'Parent execution stopped');
-    this.log.appendLazy({ t: 'closed', arn: execution.arn, status, output, error, cause, stopDate, history: execution.history.events });
+    // After shutdown the execution stays RUNNING on disk, so the next start runs it again.
+    if (!this.shutDown) this.log.appendLazy({ t: 'closed', arn: execution.arn, status, output, error, cause, stopDate, history: execution.history.events });
     for (const waiter of execution.closedWaiters.splice(0)) waiter();
   }
 
@@ -485,6 +487,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
 
   /** Flushes the log. Running executions are not aborted: they resume from their input on the next start. */
   async shutdown(): Promise<void> {
+    this.shutDown = true;
     await this.log.close();
   }
 }
