@@ -2,6 +2,7 @@ import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { PsflowEventBus } from './platform/event-bus';
+import { EventSchemas } from './platform/event-schemas';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -13,11 +14,13 @@ export interface PsflowStackProps extends StackProps {
 export class PsflowStack extends Stack {
   public readonly eventBus: PsflowEventBus;
   public readonly diagnostics: DiagnosticsProbe;
+  public readonly eventSchemas: EventSchemas;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
     Tags.of(this).add('psflow:stage', props.stage);
     this.eventBus = new PsflowEventBus(this, 'EventBus', { stage: props.stage });
+    this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
   }
 }

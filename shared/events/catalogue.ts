@@ -9,13 +9,31 @@
 export const PsflowSource = {
   /** Operational self-checks of a deployed stage. */
   Diagnostics: 'psflow.diagnostics',
+  /** Canonical CRM events, after the source adapters normalised them. */
+  Crm: 'psflow.crm',
+  /** Events of the psflow workflows themselves. */
+  Workflow: 'psflow.workflow',
 } as const;
 
-/** The `detail-type` values psflow emits or consumes, by source. */
+/** Union of every known psflow source. */
+export type PsflowSourceName = (typeof PsflowSource)[keyof typeof PsflowSource];
+
+/** Detail-types under `psflow.diagnostics`. */
 export const DiagnosticsDetailType = {
   /** Asks the stage to prove that bus, rule, state machine, Lambda and table are wired. */
   ProbeRequested: 'Probe Requested',
 } as const;
 
-/** Union of every known psflow source. */
-export type PsflowSourceName = (typeof PsflowSource)[keyof typeof PsflowSource];
+/** Detail-types under `psflow.crm`. */
+export const CrmDetailType = {
+  /** An opportunity moved into a won stage; starts project activation. */
+  OpportunityWon: 'Opportunity Won',
+} as const;
+
+/** Detail-types under `psflow.workflow`. */
+export const WorkflowDetailType = {
+  /** A project exists in ERP and PSA with budget, roles, billing rules and onboarding. */
+  ProjectActivated: 'Project Activated',
+  /** One role line of a statement of work needs staffing. */
+  ResourceRequested: 'Resource Requested',
+} as const;

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
+import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 
 const STAGE = 'test';
 const STACK_NAME = `psflow-${STAGE}`;
@@ -397,6 +398,25 @@ describe('functions', () => {
     // Assess
     for (const bundle of bundles) {
       expect(bundle).toEqual({ logicalId: bundle.logicalId, mapFile: expect.any(String), ownSourcesExist: true });
+    }
+  });
+});
+
+describe('event schema registry', () => {
+  it('registers one draft-4 JSON Schema per event contract in a registry named with the stage', () => {
+    // Prepare
+    const registries = resourcesOf('AWS::EventSchemas::Registry');
+
+    // Act
+    const schemas = resourcesOf('AWS::EventSchemas::Schema').map(([logicalId]) => propertiesOf(logicalId));
+
+    // Assess
+    expect(registries.map(([logicalId]) => propertiesOf(logicalId).RegistryName)).toEqual(['psflow-test']);
+    expect(schemas.map((schema) => schema.SchemaName).sort()).toEqual(EVENT_CONTRACTS.map((contract) => `${contract.source}@${contract.name}V${contract.version}`).sort());
+    for (const schema of schemas) {
+      expect(schema.Type).toBe('JSONSchemaDraft4');
+      const content = record(JSON.parse(String(schema.Content)), 'schema content');
+      expect(record(content.properties, 'properties')).toHaveProperty('detail');
     }
   });
 });

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ProbeRequestedDetail } from '../diagnostics/probe';
+import { ExternalId, IsoDateTime } from '../model/primitives';
+import { Opportunity, Project, RoleLine } from '../model/entities';
+import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+
+/**
+ * A versioned event contract: the one definition producers, rules, consumers, the schema
+ * registry and the compatibility test all read.
+ */
+export interface EventContract {
+  /** PascalCase name, stable across versions; the registry schema is named after it. */
+  readonly name: string;
+  readonly source: string;
+  readonly detailType: string;
+  /** Published version. A breaking change needs a new version (and a new contract entry). */
+  readonly version: number;
+  readonly description: string;
+  readonly producer: string;
+  readonly consumers: readonly string[];
+  /** Schema of the event's `detail`. */
+  readonly detail: z.ZodType;
+}
+
+/** Every event psflow emits or consumes, with its current version. */
+export const EVENT_CONTRACTS: readonly EventContract[] = [
+  {
+    name: 'ProbeRequested',
+    source: PsflowSource.Diagnostics,
+    detailType: DiagnosticsDetailType.ProbeRequested,
+    version: 1,
+    description: 'Asks a stage to prove every hop: bus, rule, state machine, Lambda, table.',
+    producer: 'deploy smoke tests, npm run bench',
+    consumers: ['diagnostics-probe state machine'],
+    detail: ProbeRequestedDetail,
+  },
+  {
+    name: 'OpportunityWon',
+    source: PsflowSource.Crm,
+    detailType: CrmDetailType.OpportunityWon,
+    version: 1,
+    description: 'An opportunity moved into a won stage, normalised from the CRM change event and enriched from the CRM.',
+    producer: 'CRM source adapters (Salesforce Event Relay and AppFlow; planned, issue 3)',
+    consumers: ['project-activation state machine (planned, issue 5)'],
+    detail: z.object({
+      opportunity: Opportunity,
+      wonAt: IsoDateTime,
+      /** The source's identity of the change, so replays and duplicates are recognised. */
+      dedupeKey: z.string().min(1).max(512),
+    }),
+  },
+  {
+    name: 'ResourceRequested',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ResourceRequested,
+    version: 1,
+    description: 'One role line of a statement of work needs staffing.',
+    producer: 'project-activation state machine (planned, issue 5)',
+    consumers: ['staffing workflow (planned)'],
+    detail: z.object({ projectId: ExternalId, roleLine: RoleLine, requestedAt: IsoDateTime }),
+  },
+  {
+    name: 'ProjectActivated',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ProjectActivated,
+    version: 1,
+    description: 'A won deal is now a project in ERP and PSA with budget, roles, billing rules and onboarding.',
+    producer: 'project-activation state machine (planned, issue 5)',
+    consumers: ['KPIs (planned)'],
+    detail: z.object({ project: Project, opportunityId: ExternalId, wonAt: IsoDateTime, activatedAt: IsoDateTime }),
+  },
+];
+
+/** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */
+export function detailJsonSchema(contract: EventContract): Record<string, unknown> {
+  return z.toJSONSchema(contract.detail, { target: 'draft-04', io: 'input' }) as Record<string, unknown>;
+}
+
+/** File name of a contract version's published JSON Schema under `shared/events/published/`. */
+export function publishedFileName(contract: EventContract): string {
+  return `${contract.name}.v${contract.version}.json`;
+}
