@@ -7,8 +7,13 @@ const stage = String(app.node.tryGetContext('stage') ?? 'dev');
 if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
   throw new Error(`Invalid stage "${stage}": use 1-20 lowercase letters, digits or dashes, starting with a letter`);
 }
+const partnerEventBusNames = String(app.node.tryGetContext('partnerEventBuses') ?? '')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name.length > 0);
 new PsflowStack(app, `psflow-${stage}`, {
   stage,
+  partnerEventBusNames,
   description: `psflow workflow orchestration (${stage})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { seedSandbox } from '../shared/connectors/sandbox/seed-sandbox';
 import { LocalCloud } from './local-cloud';
 
 const HELP = `psflow local cloud: serves the synthesized CDK app (cdk.out) offline on one endpoint.
@@ -17,6 +20,7 @@ Options:
   --cdk-out <dir>     cloud assembly to serve (default: cdk.out)
   --no-synth          serve the cloud assembly as it is, even if sources changed
   --reset             delete the data directory first
+  --no-seed           do not seed the sandbox systems (CRM) with demo data
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
       'cdk-out': { type: 'string', default: 'cdk.out' },
       'no-synth': { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
+      'no-seed': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -78,8 +83,27 @@ async function main(): Promise<void> {
   cloud = await LocalCloud.start({ cdkOut, dataDirectory, port });
   console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
   for (const line of cloud.describe()) console.log(line);
+  if (!values['no-seed']) console.log(`  sandbox CRM     ${await seedDemoData(cloud.url, stage)}`);
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
+}
+
+async function seedDemoData(endpoint: string, stage: string): Promise<string> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'psflow-local', secretAccessKey: 'psflow-local' },
+  });
+  try {
+    const seeded = await seedSandbox(DynamoDBDocumentClient.from(client), stage);
+    return `${seeded.written} demo records seeded, ${seeded.kept} already present`;
+  } catch (error) {
+    // A cloud assembly without the sandbox (another app, an older synth) is still served.
+    if ((error as Error).name === 'ResourceNotFoundException') return 'not in this cloud assembly; nothing seeded';
+    throw error;
+  } finally {
+    client.destroy();
+  }
 }
 
 main().catch((error: unknown) => {

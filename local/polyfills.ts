@@ -22,3 +22,7 @@ if (typeof promiseConstructor.withResolvers !== 'function') {
 }
 
 export {};
+
+// The handbook pins Node 20 for the dev machine (Lambda runs 24); the SDK's notice about its
+// future Node 22 requirement is known and would otherwise interleave with the cloud's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -19,6 +19,9 @@ export interface ServiceTableProps {
  * KMS encryption, retained on stack deletion because it holds business state.
  */
 export class ServiceTable extends Table {
+  /** Names of the table's global secondary indexes. */
+  public readonly indexNames: readonly string[];
+
   constructor(scope: Construct, id: string, props: ServiceTableProps) {
     super(scope, id, {
       tableName: `psflow-${props.stage}-${props.name}`,
@@ -30,5 +33,6 @@ export class ServiceTable extends Table {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of props.globalSecondaryIndexes ?? []) this.addGlobalSecondaryIndex(index);
+    this.indexNames = (props.globalSecondaryIndexes ?? []).map((index) => index.indexName);
   }
 }

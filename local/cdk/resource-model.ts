@@ -115,6 +115,7 @@ const NOT_EMULATED_REASONS: Readonly<Record<string, string>> = {
   'AWS::EventSchemas::Registry': 'schemas are checked by tests, not served',
   'AWS::EventSchemas::Schema': 'schemas are checked by tests, not served',
   'AWS::Lambda::Permission': 'invoke permissions are not enforced locally',
+  'AWS::Lambda::EventInvokeConfig': "a failed asynchronous invocation is retried by the bus and then dead-lettered to the rule target's queue",
 };
 
 const SERVED_TYPES = new Set([

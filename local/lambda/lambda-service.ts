@@ -164,6 +164,8 @@ export class LambdaService {
       PATH: process.env.PATH ?? '',
       TZ: 'UTC',
       LANG: 'en_US.UTF-8',
+      // Workers run on the dev machine's Node 20, where the SDK warns about its Node 22 plans.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...spec.environment,
       AWS_REGION: this.options.region,
       AWS_DEFAULT_REGION: this.options.region,

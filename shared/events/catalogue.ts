@@ -13,6 +13,33 @@ export const PsflowSource = {
   Crm: 'psflow.crm',
   /** Events of the psflow workflows themselves. */
   Workflow: 'psflow.workflow',
+  /** Canonical events of psflow's own PSA integration. */
+  Psa: 'psflow.psa',
+  /** Canonical events of psflow's own HR integration. */
+  Hr: 'psflow.hr',
+  /** Canonical events of psflow's own ERP integration. */
+  Erp: 'psflow.erp',
+} as const;
+
+/**
+ * Sources psflow's own workflows emit. Ingestion ignores them: they are outputs, already
+ * validated by their producers, and feeding them back would loop.
+ */
+export const PSFLOW_EMITTED_SOURCES: readonly string[] = [PsflowSource.Diagnostics, PsflowSource.Workflow];
+
+/**
+ * Source prefixes of Salesforce change data capture. Event Relay uses the partner event
+ * source `aws.partner/salesforce.com/<orgId>/<channelId>`; AppFlow uses
+ * `aws.partner/appflow/salesforce.com/<account>/<flow>`.
+ */
+export const SalesforceSourcePrefix = {
+  EventRelay: 'aws.partner/salesforce.com/',
+  AppFlow: 'aws.partner/appflow/salesforce.com/',
+} as const;
+
+/** Detail-types of Salesforce change events: the change event's name. */
+export const SalesforceDetailType = {
+  OpportunityChangeEvent: 'OpportunityChangeEvent',
 } as const;
 
 /** Union of every known psflow source. */

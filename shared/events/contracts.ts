@@ -4,6 +4,16 @@ import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
 import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
 
+/** Detail of `Opportunity Won`: the input of the project-activation workflow. */
+export const OpportunityWonDetail = z.object({
+  opportunity: Opportunity,
+  wonAt: IsoDateTime,
+  /** The source's identity of the change, so replays and duplicates are recognised. */
+  dedupeKey: z.string().min(1).max(512),
+});
+/** Typed {@link OpportunityWonDetail}, after defaults are applied. */
+export type OpportunityWonDetail = z.infer<typeof OpportunityWonDetail>;
+
 /**
  * A versioned event contract: the one definition producers, rules, consumers, the schema
  * registry and the compatibility test all read.
@@ -40,14 +50,9 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     detailType: CrmDetailType.OpportunityWon,
     version: 1,
     description: 'An opportunity moved into a won stage, normalised from the CRM change event and enriched from the CRM.',
-    producer: 'CRM source adapters (Salesforce Event Relay and AppFlow; planned, issue 3)',
-    consumers: ['project-activation state machine (planned, issue 5)'],
-    detail: z.object({
-      opportunity: Opportunity,
-      wonAt: IsoDateTime,
-      /** The source's identity of the change, so replays and duplicates are recognised. */
-      dedupeKey: z.string().min(1).max(512),
-    }),
+    producer: "psflow's own CRM integrations; the Salesforce adapters build the same detail in ingestion",
+    consumers: ['ingestion (validates, deduplicates, starts project-activation)'],
+    detail: OpportunityWonDetail,
   },
   {
     name: 'ResourceRequested',
@@ -79,4 +84,9 @@ export function detailJsonSchema(contract: EventContract): Record<string, unknow
 /** File name of a contract version's published JSON Schema under `shared/events/published/`. */
 export function publishedFileName(contract: EventContract): string {
   return `${contract.name}.v${contract.version}.json`;
+}
+
+/** The contract of an event, by its source and detail-type, if psflow has one. */
+export function findContract(source: string, detailType: string): EventContract | undefined {
+  return EVENT_CONTRACTS.find((contract) => contract.source === source && contract.detailType === detailType);
 }

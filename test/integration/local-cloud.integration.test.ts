@@ -68,7 +68,8 @@ describe('the local cloud serving the psflow app', () => {
     expect(output).toMatch(/tables\s+psflow-dev-probes/);
     expect(output).toMatch(/state machines\s+psflow-dev-diagnostics-probe/);
     expect(output).toMatch(/functions\s+psflow-dev-compute-probe-result/);
-    expect(output).toContain('psflow-dev [rules: psflow-dev-probe-requested]');
+    expect(output).toContain('psflow-dev [rules: psflow-dev-probe-requested, psflow-dev-ingest-events]');
+    expect(output).toMatch(/sandbox CRM\s+\d+ demo records seeded/);
     expect(output).toMatch(/not emulated:[\s\S]*AWS::Events::Archive[\s\S]*AWS::IAM::Role/);
     expect(output).toMatch(/ready at http:\/\/127\.0\.0\.1:\d+/);
   });
@@ -85,8 +86,9 @@ describe('the local cloud serving the psflow app', () => {
     expect(TableNames).toContain(PROBE_TABLE);
     expect(table.Table?.KeySchema).toEqual([{ AttributeName: 'probeId', KeyType: 'HASH' }]);
     expect(EventBuses.map((bus) => bus.Name)).toEqual(expect.arrayContaining(['default', BUS]));
-    expect(Rules).toHaveLength(1);
-    expect(JSON.parse(Rules[0].EventPattern as string)).toEqual({ source: [PsflowSource.Diagnostics], 'detail-type': [DiagnosticsDetailType.ProbeRequested] });
+    expect(Rules.map((rule) => rule.Name).sort()).toEqual(['psflow-dev-ingest-events', 'psflow-dev-probe-requested']);
+    const probeRule = Rules.find((rule) => rule.Name === 'psflow-dev-probe-requested');
+    expect(JSON.parse(probeRule?.EventPattern as string)).toEqual({ source: [PsflowSource.Diagnostics], 'detail-type': [DiagnosticsDetailType.ProbeRequested] });
     expect(stateMachines.map((machine) => machine.stateMachineArn)).toContain(PROBE_MACHINE_ARN);
   });
 

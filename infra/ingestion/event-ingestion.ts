@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PSFLOW_EMITTED_SOURCES, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { LEDGER_KIND_INDEX } from '../../shared/repositories/ingestion-ledger-table';
+import { REJECTED_STATUS_INDEX } from '../../shared/repositories/rejected-events-table';
+import type { PsflowEventBus } from '../platform/event-bus';
+import { ServiceFunction } from '../platform/service-function';
+import { ServiceTable } from '../platform/service-table';
+
+/** Props of {@link EventIngestion}. */
+export interface EventIngestionProps {
+  readonly stage: string;
+  readonly eventBus: PsflowEventBus;
+  readonly crmTable: ServiceTable;
+  readonly projectActivation: IStateMachine;
+  /**
+   * Salesforce Event Relay delivers to a partner event bus named after its source, not to
+   * the psflow bus; each one named here gets a rule feeding the same ingestion function.
+   */
+  readonly partnerEventBusNames?: readonly string[];
+}
+
+/**
+ * The ingestion path: one rule takes every event psflow did not emit itself, and one
+ * function validates, normalises, deduplicates and starts the matching workflow, holding
+ * what it cannot accept in the rejected-events table and counting what it does not know.
+ */
+export class EventIngestion extends Construct {
+  public readonly ledgerTable: ServiceTable;
+  public readonly rejectedEventsTable: ServiceTable;
+  public readonly workflowExecutionsTable: ServiceTable;
+  public readonly ingestFunction: ServiceFunction;
+  public readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: EventIngestionProps) {
+    super(scope, id);
+    this.ledgerTable = new ServiceTable(this, 'LedgerTable', {
+      stage: props.stage,
+      name: 'ingestion-ledger',
+      partitionKey: 'ledgerKey',
+      globalSecondaryIndexes: [
+        {
+          indexName: LEDGER_KIND_INDEX,
+          partitionKey: { name: 'kind', type: AttributeType.STRING },
+          sortKey: { name: 'ledgerKey', type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+      ],
+    });
+    this.rejectedEventsTable = new ServiceTable(this, 'RejectedEventsTable', {
+      stage: props.stage,
+      name: 'rejected-events',
+      partitionKey: 'rejectionId',
+      globalSecondaryIndexes: [
+        {
+          indexName: REJECTED_STATUS_INDEX,
+          partitionKey: { name: 'status', type: AttributeType.STRING },
+          sortKey: { name: 'receivedAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+      ],
+    });
+    this.workflowExecutionsTable = new ServiceTable(this, 'WorkflowExecutionsTable', {
+      stage: props.stage,
+      name: 'workflow-executions',
+      partitionKey: 'businessKey',
+      sortKey: 'workflowExecution',
+    });
+
+    this.ingestFunction = new ServiceFunction(this, 'IngestEventFunction', {
+      stage: props.stage,
+      name: 'ingest-event',
+      serviceName: 'ingestion',
+      entry: 'functions/ingestion/ingest-event.ts',
+      description: 'Validates, normalises and deduplicates incoming events and starts their workflows',
+      timeout: Duration.seconds(30),
+    })
+      .bindTable(props.crmTable, 'SANDBOX_CRM_TABLE', 'read')
+      .bindTable(this.ledgerTable, 'INGESTION_LEDGER_TABLE', 'readWrite')
+      .bindTable(this.rejectedEventsTable, 'REJECTED_EVENTS_TABLE', 'readWrite')
+      .bindTable(this.workflowExecutionsTable, 'WORKFLOW_EXECUTIONS_TABLE', 'readWrite');
+    this.ingestFunction.addEnvironment('PROJECT_ACTIVATION_STATE_MACHINE_ARN', props.projectActivation.stateMachineArn);
+    props.projectActivation.grantStartExecution(this.ingestFunction);
+    // Infrastructure failures (not bad events: those are held) end in the bus's dead-letter queue.
+    this.ingestFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(props.eventBus.deadLetterQueue),
+    });
+
+    const target = (): LambdaFunction =>
+      new LambdaFunction(this.ingestFunction, { deadLetterQueue: props.eventBus.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) });
+    this.rule = new Rule(this, 'IngestRule', {
+      ruleName: `psflow-${props.stage}-ingest-events`,
+      description: 'Every event psflow did not emit itself goes through ingestion',
+      eventBus: props.eventBus.bus,
+      eventPattern: { source: Match.anythingBut(...PSFLOW_EMITTED_SOURCES) },
+      targets: [target()],
+    });
+    (props.partnerEventBusNames ?? []).forEach((busName, index) => {
+      new Rule(this, `PartnerIngestRule${index}`, {
+        ruleName: `psflow-${props.stage}-ingest-partner-${index}`,
+        description: `Salesforce change events from the partner bus ${busName}`,
+        eventBus: EventBus.fromEventBusName(this, `PartnerBus${index}`, busName),
+        eventPattern: { source: Match.prefix(SalesforceSourcePrefix.EventRelay) },
+        targets: [target()],
+      });
+    });
+  }
+}

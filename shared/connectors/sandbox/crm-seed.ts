@@ -1,0 +1,108 @@
+import type { CrmAccountFacts, CrmOpportunityFacts } from '../crm/crm-connector';
+
+/**
+ * Believable demo CRM data. The first two opportunities are the ones the handbook's sample
+ * events (`../shared/samples/`) name, so putting those samples on a fresh local bus starts
+ * their activations. Ids are Salesforce-shaped (`001` accounts, `006` opportunities).
+ */
+
+/** Demo accounts. */
+export const SEED_ACCOUNTS: readonly CrmAccountFacts[] = [
+  { accountId: '0018d00000XyZ12AAB', name: 'Northwind Logistics', region: 'EMEA', isNewClient: false },
+  { accountId: '0018d00000AbC34AAB', name: 'Contoso Retail', region: 'AMER', isNewClient: true },
+  { accountId: '0018d00000FgH56AAB', name: 'Fabrikam Health', region: 'EMEA', isNewClient: false },
+  { accountId: '0018d00000JkL78AAB', name: 'Tailspin Airways', region: 'APAC', isNewClient: true },
+  { accountId: '0018d00000MnP90AAB', name: 'Litware Energy', region: 'AMER', isNewClient: false },
+];
+
+/** Demo opportunities, at various stages. */
+export const SEED_OPPORTUNITIES: readonly CrmOpportunityFacts[] = [
+  {
+    opportunityId: '0068d00000B7kQwAAJ',
+    accountId: '0018d00000XyZ12AAB',
+    name: 'Northwind Logistics - ERP Modernisation Phase 1',
+    stage: 'Closed Won',
+    isWon: true,
+    isClosed: true,
+    amount: 486000,
+    currency: 'EUR',
+    closeDate: '2026-11-18',
+    region: 'EMEA',
+    practice: 'ERP Advisory',
+    billingModel: 'Time and Materials',
+    startDate: '2027-01-11',
+    endDate: '2027-06-30',
+    discountPercent: 0,
+    dealType: 'Existing Customer - Upgrade',
+  },
+  {
+    opportunityId: '0068d00000C1mNoAAJ',
+    accountId: '0018d00000AbC34AAB',
+    name: 'Contoso Retail - Data Platform Assessment',
+    stage: 'Closed Won',
+    isWon: true,
+    isClosed: true,
+    amount: 185000,
+    currency: 'USD',
+    closeDate: '2026-11-19',
+    region: 'AMER',
+    practice: 'Data Engineering',
+    billingModel: 'Fixed Fee',
+    startDate: '2027-01-04',
+    endDate: '2027-03-26',
+    discountPercent: 5,
+    dealType: 'New Customer',
+  },
+  {
+    opportunityId: '0068d00000D2pRsAAJ',
+    accountId: '0018d00000FgH56AAB',
+    name: 'Fabrikam Health - Cloud Cost Review',
+    stage: 'Negotiation/Review',
+    isWon: false,
+    isClosed: false,
+    amount: 64000,
+    currency: 'EUR',
+    closeDate: '2026-12-05',
+    region: 'EMEA',
+    practice: 'Cloud Strategy',
+    billingModel: 'Fixed Fee',
+    startDate: '2027-01-18',
+    endDate: '2027-02-26',
+    discountPercent: 0,
+    dealType: 'Existing Customer - Upgrade',
+  },
+  {
+    opportunityId: '0068d00000E3tUvAAJ',
+    accountId: '0018d00000JkL78AAB',
+    name: 'Tailspin Airways - Crew Scheduling Optimisation',
+    stage: 'Proposal/Price Quote',
+    isWon: false,
+    isClosed: false,
+    amount: 1250000,
+    currency: 'AUD',
+    closeDate: '2026-12-15',
+    region: 'APAC',
+    practice: 'Operations Research',
+    billingModel: 'Time and Materials',
+    startDate: '2027-02-01',
+    endDate: '2027-09-30',
+    discountPercent: 12,
+    dealType: 'New Customer',
+  },
+  {
+    opportunityId: '0068d00000F4wXyAAJ',
+    accountId: '0018d00000MnP90AAB',
+    name: 'Litware Energy - Grid Analytics Managed Service',
+    stage: 'Closed Lost',
+    isWon: false,
+    isClosed: true,
+    amount: 320000,
+    currency: 'USD',
+    closeDate: '2026-11-02',
+    region: 'AMER',
+    practice: 'Data Engineering',
+    billingModel: 'Time and Materials',
+    discountPercent: 0,
+    dealType: 'Existing Customer - Replacement',
+  },
+];

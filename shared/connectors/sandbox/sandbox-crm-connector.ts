@@ -1,0 +1,47 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { CrmAccountFacts, CrmOpportunityFacts, type CrmConnector } from '../crm/crm-connector';
+import { RetryableConnectorError } from '../connector-errors';
+import { isRetryableAwsError } from './aws-errors';
+
+/** Record types the sandbox CRM table holds, and the prefix of their keys. */
+export const SandboxCrmRecordType = { Opportunity: 'Opportunity', Account: 'Account' } as const;
+
+/** Key of a sandbox CRM record: `<recordType>#<id>`, one table for every record type. */
+export function sandboxCrmKey(recordType: keyof typeof SandboxCrmRecordType, id: string): string {
+  return `${recordType}#${id}`;
+}
+
+/**
+ * The embedded CRM: Salesforce-shaped ids, records kept in one DynamoDB table, so tests
+ * and demos stage any scenario with plain PutItem calls and workflows read them through
+ * the same port a real CRM connector implements.
+ */
+export class SandboxCrmConnector implements CrmConnector {
+  readonly system = 'salesforce' as const;
+
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getOpportunity(opportunityId: string): Promise<CrmOpportunityFacts | undefined> {
+    const item = await this.get('getOpportunity', sandboxCrmKey('Opportunity', opportunityId));
+    return item === undefined ? undefined : CrmOpportunityFacts.parse({ ...item, opportunityId });
+  }
+
+  async getAccount(accountId: string): Promise<CrmAccountFacts | undefined> {
+    const item = await this.get('getAccount', sandboxCrmKey('Account', accountId));
+    return item === undefined ? undefined : CrmAccountFacts.parse({ ...item, accountId });
+  }
+
+  private async get(operation: string, recordKey: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { recordKey } }));
+      return Item;
+    } catch (error) {
+      if (isRetryableAwsError(error)) throw new RetryableConnectorError('crm', operation, (error as Error).message, { cause: error });
+      throw error;
+    }
+  }
+}

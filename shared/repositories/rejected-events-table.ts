@@ -1,0 +1,112 @@
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RejectedEventInput, RejectedEventStore } from '../ingestion/ingest-event';
+import type { RejectionIssue } from '../ingestion/ingestion-outcomes';
+
+/** Index of rejected events by status, newest last. */
+export const REJECTED_STATUS_INDEX = 'byStatus';
+/** DynamoDB items stop at 400 KB; the raw event gets at most this much of it. */
+const MAX_RAW_BYTES = 256 * 1024;
+const MAX_ISSUES = 50;
+const MAX_ISSUE_TEXT = 1_000;
+
+/** A rejected event as an operator lists it. */
+export interface RejectedEvent {
+  readonly rejectionId: string;
+  readonly status: 'open' | 'resolved';
+  readonly reason: string;
+  readonly message: string;
+  readonly issues: readonly RejectionIssue[];
+  readonly source: string;
+  readonly detailType: string;
+  readonly eventId: string;
+  readonly recordId?: string;
+  readonly dedupeKey?: string;
+  readonly receivedAt: string;
+  readonly lastSeenAt: string;
+  readonly occurrences: number;
+  readonly rawEvent: string;
+  readonly rawEventBytes: number;
+  readonly rawEventTruncated: boolean;
+}
+
+/**
+ * The rejected-events table: every event ingestion could not accept, with the reason, the
+ * offending JSON paths, the raw event and its source. The same rejection seen again (a
+ * redelivery, a replay, the same bad event put twice) counts an occurrence on one item.
+ * The human-tasks exception queue can absorb these items later.
+ */
+export class RejectedEventsTable implements RejectedEventStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async hold(rejection: RejectedEventInput): Promise<string> {
+    const rawBytes = Buffer.byteLength(rejection.rawEvent, 'utf8');
+    const truncated = rawBytes > MAX_RAW_BYTES;
+    const rawEvent = truncated ? Buffer.from(rejection.rawEvent, 'utf8').subarray(0, MAX_RAW_BYTES).toString('utf8') : rejection.rawEvent;
+    const issues = rejection.issues.slice(0, MAX_ISSUES).map((issue) => ({
+      path: issue.path.slice(0, MAX_ISSUE_TEXT),
+      message: issue.message.slice(0, MAX_ISSUE_TEXT),
+    }));
+    if (rejection.issues.length > MAX_ISSUES) issues.push({ path: '$', message: `${rejection.issues.length - MAX_ISSUES} more issues not listed` });
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { rejectionId: rejection.fingerprint },
+        UpdateExpression: [
+          'SET #status = if_not_exists(#status, :open), reason = :reason, message = :message, issues = :issues',
+          '#source = :source, detailType = :detailType, eventId = if_not_exists(eventId, :eventId)',
+          'recordId = :recordId, dedupeKey = :dedupeKey, receivedAt = if_not_exists(receivedAt, :at), lastSeenAt = :at',
+          'rawEvent = if_not_exists(rawEvent, :raw), rawEventBytes = if_not_exists(rawEventBytes, :rawBytes), rawEventTruncated = if_not_exists(rawEventTruncated, :truncated)',
+        ].join(', ') + ' ADD occurrences :one',
+        ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
+        ExpressionAttributeValues: {
+          ':open': 'open',
+          ':reason': rejection.reason,
+          ':message': rejection.message.slice(0, MAX_ISSUE_TEXT),
+          ':issues': issues,
+          ':source': rejection.source,
+          ':detailType': rejection.detailType,
+          ':eventId': rejection.eventId,
+          ':recordId': rejection.recordId ?? null,
+          ':dedupeKey': rejection.dedupeKey ?? null,
+          ':at': rejection.receivedAt,
+          ':raw': rawEvent,
+          ':rawBytes': rawBytes,
+          ':truncated': truncated,
+          ':one': 1,
+        },
+      }),
+    );
+    return rejection.fingerprint;
+  }
+
+  /** One rejected event, if it exists. */
+  async get(rejectionId: string): Promise<RejectedEvent | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { rejectionId } }));
+    return Item as RejectedEvent | undefined;
+  }
+
+  /** Rejected events with a status, oldest first. */
+  async list(status: RejectedEvent['status'] = 'open', limit = 100): Promise<RejectedEvent[]> {
+    const items: RejectedEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: REJECTED_STATUS_INDEX,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+          ExclusiveStartKey: startKey,
+          Limit: limit - items.length,
+        }),
+      );
+      items.push(...((page.Items ?? []) as RejectedEvent[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items;
+  }
+}

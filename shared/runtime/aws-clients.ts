@@ -1,0 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Module-scope SDK clients with the default configuration: region, credentials and
+ * endpoints (AWS_ENDPOINT_URL_* locally) all come from the environment, so handler code
+ * never branches on where it runs.
+ */
+
+/** DynamoDB with plain JavaScript values; absent optional fields are left out rather than refused. */
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/** Step Functions. */
+export const stepFunctionsClient = new SFNClient({});

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { ExternalId } from '../model/primitives';
+
+/** Workflow names: the suffix of each state machine's name and the key of its execution records. */
+export const WorkflowName = {
+  ProjectActivation: 'project-activation',
+} as const;
+/** Union of {@link WorkflowName} values. */
+export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];
+
+/** Step Functions execution names: at most 80 characters, and only these are safe everywhere. */
+const EXECUTION_NAME_MAX = 80;
+const SAFE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The deterministic execution name of a workflow about one business record. The same
+ * record always gets the same name, so a duplicate or replayed event cannot start a second
+ * execution: Step Functions refuses the name. Ids with unsafe characters or too long for
+ * the limit keep a readable prefix plus a hash of the full id, so names stay unique.
+ */
+export function executionNameFor(subject: string, id: ExternalId): string {
+  const plain = `${subject}-${id.system}-${id.id}`;
+  if (plain.length <= EXECUTION_NAME_MAX && SAFE.test(plain)) return plain;
+  const hash = createHash('sha256').update(`${id.system}\u0000${id.id}`).digest('hex').slice(0, 16);
+  const readable = `${subject}-${id.system}-${id.id.replace(/[^A-Za-z0-9_-]+/g, '_')}`.slice(0, EXECUTION_NAME_MAX - hash.length - 1);
+  return `${readable}-${hash}`;
+}
+
+/** Key under which a workflow execution is recorded for a business record, e.g. `opportunity#salesforce#006...`. */
+export function businessKey(kind: 'client' | 'opportunity' | 'project', id: ExternalId): string {
+  return `${kind}#${id.system}#${id.id}`;
+}
