@@ -217,6 +217,8 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     }
     const decision = await decide();
     const outcome = await act(decision);
+    // A rejection is not remembered: once the CRM or the event is fixed, a replay must be decided afresh.
+    if (outcome.outcome === 'rejected') return outcome;
     await deps.ledger.remember({
       dedupeKey,
       outcome: outcome.outcome,

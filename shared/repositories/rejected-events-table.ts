@@ -9,10 +9,14 @@ const MAX_RAW_BYTES = 256 * 1024;
 const MAX_ISSUES = 50;
 const MAX_ISSUE_TEXT = 1_000;
 
+/** Life cycle of a rejected event. */
+export type RejectedEventStatus = 'open' | 'replayed' | 'resolved';
+
 /** A rejected event as an operator lists it. */
 export interface RejectedEvent {
   readonly rejectionId: string;
-  readonly status: 'open' | 'resolved';
+  /** `open` until an operator acts; a rejection seen again reopens. */
+  readonly status: RejectedEventStatus;
   readonly reason: string;
   readonly message: string;
   readonly issues: readonly RejectionIssue[];
@@ -27,6 +31,9 @@ export interface RejectedEvent {
   readonly rawEvent: string;
   readonly rawEventBytes: number;
   readonly rawEventTruncated: boolean;
+  readonly actedBy?: string;
+  readonly actedAt?: string;
+  readonly note?: string;
 }
 
 /**
@@ -55,7 +62,7 @@ export class RejectedEventsTable implements RejectedEventStore {
         TableName: this.tableName,
         Key: { rejectionId: rejection.fingerprint },
         UpdateExpression: [
-          'SET #status = if_not_exists(#status, :open), reason = :reason, message = :message, issues = :issues',
+          'SET #status = :open, reason = :reason, message = :message, issues = :issues',
           '#source = :source, detailType = :detailType, eventId = if_not_exists(eventId, :eventId)',
           'recordId = :recordId, dedupeKey = :dedupeKey, receivedAt = if_not_exists(receivedAt, :at), lastSeenAt = :at',
           'rawEvent = if_not_exists(rawEvent, :raw), rawEventBytes = if_not_exists(rawEventBytes, :rawBytes), rawEventTruncated = if_not_exists(rawEventTruncated, :truncated)',
@@ -88,8 +95,25 @@ export class RejectedEventsTable implements RejectedEventStore {
     return Item as RejectedEvent | undefined;
   }
 
+  /**
+   * Records an operator's action on a rejected event: `replayed` after the event was put
+   * on the bus again, `resolved` when nothing more is to be done. Fails for an unknown id.
+   */
+  async markActed(rejectionId: string, status: Exclude<RejectedEventStatus, 'open'>, actedBy: string, note: string, at: string): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { rejectionId },
+        UpdateExpression: 'SET #status = :status, actedBy = :by, actedAt = :at, note = :note',
+        ConditionExpression: 'attribute_exists(rejectionId)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':by': actedBy, ':at': at, ':note': note },
+      }),
+    );
+  }
+
   /** Rejected events with a status, oldest first. */
-  async list(status: RejectedEvent['status'] = 'open', limit = 100): Promise<RejectedEvent[]> {
+  async list(status: RejectedEventStatus = 'open', limit = 100): Promise<RejectedEvent[]> {
     const items: RejectedEvent[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

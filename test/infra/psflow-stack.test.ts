@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PsflowStack } from '../../infra/psflow-stack';
-import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
+import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 
 const STAGE = 'test';
@@ -470,6 +470,134 @@ describe('state machines', () => {
     expect(allowedActionsOn(statements, functionId)).toEqual(['lambda:InvokeFunction']);
     expect(allowedActionsOn(statements, tableId)).toEqual(['dynamodb:PutItem']);
   });
+});
+
+describe('ingestion', () => {
+  const INGESTION = {
+    rule: `psflow-${STAGE}-ingest-events`,
+    function: `psflow-${STAGE}-ingest-event`,
+    activation: `psflow-${STAGE}-project-activation`,
+    tables: {
+      SANDBOX_CRM_TABLE: `psflow-${STAGE}-sandbox-crm`,
+      INGESTION_LEDGER_TABLE: `psflow-${STAGE}-ingestion-ledger`,
+      REJECTED_EVENTS_TABLE: `psflow-${STAGE}-rejected-events`,
+      WORKFLOW_EXECUTIONS_TABLE: `psflow-${STAGE}-workflow-executions`,
+    },
+  } as const;
+
+  function variablesOf(functionId: string): JsonObject {
+    return record(record(propertiesOf(functionId).Environment ?? {}, 'Environment').Variables ?? {}, 'Variables');
+  }
+
+  it('routes every event psflow did not emit itself to the ingestion function', () => {
+    // Prepare
+    const [busId] = onlyResource('AWS::Events::EventBus');
+    const ruleId = resourceNamed('AWS::Events::Rule', INGESTION.rule);
+    const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
+
+    // Act
+    const rule = propertiesOf(ruleId);
+    const targets = list(rule.Targets).map((target) => referencedId(record(target, 'target').Arn));
+
+    // Assess
+    expect(referencedId(rule.EventBusName)).toBe(busId);
+    expect(rule.EventPattern).toEqual({ source: [{ 'anything-but': [...PSFLOW_EMITTED_SOURCES] }] });
+    expect(targets).toEqual([functionId]);
+  });
+
+  it('lets the ingestion function start project activation and no other state machine', () => {
+    // Prepare
+    const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
+    const activationId = resourceNamed('AWS::StepFunctions::StateMachine', INGESTION.activation);
+    const statements = statementsOfRole(roleOf(functionId, 'Role'));
+
+    // Act
+    const starts = statements.filter((statement) => statement.Effect === 'Allow' && list(statement.Action).some((action) => String(action).startsWith('states:')));
+
+    // Assess
+    expect(starts.flatMap((statement) => list(statement.Action))).toEqual(['states:StartExecution']);
+    expect(starts.flatMap((statement) => list(statement.Resource)).map(referencedId)).toEqual([activationId]);
+    expect(referencedId(variablesOf(functionId).PROJECT_ACTIVATION_STATE_MACHINE_ARN)).toBe(activationId);
+  });
+
+  it('binds each ingestion table by name, and the sandbox CRM read-only', () => {
+    // Prepare
+    const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
+    const statements = statementsOfRole(roleOf(functionId, 'Role'));
+    const variables = variablesOf(functionId);
+
+    // Act
+    const bindings = Object.entries(INGESTION.tables).map(([variable, tableName]) => {
+      const tableId = resourceNamed('AWS::DynamoDB::Table', tableName);
+      const actions = allowedActionsOn(statements, tableId);
+      return { variable, bound: referencedId(variables[variable]) === tableId, writes: actions.includes('dynamodb:PutItem') };
+    });
+
+    // Assess
+    expect(bindings).toEqual([
+      { variable: 'SANDBOX_CRM_TABLE', bound: true, writes: false },
+      { variable: 'INGESTION_LEDGER_TABLE', bound: true, writes: true },
+      { variable: 'REJECTED_EVENTS_TABLE', bound: true, writes: true },
+      { variable: 'WORKFLOW_EXECUTIONS_TABLE', bound: true, writes: true },
+    ]);
+  });
+
+  it('indexes rejected events by status and the ledger by kind, so operators query instead of scanning', () => {
+    // Prepare
+    const rejectedId = resourceNamed('AWS::DynamoDB::Table', INGESTION.tables.REJECTED_EVENTS_TABLE);
+    const ledgerId = resourceNamed('AWS::DynamoDB::Table', INGESTION.tables.INGESTION_LEDGER_TABLE);
+    const executionsId = resourceNamed('AWS::DynamoDB::Table', INGESTION.tables.WORKFLOW_EXECUTIONS_TABLE);
+    const indexKeys = (tableId: string): unknown[] =>
+      list(propertiesOf(tableId).GlobalSecondaryIndexes).map((index) => {
+        const { IndexName, KeySchema } = record(index, 'index');
+        return { IndexName, KeySchema };
+      });
+
+    // Act
+    const rejectedIndexes = indexKeys(rejectedId);
+    const ledgerIndexes = indexKeys(ledgerId);
+    const executionKeys = propertiesOf(executionsId).KeySchema;
+
+    // Assess
+    expect(rejectedIndexes).toEqual([{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'receivedAt', KeyType: 'RANGE' }] }]);
+    expect(ledgerIndexes).toEqual([{ IndexName: 'byKind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }, { AttributeName: 'ledgerKey', KeyType: 'RANGE' }] }]);
+    expect(executionKeys).toEqual([
+      { AttributeName: 'businessKey', KeyType: 'HASH' },
+      { AttributeName: 'workflowExecution', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('sends asynchronous invocations that still fail after retries to the dead-letter queue', () => {
+    // Prepare
+    const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
+    const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
+
+    // Act
+    const configs = resourcesOf('AWS::Lambda::EventInvokeConfig')
+      .map(([logicalId]) => propertiesOf(logicalId))
+      .filter((config) => mentions(config.FunctionName, functionId));
+
+    // Assess
+    expect(configs).toHaveLength(1);
+    expect(referencedId(record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination)).toBe(queueId);
+  });
+
+  it('adds one ingestion rule per Salesforce partner bus named in the props', () => {
+    // Prepare
+    const partnerOutdir = makeOutdir();
+    const app = new App({ outdir: partnerOutdir });
+    const partnerBus = 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU';
+
+    // Act
+    const partnerTemplate = Template.fromStack(new PsflowStack(app, 'psflow-partner', { stage: 'partner', partnerEventBusNames: [partnerBus] }));
+    const rules = Object.values(partnerTemplate.findResources('AWS::Events::Rule')).map((rule) => record(record(rule, 'rule').Properties, 'Properties'));
+    fs.rmSync(partnerOutdir, { recursive: true, force: true });
+
+    // Assess
+    expect(rules.filter((rule) => rule.EventBusName === partnerBus).map((rule) => rule.EventPattern)).toEqual([
+      { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+    ]);
+  }, SYNTH_TIMEOUT_MS);
 });
 
 describe('cdk-nag AwsSolutions checks', () => {

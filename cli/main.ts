@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { createContext, type CliContext } from './cli-context';
+import { CliError } from './cli-error';
+import { putEvents } from './commands/bus-events';
+import { listUnknownEvents } from './commands/ingestion-stats';
+import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
+import { findExecutions } from './commands/workflow-executions';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const HELP = `psflow: operate a psflow stage from the command line.
+
+Usage: npx psflow <command> [options]
+
+Commands:
+  rejected list [--status open|replayed|resolved] [--limit N]
+                                events ingestion could not accept, oldest first
+  rejected show <ID>            reason, offending JSON paths and the raw event
+  rejected replay <ID> [--note TEXT]
+                                put the raw event on the bus again, after fixing the cause
+                                (for example the CRM record it needed)
+  rejected resolve <ID> --note TEXT
+                                close an item that needs nothing more
+  executions find (--opportunity ID | --client ID | --project ID) [--system salesforce]
+                  [--workflow project-activation]
+                                workflow executions recorded under a business key
+  ingestion unknown             sources and detail-types no adapter or contract knows, counted
+  events put FILE...            put EventBridge events (envelopes such as ../shared/samples/*.json)
+                                on the stage's bus
+
+Options:
+  --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
+                   port 4566); "aws" uses the AWS account of your default SDK configuration
+  --stage NAME     stage whose tables and bus to use (default: dev)
+  --as USER        who acts, recorded with every action (default: $USER)
+  --json           machine-readable output
+  -h, --help       show this help`;
+
+async function run(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      endpoint: { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      status: { type: 'string', default: 'open' },
+      limit: { type: 'string', default: '100' },
+      note: { type: 'string' },
+      opportunity: { type: 'string' },
+      client: { type: 'string' },
+      project: { type: 'string' },
+      system: { type: 'string', default: 'salesforce' },
+      workflow: { type: 'string' },
+    },
+  });
+  const [group, command, id, ...extra] = positionals;
+  if (values.help || group === undefined || group === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000, not ${values.limit}`);
+  if (extra.length > 0 && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[0])}; see npx psflow --help`);
+  const context = createContext({
+    endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
+    stage: values.stage as string,
+    json: values.json as boolean,
+    as: values.as ?? process.env.USER ?? 'unknown',
+  });
+  try {
+    await dispatch(context, `${group} ${command ?? ''}`.trim());
+  } catch (error) {
+    throw explain(error, context);
+  } finally {
+    context.close();
+  }
+
+  async function dispatch(ctx: CliContext, name: string): Promise<void> {
+    switch (name) {
+      case 'rejected list':
+        return listRejected(ctx, values.status as string, limit);
+      case 'rejected show':
+        return showRejected(ctx, id);
+      case 'rejected replay':
+        return replayRejected(ctx, id, values.note);
+      case 'rejected resolve':
+        return resolveRejected(ctx, id, values.note);
+      case 'executions find':
+        return findExecutions(ctx, { opportunity: values.opportunity, client: values.client, project: values.project, system: values.system as string, workflow: values.workflow });
+      case 'ingestion unknown':
+        return listUnknownEvents(ctx);
+      case 'events put':
+        return putEvents(ctx, positionals.slice(2));
+      default:
+        throw new CliError(`unknown command "${name}"; see npx psflow --help`);
+    }
+  }
+}
+
+/** Turns the failures a user can act on into one-line explanations. */
+function explain(error: unknown, context: CliContext): unknown {
+  if (!(error instanceof Error) || error instanceof CliError) return error;
+  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message)) {
+    return new CliError(`cannot reach ${context.options.endpoint}: is the local cloud running (npm start)? Or pass --endpoint`);
+  }
+  if (error.name === 'ResourceNotFoundException') {
+    return new CliError(`${error.message}: is stage "${context.options.stage}" deployed or served at ${context.options.endpoint}? Pass --stage`);
+  }
+  if (error.name === 'ConditionalCheckFailedException') return new CliError('the item changed or disappeared meanwhile; show it again');
+  return error;
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`psflow: ${error instanceof Error ? error.message : String(error)}`);
+  if (!(error instanceof CliError) && error instanceof Error && process.env.PSFLOW_DEBUG) console.error(error.stack);
+  process.exitCode = 1;
+});
