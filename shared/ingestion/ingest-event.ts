@@ -188,18 +188,20 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     }
   } else {
     const detail = route.contract.detail.safeParse(envelope.detail);
-    const dedupeKey = `${envelope.source}:${typeof envelope.detail.dedupeKey === 'string' ? envelope.detail.dedupeKey : `event:${envelope.id}`}`;
+    if (!detail.success) {
+      // Not remembered in the ledger: an invalid detail's dedupe key is itself untrusted input.
+      const outcome = await hold({
+        kind: 'rejected',
+        reason: RejectionReason.InvalidCanonicalEvent,
+        message: `the detail does not match the ${route.contract.name} v${route.contract.version} contract`,
+        issues: issuesFromZod('$.detail', detail.error),
+      });
+      return { ...identity, outcomes: [outcome] };
+    }
+    const parsedDedupeKey = (detail.data as { dedupeKey?: unknown }).dedupeKey;
+    const dedupeKey = `${envelope.source}:${typeof parsedDedupeKey === 'string' ? parsedDedupeKey : `event:${envelope.id}`}`;
     outcomes.push(
       await once(dedupeKey, async (): Promise<OpportunityChangeDecision> => {
-        if (!detail.success) {
-          return {
-            kind: 'rejected',
-            reason: RejectionReason.InvalidCanonicalEvent,
-            message: `the detail does not match the ${route.contract.name} v${route.contract.version} contract`,
-            issues: issuesFromZod('$.detail', detail.error),
-            dedupeKey,
-          };
-        }
         if (route.contract.detailType !== CrmDetailType.OpportunityWon) {
           return { kind: 'ignored', reason: IgnoreReason.NoWorkflow, message: `no workflow consumes ${route.contract.name} yet`, dedupeKey };
         }
@@ -298,7 +300,8 @@ function describe(event: unknown): { eventId: string; source: string; detailType
 }
 
 function fingerprintOf(decision: RejectedDecision, identity: { source: string; detailType: string }, event: unknown): string {
-  const content = typeof event === 'object' && event !== null ? { ...(event as Record<string, unknown>), id: undefined, time: undefined } : event;
+  // Without what changes on each delivery: the id, the time, and the name of an archive replay.
+  const content = typeof event === 'object' && event !== null ? { ...(event as Record<string, unknown>), id: undefined, time: undefined, 'replay-name': undefined } : event;
   return createHash('sha256')
     .update(safeStringify([decision.reason, identity.source, identity.detailType, decision.recordId ?? null, decision.dedupeKey ?? null, content]))
     .digest('hex')

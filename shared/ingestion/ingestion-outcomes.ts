@@ -17,6 +17,8 @@ export const RejectionReason = {
   IncompleteOpportunity: 'IncompleteOpportunity',
   /** The event names a record the CRM does not have, and the event alone is not enough. */
   CrmRecordNotFound: 'CrmRecordNotFound',
+  /** The CRM holds a record psflow cannot read (for example an amount that is not a number). */
+  CrmRecordInvalid: 'CrmRecordInvalid',
   /** Over 256 KB: more than a Step Functions execution accepts as input. */
   PayloadTooLarge: 'PayloadTooLarge',
   /** A Salesforce overflow event: which records changed is unknown, so a CRM resync is needed. */

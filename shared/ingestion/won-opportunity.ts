@@ -1,7 +1,7 @@
 import type { CrmConnector, CrmOpportunityFacts } from '../connectors/crm/crm-connector';
 import { Opportunity } from '../model/entities';
 import { IsoDate, Practice, Region } from '../model/primitives';
-import { RejectionReason, type RejectionIssue } from './ingestion-outcomes';
+import { RejectionReason, issuesFromZod, type RejectionIssue } from './ingestion-outcomes';
 
 /**
  * Turns CRM facts (from the event, completed from the CRM) into a canonical Opportunity,
@@ -70,6 +70,11 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   const startDate = optionalDate(facts.startDate, (message) => problem('startDate', message));
   const endDate = optionalDate(facts.endDate, (message) => problem('endDate', message));
   if (startDate && endDate && endDate < startDate) problem('endDate', `ends (${endDate}) before it starts (${startDate})`);
+  const stage = facts.stage?.trim() || 'Closed Won';
+  if (facts.stage !== undefined && facts.stage !== null && facts.stage.trim() === '') problem('stage', 'must not be empty');
+  if (stage.length > 255) problem('stage', 'must be at most 255 characters');
+  const ownerEmail = facts.ownerEmail ?? undefined;
+  if (ownerEmail !== undefined && !Opportunity.shape.ownerEmail.safeParse(ownerEmail).success) problem('ownerEmail', `${JSON.stringify(ownerEmail)} is not an e-mail address`);
   const discount = facts.discountPercent ?? 0;
   if (!Number.isFinite(discount) || discount < 0 || discount > 100) problem('discountPercent', 'must be a percentage from 0 to 100');
 
@@ -83,20 +88,26 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
       issues: [...issues, { path: input.fieldPath('accountId'), message: `account ${accountId} is unknown to the CRM` }],
     };
   }
+  const accountProblem = (message: string): undefined => {
+    // Account facts always come from the CRM, whoever supplied the account id.
+    issues.push({ path: input.fieldPath('accountId'), message: `${message} (value read from the CRM)` });
+    return undefined;
+  };
   const clientName = account?.name?.trim();
-  if (account && !clientName) problem('accountId', `account ${account.accountId} has no name in the CRM`);
-  const clientRegion = account?.region ? normaliseRegion(account.region, (message) => problem('accountId', `the account's region ${message}`)) : region;
+  if (account && !clientName) accountProblem(`account ${account.accountId} has no name`);
+  if (clientName && clientName.length > 255) accountProblem(`account ${account?.accountId} has a name over 255 characters`);
+  const clientRegion = account?.region ? normaliseRegion(account.region, (message) => accountProblem(`the account's region ${message}`)) : region;
   const dealType = facts.dealType?.trim().toLowerCase();
   const isNew = dealType ? NEW_CLIENT_DEAL_TYPES.has(dealType) : (account?.isNewClient ?? false);
 
   if (issues.length > 0) {
     return { kind: 'invalid', reason: RejectionReason.IncompleteOpportunity, summary: issues.map((issue) => `${issue.path} ${issue.message}`).join('; '), issues };
   }
-  const opportunity = Opportunity.parse({
+  const opportunity = Opportunity.safeParse({
     opportunityId: { system: input.crm.system, id: facts.opportunityId },
     client: { clientId: { system: input.crm.system, id: accountId }, name: clientName, region: clientRegion, isNew },
     name,
-    stage: facts.stage ?? 'Closed Won',
+    stage,
     amount: { amountMinor, currency },
     billingModel,
     region,
@@ -105,19 +116,26 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
     closeDate,
     startDate,
     endDate,
-    ownerEmail: facts.ownerEmail ?? undefined,
+    ownerEmail,
   });
-  return { kind: 'valid', opportunity };
+  if (!opportunity.success) {
+    // A safety net: the checks above should have caught it, but a bad value must never crash ingestion.
+    const netIssues = issuesFromZod('$.canonical.opportunity', opportunity.error);
+    return { kind: 'invalid', reason: RejectionReason.IncompleteOpportunity, summary: netIssues.map((issue) => `${issue.path} ${issue.message}`).join('; '), issues: netIssues };
+  }
+  return { kind: 'valid', opportunity: opportunity.data };
 }
 
 function toMinorUnits(amount: number | undefined, currency: string | undefined, problem: (message: string) => undefined): number | undefined {
   if (amount === undefined || currency === undefined) return undefined;
   if (!Number.isFinite(amount) || amount < 0) return problem('must be a non-negative amount');
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  const scaled = amount * 10 ** digits;
-  const minor = Math.round(scaled);
-  // CRMs store currency with the currency's own precision; anything finer would be rounded away silently.
-  if (Math.abs(scaled - minor) > 1e-6 * Math.max(1, Math.abs(scaled))) return problem(`has more than ${digits} decimals for ${currency}`);
+  // The shortest decimal form of a JSON number is the text the CRM sent; count its decimals there,
+  // since any tolerance on the scaled float grows with the amount and lets fractions through.
+  const text = String(amount);
+  const decimals = text.includes('e') ? Number.POSITIVE_INFINITY : (text.split('.')[1] ?? '').length;
+  if (decimals > digits) return problem(`has more than ${digits} decimals for ${currency}`);
+  const minor = Math.round(amount * 10 ** digits);
   if (!Number.isSafeInteger(minor)) return problem('is too large to represent exactly');
   return minor;
 }

@@ -9,11 +9,12 @@ import type { WorkflowName } from './workflow-names';
 export class StepFunctionsLauncher implements WorkflowLauncher {
   constructor(
     private readonly sfn: SFNClient,
-    private readonly stateMachineArns: Readonly<Record<WorkflowName, string>>,
+    private readonly stateMachineArns: Readonly<Partial<Record<WorkflowName, string>>>,
   ) {}
 
   async start(workflow: WorkflowName, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     const stateMachineArn = this.stateMachineArns[workflow];
+    if (!stateMachineArn) throw new Error(`no state machine is configured for workflow ${workflow}`);
     try {
       const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
       if (!executionArn) throw new Error(`StartExecution of ${workflow} returned no execution ARN`);

@@ -4,6 +4,8 @@ import type { ExternalId } from '../model/primitives';
 /** Workflow names: the suffix of each state machine's name and the key of its execution records. */
 export const WorkflowName = {
   ProjectActivation: 'project-activation',
+  /** Exercises approvals and the exception queue end to end, for operators and deploy checks. */
+  OperationsDrill: 'operations-drill',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];
@@ -11,6 +13,7 @@ export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];
 /** Step Functions execution names: at most 80 characters, and only these are safe everywhere. */
 const EXECUTION_NAME_MAX = 80;
 const SAFE = /^[A-Za-z0-9_-]+$/;
+const HASHED_SUFFIX = /-[0-9a-f]{16}$/;
 
 /**
  * The deterministic execution name of a workflow about one business record. The same
@@ -20,7 +23,8 @@ const SAFE = /^[A-Za-z0-9_-]+$/;
  */
 export function executionNameFor(subject: string, id: ExternalId): string {
   const plain = `${subject}-${id.system}-${id.id}`;
-  if (plain.length <= EXECUTION_NAME_MAX && SAFE.test(plain)) return plain;
+  // A plain name that looks like a hashed one could collide with another id's hashed name.
+  if (plain.length <= EXECUTION_NAME_MAX && SAFE.test(plain) && !HASHED_SUFFIX.test(plain)) return plain;
   const hash = createHash('sha256').update(`${id.system}\u0000${id.id}`).digest('hex').slice(0, 16);
   const readable = `${subject}-${id.system}-${id.id.replace(/[^A-Za-z0-9_-]+/g, '_')}`.slice(0, EXECUTION_NAME_MAX - hash.length - 1);
   return `${readable}-${hash}`;

@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CrmAccountFacts, CrmOpportunityFacts, type CrmConnector } from '../crm/crm-connector';
-import { RetryableConnectorError } from '../connector-errors';
+import type { z } from 'zod';
+import { PermanentConnectorError, RetryableConnectorError } from '../connector-errors';
 import { isRetryableAwsError } from './aws-errors';
 
 /** Record types the sandbox CRM table holds, and the prefix of their keys. */
@@ -27,12 +28,12 @@ export class SandboxCrmConnector implements CrmConnector {
 
   async getOpportunity(opportunityId: string): Promise<CrmOpportunityFacts | undefined> {
     const item = await this.get('getOpportunity', sandboxCrmKey('Opportunity', opportunityId));
-    return item === undefined ? undefined : CrmOpportunityFacts.parse({ ...item, opportunityId });
+    return item === undefined ? undefined : parseRecord(CrmOpportunityFacts, { ...item, opportunityId }, 'getOpportunity', `Opportunity ${opportunityId}`);
   }
 
   async getAccount(accountId: string): Promise<CrmAccountFacts | undefined> {
     const item = await this.get('getAccount', sandboxCrmKey('Account', accountId));
-    return item === undefined ? undefined : CrmAccountFacts.parse({ ...item, accountId });
+    return item === undefined ? undefined : parseRecord(CrmAccountFacts, { ...item, accountId }, 'getAccount', `Account ${accountId}`);
   }
 
   private async get(operation: string, recordKey: string): Promise<Record<string, unknown> | undefined> {
@@ -44,4 +45,11 @@ export class SandboxCrmConnector implements CrmConnector {
       throw error;
     }
   }
+}
+
+function parseRecord<T>(schema: z.ZodType<T>, item: Record<string, unknown>, operation: string, what: string): T {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new PermanentConnectorError('crm', operation, `record ${what} is malformed (${detail})`);
 }

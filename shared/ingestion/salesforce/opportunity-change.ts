@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CrmConnector, CrmOpportunityFacts } from '../../connectors/crm/crm-connector';
+import { PermanentConnectorError } from '../../connectors/connector-errors';
 import { OpportunityWonDetail } from '../../events/contracts';
 import {
   IgnoreReason,
@@ -46,7 +47,8 @@ export const ChangeEventHeader = z.object({
   changeType: ChangeType,
   transactionKey: z.string().min(1).max(128),
   sequenceNumber: z.number().int().nonnegative(),
-  commitTimestamp: z.number().int().positive(),
+  /** Milliseconds since the epoch; capped at the end of year 9999, the last ISO-8601 four-digit year. */
+  commitTimestamp: z.number().int().positive().max(253_402_300_799_999),
   changedFields: z.array(z.string().max(255)).max(1_000).optional(),
 });
 
@@ -158,6 +160,22 @@ export async function decideOpportunityRecord(
   recordId: string,
   crm: CrmConnector,
 ): Promise<OpportunityChangeDecision> {
+  try {
+    return await decideRecord(change, recordId, crm);
+  } catch (error) {
+    // Bad data in the CRM will fail on every retry: hold it for an operator instead.
+    if (!(error instanceof PermanentConnectorError)) throw error;
+    return {
+      ...rejected(RejectionReason.CrmRecordInvalid, `the CRM answered for opportunity ${recordId} with data psflow cannot use: ${error.message}`, [
+        { path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: error.message },
+      ]),
+      dedupeKey: changeDedupeKey(change, recordId),
+      recordId,
+    };
+  }
+}
+
+async function decideRecord(change: OpportunityChange, recordId: string, crm: CrmConnector): Promise<OpportunityChangeDecision> {
   const dedupeKey = changeDedupeKey(change, recordId);
   const { changeType } = change.header;
   const context = { dedupeKey, recordId };
@@ -208,18 +226,22 @@ export async function decideOpportunityRecord(
   if (built.kind === 'invalid') {
     return { ...rejected(built.reason, `opportunity ${recordId} cannot be activated: ${built.summary}`, built.issues), ...context };
   }
-  const detail = OpportunityWonDetail.parse({
+  const detail = OpportunityWonDetail.safeParse({
     opportunity: built.opportunity,
     wonAt: new Date(change.header.commitTimestamp).toISOString(),
     dedupeKey,
   });
-  return { kind: 'activate', dedupeKey, recordId, detail };
+  if (!detail.success) {
+    return { ...rejected(RejectionReason.IncompleteOpportunity, `opportunity ${recordId} does not make a valid Opportunity Won event`, issuesFromZod('$.canonical', detail.error)), ...context };
+  }
+  return { kind: 'activate', dedupeKey, recordId, detail: detail.data };
 }
 
 function stageChanged(change: OpportunityChange): boolean {
   const changed = change.header.changedFields;
-  // changedFields is authoritative where present: enriched fields are present but unchanged.
-  if (changed !== undefined) return changed.includes('StageName') || changed.includes('IsWon');
+  // Salesforce fills changedFields only for updates; there it is authoritative, because
+  // enriched fields are present but unchanged. A creation or undeletion sets every field it carries.
+  if (change.header.changeType === 'UPDATE' && changed !== undefined && changed.length > 0) return changed.includes('StageName') || changed.includes('IsWon');
   return 'StageName' in change.fields || 'IsWon' in change.fields;
 }
 
