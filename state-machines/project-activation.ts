@@ -11,11 +11,12 @@ export const ProjectActivationState = {
   ActivationRequested: 'ActivationRequested',
 } as const;
 
-/** Builds the project-activation definition. */
+/** Builds the project-activation definition. Input: the `Opportunity Won` detail plus the `projectId` ingestion assigned. */
 export function buildProjectActivationDefinition(scope: Construct): DefinitionBody {
   const accept = new Pass(scope, ProjectActivationState.AcceptWonOpportunity, {
     parameters: {
       'opportunityId.$': '$.opportunity.opportunityId',
+      'projectId.$': '$.projectId',
       'clientId.$': '$.opportunity.client.clientId',
       'amount.$': '$.opportunity.amount',
       'wonAt.$': '$.wonAt',

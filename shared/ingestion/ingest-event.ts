@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import { CrmDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceDetailType, SalesforceSourcePrefix } from '../events/catalogue';
 import { OpportunityWonDetail, findContract } from '../events/contracts';
-import { WorkflowName, businessKey, executionNameFor } from '../workflows/workflow-names';
+import { WorkflowName, businessKey, executionNameFor, projectIdFor } from '../workflows/workflow-names';
 import {
   IgnoreReason,
   RejectionReason,
@@ -248,12 +248,13 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     }
     const { opportunity } = decision.detail;
     const executionName = executionNameFor('opportunity', opportunity.opportunityId);
-    const started = await deps.launcher.start(WorkflowName.ProjectActivation, executionName, decision.detail);
+    const projectId = projectIdFor(opportunity.opportunityId);
+    const started = await deps.launcher.start(WorkflowName.ProjectActivation, executionName, { ...decision.detail, projectId });
     await deps.executions.record({
       workflow: WorkflowName.ProjectActivation,
       executionName,
       executionArn: started.executionArn,
-      businessKeys: [businessKey('opportunity', opportunity.opportunityId), businessKey('client', opportunity.client.clientId)],
+      businessKeys: [businessKey('opportunity', opportunity.opportunityId), businessKey('client', opportunity.client.clientId), businessKey('project', projectId)],
       dedupeKey: decision.dedupeKey,
       startedAt: receivedAt,
     });

@@ -34,3 +34,13 @@ export function executionNameFor(subject: string, id: ExternalId): string {
 export function businessKey(kind: 'client' | 'opportunity' | 'project', id: ExternalId): string {
   return `${kind}#${id.system}#${id.id}`;
 }
+
+/**
+ * The canonical id of the project a won opportunity becomes. psflow assigns it when the
+ * activation starts, deterministically, so the execution is findable by project from the
+ * first moment and ERP and PSA records can be mapped to it when they are created.
+ */
+export function projectIdFor(opportunityId: ExternalId): ExternalId {
+  const hash = createHash('sha256').update(`${opportunityId.system}\u0000${opportunityId.id}`).digest('hex').slice(0, 16);
+  return { system: 'psflow', id: `prj-${hash}` };
+}

@@ -11,6 +11,7 @@ import { SEED_OPPORTUNITIES } from '../../shared/connectors/sandbox/crm-seed';
 import { CrmDetailType, PsflowSource } from '../../shared/events/catalogue';
 import type { OpportunityWonDetail } from '../../shared/events/contracts';
 import type { IngestionReport } from '../../shared/ingestion/ingest-event';
+import { businessKey, projectIdFor } from '../../shared/workflows/workflow-names';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
 const BUS = 'psflow-dev';
@@ -356,6 +357,10 @@ describe('ingestion on the local cloud', () => {
       const input = await executionInput(executions[0].executionArn as string);
       expect(input.opportunity.opportunityId).toEqual({ system: 'salesforce', id: opportunityId });
       expect(input.opportunity.client.clientId).toEqual({ system: 'salesforce', id: accountId });
+      const projectId = projectIdFor({ system: 'salesforce', id: opportunityId });
+      expect(input).toMatchObject({ projectId });
+      const byProject = await indexed(businessKey('project', projectId));
+      expect(byProject.map((record) => record.executionArn)).toEqual([executions[0].executionArn]);
     });
   });
 
@@ -473,6 +478,7 @@ describe('ingestion on the local cloud', () => {
         },
         wonAt: new Date(COMMIT_TIMESTAMP).toISOString(),
         dedupeKey: changeKey(header, opportunity.opportunityId),
+        projectId: projectIdFor({ system: 'salesforce', id: opportunity.opportunityId }),
       });
     });
 

@@ -1,5 +1,6 @@
 import type { IngestionReport, RecordOutcome } from '../../shared/ingestion/ingest-event';
 import { MAX_PAYLOAD_BYTES, ingestEvent } from '../../shared/ingestion/ingest-event';
+import { businessKey, projectIdFor } from '../../shared/workflows/workflow-names';
 import {
   APPFLOW_ACCOUNT_ID,
   APPFLOW_RECORD_ID,
@@ -96,7 +97,11 @@ describe('ingestEvent', () => {
           workflow: 'project-activation',
           executionName: RELAY_EXECUTION,
           executionArn: `arn:aws:states:eu-west-1:111122223333:execution:psflow-project-activation:${RELAY_EXECUTION}`,
-          businessKeys: [`opportunity#salesforce#${EVENT_RELAY_RECORD_ID}`, `client#salesforce#${EVENT_RELAY_ACCOUNT_ID}`],
+          businessKeys: [
+            `opportunity#salesforce#${EVENT_RELAY_RECORD_ID}`,
+            `client#salesforce#${EVENT_RELAY_ACCOUNT_ID}`,
+            businessKey('project', projectIdFor({ system: 'salesforce', id: EVENT_RELAY_RECORD_ID })),
+          ],
           dedupeKey: RELAY_DEDUPE_KEY,
           startedAt: NOW.toISOString(),
         },
@@ -685,7 +690,11 @@ describe('ingestEvent', () => {
         dedupeKey: '0002-a7c1:12:006Dn000004ABCDIA2',
         opportunity: { amount: { amountMinor: 31_250_000, currency: 'EUR' }, discountPercent: 0 },
       });
-      expect(world.executions.entries[0]?.businessKeys).toEqual(['opportunity#salesforce#006Dn000004ABCDIA2', 'client#salesforce#001Dn000001XYZAIA4']);
+      expect(world.executions.entries[0]?.businessKeys).toEqual([
+        'opportunity#salesforce#006Dn000004ABCDIA2',
+        'client#salesforce#001Dn000001XYZAIA4',
+        businessKey('project', projectIdFor({ system: 'salesforce', id: '006Dn000004ABCDIA2' })),
+      ]);
       expect(world.crm.opportunityReads).toEqual([]);
       expect(world.crm.accountReads).toEqual([]);
     });

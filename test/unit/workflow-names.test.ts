@@ -1,5 +1,5 @@
 import type { ExternalId } from '../../shared/model/primitives';
-import { businessKey, executionNameFor } from '../../shared/workflows/workflow-names';
+import { businessKey, executionNameFor, projectIdFor } from '../../shared/workflows/workflow-names';
 
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const PREFIX = 'opportunity-salesforce-';
@@ -107,5 +107,22 @@ describe('businessKey', () => {
 
     // Assess
     expect(key).toBe(expected);
+  });
+});
+
+describe('projectIdFor', () => {
+  it('gives each opportunity one stable psflow project id, and different opportunities different ones', () => {
+    // Prepare
+    const opportunity = { system: 'salesforce', id: '0068d00000B7kQwAAJ' } as const;
+
+    // Act
+    const first = projectIdFor(opportunity);
+    const again = projectIdFor({ ...opportunity });
+    const other = projectIdFor({ system: 'salesforce', id: '0068d00000C1mNoAAJ' });
+
+    // Assess
+    expect(first).toEqual(again);
+    expect(first).toEqual({ system: 'psflow', id: expect.stringMatching(/^prj-[0-9a-f]{16}$/) });
+    expect(other.id).not.toBe(first.id);
   });
 });
