@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createContext, type CliContext } from './cli-context';
 import { CliError } from './cli-error';
+import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
 import { putEvents } from './commands/bus-events';
+import { listUsers } from './commands/directory-users';
+import { abortException, bulkRetryExceptions, listExceptions, retryException, showException, skipException, type ExceptionFilterOptions } from './commands/exceptions';
 import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
@@ -27,12 +30,29 @@ Commands:
   ingestion unknown             sources and detail-types no adapter or contract knows, counted
   events put FILE...            put EventBridge events (envelopes such as ../shared/samples/*.json)
                                 on the stage's bus
+  users                         the demo directory: who holds which role
+  approvals list [--role ROLE]  open approvals for your roles, soonest due first
+  approvals show <TASK>         the task, why it exists, its audit trail
+  approvals approve <TASK> [--comment TEXT]
+  approvals reject <TASK> --comment TEXT
+  approvals delegate --to USER --role ROLE --until TIME [--from TIME]
+  exceptions list [--status S] [--owner ROLE] [--workflow W] [--client ID] [--project ID]
+  exceptions show <EXCEPTION>
+  exceptions retry <EXCEPTION> [--patch JSON|@file] [--note TEXT]
+                                re-run the step, its input corrected by a JSON Patch
+  exceptions skip <EXCEPTION> --output JSON|@file --note TEXT --reference REF
+                                continue with a supplied output, with evidence
+  exceptions abort <EXCEPTION> --note TEXT
+                                fail the execution; its compensation runs
+  exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
+                                retry all that match and report each real outcome
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
                    port 4566); "aws" uses the AWS account of your default SDK configuration
   --stage NAME     stage whose tables and bus to use (default: dev)
-  --as USER        who acts, recorded with every action (default: $USER)
+  --as USER        who acts, recorded with every action (default: $PSFLOW_USER or $USER);
+                   locally the API trusts it, see npx psflow users
   --json           machine-readable output
   -h, --help       show this help`;
 
@@ -55,9 +75,21 @@ async function run(argv: readonly string[]): Promise<void> {
       project: { type: 'string' },
       system: { type: 'string', default: 'salesforce' },
       workflow: { type: 'string' },
+      role: { type: 'string' },
+      comment: { type: 'string' },
+      to: { type: 'string' },
+      from: { type: 'string' },
+      until: { type: 'string' },
+      owner: { type: 'string' },
+      patch: { type: 'string' },
+      output: { type: 'string' },
+      reference: { type: 'string' },
+      wait: { type: 'string', default: '60' },
     },
   });
   const [group, command, id, ...extra] = positionals;
+  // `users` has no sub-command; its one word is the whole command.
+  const commandName = group === 'users' ? 'users' : `${group} ${command ?? ''}`.trim();
   if (values.help || group === undefined || group === 'help') {
     console.log(HELP);
     return;
@@ -69,14 +101,25 @@ async function run(argv: readonly string[]): Promise<void> {
     endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
     stage: values.stage as string,
     json: values.json as boolean,
-    as: values.as ?? process.env.USER ?? 'unknown',
+    as: values.as ?? process.env.PSFLOW_USER ?? process.env.USER ?? 'unknown',
   });
   try {
-    await dispatch(context, `${group} ${command ?? ''}`.trim());
+    await dispatch(context, commandName);
   } catch (error) {
     throw explain(error, context);
   } finally {
     context.close();
+  }
+
+  function exceptionFilter(): ExceptionFilterOptions {
+    // `--status` defaults to open for rejected events; exceptions share the flag and the default.
+    return { status: values.status, owner: values.owner, workflow: values.workflow, client: values.client, project: values.project };
+  }
+
+  function waitSeconds(): number {
+    const seconds = Number(values.wait);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw new CliError(`--wait must be 0 to 3600 seconds, not ${values.wait}`);
+    return seconds;
   }
 
   async function dispatch(ctx: CliContext, name: string): Promise<void> {
@@ -95,6 +138,30 @@ async function run(argv: readonly string[]): Promise<void> {
         return listUnknownEvents(ctx);
       case 'events put':
         return putEvents(ctx, positionals.slice(2));
+      case 'users':
+        return listUsers(ctx);
+      case 'approvals list':
+        return listApprovals(ctx, values.role);
+      case 'approvals show':
+        return showApproval(ctx, id);
+      case 'approvals approve':
+        return decideApproval(ctx, id, 'approve', values.comment);
+      case 'approvals reject':
+        return decideApproval(ctx, id, 'reject', values.comment);
+      case 'approvals delegate':
+        return delegateApprovals(ctx, values.to, values.role, values.from, values.until);
+      case 'exceptions list':
+        return listExceptions(ctx, exceptionFilter());
+      case 'exceptions show':
+        return showException(ctx, id);
+      case 'exceptions retry':
+        return retryException(ctx, id, values.patch, values.note);
+      case 'exceptions skip':
+        return skipException(ctx, id, values.output, values.note, values.reference);
+      case 'exceptions abort':
+        return abortException(ctx, id, values.note);
+      case 'exceptions bulk-retry':
+        return bulkRetryExceptions(ctx, exceptionFilter(), values.patch, values.note, waitSeconds());
       default:
         throw new CliError(`unknown command "${name}"; see npx psflow --help`);
     }

@@ -1,7 +1,9 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
+import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
+import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
 import { ProjectActivation } from './project-activation/project-activation';
@@ -23,6 +25,8 @@ export class PsflowStack extends Stack {
   public readonly sandbox: SandboxSystems;
   public readonly projectActivation: ProjectActivation;
   public readonly ingestion: EventIngestion;
+  public readonly humanTasks: HumanTasks;
+  public readonly operationsDrill: OperationsDrill;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -31,6 +35,8 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus });
+    this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, humanTasks: this.humanTasks });
     this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage });
     this.ingestion = new EventIngestion(this, 'Ingestion', {
       stage: props.stage,

@@ -3,12 +3,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { HttpApiService } from './apigateway/http-api-service';
 import { readCloudAssembly } from './cdk/cloud-assembly';
 import { buildResourceModel, type ResourceModel, type RuleTargetSpec } from './cdk/resource-model';
 import { DynamoDbService } from './dynamodb/dynamodb-service';
 import { deliveryExecutionName, EventBusService, type DeadLetterSink, type TargetDeliverer } from './eventbridge/event-bus-service';
 import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/aws-json';
 import { LambdaService } from './lambda/lambda-service';
+import { SchedulerService } from './scheduler/scheduler-service';
 import { handleSqsQuery } from './sqs/query-protocol';
 import { QueueService } from './sqs/queue-service';
 import { AppendLog } from './store/append-log';
@@ -29,6 +31,8 @@ export interface LocalCloudOptions {
   readonly deliveryAttempts?: number;
   /** Execution environments per Lambda function. */
   readonly lambdaConcurrency?: number;
+  /** Fires every rate() schedule at this interval instead of its own (`--schedule-interval`), for demos and tests. */
+  readonly scheduleIntervalSeconds?: number;
   /** Progress and warning lines; defaults to stdout. */
   readonly log?: (line: string) => void;
 }
@@ -43,7 +47,8 @@ const ACCOUNT_ID = '000000000000';
 
 /**
  * The whole local cloud: one HTTP endpoint on 127.0.0.1 speaking the DynamoDB, EventBridge,
- * Step Functions, SQS and Lambda wire protocols, serving what the cloud assembly declares.
+ * Step Functions, SQS and Lambda wire protocols, serving the HTTP APIs under `/api` and firing
+ * the Scheduler schedules the cloud assembly declares.
  */
 export class LocalCloud {
   private constructor(
@@ -61,14 +66,19 @@ export class LocalCloud {
       readonly stepFunctions: StepFunctionsService;
       readonly queues: QueueService;
       readonly deadLetters: AppendLog<unknown>;
+      readonly httpApi: HttpApiService;
+      readonly scheduler: SchedulerService;
     },
     private readonly releaseLock: () => void,
+    private readonly scheduleIntervalSeconds?: number,
   ) {}
 
   /** Starts every service and resolves once the endpoint answers requests. */
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const log = options.log ?? ((line: string) => console.log(line));
     const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    const intervalSeconds = options.scheduleIntervalSeconds;
+    if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new Error(`Invalid schedule interval ${intervalSeconds}: use a number of seconds above 0`);
     fs.mkdirSync(options.dataDirectory, { recursive: true });
     const releaseLock = lockDataDirectory(options.dataDirectory);
 
@@ -143,10 +153,38 @@ export class LocalCloud {
         deliver,
         deadLetter,
       });
-      const services = { dynamodb, lambda, events, stepFunctions, queues, deadLetters };
+      const logDirectory = path.join(options.dataDirectory, 'logs');
+      const httpApi = new HttpApiService(model.httpApis, {
+        accountId: ACCOUNT_ID,
+        accessLogFile: path.join(logDirectory, 'api-access.log'),
+        invoke: (functionArn, event) => lambda.invoke(functionArn, event),
+      });
+      const scheduler = new SchedulerService(model.schedules, {
+        logFile: path.join(logDirectory, 'scheduler.log'),
+        rateOverrideMs: intervalSeconds === undefined ? undefined : intervalSeconds * 1000,
+        deliver: async (target, input, fire) => {
+          if (target.arn.includes(':states:')) {
+            // The execution id is unique per firing, so it names the execution.
+            await stepFunctions.startExecution({ stateMachineArn: target.arn, name: fire.executionId, input });
+          } else if (target.arn.includes(':lambda:')) {
+            let payload: unknown;
+            try {
+              payload = JSON.parse(input);
+            } catch {
+              throw Object.assign(new Error('Could not parse request body into json'), { name: 'InvalidRequestContentException' });
+            }
+            const outcome = await lambda.invoke(target.arn, payload);
+            if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
+          } else {
+            await queues.send(target.arn, input);
+          }
+        },
+      });
+      const services = { dynamodb, lambda, events, stepFunctions, queues, deadLetters, httpApi, scheduler };
       handler = (request, response) => void route(services, request, response);
       const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
-      return new LocalCloud(url, model, recovery, created, server, services, releaseLock);
+      scheduler.start();
+      return new LocalCloud(url, model, recovery, created, server, services, releaseLock, intervalSeconds);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynamodb?.stop();
@@ -166,23 +204,51 @@ export class LocalCloud {
     list('state machines', this.services.stepFunctions.stateMachineNames);
     list('functions', this.services.lambda.functionNames);
     list('queues', this.services.queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`));
-    const byType = new Map<string, { count: number; reason: string }>();
+    const apis = this.services.httpApi.describe();
+    if (apis.length === 0) list('http api', []);
+    for (const api of apis) {
+      const unserved = api.unservedRoutes > 0 ? `, ${api.unservedRoutes} not served (see below)` : '';
+      list('http api', [`${api.name} at ${api.endpoint} (${api.routes} routes${unserved})`]);
+      if (api.corsConfigured) lines.push(`${' '.repeat(18)}its CorsConfiguration is not applied locally: preflight (OPTIONS) requests get 404, responses no CORS headers`);
+    }
+    const indent = ' '.repeat(18);
+    if (apis.some((api) => api.jwtRoutes > 0)) {
+      lines.push(`${indent}JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification`);
+    }
+    if (apis.length > 0) {
+      const formatNote = apis.some((api) => api.accessLogStages.length > 0) ? " (the stage's AccessLogSettings format is not applied)" : '';
+      lines.push(`${indent}access log ${this.services.httpApi.accessLogFile}${formatNote}`);
+    }
+    const interval = this.scheduleIntervalSeconds;
+    list(
+      'schedules',
+      this.services.scheduler.describe().map(({ name, expression, enabled, next }) => {
+        const override = interval !== undefined && expression.startsWith('rate(') ? ` every ${interval} s (--schedule-interval)` : '';
+        const state = !enabled ? ' (disabled)' : next === undefined ? ' (will not fire again)' : '';
+        return `${name} ${expression}${override}${state}`;
+      }),
+    );
+    // Grouped by type and reason: one type can be left out for different reasons (a route's authorization, an integration's kind).
+    const byReason = new Map<string, { type: string; count: number; reason: string }>();
     for (const resource of this.model.notEmulated) {
-      const entry = byType.get(resource.type) ?? { count: 0, reason: resource.reason };
+      const key = `${resource.type}\u0000${resource.reason}`;
+      const entry = byReason.get(key) ?? { type: resource.type, count: 0, reason: resource.reason };
       entry.count++;
-      byType.set(resource.type, entry);
+      byReason.set(key, entry);
     }
     lines.push('  not emulated:');
-    for (const [type, { count, reason }] of byType) lines.push(`    ${type} x${count}: ${reason}`);
+    for (const { type, count, reason } of byReason.values()) lines.push(`    ${type} x${count}: ${reason}`);
     lines.push(`  recovered       ${this.recovery.redeliveredEvents} undelivered events, ${this.recovery.restartedExecutions} interrupted executions restarted`);
     return lines;
   }
 
   /** Stops accepting requests, flushes every journal and terminates the workers. */
   async stop(): Promise<void> {
+    await this.services.scheduler.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+    await this.services.httpApi.close();
     await this.services.events.stop();
     await this.services.lambda.stop();
     await this.services.stepFunctions.shutdown();
@@ -244,6 +310,8 @@ interface Services {
   readonly events: EventBusService;
   readonly stepFunctions: StepFunctionsService;
   readonly queues: QueueService;
+  readonly httpApi: HttpApiService;
+  readonly scheduler: SchedulerService;
 }
 
 function statistics(services: Services): Record<string, unknown> {
@@ -251,12 +319,18 @@ function statistics(services: Services): Record<string, unknown> {
     eventBridge: services.events.statistics(),
     stepFunctions: services.stepFunctions.statistics(),
     lambda: services.lambda.statistics(),
+    scheduler: services.scheduler.statistics(),
   };
 }
 
 async function route(services: Services, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const target = request.headers['x-amz-target'];
   const pathname = (request.url ?? '/').split('?')[0];
+  // First: an API client may POST a form, which would otherwise look like an SQS query request.
+  if (services.httpApi.serves(pathname)) {
+    await services.httpApi.handle(request, response);
+    return;
+  }
   if (typeof target === 'string') {
     const [prefix, action] = target.split('.', 2);
     if (prefix === 'DynamoDB_20120810') {
@@ -278,7 +352,7 @@ async function route(services: Services, request: http.IncomingMessage, response
       }
       return;
     }
-    sendError(response, new AwsError('UnknownOperationException', `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke)`, 400));
+    sendError(response, new AwsError('UnknownOperationException', `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke, HTTP APIs under /api)`, 400));
     return;
   }
   if (pathname.startsWith('/2015-03-31/functions/')) {

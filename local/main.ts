@@ -21,6 +21,9 @@ Options:
   --no-synth          serve the cloud assembly as it is, even if sources changed
   --reset             delete the data directory first
   --no-seed           do not seed the sandbox systems (CRM) with demo data
+  --schedule-interval <seconds>
+                      fire every rate() schedule at this interval instead of its own
+                      (for demos and tests; at() and cron() schedules keep their times)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
@@ -28,7 +31,13 @@ Step Functions (StartExecution, DescribeExecution, GetExecutionHistory, SendTask
 SQS (to read dead letters) and Lambda Invoke. Point the AWS CLI or SDK at it:
   aws --endpoint-url http://127.0.0.1:4566 stepfunctions list-state-machines
   AWS_ENDPOINT_URL=http://127.0.0.1:4566 node my-script.js
-Any credentials and region are accepted. Stop with Ctrl-C (SIGINT) or SIGTERM.`;
+Any credentials and region are accepted. Stop with Ctrl-C (SIGINT) or SIGTERM.
+
+HTTP APIs (API Gateway v2) are served under /api (several APIs: /api/<api name>/...).
+JWT routes take a development identity instead of a verified token:
+  curl -H 'X-Psflow-User: alice' http://127.0.0.1:4566/api/tasks
+  curl -H "Authorization: Bearer $JWT" http://127.0.0.1:4566/api/tasks   (claims not verified)
+EventBridge Scheduler schedules fire while the local cloud runs (logs/scheduler.log).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -40,6 +49,7 @@ async function main(): Promise<void> {
       'no-synth': { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       'no-seed': { type: 'boolean', default: false },
+      'schedule-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -55,6 +65,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port "${portText}": use 0-65535`);
   const cdkOut = path.resolve(projectRoot, values['cdk-out'] as string);
   const dataDirectory = path.resolve(values['data-dir'] ?? process.env.PSFLOW_DATA_DIR ?? path.join(projectRoot, '.psflow', stage));
+  const intervalText = values['schedule-interval'];
+  const scheduleIntervalSeconds = intervalText === undefined ? undefined : Number(intervalText);
+  if (scheduleIntervalSeconds !== undefined && !(scheduleIntervalSeconds > 0)) throw new Error(`Invalid schedule interval "${intervalText}": use a number of seconds above 0`);
   if (values.reset) fs.rmSync(dataDirectory, { recursive: true, force: true });
 
   // Handlers go in before anything starts, so a signal that races the ready line still stops cleanly.
@@ -80,7 +93,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
-  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port });
+  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds });
   console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
   for (const line of cloud.describe()) console.log(line);
   if (!values['no-seed']) console.log(`  sandbox CRM     ${await seedDemoData(cloud.url, stage)}`);

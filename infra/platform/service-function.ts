@@ -25,8 +25,11 @@ export interface ServiceFunctionProps {
   readonly memorySize?: number;
 }
 
-/** How a function may use a bound table. */
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * How a function may use a bound table. `append` grants PutItem alone (an append-only log:
+ * no update, no delete); `readAppend` adds the reads.
+ */
+export type TableAccess = 'read' | 'readWrite' | 'append' | 'readAppend';
 
 /**
  * A Lambda function with the house defaults: esbuild bundle with the AWS SDK inside (the
@@ -90,8 +93,9 @@ export class ServiceFunction extends NodejsFunction {
    */
   bindTable(table: ITable, envName: string, access: TableAccess): this {
     this.addEnvironment(envName, table.tableName);
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    if (access === 'read' || access === 'readAppend') table.grantReadData(this);
+    if (access === 'append' || access === 'readAppend') table.grant(this, 'dynamodb:PutItem');
+    if (access === 'readWrite') table.grantReadWriteData(this);
     if (table instanceof ServiceTable && table.indexNames.length > 0) {
       Validations.of(this).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(table).getLogicalId(table.node.defaultChild as CfnTable)}.Arn>/index/*]`,

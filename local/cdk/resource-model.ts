@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseScheduleExpression, validateTimezone } from '../scheduler/schedule-expression';
 import type { AssemblyStack, CloudAssembly, TemplateResource, TemplateValue } from './cloud-assembly';
 
 /** Where the local cloud pretends to live; CDK apps are environment-agnostic by default. */
@@ -82,6 +84,74 @@ export interface QueueSpec {
   readonly arn: string;
 }
 
+/** What an HTTP API route hands the request to: a Lambda function, in payload format 2.0. */
+export interface HttpIntegrationSpec {
+  readonly logicalId: string;
+  readonly integrationId: string;
+  readonly functionArn: string;
+  /** API Gateway answers 503 when the integration takes longer (at most 30 s). */
+  readonly timeoutMs: number;
+}
+
+/** One route of an HTTP API. */
+export interface HttpRouteSpec {
+  readonly logicalId: string;
+  readonly routeId: string;
+  /** `METHOD /path` (METHOD may be ANY; path may hold `{param}` and a last `{proxy+}`) or `$default`. */
+  readonly routeKey: string;
+  /** `NONE`, `JWT`, `AWS_IAM` or `CUSTOM`. */
+  readonly authorizationType: string;
+  readonly authorizationScopes: readonly string[];
+  readonly integration?: HttpIntegrationSpec;
+  /**
+   * Why requests matched to this route cannot be served locally (they are answered with 500, as a
+   * broken integration is in AWS). The route is also listed in `notEmulated` with this reason.
+   */
+  readonly unservedReason?: string;
+}
+
+/** An API Gateway HTTP API (ApiGatewayV2, protocol HTTP) with its routes. */
+export interface HttpApiSpec {
+  readonly logicalId: string;
+  readonly stackName: string;
+  readonly apiId: string;
+  readonly name: string;
+  /** Path prefix on the local endpoint: `/api`, or `/api/<name>` when the assembly declares several HTTP APIs. */
+  readonly basePath: string;
+  /** What `Fn::GetAtt Api.ApiEndpoint` resolves to. */
+  readonly endpoint: string;
+  readonly routes: readonly HttpRouteSpec[];
+  readonly stageNames: readonly string[];
+  /** Stages that declare AccessLogSettings; locally one JSON line per request goes to logs/api-access.log instead. */
+  readonly accessLogStages: readonly string[];
+  /** Whether the API declares CorsConfiguration, which is not applied locally. */
+  readonly corsConfigured: boolean;
+}
+
+/** What an EventBridge Scheduler schedule runs. */
+export interface ScheduleTargetSpec {
+  readonly arn: string;
+  readonly roleArn: string;
+  /** The target input before context attributes (`<aws.scheduler.*>`) are substituted. */
+  readonly input?: string;
+}
+
+/** An EventBridge Scheduler schedule (`AWS::Scheduler::Schedule`). */
+export interface ScheduleSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly groupName: string;
+  readonly arn: string;
+  /** `rate(...)`, `at(...)` or `cron(...)`, already checked to be servable. */
+  readonly expression: string;
+  /** IANA time zone `at()` and `cron()` are read in. */
+  readonly timezone: string;
+  readonly enabled: boolean;
+  readonly startDate?: number;
+  readonly endDate?: number;
+  readonly target: ScheduleTargetSpec;
+}
+
 /** A declared resource the local cloud does not serve, with the reason. */
 export interface NotEmulatedResource {
   readonly stackName: string;
@@ -99,6 +169,8 @@ export interface ResourceModel {
   readonly functions: readonly FunctionSpec[];
   readonly stateMachines: readonly StateMachineSpec[];
   readonly queues: readonly QueueSpec[];
+  readonly httpApis: readonly HttpApiSpec[];
+  readonly schedules: readonly ScheduleSpec[];
   readonly notEmulated: readonly NotEmulatedResource[];
 }
 
@@ -116,6 +188,12 @@ const NOT_EMULATED_REASONS: Readonly<Record<string, string>> = {
   'AWS::EventSchemas::Schema': 'schemas are checked by tests, not served',
   'AWS::Lambda::Permission': 'invoke permissions are not enforced locally',
   'AWS::Lambda::EventInvokeConfig': "a failed asynchronous invocation is retried by the bus and then dead-lettered to the rule target's queue",
+  'AWS::ApiGatewayV2::Authorizer':
+    'JWT signatures, issuer, audience, expiry and scopes are not verified locally; JWT routes take the development identity (X-Psflow-User header, or a Bearer token decoded without verification)',
+  'AWS::ApiGatewayV2::Deployment': 'every stage is served as auto-deployed',
+  'AWS::ApiGatewayV2::DomainName': 'HTTP APIs are served under /api on the local endpoint',
+  'AWS::ApiGatewayV2::ApiMapping': 'HTTP APIs are served under /api on the local endpoint',
+  'AWS::Scheduler::ScheduleGroup': 'a group only names its schedules locally',
 };
 
 const SERVED_TYPES = new Set([
@@ -125,7 +203,25 @@ const SERVED_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::StepFunctions::StateMachine',
   'AWS::SQS::Queue',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
+  'AWS::ApiGatewayV2::Stage',
+  'AWS::Scheduler::Schedule',
 ]);
+
+/** Where the HTTP APIs are mounted on the local endpoint, by `<stackName>/<logicalId>`. */
+type HttpApiBasePaths = ReadonlyMap<string, string>;
+
+/**
+ * A stable stand-in for an identifier AWS generates at deploy time (API, route and integration
+ * ids), so a Ref to one resolves to the same value on every start.
+ */
+function generatedId(stackName: string, logicalId: string, length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const digest = createHash('sha256').update(`${stackName}/${logicalId}`).digest();
+  return Array.from(digest.subarray(0, length), (byte) => alphabet[byte % alphabet.length]).join('');
+}
 
 /** Stands for `Ref: AWS::NoValue` until the enclosing object or list drops it, as CloudFormation does. */
 const NO_VALUE = '\u0000psflow:no-value\u0000';
@@ -139,6 +235,7 @@ class IntrinsicResolver {
   constructor(
     private readonly stack: AssemblyStack,
     private readonly env: LocalEnvironment,
+    private readonly httpApiBasePaths: HttpApiBasePaths = new Map(),
   ) {}
 
   resolve(value: TemplateValue): TemplateValue {
@@ -223,6 +320,11 @@ class IntrinsicResolver {
       'AWS::SQS::Queue': 'QueueName',
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::IAM::Role': 'RoleName',
+      'AWS::ApiGatewayV2::Api': 'Name',
+      'AWS::ApiGatewayV2::Stage': 'StageName',
+      'AWS::ApiGatewayV2::Authorizer': 'Name',
+      'AWS::Scheduler::Schedule': 'Name',
+      'AWS::Scheduler::ScheduleGroup': 'Name',
     };
     const property = nameProperty[resource.Type];
     const declared = property ? props[property] : undefined;
@@ -254,6 +356,12 @@ class IntrinsicResolver {
         return this.arn(name);
       case 'AWS::SQS::Queue':
         return `${this.env.endpoint}/${this.env.accountId}/${this.physicalName(name)}`;
+      case 'AWS::ApiGatewayV2::Api':
+        return generatedId(this.stack.stackName, name, 10);
+      case 'AWS::ApiGatewayV2::Route':
+      case 'AWS::ApiGatewayV2::Integration':
+      case 'AWS::ApiGatewayV2::Authorizer':
+        return generatedId(this.stack.stackName, name, 7);
       default:
         return this.physicalName(name);
     }
@@ -285,6 +393,10 @@ class IntrinsicResolver {
         return `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`;
       case 'AWS::IAM::Role':
         return `arn:aws:iam::${accountId}:role/${name}`;
+      case 'AWS::Scheduler::Schedule':
+        return `arn:aws:scheduler:${region}:${accountId}:schedule/${this.scheduleGroupName(logicalId)}/${name}`;
+      case 'AWS::Scheduler::ScheduleGroup':
+        return `arn:aws:scheduler:${region}:${accountId}:schedule-group/${name}`;
       default:
         return `arn:aws:${type.split('::')[1].toLowerCase()}:${region}:${accountId}:${logicalId}`;
     }
@@ -298,8 +410,26 @@ class IntrinsicResolver {
     return resolved.startsWith('arn:') ? (resolved.split('/').pop() ?? resolved) : resolved;
   }
 
+  /** The group a schedule is in; `default` unless GroupName says otherwise. */
+  scheduleGroupName(logicalId: string): string {
+    const declared = this.resource(logicalId).Properties?.GroupName;
+    if (declared === undefined) return 'default';
+    const resolved = this.asString(this.resolve(declared));
+    return resolved.startsWith('arn:') ? (resolved.split('/').pop() ?? resolved) : resolved;
+  }
+
+  /** Path prefix an HTTP API is served under on the local endpoint. */
+  httpApiBasePath(logicalId: string): string {
+    return this.httpApiBasePaths.get(`${this.stack.stackName}/${logicalId}`) ?? '/api';
+  }
+
   private getAtt(logicalId: string, attribute: string): TemplateValue {
     switch (attribute) {
+      case 'ApiEndpoint':
+        return `${this.env.endpoint}${this.httpApiBasePath(logicalId)}`;
+      case 'ApiId':
+      case 'AuthorizerId':
+        return this.ref(logicalId);
       case 'Arn':
         return this.arn(logicalId);
       case 'Name':
@@ -343,9 +473,11 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
   const stateMachines: StateMachineSpec[] = [];
   const queues: QueueSpec[] = [];
   const notEmulated: NotEmulatedResource[] = [];
+  const declared: DeclaredHttpApiParts = { apis: [], routes: [], integrations: [], stages: [], schedules: [] };
 
+  const httpApiBasePaths = mountHttpApis(assembly, env);
   for (const stack of assembly.stacks) {
-    const resolver = new IntrinsicResolver(stack, env);
+    const resolver = new IntrinsicResolver(stack, env, httpApiBasePaths);
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
       if (!SERVED_TYPES.has(resource.Type)) {
         notEmulated.push({
@@ -452,8 +584,202 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
         case 'AWS::SQS::Queue':
           queues.push({ logicalId, name, arn, url: String(resolver.ref(logicalId)) });
           break;
+        case 'AWS::ApiGatewayV2::Api':
+          declared.apis.push({ stackName: stack.stackName, logicalId, id: String(resolver.ref(logicalId)), name, basePath: resolver.httpApiBasePath(logicalId), props });
+          break;
+        case 'AWS::ApiGatewayV2::Route':
+        case 'AWS::ApiGatewayV2::Integration':
+        case 'AWS::ApiGatewayV2::Stage': {
+          const part = { stackName: stack.stackName, logicalId, id: String(resolver.ref(logicalId)), name, props };
+          if (resource.Type === 'AWS::ApiGatewayV2::Route') declared.routes.push(part);
+          else if (resource.Type === 'AWS::ApiGatewayV2::Integration') declared.integrations.push(part);
+          else declared.stages.push(part);
+          break;
+        }
+        case 'AWS::Scheduler::Schedule':
+          declared.schedules.push({ stackName: stack.stackName, logicalId, id: resolver.scheduleGroupName(logicalId), name, arn, props });
+          break;
       }
     }
   }
-  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, notEmulated };
+  const servedArns = new Set([...functions.map((fn) => fn.arn), ...stateMachines.map((machine) => machine.arn), ...queues.map((queue) => queue.arn)]);
+  const httpApis = assembleHttpApis(declared, functions, env, notEmulated);
+  const schedules = assembleSchedules(declared, servedArns, notEmulated);
+  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, httpApis, schedules, notEmulated };
+}
+
+/** A served resource of the HTTP API or Scheduler family, resolved, before it is put together. */
+interface DeclaredPart {
+  readonly stackName: string;
+  readonly logicalId: string;
+  /** The id a Ref resolves to (for a schedule: its group). */
+  readonly id: string;
+  readonly name: string;
+  readonly props: Record<string, TemplateValue>;
+}
+
+interface DeclaredHttpApiParts {
+  readonly apis: Array<DeclaredPart & { readonly basePath: string }>;
+  readonly routes: DeclaredPart[];
+  readonly integrations: DeclaredPart[];
+  readonly stages: DeclaredPart[];
+  readonly schedules: Array<DeclaredPart & { readonly arn: string }>;
+}
+
+/**
+ * Decides where each HTTP API is served: one API at `/api`, several at `/api/<name>`. Done before
+ * anything is resolved, because `Fn::GetAtt Api.ApiEndpoint` anywhere in the assembly depends on it.
+ */
+function mountHttpApis(assembly: CloudAssembly, env: LocalEnvironment): HttpApiBasePaths {
+  const apis: Array<{ key: string; name: string }> = [];
+  for (const stack of assembly.stacks) {
+    const resolver = new IntrinsicResolver(stack, env);
+    for (const [logicalId, resource] of Object.entries(stack.resources)) {
+      if (resource.Type !== 'AWS::ApiGatewayV2::Api' || resource.Properties?.ProtocolType !== 'HTTP') continue;
+      apis.push({ key: `${stack.stackName}/${logicalId}`, name: resolver.physicalName(logicalId) });
+    }
+  }
+  if (apis.length <= 1) return new Map(apis.map(({ key }) => [key, '/api']));
+  const byName = new Map<string, string>();
+  for (const { key, name } of apis) {
+    const other = byName.get(name);
+    if (other) throw new Error(`HTTP APIs ${other} and ${key} are both named "${name}"; the local cloud serves several HTTP APIs at /api/<name>, so give them distinct names`);
+    byName.set(name, key);
+  }
+  return new Map(apis.map(({ key, name }) => [key, `/api/${encodeURIComponent(name)}`]));
+}
+
+/** The Lambda function ARN in an integration URI: the bare ARN, or the `apigateway:lambda:path` form. */
+function lambdaArnOf(integrationUri: string): string | undefined {
+  const match = /(arn:aws[\w-]*:lambda:[^:/]+:[^:/]+:function:[^:/]+)(?::[^:/]+)?/.exec(integrationUri);
+  return match?.[1];
+}
+
+function stringList(value: TemplateValue | undefined): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function assembleHttpApis(declared: DeclaredHttpApiParts, functions: readonly FunctionSpec[], env: LocalEnvironment, notEmulated: NotEmulatedResource[]): HttpApiSpec[] {
+  const notServed = (part: DeclaredPart, type: string, reason: string): void => {
+    notEmulated.push({ stackName: part.stackName, logicalId: part.logicalId, type, reason });
+  };
+  const integrations = new Map<string, { spec?: HttpIntegrationSpec; reason?: string }>();
+  for (const part of declared.integrations) {
+    const { props } = part;
+    const functionArn = lambdaArnOf(String(props.IntegrationUri ?? ''));
+    let reason: string | undefined;
+    if (props.IntegrationType !== 'AWS_PROXY' || props.IntegrationSubtype !== undefined || !functionArn) {
+      reason = `only Lambda proxy integrations are served locally (this one is ${String(props.IntegrationType)}${props.IntegrationSubtype ? ` ${String(props.IntegrationSubtype)}` : ''})`;
+    } else if (String(props.PayloadFormatVersion ?? '1.0') !== '2.0') {
+      reason = `payload format ${String(props.PayloadFormatVersion ?? '1.0')} is not served locally; only 2.0 is`;
+    } else if (!functions.some((fn) => fn.arn === functionArn)) {
+      reason = `function ${functionArn} is not declared in the cloud assembly`;
+    }
+    if (reason) {
+      notServed(part, 'AWS::ApiGatewayV2::Integration', reason);
+      integrations.set(part.id, { reason });
+      continue;
+    }
+    const timeoutMs = typeof props.TimeoutInMillis === 'number' ? Math.min(props.TimeoutInMillis, 30_000) : 30_000;
+    integrations.set(part.id, { spec: { logicalId: part.logicalId, integrationId: part.id, functionArn: functionArn as string, timeoutMs } });
+  }
+
+  const apis: HttpApiSpec[] = [];
+  for (const api of declared.apis) {
+    if (api.props.ProtocolType !== 'HTTP') {
+      notServed(api, 'AWS::ApiGatewayV2::Api', `${String(api.props.ProtocolType)} APIs are not served locally; only HTTP APIs are`);
+      continue;
+    }
+    if (api.props.Body !== undefined || api.props.BodyS3Location !== undefined || api.props.Target !== undefined) {
+      notServed(api, 'AWS::ApiGatewayV2::Api', 'APIs defined by an OpenAPI body or quick create are not served locally; declare routes and integrations');
+      continue;
+    }
+    const ofThisApi = (part: DeclaredPart): boolean => String(part.props.ApiId) === api.id;
+    const routes = declared.routes.filter(ofThisApi).map((part): HttpRouteSpec => {
+      const { props } = part;
+      const authorizationType = String(props.AuthorizationType ?? 'NONE');
+      const target = typeof props.Target === 'string' ? props.Target : '';
+      const integration = integrations.get(target.replace(/^integrations\//, ''));
+      let unservedReason: string | undefined;
+      if (authorizationType === 'AWS_IAM') unservedReason = 'AWS_IAM authorization is not emulated locally';
+      else if (authorizationType === 'CUSTOM') unservedReason = 'Lambda authorizers are not invoked locally';
+      else if (authorizationType !== 'NONE' && authorizationType !== 'JWT') unservedReason = `authorization type ${authorizationType} is not served locally`;
+      else if (!integration) unservedReason = target ? `target ${target} is not an integration of this API` : 'the route has no target';
+      else if (integration.reason) unservedReason = `its integration is not served: ${integration.reason}`;
+      if (unservedReason) notServed(part, 'AWS::ApiGatewayV2::Route', `${String(props.RouteKey)}: ${unservedReason}`);
+      return {
+        logicalId: part.logicalId,
+        routeId: part.id,
+        routeKey: String(props.RouteKey),
+        authorizationType,
+        authorizationScopes: stringList(props.AuthorizationScopes),
+        integration: integration?.spec,
+        unservedReason,
+      };
+    });
+    const stages = declared.stages.filter(ofThisApi);
+    apis.push({
+      logicalId: api.logicalId,
+      stackName: api.stackName,
+      apiId: api.id,
+      name: api.name,
+      basePath: api.basePath,
+      endpoint: `${env.endpoint}${api.basePath}`,
+      routes,
+      stageNames: stages.map((stage) => stage.name),
+      accessLogStages: stages.filter((stage) => stage.props.AccessLogSettings !== undefined).map((stage) => stage.name),
+      corsConfigured: api.props.CorsConfiguration !== undefined,
+    });
+  }
+  // The parts of an API that is not served (a WebSocket API, say) are listed too, so that every resource shows up once.
+  const served = new Set(apis.map((api) => api.apiId));
+  const orphans: Array<[DeclaredPart, string]> = [
+    ...declared.routes.map((part): [DeclaredPart, string] => [part, 'AWS::ApiGatewayV2::Route']),
+    ...declared.integrations.map((part): [DeclaredPart, string] => [part, 'AWS::ApiGatewayV2::Integration']),
+    ...declared.stages.map((part): [DeclaredPart, string] => [part, 'AWS::ApiGatewayV2::Stage']),
+  ];
+  for (const [part, type] of orphans) {
+    if (served.has(String(part.props.ApiId))) continue;
+    if (notEmulated.some((resource) => resource.stackName === part.stackName && resource.logicalId === part.logicalId)) continue;
+    notServed(part, type, `its API ${String(part.props.ApiId)} is not served`);
+  }
+  return apis;
+}
+
+function assembleSchedules(declared: DeclaredHttpApiParts, servedArns: ReadonlySet<string>, notEmulated: NotEmulatedResource[]): ScheduleSpec[] {
+  const schedules: ScheduleSpec[] = [];
+  for (const part of declared.schedules) {
+    const { props } = part;
+    const target = isRecord(props.Target) ? props.Target : {};
+    const expression = String(props.ScheduleExpression ?? '');
+    const timezone = String(props.ScheduleExpressionTimezone ?? 'UTC');
+    const targetArn = String(target.Arn ?? '');
+    let reason: string | undefined;
+    try {
+      parseScheduleExpression(expression);
+      validateTimezone(timezone);
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+    if (!reason && !/^arn:aws[\w-]*:(lambda|states|sqs):/.test(targetArn)) reason = `target ${targetArn}: only Lambda, Step Functions and SQS targets are served locally`;
+    else if (!reason && !servedArns.has(targetArn)) reason = `target ${targetArn} is not declared in the cloud assembly`;
+    if (reason) {
+      notEmulated.push({ stackName: part.stackName, logicalId: part.logicalId, type: 'AWS::Scheduler::Schedule', reason: `${part.name}: ${reason}` });
+      continue;
+    }
+    const date = (value: TemplateValue | undefined): number | undefined => (typeof value === 'string' ? Date.parse(value) : undefined);
+    schedules.push({
+      logicalId: part.logicalId,
+      name: part.name,
+      groupName: part.id,
+      arn: part.arn,
+      expression,
+      timezone,
+      enabled: props.State !== 'DISABLED',
+      startDate: date(props.StartDate),
+      endDate: date(props.EndDate),
+      target: { arn: targetArn, roleArn: String(target.RoleArn ?? ''), input: typeof target.Input === 'string' ? target.Input : undefined },
+    });
+  }
+  return schedules;
 }

@@ -63,4 +63,6 @@ export const WorkflowDetailType = {
   ProjectActivated: 'Project Activated',
   /** One role line of a statement of work needs staffing. */
   ResourceRequested: 'Resource Requested',
+  /** A human task passed its due time: reminded at the first breach, escalated after. */
+  ApprovalSlaBreached: 'Approval SLA Breached',
 } as const;

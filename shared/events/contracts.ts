@@ -74,6 +74,28 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     consumers: ['KPIs (planned)'],
     detail: z.object({ project: Project, opportunityId: ExternalId, wonAt: IsoDateTime, activatedAt: IsoDateTime }),
   },
+  {
+    name: 'ApprovalSlaBreached',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ApprovalSlaBreached,
+    version: 1,
+    description: 'A human task passed its due time; the first breach reminds, later ones escalate to the next role.',
+    producer: 'SLA sweeper (scheduled)',
+    consumers: ['KPIs: approval SLA performance (planned)'],
+    detail: z.object({
+      taskId: z.string(),
+      workflow: z.string(),
+      executionArn: z.string(),
+      breach: z.number().int().positive(),
+      action: z.enum(['reminded', 'escalated']),
+      fromRole: z.string(),
+      toRole: z.string(),
+      dueAt: IsoDateTime,
+      nextDueAt: IsoDateTime,
+      overdueSeconds: z.number().int().nonnegative(),
+      detectedAt: IsoDateTime,
+    }),
+  },
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -15,3 +16,6 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
 
 /** Step Functions. */
 export const stepFunctionsClient = new SFNClient({});
+
+/** EventBridge. */
+export const eventBridgeClient = new EventBridgeClient({});

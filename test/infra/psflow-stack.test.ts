@@ -600,6 +600,96 @@ describe('ingestion', () => {
   }, SYNTH_TIMEOUT_MS);
 });
 
+describe('human tasks and exceptions', () => {
+  const HUMAN = {
+    audit: `psflow-${STAGE}-audit-log`,
+    tasks: `psflow-${STAGE}-human-tasks`,
+    exceptions: `psflow-${STAGE}-exceptions`,
+    api: `psflow-${STAGE}-operations-api`,
+    sweeper: `psflow-${STAGE}-sweep-overdue-tasks`,
+  } as const;
+  const MUTATING_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:PartiQLInsert', 'dynamodb:*', '*'];
+
+  it('lets no function role update or delete audit entries; writers may only put new ones', () => {
+    // Prepare
+    const auditId = resourceNamed('AWS::DynamoDB::Table', HUMAN.audit);
+    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).FunctionName), role: roleOf(logicalId, 'Role') }));
+
+    // Act
+    const grants = roles
+      .map(({ name, role }) => ({ name, actions: allowedActionsOn(statementsOfRole(role), auditId) }))
+      .filter(({ actions }) => actions.length > 0);
+
+    // Assess
+    expect(grants.map(({ name }) => name).sort()).toEqual([HUMAN.api, HUMAN.sweeper].sort());
+    for (const { name, actions } of grants) {
+      expect({ name, mutating: actions.filter((action) => MUTATING_ACTIONS.includes(action)) }).toEqual({ name, mutating: [] });
+      expect(actions).toContain('dynamodb:PutItem');
+    }
+  });
+
+  it('indexes tasks by role and status, by status and due time, and by request', () => {
+    // Act
+    const indexes = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.tasks)).GlobalSecondaryIndexes).map((index) => {
+      const { IndexName, KeySchema } = record(index, 'index');
+      return { IndexName, keys: list(KeySchema).map((key) => record(key, 'key').AttributeName) };
+    });
+
+    // Assess
+    expect(indexes).toEqual([
+      { IndexName: 'byRoleStatus', keys: ['roleStatus', 'dueAt'] },
+      { IndexName: 'byStatusDue', keys: ['status', 'dueAt'] },
+      { IndexName: 'byRequest', keys: ['requestId', 'taskId'] },
+    ]);
+  });
+
+  it('lists exceptions by status, owner, workflow, client and project through indexes', () => {
+    // Act
+    const names = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.exceptions)).GlobalSecondaryIndexes).map((index) => record(index, 'index').IndexName);
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining(['byStatus', 'byOwnerStatus', 'byWorkflowStatus', 'byClient', 'byProject']));
+  });
+
+  it('protects every API route with the JWT authorizer and writes access logs', () => {
+    // Prepare
+    const [apiId] = onlyResource('AWS::ApiGatewayV2::Api');
+    const [authorizerId, authorizer] = onlyResource('AWS::ApiGatewayV2::Authorizer');
+
+    // Act
+    const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([logicalId]) => propertiesOf(logicalId));
+    const stages = resourcesOf('AWS::ApiGatewayV2::Stage').map(([logicalId]) => propertiesOf(logicalId));
+
+    // Assess
+    expect(record(authorizer.Properties, 'authorizer').AuthorizerType).toBe('JWT');
+    expect(routes.length).toBeGreaterThan(5);
+    for (const route of routes) {
+      expect({ route: route.RouteKey, api: referencedId(route.ApiId), type: route.AuthorizationType, authorizer: referencedId(route.AuthorizerId) }).toEqual({
+        route: route.RouteKey,
+        api: apiId,
+        type: 'JWT',
+        authorizer: authorizerId,
+      });
+    }
+    expect(stages).toHaveLength(1);
+    expect(record(stages[0].AccessLogSettings, 'AccessLogSettings').DestinationArn).toBeDefined();
+  });
+
+  it('sweeps overdue tasks on a schedule that passes the scheduled time to the sweeper', () => {
+    // Prepare
+    const sweeperId = resourceNamed('AWS::Lambda::Function', HUMAN.sweeper);
+
+    // Act
+    const [, schedule] = onlyResource('AWS::Scheduler::Schedule');
+    const target = record(record(schedule.Properties, 'schedule').Target, 'target');
+
+    // Assess
+    expect(record(schedule.Properties, 'schedule').ScheduleExpression).toMatch(/^rate\(/);
+    expect(referencedId(target.Arn)).toBe(sweeperId);
+    expect(JSON.parse(String(target.Input))).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+});
+
 describe('cdk-nag AwsSolutions checks', () => {
   interface Acknowledgement {
     readonly constructPath: string;

@@ -1,0 +1,37 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { z } from 'zod';
+import { Money, Region } from '../../shared/model/primitives';
+import { CURRENT_APPROVAL_POLICY, routeApproval } from '../../shared/policies/approval-policy';
+import { logger } from '../../shared/runtime/powertools';
+import { WorkflowName } from '../../shared/workflows/workflow-names';
+
+const RouteApprovalInput = z.object({
+  workflow: z.enum(Object.values(WorkflowName) as [WorkflowName, ...WorkflowName[]]),
+  subject: z.looseObject({ amount: Money, region: Region, practice: z.string().min(1) }),
+});
+
+/** The route as the approval step reads it: levels, their indexes for the Map, and the policy's reason. */
+export interface RouteApprovalOutput {
+  readonly levels: ReturnType<typeof routeApproval>['levels'];
+  readonly levelIndexes: number[];
+  readonly levelCount: number;
+  readonly amountEur: number;
+  readonly policy: { readonly version: number; readonly ruleId: string; readonly reason: string };
+}
+
+async function routeApprovalStep(event: unknown): Promise<RouteApprovalOutput> {
+  const { workflow, subject } = RouteApprovalInput.parse(event);
+  const route = routeApproval(CURRENT_APPROVAL_POLICY, { workflow, region: subject.region, practice: subject.practice, amount: subject.amount });
+  logger.info('approval routed', { workflow, ruleId: route.ruleId, levels: route.levels.length });
+  return {
+    levels: route.levels,
+    levelIndexes: route.levels.map((_, index) => index),
+    levelCount: route.levels.length,
+    amountEur: route.amountEur,
+    policy: { version: route.policyVersion, ruleId: route.ruleId, reason: route.reason },
+  };
+}
+
+/** Lambda entry point of the `Route<Name>Approval` state. */
+export const handler = middy(routeApprovalStep).use(injectLambdaContext(logger));

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { Money } from '../model/primitives';
+import { WorkflowName } from '../workflows/workflow-names';
+
+/**
+ * Input and output schemas of the guarded steps. A retry's corrected input and a skip's
+ * supplied output are checked against them before the workflow sees them, so an owner
+ * cannot push malformed data into a step by hand.
+ */
+export interface StepContract {
+  readonly input: z.ZodType;
+  readonly output: z.ZodType;
+}
+
+/** The drill's guarded step: post a journal entry to the (sandbox) ERP. */
+export const DrillEntryInput = z.object({
+  drillId: z.string().min(1),
+  amount: Money,
+  /** How the step should fail, to rehearse each recovery; `none` succeeds. */
+  failWith: z.enum(['none', 'permanent', 'transient']),
+});
+/** Typed {@link DrillEntryInput}. */
+export type DrillEntryInput = z.infer<typeof DrillEntryInput>;
+
+/** What posting the drill entry returns. */
+export const DrillEntryOutput = z.object({ entryId: z.string().min(1), postedAt: z.string().min(1) });
+
+const STEP_CONTRACTS: Readonly<Record<string, StepContract>> = {
+  [`${WorkflowName.OperationsDrill}:PostDrillEntry`]: { input: DrillEntryInput, output: DrillEntryOutput },
+};
+
+/** The contract of a guarded step, if it has one. */
+export function stepContract(workflow: string, step: string): StepContract | undefined {
+  return STEP_CONTRACTS[`${workflow}:${step}`];
+}

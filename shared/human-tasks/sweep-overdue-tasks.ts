@@ -1,0 +1,83 @@
+import type { AuditLog } from '../audit/audit-log';
+import { escalationOf, type ApprovalPolicy } from '../policies/approval-policy';
+import type { HumanTask } from './human-task';
+import type { HumanTaskStore } from './task-ports';
+
+/** One SLA breach, as emitted for the KPIs. */
+export interface SlaBreach {
+  readonly taskId: string;
+  readonly workflow: string;
+  readonly executionArn: string;
+  /** 1 for the first breach (a reminder), 2 and up for escalations. */
+  readonly breach: number;
+  readonly action: 'reminded' | 'escalated';
+  readonly fromRole: string;
+  readonly toRole: string;
+  readonly dueAt: string;
+  readonly nextDueAt: string;
+  readonly overdueSeconds: number;
+  readonly detectedAt: string;
+}
+
+/** Emits breach events. */
+export interface BreachPublisher {
+  publish(breaches: readonly SlaBreach[]): Promise<void>;
+}
+
+/** What the sweep needs. */
+export interface SweepDependencies {
+  readonly tasks: HumanTaskStore;
+  readonly policy: ApprovalPolicy;
+  readonly publisher: BreachPublisher;
+  readonly audit: AuditLog;
+}
+
+/** How many overdue tasks one sweep handles; the next sweep picks up the rest. */
+const SWEEP_LIMIT = 100;
+
+/**
+ * Finds open tasks past their due time. The first breach reminds the assignee role and
+ * gives it another SLA period; each later breach escalates to the next role in the
+ * policy's chain (the top of the chain is reminded again). The task token stays valid
+ * throughout, so the workflow keeps waiting on the same step. Each breach is recorded once,
+ * even if two sweeps overlap, and emitted as an event.
+ */
+export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Promise<SlaBreach[]> {
+  const at = now.toISOString();
+  const breaches: SlaBreach[] = [];
+  for (const task of await deps.tasks.listOverdue(at, SWEEP_LIMIT)) {
+    const breach = nextBreach(task, now, deps.policy);
+    const recorded = await deps.tasks.recordBreach(task.taskId, task.breaches, { assigneeRole: breach.toRole as HumanTask['assigneeRole'], dueAt: breach.nextDueAt, breaches: breach.breach });
+    if (!recorded) continue;
+    await deps.audit.append({
+      subjectType: 'task',
+      subjectId: task.taskId,
+      action: breach.action === 'escalated' ? 'escalate' : 'remind',
+      actor: 'sla-sweeper',
+      at,
+      why: `SLA of ${task.slaSeconds} s breached (${breach.breach}); overdue by ${breach.overdueSeconds} s`,
+      details: { fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt },
+    });
+    breaches.push(breach);
+  }
+  if (breaches.length > 0) await deps.publisher.publish(breaches);
+  return breaches;
+}
+
+function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy): SlaBreach {
+  const breach = task.breaches + 1;
+  const escalateTo = breach >= 2 ? escalationOf(policy, task.assigneeRole) : undefined;
+  return {
+    taskId: task.taskId,
+    workflow: task.workflow,
+    executionArn: task.executionArn,
+    breach,
+    action: escalateTo ? 'escalated' : 'reminded',
+    fromRole: task.assigneeRole,
+    toRole: escalateTo ?? task.assigneeRole,
+    dueAt: task.dueAt,
+    nextDueAt: new Date(now.getTime() + task.slaSeconds * 1000).toISOString(),
+    overdueSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(task.dueAt)) / 1000)),
+    detectedAt: now.toISOString(),
+  };
+}

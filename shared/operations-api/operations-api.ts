@@ -1,0 +1,188 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log';
+import { DEMO_USERS, type Directory } from '../directory/demo-directory';
+import { Role } from '../directory/roles';
+import { actOnException } from '../exceptions/act-on-exception';
+import { ExceptionStatus, type ExceptionStore, type WorkflowException } from '../exceptions/workflow-exception';
+import { decideTask } from '../human-tasks/decide-task';
+import { delegateRole } from '../human-tasks/delegate-role';
+import { TaskActionRefused, type HumanTask } from '../human-tasks/human-task';
+import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-tasks/task-ports';
+import { ExternalId, SourceSystem } from '../model/primitives';
+import { businessKey } from '../workflows/workflow-names';
+
+/** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
+export interface HttpApiEvent {
+  readonly routeKey: string;
+  readonly pathParameters?: Record<string, string | undefined>;
+  readonly queryStringParameters?: Record<string, string | undefined>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext?: { readonly authorizer?: { readonly jwt?: { readonly claims?: Record<string, unknown> } } };
+}
+
+/** An HTTP API answer. */
+export interface HttpApiResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** What the operations API needs. */
+export interface OperationsDependencies {
+  readonly tasks: HumanTaskStore;
+  readonly delegations: DelegationStore;
+  readonly exceptions: ExceptionStore;
+  readonly directory: Directory;
+  readonly tokens: WorkflowTokens;
+  readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event', subjectId: string): Promise<unknown[]> };
+  readonly sfn: SFNClient;
+  readonly now: () => Date;
+}
+
+type Route = (request: { actor: string; event: HttpApiEvent; body: unknown; deps: OperationsDependencies }) => Promise<unknown>;
+
+/** Route keys served; the CDK construct creates one API route per key. */
+export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
+  'GET /me': async ({ actor, deps }) => deps.directory.find(actor) ?? { userId: actor, grants: [] },
+  'GET /users': async () => DEMO_USERS,
+  'GET /tasks': async ({ actor, event, deps }) => listTasks(actor, event, deps),
+  'GET /tasks/{taskId}': async ({ event, deps }) => publicTask(await found(deps.tasks.get(pathParameter(event, 'taskId')), 'task')),
+  'POST /tasks/{taskId}/decision': async ({ actor, event, body, deps }) => {
+    const request = DecisionBody.parse(body);
+    const result = await decideTask({ taskId: pathParameter(event, 'taskId'), outcome: request.decision === 'approve' ? 'approved' : 'rejected', comment: request.comment, token: request.token, actor }, deps);
+    return { repeated: result.repeated, task: publicTask(result.task) };
+  },
+  'POST /delegations': async ({ actor, body, deps }) => delegateRole({ ...DelegationBody.parse(body), delegator: actor }, deps),
+  'GET /exceptions': async ({ event, deps }) => (await deps.exceptions.list(exceptionFilter(event), limitOf(event))).map(publicException),
+  'GET /exceptions/{exceptionId}': async ({ event, deps }) => publicException(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception')),
+  'GET /exceptions/{exceptionId}/outcome': async ({ event, deps }) => exceptionOutcome(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception'), deps),
+  'POST /exceptions/{exceptionId}/retry': async ({ actor, event, body, deps }) => {
+    const request = RetryBody.parse(body ?? {});
+    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'retry', patch: request.patch, note: request.note }, deps));
+  },
+  'POST /exceptions/{exceptionId}/skip': async ({ actor, event, body, deps }) => {
+    const request = SkipBody.parse(body);
+    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'skip', ...request }, deps));
+  },
+  'POST /exceptions/{exceptionId}/abort': async ({ actor, event, body, deps }) => {
+    const request = AbortBody.parse(body);
+    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'abort', note: request.note }, deps));
+  },
+  'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
+    const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event']).parse(pathParameter(event, 'subjectType'));
+    return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
+  },
+};
+
+const DecisionBody = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(2000).default(''), token: z.string().optional() });
+const DelegationBody = z.object({ delegate: z.string().min(1), role: z.string().min(1), from: z.string().min(1), until: z.string().min(1) });
+const RetryBody = z.object({ patch: z.unknown().optional(), note: z.string().max(2000).optional() });
+const SkipBody = z.object({ output: z.unknown(), note: z.string().max(2000), reference: z.string().max(500) });
+const AbortBody = z.object({ note: z.string().max(2000) });
+
+/** Serves one HTTP API request: identity from the JWT claims, a route, errors as status codes with a message. */
+export async function handleOperationsRequest(event: HttpApiEvent, deps: OperationsDependencies): Promise<HttpApiResult> {
+  const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
+  const actor = [claims.username, claims['cognito:username'], claims.sub].find((value): value is string => typeof value === 'string' && value.length > 0);
+  if (!actor) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
+  const route = OPERATIONS_ROUTES[event.routeKey];
+  if (!route) return answer(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
+  try {
+    const body = parseBody(event);
+    return answer(200, await route({ actor, event, body, deps }));
+  } catch (error) {
+    if (error instanceof TaskActionRefused) return answer(error.httpStatus, { error: error.code, message: error.message });
+    if (error instanceof z.ZodError) return answer(400, { error: 'InvalidRequest', message: error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') });
+    if (error instanceof BadRequest) return answer(400, { error: 'InvalidRequest', message: error.message });
+    throw error;
+  }
+}
+
+class BadRequest extends Error {}
+
+function answer(statusCode: number, value: unknown): HttpApiResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
+}
+
+function parseBody(event: HttpApiEvent): unknown {
+  if (!event.body) return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest('the body is not JSON');
+  }
+}
+
+function pathParameter(event: HttpApiEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new BadRequest(`missing path parameter ${name}`);
+  return value;
+}
+
+function limitOf(event: HttpApiEvent): number {
+  const limit = Number(event.queryStringParameters?.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequest('limit must be 1 to 500');
+  return limit;
+}
+
+async function found<T>(value: Promise<T | undefined>, what: string): Promise<T> {
+  const result = await value;
+  if (result === undefined) throw new TaskActionRefused('NotFound', `no such ${what}`);
+  return result;
+}
+
+/** Tokens stay on the server: a leaked token would let anyone answer the workflow directly. */
+function publicTask(task: HumanTask): Omit<HumanTask, 'token'> {
+  const { token: _token, ...rest } = task;
+  return rest;
+}
+
+function publicException(exception: WorkflowException): Omit<WorkflowException, 'token'> {
+  const { token: _token, ...rest } = exception;
+  return rest;
+}
+
+async function listTasks(actor: string, event: HttpApiEvent, deps: OperationsDependencies): Promise<unknown[]> {
+  const requested = event.queryStringParameters?.role;
+  const user = deps.directory.find(actor);
+  const roles = requested ? [Role.parse(requested)] : [...new Set((user?.grants ?? []).map((grant) => grant.role))];
+  const tasks = (await Promise.all(roles.map((role) => deps.tasks.listOpenByRole(role, limitOf(event))))).flat();
+  return tasks.sort((left, right) => left.dueAt.localeCompare(right.dueAt)).map(publicTask);
+}
+
+function exceptionFilter(event: HttpApiEvent): Parameters<ExceptionStore['list']>[0] {
+  const query = event.queryStringParameters ?? {};
+  const system = SourceSystem.parse(query.system ?? 'salesforce');
+  const key = (kind: 'client' | 'project', id: string | undefined): string | undefined => (id ? businessKey(kind, ExternalId.parse({ system: kind === 'project' ? (query.system ?? 'psflow') : system, id })) : undefined);
+  return {
+    status: query.status ? ExceptionStatus.parse(query.status) : undefined,
+    ownerRole: query.owner ? Role.parse(query.owner) : undefined,
+    workflow: query.workflow,
+    clientKey: key('client', query.client),
+    projectKey: key('project', query.project),
+  };
+}
+
+/** What became of an exception after its owner acted: the real outcome of a retry, read from the execution. */
+export async function exceptionOutcome(exception: WorkflowException, deps: OperationsDependencies): Promise<{ exceptionId: string; outcome: string; detail?: string; nextExceptionId?: string }> {
+  const base = { exceptionId: exception.exceptionId };
+  if (exception.status === 'open') return { ...base, outcome: 'waiting-for-owner' };
+  if (exception.status !== 'retrying') return { ...base, outcome: exception.status };
+  const latest = await deps.exceptions.latestAttempt(exception.executionArn, exception.step);
+  if (latest && latest.attempt > exception.attempt) return { ...base, outcome: 'failed-again', nextExceptionId: latest.exceptionId, detail: `${latest.reasonCode}: ${latest.message}` };
+  const retriedAt = Date.parse(exception.resolution?.at ?? exception.createdAt);
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.sfn.send(new GetExecutionHistoryCommand({ executionArn: exception.executionArn, nextToken, maxResults: 1000 }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const exited = events.some((event) => event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === exception.step && (event.timestamp?.getTime() ?? 0) >= retriedAt);
+  if (exited) return { ...base, outcome: 'succeeded' };
+  const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: exception.executionArn }));
+  return status === 'RUNNING' ? { ...base, outcome: 'running' } : { ...base, outcome: `execution-${String(status).toLowerCase()}` };
+}
