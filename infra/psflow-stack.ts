@@ -15,6 +15,8 @@ export interface PsflowStackProps extends StackProps {
   readonly stage: string;
   /** Salesforce Event Relay partner buses to ingest from (context `partnerEventBuses`, comma-separated). */
   readonly partnerEventBusNames?: readonly string[];
+  /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
+  readonly approvalPolicy?: unknown;
 }
 
 /** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
@@ -35,7 +37,7 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
-    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus, approvalPolicy: props.approvalPolicy });
     this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, humanTasks: this.humanTasks });
     this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage });
     this.ingestion = new EventIngestion(this, 'Ingestion', {

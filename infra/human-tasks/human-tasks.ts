@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'a
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccountRecovery, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -13,6 +13,7 @@ import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { OPERATIONS_ROUTES } from '../../shared/operations-api/operations-api';
+import { CURRENT_APPROVAL_POLICY, loadApprovalPolicy } from '../../shared/policies/approval-policy';
 import { EXCEPTION_INDEXES } from '../../shared/repositories/exceptions-table';
 import { TASKS_BY_REQUEST_INDEX, TASKS_BY_ROLE_STATUS_INDEX, TASKS_BY_STATUS_DUE_INDEX } from '../../shared/repositories/human-tasks-table';
 import type { PsflowEventBus } from '../platform/event-bus';
@@ -23,6 +24,11 @@ import { ServiceTable } from '../platform/service-table';
 export interface HumanTasksProps {
   readonly stage: string;
   readonly eventBus: PsflowEventBus;
+  /**
+   * The approval decision table, as data. Defaults to the current published version; it is
+   * checked here, so an incomplete or unreachable table fails `cdk synth`.
+   */
+  readonly approvalPolicy?: unknown;
 }
 
 function index(name: string, partitionKey: string, sortKey: string): { indexName: string; partitionKey: { name: string; type: AttributeType }; sortKey: { name: string; type: AttributeType }; projectionType: ProjectionType } {
@@ -53,6 +59,7 @@ export class HumanTasks extends Construct {
   constructor(scope: Construct, id: string, props: HumanTasksProps) {
     super(scope, id);
     const { stage } = props;
+    const policy = props.approvalPolicy === undefined ? CURRENT_APPROVAL_POLICY : loadApprovalPolicy(props.approvalPolicy);
     this.tasksTable = new ServiceTable(this, 'TasksTable', {
       stage,
       name: 'human-tasks',
@@ -79,6 +86,11 @@ export class HumanTasks extends Construct {
       entry: 'functions/human-tasks/route-approval.ts',
       description: 'Routes an approval request through the approval decision table',
     });
+    // The bundle routes with the published policy; a stack given another table must not deploy it silently.
+    if (policy.version !== CURRENT_APPROVAL_POLICY.version || JSON.stringify(policy) !== JSON.stringify(CURRENT_APPROVAL_POLICY)) {
+      throw new Error(`approval policy v${policy.version} differs from the published table the functions bundle; publish it under shared/policies first`);
+    }
+    this.routeApproval.addEnvironment('APPROVAL_POLICY_VERSION', String(policy.version));
     this.openApprovalTask = new ServiceFunction(this, 'OpenApprovalTaskFunction', {
       stage,
       name: 'open-approval-task',
@@ -149,7 +161,6 @@ export class HumanTasks extends Construct {
       apiName: `psflow-${stage}-operations`,
       description: 'psflow operations: approvals, delegations, exceptions, audit',
       createDefaultStage: false,
-      corsPreflight: { allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST], allowOrigins: ['http://localhost:3000'], allowHeaders: ['authorization', 'content-type'] },
       defaultAuthorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', this.userPool, { userPoolClients: [this.userPoolClient] }),
     });
     new HttpStage(this, 'DefaultStage', {

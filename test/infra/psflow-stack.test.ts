@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
+import approvalRoutingV1 from '../../shared/policies/approval-routing.v1.json';
 
 const STAGE = 'test';
 const STACK_NAME = `psflow-${STAGE}`;
@@ -673,6 +674,20 @@ describe('human tasks and exceptions', () => {
     }
     expect(stages).toHaveLength(1);
     expect(record(stages[0].AccessLogSettings, 'AccessLogSettings').DestinationArn).toBeDefined();
+  });
+
+  it('refuses to synthesize with an approval table that leaves a combination unrouted', () => {
+    // Prepare
+    const incomplete = structuredClone(approvalRoutingV1);
+    incomplete.rules = incomplete.rules.filter((rule) => rule.id !== 'activation-under-50k');
+    // Nothing is synthesized, so the app needs no output directory.
+    const app = new App();
+
+    // Act
+    const build = (): unknown => new PsflowStack(app, 'psflow-broken-policy', { stage: 'broken', approvalPolicy: incomplete });
+
+    // Assess
+    expect(build).toThrow(/no rule for project-activation, EMEA, practice \(any other\), 0 EUR/);
   });
 
   it('sweeps overdue tasks on a schedule that passes the scheduled time to the sweeper', () => {
