@@ -4,7 +4,8 @@ import { CliError } from './cli-error';
 import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
 import { putEvents } from './commands/bus-events';
 import { listUsers } from './commands/directory-users';
-import { abortException, bulkRetryExceptions, listExceptions, retryException, showException, skipException, type ExceptionFilterOptions } from './commands/exceptions';
+import { abortException, bulkRetryExceptions, jsonOption, listExceptions, retryException, showException, skipException, type ExceptionFilterOptions } from './commands/exceptions';
+import { listSandboxRecords, loadSandboxFile, sandboxFaults, seedSandboxData, showSandboxRecord } from './commands/sandbox';
 import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
@@ -30,6 +31,14 @@ Commands:
   ingestion unknown             sources and detail-types no adapter or contract knows, counted
   events put FILE...            put EventBridge events (envelopes such as ../shared/samples/*.json)
                                 on the stage's bus
+  sandbox list SYSTEM TYPE      records of a sandbox system (erp project|budget|billing, psa project,
+                                documents document|task-list)
+  sandbox show KEY              one sandbox record
+  sandbox faults SYSTEM [--set JSON|@file] [--clear]
+                                fault injection per operation, e.g. --set '{"*":{"throttleRate":0.3}}'
+                                (latencyMs, throttleRate, unavailableRate, timeoutRate, rejectRate)
+  sandbox load FILE             stage CRM accounts and opportunities ({"accounts":[],"opportunities":[]})
+  sandbox seed                  write the demo data where it is missing
   users                         the demo directory: who holds which role
   approvals list [--role ROLE]  open approvals for your roles, soonest due first
   approvals show <TASK>         the task, why it exists, its audit trail
@@ -85,6 +94,8 @@ async function run(argv: readonly string[]): Promise<void> {
       output: { type: 'string' },
       reference: { type: 'string' },
       wait: { type: 'string', default: '60' },
+      set: { type: 'string' },
+      clear: { type: 'boolean', default: false },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -96,7 +107,8 @@ async function run(argv: readonly string[]): Promise<void> {
   }
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000, not ${values.limit}`);
-  if (extra.length > 0 && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[0])}; see npx psflow --help`);
+  const takesTwoArguments = group === 'sandbox' && command === 'list';
+  if (extra.length > (takesTwoArguments ? 1 : 0) && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[0])}; see npx psflow --help`);
   const context = createContext({
     endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
     stage: values.stage as string,
@@ -140,6 +152,16 @@ async function run(argv: readonly string[]): Promise<void> {
         return putEvents(ctx, positionals.slice(2));
       case 'users':
         return listUsers(ctx);
+      case 'sandbox list':
+        return listSandboxRecords(ctx, id, extra[0]);
+      case 'sandbox show':
+        return showSandboxRecord(ctx, id);
+      case 'sandbox faults':
+        return sandboxFaults(ctx, id, jsonOption(values.set, 'set'), values.clear as boolean);
+      case 'sandbox load':
+        return loadSandboxFile(ctx, id);
+      case 'sandbox seed':
+        return seedSandboxData(ctx);
       case 'approvals list':
         return listApprovals(ctx, values.role);
       case 'approvals show':

@@ -1,4 +1,6 @@
+import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { SANDBOX_BY_REFERENCE_INDEX, SANDBOX_BY_TYPE_INDEX } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { ServiceTable } from '../platform/service-table';
 
 /** Props of {@link SandboxSystems}. */
@@ -14,9 +16,30 @@ export interface SandboxSystemsProps {
 export class SandboxSystems extends Construct {
   /** The sandbox CRM: opportunities and accounts, keyed `<RecordType>#<id>`. */
   public readonly crmTable: ServiceTable;
+  /** The sandbox ERP, PSA and document system: one record per item, keyed `<system>#<type>#<id>`, plus fault settings. */
+  public readonly recordsTable: ServiceTable;
 
   constructor(scope: Construct, id: string, props: SandboxSystemsProps) {
     super(scope, id);
     this.crmTable = new ServiceTable(this, 'CrmTable', { stage: props.stage, name: 'sandbox-crm', partitionKey: 'recordKey' });
+    this.recordsTable = new ServiceTable(this, 'RecordsTable', {
+      stage: props.stage,
+      name: 'sandbox-records',
+      partitionKey: 'recordKey',
+      globalSecondaryIndexes: [
+        {
+          indexName: SANDBOX_BY_TYPE_INDEX,
+          partitionKey: { name: 'systemType', type: AttributeType.STRING },
+          sortKey: { name: 'createdAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+        {
+          indexName: SANDBOX_BY_REFERENCE_INDEX,
+          partitionKey: { name: 'reference', type: AttributeType.STRING },
+          sortKey: { name: 'createdAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+      ],
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { payloadFingerprint } from '../connectors/idempotency';
+
 /**
  * JSON Patch (RFC 6902) with the operations an owner needs to correct a step's input:
  * add, replace, remove and test. Patches apply to a copy; the original is never changed.
@@ -49,13 +51,17 @@ export function applyPatch(document: unknown, patch: readonly PatchOperation[]):
 
 function applyToObject(parent: Record<string, unknown>, key: string, operation: PatchOperation, index: number): void {
   const exists = Object.hasOwn(parent, key);
+  // Assigning would define an own member even for names Object.prototype also has.
+  const define = (value: unknown): void => {
+    Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
+  };
   switch (operation.op) {
     case 'add':
-      parent[key] = structuredClone(operation.value);
+      define(structuredClone(operation.value));
       return;
     case 'replace':
       if (!exists) throw new InvalidPatchError(`operation ${index}: nothing to replace at ${operation.path}`);
-      parent[key] = structuredClone(operation.value);
+      define(structuredClone(operation.value));
       return;
     case 'remove':
       if (!exists) throw new InvalidPatchError(`operation ${index}: nothing to remove at ${operation.path}`);
@@ -67,7 +73,7 @@ function applyToObject(parent: Record<string, unknown>, key: string, operation: 
 }
 
 function applyToArray(parent: unknown[], key: string, operation: PatchOperation, index: number): void {
-  const position = key === '-' ? parent.length : Number(key);
+  const position = key === '-' ? parent.length : arrayIndex(key);
   if (!Number.isInteger(position) || position < 0 || position > parent.length || (operation.op !== 'add' && position === parent.length)) {
     throw new InvalidPatchError(`operation ${index}: no array element ${key} at ${operation.path}`);
   }
@@ -86,20 +92,33 @@ function applyToArray(parent: unknown[], key: string, operation: PatchOperation,
   }
 }
 
+/** Names that would reach an object's prototype instead of its data. */
+const FORBIDDEN_TOKENS = new Set(['__proto__', 'constructor', 'prototype']);
+/** RFC 6901 array indexes: no sign, no leading zero, no exponent, no spaces. */
+const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
+
 function pointerTokens(path: string, index: number): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new InvalidPatchError(`operation ${index}: path must start with /`);
-  return path
+  const tokens = path
     .slice(1)
     .split('/')
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const forbidden = tokens.find((token) => FORBIDDEN_TOKENS.has(token));
+  if (forbidden) throw new InvalidPatchError(`operation ${index}: ${forbidden} is not a data member and cannot be patched`);
+  return tokens;
+}
+
+function arrayIndex(token: string): number {
+  return ARRAY_INDEX.test(token) ? Number(token) : Number.NaN;
 }
 
 function resolveParent(document: unknown, tokens: readonly string[], index: number): Record<string, unknown> | unknown[] {
   let current: unknown = document;
   for (const token of tokens.slice(0, -1)) {
-    if (Array.isArray(current)) current = current[Number(token)];
-    else if (typeof current === 'object' && current !== null) current = (current as Record<string, unknown>)[token];
+    // Only own members: an inherited one would lead into a shared prototype.
+    if (Array.isArray(current)) current = current[arrayIndex(token)];
+    else if (typeof current === 'object' && current !== null && Object.hasOwn(current, token)) current = (current as Record<string, unknown>)[token];
     else current = undefined;
     if (current === undefined) throw new InvalidPatchError(`operation ${index}: /${tokens.join('/')} does not exist`);
   }
@@ -107,6 +126,7 @@ function resolveParent(document: unknown, tokens: readonly string[], index: numb
   return current as Record<string, unknown> | unknown[];
 }
 
+/** JSON equality as RFC 6902 defines it for `test`: object members in any order. */
 function deepEqual(left: unknown, right: unknown): boolean {
-  return JSON.stringify(left) === JSON.stringify(right);
+  return payloadFingerprint(left) === payloadFingerprint(right);
 }

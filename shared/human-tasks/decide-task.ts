@@ -51,7 +51,7 @@ export async function decideTask(request: DecisionRequest, deps: DecideDependenc
 
   const at = deps.now().toISOString();
   const onBehalfOf = await authorise(task, request.actor, at, deps);
-  await checkSeparationOfDuties(task, request.actor, deps);
+  await checkSeparationOfDuties(task, request.actor, onBehalfOf, deps);
 
   const decision: TaskDecision = { outcome: request.outcome, decidedBy: request.actor, onBehalfOf, comment: request.comment, decidedAt: at, delivered: false };
   if (!(await deps.tasks.recordDecision(task, decision))) {
@@ -114,11 +114,17 @@ async function authorise(task: HumanTask, actor: string, at: string, deps: Decid
   );
 }
 
-async function checkSeparationOfDuties(task: HumanTask, actor: string, deps: DecideDependencies): Promise<void> {
-  if (actor === task.requestedBy) throw new TaskActionRefused('SegregationOfDuties', `${actor} requested this approval and cannot decide it`);
+async function checkSeparationOfDuties(task: HumanTask, actor: string, onBehalfOf: string | undefined, deps: DecideDependencies): Promise<void> {
+  // A delegate carries the delegator's authority, so both names count as deciding.
+  const deciders = [actor, ...(onBehalfOf ? [onBehalfOf] : [])];
+  if (deciders.includes(task.requestedBy)) {
+    throw new TaskActionRefused('SegregationOfDuties', `${task.requestedBy} requested this approval and cannot decide it${onBehalfOf ? `, not even through ${actor}` : ''}`);
+  }
   const siblings = await deps.tasks.listByRequest(task.requestId);
-  const earlier = siblings.find((sibling) => sibling.taskId !== task.taskId && sibling.decision && [sibling.decision.decidedBy, sibling.decision.onBehalfOf].includes(actor));
+  const earlier = siblings.find(
+    (sibling) => sibling.taskId !== task.taskId && sibling.decision && [sibling.decision.decidedBy, sibling.decision.onBehalfOf].some((name) => name !== undefined && deciders.includes(name)),
+  );
   if (earlier) {
-    throw new TaskActionRefused('SegregationOfDuties', `${actor} already decided level ${earlier.level} of this request; another person must decide level ${task.level}`);
+    throw new TaskActionRefused('SegregationOfDuties', `${deciders.join(' for ')} already decided level ${earlier.level} of this request; another person must decide level ${task.level}`);
   }
 }

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log';
-import { DEMO_USERS, type Directory } from '../directory/demo-directory';
+import { DEMO_USERS, grantCovers, type Directory } from '../directory/demo-directory';
 import { Role } from '../directory/roles';
 import { actOnException } from '../exceptions/act-on-exception';
 import { ExceptionStatus, type ExceptionStore, type WorkflowException } from '../exceptions/workflow-exception';
@@ -145,12 +145,28 @@ function publicException(exception: WorkflowException): Omit<WorkflowException, 
   return rest;
 }
 
+/**
+ * Open tasks the caller may decide now, by their own grants or by a delegation in force.
+ * With `?role=`, every open task of that role, for whoever watches that queue.
+ */
 async function listTasks(actor: string, event: HttpApiEvent, deps: OperationsDependencies): Promise<unknown[]> {
   const requested = event.queryStringParameters?.role;
   const user = deps.directory.find(actor);
   const roles = requested ? [Role.parse(requested)] : [...new Set((user?.grants ?? []).map((grant) => grant.role))];
-  const tasks = (await Promise.all(roles.map((role) => deps.tasks.listOpenByRole(role, limitOf(event))))).flat();
-  return tasks.sort((left, right) => left.dueAt.localeCompare(right.dueAt)).map(publicTask);
+  const at = deps.now().toISOString();
+  const listed = await Promise.all(
+    roles.map(async (role) => {
+      const delegators = (await deps.delegations.activeFor(actor, role, at)).map((delegation) => deps.directory.find(delegation.delegator)).filter((found) => found !== undefined);
+      const grants = [user, ...delegators].flatMap((person) => person?.grants ?? []);
+      const tasks = await deps.tasks.listOpenByRole(role, limitOf(event));
+      if (requested) return tasks;
+      return tasks.filter((task) => grants.some((grant) => grantCovers(grant, role, { practice: task.subject.practice, region: task.subject.region })));
+    }),
+  );
+  return listed
+    .flat()
+    .sort((left, right) => left.dueAt.localeCompare(right.dueAt))
+    .map(publicTask);
 }
 
 function exceptionFilter(event: HttpApiEvent): Parameters<ExceptionStore['list']>[0] {

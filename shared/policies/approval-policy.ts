@@ -112,7 +112,13 @@ export function toEur(policy: ApprovalPolicy, amount: Money): number {
   const rate = policy.referenceRates[amount.currency];
   if (rate === undefined) throw new UnknownCurrencyError(`approval policy v${policy.version} has no reference rate for ${amount.currency}`);
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency: amount.currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return Math.floor((amount.amountMinor / 10 ** digits) * rate);
+  // Exact decimal arithmetic: a float product such as 1700 x 1.17 = 1988.9999... would lose a euro,
+  // and rounding to cents would lift 249,999.996 EUR over a 250,000 EUR band edge.
+  const [whole, fraction = ''] = String(rate).split('.');
+  if (String(rate).includes('e')) throw new UnknownCurrencyError(`reference rate ${rate} for ${amount.currency} must be written as a plain decimal`);
+  const rateScaled = BigInt(`${whole}${fraction}`);
+  const divisor = 10n ** BigInt(digits + fraction.length);
+  return Number((BigInt(amount.amountMinor) * rateScaled) / divisor);
 }
 
 function matches(rule: ApprovalRule, workflow: string, region: string, practice: string, amountEur: number): boolean {

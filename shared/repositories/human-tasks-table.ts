@@ -39,17 +39,26 @@ export class HumanTasksTable implements HumanTaskStore {
   async put(task: HumanTask): Promise<void> {
     try {
       await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...task, roleStatus: `${task.assigneeRole}#${task.status}` },
-          // A retried request step re-arms its open task with the new token; a decided task stays decided.
-          ConditionExpression: 'attribute_not_exists(taskId) OR #status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': 'open' },
-        }),
+        new PutCommand({ TableName: this.tableName, Item: { ...task, roleStatus: `${task.assigneeRole}#${task.status}` }, ConditionExpression: 'attribute_not_exists(taskId)' }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      // A retried request step re-arms its open task with the new token only: breaches and
+      // escalations so far stand. A decided task stays decided.
+      try {
+        await this.documents.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { taskId: task.taskId },
+            UpdateExpression: 'SET #token = :token',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#token': 'token', '#status': 'status' },
+            ExpressionAttributeValues: { ':token': task.token, ':open': 'open' },
+          }),
+        );
+      } catch (rearmError) {
+        if (!isConditionFailure(rearmError)) throw rearmError;
+      }
     }
   }
 

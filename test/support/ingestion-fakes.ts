@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CrmAccountFacts, CrmConnector, CrmOpportunityFacts } from '../../shared/connectors/crm/crm-connector';
+import type { CrmAccountFacts, CrmConnector, CrmOpportunityFacts, CrmStatementOfWork } from '../../shared/connectors/crm/crm-connector';
 import type {
   ExecutionIndex,
   ExecutionIndexEntry,
@@ -175,6 +175,7 @@ export class FakeCrm implements CrmConnector {
   readonly system = 'salesforce' as const;
   readonly opportunities = new Map<string, CrmOpportunityFacts>();
   readonly accounts = new Map<string, CrmAccountFacts>();
+  readonly statementsOfWork = new Map<string, CrmStatementOfWork>();
   readonly opportunityReads: string[] = [];
   readonly accountReads: string[] = [];
 
@@ -194,6 +195,10 @@ export class FakeCrm implements CrmConnector {
 
   putAccount(facts: CrmAccountFacts): void {
     this.accounts.set(facts.accountId, facts);
+  }
+
+  async getStatementOfWork(opportunityId: string): Promise<CrmStatementOfWork | undefined> {
+    return this.statementsOfWork.get(opportunityId);
   }
 
   async getOpportunity(opportunityId: string): Promise<CrmOpportunityFacts | undefined> {

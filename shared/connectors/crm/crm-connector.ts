@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RoleLine } from '../../model/entities';
 
 /**
  * The CRM connector port. Adapters and workflows read opportunities and accounts through
@@ -45,6 +46,14 @@ export const CrmAccountFacts = z.object({
 /** Typed {@link CrmAccountFacts}. */
 export type CrmAccountFacts = z.infer<typeof CrmAccountFacts>;
 
+/** The statement of work the CRM holds for an opportunity: the role lines to staff and bill. */
+export const CrmStatementOfWork = z.object({
+  opportunityId: z.string().min(1),
+  roleLines: z.array(RoleLine).min(1),
+});
+/** Typed {@link CrmStatementOfWork}. */
+export type CrmStatementOfWork = z.infer<typeof CrmStatementOfWork>;
+
 /**
  * Reads from the CRM. Implementations throw {@link RetryableConnectorError} for transient
  * failures and return `undefined` for a record that does not exist.
@@ -54,4 +63,5 @@ export interface CrmConnector {
   readonly system: 'salesforce' | 'crm';
   getOpportunity(opportunityId: string): Promise<CrmOpportunityFacts | undefined>;
   getAccount(accountId: string): Promise<CrmAccountFacts | undefined>;
+  getStatementOfWork(opportunityId: string): Promise<CrmStatementOfWork | undefined>;
 }

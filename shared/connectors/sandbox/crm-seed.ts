@@ -1,4 +1,4 @@
-import type { CrmAccountFacts, CrmOpportunityFacts } from '../crm/crm-connector';
+import type { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork } from '../crm/crm-connector';
 
 /**
  * Believable demo CRM data. The first two opportunities are the ones the handbook's sample
@@ -104,5 +104,35 @@ export const SEED_OPPORTUNITIES: readonly CrmOpportunityFacts[] = [
     billingModel: 'Time and Materials',
     discountPercent: 0,
     dealType: 'Existing Customer - Replacement',
+  },
+];
+
+/** Statements of work of the demo opportunities: the role lines activation staffs and bills. */
+export const SEED_STATEMENTS_OF_WORK: readonly CrmStatementOfWork[] = [
+  {
+    opportunityId: '0068d00000B7kQwAAJ',
+    roleLines: [
+      { lineId: 'L1', role: 'Engagement Manager', skills: ['erp-programme-management'], hours: 480, rate: { amountMinor: 22000, currency: 'EUR' }, startDate: '2027-01-11', endDate: '2027-06-30' },
+      { lineId: 'L2', role: 'SAP S/4HANA Architect', skills: ['sap-s4hana', 'solution-architecture'], hours: 800, rate: { amountMinor: 19000, currency: 'EUR' }, startDate: '2027-01-11', endDate: '2027-06-30' },
+      { lineId: 'L3', role: 'Finance Process Consultant', skills: ['record-to-report', 'sap-fi'], hours: 960, rate: { amountMinor: 16000, currency: 'EUR' }, startDate: '2027-02-01', endDate: '2027-06-30' },
+    ],
+  },
+  {
+    opportunityId: '0068d00000C1mNoAAJ',
+    roleLines: [
+      { lineId: 'L1', role: 'Data Architect', skills: ['data-platform', 'snowflake'], hours: 320, rate: { amountMinor: 25000, currency: 'USD' }, startDate: '2027-01-04', endDate: '2027-03-26' },
+      { lineId: 'L2', role: 'Analytics Engineer', skills: ['dbt', 'sql'], hours: 400, rate: { amountMinor: 18000, currency: 'USD' }, startDate: '2027-01-04', endDate: '2027-03-26' },
+    ],
+  },
+  {
+    opportunityId: '0068d00000D2pRsAAJ',
+    roleLines: [{ lineId: 'L1', role: 'Cloud FinOps Consultant', skills: ['finops', 'aws'], hours: 320, rate: { amountMinor: 20000, currency: 'EUR' }, startDate: '2027-01-18', endDate: '2027-02-26' }],
+  },
+  {
+    opportunityId: '0068d00000E3tUvAAJ',
+    roleLines: [
+      { lineId: 'L1', role: 'Operations Research Lead', skills: ['optimisation', 'python'], hours: 1200, rate: { amountMinor: 30000, currency: 'AUD' }, startDate: '2027-02-01', endDate: '2027-09-30' },
+      { lineId: 'L2', role: 'Optimisation Engineer', skills: ['mip', 'python'], hours: 2000, rate: { amountMinor: 22000, currency: 'AUD' }, startDate: '2027-02-01', endDate: '2027-09-30' },
+    ],
   },
 ];

@@ -1,12 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CrmAccountFacts, CrmOpportunityFacts, type CrmConnector } from '../crm/crm-connector';
+import { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork, type CrmConnector } from '../crm/crm-connector';
 import type { z } from 'zod';
 import { PermanentConnectorError, RetryableConnectorError } from '../connector-errors';
 import { isRetryableAwsError } from './aws-errors';
 
 /** Record types the sandbox CRM table holds, and the prefix of their keys. */
-export const SandboxCrmRecordType = { Opportunity: 'Opportunity', Account: 'Account' } as const;
+export const SandboxCrmRecordType = { Opportunity: 'Opportunity', Account: 'Account', Sow: 'Sow' } as const;
 
 /** Key of a sandbox CRM record: `<recordType>#<id>`, one table for every record type. */
 export function sandboxCrmKey(recordType: keyof typeof SandboxCrmRecordType, id: string): string {
@@ -34,6 +34,11 @@ export class SandboxCrmConnector implements CrmConnector {
   async getAccount(accountId: string): Promise<CrmAccountFacts | undefined> {
     const item = await this.get('getAccount', sandboxCrmKey('Account', accountId));
     return item === undefined ? undefined : parseRecord(CrmAccountFacts, { ...item, accountId }, 'getAccount', `Account ${accountId}`);
+  }
+
+  async getStatementOfWork(opportunityId: string): Promise<CrmStatementOfWork | undefined> {
+    const item = await this.get('getStatementOfWork', sandboxCrmKey('Sow', opportunityId));
+    return item === undefined ? undefined : parseRecord(CrmStatementOfWork, { ...item, opportunityId }, 'getStatementOfWork', `Sow ${opportunityId}`);
   }
 
   private async get(operation: string, recordKey: string): Promise<Record<string, unknown> | undefined> {

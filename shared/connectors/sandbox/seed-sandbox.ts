@@ -1,10 +1,10 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SEED_ACCOUNTS, SEED_OPPORTUNITIES } from './crm-seed';
+import { SEED_ACCOUNTS, SEED_OPPORTUNITIES, SEED_STATEMENTS_OF_WORK } from './crm-seed';
 import { sandboxCrmKey } from './sandbox-crm-connector';
 
 /** Table names of the sandbox systems of one stage. */
-export function sandboxTableNames(stage: string): { crm: string } {
-  return { crm: `psflow-${stage}-sandbox-crm` };
+export function sandboxTableNames(stage: string): { crm: string; records: string } {
+  return { crm: `psflow-${stage}-sandbox-crm`, records: `psflow-${stage}-sandbox-records` };
 }
 
 /** How many seed records were written, and how many already existed. */
@@ -22,6 +22,7 @@ export async function seedSandbox(documents: DynamoDBDocumentClient, stage: stri
   const items = [
     ...SEED_ACCOUNTS.map((account) => ({ recordKey: sandboxCrmKey('Account', account.accountId), ...account })),
     ...SEED_OPPORTUNITIES.map((opportunity) => ({ recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity })),
+    ...SEED_STATEMENTS_OF_WORK.map((sow) => ({ recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow })),
   ];
   let written = 0;
   for (const item of items) {

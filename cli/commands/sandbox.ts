@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CrmLoadFile } from '../../shared/connectors/sandbox/crm-load-file';
+import { SystemFaults } from '../../shared/connectors/sandbox/sandbox-faults';
+import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
+import { sandboxCrmKey } from '../../shared/connectors/sandbox/sandbox-crm-connector';
+import { seedSandbox } from '../../shared/connectors/sandbox/seed-sandbox';
+import type { CliContext } from '../cli-context';
+import { CliError } from '../cli-error';
+import { renderTable } from '../table-output';
+
+const SYSTEMS = ['erp', 'psa', 'documents'] as const;
+
+function store(context: CliContext): SandboxRecordStore {
+  return new SandboxRecordStore(context.documents, context.tableName('sandbox-records'));
+}
+
+function system(name: string | undefined): string {
+  if (!name || !(SYSTEMS as readonly string[]).includes(name)) throw new CliError(`name a sandbox system: ${SYSTEMS.join(', ')}`);
+  return name;
+}
+
+/** `psflow sandbox list SYSTEM TYPE`: records of a sandbox system, e.g. `erp project`. */
+export async function listSandboxRecords(context: CliContext, systemName: string | undefined, type: string | undefined): Promise<void> {
+  if (!type) throw new CliError('psflow sandbox list SYSTEM TYPE, for example: erp project, erp billing, psa project, documents task-list');
+  const records = await store(context).list(system(systemName), type);
+  if (context.options.json) return context.printJson(records);
+  if (records.length === 0) return context.print(`no ${systemName} ${type} records`);
+  context.print(renderTable(['ID', 'CREATED', 'STATUS', 'PSFLOW PROJECT', 'KEY'], records.map((record) => [record.id, record.createdAt, String(record.status ?? '-'), String(record.psflowProjectId ?? record.erpProjectId ?? '-'), record.recordKey])));
+}
+
+/** `psflow sandbox show KEY`. */
+export async function showSandboxRecord(context: CliContext, recordKey: string | undefined): Promise<void> {
+  if (!recordKey) throw new CliError('psflow sandbox show RECORD-KEY (as listed, e.g. erp#project#ERP-...)');
+  const record = await store(context).get(recordKey);
+  if (!record) throw new CliError(`no sandbox record ${recordKey}`);
+  context.printJson(record);
+}
+
+/** `psflow sandbox faults SYSTEM [--set JSON|@file] [--clear]`: shows or changes fault injection. */
+export async function sandboxFaults(context: CliContext, systemName: string | undefined, set: unknown, clear: boolean): Promise<void> {
+  const name = system(systemName);
+  if (set !== undefined && clear) throw new CliError('--set and --clear exclude each other');
+  if (set !== undefined) {
+    const parsed = SystemFaults.safeParse(set);
+    if (!parsed.success) throw new CliError(`--set: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    await store(context).setFaults(name, parsed.data);
+  } else if (clear) {
+    await store(context).setFaults(name, undefined);
+  }
+  const faults = (await store(context).getFaults(name)) ?? {};
+  if (context.options.json) return context.printJson(faults);
+  const entries = Object.entries(faults);
+  if (entries.length === 0) return context.print(`no faults injected into ${name}`);
+  context.print(renderTable(['OPERATION', 'LATENCY MS', 'THROTTLE', 'UNAVAILABLE', 'TIMEOUT', 'REJECT'], entries.map(([operation, f]) => [operation, String(f.latencyMs), String(f.throttleRate), String(f.unavailableRate), String(f.timeoutRate), String(f.rejectRate)])));
+}
+
+/** `psflow sandbox load FILE`: stages CRM accounts and opportunities from a JSON file, replacing records with the same id. */
+export async function loadSandboxFile(context: CliContext, file: string | undefined): Promise<void> {
+  if (!file) throw new CliError('psflow sandbox load FILE ({ "accounts": [...], "opportunities": [...] })');
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const parsed = CrmLoadFile.safeParse(data);
+  if (!parsed.success) throw new CliError(`${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const table = context.tableName('sandbox-crm');
+  for (const account of parsed.data.accounts) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Account', account.accountId), ...account } }));
+  for (const opportunity of parsed.data.opportunities) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity } }));
+  const summary = { accounts: parsed.data.accounts.length, opportunities: parsed.data.opportunities.length };
+  if (context.options.json) return context.printJson(summary);
+  context.print(`loaded ${summary.accounts} account(s) and ${summary.opportunities} opportunity(ies) into the sandbox CRM`);
+}
+
+/** `psflow sandbox seed`: the demo data, where it is missing. */
+export async function seedSandboxData(context: CliContext): Promise<void> {
+  const result = await seedSandbox(context.documents, context.options.stage);
+  if (context.options.json) return context.printJson(result);
+  context.print(`${result.written} demo record(s) written, ${result.kept} already present`);
+}

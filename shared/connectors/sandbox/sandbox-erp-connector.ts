@@ -1,0 +1,50 @@
+import type { Money } from '../../model/primitives';
+import type { BillingArrangement, ErpConnector, ErpProject, ErpProjectRequest } from '../erp/erp-connector';
+import type { SandboxRecordStore } from './sandbox-record-store';
+
+/** The sandbox ERP: projects, budget baselines and billing arrangements as sandbox records. */
+export class SandboxErpConnector implements ErpConnector {
+  constructor(
+    private readonly store: SandboxRecordStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createProject(idempotencyKey: string, request: ErpProjectRequest): Promise<ErpProject> {
+    const record = await this.store.create('erp', 'createProject', 'project', 'ERP', idempotencyKey, { ...request, status: 'open' }, this.now(), request.psflowProjectId);
+    return { erpProjectId: record.id, status: record.status as ErpProject['status'] };
+  }
+
+  async setBudgetBaseline(idempotencyKey: string, erpProjectId: string, budget: Money, psflowProjectId: string): Promise<{ baselineId: string }> {
+    const record = await this.store.create('erp', 'setBudgetBaseline', 'budget', 'BUD', idempotencyKey, { erpProjectId, budget }, this.now(), psflowProjectId);
+    return { baselineId: record.id };
+  }
+
+  async setBilling(idempotencyKey: string, erpProjectId: string, billing: BillingArrangement, psflowProjectId: string): Promise<{ billingId: string }> {
+    const record = await this.store.create('erp', 'setBilling', 'billing', 'BIL', idempotencyKey, { erpProjectId, billing, status: 'active' }, this.now(), psflowProjectId);
+    return { billingId: record.id };
+  }
+
+  async closeProject(_idempotencyKey: string, erpProjectId: string, reason: string): Promise<ErpProject> {
+    const record = await this.store.update('erp', 'closeProject', `erp#project#${erpProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() });
+    return { erpProjectId: record.id, status: 'closed' };
+  }
+
+  async compensateProject(psflowProjectId: string, reason: string): Promise<string[]> {
+    const records = await this.store.listByReference('erp', psflowProjectId);
+    const actions: string[] = [];
+    for (const billing of records.filter((record) => record.systemType === 'erp#billing' && record.status !== 'void').reverse()) {
+      await this.voidBilling(`compensate:${billing.id}`, billing.id, reason);
+      actions.push(`erp billing ${billing.id} voided`);
+    }
+    for (const project of records.filter((record) => record.systemType === 'erp#project' && record.status !== 'closed').reverse()) {
+      await this.closeProject(`compensate:${project.id}`, project.id, reason);
+      actions.push(`erp project ${project.id} closed`);
+    }
+    return actions;
+  }
+
+  async voidBilling(_idempotencyKey: string, billingId: string, reason: string): Promise<{ billingId: string; status: 'void' }> {
+    await this.store.update('erp', 'voidBilling', `erp#billing#${billingId}`, { status: 'void', voidReason: reason, voidedAt: this.now().toISOString() });
+    return { billingId, status: 'void' };
+  }
+}

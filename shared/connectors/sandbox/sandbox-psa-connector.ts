@@ -1,0 +1,29 @@
+import type { PsaConnector, PsaProject, PsaProjectRequest } from '../psa/psa-connector';
+import type { SandboxRecordStore } from './sandbox-record-store';
+
+/** The sandbox PSA: projects with their work breakdown and roles as sandbox records. */
+export class SandboxPsaConnector implements PsaConnector {
+  constructor(
+    private readonly store: SandboxRecordStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createProject(idempotencyKey: string, request: PsaProjectRequest): Promise<PsaProject> {
+    const record = await this.store.create('psa', 'createProject', 'project', 'PSA', idempotencyKey, { ...request, status: 'active' }, this.now(), request.psflowProjectId);
+    return { psaProjectId: record.id, status: record.status as PsaProject['status'] };
+  }
+
+  async compensateProject(psflowProjectId: string, reason: string): Promise<string[]> {
+    const actions: string[] = [];
+    for (const project of (await this.store.listByReference('psa', psflowProjectId)).filter((record) => record.systemType === 'psa#project' && record.status !== 'closed').reverse()) {
+      await this.closeProject(`compensate:${project.id}`, project.id, reason);
+      actions.push(`psa project ${project.id} closed`);
+    }
+    return actions;
+  }
+
+  async closeProject(_idempotencyKey: string, psaProjectId: string, reason: string): Promise<PsaProject> {
+    await this.store.update('psa', 'closeProject', `psa#project#${psaProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() });
+    return { psaProjectId, status: 'closed' };
+  }
+}

@@ -1,0 +1,127 @@
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DocumentsConnector } from '../connectors/documents/documents-connector';
+import type { BillingArrangement, ErpConnector } from '../connectors/erp/erp-connector';
+import type { PsaConnector } from '../connectors/psa/psa-connector';
+import { PsflowSource, WorkflowDetailType } from '../events/catalogue';
+import type { Money } from '../model/primitives';
+import { EngagementInput } from './engagement';
+
+/**
+ * The side-effecting steps of project activation. Each write carries an idempotency key
+ * derived from the project and the step, so a retried step, a redelivered event or a replayed
+ * execution writes nothing twice (design decision 5).
+ */
+
+type Engagement = ReturnType<typeof EngagementInput.parse>;
+
+function key(engagement: Engagement, step: string): string {
+  return `${engagement.projectId.id}:${step}`;
+}
+
+/** ERP project with one cost centre per role line, then its budget baseline. */
+export async function provisionErpProject(input: unknown, erp: ErpConnector): Promise<{ erpProjectId: string; baselineId: string }> {
+  const engagement = EngagementInput.parse(input);
+  const project = await erp.createProject(key(engagement, 'erp-project'), {
+    psflowProjectId: engagement.projectId.id,
+    name: engagement.name,
+    clientId: engagement.clientId.id,
+    region: engagement.region,
+    practice: engagement.practice,
+    costCentres: engagement.roleLines.map((line) => ({ code: `${engagement.projectId.id}-${line.lineId}`, role: line.role, plannedHours: line.hours })),
+  });
+  const baseline = await erp.setBudgetBaseline(key(engagement, 'erp-budget'), project.erpProjectId, engagement.amount, engagement.projectId.id);
+  return { erpProjectId: project.erpProjectId, baselineId: baseline.baselineId };
+}
+
+/** PSA project with its work breakdown: one role per statement-of-work line. */
+export async function provisionPsaProject(input: unknown, psa: PsaConnector): Promise<{ psaProjectId: string }> {
+  const engagement = EngagementInput.parse(input);
+  const project = await psa.createProject(key(engagement, 'psa-project'), {
+    psflowProjectId: engagement.projectId.id,
+    name: engagement.name,
+    clientId: engagement.clientId.id,
+    startDate: engagement.startDate,
+    endDate: engagement.endDate,
+    roles: engagement.roleLines.map((line) => ({ lineId: line.lineId, role: line.role, skills: line.skills, hours: line.hours })),
+  });
+  return { psaProjectId: project.psaProjectId };
+}
+
+/** Billing rules: a rate card for time and materials; for a fixed fee, milestones of 30, 40 and 30 percent. */
+export function billingArrangementFor(engagement: Engagement): BillingArrangement {
+  if (engagement.billingModel === 'time-and-materials') {
+    return { kind: 'rate-card', rates: engagement.roleLines.map((line) => ({ role: line.role, rate: line.rate })) };
+  }
+  const start = Date.parse(engagement.startDate);
+  const end = Date.parse(engagement.endDate);
+  const at = (share: number): string => new Date(start + (end - start) * share).toISOString().slice(0, 10);
+  const total = engagement.amount.amountMinor;
+  const first = Math.round(total * 0.3);
+  const second = Math.round(total * 0.4);
+  const part = (amountMinor: number): Money => ({ amountMinor, currency: engagement.amount.currency });
+  return {
+    kind: 'milestone-schedule',
+    milestones: [
+      { name: 'Mobilisation and plan signed off', dueDate: at(0.1), amount: part(first) },
+      { name: 'Mid-point deliverables accepted', dueDate: at(0.5), amount: part(second) },
+      // The remainder, so rounding never loses or invents a cent.
+      { name: 'Final acceptance', dueDate: at(1), amount: part(total - first - second) },
+    ],
+  };
+}
+
+/** Billing rules in the ERP. */
+export async function setUpBilling(input: unknown, erp: ErpConnector): Promise<{ billingId: string; kind: BillingArrangement['kind'] }> {
+  const engagement = EngagementInput.parse(input);
+  const erpProjectId = String((input as { erp?: { erpProjectId?: unknown } }).erp?.erpProjectId ?? '');
+  if (!erpProjectId) throw new Error('setUpBilling needs the ERP project id at $.erp.erpProjectId');
+  const billing = billingArrangementFor(engagement);
+  const result = await erp.setBilling(key(engagement, 'erp-billing'), erpProjectId, billing, engagement.projectId.id);
+  return { billingId: result.billingId, kind: billing.kind };
+}
+
+/** One `Resource Requested` event per role line, for the staffing workflow. */
+export async function requestResources(input: unknown, events: EventBridgeClient, busName: string, now: Date): Promise<{ requested: number }> {
+  const engagement = EngagementInput.parse(input);
+  const entries = engagement.roleLines.map((roleLine) => ({
+    EventBusName: busName,
+    Source: PsflowSource.Workflow,
+    DetailType: WorkflowDetailType.ResourceRequested,
+    Detail: JSON.stringify({ projectId: engagement.projectId, roleLine, requestedAt: now.toISOString() }),
+  }));
+  for (let start = 0; start < entries.length; start += 10) {
+    const { FailedEntryCount, Entries = [] } = await events.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
+    if (FailedEntryCount) throw new Error(`the bus refused ${FailedEntryCount} Resource Requested event(s): ${Entries.find((entry) => entry.ErrorCode)?.ErrorMessage}`);
+  }
+  return { requested: entries.length };
+}
+
+/** Client onboarding: contract and statement of work filed, kickoff tasks created. */
+export async function onboardClient(input: unknown, documents: DocumentsConnector): Promise<{ contractId: string; sowId: string; taskListId: string }> {
+  const engagement = EngagementInput.parse(input);
+  const reference = engagement.projectId.id;
+  const contract = await documents.fileDocument(key(engagement, 'doc-contract'), { psflowProjectId: reference, kind: 'contract', title: `${engagement.name}: contract` });
+  const sow = await documents.fileDocument(key(engagement, 'doc-sow'), { psflowProjectId: reference, kind: 'sow', title: `${engagement.name}: statement of work` });
+  const kickoff = engagement.startDate;
+  const tasks = await documents.createTasks(key(engagement, 'onboarding-tasks'), {
+    psflowProjectId: reference,
+    tasks: [
+      { title: 'Schedule the kickoff with the client', dueDate: kickoff, ownerRole: 'delivery-lead' },
+      { title: 'Request client system access for the team', dueDate: kickoff, ownerRole: 'delivery-lead' },
+      { title: 'Send the welcome pack and invoicing contacts form', dueDate: kickoff, ownerRole: 'finance-ops' },
+    ],
+  });
+  return { contractId: contract.documentId, sowId: sow.documentId, taskListId: tasks.taskListId };
+}
+
+/** Compensation in reverse order of creation: onboarding tasks, billing, PSA project, ERP project. */
+export async function compensateActivation(input: unknown, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
+  const projectId = EngagementInput.shape.projectId.parse((input as { engagement?: { projectId?: unknown } }).engagement?.projectId);
+  const reason = 'activation aborted by its exception owner';
+  const actions = [
+    ...(await ports.documents.compensateProject(projectId.id, reason)),
+    ...(await ports.erp.compensateProject(projectId.id, reason)),
+    ...(await ports.psa.compensateProject(projectId.id, reason)),
+  ];
+  return { actions };
+}

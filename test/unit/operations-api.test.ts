@@ -1,0 +1,619 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type ExecutionStatus, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { DEMO_USERS } from '../../shared/directory/demo-directory';
+import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
+import { exceptionOutcome, handleOperationsRequest, OPERATIONS_ROUTES, type HttpApiEvent, type HttpApiResult, type OperationsDependencies } from '../../shared/operations-api/operations-api';
+import { NOW, approvalTask, drillException, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+
+/** Canned Step Functions answers: history pages and the execution status; records each command. */
+class FakeStepFunctions {
+  readonly commands: Array<{ name: string; input: unknown }> = [];
+  constructor(
+    private readonly historyPages: HistoryEvent[][] = [[]],
+    private readonly status: ExecutionStatus = 'RUNNING',
+  ) {}
+
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof GetExecutionHistoryCommand) {
+      this.commands.push({ name: 'GetExecutionHistory', input: command.input });
+      const index = command.input.nextToken === undefined ? 0 : Number(command.input.nextToken);
+      const next = index + 1 < this.historyPages.length ? String(index + 1) : undefined;
+      return { events: this.historyPages[index] ?? [], nextToken: next };
+    }
+    if (command instanceof DescribeExecutionCommand) {
+      this.commands.push({ name: 'DescribeExecution', input: command.input });
+      return { executionArn: command.input.executionArn, status: this.status };
+    }
+    throw new Error('unexpected command');
+  }
+
+  asClient(): SFNClient {
+    return this as unknown as SFNClient;
+  }
+}
+
+interface ApiWorld extends TaskWorld {
+  readonly sfn: FakeStepFunctions;
+  readonly api: OperationsDependencies;
+}
+
+function apiWorld(sfn = new FakeStepFunctions()): ApiWorld {
+  const world = taskWorld();
+  return { ...world, sfn, api: { ...world.deps, sfn: sfn.asClient() } };
+}
+
+interface RequestOptions {
+  readonly as?: string;
+  readonly claims?: Record<string, unknown>;
+  readonly path?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+}
+
+function request(routeKey: string, options: RequestOptions = {}): HttpApiEvent {
+  const claims = options.claims ?? (options.as ? { username: options.as } : undefined);
+  return {
+    routeKey,
+    pathParameters: options.path,
+    queryStringParameters: options.query,
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    requestContext: claims ? { authorizer: { jwt: { claims } } } : {},
+  };
+}
+
+async function call(world: ApiWorld, routeKey: string, options: RequestOptions = {}): Promise<{ status: number; body: unknown; raw: HttpApiResult }> {
+  const raw = await handleOperationsRequest(request(routeKey, options), world.api);
+  return { status: raw.statusCode, body: JSON.parse(raw.body) as unknown, raw };
+}
+
+function stateExited(name: string, at: Date): HistoryEvent {
+  return { type: 'TaskStateExited', id: 10, previousEventId: 9, timestamp: at, stateExitedEventDetails: { name } };
+}
+
+describe('handleOperationsRequest', () => {
+  describe('identity', () => {
+    it('answers 401 without identity claims', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /me');
+
+      // Assess
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ error: 'Unauthorized', message: expect.stringContaining('no identity') });
+      expect(answer.raw.headers).toEqual({ 'content-type': 'application/json' });
+    });
+
+    it.each([
+      ['empty claims', {}],
+      ['an empty username and nothing else', { username: '' }],
+      ['a username that is not a string', { username: 42 }],
+    ])('answers 401 with %s', async (_label, claims) => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /me', { claims });
+
+      // Assess
+      expect(answer.status).toBe(401);
+    });
+
+    it.each([
+      ['username before cognito:username and sub', { username: 'pat.practice', 'cognito:username': 'carl.cfo', sub: 'fiona.finance' }, 'pat.practice'],
+      ['cognito:username before sub', { 'cognito:username': 'carl.cfo', sub: 'fiona.finance' }, 'carl.cfo'],
+      ['sub when nothing else', { sub: 'fiona.finance' }, 'fiona.finance'],
+      ['the next claim when username is empty', { username: '', sub: 'fiona.finance' }, 'fiona.finance'],
+    ])('takes %s', async (_label, claims, expected) => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /me', { claims });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ userId: expected });
+    });
+
+    it('answers GET /me for someone outside the directory with no grants', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /me', { as: 'new.joiner' });
+
+      // Assess
+      expect(answer.body).toEqual({ userId: 'new.joiner', grants: [] });
+    });
+
+    it('lists the demo users', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /users', { as: 'sally.sales' });
+
+      // Assess
+      expect(answer.body).toEqual(DEMO_USERS);
+    });
+  });
+
+  describe('routing and request errors', () => {
+    it('answers 404 for a route it does not serve', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'DELETE /tasks/{taskId}', { as: 'pat.practice' });
+
+      // Assess
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: 'NotFound', message: 'no route DELETE /tasks/{taskId}' });
+    });
+
+    it('answers 400 for a body that is not JSON', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, rawBody: '{decision: approve' });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'InvalidRequest', message: 'the body is not JSON' });
+      expect(world.tokens.calls).toEqual([]);
+    });
+
+    it('answers 400 naming the field for a body the schema refuses', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'maybe' } });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'InvalidRequest', message: expect.stringMatching(/^decision: /) });
+      expect(world.tokens.calls).toEqual([]);
+    });
+
+    it('answers 400 for a missing body where one is required', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/abort', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' } });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ error: 'InvalidRequest' });
+    });
+
+    it('answers 400 for a missing path parameter', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /tasks/{taskId}', { as: 'pat.practice' });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'InvalidRequest', message: 'missing path parameter taskId' });
+    });
+
+    it.each(['0', '501', 'ten', '1.5'])('answers 400 for limit=%s', async (limit) => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'GET /tasks', { as: 'pat.practice', query: { limit } });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'InvalidRequest', message: 'limit must be 1 to 500' });
+    });
+
+    it('reads a base64-encoded body', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+      const event = { ...request('POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' } }), body: Buffer.from(JSON.stringify({ decision: 'approve', comment: 'ok' })).toString('base64'), isBase64Encoded: true };
+
+      // Act
+      const raw = await handleOperationsRequest(event, world.api);
+
+      // Assess
+      expect(raw.statusCode).toBe(200);
+      expect(world.tasks.peek('task-level-1').decision).toMatchObject({ outcome: 'approved', comment: 'ok' });
+    });
+
+    it('lets errors that are not refusals propagate', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.get = async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      };
+
+      // Act
+      const handled = handleOperationsRequest(request('GET /tasks/{taskId}', { as: 'pat.practice', path: { taskId: 'task-level-1' } }), world.api);
+
+      // Assess
+      await expect(handled).rejects.toThrow('ProvisionedThroughputExceededException');
+    });
+
+    it('declares each route key as a method and a path, the task and exception routes among them', () => {
+      // Prepare
+      const keys = Object.keys(OPERATIONS_ROUTES);
+
+      // Act
+      const malformed = keys.filter((key) => !/^(GET|POST) \/[a-z{}/A-Z]*$/.test(key));
+
+      // Assess
+      expect(malformed).toEqual([]);
+      expect(keys).toEqual(expect.arrayContaining(['GET /tasks', 'POST /tasks/{taskId}/decision', 'GET /exceptions/{exceptionId}/outcome', 'POST /delegations']));
+    });
+  });
+
+  describe('refusals map to statuses', () => {
+    it.each([
+      ['NotFound', 404, 'pat.practice', 'task-missing', {}],
+      ['NotAuthorized', 403, 'sally.sales', 'task-level-1', {}],
+      ['NotAuthorized', 403, 'priya.practice', 'task-level-1', {}],
+      ['TokenMismatch', 403, 'pat.practice', 'task-level-1', { token: 'forged' }],
+    ] as const)('answers %s with %d', async (code, status, actor, taskId, extra) => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: actor, path: { taskId }, body: { decision: 'approve', ...extra } });
+
+      // Assess
+      expect(answer.status).toBe(status);
+      expect(answer.body).toEqual({ error: code, message: expect.any(String) });
+    });
+
+    it('answers SegregationOfDuties with 403', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask({ requestedBy: 'pat.practice' }));
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+
+      // Assess
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ error: 'SegregationOfDuties', message: 'pat.practice requested this approval and cannot decide it' });
+    });
+
+    it('answers AlreadyDecided with 409 and a repeated identical decision with 200 and repeated: true', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+      const first = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+
+      // Act
+      const repeated = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+      const conflicting = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'reject' } });
+
+      // Assess
+      expect(first).toMatchObject({ status: 200, body: { repeated: false, task: { status: 'approved' } } });
+      expect(repeated).toMatchObject({ status: 200, body: { repeated: true } });
+      expect(conflicting).toMatchObject({ status: 409, body: { error: 'AlreadyDecided' } });
+      expect(world.tokens.calls).toHaveLength(1);
+    });
+
+    it('answers NoLongerWaiting with 409', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+      world.tokens.staleTokens.add('token-level-1');
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 409, body: { error: 'NoLongerWaiting' } });
+    });
+
+    it('answers InvalidRequest with 400, and makes the caller the delegator', async () => {
+      // Prepare
+      const world = apiWorld();
+      const window = { role: 'practice-lead', from: hoursAfterNow(1).toISOString(), until: hoursAfterNow(2).toISOString() };
+
+      // Act
+      const toSelf = await call(world, 'POST /delegations', { as: 'pat.practice', body: { delegate: 'pat.practice', ...window } });
+      const created = await call(world, 'POST /delegations', { as: 'pat.practice', body: { delegate: 'priya.practice', ...window } });
+
+      // Assess
+      expect(toSelf).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: 'one cannot delegate to oneself' } });
+      expect(created).toMatchObject({ status: 200, body: { delegator: 'pat.practice', delegate: 'priya.practice', role: 'practice-lead' } });
+      expect(world.delegations.items).toHaveLength(1);
+    });
+
+    it('answers an exception action by someone without the owner role with 403', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', { as: 'pat.practice', path: { exceptionId: 'exc-drill-0001-1' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+    });
+  });
+
+  describe('tokens stay on the server', () => {
+    it.each([
+      ['GET /tasks/{taskId}', { path: { taskId: 'task-level-1' } }],
+      ['GET /tasks', {}],
+      ['POST /tasks/{taskId}/decision', { path: { taskId: 'task-level-1' }, body: { decision: 'approve', token: 'token-level-1' } }],
+    ])('leaves the task token out of %s', async (routeKey, options) => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+
+      // Act
+      const answer = await call(world, routeKey, { as: 'pat.practice', ...options });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.raw.body).toContain('task-level-1');
+      expect(answer.raw.body).not.toContain('token-level-1');
+      expect(answer.raw.body).not.toContain('"token"');
+    });
+
+    it.each([
+      ['GET /exceptions', {}],
+      ['GET /exceptions/{exceptionId}', { path: { exceptionId: 'exc-drill-0001-1' } }],
+      ['POST /exceptions/{exceptionId}/retry', { path: { exceptionId: 'exc-drill-0001-1' }, body: { patch: [{ op: 'replace', path: '/failWith', value: 'none' }] } }],
+      ['POST /exceptions/{exceptionId}/skip', { path: { exceptionId: 'exc-drill-0001-1' }, body: { output: { entryId: 'JE-1', postedAt: NOW.toISOString() }, note: 'by hand', reference: 'JE-1' } }],
+      ['POST /exceptions/{exceptionId}/abort', { path: { exceptionId: 'exc-drill-0001-1' }, body: { note: 'cancelled' } }],
+    ])('leaves the exception token out of %s', async (routeKey, options) => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+
+      // Act
+      const answer = await call(world, routeKey, { as: 'fiona.finance', ...options });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.raw.body).toContain('exc-drill-0001-1');
+      expect(answer.raw.body).not.toContain('exception-token-1');
+      expect(answer.raw.body).not.toContain('"token"');
+    });
+  });
+
+  describe('GET /tasks', () => {
+    it('lists the open tasks of the caller\'s role, soonest due first', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(
+        approvalTask({ taskId: 'task-late', dueAt: hoursAfterNow(30).toISOString() }),
+        approvalTask({ taskId: 'task-soon', dueAt: hoursAfterNow(2).toISOString() }),
+        approvalTask({ taskId: 'task-decided', status: 'approved', dueAt: hoursAfterNow(1).toISOString() }),
+        approvalTask({ taskId: 'task-cfo', assigneeRole: 'cfo', dueAt: hoursAfterNow(1).toISOString() }),
+      );
+
+      // Act
+      const answer = await call(world, 'GET /tasks', { as: 'pat.practice' });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect((answer.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-soon', 'task-late']);
+    });
+
+    it('merges the tasks of every role the caller holds, sorted by due time across roles', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(
+        approvalTask({ taskId: 'task-finance-late', assigneeRole: 'finance-ops', dueAt: hoursAfterNow(9).toISOString() }),
+        approvalTask({ taskId: 'task-integration', assigneeRole: 'integration-ops', dueAt: hoursAfterNow(5).toISOString() }),
+        approvalTask({ taskId: 'task-finance-soon', assigneeRole: 'finance-ops', dueAt: hoursAfterNow(1).toISOString() }),
+        approvalTask({ taskId: 'task-cfo', assigneeRole: 'cfo', dueAt: hoursAfterNow(3).toISOString() }),
+      );
+
+      // Act
+      const answer = await call(world, 'GET /tasks', { as: 'olga.ops' });
+
+      // Assess
+      expect((answer.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-finance-soon', 'task-integration', 'task-finance-late']);
+    });
+
+    it('lists only the tasks the caller may decide: their practices, and those delegated to them', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(
+        approvalTask({ taskId: 'task-erp', subject: { practice: 'erp-advisory' } }),
+        approvalTask({ taskId: 'task-cloud', subject: { practice: 'cloud-strategy' } }),
+      );
+      await world.delegations.put({ delegationId: 'd1', delegator: 'priya.practice', delegate: 'pat.practice', role: 'practice-lead', from: NOW.toISOString(), until: hoursAfterNow(48).toISOString(), createdAt: NOW.toISOString() });
+
+      // Act
+      const pat = await call(world, 'GET /tasks', { as: 'pat.practice' });
+      const priya = await call(world, 'GET /tasks', { as: 'priya.practice' });
+
+      // Assess
+      expect((pat.body as Array<{ taskId: string }>).map((task) => task.taskId).sort()).toEqual(['task-cloud', 'task-erp']);
+      expect((priya.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-cloud']);
+    });
+
+    it('lists one role\'s tasks when asked for it, and refuses an unknown role with 400', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask({ taskId: 'task-cfo', assigneeRole: 'cfo' }), approvalTask());
+
+      // Act
+      const cfo = await call(world, 'GET /tasks', { as: 'pat.practice', query: { role: 'cfo' } });
+      const unknown = await call(world, 'GET /tasks', { as: 'pat.practice', query: { role: 'auditor' } });
+
+      // Assess
+      expect((cfo.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-cfo']);
+      expect(unknown).toMatchObject({ status: 400, body: { error: 'InvalidRequest' } });
+    });
+
+    it('lists nothing for a caller without roles', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+
+      // Act
+      const answer = await call(world, 'GET /tasks', { as: 'sally.sales' });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 200, body: [] });
+    });
+  });
+
+  describe('exceptions and audit', () => {
+    it('lists open exceptions by owner role', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException(), drillException({ exceptionId: 'exc-integration', errorClass: 'integration', ownerRole: 'integration-ops' }));
+
+      // Act
+      const answer = await call(world, 'GET /exceptions', { as: 'olga.ops', query: { owner: 'integration-ops' } });
+
+      // Assess
+      expect((answer.body as Array<{ exceptionId: string }>).map((exception) => exception.exceptionId)).toEqual(['exc-integration']);
+    });
+
+    it('answers the audit trail of a subject', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+      await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve', comment: 'fine' } });
+
+      // Act
+      const answer = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'carl.cfo', path: { subjectType: 'task', subjectId: 'task-level-1' } });
+      const badType = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'carl.cfo', path: { subjectType: 'invoice', subjectId: 'x' } });
+
+      // Assess
+      expect(answer.body).toEqual([expect.objectContaining({ action: 'approve', actor: 'pat.practice', why: 'fine' })]);
+      expect(badType.status).toBe(400);
+    });
+  });
+});
+
+describe('exceptionOutcome', () => {
+  const retriedAt = hoursAfterNow(2);
+
+  function retrying(overrides: Partial<WorkflowException> = {}): WorkflowException {
+    return drillException({ status: 'retrying', resolution: { action: 'retry', by: 'fiona.finance', at: retriedAt.toISOString(), note: 'reopened', patch: [] }, ...overrides });
+  }
+
+  it('is waiting-for-owner while the exception is open, without asking Step Functions', async () => {
+    // Prepare
+    const world = apiWorld();
+
+    // Act
+    const outcome = await exceptionOutcome(drillException(), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'waiting-for-owner' });
+    expect(world.sfn.commands).toEqual([]);
+  });
+
+  it.each(['skipped', 'aborted'] as const)('is %s when the owner did that', async (status) => {
+    // Prepare
+    const world = apiWorld();
+
+    // Act
+    const outcome = await exceptionOutcome(drillException({ status }), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: status });
+    expect(world.sfn.commands).toEqual([]);
+  });
+
+  it('is failed-again when a newer attempt of the step was filed, naming it', async () => {
+    // Prepare
+    const world = apiWorld();
+    world.exceptions.seed(retrying(), drillException({ exceptionId: 'exc-drill-0001-2', attempt: 2, reasonCode: 'PermanentConnectorError', message: 'erp.postJournalEntry: account 4711 is blocked', createdAt: hoursAfterNow(3).toISOString() }));
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'failed-again', nextExceptionId: 'exc-drill-0001-2', detail: 'PermanentConnectorError: erp.postJournalEntry: account 4711 is blocked' });
+    expect(world.sfn.commands).toEqual([]);
+  });
+
+  it('is succeeded when the step exited after the retry, reading every history page', async () => {
+    // Prepare
+    const sfn = new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(-1))], [stateExited('OtherStep', hoursAfterNow(3))], [stateExited('PostDrillEntry', hoursAfterNow(3))]]);
+    const world = apiWorld(sfn);
+    world.exceptions.seed(retrying());
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'succeeded' });
+    expect(sfn.commands.map((command) => command.name)).toEqual(['GetExecutionHistory', 'GetExecutionHistory', 'GetExecutionHistory']);
+    expect(sfn.commands[0]?.input).toEqual({ executionArn: drillException().executionArn, nextToken: undefined, maxResults: 1000 });
+  });
+
+  it('counts an exit at the very instant of the retry', async () => {
+    // Prepare
+    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', retriedAt)]]));
+    world.exceptions.seed(retrying());
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome.outcome).toBe('succeeded');
+  });
+
+  it('is running when the step has not exited since the retry and the execution runs', async () => {
+    // Prepare: the only exit of the step is from before the retry.
+    const sfn = new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(1)), { type: 'TaskStateEntered', id: 11, timestamp: hoursAfterNow(3), stateEnteredEventDetails: { name: 'PostDrillEntry' } }]], 'RUNNING');
+    const world = apiWorld(sfn);
+    world.exceptions.seed(retrying());
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'running' });
+    expect(sfn.commands.map((command) => command.name)).toEqual(['GetExecutionHistory', 'DescribeExecution']);
+  });
+
+  it.each([
+    ['FAILED', 'execution-failed'],
+    ['TIMED_OUT', 'execution-timed_out'],
+    ['ABORTED', 'execution-aborted'],
+  ] as const)('is %s -> %s when the execution ended without the step exiting', async (status, expected) => {
+    // Prepare
+    const world = apiWorld(new FakeStepFunctions([[]], status));
+    world.exceptions.seed(retrying());
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: expected });
+  });
+
+  it('is served at GET /exceptions/{exceptionId}/outcome', async () => {
+    // Prepare
+    const world = apiWorld(new FakeStepFunctions([[]], 'FAILED'));
+    world.exceptions.seed(retrying());
+
+    // Act
+    const answer = await call(world, 'GET /exceptions/{exceptionId}/outcome', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' } });
+    const missing = await call(world, 'GET /exceptions/{exceptionId}/outcome', { as: 'fiona.finance', path: { exceptionId: 'exc-missing' } });
+
+    // Assess
+    expect(answer).toMatchObject({ status: 200, body: { exceptionId: 'exc-drill-0001-1', outcome: 'execution-failed' } });
+    expect(missing).toMatchObject({ status: 404, body: { error: 'NotFound' } });
+  });
+});
