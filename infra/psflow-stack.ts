@@ -39,7 +39,7 @@ export class PsflowStack extends Stack {
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
     this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus, approvalPolicy: props.approvalPolicy });
     this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, humanTasks: this.humanTasks });
-    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage });
+    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, humanTasks: this.humanTasks, sandbox: this.sandbox });
     this.ingestion = new EventIngestion(this, 'Ingestion', {
       stage: props.stage,
       eventBus: this.eventBus,

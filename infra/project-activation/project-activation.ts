@@ -1,41 +1,83 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildProjectActivationDefinition } from '../../state-machines/project-activation';
+import type { HumanTasks } from '../human-tasks/human-tasks';
+import type { PsflowEventBus } from '../platform/event-bus';
+import { ServiceFunction } from '../platform/service-function';
+import { ServiceTable } from '../platform/service-table';
+import type { SandboxSystems } from '../sandbox/sandbox-systems';
 
 /** Props of {@link ProjectActivation}. */
 export interface ProjectActivationProps {
   readonly stage: string;
+  readonly eventBus: PsflowEventBus;
+  readonly humanTasks: HumanTasks;
+  readonly sandbox: SandboxSystems;
 }
 
 /**
- * The quote-to-project workflow domain: a Standard state machine, because activation waits
- * on people and must run exactly once per won opportunity.
+ * The quote-to-project workflow domain: a Standard state machine (it waits on people and
+ * must run exactly once per won opportunity), its step functions, and the activations table
+ * that records each activation with its stage times.
  */
 export class ProjectActivation extends Construct {
   public readonly stateMachine: StateMachine;
+  public readonly activationsTable: ServiceTable;
+  public readonly functions: readonly ServiceFunction[];
 
   constructor(scope: Construct, id: string, props: ProjectActivationProps) {
     super(scope, id);
-    const name = `psflow-${props.stage}-${WorkflowName.ProjectActivation}`;
-    const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      logGroupName: `/aws/vendedlogs/states/${name}`,
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const { stage, humanTasks, sandbox } = props;
+    const name = `psflow-${stage}-${WorkflowName.ProjectActivation}`;
+    this.activationsTable = new ServiceTable(this, 'ActivationsTable', { stage, name: 'activations', partitionKey: 'projectId' });
+    const stepFunction = (constructId: string, functionName: string, description: string): ServiceFunction =>
+      new ServiceFunction(this, constructId, { stage, name: functionName, serviceName: 'project-activation', entry: `functions/project-activation/${functionName}.ts`, description });
+    const prepareEngagement = stepFunction('PrepareEngagementFunction', 'prepare-engagement', 'Loads, validates and classifies the engagement of a won opportunity').bindTable(sandbox.crmTable, 'SANDBOX_CRM_TABLE', 'read');
+    const provisionErpProject = stepFunction('ProvisionErpProjectFunction', 'provision-erp-project', 'Creates the ERP project with its cost structure and budget baseline').bindTable(sandbox.recordsTable, 'SANDBOX_RECORDS_TABLE', 'readWrite');
+    const provisionPsaProject = stepFunction('ProvisionPsaProjectFunction', 'provision-psa-project', 'Creates the PSA project with its roles').bindTable(sandbox.recordsTable, 'SANDBOX_RECORDS_TABLE', 'readWrite');
+    const setUpBilling = stepFunction('SetUpBillingFunction', 'set-up-billing', 'Sets the rate card or milestone schedule in the ERP').bindTable(sandbox.recordsTable, 'SANDBOX_RECORDS_TABLE', 'readWrite');
+    const requestResources = stepFunction('RequestResourcesFunction', 'request-resources', 'Emits one Resource Requested event per role line');
+    requestResources.addEnvironment('EVENT_BUS_NAME', props.eventBus.bus.eventBusName);
+    props.eventBus.bus.grantPutEventsTo(requestResources);
+    const onboardClient = stepFunction('OnboardClientFunction', 'onboard-client', 'Files the contract and SOW and creates kickoff tasks').bindTable(sandbox.recordsTable, 'SANDBOX_RECORDS_TABLE', 'readWrite');
+    const compensateActivation = stepFunction('CompensateActivationFunction', 'compensate-activation', 'Closes and voids what an aborted activation created').bindTable(sandbox.recordsTable, 'SANDBOX_RECORDS_TABLE', 'readWrite');
+    const recordActivation = stepFunction('RecordActivationFunction', 'record-activation', 'Records the activation and its cycle time').bindTable(this.activationsTable, 'ACTIVATIONS_TABLE', 'readWrite');
+    this.functions = [prepareEngagement, provisionErpProject, provisionPsaProject, setUpBilling, requestResources, onboardClient, compensateActivation, recordActivation];
+
+    const logGroup = new LogGroup(this, 'StateMachineLogs', { logGroupName: `/aws/vendedlogs/states/${name}`, retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: name,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: buildProjectActivationDefinition(this),
+      definitionBody: buildProjectActivationDefinition(this, {
+        prepareEngagement,
+        provisionErpProject,
+        provisionPsaProject,
+        setUpBilling,
+        requestResources,
+        onboardClient,
+        compensateActivation,
+        routeApproval: humanTasks.routeApproval,
+        openApprovalTask: humanTasks.openApprovalTask,
+        fileException: humanTasks.fileException,
+        recordActivation,
+        eventBus: props.eventBus.bus,
+      }),
       timeout: Duration.days(30),
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
-    Validations.of(this.stateMachine).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.',
-    });
+    humanTasks.serveWorkflow(this.stateMachine, name);
+    const functionArn = (fn: ServiceFunction): string => `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`;
+    Validations.of(this.stateMachine).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.' },
+      ...[...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException].map((fn) => ({
+        id: functionArn(fn),
+        reason: 'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
+      })),
+    );
   }
 }

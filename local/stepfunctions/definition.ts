@@ -85,6 +85,8 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
       if (state.QueryLanguage === 'JSONata') fail(name, 'QueryLanguage JSONata is not supported locally; use JSONPath');
       const assigns = [state, ...(Array.isArray(state.Catch) ? state.Catch : []), ...(Array.isArray(state.Choices) ? state.Choices : [])];
       if (assigns.some((holder) => isObject(holder) && 'Assign' in holder)) fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
+      // The interpreter's context object has Execution, StateMachine, Task and Map, but no State.
+      if (/"\$\$\.State\./.test(JSON.stringify(state))) fail(name, 'the context object $$.State (EnteredTime, RetryCount) is not available locally; take times from a step result instead');
       if (names.has(name)) fail(name, 'state names must be unique across the whole state machine');
       names.add(name);
       if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;

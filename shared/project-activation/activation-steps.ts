@@ -14,13 +14,21 @@ import { EngagementInput } from './engagement';
 
 type Engagement = ReturnType<typeof EngagementInput.parse>;
 
+/**
+ * Steps receive the workflow's whole state (so an owner's correction can patch any of it) and
+ * read the engagement from it.
+ */
+function engagementOf(state: unknown): Engagement {
+  return EngagementInput.parse((state as { engagement?: unknown } | null)?.engagement);
+}
+
 function key(engagement: Engagement, step: string): string {
   return `${engagement.projectId.id}:${step}`;
 }
 
 /** ERP project with one cost centre per role line, then its budget baseline. */
-export async function provisionErpProject(input: unknown, erp: ErpConnector): Promise<{ erpProjectId: string; baselineId: string }> {
-  const engagement = EngagementInput.parse(input);
+export async function provisionErpProject(input: unknown, erp: ErpConnector): Promise<{ erpProjectId: string; baselineId: string; completedAt: string }> {
+  const engagement = engagementOf(input);
   const project = await erp.createProject(key(engagement, 'erp-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
@@ -30,12 +38,12 @@ export async function provisionErpProject(input: unknown, erp: ErpConnector): Pr
     costCentres: engagement.roleLines.map((line) => ({ code: `${engagement.projectId.id}-${line.lineId}`, role: line.role, plannedHours: line.hours })),
   });
   const baseline = await erp.setBudgetBaseline(key(engagement, 'erp-budget'), project.erpProjectId, engagement.amount, engagement.projectId.id);
-  return { erpProjectId: project.erpProjectId, baselineId: baseline.baselineId };
+  return { erpProjectId: project.erpProjectId, baselineId: baseline.baselineId, completedAt: new Date().toISOString() };
 }
 
 /** PSA project with its work breakdown: one role per statement-of-work line. */
-export async function provisionPsaProject(input: unknown, psa: PsaConnector): Promise<{ psaProjectId: string }> {
-  const engagement = EngagementInput.parse(input);
+export async function provisionPsaProject(input: unknown, psa: PsaConnector): Promise<{ psaProjectId: string; completedAt: string }> {
+  const engagement = engagementOf(input);
   const project = await psa.createProject(key(engagement, 'psa-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
@@ -44,7 +52,7 @@ export async function provisionPsaProject(input: unknown, psa: PsaConnector): Pr
     endDate: engagement.endDate,
     roles: engagement.roleLines.map((line) => ({ lineId: line.lineId, role: line.role, skills: line.skills, hours: line.hours })),
   });
-  return { psaProjectId: project.psaProjectId };
+  return { psaProjectId: project.psaProjectId, completedAt: new Date().toISOString() };
 }
 
 /** Billing rules: a rate card for time and materials; for a fixed fee, milestones of 30, 40 and 30 percent. */
@@ -71,18 +79,18 @@ export function billingArrangementFor(engagement: Engagement): BillingArrangemen
 }
 
 /** Billing rules in the ERP. */
-export async function setUpBilling(input: unknown, erp: ErpConnector): Promise<{ billingId: string; kind: BillingArrangement['kind'] }> {
-  const engagement = EngagementInput.parse(input);
-  const erpProjectId = String((input as { erp?: { erpProjectId?: unknown } }).erp?.erpProjectId ?? '');
-  if (!erpProjectId) throw new Error('setUpBilling needs the ERP project id at $.erp.erpProjectId');
+export async function setUpBilling(input: unknown, erp: ErpConnector): Promise<{ billingId: string; kind: BillingArrangement['kind']; completedAt: string }> {
+  const engagement = engagementOf(input);
+  const erpProjectId = String((input as { provisioned?: { erp?: { erpProjectId?: unknown } } }).provisioned?.erp?.erpProjectId ?? '');
+  if (!erpProjectId) throw new Error('setUpBilling needs the ERP project id at $.provisioned.erp.erpProjectId');
   const billing = billingArrangementFor(engagement);
   const result = await erp.setBilling(key(engagement, 'erp-billing'), erpProjectId, billing, engagement.projectId.id);
-  return { billingId: result.billingId, kind: billing.kind };
+  return { billingId: result.billingId, kind: billing.kind, completedAt: new Date().toISOString() };
 }
 
 /** One `Resource Requested` event per role line, for the staffing workflow. */
-export async function requestResources(input: unknown, events: EventBridgeClient, busName: string, now: Date): Promise<{ requested: number }> {
-  const engagement = EngagementInput.parse(input);
+export async function requestResources(input: unknown, events: EventBridgeClient, busName: string, now: Date): Promise<{ requested: number; completedAt: string }> {
+  const engagement = engagementOf(input);
   const entries = engagement.roleLines.map((roleLine) => ({
     EventBusName: busName,
     Source: PsflowSource.Workflow,
@@ -93,12 +101,12 @@ export async function requestResources(input: unknown, events: EventBridgeClient
     const { FailedEntryCount, Entries = [] } = await events.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
     if (FailedEntryCount) throw new Error(`the bus refused ${FailedEntryCount} Resource Requested event(s): ${Entries.find((entry) => entry.ErrorCode)?.ErrorMessage}`);
   }
-  return { requested: entries.length };
+  return { requested: entries.length, completedAt: new Date().toISOString() };
 }
 
 /** Client onboarding: contract and statement of work filed, kickoff tasks created. */
-export async function onboardClient(input: unknown, documents: DocumentsConnector): Promise<{ contractId: string; sowId: string; taskListId: string }> {
-  const engagement = EngagementInput.parse(input);
+export async function onboardClient(input: unknown, documents: DocumentsConnector): Promise<{ contractId: string; sowId: string; taskListId: string; completedAt: string }> {
+  const engagement = engagementOf(input);
   const reference = engagement.projectId.id;
   const contract = await documents.fileDocument(key(engagement, 'doc-contract'), { psflowProjectId: reference, kind: 'contract', title: `${engagement.name}: contract` });
   const sow = await documents.fileDocument(key(engagement, 'doc-sow'), { psflowProjectId: reference, kind: 'sow', title: `${engagement.name}: statement of work` });
@@ -111,7 +119,7 @@ export async function onboardClient(input: unknown, documents: DocumentsConnecto
       { title: 'Send the welcome pack and invoicing contacts form', dueDate: kickoff, ownerRole: 'finance-ops' },
     ],
   });
-  return { contractId: contract.documentId, sowId: sow.documentId, taskListId: tasks.taskListId };
+  return { contractId: contract.documentId, sowId: sow.documentId, taskListId: tasks.taskListId, completedAt: new Date().toISOString() };
 }
 
 /** Compensation in reverse order of creation: onboarding tasks, billing, PSA project, ERP project. */

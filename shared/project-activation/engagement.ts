@@ -32,6 +32,7 @@ export interface Engagement {
   readonly wonAt: string;
   readonly requestedBy: string;
   readonly classification: { readonly sizeBand: SizeBand; readonly riskFlags: string[]; readonly reasons: string[] };
+  readonly preparedAt: string;
   /** What approvers see; the approval pattern reads it. */
   readonly subject: {
     readonly title: string;
@@ -109,6 +110,7 @@ export async function prepareEngagement(input: unknown, crm: CrmConnector): Prom
     wonAt: activation.wonAt,
     requestedBy: opportunity.ownerEmail?.split('@')[0] ?? 'crm-integration',
     classification: { sizeBand, riskFlags, reasons },
+    preparedAt: new Date().toISOString(),
     subject: {
       title: `Activate ${opportunity.name}`,
       clientId: opportunity.client.clientId,

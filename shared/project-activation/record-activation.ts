@@ -1,0 +1,93 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ExternalId, Money } from '../model/primitives';
+
+const Stamp = z.object({ completedAt: z.string() });
+const ActivationState = z.looseObject({
+  projectId: ExternalId,
+  wonAt: z.string(),
+  engagement: z.looseObject({
+    opportunityId: ExternalId,
+    clientId: ExternalId,
+    name: z.string(),
+    region: z.string(),
+    practice: z.string(),
+    amount: Money,
+    startDate: z.string(),
+    endDate: z.string(),
+    preparedAt: z.string(),
+  }),
+  approval: z.looseObject({ decisions: z.array(z.looseObject({ decidedAt: z.string() })).optional() }).optional(),
+  provisioned: z.object({ erp: Stamp.extend({ erpProjectId: z.string() }), psa: Stamp.extend({ psaProjectId: z.string() }) }),
+  billing: Stamp.extend({ billingId: z.string() }),
+  resources: Stamp,
+  onboarding: Stamp,
+});
+
+/** Seconds between two ISO times, never negative (clocks of different hosts may differ slightly). */
+function seconds(from: string, to: string): number {
+  return Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10);
+}
+
+/** The `Project Activated` detail and the recorded cycle times. */
+export interface ActivationRecord {
+  readonly event: Record<string, unknown>;
+  readonly cycleTimeSeconds: number;
+  readonly stageSeconds: Record<string, number>;
+}
+
+/**
+ * Records the activation with its cycle time (won → activated) and the time of each stage,
+ * and returns the `Project Activated` detail the workflow announces.
+ */
+export async function recordActivation(input: unknown, documents: DynamoDBDocumentClient, tableName: string, executionArn: string, now: Date): Promise<ActivationRecord> {
+  const state = ActivationState.parse(input);
+  const { engagement } = state;
+  const activatedAt = now.toISOString();
+  const approvedAt = (state.approval?.decisions ?? []).map((decision) => decision.decidedAt).sort().at(-1) ?? engagement.preparedAt;
+  const provisionedAt = [state.provisioned.erp.completedAt, state.provisioned.psa.completedAt].sort().at(-1) as string;
+  const stageSeconds = {
+    prepare: seconds(state.wonAt, engagement.preparedAt),
+    approval: seconds(engagement.preparedAt, approvedAt),
+    provisioning: seconds(approvedAt, provisionedAt),
+    billing: seconds(provisionedAt, state.billing.completedAt),
+    resourceDemand: seconds(state.billing.completedAt, state.resources.completedAt),
+    onboarding: seconds(state.resources.completedAt, state.onboarding.completedAt),
+  };
+  const cycleTimeSeconds = seconds(state.wonAt, activatedAt);
+  await documents.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        projectId: state.projectId.id,
+        opportunityId: engagement.opportunityId.id,
+        executionArn,
+        erpProjectId: state.provisioned.erp.erpProjectId,
+        psaProjectId: state.provisioned.psa.psaProjectId,
+        billingId: state.billing.billingId,
+        wonAt: state.wonAt,
+        activatedAt,
+        cycleTimeSeconds,
+        stageSeconds,
+      },
+    }),
+  );
+  const event = {
+    project: {
+      projectId: state.projectId,
+      clientId: engagement.clientId,
+      opportunityId: engagement.opportunityId,
+      name: engagement.name,
+      region: engagement.region,
+      practice: engagement.practice,
+      budget: engagement.amount,
+      startDate: engagement.startDate,
+      endDate: engagement.endDate,
+      status: 'active',
+    },
+    opportunityId: engagement.opportunityId,
+    wonAt: state.wonAt,
+    activatedAt,
+  };
+  return { event, cycleTimeSeconds, stageSeconds };
+}
