@@ -37,7 +37,7 @@ Commands:
   sandbox faults SYSTEM [--set JSON|@file] [--clear]
                                 fault injection per operation, e.g. --set '{"*":{"throttleRate":0.3}}'
                                 (latencyMs, throttleRate, unavailableRate, timeoutRate, rejectRate)
-  sandbox load FILE             stage CRM accounts and opportunities ({"accounts":[],"opportunities":[]})
+  sandbox load FILE             stage CRM records ({"accounts":[],"opportunities":[],"statementsOfWork":[]})
   sandbox seed                  write the demo data where it is missing
   users                         the demo directory: who holds which role
   approvals list [--role ROLE]  open approvals for your roles, soonest due first
@@ -108,7 +108,8 @@ async function run(argv: readonly string[]): Promise<void> {
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000, not ${values.limit}`);
   const takesTwoArguments = group === 'sandbox' && command === 'list';
-  if (extra.length > (takesTwoArguments ? 1 : 0) && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[0])}; see npx psflow --help`);
+  const allowedExtra = takesTwoArguments ? 1 : 0;
+  if (extra.length > allowedExtra && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[allowedExtra])}; see npx psflow --help`);
   const context = createContext({
     endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
     stage: values.stage as string,

@@ -6,6 +6,7 @@ import { ensureSynthesized } from './cdk/synthesize';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedSandbox } from '../shared/connectors/sandbox/seed-sandbox';
+import { runDemo } from '../demo/demo-scenario';
 import { LocalCloud } from './local-cloud';
 
 const HELP = `psflow local cloud: serves the synthesized CDK app (cdk.out) offline on one endpoint.
@@ -21,6 +22,7 @@ Options:
   --no-synth          serve the cloud assembly as it is, even if sources changed
   --reset             delete the data directory first
   --no-seed           do not seed the sandbox systems (CRM) with demo data
+  --demo              once ready, move four demo deals to Closed Won and show what happened
   --schedule-interval <seconds>
                       fire every rate() schedule at this interval instead of its own
                       (for demos and tests; at() and cron() schedules keep their times)
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       'no-synth': { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       'no-seed': { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
       'schedule-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
   if (!values['no-seed']) console.log(`  sandbox CRM     ${await seedDemoData(cloud.url, stage)}`);
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
+  if (values.demo) await runDemo(cloud.url, stage, console.log);
 }
 
 async function seedDemoData(endpoint: string, stage: string): Promise<string> {

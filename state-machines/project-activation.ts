@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DefinitionBody, Fail, JsonPath, Parallel, Pass, Succeed, TaskInput, type IChainable } from 'aws-cdk-lib/aws-stepfunctions';
@@ -60,7 +61,18 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
   compensate.addRetry({ errors: ['States.ALL'], maxAttempts: 5, interval: undefined, backoffRate: 2 });
   compensate.next(new Fail(scope, ProjectActivationState.ActivationAborted, { error: EXCEPTION_ABORTED_ERROR, cause: 'the activation was aborted by its exception owner; what it created was closed or voided' }));
   const guard = (task: LambdaInvoke, resultPath: string, onAbort: IChainable = compensate) =>
-    guardedStep(scope, { workflow, task, inputPath: '$', resultPath, fileException: props.fileException, onAbort, clientIdPath: '$.opportunity.client.clientId', projectIdPath: '$.projectId' });
+    guardedStep(scope, {
+      workflow,
+      task,
+      inputPath: '$',
+      resultPath,
+      fileException: props.fileException,
+      onAbort,
+      clientIdPath: '$.opportunity.client.clientId',
+      projectIdPath: '$.projectId',
+      // Connector calls already retry inside the step; these retries catch what is left, visibly.
+      retry: { maxAttempts: 6, interval: Duration.seconds(1) },
+    });
 
   const accept = new Pass(scope, ProjectActivationState.AcceptWonOpportunity);
   const prepare = guard(step(ProjectActivationState.PrepareEngagement, props.prepareEngagement, '$.engagement'), '$.engagement');

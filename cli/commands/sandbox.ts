@@ -69,9 +69,10 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
   const table = context.tableName('sandbox-crm');
   for (const account of parsed.data.accounts) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Account', account.accountId), ...account } }));
   for (const opportunity of parsed.data.opportunities) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity } }));
-  const summary = { accounts: parsed.data.accounts.length, opportunities: parsed.data.opportunities.length };
+  for (const sow of parsed.data.statementsOfWork) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow } }));
+  const summary = { accounts: parsed.data.accounts.length, opportunities: parsed.data.opportunities.length, statementsOfWork: parsed.data.statementsOfWork.length };
   if (context.options.json) return context.printJson(summary);
-  context.print(`loaded ${summary.accounts} account(s) and ${summary.opportunities} opportunity(ies) into the sandbox CRM`);
+  context.print(`loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`);
 }
 
 /** `psflow sandbox seed`: the demo data, where it is missing. */

@@ -9,16 +9,17 @@ import { SandboxDocumentsConnector } from './sandbox/sandbox-documents-connector
 import { SandboxErpConnector } from './sandbox/sandbox-erp-connector';
 import { SandboxPsaConnector } from './sandbox/sandbox-psa-connector';
 import { SandboxRecordStore } from './sandbox/sandbox-record-store';
+import { withCallRetries } from './retrying-connector';
 
 /**
  * The connectors a function uses. The sandbox systems are the embedded default; a real
  * connector replaces one here, behind the same port, without touching a workflow step.
  */
 export const connectors = {
-  crm: (): CrmConnector => new SandboxCrmConnector(documentClient, requireEnv('SANDBOX_CRM_TABLE')),
-  erp: (): ErpConnector => new SandboxErpConnector(records()),
-  psa: (): PsaConnector => new SandboxPsaConnector(records()),
-  documents: (): DocumentsConnector => new SandboxDocumentsConnector(records()),
+  crm: (): CrmConnector => withCallRetries(new SandboxCrmConnector(documentClient, requireEnv('SANDBOX_CRM_TABLE'))),
+  erp: (): ErpConnector => withCallRetries(new SandboxErpConnector(records())),
+  psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
+  documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };
 
 let store: SandboxRecordStore | undefined;

@@ -105,6 +105,24 @@ export const SEED_OPPORTUNITIES: readonly CrmOpportunityFacts[] = [
     discountPercent: 0,
     dealType: 'Existing Customer - Replacement',
   },
+  {
+    opportunityId: '0068d00000G5zAbAAJ',
+    accountId: '0018d00000MnP90AAB',
+    name: 'Litware Energy - Data Quality Sprint',
+    stage: 'Negotiation/Review',
+    isWon: false,
+    isClosed: false,
+    amount: 38000,
+    currency: 'USD',
+    closeDate: '2026-11-24',
+    region: 'AMER',
+    practice: 'Data Engineering',
+    billingModel: 'Time and Materials',
+    startDate: '2027-01-11',
+    endDate: '2027-02-05',
+    discountPercent: 0,
+    dealType: 'Existing Customer - Upgrade',
+  },
 ];
 
 /** Statements of work of the demo opportunities: the role lines activation staffs and bills. */
@@ -129,10 +147,7 @@ export const SEED_STATEMENTS_OF_WORK: readonly CrmStatementOfWork[] = [
     roleLines: [{ lineId: 'L1', role: 'Cloud FinOps Consultant', skills: ['finops', 'aws'], hours: 320, rate: { amountMinor: 20000, currency: 'EUR' }, startDate: '2027-01-18', endDate: '2027-02-26' }],
   },
   {
-    opportunityId: '0068d00000E3tUvAAJ',
-    roleLines: [
-      { lineId: 'L1', role: 'Operations Research Lead', skills: ['optimisation', 'python'], hours: 1200, rate: { amountMinor: 30000, currency: 'AUD' }, startDate: '2027-02-01', endDate: '2027-09-30' },
-      { lineId: 'L2', role: 'Optimisation Engineer', skills: ['mip', 'python'], hours: 2000, rate: { amountMinor: 22000, currency: 'AUD' }, startDate: '2027-02-01', endDate: '2027-09-30' },
-    ],
+    opportunityId: '0068d00000G5zAbAAJ',
+    roleLines: [{ lineId: 'L1', role: 'Data Quality Engineer', skills: ['dbt', 'great-expectations'], hours: 190, rate: { amountMinor: 20000, currency: 'USD' }, startDate: '2027-01-11', endDate: '2027-02-05' }],
   },
 ];

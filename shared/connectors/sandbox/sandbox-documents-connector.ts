@@ -28,7 +28,7 @@ export class SandboxDocumentsConnector implements DocumentsConnector {
   }
 
   async cancelTasks(_idempotencyKey: string, taskListId: string, reason: string): Promise<{ taskListId: string; status: 'cancelled' }> {
-    await this.store.update('documents', 'cancelTasks', `documents#task-list#${taskListId}`, { status: 'cancelled', cancelledReason: reason, cancelledAt: this.now().toISOString() });
+    await this.store.update('documents', 'cancelTasks', `documents#task-list#${taskListId}`, { status: 'cancelled', cancelledReason: reason, cancelledAt: this.now().toISOString() }, ['cancelledReason', 'cancelledAt']);
     return { taskListId, status: 'cancelled' };
   }
 }

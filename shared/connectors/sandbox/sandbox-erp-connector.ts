@@ -25,7 +25,7 @@ export class SandboxErpConnector implements ErpConnector {
   }
 
   async closeProject(_idempotencyKey: string, erpProjectId: string, reason: string): Promise<ErpProject> {
-    const record = await this.store.update('erp', 'closeProject', `erp#project#${erpProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() });
+    const record = await this.store.update('erp', 'closeProject', `erp#project#${erpProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() }, ['closedReason', 'closedAt']);
     return { erpProjectId: record.id, status: 'closed' };
   }
 
@@ -44,7 +44,7 @@ export class SandboxErpConnector implements ErpConnector {
   }
 
   async voidBilling(_idempotencyKey: string, billingId: string, reason: string): Promise<{ billingId: string; status: 'void' }> {
-    await this.store.update('erp', 'voidBilling', `erp#billing#${billingId}`, { status: 'void', voidReason: reason, voidedAt: this.now().toISOString() });
+    await this.store.update('erp', 'voidBilling', `erp#billing#${billingId}`, { status: 'void', voidReason: reason, voidedAt: this.now().toISOString() }, ['voidReason', 'voidedAt']);
     return { billingId, status: 'void' };
   }
 }

@@ -23,7 +23,7 @@ export class SandboxPsaConnector implements PsaConnector {
   }
 
   async closeProject(_idempotencyKey: string, psaProjectId: string, reason: string): Promise<PsaProject> {
-    await this.store.update('psa', 'closeProject', `psa#project#${psaProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() });
+    await this.store.update('psa', 'closeProject', `psa#project#${psaProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() }, ['closedReason', 'closedAt']);
     return { psaProjectId, status: 'closed' };
   }
 }

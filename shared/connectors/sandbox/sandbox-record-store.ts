@@ -56,7 +56,7 @@ export class SandboxRecordStore {
       await this.call(system, operation, () => this.documents.send(new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(recordKey)' })));
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      const existing = await this.get(record.recordKey);
+      const existing = await this.call(system, operation, () => this.get(record.recordKey));
       if (!existing) throw new RetryableConnectorError(system, operation, 'the record vanished between write and read');
       if (existing.fingerprint !== fingerprint) {
         throw new PermanentConnectorError(system, operation, `${IDEMPOTENCY_CONFLICT}: key ${idempotencyKey} was first used for a different ${type}`);
@@ -67,15 +67,18 @@ export class SandboxRecordStore {
     return stored;
   }
 
-  /** Sets fields of an existing record (status changes such as close or void); a repeat changes nothing. */
-  async update(system: string, operation: string, recordKey: string, fields: Record<string, unknown>): Promise<SandboxRecord> {
+  /**
+   * Sets fields of an existing record (status changes such as close or void). Fields in
+   * `firstOnly` (when and why) keep their first value, so a repeated close changes nothing.
+   */
+  async update(system: string, operation: string, recordKey: string, fields: Record<string, unknown>, firstOnly: readonly string[] = []): Promise<SandboxRecord> {
     const outcome = await this.beforeCall(system, operation);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries(fields).map(([field, value], index) => {
       names[`#f${index}`] = field;
       values[`:v${index}`] = value;
-      return `#f${index} = :v${index}`;
+      return firstOnly.includes(field) ? `#f${index} = if_not_exists(#f${index}, :v${index})` : `#f${index} = :v${index}`;
     });
     try {
       await this.call(system, operation, () =>
@@ -88,7 +91,7 @@ export class SandboxRecordStore {
       throw error;
     }
     this.afterWrite(system, operation, outcome);
-    return (await this.get(recordKey)) as SandboxRecord;
+    return (await this.call(system, operation, () => this.get(recordKey))) as SandboxRecord;
   }
 
   async get(recordKey: string): Promise<SandboxRecord | undefined> {
@@ -128,7 +131,7 @@ export class SandboxRecordStore {
   async getFaults(system: string): Promise<SystemFaults | undefined> {
     const cached = this.faultCache.get(system);
     if (cached && Date.now() - cached.at < FAULT_CACHE_MS) return cached.faults;
-    const item = await this.get(`faults#${system}`);
+    const item = await this.call(system, 'readFaultSettings', () => this.get(`faults#${system}`));
     const faults = item?.faults === undefined ? undefined : SystemFaults.parse(item.faults);
     this.faultCache.set(system, { at: Date.now(), faults });
     return faults;
