@@ -314,12 +314,13 @@ interface Services {
   readonly scheduler: SchedulerService;
 }
 
-function statistics(services: Services): Record<string, unknown> {
+async function statistics(services: Services): Promise<Record<string, unknown>> {
   return {
     eventBridge: services.events.statistics(),
     stepFunctions: services.stepFunctions.statistics(),
     lambda: services.lambda.statistics(),
     scheduler: services.scheduler.statistics(),
+    dynamodb: await services.dynamodb.statistics(),
   };
 }
 
@@ -364,7 +365,7 @@ async function route(services: Services, request: http.IncomingMessage, response
     return;
   }
   if (pathname === '/_psflow/health') {
-    sendJson(response, { status: 'ready', ...statistics(services) }, 'application/json');
+    sendJson(response, { status: 'ready', ...(await statistics(services)) }, 'application/json');
     return;
   }
   sendError(response, new AwsError('UnknownOperationException', `Nothing is served at ${request.method} ${pathname}; send AWS API requests with an X-Amz-Target header`, 404), 'application/json');

@@ -105,6 +105,21 @@ export class DynamoDbService {
     });
   }
 
+  /** Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client. */
+  async statistics(): Promise<Record<string, number>> {
+    const worker = this.worker;
+    if (!worker) return {};
+    return new Promise((resolve) => {
+      const onMessage = (message: { type: string; operations?: Record<string, number> }): void => {
+        if (message.type !== 'statistics') return;
+        worker.off('message', onMessage);
+        resolve(message.operations ?? {});
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'statistics' });
+    });
+  }
+
   /** Closes dynalite and its LevelDB store, then its thread. */
   async stop(): Promise<void> {
     this.agent.destroy();

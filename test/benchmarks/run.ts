@@ -14,6 +14,7 @@ import { computeProbeResult } from '../../shared/diagnostics/probe';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
 import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import { measureActivations, type ActivationFigures } from './activation-benchmark';
 
 /**
  * `npm run bench`: the local cloud end to end (PutEvents → rule → state machine → Lambda →
@@ -29,6 +30,21 @@ const PACED_RATE = 200;
 const PACED_EXECUTIONS = 1000;
 const TARGET_THROUGHPUT = 500;
 const TARGET_RATIO = 10;
+const ACTIVATIONS = Number(process.env.PSFLOW_BENCH_ACTIVATIONS ?? 300);
+const TARGET_ACTIVATIONS_PER_SECOND = 30;
+const TARGET_TRANSITIONS = 30;
+const TARGET_WRITES = 15;
+
+/** AWS list prices, us-east-1, as published in November 2026; the report states them. */
+const PRICES = {
+  stateTransitionPerThousand: 0.025,
+  lambdaRequestPerMillion: 0.2,
+  lambdaArmGbSecond: 0.0000133334,
+  assumedLambdaGbSeconds: 0.5 * 0.1,
+  dynamoWritePerMillion: 0.625,
+  dynamoReadPerMillion: 0.125,
+  eventBridgePerMillion: 1.0,
+} as const;
 
 interface Figures {
   readonly executions: number;
@@ -209,6 +225,9 @@ async function main(): Promise<void> {
   const { saturated: endToEnd, paced } = await measureEndToEnd(EXECUTIONS);
   progress(`  paced: p50 ${paced.p50Ms.toFixed(1)} ms, p95 ${paced.p95Ms.toFixed(1)} ms`);
 
+  const activation = await measureActivations(ACTIVATIONS, progress);
+  progress(`  ${activation.perSecond.toFixed(1)} activations/s, p50 ${activation.p50Ms.toFixed(0)} ms, p95 ${activation.p95Ms.toFixed(0)} ms`);
+
   const ratio = floor.perSecond / endToEnd.perSecond;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const cpus = os.cpus();
@@ -240,10 +259,53 @@ async function main(): Promise<void> {
     `- Throughput target, at least ${TARGET_THROUGHPUT} executions/s end to end: ${endToEnd.perSecond.toFixed(0)}/s, ${verdict(endToEnd.perSecond >= TARGET_THROUGHPUT)}.`,
     `- Ratio to the floor, no worse than ${TARGET_RATIO}x: ${ratio.toFixed(1)}x (floor ${floor.perSecond.toFixed(0)}/s over end to end ${endToEnd.perSecond.toFixed(0)}/s), ${verdict(ratio <= TARGET_RATIO)}.`,
     '',
+    ...activationSection(activation, verdict),
   ].join('\n');
   fs.mkdirSync(path.join(projectRoot, 'docs'), { recursive: true });
   fs.writeFileSync(path.join(projectRoot, 'docs', 'benchmarks.md'), report);
   progress(`ratio to floor ${ratio.toFixed(1)}x; written to docs/benchmarks.md`);
+}
+
+/** The activation section of the report: throughput, latency, what one activation costs. */
+function activationSection(figures: ActivationFigures, verdict: (ok: boolean) => string): string[] {
+  const perThousand = {
+    transitions: (figures.transitionsPerActivation * 1000 * PRICES.stateTransitionPerThousand) / 1000,
+    lambda: figures.lambdaInvocationsPerActivation * 1000 * (PRICES.lambdaRequestPerMillion / 1e6 + PRICES.assumedLambdaGbSeconds * PRICES.lambdaArmGbSecond),
+    writes: (figures.dynamoWritesPerActivation * 1000 * PRICES.dynamoWritePerMillion) / 1e6,
+    reads: (figures.dynamoReadsPerActivation * 1000 * PRICES.dynamoReadPerMillion) / 1e6,
+    events: (figures.eventsPerActivation * 1000 * PRICES.eventBridgePerMillion) / 1e6,
+  };
+  const total = Object.values(perThousand).reduce((sum, value) => sum + value, 0);
+  const usd = (value: number): string => `$${value.toFixed(4)}`;
+  return [
+    '## Project activation, end to end, auto-approved',
+    '',
+    `${figures.activations} won deals (after a warm-up) as Salesforce Event Relay change events: ingestion → project-activation → \`Project Activated\`.`,
+    'Latency runs from PutEvents to the execution\'s stop (the state after `AnnounceProjectActivated`). Per-activation counts come from',
+    "the local cloud's counters for the measured run: transitions from the execution histories (a sample of 20), Lambda invocations",
+    '(ingestion and steps), every DynamoDB request the functions and direct integrations made, and events put on the bus.',
+    '',
+    '| measure | value | target |',
+    '| --- | ---: | --- |',
+    `| activations/s | ${figures.perSecond.toFixed(1)} | at least ${TARGET_ACTIVATIONS_PER_SECOND}: ${verdict(figures.perSecond >= TARGET_ACTIVATIONS_PER_SECOND)} |`,
+    `| p50 event → Project Activated | ${figures.p50Ms.toFixed(0)} ms | |`,
+    `| p95 event → Project Activated | ${figures.p95Ms.toFixed(0)} ms | |`,
+    `| state transitions per activation | ${figures.transitionsPerActivation.toFixed(1)} | at most ${TARGET_TRANSITIONS}: ${verdict(figures.transitionsPerActivation <= TARGET_TRANSITIONS)} |`,
+    `| Lambda invocations per activation | ${figures.lambdaInvocationsPerActivation.toFixed(1)} | |`,
+    `| DynamoDB writes per activation | ${figures.dynamoWritesPerActivation.toFixed(1)} | at most ${TARGET_WRITES}: ${verdict(figures.dynamoWritesPerActivation <= TARGET_WRITES)} |`,
+    `| DynamoDB reads per activation | ${figures.dynamoReadsPerActivation.toFixed(1)} | |`,
+    `| events put per activation | ${figures.eventsPerActivation.toFixed(1)} | |`,
+    '',
+    `States of one activation (${figures.statesOfOne.length}): ${figures.statesOfOne.join(' → ')}.`,
+    '',
+    `Cost per 1,000 activations at AWS list prices (us-east-1): ${usd(total)} — state transitions ${usd(perThousand.transitions)}`,
+    `($${PRICES.stateTransitionPerThousand} per 1,000, Standard), Lambda ${usd(perThousand.lambda)} ($${PRICES.lambdaRequestPerMillion} per million requests plus`,
+    `arm64 duration at $${PRICES.lambdaArmGbSecond} per GB-second, assuming 512 MB for 100 ms each, not measured here), DynamoDB writes`,
+    `${usd(perThousand.writes)} ($${PRICES.dynamoWritePerMillion} per million on-demand write units, one unit per write) and reads ${usd(perThousand.reads)}`,
+    `($${PRICES.dynamoReadPerMillion} per million read units), EventBridge ${usd(perThousand.events)} ($${PRICES.eventBridgePerMillion} per million events). Logs, X-Ray and`,
+    'data transfer are left out.',
+    '',
+  ];
 }
 
 main().catch((error: unknown) => {

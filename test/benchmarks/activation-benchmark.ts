@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+
+/** What one activation costs, measured on the local cloud. */
+export interface ActivationFigures {
+  readonly activations: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly transitionsPerActivation: number;
+  readonly statesOfOne: string[];
+  readonly lambdaInvocationsPerActivation: number;
+  readonly dynamoWritesPerActivation: number;
+  readonly dynamoReadsPerActivation: number;
+  readonly eventsPerActivation: number;
+}
+
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
+const READS = ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems'];
+const ACCOUNT_ID = '0018d00000MnP90AAB';
+
+interface Health {
+  readonly stepFunctions: Record<string, number>;
+  readonly lambda: Record<string, { invocations: number }>;
+  readonly dynamodb: Record<string, number>;
+  readonly eventBridge: Record<string, number>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function salesforceId(prefix: string): string {
+  return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 15)}`;
+}
+
+/**
+ * Activations end to end with auto-approval: a Salesforce change event (all fields, as Event
+ * Relay sends them) → ingestion → the project-activation workflow → `Project Activated`.
+ * Counts come from the local cloud's own counters: state transitions from execution history,
+ * Lambda invocations, and every DynamoDB request the functions and integrations made.
+ */
+export async function measureActivations(count: number, progress: (line: string) => void): Promise<ActivationFigures> {
+  const cloud = await startLocalCloud(temporaryDataDirectory('bench-activation'));
+  const config = clientConfig(cloud.url);
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+  const events = new EventBridgeClient({ ...config, maxAttempts: 1 });
+  const sfn = new SFNClient(config);
+  const machineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-project-activation';
+  const health = async (): Promise<Health> => (await (await fetch(`${cloud.url}/_psflow/health`)).json()) as Health;
+  try {
+    const stage = async (total: number): Promise<string[]> => {
+      const ids = Array.from({ length: total }, () => salesforceId('006'));
+      const items = ids.flatMap((opportunityId) => [
+        { recordKey: `Sow#${opportunityId}`, opportunityId, roleLines: [{ lineId: 'L1', role: 'Consultant', skills: ['sql'], hours: 100, rate: { amountMinor: 20000, currency: 'USD' }, startDate: '2027-01-04', endDate: '2027-01-29' }] },
+      ]);
+      for (let start = 0; start < items.length; start += 25) {
+        await documents.send(new BatchWriteCommand({ RequestItems: { 'psflow-dev-sandbox-crm': items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+      }
+      return ids;
+    };
+    const putTimes = new Map<string, number>();
+    const send = async (ids: string[]): Promise<void> => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next < ids.length) {
+            const batch = ids.slice(next, next + 10);
+            next += batch.length;
+            const entries = batch.map((opportunityId) => ({
+              EventBusName: 'psflow-dev',
+              Source: `${SalesforceSourcePrefix.EventRelay}00D000000000001/0YL000000000001`,
+              DetailType: SalesforceDetailType.OpportunityChangeEvent,
+              Detail: JSON.stringify({
+                payload: {
+                  ChangeEventHeader: { entityName: 'Opportunity', recordIds: [opportunityId], changeType: 'UPDATE', transactionKey: randomUUID(), sequenceNumber: 1, commitTimestamp: Date.now(), changedFields: ['StageName', 'IsWon'] },
+                  StageName: 'Closed Won', IsWon: true, IsClosed: true, Name: `Bench deal ${opportunityId}`, AccountId: ACCOUNT_ID, Amount: 20000, CurrencyIsoCode: 'USD',
+                  CloseDate: '2026-11-20', Region__c: 'AMER', Practice__c: 'Data Engineering', Billing_Model__c: 'Time and Materials', Contract_Start__c: '2027-01-04', Contract_End__c: '2027-01-29',
+                },
+              }),
+            }));
+            const putAt = Date.now();
+            const result = await events.send(new PutEventsCommand({ Entries: entries }));
+            if (result.FailedEntryCount) throw new Error(`${result.FailedEntryCount} activation events refused`);
+            for (const opportunityId of batch) putTimes.set(opportunityId, putAt);
+          }
+        }),
+      );
+    };
+    const waitForSucceeded = async (total: number): Promise<void> => {
+      let lastReport = 0;
+      for (;;) {
+        const { SUCCEEDED = 0, FAILED = 0 } = (await health()).stepFunctions;
+        if (FAILED > 0) throw new Error(`${FAILED} executions failed; see the local cloud's logs`);
+        if (SUCCEEDED >= total) return;
+        if (Date.now() - lastReport > 2000) {
+          progress(`  ... ${SUCCEEDED}/${total} activations done`);
+          lastReport = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const listExecutions = async (): Promise<ExecutionListItem[]> => {
+      const found: ExecutionListItem[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 1000, nextToken }));
+        found.push(...(page.executions ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return found;
+    };
+
+    const warmup = Math.min(40, count);
+    progress(`activation warm-up: ${warmup} activations (every function starts here) ...`);
+    await send(await stage(warmup));
+    await waitForSucceeded(warmup);
+
+    const ids = await stage(count);
+    const before = await health();
+    progress(`activations: ${count} won deals, auto-approved, as fast as the endpoint accepts them ...`);
+    const firstPut = Date.now();
+    await send(ids);
+    await waitForSucceeded(warmup + count);
+    const after = await health();
+
+    const measured = new Set(ids);
+    const latencies: number[] = [];
+    let lastStop = 0;
+    const executions = (await listExecutions()).filter((execution) => measured.has(String(execution.name).replace('opportunity-salesforce-', '')));
+    for (const execution of executions) {
+      const putAt = putTimes.get(String(execution.name).replace('opportunity-salesforce-', '')) as number;
+      const stop = execution.stopDate?.getTime() ?? 0;
+      latencies.push(stop - putAt);
+      lastStop = Math.max(lastStop, stop);
+    }
+    if (latencies.length !== count) throw new Error(`expected ${count} measured activations, found ${latencies.length}`);
+    const sample = executions.slice(0, 20);
+    const histories = await Promise.all(sample.map((execution) => sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }))));
+    const entered = histories.map((history) => (history.events ?? []).filter((event) => event.type?.endsWith('StateEntered')));
+    const diff = (pick: (value: Health) => Record<string, number>, names?: string[]): number =>
+      Object.entries(pick(after))
+        .filter(([name]) => !names || names.includes(name))
+        .reduce((total, [name, value]) => total + value - (pick(before)[name] ?? 0), 0);
+    const lambdaCounts = (value: Health): Record<string, number> => Object.fromEntries(Object.entries(value.lambda).map(([name, stats]) => [name, stats.invocations]));
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const seconds = (lastStop - firstPut) / 1000;
+    return {
+      activations: count,
+      seconds,
+      perSecond: count / seconds,
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      transitionsPerActivation: entered.reduce((total, list) => total + list.length, 0) / entered.length,
+      statesOfOne: (entered[0] ?? []).map((event) => String(event.stateEnteredEventDetails?.name)),
+      lambdaInvocationsPerActivation: diff(lambdaCounts) / count,
+      dynamoWritesPerActivation: diff((value) => value.dynamodb, WRITES) / count,
+      dynamoReadsPerActivation: diff((value) => value.dynamodb, READS) / count,
+      eventsPerActivation: ((after.eventBridge.accepted ?? 0) - (before.eventBridge.accepted ?? 0)) / count,
+    };
+  } finally {
+    documents.destroy();
+    events.destroy();
+    sfn.destroy();
+    await cloud.stop();
+    fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
+  }
+}
