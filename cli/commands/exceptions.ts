@@ -120,7 +120,7 @@ export interface BulkRetryOutcome {
  */
 export async function bulkRetryExceptions(context: CliContext, filter: ExceptionFilterOptions, patch: string | undefined, note: string | undefined, waitSeconds: number): Promise<void> {
   const items = await callApi<ExceptionView[]>(context, 'GET', `/exceptions${query({ ...filter, status: 'open' })}`);
-  if (items.length === 0) return context.print('no open exceptions match');
+  if (items.length === 0) return context.options.json ? context.printJson([]) : context.print('no open exceptions match');
   context.print(`retrying ${items.length} exception(s) ...`);
   const outcomes = new Map<string, BulkRetryOutcome>();
   for (const item of items) {

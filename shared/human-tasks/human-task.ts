@@ -50,6 +50,8 @@ export const HumanTask = z.object({
   subject: TaskSubject,
   requestedBy: z.string(),
   candidateRoles: z.array(Role).min(1),
+  /** The role of every level of the request, in order, so escalation can avoid another level's role. */
+  requestRoles: z.array(Role).optional(),
   /** The role that must decide now; escalation changes it. */
   assigneeRole: Role,
   status: TaskStatus,

@@ -41,6 +41,7 @@ export async function openApprovalTask(input: unknown, tasks: HumanTaskStore, no
     subject: { ...request.subject, reasons: [request.policy.reason, ...request.subject.reasons] },
     requestedBy: request.requestedBy,
     candidateRoles: [level.role],
+    requestRoles: request.levels.map((each) => each.role),
     assigneeRole: level.role,
     status: 'open',
     createdAt: now.toISOString(),

@@ -46,7 +46,11 @@ export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Pro
   const at = now.toISOString();
   const breaches: SlaBreach[] = [];
   for (const task of await deps.tasks.listOverdue(at, SWEEP_LIMIT)) {
-    const breach = nextBreach(task, now, deps.policy);
+    // Later levels have no task yet, so their roles come from the request as the policy routed it.
+    const plannedRoles = (task.requestRoles ?? []).filter((_, index) => index !== task.level - 1);
+    const siblingRoles = (await deps.tasks.listByRequest(task.requestId)).filter((sibling) => sibling.taskId !== task.taskId).flatMap((sibling) => [sibling.assigneeRole, ...sibling.candidateRoles]);
+    const otherLevelRoles = [...plannedRoles, ...siblingRoles];
+    const breach = nextBreach(task, now, deps.policy, new Set(otherLevelRoles));
     const recorded = await deps.tasks.recordBreach(task.taskId, task.breaches, { assigneeRole: breach.toRole as HumanTask['assigneeRole'], dueAt: breach.nextDueAt, breaches: breach.breach });
     if (!recorded) continue;
     await deps.audit.append({
@@ -64,9 +68,19 @@ export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Pro
   return breaches;
 }
 
-function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy): SlaBreach {
+/**
+ * The escalation target skips roles that decide another level of the same request: one person
+ * holding both would be barred from one of them by separation of duties, stranding the request.
+ */
+function escalationTarget(policy: ApprovalPolicy, from: HumanTask['assigneeRole'], otherLevelRoles: ReadonlySet<string>): HumanTask['assigneeRole'] | undefined {
+  let candidate = escalationOf(policy, from);
+  while (candidate && otherLevelRoles.has(candidate)) candidate = escalationOf(policy, candidate);
+  return candidate;
+}
+
+function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy, otherLevelRoles: ReadonlySet<string>): SlaBreach {
   const breach = task.breaches + 1;
-  const escalateTo = breach >= 2 ? escalationOf(policy, task.assigneeRole) : undefined;
+  const escalateTo = breach >= 2 ? escalationTarget(policy, task.assigneeRole, otherLevelRoles) : undefined;
   return {
     taskId: task.taskId,
     workflow: task.workflow,

@@ -197,8 +197,15 @@ export async function exceptionOutcome(exception: WorkflowException, deps: Opera
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  const exited = events.some((event) => event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === exception.step && (event.timestamp?.getTime() ?? 0) >= retriedAt);
-  if (exited) return { ...base, outcome: 'succeeded' };
+  // The step succeeded only if, after the retry, it exited into something other than filing another
+  // exception: a failure that is caught also exits the step, straight into File<Step>Exception.
+  const entered = (event: HistoryEvent): boolean => Boolean(event.type?.endsWith('StateEntered'));
+  const later = events.filter((event) => (event.timestamp?.getTime() ?? 0) >= retriedAt);
+  for (const [index, event] of later.entries()) {
+    if (event.type !== 'TaskStateExited' || event.stateExitedEventDetails?.name !== exception.step) continue;
+    const next = later.slice(index + 1).find(entered)?.stateEnteredEventDetails?.name;
+    if (next !== undefined && next !== `File${exception.step}Exception`) return { ...base, outcome: 'succeeded' };
+  }
   const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: exception.executionArn }));
   return status === 'RUNNING' ? { ...base, outcome: 'running' } : { ...base, outcome: `execution-${String(status).toLowerCase()}` };
 }

@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SalesforceDetailType } from '../../shared/events/catalogue';
+import { runPsflow, salesforceId, type CliResult } from '../support/psflow-cli';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
-const run = promisify(execFile);
-const PSFLOW_BIN = path.resolve(__dirname, '..', '..', 'bin', 'psflow.js');
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
 const REJECTED_TABLE = 'psflow-dev-rejected-events';
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-/** A Salesforce-shaped 18-character id with the given key prefix, unique per call. */
-function salesforceId(prefix: string): string {
-  return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 15)}`;
-}
 
 describe('the psflow CLI against the local cloud', () => {
   let cloud: LocalCloudProcess;
@@ -39,15 +27,7 @@ describe('the psflow CLI against the local cloud', () => {
     await cloud?.stop();
   });
 
-  async function psflow(...args: string[]): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [PSFLOW_BIN, ...args], { env: { ...process.env, PSFLOW_ENDPOINT: cloud.url } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
 
   function wonEvent(opportunityId: string, accountId: string): PutEventsCommand {
     const payload = {

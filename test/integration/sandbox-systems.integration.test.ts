@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PermanentConnectorError, RetryableConnectorError } from '../../shared/connectors/connector-errors';
@@ -15,19 +13,13 @@ import { SandboxCrmConnector } from '../../shared/connectors/sandbox/sandbox-crm
 import { SandboxErpConnector } from '../../shared/connectors/sandbox/sandbox-erp-connector';
 import { SandboxPsaConnector } from '../../shared/connectors/sandbox/sandbox-psa-connector';
 import { type SandboxRecord, SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
+import { runPsflow, salesforceId, type CliResult } from '../support/psflow-cli';
 import { clientConfig, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
-const run = promisify(execFile);
-const PSFLOW_BIN = path.resolve(__dirname, '..', '..', 'bin', 'psflow.js');
 const RECORDS_TABLE = 'psflow-dev-sandbox-records';
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
 const SYSTEMS = ['erp', 'psa', 'documents'] as const;
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A deterministic random source (mulberry32), so a fault mix plays out the same on every run. */
 function seededRandom(seed: number): () => number {
@@ -41,10 +33,6 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** A Salesforce-shaped 18-character id with the given key prefix, unique per call. */
-function salesforceId(prefix: string): string {
-  return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 15)}`;
-}
 
 function projectRequest(psflowProjectId: string, overrides: Partial<ErpProjectRequest> = {}): ErpProjectRequest {
   return {
@@ -106,15 +94,7 @@ describe('sandbox systems of record on the local cloud', () => {
     if (workDirectory) fs.rmSync(workDirectory, { recursive: true, force: true });
   });
 
-  async function psflow(...args: string[]): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [PSFLOW_BIN, ...args], { env: { ...process.env, PSFLOW_ENDPOINT: cloud.url } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
 
   /** `psflow sandbox list SYSTEM TYPE --json`, parsed. */
   async function listed(system: string, type: string): Promise<SandboxRecord[]> {

@@ -699,6 +699,7 @@ describe('openApprovalTask', () => {
       },
       requestedBy: 'sally.sales',
       candidateRoles: ['cfo'],
+      requestRoles: ['practice-lead', 'cfo'],
       assigneeRole: 'cfo',
       status: 'open',
       createdAt: NOW.toISOString(),
@@ -791,6 +792,19 @@ describe('sweepOverdueTasks', () => {
     return approvalTask({ assigneeRole, breaches, dueAt: NOW.toISOString(), slaSeconds: 4 * 3600, ...overrides });
   }
 
+  it('escalates past a role that decides another level of the same request, so one person is never needed twice', async () => {
+    // Prepare: level 1 (practice lead) breached twice; level 2 of the same request is the CFO's.
+    const levelTwo = approvalTask({ taskId: 'task-level-2', level: 2, assigneeRole: 'cfo', candidateRoles: ['cfo'], dueAt: hoursAfterNow(48).toISOString(), token: 'token-level-2' });
+    const world = sweepWorld(dueTask('practice-lead', 1), levelTwo);
+
+    // Act
+    const breaches = await sweepOverdueTasks(hoursAfterNow(1), world.deps);
+
+    // Assess: the chain practice-lead → cfo → (end) offers no one else, so the role is reminded again.
+    expect(breaches).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
+    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'practice-lead', breaches: 2 });
+  });
+
   it('reminds the same role on the first breach and gives it another SLA period', async () => {
     // Prepare
     const world = sweepWorld(dueTask('practice-lead', 0));
@@ -873,7 +887,7 @@ describe('sweepOverdueTasks', () => {
 
   it('records and publishes each breach once when two sweeps race', async () => {
     // Prepare
-    const world = sweepWorld(dueTask('practice-lead', 0), dueTask('delivery-lead', 1, { taskId: 'task-other', token: 'token-other' }));
+    const world = sweepWorld(dueTask('practice-lead', 0), dueTask('delivery-lead', 1, { taskId: 'task-other', requestId: 'another-request', token: 'token-other' }));
 
     // Act
     const [first, second] = await Promise.all([sweepOverdueTasks(hoursAfterNow(1), world.deps), sweepOverdueTasks(hoursAfterNow(1), world.deps)]);

@@ -70,6 +70,10 @@ function stateExited(name: string, at: Date): HistoryEvent {
   return { type: 'TaskStateExited', id: 10, previousEventId: 9, timestamp: at, stateExitedEventDetails: { name } };
 }
 
+function stateEntered(name: string, at: Date): HistoryEvent {
+  return { type: 'TaskStateEntered', id: 11, previousEventId: 10, timestamp: at, stateEnteredEventDetails: { name } };
+}
+
 describe('handleOperationsRequest', () => {
   describe('identity', () => {
     it('answers 401 without identity claims', async () => {
@@ -548,7 +552,11 @@ describe('exceptionOutcome', () => {
 
   it('is succeeded when the step exited after the retry, reading every history page', async () => {
     // Prepare
-    const sfn = new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(-1))], [stateExited('OtherStep', hoursAfterNow(3))], [stateExited('PostDrillEntry', hoursAfterNow(3))]]);
+    const sfn = new FakeStepFunctions([
+      [stateExited('PostDrillEntry', hoursAfterNow(-1))],
+      [stateExited('OtherStep', hoursAfterNow(3))],
+      [stateExited('PostDrillEntry', hoursAfterNow(3)), stateEntered('ConsumeDrillBudget', hoursAfterNow(3))],
+    ]);
     const world = apiWorld(sfn);
     world.exceptions.seed(retrying());
 
@@ -563,7 +571,7 @@ describe('exceptionOutcome', () => {
 
   it('counts an exit at the very instant of the retry', async () => {
     // Prepare
-    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', retriedAt)]]));
+    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', retriedAt), stateEntered('ConsumeDrillBudget', retriedAt)]]));
     world.exceptions.seed(retrying());
 
     // Act
@@ -571,6 +579,18 @@ describe('exceptionOutcome', () => {
 
     // Assess
     expect(outcome.outcome).toBe('succeeded');
+  });
+
+  it('is still running, not succeeded, when the step exited into filing another exception', async () => {
+    // Prepare: a caught failure also exits the step; the new exception is not written yet.
+    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(3)), stateEntered('FilePostDrillEntryException', hoursAfterNow(3))]]));
+    world.exceptions.seed(retrying());
+
+    // Act
+    const outcome = await exceptionOutcome(retrying(), world.api);
+
+    // Assess
+    expect(outcome.outcome).toBe('running');
   });
 
   it('is running when the step has not exited since the retry and the execution runs', async () => {

@@ -1,0 +1,610 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../../shared/audit/audit-log';
+import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
+import type { HumanTask } from '../../shared/human-tasks/human-task';
+import type { SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
+import { runPsflow, type CliResult } from '../support/psflow-cli';
+import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+
+/**
+ * Approvals and the exception queue, end to end: the operations drill runs in a local cloud,
+ * people act through the real CLI and HTTP API, and every outcome is read back from Step
+ * Functions and DynamoDB with the SDK.
+ */
+const DRILL_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill';
+const TASKS_TABLE = 'psflow-dev-human-tasks';
+const EXCEPTIONS_TABLE = 'psflow-dev-exceptions';
+const LEDGER_TABLE = 'psflow-dev-drill-ledger';
+const SWEEPER = 'psflow-dev-sweep-overdue-tasks';
+const APPROVAL_STEP = 'CollectDrillApprovals';
+
+/** Amounts in EUR cents for each band of the drill policy. */
+const UNDER_1K = 50_000;
+const ONE_LEVEL = 500_000;
+const TWO_LEVELS = 15_000_000;
+
+type PublicTask = Omit<HumanTask, 'token'>;
+type PublicException = Omit<WorkflowException, 'token'>;
+
+
+interface ApiAnswer<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+interface Refusal {
+  readonly error?: string;
+  readonly message: string;
+}
+
+interface DrillOptions {
+  readonly amountMinor?: number;
+  readonly region?: 'EMEA' | 'AMER' | 'APAC';
+  readonly practice?: string;
+  readonly requestedBy?: string;
+  readonly failWith?: 'none' | 'permanent' | 'transient';
+  readonly clientId?: string;
+}
+
+interface Drill {
+  readonly drillId: string;
+  readonly executionArn: string;
+}
+
+interface BulkRetryItem {
+  readonly exceptionId: string;
+  readonly outcome: string;
+  readonly detail?: string;
+  readonly nextExceptionId?: string;
+}
+
+/** The name of the state a history event entered or exited, if it is such an event. */
+function stateName(event: HistoryEvent): string | undefined {
+  return event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
+}
+
+describe('approvals and exceptions through the CLI and the HTTP API', () => {
+  let cloud: LocalCloudProcess;
+  let documents: DynamoDBDocumentClient;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud(temporaryDataDirectory('approvals'));
+    documents = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(cloud.url)));
+    sfn = new SFNClient(clientConfig(cloud.url));
+  });
+
+  afterAll(async () => {
+    documents?.destroy();
+    sfn?.destroy();
+    await cloud?.stop();
+    if (cloud) fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
+  });
+
+  const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
+
+  async function api<T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: unknown): Promise<ApiAnswer<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (as !== undefined) headers['x-psflow-user'] = as;
+    const response = await fetch(`${cloud.url}/api${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async function startDrill(options: DrillOptions = {}): Promise<Drill> {
+    const drillId = `drill-${randomUUID()}`;
+    const input = {
+      drillId,
+      requestedBy: options.requestedBy ?? 'sally.sales',
+      title: `Drill ${drillId}`,
+      amount: { amountMinor: options.amountMinor ?? ONE_LEVEL, currency: 'EUR' },
+      region: options.region ?? 'EMEA',
+      practice: options.practice ?? 'cloud-strategy',
+      clientId: { system: 'salesforce', id: options.clientId ?? `client-${randomUUID()}` },
+      failWith: options.failWith ?? 'none',
+    };
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }));
+    return { drillId, executionArn: executionArn as string };
+  }
+
+  /** The open (or decided) task of one approval level of a drill, once the workflow has opened it. */
+  async function taskOf(drill: Drill, level = 1): Promise<HumanTask> {
+    return eventually(async () => {
+      const { Items = [] } = await documents.send(
+        new QueryCommand({ TableName: TASKS_TABLE, IndexName: 'byRequest', KeyConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': `${drill.executionArn}#${APPROVAL_STEP}` } }),
+      );
+      return (Items as HumanTask[]).find((task) => task.level === level);
+    }, 20_000, `the level ${level} task of ${drill.drillId}`);
+  }
+
+  async function storedTask(taskId: string): Promise<HumanTask> {
+    const { Item } = await documents.send(new GetCommand({ TableName: TASKS_TABLE, Key: { taskId }, ConsistentRead: true }));
+    return Item as HumanTask;
+  }
+
+  /** The exception filed for a drill's PostDrillEntry step, for the given attempt. */
+  async function exceptionOf(drill: Drill, attempt = 1): Promise<WorkflowException> {
+    return eventually(async () => {
+      const { Items = [] } = await documents.send(
+        new QueryCommand({
+          TableName: EXCEPTIONS_TABLE,
+          IndexName: 'byExecutionStep',
+          KeyConditionExpression: 'executionStep = :key',
+          ExpressionAttributeValues: { ':key': `${drill.executionArn}#PostDrillEntry` },
+        }),
+      );
+      return (Items as WorkflowException[]).find((item) => item.attempt === attempt);
+    }, 20_000, `exception attempt ${attempt} of ${drill.drillId}`);
+  }
+
+  async function finished(drill: Drill): Promise<DescribeExecutionCommandOutput> {
+    return eventually(async () => {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }));
+      return described.status === 'RUNNING' ? undefined : described;
+    }, 20_000, `${drill.drillId} to finish`);
+  }
+
+  async function historyOf(drill: Drill): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: drill.executionArn, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  async function ledgerItem(key: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await documents.send(new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey: key }, ConsistentRead: true }));
+    return Item;
+  }
+
+  async function auditOf(subjectType: 'task' | 'exception', subjectId: string): Promise<AuditEntry[]> {
+    const answer = await api<AuditEntry[]>('GET', `/audit/${subjectType}/${subjectId}`, 'olga.ops');
+    expect(answer.status).toBe(200);
+    return answer.body;
+  }
+
+  /** Runs the SLA sweeper through the Lambda Invoke API "as of" a later clock. */
+  async function sweepAt(at: Date): Promise<SlaBreach[]> {
+    const response = await fetch(`${cloud.url}/2015-03-31/functions/${SWEEPER}/invocations`, { method: 'POST', body: JSON.stringify({ scheduledTime: at.toISOString() }) });
+    const text = await response.text();
+    if (response.status !== 200 || response.headers.get('x-amz-function-error')) throw new Error(`the sweeper failed: ${response.status} ${text}`);
+    return (JSON.parse(text) as { breaches: SlaBreach[] }).breaches;
+  }
+
+  function secondAfter(iso: string): Date {
+    return new Date(Date.parse(iso) + 1000);
+  }
+
+  function decide(taskId: string, as: string | undefined, decision: 'approve' | 'reject', extra: Record<string, unknown> = {}): Promise<ApiAnswer<Refusal & { repeated?: boolean; task?: PublicTask }>> {
+    return api('POST', `/tasks/${taskId}/decision`, as, { decision, comment: `${decision} by ${as ?? 'nobody'}`, ...extra });
+  }
+
+  describe('approvals', () => {
+    it('approves a waiting drill through the CLI, which then runs to the end', async () => {
+      // Prepare
+      const drill = await startDrill();
+      const task = await taskOf(drill);
+      const listed = await psflow('approvals', 'list', '--as', 'dana.delivery', '--json');
+
+      // Act
+      const approved = await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery', '--comment', 'budget checked');
+      const execution = await finished(drill);
+      const shown = await psflow('approvals', 'show', task.taskId, '--as', 'dana.delivery', '--json');
+
+      // Assess
+      expect((JSON.parse(listed.stdout) as PublicTask[]).find((item) => item.taskId === task.taskId)).toMatchObject({
+        assigneeRole: 'delivery-lead',
+        level: 1,
+        levelCount: 1,
+        status: 'open',
+        requestedBy: 'sally.sales',
+        policy: { ruleId: 'drill-1k-to-100k' },
+        subject: { region: 'EMEA', amount: { amountMinor: ONE_LEVEL, currency: 'EUR' } },
+      });
+      expect(approved).toMatchObject({ code: 0, stdout: expect.stringContaining(`approved ${task.taskId} (level 1 of 1); the workflow continues`) });
+      expect(execution.status).toBe('SUCCEEDED');
+      const names = (await historyOf(drill)).map(stateName);
+      expect(names).toContain('RequestDrillApproval');
+      expect(names).toContain('DrillApproved');
+      expect(names.indexOf('RequestDrillApproval')).toBeLessThan(names.indexOf('DrillApproved'));
+      const view = JSON.parse(shown.stdout) as PublicTask & { audit: AuditEntry[]; token?: string };
+      expect(view).toMatchObject({ status: 'approved', decision: { outcome: 'approved', decidedBy: 'dana.delivery', comment: 'budget checked', delivered: true } });
+      expect(view.token).toBeUndefined();
+      expect(view.audit).toEqual([expect.objectContaining({ action: 'approve', actor: 'dana.delivery', why: 'budget checked', details: expect.objectContaining({ level: 1, role: 'delivery-lead', executionArn: drill.executionArn }) })]);
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toMatchObject({ status: 'consumed', entryId: `je-${drill.drillId}` });
+    });
+
+    it('ends a rejected drill at DrillRejected with psflow.ApprovalRejected', async () => {
+      // Prepare
+      const drill = await startDrill();
+      const task = await taskOf(drill);
+
+      // Act
+      const withoutComment = await psflow('approvals', 'reject', task.taskId, '--as', 'dana.delivery');
+      const rejected = await psflow('approvals', 'reject', task.taskId, '--as', 'dana.delivery', '--comment', 'no budget this quarter');
+      const execution = await finished(drill);
+
+      // Assess
+      expect(withoutComment).toMatchObject({ code: 1, stderr: expect.stringContaining('--comment') });
+      expect(rejected).toMatchObject({ code: 0, stdout: expect.stringContaining(`rejected ${task.taskId}`) });
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'psflow.ApprovalRejected' });
+      expect(JSON.parse(execution.cause as string)).toMatchObject({ outcome: 'rejected', decidedBy: 'dana.delivery', comment: 'no budget this quarter' });
+      expect((await historyOf(drill)).map(stateName)).toContain('DrillRejected');
+      expect(await storedTask(task.taskId)).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', decidedBy: 'dana.delivery' } });
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toBeUndefined();
+    });
+
+    it('asks the delivery lead, then the CFO, for a drill of 100k EUR or more', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: TWO_LEVELS });
+      const first = await taskOf(drill, 1);
+
+      // Act
+      const level1 = await psflow('approvals', 'approve', first.taskId, '--as', 'dana.delivery');
+      const second = await taskOf(drill, 2);
+      const openForCarl = await api<PublicTask[]>('GET', '/tasks', 'carl.cfo');
+      const level2 = await psflow('approvals', 'approve', second.taskId, '--as', 'carl.cfo', '--comment', 'within plan');
+      const execution = await finished(drill);
+
+      // Assess
+      expect(first).toMatchObject({ levelCount: 2, assigneeRole: 'delivery-lead', policy: { ruleId: 'drill-over-100k' } });
+      expect(level1.stdout).toContain('(level 1 of 2)');
+      expect(second).toMatchObject({ level: 2, levelCount: 2, assigneeRole: 'cfo', requestId: first.requestId, slaSeconds: 8 * 3600 });
+      expect(openForCarl.body.map((task) => task.taskId)).toContain(second.taskId);
+      expect(level2).toMatchObject({ code: 0, stdout: expect.stringContaining('(level 2 of 2)') });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output as string)).toMatchObject({
+        approval: { decisions: [{ outcome: 'approved', decidedBy: 'dana.delivery', level: 1 }, { outcome: 'approved', decidedBy: 'carl.cfo', level: 2 }] },
+      });
+    });
+
+    it('reminds, then escalates to the practice lead, an approval past its SLA, and the practice lead approves', async () => {
+      // Prepare
+      const drill = await startDrill({ practice: 'cloud-strategy' });
+      const task = await taskOf(drill);
+
+      // Act
+      const firstSweep = (await sweepAt(secondAfter(task.dueAt))).filter((breach) => breach.taskId === task.taskId);
+      const reminded = await storedTask(task.taskId);
+      const secondSweep = (await sweepAt(secondAfter(reminded.dueAt))).filter((breach) => breach.taskId === task.taskId);
+      const escalated = await storedTask(task.taskId);
+      const openForPriya = await psflow('approvals', 'list', '--as', 'priya.practice', '--json');
+      const byDana = await decide(task.taskId, 'dana.delivery', 'approve');
+      const byPat = await decide(task.taskId, 'pat.practice', 'approve');
+      const byPriya = await psflow('approvals', 'approve', task.taskId, '--as', 'priya.practice', '--comment', 'escalated to me');
+      const execution = await finished(drill);
+      const audit = await auditOf('task', task.taskId);
+
+      // Assess
+      expect(firstSweep).toEqual([
+        expect.objectContaining({ breach: 1, action: 'reminded', fromRole: 'delivery-lead', toRole: 'delivery-lead', dueAt: task.dueAt, overdueSeconds: 1, executionArn: drill.executionArn }),
+      ]);
+      expect(reminded).toMatchObject({ status: 'open', assigneeRole: 'delivery-lead', breaches: 1, dueAt: firstSweep[0].nextDueAt, token: task.token });
+      expect(Date.parse(reminded.dueAt) - Date.parse(task.dueAt)).toBe(1000 + 4 * 3600 * 1000);
+      expect(secondSweep).toEqual([expect.objectContaining({ breach: 2, action: 'escalated', fromRole: 'delivery-lead', toRole: 'practice-lead', dueAt: reminded.dueAt, overdueSeconds: 1 })]);
+      expect(escalated).toMatchObject({ status: 'open', assigneeRole: 'practice-lead', breaches: 2, dueAt: secondSweep[0].nextDueAt, token: task.token });
+      expect((JSON.parse(openForPriya.stdout) as PublicTask[]).map((item) => item.taskId)).toContain(task.taskId);
+      expect(byDana).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: expect.stringContaining('needs the role practice-lead for practice cloud-strategy in EMEA') } });
+      expect(byPat).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+      expect(byPriya).toMatchObject({ code: 0, stdout: expect.stringContaining(`approved ${task.taskId}`) });
+      expect(execution.status).toBe('SUCCEEDED');
+      // The sweeper stamps its entries with the clock it was given, hours ahead, so they sort after the approval.
+      expect(audit).toHaveLength(3);
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'remind', actor: 'sla-sweeper', why: expect.stringContaining('SLA of 14400 s breached (1); overdue by 1 s'), details: { fromRole: 'delivery-lead', toRole: 'delivery-lead', nextDueAt: reminded.dueAt } }),
+          expect.objectContaining({ action: 'escalate', actor: 'sla-sweeper', why: expect.stringContaining('breached (2)'), details: { fromRole: 'delivery-lead', toRole: 'practice-lead', nextDueAt: escalated.dueAt } }),
+          expect.objectContaining({ action: 'approve', actor: 'priya.practice', why: 'escalated to me', details: expect.objectContaining({ role: 'practice-lead' }) }),
+        ]),
+      );
+    });
+  });
+
+  describe('refusals', () => {
+    it('refuses a caller without identity, without the role, of another region, or with a forged token, and the task stays decidable', async () => {
+      // Prepare
+      const drill = await startDrill({ region: 'AMER' });
+      const task = await taskOf(drill);
+
+      // Act
+      const anonymous = await decide(task.taskId, undefined, 'approve');
+      const withoutRole = await decide(task.taskId, 'fiona.finance', 'approve');
+      const otherRegion = await decide(task.taskId, 'dana.delivery', 'approve');
+      const forged = await decide(task.taskId, 'dave.delivery', 'approve', { token: 'psflow1.forged.0000000000000000' });
+      const otherRegionByCli = await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery');
+      const stillOpen = await storedTask(task.taskId);
+      const approved = await decide(task.taskId, 'dave.delivery', 'approve');
+      const execution = await finished(drill);
+
+      // Assess
+      expect(anonymous).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });
+      expect(withoutRole).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: 'fiona.finance may not decide this task: it needs the role delivery-lead for practice cloud-strategy in AMER' } });
+      expect(otherRegion).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: 'dana.delivery may not decide this task: it needs the role delivery-lead for practice cloud-strategy in AMER' } });
+      expect(forged).toMatchObject({ status: 403, body: { error: 'TokenMismatch', message: expect.stringContaining('stale or forged') } });
+      expect(otherRegionByCli.code).toBe(1);
+      expect(otherRegionByCli.stderr).toContain('dana.delivery may not decide this task: it needs the role delivery-lead for practice cloud-strategy in AMER (HTTP 403 NotAuthorized)');
+      expect(otherRegionByCli.stderr).not.toMatch(/\n\s+at /);
+      expect(stillOpen).toMatchObject({ status: 'open' });
+      expect(stillOpen.decision).toBeUndefined();
+      expect(approved).toMatchObject({ status: 200, body: { repeated: false, task: { status: 'approved' } } });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect((await auditOf('task', task.taskId)).map((entry) => entry.action)).toEqual(['approve']);
+    });
+
+    it('refuses the requester approving their own request, also through a delegate, and the CLI says why', async () => {
+      // Prepare
+      const drill = await startDrill({ requestedBy: 'dana.delivery' });
+      const task = await taskOf(drill);
+      const until = new Date(Date.now() + 3600_000).toISOString();
+
+      // Act
+      const ownByCli = await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery');
+      const ownByHttp = await decide(task.taskId, 'dana.delivery', 'approve');
+      const delegated = await psflow('approvals', 'delegate', '--to', 'dave.delivery', '--role', 'delivery-lead', '--until', until, '--as', 'dana.delivery', '--json');
+      const throughDelegate = await decide(task.taskId, 'dave.delivery', 'approve');
+      const stillOpen = await storedTask(task.taskId);
+
+      // Assess
+      expect(ownByCli.code).toBe(1);
+      expect(ownByCli.stderr).toContain('dana.delivery requested this approval and cannot decide it (HTTP 403 SegregationOfDuties)');
+      expect(ownByHttp).toMatchObject({ status: 403, body: { error: 'SegregationOfDuties', message: 'dana.delivery requested this approval and cannot decide it' } });
+      expect(delegated.code).toBe(0);
+      expect(JSON.parse(delegated.stdout)).toMatchObject({ delegator: 'dana.delivery', delegate: 'dave.delivery', role: 'delivery-lead', until });
+      expect(throughDelegate).toMatchObject({ status: 403, body: { error: 'SegregationOfDuties', message: 'dana.delivery requested this approval and cannot decide it, not even through dave.delivery' } });
+      expect(stillOpen).toMatchObject({ status: 'open' });
+      expect(stillOpen.decision).toBeUndefined();
+      await sfn.send(new StopExecutionCommand({ executionArn: drill.executionArn, error: 'test.Cleanup' }));
+    });
+
+    it('keeps an escalation away from the role of the next level, so no one is needed for two levels of one request', async () => {
+      // Prepare: three breaches of level 1 (delivery lead); level 2 of the same request is the CFO's.
+      const drill = await startDrill({ amountMinor: TWO_LEVELS });
+      const first = await taskOf(drill, 1);
+      const breaches: SlaBreach[] = [];
+      let dueAt = first.dueAt;
+      for (let sweep = 0; sweep < 3; sweep += 1) {
+        const [breach] = (await sweepAt(secondAfter(dueAt))).filter((item) => item.taskId === first.taskId);
+        breaches.push(breach);
+        dueAt = breach.nextDueAt;
+      }
+
+      // Act: the practice lead decides level 1, the CFO level 2.
+      const level1 = await decide(first.taskId, 'priya.practice', 'approve');
+      const second = await taskOf(drill, 2);
+      const level2 = await decide(second.taskId, 'carl.cfo', 'approve');
+
+      // Assess: the chain would lead on to the CFO, who decides level 2, so the practice lead is reminded instead.
+      expect(breaches.map((breach) => [breach.action, breach.toRole])).toEqual([
+        ['reminded', 'delivery-lead'],
+        ['escalated', 'practice-lead'],
+        ['reminded', 'practice-lead'],
+      ]);
+      expect(level1).toMatchObject({ status: 200, body: { task: { level: 1, status: 'approved', decision: { decidedBy: 'priya.practice' } } } });
+      expect(level2).toMatchObject({ status: 200, body: { task: { level: 2, status: 'approved', decision: { decidedBy: 'carl.cfo' } } } });
+      await eventually(async () => ((await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }))).status === 'SUCCEEDED' ? true : undefined), 20_000, 'the drill to succeed');
+    });
+
+    it('answers a repeated approval as repeated, continues the workflow once, and refuses a conflicting decision', async () => {
+      // Prepare: dave may decide EMEA tasks for dana, so he is a second eligible approver.
+      const drill = await startDrill();
+      const task = await taskOf(drill);
+      const delegation = await api('POST', '/delegations', 'dana.delivery', { delegate: 'dave.delivery', role: 'delivery-lead', from: new Date().toISOString(), until: new Date(Date.now() + 3600_000).toISOString() });
+
+      // Act
+      const once = await decide(task.taskId, 'dana.delivery', 'approve');
+      const twice = await decide(task.taskId, 'dana.delivery', 'approve');
+      const thriceByCli = await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery');
+      const conflicting = await decide(task.taskId, 'dave.delivery', 'reject');
+      const execution = await finished(drill);
+      const history = await historyOf(drill);
+
+      // Assess
+      expect(delegation.status).toBe(200);
+      expect(once).toMatchObject({ status: 200, body: { repeated: false, task: { status: 'approved' } } });
+      expect(twice).toMatchObject({ status: 200, body: { repeated: true, task: { status: 'approved', decision: { decidedBy: 'dana.delivery', delivered: true } } } });
+      expect(thriceByCli).toMatchObject({ code: 0, stdout: expect.stringContaining(`${task.taskId} was already approved by you; nothing changed`) });
+      expect(conflicting).toMatchObject({ status: 409, body: { error: 'AlreadyDecided', message: expect.stringContaining(`task ${task.taskId} was already approved by dana.delivery`) } });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(history.filter((event) => event.type === 'TaskStateExited' && stateName(event) === 'RequestDrillApproval')).toHaveLength(1);
+      expect(history.filter((event) => event.type === 'TaskStateEntered' && stateName(event) === 'PostDrillEntry')).toHaveLength(1);
+      expect((await auditOf('task', task.taskId)).map((entry) => entry.action)).toEqual(['approve']);
+    });
+  });
+
+  describe('exceptions', () => {
+    // Started ahead of its test: the automatic retries back off for seconds, while the tests before it run.
+    let transientDrill: Promise<Drill>;
+
+    beforeAll(() => {
+      transientDrill = startDrill({ amountMinor: UNDER_1K, failWith: 'transient' });
+    });
+
+    it('files a permanent failure for finance-ops, refuses a patch that breaks the input, and retries with a valid one', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });
+      const filed = await exceptionOf(drill);
+      const listed = await psflow('exceptions', 'list', '--owner', 'finance-ops', '--as', 'fiona.finance', '--json');
+
+      // Act
+      const broken = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: [{ op: 'replace', path: '/failWith', value: 'sometimes' }] });
+      const brokenByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"remove","path":"/amount"}]', '--as', 'fiona.finance');
+      const afterRefusals = await api<PublicException>('GET', `/exceptions/${filed.exceptionId}`, 'fiona.finance');
+      const retried = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"replace","path":"/failWith","value":"none"}]', '--note', 'cost centre reopened', '--as', 'fiona.finance');
+      const execution = await finished(drill);
+      const outcome = await api<BulkRetryItem>('GET', `/exceptions/${filed.exceptionId}/outcome`, 'fiona.finance');
+
+      // Assess
+      expect(filed).toMatchObject({
+        workflow: 'operations-drill',
+        step: 'PostDrillEntry',
+        attempt: 1,
+        ownerRole: 'finance-ops',
+        errorClass: 'finance',
+        reasonCode: 'PermanentConnectorError',
+        status: 'open',
+        message: `erp.postJournalEntry: cost centre for drill ${drill.drillId} is closed; the ERP refused the entry`,
+        stepInput: { drillId: drill.drillId, amount: { amountMinor: UNDER_1K, currency: 'EUR' }, failWith: 'permanent' },
+      });
+      expect((JSON.parse(listed.stdout) as PublicException[]).map((item) => item.exceptionId)).toContain(filed.exceptionId);
+      expect(broken).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input does not fit PostDrillEntry: /failWith') } });
+      expect(brokenByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the corrected input does not fit PostDrillEntry: /amount') });
+      expect(afterRefusals).toMatchObject({ status: 200, body: { status: 'open' } });
+      expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('retrying PostDrillEntry') });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(outcome.body).toEqual({ exceptionId: filed.exceptionId, outcome: 'succeeded' });
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toMatchObject({ status: 'consumed', entryId: `je-${drill.drillId}` });
+      const stepInputs = (await historyOf(drill)).filter((event) => event.type === 'TaskStateEntered' && stateName(event) === 'PostDrillEntry').map((event) => JSON.parse(event.stateEnteredEventDetails?.input as string) as { entryInput: { failWith: string } });
+      expect(stepInputs.map((input) => input.entryInput.failWith)).toEqual(['permanent', 'none']);
+      expect(await auditOf('exception', filed.exceptionId)).toEqual([
+        expect.objectContaining({ action: 'retry', actor: 'fiona.finance', why: 'cost centre reopened', details: expect.objectContaining({ patch: [{ op: 'replace', path: '/failWith', value: 'none' }] }) }),
+      ]);
+    });
+
+    it('skips a failed step with evidence, and the supplied output reaches the later states', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });
+      const filed = await exceptionOf(drill);
+      const postedAt = new Date().toISOString();
+
+      // Act
+      const malformed = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/skip`, 'fiona.finance', { output: { entryId: '' }, note: 'booked by hand', reference: 'JE-manual-1' });
+      const skipped = await psflow('exceptions', 'skip', filed.exceptionId, '--output', JSON.stringify({ entryId: 'manual-1', postedAt }), '--note', 'booked by hand in the ERP', '--reference', 'JE-manual-1', '--as', 'fiona.finance');
+      const execution = await finished(drill);
+
+      // Assess
+      expect(malformed).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the supplied output does not fit PostDrillEntry') } });
+      expect(skipped).toMatchObject({ code: 0, stdout: expect.stringContaining('skipped PostDrillEntry') });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output as string)).toMatchObject({ entry: { entryId: 'manual-1', postedAt } });
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toMatchObject({ status: 'consumed', entryId: 'manual-1' });
+      expect(await ledgerItem(`entry#${drill.drillId}`)).toBeUndefined();
+      expect((await historyOf(drill)).map(stateName)).toContain('UsePostDrillEntrySuppliedOutput');
+      expect(await api<PublicException>('GET', `/exceptions/${filed.exceptionId}`, 'fiona.finance')).toMatchObject({
+        body: { status: 'skipped', resolution: { action: 'skip', by: 'fiona.finance', note: 'booked by hand in the ERP', reference: 'JE-manual-1' } },
+      });
+      expect(await auditOf('exception', filed.exceptionId)).toEqual([expect.objectContaining({ action: 'skip', actor: 'fiona.finance', details: expect.objectContaining({ reference: 'JE-manual-1' }) })]);
+    });
+
+    it('lets only the owner role abort, and an abort releases the budget and fails the drill with psflow.Aborted', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });
+      const filed = await exceptionOf(drill);
+
+      // Act
+      const notOwner = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/abort`, 'dana.delivery', { note: 'not mine to abort' });
+      const notOwnerByCli = await psflow('exceptions', 'abort', filed.exceptionId, '--note', 'not mine', '--as', 'dana.delivery');
+      const aborted = await psflow('exceptions', 'abort', filed.exceptionId, '--note', 'drill cancelled', '--as', 'fiona.finance');
+      const execution = await finished(drill);
+      const again = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'olga.ops', {});
+
+      // Assess
+      expect(notOwner).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: 'dana.delivery may not act on this exception: it belongs to finance-ops' } });
+      expect(notOwnerByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('(HTTP 403 NotAuthorized)') });
+      expect(aborted).toMatchObject({ code: 0, stdout: expect.stringContaining(`aborted ${drill.executionArn}`) });
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'psflow.Aborted' });
+      const names = (await historyOf(drill)).map(stateName);
+      expect(names).toContain('ReleaseDrillBudget');
+      expect(names).toContain('DrillAborted');
+      expect(names).not.toContain('ConsumeDrillBudget');
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toMatchObject({ status: 'released' });
+      expect(again).toMatchObject({ status: 409, body: { error: 'AlreadyDecided', message: expect.stringContaining('(abort by fiona.finance') } });
+    });
+
+    it('retries a transient failure automatically three times, then files it for integration-ops', async () => {
+      // Prepare
+      const drill = await transientDrill;
+
+      // Act
+      const filed = await exceptionOf(drill);
+      const listed = await psflow('exceptions', 'list', '--owner', 'integration-ops', '--as', 'ian.integration', '--json');
+      const history = await historyOf(drill);
+
+      // Assess
+      expect(filed).toMatchObject({ ownerRole: 'integration-ops', errorClass: 'integration', reasonCode: 'RetryableConnectorError', message: 'erp.postJournalEntry: the ERP answered 503 Service Unavailable', attempt: 1 });
+      expect((JSON.parse(listed.stdout) as PublicException[]).map((item) => item.exceptionId)).toContain(filed.exceptionId);
+      const entered = history.findIndex((event) => event.type === 'TaskStateEntered' && stateName(event) === 'PostDrillEntry');
+      const filing = history.findIndex((event) => event.type === 'TaskStateEntered' && stateName(event) === 'FilePostDrillEntryException');
+      const attempts = history.slice(entered, filing);
+      expect(entered).toBeGreaterThan(-1);
+      expect(filing).toBeGreaterThan(entered);
+      // One attempt and three retries, each a failed invocation of the function.
+      expect(attempts.filter((event) => event.type === 'LambdaFunctionScheduled')).toHaveLength(4);
+      expect(attempts.filter((event) => event.type === 'LambdaFunctionFailed').map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual(Array(4).fill('RetryableConnectorError'));
+    });
+
+    it('bulk-retries exceptions and reports each real outcome: succeeded where the fault was cleared, failed again elsewhere', async () => {
+      // Prepare
+      const clientId = `bulk-${randomUUID()}`;
+      const drills = await Promise.all([1, 2, 3, 4].map(() => startDrill({ amountMinor: UNDER_1K, failWith: 'permanent', clientId })));
+      const filed = await Promise.all(drills.map((drill) => exceptionOf(drill)));
+      const cleared = drills.slice(0, 2);
+      const stillBroken = drills.slice(2);
+      await Promise.all(cleared.map((drill) => documents.send(new PutCommand({ TableName: LEDGER_TABLE, Item: { ledgerKey: `fault-cleared#${drill.drillId}`, clearedBy: 'test' } }))));
+
+      // Act
+      const bulk = await psflow('exceptions', 'bulk-retry', '--workflow', 'operations-drill', '--client', clientId, '--as', 'fiona.finance', '--json', '--wait', '30');
+      const report = JSON.parse(bulk.stdout) as BulkRetryItem[];
+      const clearedExecutions = await Promise.all(cleared.map((drill) => finished(drill)));
+      const openAfter = JSON.parse((await psflow('exceptions', 'list', '--client', clientId, '--as', 'fiona.finance', '--json')).stdout) as PublicException[];
+
+      // Assess
+      expect(bulk.code).toBe(0);
+      expect(report.map((item) => item.exceptionId).sort()).toEqual(filed.map((item) => item.exceptionId).sort());
+      const outcomeOf = (drill: Drill): BulkRetryItem | undefined => report.find((item) => item.exceptionId === filed[drills.indexOf(drill)].exceptionId);
+      for (const drill of cleared) expect(outcomeOf(drill)).toEqual({ exceptionId: filed[drills.indexOf(drill)].exceptionId, outcome: 'succeeded' });
+      expect(clearedExecutions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      for (const drill of stillBroken) {
+        const retry = await exceptionOf(drill, 2);
+        expect(outcomeOf(drill)).toEqual({
+          exceptionId: filed[drills.indexOf(drill)].exceptionId,
+          outcome: 'failed-again',
+          nextExceptionId: retry.exceptionId,
+          detail: `PermanentConnectorError: erp.postJournalEntry: cost centre for drill ${drill.drillId} is closed; the ERP refused the entry`,
+        });
+        expect(retry).toMatchObject({ status: 'open', attempt: 2, ownerRole: 'finance-ops' });
+        expect((await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }))).status).toBe('RUNNING');
+      }
+      expect(openAfter.map((item) => item.exceptionId).sort()).toEqual((await Promise.all(stillBroken.map((drill) => exceptionOf(drill, 2)))).map((item) => item.exceptionId).sort());
+    });
+
+    it('answers a bulk retry that matches nothing with an empty JSON list', async () => {
+      // Act
+      const bulk = await psflow('exceptions', 'bulk-retry', '--workflow', 'operations-drill', '--client', `nobody-${randomUUID()}`, '--as', 'fiona.finance', '--json');
+
+      // Assess
+      expect(bulk.code).toBe(0);
+      expect(bulk.stdout.trim()).not.toBe('');
+      expect(JSON.parse(bulk.stdout)).toEqual([]);
+    });
+
+    it('never reports a retry that failed again as succeeded, however soon after the retry its outcome is read', async () => {
+      // Prepare
+      const drills = await Promise.all([1, 2, 3].map(() => startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' })));
+      const filed = await Promise.all(drills.map((drill) => exceptionOf(drill)));
+
+      // Act: read each outcome as often as the API answers, from the retry until it settles.
+      const firstSettled = await Promise.all(
+        filed.map(async (exception) => {
+          const retried = await api('POST', `/exceptions/${exception.exceptionId}/retry`, 'fiona.finance', { note: 'fault not fixed yet' });
+          expect(retried.status).toBe(200);
+          const deadline = Date.now() + 20_000;
+          while (Date.now() < deadline) {
+            const { body } = await api<BulkRetryItem>('GET', `/exceptions/${exception.exceptionId}/outcome`, 'fiona.finance');
+            if (body.outcome !== 'running') return body.outcome;
+          }
+          return 'no outcome within 20 s';
+        }),
+      );
+
+      // Assess
+      expect(firstSettled).toEqual(['failed-again', 'failed-again', 'failed-again']);
+    });
+  });
+});
