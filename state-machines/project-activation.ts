@@ -58,7 +58,7 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
     payloadResponseOnly: true,
     resultPath: '$.compensation',
   });
-  compensate.addRetry({ errors: ['States.ALL'], maxAttempts: 5, interval: undefined, backoffRate: 2 });
+  compensate.addRetry({ errors: ['States.ALL'], maxAttempts: 5, backoffRate: 2 });
   compensate.next(new Fail(scope, ProjectActivationState.ActivationAborted, { error: EXCEPTION_ABORTED_ERROR, cause: 'the activation was aborted by its exception owner; what it created was closed or voided' }));
   const guard = (task: LambdaInvoke, resultPath: string, onAbort: IChainable = compensate) =>
     guardedStep(scope, {
