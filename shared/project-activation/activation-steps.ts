@@ -124,7 +124,8 @@ export async function onboardClient(input: unknown, documents: DocumentsConnecto
 
 /** Compensation in reverse order of creation: onboarding tasks, billing, PSA project, ERP project. */
 export async function compensateActivation(input: unknown, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
-  const projectId = EngagementInput.shape.projectId.parse((input as { engagement?: { projectId?: unknown } }).engagement?.projectId);
+  // The project id ingestion assigned is in the state from the start; the engagement may not exist yet.
+  const projectId = EngagementInput.shape.projectId.parse((input as { projectId?: unknown } | null)?.projectId);
   const reason = 'activation aborted by its exception owner';
   const actions = [
     ...(await ports.documents.compensateProject(projectId.id, reason)),
