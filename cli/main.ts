@@ -31,7 +31,7 @@ Commands:
   ingestion unknown             sources and detail-types no adapter or contract knows, counted
   events put FILE...            put EventBridge events (envelopes such as ../shared/samples/*.json)
                                 on the stage's bus
-  sandbox list SYSTEM TYPE      records of a sandbox system (erp project|budget|billing, psa project,
+  sandbox list SYSTEM TYPE      records of a sandbox system (erp project|budget|billing, psa project|resource,
                                 documents document|task-list)
   sandbox show KEY              one sandbox record
   sandbox faults SYSTEM [--set JSON|@file] [--clear]

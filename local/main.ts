@@ -26,6 +26,8 @@ Options:
   --schedule-interval <seconds>
                       fire every rate() schedule at this interval instead of its own
                       (for demos and tests; at() and cron() schedules keep their times)
+  --lambda-concurrency <n>
+                      execution environments per function (default: $PSFLOW_LAMBDA_CONCURRENCY or 4)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       'no-seed': { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       'schedule-interval': { type: 'string' },
+      'lambda-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -96,10 +99,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
-  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds });
+  const concurrencyText = values['lambda-concurrency'] ?? process.env.PSFLOW_LAMBDA_CONCURRENCY;
+  const lambdaConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (lambdaConcurrency !== undefined && !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1 && lambdaConcurrency <= 64)) {
+    throw new Error(`Invalid Lambda concurrency "${concurrencyText}": use a whole number from 1 to 64`);
+  }
+  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds, lambdaConcurrency });
   console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
   for (const line of cloud.describe()) console.log(line);
-  if (!values['no-seed']) console.log(`  sandbox CRM     ${await seedDemoData(cloud.url, stage)}`);
+  if (!values['no-seed']) console.log(`  sandbox data    ${await seedDemoData(cloud.url, stage)}`);
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);

@@ -69,7 +69,7 @@ describe('the local cloud serving the psflow app', () => {
     expect(output).toMatch(/state machines\s+psflow-dev-diagnostics-probe/);
     expect(output).toMatch(/functions\s+psflow-dev-compute-probe-result/);
     expect(output).toContain('psflow-dev [rules: psflow-dev-probe-requested, psflow-dev-ingest-events]');
-    expect(output).toMatch(/sandbox CRM\s+\d+ demo records seeded/);
+    expect(output).toMatch(/sandbox data\s+\d+ demo records seeded/);
     expect(output).toMatch(/not emulated:[\s\S]*AWS::Events::Archive[\s\S]*AWS::IAM::Role/);
     expect(output).toMatch(/ready at http:\/\/127\.0\.0\.1:\d+/);
   });

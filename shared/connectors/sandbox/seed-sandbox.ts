@@ -1,5 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SEED_ACCOUNTS, SEED_OPPORTUNITIES, SEED_STATEMENTS_OF_WORK } from './crm-seed';
+import { SEED_CONSULTANTS } from './psa-seed';
 import { sandboxCrmKey } from './sandbox-crm-connector';
 
 /** Table names of the sandbox systems of one stage. */
@@ -14,7 +15,8 @@ export interface SeedResult {
 }
 
 /**
- * Seeds the sandbox systems with the demo data. Records that exist are kept as they are,
+ * Seeds the sandbox systems with the demo data: CRM accounts, opportunities and statements of
+ * work, and the PSA's consultants. Records that exist are kept as they are,
  * so a scenario a test or a demo staged survives a restart.
  */
 export async function seedSandbox(documents: DynamoDBDocumentClient, stage: string): Promise<SeedResult> {
@@ -24,14 +26,18 @@ export async function seedSandbox(documents: DynamoDBDocumentClient, stage: stri
     ...SEED_OPPORTUNITIES.map((opportunity) => ({ recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity })),
     ...SEED_STATEMENTS_OF_WORK.map((sow) => ({ recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow })),
   ];
+  const consultants = SEED_CONSULTANTS.map((resource) => ({
+    table: tables.records,
+    item: { recordKey: `psa#resource#${resource.resourceId.id}`, systemType: 'psa#resource', id: resource.resourceId.id, createdAt: '2026-01-01T00:00:00.000Z', ...resource },
+  }));
   let written = 0;
-  for (const item of items) {
+  for (const { table, item } of [...items.map((item) => ({ table: tables.crm, item })), ...consultants]) {
     try {
-      await documents.send(new PutCommand({ TableName: tables.crm, Item: item, ConditionExpression: 'attribute_not_exists(recordKey)' }));
+      await documents.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(recordKey)' }));
       written += 1;
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
-  return { written, kept: items.length - written };
+  return { written, kept: items.length + consultants.length - written };
 }
