@@ -6,7 +6,6 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccountRecovery, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -29,10 +28,6 @@ export interface HumanTasksProps {
    * checked here, so an incomplete or unreachable table fails `cdk synth`.
    */
   readonly approvalPolicy?: unknown;
-}
-
-function index(name: string, partitionKey: string, sortKey: string): { indexName: string; partitionKey: { name: string; type: AttributeType }; sortKey: { name: string; type: AttributeType }; projectionType: ProjectionType } {
-  return { indexName: name, partitionKey: { name: partitionKey, type: AttributeType.STRING }, sortKey: { name: sortKey, type: AttributeType.STRING }, projectionType: ProjectionType.ALL };
 }
 
 /**
@@ -65,9 +60,9 @@ export class HumanTasks extends Construct {
       name: 'human-tasks',
       partitionKey: 'taskId',
       globalSecondaryIndexes: [
-        index(TASKS_BY_ROLE_STATUS_INDEX, 'roleStatus', 'dueAt'),
-        index(TASKS_BY_STATUS_DUE_INDEX, 'status', 'dueAt'),
-        index(TASKS_BY_REQUEST_INDEX, 'requestId', 'taskId'),
+        { indexName: TASKS_BY_ROLE_STATUS_INDEX, partitionKey: 'roleStatus', sortKey: 'dueAt' },
+        { indexName: TASKS_BY_STATUS_DUE_INDEX, partitionKey: 'status', sortKey: 'dueAt' },
+        { indexName: TASKS_BY_REQUEST_INDEX, partitionKey: 'requestId', sortKey: 'taskId' },
       ],
     });
     this.delegationsTable = new ServiceTable(this, 'DelegationsTable', { stage, name: 'delegations', partitionKey: 'delegate', sortKey: 'roleUntil' });
@@ -75,7 +70,7 @@ export class HumanTasks extends Construct {
       stage,
       name: 'exceptions',
       partitionKey: 'exceptionId',
-      globalSecondaryIndexes: Object.values(EXCEPTION_INDEXES).map((spec) => index(spec.name, spec.partitionKey, spec.sortKey)),
+      globalSecondaryIndexes: Object.values(EXCEPTION_INDEXES).map((spec) => ({ indexName: spec.name, partitionKey: spec.partitionKey, sortKey: spec.sortKey })),
     });
     this.auditTable = new ServiceTable(this, 'AuditTable', { stage, name: 'audit-log', partitionKey: 'subjectKey', sortKey: 'entryKey' });
 

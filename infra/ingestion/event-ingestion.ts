@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -43,27 +42,13 @@ export class EventIngestion extends Construct {
       stage: props.stage,
       name: 'ingestion-ledger',
       partitionKey: 'ledgerKey',
-      globalSecondaryIndexes: [
-        {
-          indexName: LEDGER_KIND_INDEX,
-          partitionKey: { name: 'kind', type: AttributeType.STRING },
-          sortKey: { name: 'ledgerKey', type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
-        },
-      ],
+      globalSecondaryIndexes: [{ indexName: LEDGER_KIND_INDEX, partitionKey: 'kind', sortKey: 'ledgerKey' }],
     });
     this.rejectedEventsTable = new ServiceTable(this, 'RejectedEventsTable', {
       stage: props.stage,
       name: 'rejected-events',
       partitionKey: 'rejectionId',
-      globalSecondaryIndexes: [
-        {
-          indexName: REJECTED_STATUS_INDEX,
-          partitionKey: { name: 'status', type: AttributeType.STRING },
-          sortKey: { name: 'receivedAt', type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
-        },
-      ],
+      globalSecondaryIndexes: [{ indexName: REJECTED_STATUS_INDEX, partitionKey: 'status', sortKey: 'receivedAt' }],
     });
     this.workflowExecutionsTable = new ServiceTable(this, 'WorkflowExecutionsTable', {
       stage: props.stage,

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type GlobalSecondaryIndexProps } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 /** Props of a {@link ServiceTable}. */
@@ -11,7 +11,15 @@ export interface ServiceTableProps {
   readonly partitionKey: string;
   /** Optional sort key attribute (string). */
   readonly sortKey?: string;
-  readonly globalSecondaryIndexes?: readonly GlobalSecondaryIndexProps[];
+  /** Indexes on string keys, projecting every attribute (queries here read whole items). */
+  readonly globalSecondaryIndexes?: readonly ServiceTableIndex[];
+}
+
+/** A global secondary index of a {@link ServiceTable}. */
+export interface ServiceTableIndex {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
 }
 
 /**
@@ -32,7 +40,14 @@ export class ServiceTable extends Table {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of props.globalSecondaryIndexes ?? []) this.addGlobalSecondaryIndex(index);
+    for (const index of props.globalSecondaryIndexes ?? []) {
+      this.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+        projectionType: ProjectionType.ALL,
+      });
+    }
     this.indexNames = (props.globalSecondaryIndexes ?? []).map((index) => index.indexName);
   }
 }

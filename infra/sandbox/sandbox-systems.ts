@@ -1,4 +1,3 @@
-import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { SANDBOX_BY_REFERENCE_INDEX, SANDBOX_BY_TYPE_INDEX } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { ServiceTable } from '../platform/service-table';
@@ -27,18 +26,8 @@ export class SandboxSystems extends Construct {
       name: 'sandbox-records',
       partitionKey: 'recordKey',
       globalSecondaryIndexes: [
-        {
-          indexName: SANDBOX_BY_TYPE_INDEX,
-          partitionKey: { name: 'systemType', type: AttributeType.STRING },
-          sortKey: { name: 'createdAt', type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
-        },
-        {
-          indexName: SANDBOX_BY_REFERENCE_INDEX,
-          partitionKey: { name: 'reference', type: AttributeType.STRING },
-          sortKey: { name: 'createdAt', type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
-        },
+        { indexName: SANDBOX_BY_TYPE_INDEX, partitionKey: 'systemType', sortKey: 'createdAt' },
+        { indexName: SANDBOX_BY_REFERENCE_INDEX, partitionKey: 'reference', sortKey: 'createdAt' },
       ],
     });
   }
