@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../shared/events/catalogue';
+import { executionArnOf } from '../shared/workflows/step-functions-launcher';
 import { executionNameFor } from '../shared/workflows/workflow-names';
 
 /** The demo's deals: what each one shows. */
@@ -48,7 +49,7 @@ export async function runDemo(endpoint: string, stage: string, log: (line: strin
     if (FailedEntryCount) throw new Error(`the bus refused ${FailedEntryCount} demo event(s)`);
     log(`\ndemo: ${entries.length} deals moved to Closed Won in the CRM (Salesforce change events on psflow-${stage})`);
     const machine = `arn:aws:states:${config.region}:000000000000:stateMachine:psflow-${stage}-project-activation`;
-    const arnOf = (opportunityId: string): string => `${machine.replace(':stateMachine:', ':execution:')}:${executionNameFor('opportunity', { system: 'salesforce', id: opportunityId })}`;
+    const arnOf = (opportunityId: string): string => executionArnOf(machine, executionNameFor('opportunity', { system: 'salesforce', id: opportunityId }));
     const deadline = Date.now() + 30_000;
     let lines: string[] = [];
     // Until every activation has finished or reached a person; the first run also starts every function.

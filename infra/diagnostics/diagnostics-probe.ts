@@ -1,15 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
 import { buildDiagnosticsProbeDefinition } from '../../state-machines/diagnostics-probe';
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import { WorkflowStateMachine } from '../platform/workflow-state-machine';
 
 /** Props of {@link DiagnosticsProbe}. */
 export interface DiagnosticsProbeProps {
@@ -25,7 +23,7 @@ export interface DiagnosticsProbeProps {
 export class DiagnosticsProbe extends Construct {
   public readonly probeTable: ServiceTable;
   public readonly computeProbeResult: ServiceFunction;
-  public readonly stateMachine: StateMachine;
+  public readonly stateMachine: WorkflowStateMachine;
   public readonly rule: Rule;
 
   constructor(scope: Construct, id: string, props: DiagnosticsProbeProps) {
@@ -38,21 +36,15 @@ export class DiagnosticsProbe extends Construct {
       entry: 'functions/diagnostics/compute-probe-result.ts',
       description: 'Validates a probe request and measures its latency',
     });
-    const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      logGroupName: `/aws/vendedlogs/states/psflow-${props.stage}-diagnostics-probe`,
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: `psflow-${props.stage}-diagnostics-probe`,
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
+      stage: props.stage,
+      workflow: 'diagnostics-probe',
       definitionBody: buildDiagnosticsProbeDefinition(this, {
         computeProbeResult: this.computeProbeResult,
         probeTable: this.probeTable,
       }),
       timeout: Duration.minutes(5),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      invokes: [this.computeProbeResult],
     });
     this.rule = new Rule(this, 'ProbeRequestedRule', {
       ruleName: `psflow-${props.stage}-probe-requested`,
@@ -66,15 +58,5 @@ export class DiagnosticsProbe extends Construct {
         }),
       ],
     });
-    Validations.of(this.stateMachine).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.',
-      },
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.computeProbeResult.node.defaultChild as CfnFunction)}.Arn>:*]`,
-        reason: 'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
-      },
-    );
   }
 }

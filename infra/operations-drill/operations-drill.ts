@@ -1,13 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildOperationsDrillDefinition } from '../../state-machines/operations-drill';
 import type { HumanTasks } from '../human-tasks/human-tasks';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import { WorkflowStateMachine } from '../platform/workflow-state-machine';
 
 /** Props of {@link OperationsDrill}. */
 export interface OperationsDrillProps {
@@ -19,11 +17,10 @@ export interface OperationsDrillProps {
 export class OperationsDrill extends Construct {
   public readonly ledgerTable: ServiceTable;
   public readonly postDrillEntry: ServiceFunction;
-  public readonly stateMachine: StateMachine;
+  public readonly stateMachine: WorkflowStateMachine;
 
   constructor(scope: Construct, id: string, props: OperationsDrillProps) {
     super(scope, id);
-    const name = `psflow-${props.stage}-${WorkflowName.OperationsDrill}`;
     this.ledgerTable = new ServiceTable(this, 'LedgerTable', { stage: props.stage, name: 'drill-ledger', partitionKey: 'ledgerKey' });
     this.postDrillEntry = new ServiceFunction(this, 'PostDrillEntryFunction', {
       stage: props.stage,
@@ -32,11 +29,10 @@ export class OperationsDrill extends Construct {
       entry: 'functions/operations-drill/post-drill-entry.ts',
       description: 'Posts the drill journal entry, failing as the drill asks',
     }).bindTable(this.ledgerTable, 'DRILL_LEDGER_TABLE', 'readWrite');
-    const logGroup = new LogGroup(this, 'StateMachineLogs', { logGroupName: `/aws/vendedlogs/states/${name}`, retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const { humanTasks } = props;
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
+      stage: props.stage,
+      workflow: WorkflowName.OperationsDrill,
       definitionBody: buildOperationsDrillDefinition(this, {
         routeApproval: humanTasks.routeApproval,
         openApprovalTask: humanTasks.openApprovalTask,
@@ -45,17 +41,8 @@ export class OperationsDrill extends Construct {
         ledgerTable: this.ledgerTable,
       }),
       timeout: Duration.days(30),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      invokes: [humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException, this.postDrillEntry],
     });
-    humanTasks.serveWorkflow(this.stateMachine, name);
-    const functionArn = (fn: ServiceFunction): string => `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`;
-    Validations.of(this.stateMachine).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.' },
-      ...[humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException, this.postDrillEntry].map((fn) => ({
-        id: functionArn(fn),
-        reason: 'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
-      })),
-    );
+    humanTasks.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }
 }

@@ -1,7 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildProjectActivationDefinition } from '../../state-machines/project-activation';
@@ -9,6 +6,7 @@ import type { HumanTasks } from '../human-tasks/human-tasks';
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import { WorkflowStateMachine } from '../platform/workflow-state-machine';
 import type { SandboxSystems } from '../sandbox/sandbox-systems';
 
 /** Props of {@link ProjectActivation}. */
@@ -25,14 +23,13 @@ export interface ProjectActivationProps {
  * that records each activation with its stage times.
  */
 export class ProjectActivation extends Construct {
-  public readonly stateMachine: StateMachine;
+  public readonly stateMachine: WorkflowStateMachine;
   public readonly activationsTable: ServiceTable;
   public readonly functions: readonly ServiceFunction[];
 
   constructor(scope: Construct, id: string, props: ProjectActivationProps) {
     super(scope, id);
     const { stage, humanTasks, sandbox } = props;
-    const name = `psflow-${stage}-${WorkflowName.ProjectActivation}`;
     this.activationsTable = new ServiceTable(this, 'ActivationsTable', { stage, name: 'activations', partitionKey: 'projectId' });
     const stepFunction = (constructId: string, functionName: string, description: string): ServiceFunction =>
       new ServiceFunction(this, constructId, { stage, name: functionName, serviceName: 'project-activation', entry: `functions/project-activation/${functionName}.ts`, description });
@@ -48,10 +45,9 @@ export class ProjectActivation extends Construct {
     const recordActivation = stepFunction('RecordActivationFunction', 'record-activation', 'Records the activation and its cycle time').bindTable(this.activationsTable, 'ACTIVATIONS_TABLE', 'readWrite');
     this.functions = [prepareEngagement, provisionErpProject, provisionPsaProject, setUpBilling, requestResources, onboardClient, compensateActivation, recordActivation];
 
-    const logGroup = new LogGroup(this, 'StateMachineLogs', { logGroupName: `/aws/vendedlogs/states/${name}`, retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
+      stage,
+      workflow: WorkflowName.ProjectActivation,
       definitionBody: buildProjectActivationDefinition(this, {
         prepareEngagement,
         provisionErpProject,
@@ -67,17 +63,8 @@ export class ProjectActivation extends Construct {
         eventBus: props.eventBus.bus,
       }),
       timeout: Duration.days(30),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      invokes: [...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException],
     });
-    humanTasks.serveWorkflow(this.stateMachine, name);
-    const functionArn = (fn: ServiceFunction): string => `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`;
-    Validations.of(this.stateMachine).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.' },
-      ...[...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException].map((fn) => ({
-        id: functionArn(fn),
-        reason: 'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
-      })),
-    );
+    humanTasks.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }
 }

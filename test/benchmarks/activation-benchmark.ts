@@ -6,6 +6,7 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type Exec
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import { salesforceId } from '../support/psflow-cli';
 
 /** What one activation costs, measured on the local cloud. */
 export interface ActivationFigures {
@@ -33,12 +34,9 @@ interface Health {
   readonly eventBridge: Record<string, number>;
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of ascending values. */
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function salesforceId(prefix: string): string {
-  return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 15)}`;
 }
 
 /**

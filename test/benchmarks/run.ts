@@ -14,7 +14,7 @@ import { computeProbeResult } from '../../shared/diagnostics/probe';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
 import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
-import { measureActivations, type ActivationFigures } from './activation-benchmark';
+import { measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
 
 /**
  * `npm run bench`: the local cloud end to end (PutEvents → rule → state machine → Lambda →
@@ -52,10 +52,6 @@ interface Figures {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function summarise(latencies: number[], seconds: number): Figures {
