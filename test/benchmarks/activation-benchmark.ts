@@ -10,6 +10,9 @@ import { salesforceId } from '../support/psflow-cli';
 
 /** What one activation costs, measured on the local cloud. */
 export interface ActivationFigures {
+  readonly warmupActivations: number;
+  /** Throughput of the warm-up, from a fresh local cloud: cold starts and JIT included. */
+  readonly warmupPerSecond: number;
   readonly activations: number;
   readonly seconds: number;
   readonly perSecond: number;
@@ -26,6 +29,15 @@ export interface ActivationFigures {
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
 const READS = ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems'];
 const ACCOUNT_ID = '0018d00000MnP90AAB';
+/**
+ * Activations before the measured run. Each function runs in up to four execution environments,
+ * each its own V8 isolate that optimises the SDK's hot code on its own: after 40 activations,
+ * TurboFan was still compiling about 1,500 functions during the measured run and took a quarter
+ * of the CPU. A thousand activations reach the steady state a long-running local cloud is in.
+ */
+const WARMUP = Number(process.env.PSFLOW_BENCH_ACTIVATION_WARMUP ?? 1000);
+/** How long the run may go without one more activation succeeding before it is called stuck. */
+const STALL_MS = 60_000;
 
 interface Health {
   readonly stepFunctions: Record<string, number>;
@@ -94,15 +106,24 @@ export async function measureActivations(count: number, progress: (line: string)
     };
     const waitForSucceeded = async (total: number): Promise<void> => {
       let lastReport = 0;
+      let lastSucceeded = -1;
+      let lastProgress = Date.now();
       for (;;) {
-        const { SUCCEEDED = 0, FAILED = 0 } = (await health()).stepFunctions;
+        const { SUCCEEDED = 0, FAILED = 0, RUNNING = 0 } = (await health()).stepFunctions;
         if (FAILED > 0) throw new Error(`${FAILED} executions failed; see the local cloud's logs`);
         if (SUCCEEDED >= total) return;
+        if (SUCCEEDED > lastSucceeded) {
+          lastSucceeded = SUCCEEDED;
+          lastProgress = Date.now();
+        } else if (Date.now() - lastProgress > STALL_MS) {
+          throw new Error(`no activation finished for ${STALL_MS / 1000} s: ${SUCCEEDED}/${total} succeeded, ${RUNNING} still running (waiting on approval or an exception?)`);
+        }
         if (Date.now() - lastReport > 2000) {
           progress(`  ... ${SUCCEEDED}/${total} activations done`);
           lastReport = Date.now();
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Latency comes from the executions' stop dates, so polling often would only take CPU from the run.
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
     };
     const listExecutions = async (): Promise<ExecutionListItem[]> => {
@@ -116,17 +137,19 @@ export async function measureActivations(count: number, progress: (line: string)
       return found;
     };
 
-    const warmup = Math.min(40, count);
-    progress(`activation warm-up: ${warmup} activations (every function starts here) ...`);
-    await send(await stage(warmup));
-    await waitForSucceeded(warmup);
+    progress(`activation warm-up: ${WARMUP} activations (cold starts, then V8 optimising each environment) ...`);
+    const warmupIds = await stage(WARMUP);
+    const warmupStart = Date.now();
+    await send(warmupIds);
+    await waitForSucceeded(WARMUP);
+    const warmupSeconds = (Date.now() - warmupStart) / 1000;
 
     const ids = await stage(count);
     const before = await health();
     progress(`activations: ${count} won deals, auto-approved, as fast as the endpoint accepts them ...`);
     const firstPut = Date.now();
     await send(ids);
-    await waitForSucceeded(warmup + count);
+    await waitForSucceeded(WARMUP + count);
     const after = await health();
 
     const measured = new Set(ids);
@@ -151,6 +174,8 @@ export async function measureActivations(count: number, progress: (line: string)
     const sorted = [...latencies].sort((a, b) => a - b);
     const seconds = (lastStop - firstPut) / 1000;
     return {
+      warmupActivations: WARMUP,
+      warmupPerSecond: WARMUP / warmupSeconds,
       activations: count,
       seconds,
       perSecond: count / seconds,

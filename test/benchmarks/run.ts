@@ -30,7 +30,7 @@ const PACED_RATE = 200;
 const PACED_EXECUTIONS = 1000;
 const TARGET_THROUGHPUT = 500;
 const TARGET_RATIO = 10;
-const ACTIVATIONS = Number(process.env.PSFLOW_BENCH_ACTIVATIONS ?? 300);
+const ACTIVATIONS = Number(process.env.PSFLOW_BENCH_ACTIVATIONS ?? 500);
 const TARGET_ACTIVATIONS_PER_SECOND = 30;
 const TARGET_TRANSITIONS = 30;
 const TARGET_WRITES = 15;
@@ -276,7 +276,9 @@ function activationSection(figures: ActivationFigures, verdict: (ok: boolean) =>
   return [
     '## Project activation, end to end, auto-approved',
     '',
-    `${figures.activations} won deals (after a warm-up) as Salesforce Event Relay change events: ingestion → project-activation → \`Project Activated\`.`,
+    `${figures.activations} won deals as Salesforce Event Relay change events: ingestion → project-activation → \`Project Activated\`, measured after`,
+    `${figures.warmupActivations} warm-up activations on the same local cloud. Each function runs in up to four execution environments, each a V8`,
+    'isolate that optimises the AWS SDK\'s hot code on its own; the warm-up row shows a fresh local cloud, cold starts and JIT included.',
     'Latency runs from PutEvents to the execution\'s stop (the state after `AnnounceProjectActivated`). Per-activation counts come from',
     "the local cloud's counters for the measured run: transitions from the execution histories (a sample of 20), Lambda invocations",
     '(ingestion and steps), every DynamoDB request the functions and direct integrations made, and events put on the bus.',
@@ -284,6 +286,7 @@ function activationSection(figures: ActivationFigures, verdict: (ok: boolean) =>
     '| measure | value | target |',
     '| --- | ---: | --- |',
     `| activations/s | ${figures.perSecond.toFixed(1)} | at least ${TARGET_ACTIVATIONS_PER_SECOND}: ${verdict(figures.perSecond >= TARGET_ACTIVATIONS_PER_SECOND)} |`,
+    `| activations/s during the warm-up (fresh cloud) | ${figures.warmupPerSecond.toFixed(1)} | |`,
     `| p50 event → Project Activated | ${figures.p50Ms.toFixed(0)} ms | |`,
     `| p95 event → Project Activated | ${figures.p95Ms.toFixed(0)} ms | |`,
     `| state transitions per activation | ${figures.transitionsPerActivation.toFixed(1)} | at most ${TARGET_TRANSITIONS}: ${verdict(figures.transitionsPerActivation <= TARGET_TRANSITIONS)} |`,

@@ -9,6 +9,7 @@ const BUNDLE = `
 exports.echo = async (event, context) => ({ event, functionName: context.functionName, region: process.env.AWS_REGION, table: process.env.TABLE_NAME, endpoint: process.env.AWS_ENDPOINT_URL });
 exports.fail = async () => { const error = new Error('rate card missing for EMEA'); error.name = 'RateCardMissing'; throw error; };
 exports.slow = () => new Promise((resolve) => setTimeout(() => resolve('late'), 5000));
+exports.budget = async (event, context) => { const remaining = context.getRemainingTimeInMillis(); await new Promise((resolve) => setTimeout(resolve, event.holdMs)); return remaining; };
 exports.callback = (event, context, callback) => { console.log('logged from the handler'); callback(null, { viaCallback: event.n * 2 }); };
 `;
 
@@ -33,7 +34,7 @@ beforeAll(() => {
   directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
   fs.mkdirSync(path.join(directory, 'bundle'));
   fs.writeFileSync(path.join(directory, 'bundle', 'index.js'), BUNDLE);
-  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope')], {
+  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope'), spec('budget', 'budget', 3)], {
     endpoint: 'http://127.0.0.1:1',
     dynamoDbEndpoint: 'http://127.0.0.1:2',
     region: 'eu-west-1',
@@ -75,7 +76,20 @@ describe('LambdaService', () => {
 
     // Assess: the queued one gets a fresh environment and its own full timeout, not the dying one.
     expect(outcomes).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ ok: false, error: expect.objectContaining({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' }) })));
-    expect(service.statistics().slow).toEqual({ invocations: 3, coldStarts: 3 });
+    expect(service.statistics().slow).toEqual(expect.objectContaining({ invocations: 3, coldStarts: 3, queued: 0 }));
+  });
+
+  it('starts the timeout clock when an environment takes the invocation, not while it waits for one', async () => {
+    // Arrange: two environments are busy for 1.5 s, so a third invocation waits that long first
+    const busy = [service.invoke('budget', { holdMs: 1500 }), service.invoke('budget', { holdMs: 1500 })];
+
+    // Act
+    const queued = await service.invoke('budget', { holdMs: 0 });
+    await Promise.all(busy);
+
+    // Assess: Lambda's 3 s budget is whole, not 3 s minus the wait
+    expect(queued.ok).toBe(true);
+    expect((queued as { value: number }).value).toBeGreaterThan(2500);
   });
 
   it('supports callback-style handlers and writes their output to the function log', async () => {
