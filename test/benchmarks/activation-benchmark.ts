@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
@@ -18,6 +18,11 @@ export interface ActivationFigures {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** The paced run: one event at a time at `pacedRate` per second, well under capacity. */
+  readonly pacedActivations: number;
+  readonly pacedRate: number;
+  readonly pacedP50Ms: number;
+  readonly pacedP95Ms: number;
   readonly transitionsPerActivation: number;
   readonly statesOfOne: string[];
   readonly lambdaInvocationsPerActivation: number;
@@ -36,6 +41,9 @@ const ACCOUNT_ID = '0018d00000MnP90AAB';
  * of the CPU. A thousand activations reach the steady state a long-running local cloud is in.
  */
 const WARMUP = Number(process.env.PSFLOW_BENCH_ACTIVATION_WARMUP ?? 1000);
+/** The paced run's size and rate: well under the throughput, so latency is one activation's own. */
+const PACED_ACTIVATIONS = 200;
+const PACED_RATE = 10;
 /** How long the run may go without one more activation succeeding before it is called stuck. */
 const STALL_MS = 60_000;
 
@@ -77,6 +85,31 @@ export async function measureActivations(count: number, progress: (line: string)
       return ids;
     };
     const putTimes = new Map<string, number>();
+    const entryFor = (opportunityId: string): PutEventsRequestEntry => ({
+      EventBusName: 'psflow-dev',
+      Source: `${SalesforceSourcePrefix.EventRelay}00D000000000001/0YL000000000001`,
+      DetailType: SalesforceDetailType.OpportunityChangeEvent,
+      Detail: JSON.stringify({
+        payload: {
+          ChangeEventHeader: { entityName: 'Opportunity', recordIds: [opportunityId], changeType: 'UPDATE', transactionKey: randomUUID(), sequenceNumber: 1, commitTimestamp: Date.now(), changedFields: ['StageName', 'IsWon'] },
+          StageName: 'Closed Won', IsWon: true, IsClosed: true, Name: `Bench deal ${opportunityId}`, AccountId: ACCOUNT_ID, Amount: 20000, CurrencyIsoCode: 'USD',
+          CloseDate: '2026-11-20', Region__c: 'AMER', Practice__c: 'Data Engineering', Billing_Model__c: 'Time and Materials', Contract_Start__c: '2027-01-04', Contract_End__c: '2027-01-29',
+        },
+      }),
+    });
+    /** One event at a time at a steady rate, each put on its own schedule so a slow answer does not bunch the next ones. */
+    const sendPaced = async (ids: string[], perSecond: number): Promise<void> => {
+      const start = Date.now();
+      await Promise.all(
+        ids.map(async (opportunityId, index) => {
+          await new Promise((resolve) => setTimeout(resolve, start + (index * 1000) / perSecond - Date.now()));
+          const putAt = Date.now();
+          const result = await events.send(new PutEventsCommand({ Entries: [entryFor(opportunityId)] }));
+          if (result.FailedEntryCount) throw new Error(`activation event for ${opportunityId} refused`);
+          putTimes.set(opportunityId, putAt);
+        }),
+      );
+    };
     const send = async (ids: string[]): Promise<void> => {
       let next = 0;
       await Promise.all(
@@ -84,18 +117,7 @@ export async function measureActivations(count: number, progress: (line: string)
           while (next < ids.length) {
             const batch = ids.slice(next, next + 10);
             next += batch.length;
-            const entries = batch.map((opportunityId) => ({
-              EventBusName: 'psflow-dev',
-              Source: `${SalesforceSourcePrefix.EventRelay}00D000000000001/0YL000000000001`,
-              DetailType: SalesforceDetailType.OpportunityChangeEvent,
-              Detail: JSON.stringify({
-                payload: {
-                  ChangeEventHeader: { entityName: 'Opportunity', recordIds: [opportunityId], changeType: 'UPDATE', transactionKey: randomUUID(), sequenceNumber: 1, commitTimestamp: Date.now(), changedFields: ['StageName', 'IsWon'] },
-                  StageName: 'Closed Won', IsWon: true, IsClosed: true, Name: `Bench deal ${opportunityId}`, AccountId: ACCOUNT_ID, Amount: 20000, CurrencyIsoCode: 'USD',
-                  CloseDate: '2026-11-20', Region__c: 'AMER', Practice__c: 'Data Engineering', Billing_Model__c: 'Time and Materials', Contract_Start__c: '2027-01-04', Contract_End__c: '2027-01-29',
-                },
-              }),
-            }));
+            const entries = batch.map(entryFor);
             const putAt = Date.now();
             const result = await events.send(new PutEventsCommand({ Entries: entries }));
             if (result.FailedEntryCount) throw new Error(`${result.FailedEntryCount} activation events refused`);
@@ -152,17 +174,27 @@ export async function measureActivations(count: number, progress: (line: string)
     await waitForSucceeded(WARMUP + count);
     const after = await health();
 
-    const measured = new Set(ids);
-    const latencies: number[] = [];
-    let lastStop = 0;
-    const executions = (await listExecutions()).filter((execution) => measured.has(String(execution.name).replace('opportunity-salesforce-', '')));
-    for (const execution of executions) {
-      const putAt = putTimes.get(String(execution.name).replace('opportunity-salesforce-', '')) as number;
-      const stop = execution.stopDate?.getTime() ?? 0;
-      latencies.push(stop - putAt);
-      lastStop = Math.max(lastStop, stop);
-    }
-    if (latencies.length !== count) throw new Error(`expected ${count} measured activations, found ${latencies.length}`);
+    const pacedIds = await stage(PACED_ACTIVATIONS);
+    progress(`paced: ${PACED_ACTIVATIONS} won deals at ${PACED_RATE}/s, for the latency of one activation on a busy, unsaturated cloud ...`);
+    await sendPaced(pacedIds, PACED_RATE);
+    await waitForSucceeded(WARMUP + count + PACED_ACTIVATIONS);
+
+    const allExecutions = await listExecutions();
+    /** PutEvents → stop latencies of the given deals, sorted, and their executions. */
+    const latenciesOf = (wanted: string[]): { sorted: number[]; lastStop: number; executions: ExecutionListItem[] } => {
+      const names = new Set(wanted);
+      const executions = allExecutions.filter((execution) => names.has(String(execution.name).replace('opportunity-salesforce-', '')));
+      if (executions.length !== wanted.length) throw new Error(`expected ${wanted.length} activations, found ${executions.length}`);
+      let lastStop = 0;
+      const latencies = executions.map((execution) => {
+        const stop = execution.stopDate?.getTime() ?? 0;
+        lastStop = Math.max(lastStop, stop);
+        return stop - (putTimes.get(String(execution.name).replace('opportunity-salesforce-', '')) as number);
+      });
+      return { sorted: latencies.sort((a, b) => a - b), lastStop, executions };
+    };
+    const { sorted, lastStop, executions } = latenciesOf(ids);
+    const paced = latenciesOf(pacedIds).sorted;
     const sample = executions.slice(0, 20);
     const histories = await Promise.all(sample.map((execution) => sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }))));
     const entered = histories.map((history) => (history.events ?? []).filter((event) => event.type?.endsWith('StateEntered')));
@@ -171,7 +203,6 @@ export async function measureActivations(count: number, progress: (line: string)
         .filter(([name]) => !names || names.includes(name))
         .reduce((total, [name, value]) => total + value - (pick(before)[name] ?? 0), 0);
     const lambdaCounts = (value: Health): Record<string, number> => Object.fromEntries(Object.entries(value.lambda).map(([name, stats]) => [name, stats.invocations]));
-    const sorted = [...latencies].sort((a, b) => a - b);
     const seconds = (lastStop - firstPut) / 1000;
     return {
       warmupActivations: WARMUP,
@@ -181,6 +212,10 @@ export async function measureActivations(count: number, progress: (line: string)
       perSecond: count / seconds,
       p50Ms: percentile(sorted, 50),
       p95Ms: percentile(sorted, 95),
+      pacedActivations: PACED_ACTIVATIONS,
+      pacedRate: PACED_RATE,
+      pacedP50Ms: percentile(paced, 50),
+      pacedP95Ms: percentile(paced, 95),
       transitionsPerActivation: entered.reduce((total, list) => total + list.length, 0) / entered.length,
       statesOfOne: (entered[0] ?? []).map((event) => String(event.stateEnteredEventDetails?.name)),
       lambdaInvocationsPerActivation: diff(lambdaCounts) / count,
