@@ -5,6 +5,7 @@ import type { PsaConnector } from '../connectors/psa/psa-connector';
 import { PsflowSource, WorkflowDetailType } from '../events/catalogue';
 import type { Money } from '../model/primitives';
 import { EngagementInput } from './engagement';
+import { workBreakdownFor } from './work-breakdown';
 
 /**
  * The side-effecting steps of project activation. Each write carries an idempotency key
@@ -41,16 +42,19 @@ export async function provisionErpProject(input: unknown, erp: ErpConnector): Pr
   return { erpProjectId: project.erpProjectId, baselineId: baseline.baselineId, completedAt: new Date().toISOString() };
 }
 
-/** PSA project with its work breakdown: one role per statement-of-work line. */
+/** PSA project with its work breakdown (a work package per phase of the SOW) and one role per SOW line. */
 export async function provisionPsaProject(input: unknown, psa: PsaConnector): Promise<{ psaProjectId: string; completedAt: string }> {
   const engagement = engagementOf(input);
+  const workBreakdown = workBreakdownFor(engagement.roleLines);
+  const packageOf = (lineId: string): string => workBreakdown.find((workPackage) => workPackage.roleLineIds.includes(lineId))?.code ?? '';
   const project = await psa.createProject(key(engagement, 'psa-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
     clientId: engagement.clientId.id,
     startDate: engagement.startDate,
     endDate: engagement.endDate,
-    roles: engagement.roleLines.map((line) => ({ lineId: line.lineId, role: line.role, skills: line.skills, hours: line.hours })),
+    workBreakdown,
+    roles: engagement.roleLines.map((line) => ({ lineId: line.lineId, role: line.role, skills: line.skills, hours: line.hours, workPackage: packageOf(line.lineId) })),
   });
   return { psaProjectId: project.psaProjectId, completedAt: new Date().toISOString() };
 }

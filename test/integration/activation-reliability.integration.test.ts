@@ -485,6 +485,15 @@ describe('project activation under duplicate deliveries and connector faults', (
     expect(executions.map((execution) => execution.executionArn).sort()).toEqual([...ours].sort());
     expect([...states.values()].map((state) => state.status)).toEqual(deals.map(() => 'SUCCEEDED'));
     for (const deal of deals) expect(await driver.recordCounts(deal.projectId)).toEqual(ONE_ACTIVATION);
+    // The PSA project carries its work breakdown: both lines share one window, so one package holds both roles.
+    const [psaProject] = (await driver.recordsOf(deals[0].projectId)).filter((record) => record.systemType === 'psa#project');
+    expect(psaProject.workBreakdown).toEqual([
+      { code: '1', name: 'Consultant, Senior Consultant (2027-01-11 to 2027-03-31)', startDate: '2027-01-11', endDate: '2027-03-31', plannedHours: 20_000 / 2 / 100 + 20_000 / 2 / 125, roleLineIds: ['L1', 'L2'] },
+    ]);
+    expect((psaProject.roles as { lineId: string; workPackage: string }[]).map((role) => [role.lineId, role.workPackage])).toEqual([
+      ['L1', '1'],
+      ['L2', '1'],
+    ]);
   });
 
   it('completes every activation under 30% transient faults, with one record of each kind per project', async () => {

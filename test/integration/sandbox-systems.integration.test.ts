@@ -53,7 +53,8 @@ function psaRequest(psflowProjectId: string): PsaProjectRequest {
     name: 'Contoso Retail - Data Platform Assessment',
     clientId: 'salesforce:0018d00000AbC34AAB',
     startDate: '2027-01-04',
-    roles: [{ lineId: 'L1', role: 'Data Architect', skills: ['snowflake'], hours: 320 }],
+    workBreakdown: [{ code: '1', name: 'Data Architect (2027-01-04 to 2027-02-26)', startDate: '2027-01-04', endDate: '2027-02-26', plannedHours: 320, roleLineIds: ['L1'] }],
+    roles: [{ lineId: 'L1', role: 'Data Architect', skills: ['snowflake'], hours: 320, workPackage: '1' }],
   };
 }
 

@@ -202,7 +202,8 @@ function psaRequest(overrides: Partial<PsaProjectRequest> = {}): PsaProjectReque
     clientId: 'salesforce:0018d00000XyZ12AAB',
     startDate: '2027-01-11',
     endDate: '2027-06-30',
-    roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap', 'integration'], hours: 320 }],
+    workBreakdown: [{ code: '1', name: 'Solution Architect (2027-01-11 to 2027-06-30)', startDate: '2027-01-11', endDate: '2027-06-30', plannedHours: 320, roleLineIds: ['L1'] }],
+    roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap', 'integration'], hours: 320, workPackage: '1' }],
     ...overrides,
   };
 }
@@ -1032,7 +1033,7 @@ describe('SandboxPsaConnector', () => {
     await connector.createProject('a1:psa', psaRequest());
 
     // Act
-    const error = await rejection(connector.createProject('a1:psa', psaRequest({ roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap'], hours: 400 }] })));
+    const error = await rejection(connector.createProject('a1:psa', psaRequest({ roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap'], hours: 400, workPackage: '1' }] })));
 
     // Assess
     expect(error).toBeInstanceOf(PermanentConnectorError);
