@@ -1,6 +1,6 @@
 import type { CrmConnector, CrmOpportunityFacts } from '../connectors/crm/crm-connector';
 import { Opportunity } from '../model/entities';
-import { IsoDate, Practice, Region } from '../model/primitives';
+import { IsoDate, minorUnitDigits, Practice, Region } from '../model/primitives';
 import { RejectionReason, issuesFromZod, type RejectionIssue } from './ingestion-outcomes';
 
 /**
@@ -129,7 +129,7 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
 function toMinorUnits(amount: number | undefined, currency: string | undefined, problem: (message: string) => undefined): number | undefined {
   if (amount === undefined || currency === undefined) return undefined;
   if (!Number.isFinite(amount) || amount < 0) return problem('must be a non-negative amount');
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorUnitDigits(currency);
   // The shortest decimal form of a JSON number is the text the CRM sent; count its decimals there,
   // since any tolerance on the scaled float grows with the amount and lets fractions through.
   const text = String(amount);

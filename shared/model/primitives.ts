@@ -17,6 +17,20 @@ export const Money = z.object({
 /** Typed {@link Money}. */
 export type Money = z.infer<typeof Money>;
 
+/** Decimal places of a currency's minor unit: 2 for EUR, 0 for JPY, 3 for KWD. */
+export function minorUnitDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** An amount of minor units as people read it, `2,000,000 JPY` or `1,234.5 EUR`. */
+export function formatMoney(amountMinor: number, currency: string): string {
+  return `${(amountMinor / 10 ** minorUnitDigits(currency)).toLocaleString('en')} ${currency}`;
+}
+
 /** An ISO-8601 calendar date, `YYYY-MM-DD`. */
 export const IsoDate = z.iso.date();
 /** An ISO-8601 timestamp with an offset or `Z`. */

@@ -3,7 +3,7 @@ import { PermanentConnectorError } from '../connectors/connector-errors';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import { OpportunityWonDetail } from '../events/contracts';
 import { RoleLine } from '../model/entities';
-import { ExternalId, Money } from '../model/primitives';
+import { ExternalId, formatMoney, Money } from '../model/primitives';
 import { CURRENT_APPROVAL_POLICY, toEur } from '../policies/approval-policy';
 
 /** The activation workflow's input: the `Opportunity Won` detail plus the project id ingestion assigned. */
@@ -89,7 +89,7 @@ export async function prepareEngagement(input: unknown, crm: CrmConnector): Prom
   const gapPercent = opportunity.amount.amountMinor === 0 ? 100 : (Math.abs(sowMinor - opportunity.amount.amountMinor) / opportunity.amount.amountMinor) * 100;
   if (opportunity.billingModel === 'time-and-materials' && gapPercent > CLASSIFIER.sowMismatchPercent) {
     riskFlags.push('sow-amount-mismatch');
-    reasons.push(`role lines add up to ${(sowMinor / 100).toLocaleString('en')} ${opportunity.amount.currency}, ${gapPercent.toFixed(1)}% off the deal amount`);
+    reasons.push(`role lines add up to ${formatMoney(sowMinor, opportunity.amount.currency)}, ${gapPercent.toFixed(1)}% off the deal amount (more than ${CLASSIFIER.sowMismatchPercent}%)`);
   }
   const startDate = opportunity.startDate ?? sow.roleLines.map((line) => line.startDate).sort()[0];
   const endDate = opportunity.endDate ?? sow.roleLines.map((line) => line.endDate).sort().at(-1) ?? startDate;

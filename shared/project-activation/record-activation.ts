@@ -1,11 +1,13 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ExternalId, Money } from '../model/primitives';
+import { ExternalId, IsoDateTime, Money } from '../model/primitives';
 
-const Stamp = z.object({ completedAt: z.string() });
+// Times are checked as times: an owner's correction may patch the state, and a bad stamp must be
+// refused here, naming its path, rather than turn into NaN seconds that DynamoDB refuses.
+const Stamp = z.object({ completedAt: IsoDateTime });
 const ActivationState = z.looseObject({
   projectId: ExternalId,
-  wonAt: z.string(),
+  wonAt: IsoDateTime,
   engagement: z.looseObject({
     opportunityId: ExternalId,
     clientId: ExternalId,
@@ -15,14 +17,19 @@ const ActivationState = z.looseObject({
     amount: Money,
     startDate: z.string(),
     endDate: z.string(),
-    preparedAt: z.string(),
+    preparedAt: IsoDateTime,
   }),
-  approval: z.looseObject({ decisions: z.array(z.looseObject({ decidedAt: z.string() })).optional() }).optional(),
+  approval: z.looseObject({ decisions: z.array(z.looseObject({ decidedAt: IsoDateTime })).optional() }).optional(),
   provisioned: z.object({ erp: Stamp.extend({ erpProjectId: z.string() }), psa: Stamp.extend({ psaProjectId: z.string() }) }),
   billing: Stamp.extend({ billingId: z.string() }),
   resources: Stamp,
   onboarding: Stamp,
 });
+
+/** The latest of ISO times, by the instant they name (offsets and precision may differ, so not by text). */
+function latest(times: readonly string[]): string | undefined {
+  return times.reduce<string | undefined>((found, time) => (found === undefined || Date.parse(time) > Date.parse(found) ? time : found), undefined);
+}
 
 /** Seconds between two ISO times, never negative (clocks of different hosts may differ slightly). */
 function seconds(from: string, to: string): number {
@@ -44,8 +51,8 @@ export async function recordActivation(input: unknown, documents: DynamoDBDocume
   const state = ActivationState.parse(input);
   const { engagement } = state;
   const activatedAt = now.toISOString();
-  const approvedAt = (state.approval?.decisions ?? []).map((decision) => decision.decidedAt).sort().at(-1) ?? engagement.preparedAt;
-  const provisionedAt = [state.provisioned.erp.completedAt, state.provisioned.psa.completedAt].sort().at(-1) as string;
+  const approvedAt = latest((state.approval?.decisions ?? []).map((decision) => decision.decidedAt)) ?? engagement.preparedAt;
+  const provisionedAt = latest([state.provisioned.erp.completedAt, state.provisioned.psa.completedAt]) as string;
   const stageSeconds = {
     prepare: seconds(state.wonAt, engagement.preparedAt),
     approval: seconds(engagement.preparedAt, approvedAt),
