@@ -223,7 +223,7 @@ export class LambdaService {
     return new Promise((resolve) => pool.submit({ message, resolve }));
   }
 
-  /** Invocation and cold-start counts per function, for benchmarks and the status page. */
+  /** Per function: invocations, cold starts, invocations waiting for a worker, and time spent in invocations. */
   statistics(): Record<string, { invocations: number; coldStarts: number; queued: number; busyMs: number }> {
     return Object.fromEntries(
       [...this.pools].map(([name, pool]) => [name, { invocations: pool.invocations, coldStarts: pool.coldStarts, queued: pool.queued, busyMs: Math.round(pool.busyMs) }]),
