@@ -104,10 +104,11 @@ export class HumanTasks extends Construct {
       name: 'sweep-overdue-tasks',
       serviceName: 'human-tasks',
       entry: 'functions/human-tasks/sweep-overdue-tasks.ts',
-      description: 'Reminds and escalates human tasks past their SLA',
+      description: 'Reminds and escalates human tasks and exceptions past their SLA',
       timeout: Duration.seconds(60),
     })
       .bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite')
+      .bindTable(this.exceptionsTable, 'EXCEPTIONS_TABLE', 'readWrite')
       .bindTable(this.auditTable, 'AUDIT_LOG_TABLE', 'append');
     this.sweepOverdueTasks.addEnvironment('EVENT_BUS_NAME', props.eventBus.bus.eventBusName);
     props.eventBus.bus.grantPutEventsTo(this.sweepOverdueTasks);

@@ -65,4 +65,6 @@ export const WorkflowDetailType = {
   ResourceRequested: 'Resource Requested',
   /** A human task passed its due time: reminded at the first breach, escalated after. */
   ApprovalSlaBreached: 'Approval SLA Breached',
+  /** An exception's owner did not act in time: reminded at the first breach, escalated after. */
+  ExceptionSlaBreached: 'Exception SLA Breached',
 } as const;

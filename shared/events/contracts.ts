@@ -96,6 +96,29 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       detectedAt: IsoDateTime,
     }),
   },
+  {
+    name: 'ExceptionSlaBreached',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ExceptionSlaBreached,
+    version: 1,
+    description: "An exception's owner did not act in time; the first breach reminds, later ones hand it to the next role.",
+    producer: 'SLA sweeper (scheduled)',
+    consumers: ['KPIs: exception handling times (planned)'],
+    detail: z.object({
+      exceptionId: z.string(),
+      workflow: z.string(),
+      executionArn: z.string(),
+      step: z.string(),
+      breach: z.number().int().positive(),
+      action: z.enum(['reminded', 'escalated']),
+      fromRole: z.string(),
+      toRole: z.string(),
+      dueAt: IsoDateTime,
+      nextDueAt: IsoDateTime,
+      overdueSeconds: z.number().int().nonnegative(),
+      detectedAt: IsoDateTime,
+    }),
+  },
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */

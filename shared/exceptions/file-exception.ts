@@ -52,6 +52,9 @@ export async function fileException(input: unknown, exceptions: ExceptionStore, 
       console: `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${request.executionArn}`,
     },
   };
-  await exceptions.put(exception);
-  return exception;
+  // Re-arming renews the token only (the store writes nothing else): an SLA already breached or
+  // escalated stays as the sweeper left it, and the answer says so.
+  const rearmed = previous?.status === 'open' ? { ...exception, createdAt: previous.createdAt, dueAt: previous.dueAt, ownerRole: previous.ownerRole, ...(previous.breaches ? { breaches: previous.breaches } : {}) } : exception;
+  await exceptions.put(rearmed);
+  return rearmed;
 }

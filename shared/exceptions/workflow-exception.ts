@@ -39,6 +39,8 @@ export const WorkflowException = z.object({
   createdAt: z.string(),
   dueAt: z.string(),
   slaSeconds: z.number().positive(),
+  /** SLA breaches so far: the first reminds the owner role, later ones escalate it (absent: none). */
+  breaches: z.number().int().nonnegative().optional(),
   token: z.string(),
   links: z.object({ execution: z.string(), console: z.string() }),
   resolution: ExceptionResolution.optional(),
@@ -58,13 +60,20 @@ export interface ExceptionFilter {
 /** Storage of exceptions. */
 export interface ExceptionStore {
   get(exceptionId: string): Promise<WorkflowException | undefined>;
-  /** Files an exception; filing the same attempt again only re-arms its token. */
+  /** Files an exception; filing the same attempt again, while it is open, only renews its token. */
   put(exception: WorkflowException): Promise<void>;
   /** Records the owner's action if the exception is still open; false otherwise. */
   resolve(exceptionId: string, status: Exclude<ExceptionStatus, 'open'>, resolution: ExceptionResolution): Promise<boolean>;
   list(filter: ExceptionFilter, limit: number): Promise<WorkflowException[]>;
   /** The newest attempt filed for a step of an execution. */
   latestAttempt(executionArn: string, step: string): Promise<WorkflowException | undefined>;
+  /** Open exceptions due at or before `now`, soonest due first. */
+  listOverdue(now: string, limit: number): Promise<WorkflowException[]>;
+  /**
+   * Records an SLA breach if the exception is still open with `expectedBreaches` breaches, so two
+   * overlapping sweeps record it once; false otherwise.
+   */
+  recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean>;
 }
 
 /** Exported for the HTTP API: the error class an owner role answers for. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Role } from '../directory/roles';
-import { Region, type Money } from '../model/primitives';
+import { minorUnitDigits, Region, type Money } from '../model/primitives';
 import { WorkflowName } from '../workflows/workflow-names';
 import approvalRoutingV1 from './approval-routing.v1.json';
 
@@ -111,7 +111,7 @@ export function escalationOf(policy: ApprovalPolicy, role: Role): Role | undefin
 export function toEur(policy: ApprovalPolicy, amount: Money): number {
   const rate = policy.referenceRates[amount.currency];
   if (rate === undefined) throw new UnknownCurrencyError(`approval policy v${policy.version} has no reference rate for ${amount.currency}`);
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: amount.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorUnitDigits(amount.currency);
   // Exact decimal arithmetic: a float product such as 1700 x 1.17 = 1988.9999... would lose a euro,
   // and rounding to cents would lift 249,999.996 EUR over a 250,000 EUR band edge.
   const [whole, fraction = ''] = String(rate).split('.');

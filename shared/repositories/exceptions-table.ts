@@ -1,10 +1,12 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { businessKey } from '../workflows/workflow-names';
+import type { Role } from '../directory/roles';
 import type { ExceptionFilter, ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from '../exceptions/workflow-exception';
 
 /** Indexes of the exceptions table, one per way operators list exceptions. */
 export const EXCEPTION_INDEXES = {
   byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+  byStatusDue: { name: 'byStatusDue', partitionKey: 'status', sortKey: 'dueAt' },
   byOwnerStatus: { name: 'byOwnerStatus', partitionKey: 'ownerStatus', sortKey: 'createdAt' },
   byWorkflowStatus: { name: 'byWorkflowStatus', partitionKey: 'workflowStatus', sortKey: 'createdAt' },
   byClient: { name: 'byClient', partitionKey: 'clientKey', sortKey: 'createdAt' },
@@ -44,13 +46,22 @@ export class ExceptionsTable implements ExceptionStore {
 
   async put(exception: WorkflowException): Promise<void> {
     try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...exception, ...indexAttributes(exception) }, ConditionExpression: 'attribute_not_exists(exceptionId)' }));
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+    // Filed before: only the token is renewed, in one conditional write, so an SLA breach the
+    // sweeper records meanwhile is never overwritten.
+    try {
       await this.documents.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...exception, ...indexAttributes(exception) },
-          ConditionExpression: 'attribute_not_exists(exceptionId) OR #status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': 'open' },
+          Key: { exceptionId: exception.exceptionId },
+          UpdateExpression: 'SET #token = :token',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+          ExpressionAttributeValues: { ':token': exception.token, ':open': 'open' },
         }),
       );
     } catch (error) {
@@ -123,5 +134,46 @@ export class ExceptionsTable implements ExceptionStore {
       }),
     );
     return Items[0] ? strip(Items[0]) : undefined;
+  }
+
+  async listOverdue(now: string, limit: number): Promise<WorkflowException[]> {
+    const { Items = [] } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: EXCEPTION_INDEXES.byStatusDue.name,
+        KeyConditionExpression: '#status = :open AND dueAt <= :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':open': 'open', ':now': now },
+        Limit: limit,
+      }),
+    );
+    return Items.map(strip);
+  }
+
+  async recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { exceptionId },
+          UpdateExpression: 'SET ownerRole = :owner, ownerStatus = :ownerStatus, dueAt = :due, breaches = :breaches',
+          // Exceptions filed before breaches were counted have none recorded.
+          ConditionExpression: expectedBreaches === 0 ? '#status = :open AND (attribute_not_exists(breaches) OR breaches = :expected)' : '#status = :open AND breaches = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': next.ownerRole,
+            ':ownerStatus': `${next.ownerRole}#open`,
+            ':due': next.dueAt,
+            ':breaches': next.breaches,
+            ':open': 'open',
+            ':expected': expectedBreaches,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 }

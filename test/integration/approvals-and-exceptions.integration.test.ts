@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-log';
+import type { ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import type { HumanTask } from '../../shared/human-tasks/human-task';
 import type { SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
@@ -53,6 +54,12 @@ interface DrillOptions {
 interface Drill {
   readonly drillId: string;
   readonly executionArn: string;
+}
+
+/** What one run of the SLA sweeper answers: the breaches of approval tasks, then of exceptions. */
+interface SweepResult {
+  readonly breaches: SlaBreach[];
+  readonly exceptionBreaches: ExceptionSlaBreach[];
 }
 
 interface BulkRetryItem {
@@ -170,12 +177,22 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
     return answer.body;
   }
 
-  /** Runs the SLA sweeper through the Lambda Invoke API "as of" a later clock. */
-  async function sweepAt(at: Date): Promise<SlaBreach[]> {
+  /** Runs the SLA sweeper through the Lambda Invoke API "as of" a later clock; both kinds of breach. */
+  async function sweepAllAt(at: Date): Promise<SweepResult> {
     const response = await fetch(`${cloud.url}/2015-03-31/functions/${SWEEPER}/invocations`, { method: 'POST', body: JSON.stringify({ scheduledTime: at.toISOString() }) });
     const text = await response.text();
     if (response.status !== 200 || response.headers.get('x-amz-function-error')) throw new Error(`the sweeper failed: ${response.status} ${text}`);
-    return (JSON.parse(text) as { breaches: SlaBreach[] }).breaches;
+    return JSON.parse(text) as SweepResult;
+  }
+
+  /** The approval task breaches of a sweep "as of" a later clock. */
+  async function sweepAt(at: Date): Promise<SlaBreach[]> {
+    return (await sweepAllAt(at)).breaches;
+  }
+
+  /** The breaches of one exception in a sweep "as of" a later clock. */
+  async function sweepExceptionAt(at: Date, exceptionId: string): Promise<ExceptionSlaBreach[]> {
+    return (await sweepAllAt(at)).exceptionBreaches.filter((breach) => breach.exceptionId === exceptionId);
   }
 
   function secondAfter(iso: string): Date {
@@ -605,6 +622,87 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
 
       // Assess
       expect(firstSettled).toEqual(['failed-again', 'failed-again', 'failed-again']);
+    });
+  });
+
+  // Last in the file on purpose: these sweeps run one to three days ahead, so they also remind and
+  // escalate every exception the tests above left open; none of those tests looks at them again.
+  describe('exception SLA', () => {
+    it('reminds finance-ops of an overdue exception, then hands it to the CFO, who alone may retry it, and reminds the CFO at the top of the chain', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });
+      const filed = await exceptionOf(drill);
+      const show = async (as: string): Promise<PublicException> => {
+        const answer = await api<PublicException>('GET', `/exceptions/${filed.exceptionId}`, as);
+        expect(answer.status).toBe(200);
+        return answer.body;
+      };
+
+      // Act
+      const firstAt = secondAfter(filed.dueAt);
+      const firstSweep = await sweepExceptionAt(firstAt, filed.exceptionId);
+      const reminded = await show('fiona.finance');
+      const secondSweep = await sweepExceptionAt(secondAfter(reminded.dueAt), filed.exceptionId);
+      const escalated = await show('carl.cfo');
+      const openForCfo = await psflow('exceptions', 'list', '--owner', 'cfo', '--as', 'carl.cfo', '--json');
+      const openForFinance = await psflow('exceptions', 'list', '--owner', 'finance-ops', '--as', 'fiona.finance', '--json');
+      const thirdSweep = await sweepExceptionAt(secondAfter(escalated.dueAt), filed.exceptionId);
+      const atTop = await show('carl.cfo');
+      const byFiona = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: [{ op: 'replace', path: '/failWith', value: 'none' }] });
+      const byOlgaByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--note', 'still mine?', '--as', 'olga.ops');
+      const stillOpen = await show('carl.cfo');
+      const byCarl = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"replace","path":"/failWith","value":"none"}]', '--note', 'escalated to me', '--as', 'carl.cfo');
+      const execution = await finished(drill);
+      const audit = await auditOf('exception', filed.exceptionId);
+
+      // Assess: the first breach reminds the owner and gives it another day from the sweep.
+      expect(filed).toMatchObject({ ownerRole: 'finance-ops', status: 'open', slaSeconds: 24 * 3600 });
+      expect(filed.breaches).toBeUndefined();
+      expect(firstSweep).toEqual([
+        {
+          exceptionId: filed.exceptionId,
+          workflow: 'operations-drill',
+          executionArn: drill.executionArn,
+          step: 'PostDrillEntry',
+          breach: 1,
+          action: 'reminded',
+          fromRole: 'finance-ops',
+          toRole: 'finance-ops',
+          dueAt: filed.dueAt,
+          nextDueAt: new Date(firstAt.getTime() + 24 * 3600 * 1000).toISOString(),
+          overdueSeconds: 1,
+          detectedAt: firstAt.toISOString(),
+        },
+      ]);
+      expect(reminded).toMatchObject({ status: 'open', ownerRole: 'finance-ops', breaches: 1, dueAt: firstSweep[0].nextDueAt, createdAt: filed.createdAt });
+      expect(Date.parse(reminded.dueAt) - Date.parse(filed.dueAt)).toBe(1000 + 24 * 3600 * 1000);
+      // The second hands it up the chain: finance-ops to the CFO.
+      expect(secondSweep).toEqual([expect.objectContaining({ breach: 2, action: 'escalated', fromRole: 'finance-ops', toRole: 'cfo', dueAt: reminded.dueAt, overdueSeconds: 1 })]);
+      expect(escalated).toMatchObject({ status: 'open', ownerRole: 'cfo', breaches: 2, dueAt: secondSweep[0].nextDueAt });
+      expect(openForCfo.code).toBe(0);
+      expect((JSON.parse(openForCfo.stdout) as PublicException[]).map((item) => item.exceptionId)).toContain(filed.exceptionId);
+      expect(openForFinance.code).toBe(0);
+      expect((JSON.parse(openForFinance.stdout) as PublicException[]).map((item) => item.exceptionId)).not.toContain(filed.exceptionId);
+      // The CFO has no one above: reminded again.
+      expect(thirdSweep).toEqual([expect.objectContaining({ breach: 3, action: 'reminded', fromRole: 'cfo', toRole: 'cfo', dueAt: escalated.dueAt, overdueSeconds: 1 })]);
+      expect(atTop).toMatchObject({ status: 'open', ownerRole: 'cfo', breaches: 3, dueAt: thirdSweep[0].nextDueAt });
+      // Only the new owner may act now.
+      expect(byFiona).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: 'fiona.finance may not act on this exception: it belongs to cfo' } });
+      expect(byOlgaByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('olga.ops may not act on this exception: it belongs to cfo (HTTP 403 NotAuthorized)') });
+      expect(stillOpen).toMatchObject({ status: 'open', ownerRole: 'cfo' });
+      expect(stillOpen.resolution).toBeUndefined();
+      expect(byCarl).toMatchObject({ code: 0, stdout: expect.stringContaining('retrying PostDrillEntry') });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(await ledgerItem(`budget#${drill.drillId}`)).toMatchObject({ status: 'consumed', entryId: `je-${drill.drillId}` });
+      expect(await show('carl.cfo')).toMatchObject({ status: 'retrying', ownerRole: 'cfo', resolution: { action: 'retry', by: 'carl.cfo', note: 'escalated to me' } });
+      // The sweeper stamps its entries with the clock it was given, days ahead, so they sort after the retry.
+      const sweeperDetails = (breach: ExceptionSlaBreach): Record<string, unknown> => ({ fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt, step: 'PostDrillEntry' });
+      expect(audit).toEqual([
+        expect.objectContaining({ subjectType: 'exception', subjectId: filed.exceptionId, action: 'retry', actor: 'carl.cfo', why: 'escalated to me' }),
+        expect.objectContaining({ subjectType: 'exception', action: 'remind', actor: 'sla-sweeper', at: firstAt.toISOString(), why: 'SLA of 86400 s breached (1); overdue by 1 s', details: sweeperDetails(firstSweep[0]) }),
+        expect.objectContaining({ subjectType: 'exception', action: 'escalate', actor: 'sla-sweeper', why: 'SLA of 86400 s breached (2); overdue by 1 s', details: sweeperDetails(secondSweep[0]) }),
+        expect.objectContaining({ subjectType: 'exception', action: 'remind', actor: 'sla-sweeper', why: 'SLA of 86400 s breached (3); overdue by 1 s', details: sweeperDetails(thirdSweep[0]) }),
+      ]);
     });
   });
 });

@@ -209,8 +209,8 @@ export class InMemoryExceptionStore implements ExceptionStore {
 
   async put(exception: WorkflowException): Promise<void> {
     const existing = this.items.get(exception.exceptionId);
-    if (existing && existing.status !== 'open') return;
-    this.items.set(exception.exceptionId, structuredClone(exception));
+    if (!existing) this.items.set(exception.exceptionId, structuredClone(exception));
+    else if (existing.status === 'open') this.items.set(exception.exceptionId, { ...existing, token: exception.token });
   }
 
   async resolve(exceptionId: string, status: Exclude<ExceptionStatus, 'open'>, resolution: ExceptionResolution): Promise<boolean> {
@@ -240,6 +240,21 @@ export class InMemoryExceptionStore implements ExceptionStore {
   async latestAttempt(executionArn: string, step: string): Promise<WorkflowException | undefined> {
     const attempts = [...this.items.values()].filter((exception) => exception.executionArn === executionArn && exception.step === step).sort((left, right) => right.attempt - left.attempt);
     return attempts[0] ? structuredClone(attempts[0]) : undefined;
+  }
+
+  async listOverdue(now: string, limit: number): Promise<WorkflowException[]> {
+    return [...this.items.values()]
+      .filter((exception) => exception.status === 'open' && exception.dueAt <= now)
+      .sort((left, right) => left.dueAt.localeCompare(right.dueAt))
+      .slice(0, limit)
+      .map((exception) => structuredClone(exception));
+  }
+
+  async recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+    const current = this.items.get(exceptionId);
+    if (!current || current.status !== 'open' || (current.breaches ?? 0) !== expectedBreaches) return false;
+    this.items.set(exceptionId, { ...current, ...next });
+    return true;
   }
 }
 

@@ -6,7 +6,9 @@ import { InvalidPatchError, applyPatch, parsePatch, type PatchOperation } from '
 import { stepContract } from '../../shared/exceptions/step-contracts';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import { TaskActionRefused } from '../../shared/human-tasks/human-task';
-import { InMemoryExceptionStore, NOW, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import { sweepOverdueExceptions, type ExceptionSlaBreach, type ExceptionSweepDependencies } from '../../shared/exceptions/sweep-overdue-exceptions';
+import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { InMemoryAuditLog, InMemoryExceptionStore, NOW, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
 
 /** Runs an action that must be refused and returns the refusal. */
 async function refusal(action: () => Promise<unknown>): Promise<TaskActionRefused> {
@@ -457,6 +459,130 @@ describe('fileException', () => {
     // Assess
     await expect(file).rejects.toThrow(/taskToken/);
     expect(exceptions.items.size).toBe(0);
+  });
+});
+
+describe('sweepOverdueExceptions', () => {
+  function sweepWorld(...exceptions: WorkflowException[]): { exceptions: InMemoryExceptionStore; published: ExceptionSlaBreach[][]; audit: InMemoryAuditLog; deps: ExceptionSweepDependencies } {
+    const store = new InMemoryExceptionStore();
+    store.seed(...exceptions);
+    const published: ExceptionSlaBreach[][] = [];
+    const audit = new InMemoryAuditLog();
+    return { exceptions: store, published, audit, deps: { exceptions: store, policy: CURRENT_APPROVAL_POLICY, publisher: { publish: async (breaches) => void published.push([...breaches]) }, audit } };
+  }
+
+  /** The drill's exception, owned by finance, due at NOW, with the given breaches so far. */
+  function dueException(breaches: number | undefined, overrides: Partial<WorkflowException> = {}): WorkflowException {
+    return drillException({ dueAt: NOW.toISOString(), slaSeconds: 86_400, ...(breaches === undefined ? {} : { breaches }), ...overrides });
+  }
+
+  it('reminds the owner role at the first breach and gives it another SLA period', async () => {
+    // Prepare: an exception filed before breaches were counted has none recorded.
+    const world = sweepWorld(dueException(undefined));
+    const at = hoursAfterNow(1);
+
+    // Act
+    const breaches = await sweepOverdueExceptions(at, world.deps);
+
+    // Assess
+    const expected: ExceptionSlaBreach = {
+      exceptionId: 'exc-drill-0001-1',
+      workflow: 'operations-drill',
+      executionArn: drillException().executionArn,
+      step: 'PostDrillEntry',
+      breach: 1,
+      action: 'reminded',
+      fromRole: 'finance-ops',
+      toRole: 'finance-ops',
+      dueAt: NOW.toISOString(),
+      nextDueAt: hoursAfterNow(25).toISOString(),
+      overdueSeconds: 3600,
+      detectedAt: at.toISOString(),
+    };
+    expect(breaches).toEqual([expected]);
+    expect(world.published).toEqual([[expected]]);
+    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: 'finance-ops', dueAt: hoursAfterNow(25).toISOString(), breaches: 1, status: 'open' });
+    expect(world.audit.entries).toEqual([
+      expect.objectContaining({ subjectType: 'exception', subjectId: 'exc-drill-0001-1', action: 'remind', actor: 'sla-sweeper', why: 'SLA of 86400 s breached (1); overdue by 3600 s' }),
+    ]);
+  });
+
+  it.each([
+    { owner: 'finance-ops', next: 'cfo' },
+    { owner: 'integration-ops', next: 'cfo' },
+    { owner: 'delivery-lead', next: 'practice-lead' },
+    { owner: 'staffing-manager', next: 'delivery-lead' },
+  ] as const)('hands an exception of $owner to $next at the second breach, so the next role may act on it', async ({ owner, next }) => {
+    // Prepare
+    const world = sweepWorld(dueException(1, { ownerRole: owner }));
+
+    // Act
+    const breaches = await sweepOverdueExceptions(hoursAfterNow(2), world.deps);
+
+    // Assess
+    expect(breaches).toEqual([expect.objectContaining({ breach: 2, action: 'escalated', fromRole: owner, toRole: next })]);
+    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: next, breaches: 2, dueAt: hoursAfterNow(26).toISOString() });
+    expect(world.audit.entries.map((entry) => [entry.action, entry.details])).toEqual([['escalate', { fromRole: owner, toRole: next, nextDueAt: hoursAfterNow(26).toISOString(), step: 'PostDrillEntry' }]]);
+  });
+
+  it('reminds the top of the chain again rather than dropping the exception', async () => {
+    // Prepare
+    const world = sweepWorld(dueException(3, { ownerRole: 'cfo' }));
+
+    // Act
+    const breaches = await sweepOverdueExceptions(hoursAfterNow(1), world.deps);
+
+    // Assess
+    expect(breaches).toEqual([expect.objectContaining({ breach: 4, action: 'reminded', fromRole: 'cfo', toRole: 'cfo' })]);
+    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: 'cfo', breaches: 4 });
+  });
+
+  it('leaves exceptions that are not yet due or no longer open, and publishes nothing when nothing breached', async () => {
+    // Prepare
+    const notDue = dueException(0, { exceptionId: 'exc-not-due', dueAt: hoursAfterNow(2).toISOString() });
+    const handled = dueException(0, { exceptionId: 'exc-handled', status: 'retrying' });
+    const world = sweepWorld(notDue, handled);
+
+    // Act
+    const breaches = await sweepOverdueExceptions(hoursAfterNow(1), world.deps);
+
+    // Assess
+    expect(breaches).toEqual([]);
+    expect(world.published).toEqual([]);
+    expect(world.audit.entries).toEqual([]);
+    expect(world.exceptions.peek('exc-not-due')).toEqual(notDue);
+  });
+
+  it('records a breach once when two sweeps overlap', async () => {
+    // Prepare
+    const world = sweepWorld(dueException(0));
+
+    // Act: both sweeps read the exception before either writes.
+    const [first, second] = await Promise.all([sweepOverdueExceptions(hoursAfterNow(1), world.deps), sweepOverdueExceptions(hoursAfterNow(1), world.deps)]);
+
+    // Assess
+    expect([...first, ...second]).toHaveLength(1);
+    expect(world.exceptions.peek('exc-drill-0001-1').breaches).toBe(1);
+    expect(world.audit.entries).toHaveLength(1);
+  });
+
+  it('keeps an escalation when the same failure is filed again: re-arming renews only the token', async () => {
+    // Prepare: a finance exception escalated to the CFO, then its filing is redelivered.
+    const world = sweepWorld();
+    const filingInput = { taskToken: 'token-1', workflow: 'operations-drill', executionArn: drillException().executionArn, step: 'PostDrillEntry', failure: { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}' }, stepInput: drillStepInput() };
+    const filed = await fileException(filingInput, world.exceptions, NOW, 'eu-west-1');
+    await sweepOverdueExceptions(hoursAfterNow(25), world.deps);
+    const escalated = world.exceptions.peek(filed.exceptionId);
+    await sweepOverdueExceptions(new Date(Date.parse(escalated.dueAt) + 1000), world.deps);
+    const beforeRedelivery = world.exceptions.peek(filed.exceptionId);
+
+    // Act
+    const rearmed = await fileException({ ...filingInput, taskToken: 'token-2' }, world.exceptions, hoursAfterNow(60), 'eu-west-1');
+
+    // Assess
+    expect(beforeRedelivery).toMatchObject({ ownerRole: 'cfo', breaches: 2 });
+    expect(rearmed).toMatchObject({ token: 'token-2', ownerRole: 'cfo', breaches: 2, createdAt: NOW.toISOString(), dueAt: beforeRedelivery.dueAt });
+    expect(world.exceptions.peek(filed.exceptionId)).toEqual(rearmed);
   });
 });
 
