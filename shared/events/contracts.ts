@@ -32,6 +32,18 @@ export interface EventContract {
   readonly detail: z.ZodType;
 }
 
+/** What both SLA breach events say about the breach itself (`shared/sla/sla-breach.ts`). */
+const SLA_BREACH_FIELDS = {
+  breach: z.number().int().positive(),
+  action: z.enum(['reminded', 'escalated']),
+  fromRole: z.string(),
+  toRole: z.string(),
+  dueAt: IsoDateTime,
+  nextDueAt: IsoDateTime,
+  overdueSeconds: z.number().int().nonnegative(),
+  detectedAt: IsoDateTime,
+};
+
 /** Every event psflow emits or consumes, with its current version. */
 export const EVENT_CONTRACTS: readonly EventContract[] = [
   {
@@ -86,14 +98,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       taskId: z.string(),
       workflow: z.string(),
       executionArn: z.string(),
-      breach: z.number().int().positive(),
-      action: z.enum(['reminded', 'escalated']),
-      fromRole: z.string(),
-      toRole: z.string(),
-      dueAt: IsoDateTime,
-      nextDueAt: IsoDateTime,
-      overdueSeconds: z.number().int().nonnegative(),
-      detectedAt: IsoDateTime,
+      ...SLA_BREACH_FIELDS,
     }),
   },
   {
@@ -109,14 +114,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       workflow: z.string(),
       executionArn: z.string(),
       step: z.string(),
-      breach: z.number().int().positive(),
-      action: z.enum(['reminded', 'escalated']),
-      fromRole: z.string(),
-      toRole: z.string(),
-      dueAt: IsoDateTime,
-      nextDueAt: IsoDateTime,
-      overdueSeconds: z.number().int().nonnegative(),
-      detectedAt: IsoDateTime,
+      ...SLA_BREACH_FIELDS,
     }),
   },
 ];

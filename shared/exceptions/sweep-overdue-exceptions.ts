@@ -1,22 +1,14 @@
 import type { AuditLog } from '../audit/audit-log';
 import { escalationOf, type ApprovalPolicy } from '../policies/approval-policy';
+import { nextSlaBreach, slaBreachReason, type SlaBreachTiming } from '../sla/sla-breach';
 import type { ExceptionStore, WorkflowException } from './workflow-exception';
 
 /** One SLA breach of an exception, as emitted for the KPIs. */
-export interface ExceptionSlaBreach {
+export interface ExceptionSlaBreach extends SlaBreachTiming {
   readonly exceptionId: string;
   readonly workflow: string;
   readonly executionArn: string;
   readonly step: string;
-  /** 1 for the first breach (a reminder), 2 and up for escalations. */
-  readonly breach: number;
-  readonly action: 'reminded' | 'escalated';
-  readonly fromRole: string;
-  readonly toRole: string;
-  readonly dueAt: string;
-  readonly nextDueAt: string;
-  readonly overdueSeconds: number;
-  readonly detectedAt: string;
 }
 
 /** Emits exception breach events. */
@@ -56,7 +48,7 @@ export async function sweepOverdueExceptions(now: Date, deps: ExceptionSweepDepe
       action: breach.action === 'escalated' ? 'escalate' : 'remind',
       actor: 'sla-sweeper',
       at,
-      why: `SLA of ${exception.slaSeconds} s breached (${breach.breach}); overdue by ${breach.overdueSeconds} s`,
+      why: slaBreachReason(exception.slaSeconds, breach),
       details: { fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt, step: exception.step },
     });
     breaches.push(breach);
@@ -66,20 +58,6 @@ export async function sweepOverdueExceptions(now: Date, deps: ExceptionSweepDepe
 }
 
 function nextBreach(exception: WorkflowException, now: Date, policy: ApprovalPolicy): ExceptionSlaBreach {
-  const breach = (exception.breaches ?? 0) + 1;
-  const escalateTo = breach >= 2 ? escalationOf(policy, exception.ownerRole) : undefined;
-  return {
-    exceptionId: exception.exceptionId,
-    workflow: exception.workflow,
-    executionArn: exception.executionArn,
-    step: exception.step,
-    breach,
-    action: escalateTo ? 'escalated' : 'reminded',
-    fromRole: exception.ownerRole,
-    toRole: escalateTo ?? exception.ownerRole,
-    dueAt: exception.dueAt,
-    nextDueAt: new Date(now.getTime() + exception.slaSeconds * 1000).toISOString(),
-    overdueSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(exception.dueAt)) / 1000)),
-    detectedAt: now.toISOString(),
-  };
+  const timing = nextSlaBreach({ role: exception.ownerRole, dueAt: exception.dueAt, slaSeconds: exception.slaSeconds, breaches: exception.breaches ?? 0 }, now, (role) => escalationOf(policy, role));
+  return { exceptionId: exception.exceptionId, workflow: exception.workflow, executionArn: exception.executionArn, step: exception.step, ...timing };
 }

@@ -1,22 +1,14 @@
 import type { AuditLog } from '../audit/audit-log';
 import { escalationOf, type ApprovalPolicy } from '../policies/approval-policy';
+import { nextSlaBreach, slaBreachReason, type SlaBreachTiming } from '../sla/sla-breach';
 import type { HumanTask } from './human-task';
 import type { HumanTaskStore } from './task-ports';
 
-/** One SLA breach, as emitted for the KPIs. */
-export interface SlaBreach {
+/** One SLA breach of an approval task, as emitted for the KPIs. */
+export interface SlaBreach extends SlaBreachTiming {
   readonly taskId: string;
   readonly workflow: string;
   readonly executionArn: string;
-  /** 1 for the first breach (a reminder), 2 and up for escalations. */
-  readonly breach: number;
-  readonly action: 'reminded' | 'escalated';
-  readonly fromRole: string;
-  readonly toRole: string;
-  readonly dueAt: string;
-  readonly nextDueAt: string;
-  readonly overdueSeconds: number;
-  readonly detectedAt: string;
 }
 
 /** Emits breach events. */
@@ -59,7 +51,7 @@ export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Pro
       action: breach.action === 'escalated' ? 'escalate' : 'remind',
       actor: 'sla-sweeper',
       at,
-      why: `SLA of ${task.slaSeconds} s breached (${breach.breach}); overdue by ${breach.overdueSeconds} s`,
+      why: slaBreachReason(task.slaSeconds, breach),
       details: { fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt },
     });
     breaches.push(breach);
@@ -79,19 +71,6 @@ function escalationTarget(policy: ApprovalPolicy, from: HumanTask['assigneeRole'
 }
 
 function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy, otherLevelRoles: ReadonlySet<string>): SlaBreach {
-  const breach = task.breaches + 1;
-  const escalateTo = breach >= 2 ? escalationTarget(policy, task.assigneeRole, otherLevelRoles) : undefined;
-  return {
-    taskId: task.taskId,
-    workflow: task.workflow,
-    executionArn: task.executionArn,
-    breach,
-    action: escalateTo ? 'escalated' : 'reminded',
-    fromRole: task.assigneeRole,
-    toRole: escalateTo ?? task.assigneeRole,
-    dueAt: task.dueAt,
-    nextDueAt: new Date(now.getTime() + task.slaSeconds * 1000).toISOString(),
-    overdueSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(task.dueAt)) / 1000)),
-    detectedAt: now.toISOString(),
-  };
+  const timing = nextSlaBreach({ role: task.assigneeRole, dueAt: task.dueAt, slaSeconds: task.slaSeconds, breaches: task.breaches }, now, (role) => escalationTarget(policy, role, otherLevelRoles));
+  return { taskId: task.taskId, workflow: task.workflow, executionArn: task.executionArn, ...timing };
 }
