@@ -19,11 +19,7 @@ export type Money = z.infer<typeof Money>;
 
 /** Decimal places of a currency's minor unit: 2 for EUR, 0 for JPY, 3 for KWD. */
 export function minorUnitDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 /** An amount of minor units as people read it, `2,000,000 JPY` or `1,234.5 EUR`. */

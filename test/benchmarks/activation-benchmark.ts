@@ -54,6 +54,18 @@ interface Health {
   readonly eventBridge: Record<string, number>;
 }
 
+/** Every execution of a state machine, all pages. */
+export async function listAllExecutions(sfn: SFNClient, stateMachineArn: string): Promise<ExecutionListItem[]> {
+  const found: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+    found.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
 /** The p-th percentile of ascending values. */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -148,16 +160,6 @@ export async function measureActivations(count: number, progress: (line: string)
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     };
-    const listExecutions = async (): Promise<ExecutionListItem[]> => {
-      const found: ExecutionListItem[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 1000, nextToken }));
-        found.push(...(page.executions ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return found;
-    };
 
     progress(`activation warm-up: ${WARMUP} activations (cold starts, then V8 optimising each environment) ...`);
     const warmupIds = await stage(WARMUP);
@@ -179,7 +181,7 @@ export async function measureActivations(count: number, progress: (line: string)
     await sendPaced(pacedIds, PACED_RATE);
     await waitForSucceeded(WARMUP + count + PACED_ACTIVATIONS);
 
-    const allExecutions = await listExecutions();
+    const allExecutions = await listAllExecutions(sfn, machineArn);
     /** PutEvents → stop latencies of the given deals, sorted, and their executions. */
     const latenciesOf = (wanted: string[]): { sorted: number[]; lastStop: number; executions: ExecutionListItem[] } => {
       const names = new Set(wanted);

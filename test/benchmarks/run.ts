@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { readCloudAssembly } from '../../local/cdk/cloud-assembly';
 import { buildResourceModel } from '../../local/cdk/resource-model';
@@ -14,7 +14,7 @@ import { computeProbeResult } from '../../shared/diagnostics/probe';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
 import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
-import { measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
+import { listAllExecutions, measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
 
 /**
  * `npm run bench`: the local cloud end to end (PutEvents → rule → state machine → Lambda →
@@ -145,21 +145,11 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
       }
     };
 
-    const listExecutions = async (): Promise<ExecutionListItem[]> => {
-      const executions: ExecutionListItem[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 1000, nextToken }));
-        executions.push(...(page.executions ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return executions;
-    };
     /** Latencies from PutEvents to the stop date of the given events, and their throughput. */
     const latenciesOf = async (eventIds: Set<string>, firstPut: number): Promise<Figures> => {
       const latencies: number[] = [];
       let lastStop = 0;
-      for (const execution of await listExecutions()) {
+      for (const execution of await listAllExecutions(sfn, machineArn)) {
         const eventId = (execution.name as string).slice(0, 36);
         const putAt = putTimes.get(eventId);
         if (!eventIds.has(eventId) || putAt === undefined || !execution.stopDate) continue;
