@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
+import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
 import approvalRoutingV1 from '../../shared/policies/approval-routing.v1.json';
 
 const STAGE = 'test';
@@ -51,7 +52,7 @@ function mentions(value: unknown, logicalId: string): boolean {
 }
 
 function makeOutdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-stack-test-'));
+  return fs.mkdtempSync(path.join(process.env[TEST_TMPDIR_VARIABLE] ?? os.tmpdir(), 'psflow-stack-test-'));
 }
 
 let outdir: string;
@@ -680,8 +681,8 @@ describe('human tasks and exceptions', () => {
     // Prepare
     const incomplete = structuredClone(approvalRoutingV1);
     incomplete.rules = incomplete.rules.filter((rule) => rule.id !== 'activation-under-50k');
-    // Nothing is synthesized, so the app needs no output directory.
-    const app = new App();
+    // Nothing is synthesized, but without an outdir the App makes a temporary one nobody removes.
+    const app = new App({ outdir: makeOutdir() });
 
     // Act
     const build = (): unknown => new PsflowStack(app, 'psflow-broken-policy', { stage: 'broken', approvalPolicy: incomplete });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { TemplateValue } from '../../local/cdk/cloud-assembly';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import { clientConfig, cloudAssemblyVariant, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
 /**
  * Serves a copy of cdk.out with an HTTP API and Scheduler schedules added, in front of a small
@@ -49,8 +48,7 @@ function logicalIdOf(resources: Resources, type: string, name?: string): string 
  * `/api/<name>` when the app declares one of its own.
  */
 function variantOfCdkOut(): { cdkOut: string; basePath: string } {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-cdk-out-http-'));
-  fs.cpSync(CDK_OUT, directory, { recursive: true });
+  const directory = cloudAssemblyVariant(CDK_OUT, 'cdk-out-http');
   fs.mkdirSync(path.join(directory, 'asset.http-echo'));
   fs.writeFileSync(path.join(directory, 'asset.http-echo', 'index.js'), ECHO_HANDLER);
   const templatePath = path.join(directory, TEMPLATE);

@@ -772,19 +772,25 @@ describe('ingestion on the local cloud', () => {
       await allDelivered();
       const executionsBefore = (await activations()).length;
 
-      // Act
-      const [, secondEventId] = [...(await put([unknown])), ...(await put([unknown]))];
-      const counter = await eventually(
-        async () => {
-          const item = await ledgerItem(`unknown#${source}#Widget Shipped`);
-          return item?.eventCount === 2 ? item : undefined;
-        },
-        20_000,
-        `two events counted for ${source}`,
-      );
+      const counted = (count: number): Promise<LedgerItem> =>
+        eventually(
+          async () => {
+            const item = await ledgerItem(`unknown#${source}#Widget Shipped`);
+            return item?.eventCount === count ? item : undefined;
+          },
+          20_000,
+          `${count} events counted for ${source}`,
+        );
+
+      // Act: one after the other, since the bus, like EventBridge, does not order deliveries.
+      const [firstEventId] = await put([unknown]);
+      const afterFirst = await counted(1);
+      const [secondEventId] = await put([unknown]);
+      const counter = await counted(2);
       await allDelivered();
 
       // Assess
+      expect(afterFirst).toMatchObject({ kind: 'unknown-event-type', eventCount: 1, lastEventId: firstEventId });
       expect(counter).toMatchObject({ kind: 'unknown-event-type', eventCount: 2, lastEventId: secondEventId });
       const { Items = [] } = await documents.send(
         new QueryCommand({

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { TemplateValue } from '../../local/cdk/cloud-assembly';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import { clientConfig, cloudAssemblyVariant, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
 /**
  * The local cloud serves whatever a cloud assembly declares. These suites serve copies of the
@@ -27,8 +26,7 @@ function logicalIdOf(resources: Resources, type: string): string {
 
 /** A copy of cdk.out whose template the caller changes. */
 function variantOfCdkOut(change: (resources: Resources) => void): string {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-cdk-out-'));
-  fs.cpSync(CDK_OUT, directory, { recursive: true });
+  const directory = cloudAssemblyVariant(CDK_OUT, 'cdk-out');
   const templatePath = path.join(directory, TEMPLATE);
   const template = JSON.parse(fs.readFileSync(templatePath, 'utf8')) as { Resources: Resources };
   change(template.Resources);

@@ -22,9 +22,26 @@ export function clientConfig(url: string): { endpoint: string; region: string; c
   return { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
 
-/** A fresh data directory for one suite. */
+/** Names the test run's scratch directory, which the global setup makes and the teardown removes. */
+export const TEST_TMPDIR_VARIABLE = 'PSFLOW_TEST_TMPDIR';
+
+/** A fresh data directory for one suite, inside the test run's scratch directory when there is one. */
 export function temporaryDataDirectory(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `psflow-${label}-`));
+  return fs.mkdtempSync(path.join(process.env[TEST_TMPDIR_VARIABLE] ?? os.tmpdir(), `psflow-${label}-`));
+}
+
+/**
+ * A copy of a cloud assembly whose template the caller may change. The asset directories (the
+ * bundles, most of the size) are linked, not copied: the local cloud only reads them.
+ */
+export function cloudAssemblyVariant(cdkOut: string, label: string): string {
+  const directory = temporaryDataDirectory(label);
+  for (const entry of fs.readdirSync(cdkOut)) {
+    const source = path.join(cdkOut, entry);
+    if (entry.startsWith('asset.')) fs.symlinkSync(source, path.join(directory, entry), 'dir');
+    else fs.cpSync(source, path.join(directory, entry), { recursive: true });
+  }
+  return directory;
 }
 
 /**
