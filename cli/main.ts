@@ -29,7 +29,7 @@ Commands:
                   [--workflow project-activation]
                                 workflow executions recorded under a business key
   ingestion unknown             sources and detail-types no adapter or contract knows, counted
-  events put FILE...            put EventBridge events (envelopes such as ../shared/samples/*.json)
+  events put FILE...            put EventBridge events (envelopes such as samples/*.json)
                                 on the stage's bus
   sandbox list SYSTEM TYPE      records of a sandbox system (erp project|budget|billing, psa project|resource,
                                 documents document|task-list)

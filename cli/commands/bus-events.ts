@@ -8,7 +8,7 @@ const BATCH = 10;
 
 /**
  * `psflow events put FILE...`: puts EventBridge events, as SaaS systems deliver them (an
- * envelope with source, detail-type and detail, like `../shared/samples/*.json`), on the
+ * envelope with source, detail-type and detail, like `samples/*.json`), on the
  * stage's bus. A file may hold one event or an array of them.
  */
 export async function putEvents(context: CliContext, files: readonly string[]): Promise<void> {

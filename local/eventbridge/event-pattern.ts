@@ -5,7 +5,7 @@
  * behaviour rather than a literal reading of the user guide: the validation order and reason wording are
  * Ruler's, keys are joined with dots on both sides (so `{"a.b": …}` and `{"a": {"b": …}}` are the same
  * field), array elements are matched "array-consistently", and the fixtures recorded against real AWS in
- * `shared/conformance/eventbridge-patterns/` are the final word where the docs and the engine disagree.
+ * `test/fixtures/eventbridge-patterns/` are the final word where the docs and the engine disagree.
  *
  * Everything that can be decided from the pattern alone (JSON parsing, `$or` expansion, case folding,
  * CIDR bounds, wildcard segments) happens once in {@link compileEventPattern}; matching only walks the

@@ -125,7 +125,7 @@ describe('the psflow CLI against the local cloud', () => {
 
   it('puts the handbook samples on the bus, twice, and finds one activation per won opportunity', async () => {
     // Prepare
-    const samples = path.resolve(__dirname, '..', '..', '..', 'shared', 'samples');
+    const samples = path.resolve(__dirname, '..', '..', 'samples');
     const files = ['salesforce-event-relay-opportunity-won.json', 'salesforce-appflow-opportunity-won.json'].map((file) => path.join(samples, file));
     const opportunities = ['0068d00000B7kQwAAJ', '0068d00000C1mNoAAJ'];
 

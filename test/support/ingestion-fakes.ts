@@ -15,10 +15,10 @@ import type { WorkflowName } from '../../shared/workflows/workflow-names';
 
 /**
  * In-memory fakes of the ingestion ports, and builders of Salesforce change events based on
- * the handbook samples in /work/shared/samples (read in place, never copied into the repo).
+ * the sample events in the repository's `samples/` folder.
  */
 
-const samplesDirectory = path.resolve(__dirname, '..', '..', '..', 'shared', 'samples');
+const samplesDirectory = path.resolve(__dirname, '..', '..', 'samples');
 
 /** A JSON object whose fields the tests read and patch. */
 export type JsonObject = Record<string, unknown>;

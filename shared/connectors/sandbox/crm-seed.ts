@@ -1,8 +1,8 @@
 import type { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork } from '../crm/crm-connector';
 
 /**
- * Believable demo CRM data. The first two opportunities are the ones the handbook's sample
- * events (`../shared/samples/`) name, so putting those samples on a fresh local bus starts
+ * Believable demo CRM data. The first two opportunities are the ones the repository's sample
+ * events (`samples/`) name, so putting those samples on a fresh local bus starts
  * their activations. Ids are Salesforce-shaped (`001` accounts, `006` opportunities).
  */
 
