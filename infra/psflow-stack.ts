@@ -1,13 +1,17 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
+import { AuditTrail } from './audit/audit-trail';
+import { ExceptionQueue } from './exceptions/exception-queue';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
+import { OperationsApi } from './operations-api/operations-api';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
+import { SlaSweep } from './sla/sla-sweep';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -28,6 +32,10 @@ export class PsflowStack extends Stack {
   public readonly projectActivation: ProjectActivation;
   public readonly ingestion: EventIngestion;
   public readonly humanTasks: HumanTasks;
+  public readonly exceptionQueue: ExceptionQueue;
+  public readonly auditTrail: AuditTrail;
+  public readonly slaSweep: SlaSweep;
+  public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
@@ -37,9 +45,15 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
-    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus, approvalPolicy: props.approvalPolicy });
-    this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, humanTasks: this.humanTasks });
-    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, humanTasks: this.humanTasks, sandbox: this.sandbox });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, approvalPolicy: props.approvalPolicy });
+    this.exceptionQueue = new ExceptionQueue(this, 'ExceptionQueue', { stage: props.stage });
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
+    const peopleInTheLoop = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, auditTrail: this.auditTrail };
+    this.slaSweep = new SlaSweep(this, 'SlaSweep', { stage: props.stage, eventBus: this.eventBus, ...peopleInTheLoop });
+    this.operationsApi = new OperationsApi(this, 'OperationsApi', { stage: props.stage, ...peopleInTheLoop });
+    const workflowPatterns = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, operationsApi: this.operationsApi };
+    this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, ...workflowPatterns });
+    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, sandbox: this.sandbox, ...workflowPatterns });
     this.ingestion = new EventIngestion(this, 'Ingestion', {
       stage: props.stage,
       eventBus: this.eventBus,
