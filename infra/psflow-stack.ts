@@ -13,7 +13,7 @@ import { SandboxSystems } from './sandbox/sandbox-systems';
 export interface PsflowStackProps extends StackProps {
   /** Stage name (dev, test, prod, a developer's name); every resource name carries it. */
   readonly stage: string;
-  /** Salesforce Event Relay partner buses to ingest from (context `partnerEventBuses`, comma-separated). */
+  /** Salesforce partner buses (Event Relay or AppFlow) to ingest from and archive (context `partnerEventBuses`, comma-separated). */
   readonly partnerEventBusNames?: readonly string[];
   /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
   readonly approvalPolicy?: unknown;

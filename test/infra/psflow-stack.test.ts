@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { classifyPartnerEventBus } from '../../infra/ingestion/event-ingestion';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
@@ -583,23 +584,73 @@ describe('ingestion', () => {
     expect(configs).toHaveLength(1);
     expect(referencedId(record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination)).toBe(queueId);
   });
+});
 
-  it('adds one ingestion rule per Salesforce partner bus named in the props', () => {
-    // Prepare
-    const partnerOutdir = makeOutdir();
+describe('Salesforce partner buses', () => {
+  const EVENT_RELAY_BUS = 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU';
+  const APPFLOW_BUS = 'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities';
+  const PARTNER_STAGE = 'partner';
+  let partnerOutdir: string;
+  let partnerTemplate: Template;
+
+  beforeAll(() => {
+    partnerOutdir = makeOutdir();
     const app = new App({ outdir: partnerOutdir });
-    const partnerBus = 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU';
+    partnerTemplate = Template.fromStack(new PsflowStack(app, `psflow-${PARTNER_STAGE}`, { stage: PARTNER_STAGE, partnerEventBusNames: [EVENT_RELAY_BUS, APPFLOW_BUS] }));
+  }, SYNTH_TIMEOUT_MS);
+
+  afterAll(() => {
+    fs.rmSync(partnerOutdir, { recursive: true, force: true });
+  });
+
+  function partnerResources(type: string): JsonObject[] {
+    return Object.values(partnerTemplate.findResources(type)).map((resource) => record(record(resource, type).Properties, 'Properties'));
+  }
+
+  it('adds one ingestion rule per partner bus, matching the source prefix of its channel', () => {
+    // Prepare
+    const [functionId] = Object.entries(partnerTemplate.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `psflow-${PARTNER_STAGE}-ingest-event` } }))[0];
 
     // Act
-    const partnerTemplate = Template.fromStack(new PsflowStack(app, 'psflow-partner', { stage: 'partner', partnerEventBusNames: [partnerBus] }));
-    const rules = Object.values(partnerTemplate.findResources('AWS::Events::Rule')).map((rule) => record(record(rule, 'rule').Properties, 'Properties'));
-    fs.rmSync(partnerOutdir, { recursive: true, force: true });
+    const partnerRules = partnerResources('AWS::Events::Rule')
+      .filter((rule) => rule.EventBusName === EVENT_RELAY_BUS || rule.EventBusName === APPFLOW_BUS)
+      .map((rule) => ({ bus: rule.EventBusName, pattern: rule.EventPattern, targets: list(rule.Targets).map((target) => referencedId(record(target, 'target').Arn)) }));
 
     // Assess
-    expect(rules.filter((rule) => rule.EventBusName === partnerBus).map((rule) => rule.EventPattern)).toEqual([
-      { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+    expect(partnerRules).toEqual([
+      { bus: EVENT_RELAY_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, targets: [functionId] },
+      { bus: APPFLOW_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, targets: [functionId] },
     ]);
-  }, SYNTH_TIMEOUT_MS);
+  });
+
+  it('archives what each partner rule takes on that partner bus, for replay', () => {
+    // Prepare
+    const busArn = (busName: string): string => `:event-bus/${busName}`;
+
+    // Act
+    const partnerArchives = partnerResources('AWS::Events::Archive')
+      .filter((archive) => JSON.stringify(archive.SourceArn).includes(':event-bus/aws.partner/'))
+      .map((archive) => ({ name: archive.ArchiveName, source: JSON.stringify(archive.SourceArn), pattern: archive.EventPattern, retentionDays: archive.RetentionDays }));
+
+    // Assess
+    expect(partnerArchives).toEqual([
+      { name: `psflow-${PARTNER_STAGE}-partner-0`, source: expect.stringContaining(busArn(EVENT_RELAY_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, retentionDays: 365 },
+      { name: `psflow-${PARTNER_STAGE}-partner-1`, source: expect.stringContaining(busArn(APPFLOW_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, retentionDays: 365 },
+    ]);
+  });
+
+  it('reads the channel from the partner bus name and refuses a name that is no Salesforce partner source', () => {
+    // Prepare
+    const names = [EVENT_RELAY_BUS, APPFLOW_BUS];
+
+    // Act
+    const channels = names.map((name) => classifyPartnerEventBus(name).channel);
+    const refuse = (): unknown => classifyPartnerEventBus('aws.partner/zendesk.com/123/default');
+
+    // Assess
+    expect(channels).toEqual(['event-relay', 'appflow']);
+    expect(refuse).toThrow(/partnerEventBuses: "aws\.partner\/zendesk\.com\/123\/default" is not a Salesforce partner event bus/);
+  });
 });
 
 describe('human tasks and exceptions', () => {
@@ -721,7 +772,9 @@ describe('cdk-nag AwsSolutions checks', () => {
   beforeAll(() => {
     nagOutdir = makeOutdir();
     const app = new App({ outdir: nagOutdir });
-    new PsflowStack(app, STACK_NAME, { stage: STAGE });
+    // Partner buses add rules and archives of their own, so the checks see those too.
+    const partnerEventBusNames = ['aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU', 'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities'];
+    new PsflowStack(app, STACK_NAME, { stage: STAGE, partnerEventBusNames });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
       app.synth();
