@@ -1,11 +1,13 @@
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
+import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 
@@ -47,5 +49,22 @@ export class PsflowStack extends Stack {
       projectActivation: this.projectActivation.stateMachine,
       partnerEventBusNames: props.partnerEventBusNames,
     });
+    this.addClientOutputs(props.stage);
+  }
+
+  /**
+   * Everything a client of the stage needs, as outputs the CLI reads with DescribeStacks.
+   * They sit at stack scope so that each output key is exactly its id, and every table found
+   * in the stack gets one, so a domain's new table needs no change here.
+   */
+  private addClientOutputs(stage: string): void {
+    const output = (key: string, value: string, description: string): CfnOutput =>
+      new CfnOutput(this, key, { value, description, exportName: exportNameOf(stage, key) });
+    output(StackOutput.ApiUrl, this.humanTasks.httpApi.apiEndpoint, 'Base URL of the operations HTTP API');
+    output(StackOutput.UserPoolId, this.humanTasks.userPool.userPoolId, 'Cognito user pool of the operators');
+    output(StackOutput.UserPoolClientId, this.humanTasks.userPoolClient.userPoolClientId, 'App client the CLI signs in with');
+    output(StackOutput.EventBusName, this.eventBus.bus.eventBusName, 'The stage bus');
+    const tables = this.node.findAll().filter((construct): construct is ServiceTable => construct instanceof ServiceTable);
+    for (const table of tables) output(tableOutputKey(table.shortName), table.tableName, `The ${table.shortName} table`);
   }
 }

@@ -146,7 +146,7 @@ export class HumanTasks extends Construct {
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.userPoolClient = this.userPool.addClient('CliClient', { authFlows: { userSrp: true }, generateSecret: false });
+    this.userPoolClient = this.userPool.addClient('CliClient', { authFlows: { userSrp: true, userPassword: true }, generateSecret: false });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/vendedlogs/apigateway/psflow-${stage}-operations`,
       retention: RetentionDays.ONE_YEAR,

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { classifyPartnerEventBus } from '../../infra/ingestion/event-ingestion';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { StackOutput, tableOutputKey } from '../../shared/deployment/stack-outputs';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
 import approvalRoutingV1 from '../../shared/policies/approval-routing.v1.json';
@@ -754,6 +755,67 @@ describe('human tasks and exceptions', () => {
     expect(record(schedule.Properties, 'schedule').ScheduleExpression).toMatch(/^rate\(/);
     expect(referencedId(target.Arn)).toBe(sweeperId);
     expect(JSON.parse(String(target.Input))).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+});
+
+describe('stack outputs', () => {
+  function outputs(): Record<string, JsonObject> {
+    const all = record(template.toJSON().Outputs ?? {}, 'Outputs');
+    return Object.fromEntries(Object.entries(all).map(([key, output]) => [key, record(output, key)]));
+  }
+
+  it('gives a client the API URL, the user pool and its client, and the bus, each exported under a name with the stage', () => {
+    // Prepare
+    const [apiId] = onlyResource('AWS::ApiGatewayV2::Api');
+    const [poolId] = onlyResource('AWS::Cognito::UserPool');
+    const [clientId] = onlyResource('AWS::Cognito::UserPoolClient');
+    const [busId] = onlyResource('AWS::Events::EventBus');
+    const all = outputs();
+
+    // Act
+    const found = [StackOutput.ApiUrl, StackOutput.UserPoolId, StackOutput.UserPoolClientId, StackOutput.EventBusName].map((key) => ({
+      key,
+      names: [apiId, poolId, clientId, busId].filter((logicalId) => mentions(all[key]?.Value, logicalId)),
+      exportName: record(all[key]?.Export ?? {}, `${key}.Export`).Name,
+    }));
+
+    // Assess
+    expect(found).toEqual([
+      { key: 'ApiUrl', names: [apiId], exportName: `${STACK_NAME}-ApiUrl` },
+      { key: 'UserPoolId', names: [poolId], exportName: `${STACK_NAME}-UserPoolId` },
+      { key: 'UserPoolClientId', names: [clientId], exportName: `${STACK_NAME}-UserPoolClientId` },
+      { key: 'EventBusName', names: [busId], exportName: `${STACK_NAME}-EventBusName` },
+    ]);
+    // The endpoint of an HTTP API is its `$default` stage's URL, the base the CLI appends routes to.
+    expect(all.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+  });
+
+  it('names every table of the stack in an output the CLI finds by the table\'s short name', () => {
+    // Prepare
+    const all = outputs();
+    const tables = resourcesOf('AWS::DynamoDB::Table').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).TableName) }));
+
+    // Act
+    const unnamed = tables.filter(({ logicalId, name }) => {
+      const key = tableOutputKey(name.slice(`${STACK_NAME}-`.length));
+      return referencedId(all[key]?.Value) !== logicalId || record(all[key]?.Export ?? {}, 'Export').Name !== `${STACK_NAME}-${key}`;
+    });
+
+    // Assess
+    expect(tables.length).toBeGreaterThan(5);
+    expect(unnamed).toEqual([]);
+  });
+
+  it('lets the CLI client sign in with a username and password, as docs/deploy.md does with initiate-auth', () => {
+    // Prepare
+    const [clientId] = onlyResource('AWS::Cognito::UserPoolClient');
+
+    // Act
+    const flows = list(propertiesOf(clientId).ExplicitAuthFlows);
+
+    // Assess
+    expect(flows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']));
+    expect(propertiesOf(clientId).GenerateSecret).toBe(false);
   });
 });
 
