@@ -192,7 +192,7 @@ describe('target dead-letter queue', () => {
     expect(tlsDenials).toHaveLength(1);
   });
 
-  it('receives what every rule target fails to deliver, after retries', () => {
+  it('receives what every rule target fails to deliver, after 8 retries within 2 hours (as the docs say)', () => {
     // Prepare
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
     const rules = resourcesOf('AWS::Events::Rule').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
@@ -208,8 +208,7 @@ describe('target dead-letter queue', () => {
       const deadLetter = record(target.DeadLetterConfig, `${rule} ${String(target.Id)} DeadLetterConfig`);
       const retry = record(target.RetryPolicy, `${rule} ${String(target.Id)} RetryPolicy`);
       expect({ rule, deadLetterQueue: referencedId(deadLetter.Arn) }).toEqual({ rule, deadLetterQueue: queueId });
-      expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
-      expect(retry.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+      expect({ rule, attempts: retry.MaximumRetryAttempts, maxAgeSeconds: retry.MaximumEventAgeInSeconds }).toEqual({ rule, attempts: 8, maxAgeSeconds: 2 * 3600 });
     }
   });
 
@@ -345,7 +344,7 @@ describe('functions', () => {
     }
   });
 
-  it('sends every function log to its own log group with a retention', () => {
+  it('sends every function log to its own log group, /aws/lambda/<function name>, with one month\'s retention', () => {
     // Prepare
     const all = functions();
 
@@ -358,7 +357,8 @@ describe('functions', () => {
     // Assess
     for (const { logicalId, logGroupId, logGroup } of logGroups) {
       expect({ logicalId, hasLogGroup: logGroupId !== undefined }).toEqual({ logicalId, hasLogGroup: true });
-      expect(logGroup?.RetentionInDays).toBeGreaterThan(0);
+      expect(logGroup?.RetentionInDays).toBe(30);
+      expect(logGroup?.LogGroupName).toBe(`/aws/lambda/${String(propertiesOf(logicalId).FunctionName)}`);
     }
     expect(new Set(logGroups.map(({ logGroupId }) => logGroupId)).size).toBe(logGroups.length);
   });
@@ -571,7 +571,7 @@ describe('ingestion', () => {
     ]);
   });
 
-  it('sends asynchronous invocations that still fail after retries to the dead-letter queue', () => {
+  it('retries a failed asynchronous ingestion twice within 6 hours, then sends it to the dead-letter queue', () => {
     // Prepare
     const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
@@ -583,6 +583,7 @@ describe('ingestion', () => {
 
     // Assess
     expect(configs).toHaveLength(1);
+    expect({ attempts: configs[0].MaximumRetryAttempts, maxAgeSeconds: configs[0].MaximumEventAgeInSeconds }).toEqual({ attempts: 2, maxAgeSeconds: 6 * 3600 });
     expect(referencedId(record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination)).toBe(queueId);
   });
 });
