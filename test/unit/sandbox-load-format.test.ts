@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CRM_LOAD_FILE_SCHEMA_PATH, CrmLoadFile, crmLoadFileJsonSchema } from '../../shared/connectors/sandbox/crm-load-file';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const EXAMPLE_PATH = 'samples/sandbox-crm.example.json';
+const EXAMPLE_PATH = 'samples/sandbox/crm.example.json';
 
 function readJson(relativePath: string): unknown {
   return JSON.parse(fs.readFileSync(path.join(ROOT, relativePath), 'utf8'));
