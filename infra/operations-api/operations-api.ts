@@ -58,7 +58,7 @@ export class OperationsApi extends Construct {
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.userPoolClient = this.userPool.addClient('CliClient', { authFlows: { userSrp: true }, generateSecret: false });
+    this.userPoolClient = this.userPool.addClient('CliClient', { authFlows: { userSrp: true, userPassword: true }, generateSecret: false });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/vendedlogs/apigateway/psflow-${stage}-operations`,
       retention: RetentionDays.ONE_YEAR,
