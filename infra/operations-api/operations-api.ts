@@ -84,7 +84,7 @@ export class OperationsApi extends Construct {
     }
 
     Validations.of(this.userPool).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is enforced by the identity provider federated into this pool; operators never hold pool passwords in production.' },
+      { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is left to each deployment: the pool has no self sign-up, an admin creates every operator (docs/deploy.md), and a stage that needs MFA turns on required TOTP or federates an identity provider that enforces it.' },
       { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The Plus feature plan (threat protection) is a per-deployment cost decision; the pool accepts no self sign-up.' },
     );
   }
