@@ -364,6 +364,15 @@ async function route(services: Services, request: http.IncomingMessage, response
     await handleSqsQuery(services.queues, (await readBody(request)).toString('utf8'), response);
     return;
   }
+  if (pathname === '/_psflow/partner-events' && request.method === 'POST') {
+    // Local only: plays a SaaS partner delivering to its partner event bus (see EventBusService.putPartnerEvents).
+    try {
+      sendJson(response, await services.events.putPartnerEvents(parseJsonBody(await readBody(request))), 'application/json');
+    } catch (error) {
+      sendError(response, error, 'application/json');
+    }
+    return;
+  }
   if (pathname === '/_psflow/health') {
     // A DynamoDB thread being restarted makes the cloud degraded, not unresponsive.
     const dynamodbThread = services.dynamodb.status;

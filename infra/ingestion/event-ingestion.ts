@@ -92,7 +92,8 @@ export class EventIngestion extends Construct {
         ruleName: `psflow-${props.stage}-ingest-partner-${index}`,
         description: `Salesforce change events from the partner bus ${busName}`,
         eventBus: EventBus.fromEventBusName(this, `PartnerBus${index}`, busName),
-        eventPattern: { source: Match.prefix(SalesforceSourcePrefix.EventRelay) },
+        // Event Relay and AppFlow each deliver to a partner bus named after their partner source.
+        eventPattern: { source: Match.anyOf(Match.prefix(SalesforceSourcePrefix.EventRelay), Match.prefix(SalesforceSourcePrefix.AppFlow)) },
         targets: [target()],
       });
     });

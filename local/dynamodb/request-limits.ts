@@ -5,6 +5,7 @@
  * overflows its stack and takes its thread down; and it measures strings in UTF-16 code units,
  * where DynamoDB counts UTF-8 bytes. Both are answered here as DynamoDB answers them.
  */
+import { jsonTextDepth } from '../http/json-depth';
 
 /** DynamoDB refuses values nested deeper than 32 levels, the top-level attribute counting as 1. */
 export const MAX_NESTING_LEVELS = 32;
@@ -39,28 +40,6 @@ type JsonObject = { [key: string]: Json };
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The deepest nesting of objects and arrays in a JSON text, found without parsing it, so that
- * depth can be refused before anything recursive touches it.
- */
-export function jsonTextDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const char = text.charCodeAt(index);
-    if (inString) {
-      if (char === 0x5c) index++; // a backslash escapes the next character
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x7b || char === 0x5b) {
-      depth++;
-      if (depth > deepest) deepest = depth;
-    } else if (char === 0x7d || char === 0x5d) depth--;
-  }
-  return deepest;
 }
 
 /** Levels of an attribute value (a scalar is 1, a map holding a scalar 2), walked without recursion. */

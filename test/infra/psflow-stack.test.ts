@@ -597,7 +597,7 @@ describe('ingestion', () => {
 
     // Assess
     expect(rules.filter((rule) => rule.EventBusName === partnerBus).map((rule) => rule.EventPattern)).toEqual([
-      { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+      { source: [{ prefix: SalesforceSourcePrefix.EventRelay }, { prefix: SalesforceSourcePrefix.AppFlow }] },
     ]);
   }, SYNTH_TIMEOUT_MS);
 });

@@ -3,9 +3,9 @@ import {
   checkDynamoDbRequest,
   DYNAMODB_LIMIT_MESSAGES,
   itemBytes,
-  jsonTextDepth,
   type TableKeys,
 } from '../../local/dynamodb/request-limits';
+import { jsonTextDepth } from '../../local/http/json-depth';
 
 const KEYS: Record<string, TableKeys> = { orders: { partitionKey: 'pk', sortKey: 'sk' } };
 const keysOf = (table: string): TableKeys | undefined => KEYS[table];
