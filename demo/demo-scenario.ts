@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { SalesforceDetailType, SalesforceSourcePrefix } from '../shared/events/catalogue';
+import { LOCAL_PARTNER_EVENT_SOURCES } from '../local/eventbridge/partner-sources';
+import { SalesforceDetailType } from '../shared/events/catalogue';
 import { executionArnOf } from '../shared/workflows/step-functions-launcher';
 import { executionNameFor } from '../shared/workflows/workflow-names';
 
@@ -20,12 +20,10 @@ const DEMO_DEALS = [
  */
 export async function runDemo(endpoint: string, stage: string, log: (line: string) => void): Promise<void> {
   const config = { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'psflow-demo', secretAccessKey: 'psflow-demo' } };
-  const events = new EventBridgeClient(config);
   const sfn = new SFNClient(config);
   try {
     const entries = DEMO_DEALS.map((deal) => ({
-      EventBusName: `psflow-${stage}`,
-      Source: `${SalesforceSourcePrefix.EventRelay}00D8d000004XyZaEAK/0YL8d0000008OpQGAU`,
+      Source: LOCAL_PARTNER_EVENT_SOURCES[0],
       DetailType: SalesforceDetailType.OpportunityChangeEvent,
       Detail: JSON.stringify({
         payload: {
@@ -45,9 +43,12 @@ export async function runDemo(endpoint: string, stage: string, log: (line: strin
         id: randomUUID(),
       }),
     }));
-    const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: entries }));
-    if (FailedEntryCount) throw new Error(`the bus refused ${FailedEntryCount} demo event(s)`);
-    log(`\ndemo: ${entries.length} deals moved to Closed Won in the CRM (Salesforce change events on psflow-${stage})`);
+    // Event Relay delivers to the partner bus named after its source, never through a customer's
+    // PutEvents (AWS refuses aws. sources there): the local cloud's partner path plays Salesforce.
+    const response = await fetch(new URL('/_psflow/partner-events', endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Entries: entries }) });
+    const answer = (await response.json()) as { FailedEntryCount?: number; message?: string };
+    if (!response.ok || answer.FailedEntryCount) throw new Error(`the partner bus refused the demo events: ${answer.message ?? JSON.stringify(answer)}`);
+    log(`\ndemo: ${entries.length} deals moved to Closed Won in the CRM (Salesforce change events on the partner bus ${LOCAL_PARTNER_EVENT_SOURCES[0]})`);
     const machine = `arn:aws:states:${config.region}:000000000000:stateMachine:psflow-${stage}-project-activation`;
     const arnOf = (opportunityId: string): string => executionArnOf(machine, executionNameFor('opportunity', { system: 'salesforce', id: opportunityId }));
     const deadline = Date.now() + 30_000;
@@ -69,7 +70,6 @@ export async function runDemo(endpoint: string, stage: string, log: (line: strin
     log('  npx psflow exceptions retry <EXCEPTION> --as ian.integration');
     log('  npx psflow sandbox list erp project                      # what activation created');
   } finally {
-    events.destroy();
     sfn.destroy();
   }
 }

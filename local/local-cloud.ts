@@ -99,7 +99,7 @@ export class LocalCloud {
     let dynamodb: DynamoDbService | undefined;
     try {
       const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
-      dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'));
+      dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'), log);
       const { created } = await dynamodb.start(model.tables);
       const lambda = new LambdaService(model.functions, {
         endpoint: url,
@@ -364,8 +364,20 @@ async function route(services: Services, request: http.IncomingMessage, response
     await handleSqsQuery(services.queues, (await readBody(request)).toString('utf8'), response);
     return;
   }
+  if (pathname === '/_psflow/partner-events' && request.method === 'POST') {
+    // Local only: plays a SaaS partner delivering to its partner event bus (see EventBusService.putPartnerEvents).
+    try {
+      sendJson(response, await services.events.putPartnerEvents(parseJsonBody(await readBody(request))), 'application/json');
+    } catch (error) {
+      sendError(response, error, 'application/json');
+    }
+    return;
+  }
   if (pathname === '/_psflow/health') {
-    sendJson(response, { status: 'ready', ...(await statistics(services)) }, 'application/json');
+    // A DynamoDB thread being restarted makes the cloud degraded, not unresponsive.
+    const dynamodbThread = services.dynamodb.status;
+    const status = dynamodbThread.state === 'running' ? 'ready' : 'degraded';
+    sendJson(response, { status, dynamodbThread, ...(await statistics(services)) }, 'application/json');
     return;
   }
   sendError(response, new AwsError('UnknownOperationException', `Nothing is served at ${request.method} ${pathname}; send AWS API requests with an X-Amz-Target header`, 404), 'application/json');

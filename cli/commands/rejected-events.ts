@@ -1,4 +1,4 @@
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { putEnvelopes } from './bus-events';
 import { RejectedEventsTable, type RejectedEvent, type RejectedEventStatus } from '../../shared/repositories/rejected-events-table';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -70,10 +70,9 @@ export async function replayRejected(context: CliContext, rejectionId: string | 
   if (item.rawEventTruncated) throw new CliError(`${item.rejectionId} holds only the first part of a ${item.rawEventBytes}-byte event; fix it at the source and resolve this item`);
   const envelope = parseEnvelope(item.rawEvent);
   if (!envelope) throw new CliError(`${item.rejectionId} is not an EventBridge event (${item.reason}); it cannot be replayed, only resolved`);
-  const { Entries = [], FailedEntryCount } = await context.events.send(
-    new PutEventsCommand({ Entries: [{ EventBusName: context.busName, Source: envelope.source, DetailType: envelope.detailType, Detail: JSON.stringify(envelope.detail) }] }),
-  );
-  if (FailedEntryCount) throw new CliError(`the bus refused the event: ${Entries[0]?.ErrorCode} ${Entries[0]?.ErrorMessage}`);
+  // Partner events go back through their partner bus, as an archive replay would deliver them.
+  const Entries = await putEnvelopes(context, [{ Source: envelope.source, DetailType: envelope.detailType, Detail: JSON.stringify(envelope.detail) }]);
+  if (Entries[0]?.ErrorCode) throw new CliError(`the bus refused the event: ${Entries[0]?.ErrorCode} ${Entries[0]?.ErrorMessage}`);
   await table(context).markActed(item.rejectionId, 'replayed', context.options.as, note ?? 'replayed', new Date().toISOString());
   if (context.options.json) return context.printJson({ rejectionId: item.rejectionId, status: 'replayed', eventId: Entries[0]?.EventId });
   context.print(`replayed ${item.rejectionId} as event ${Entries[0]?.EventId}. If it is rejected again, it reopens.`);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { localPartnerEventBuses } from '../eventbridge/partner-sources';
 
 /** Folders and files whose content decides what `cdk synth` produces. */
 const SYNTH_INPUTS = ['infra', 'state-machines', 'functions', 'shared', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
@@ -22,7 +23,7 @@ function collectFiles(entry: string, files: string[]): void {
 
 /** Hash of every synthesis input plus the stage, so a stale cdk.out is never served. */
 export function sourceHash(projectRoot: string, stage: string): string {
-  const hash = createHash('sha256').update(`stage=${stage}\n`);
+  const hash = createHash('sha256').update(`stage=${stage}\npartnerEventBuses=${localPartnerEventBuses(projectRoot).join(',')}\n`);
   const files: string[] = [];
   for (const input of SYNTH_INPUTS) collectFiles(path.join(projectRoot, input), files);
   for (const file of files) hash.update(path.relative(projectRoot, file)).update('\0').update(fs.readFileSync(file)).update('\0');
@@ -48,7 +49,9 @@ export async function ensureSynthesized(projectRoot: string, cdkOut: string, sta
   const cdk = path.join(projectRoot, 'node_modules', '.bin', 'cdk');
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(cdk, ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', cdkOut], {
+    // The partner event buses the local cloud plays partners on (see partner-sources.ts).
+    const partnerEventBuses = `partnerEventBuses=${localPartnerEventBuses(projectRoot).join(',')}`;
+    const child = spawn(cdk, ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '-c', partnerEventBuses, '--output', cdkOut], {
       cwd: projectRoot,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],

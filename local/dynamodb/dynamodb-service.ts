@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TableSpec } from '../cdk/resource-model';
 import { AwsError, sendError } from '../http/aws-json';
+import type { DynaliteWorkerData } from './dynalite-worker';
+import { type TableKeys, tableKeysOf } from './request-limits';
 
 /** Prefix dynalite (like DynamoDB) puts before exception names in `__type`. */
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
@@ -16,25 +18,38 @@ export class DynamoDbService {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private worker: Worker | undefined;
   private port = 0;
+  private stopping = false;
+  private tables: Record<string, TableKeys> = {};
+  private readonly health: { state: 'starting' | 'running' | 'restarting' | 'stopped'; restarts: number; lastFailure?: { at: string; message: string } } = {
+    state: 'starting',
+    restarts: 0,
+  };
+  /** Counts served by threads that ended, so the totals survive a restart. */
+  private readonly earlierOperations: Record<string, number> = {};
+  private lastOperations: Record<string, number> = {};
 
-  constructor(private readonly dataDirectory: string) {}
+  constructor(
+    private readonly dataDirectory: string,
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {}
 
   /** The private endpoint; handed to Lambda workers as AWS_ENDPOINT_URL_DYNAMODB. */
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Whether the DynamoDB thread runs, how often it was restarted, and why it last ended. */
+  get status(): Readonly<typeof this.health> {
+    return { ...this.health };
+  }
+
   /** Starts dynalite and creates the template's tables. */
   async start(tables: readonly TableSpec[]): Promise<{ created: string[]; existing: string[] }> {
-    const worker = new Worker(path.join(__dirname, 'dynalite-worker.ts'), {
-      workerData: { dataDirectory: this.dataDirectory },
-      execArgv: ['--require', require.resolve('tsx/cjs')],
-    });
-    this.worker = worker;
-    this.port = await new Promise<number>((resolve, reject) => {
-      worker.once('error', (error) => reject(new Error(`DynamoDB (dynalite) failed to start on ${this.dataDirectory}: ${error.message}`)));
-      worker.once('message', (message: { type: string; port: number }) => resolve(message.port));
-    });
+    for (const table of tables) {
+      const known = tableKeysOf(table.createTableRequest);
+      if (known) this.tables[known.table] = known.keys;
+    }
+    await this.startWorker();
     const created: string[] = [];
     const existing: string[] = [];
     for (const table of tables) {
@@ -47,6 +62,54 @@ export class DynamoDbService {
       }
     }
     return { created, existing };
+  }
+
+  /**
+   * Starts the dynalite thread, on the port of the one before it when restarting: Lambda
+   * workers were given that address and keep using it.
+   */
+  private async startWorker(): Promise<void> {
+    const workerData: DynaliteWorkerData = { dataDirectory: this.dataDirectory, port: this.port, tables: this.tables };
+    const worker = new Worker(path.join(__dirname, 'dynalite-worker.ts'), {
+      workerData,
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    });
+    this.worker = worker;
+    this.port = await new Promise<number>((resolve, reject) => {
+      worker.once('error', (error) => reject(new Error(`DynamoDB (dynalite) failed to start on ${this.dataDirectory}: ${error.message}`)));
+      worker.once('message', (message: { type: string; port: number }) => resolve(message.port));
+    });
+    let failure: Error | undefined;
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.once('exit', (code) => {
+      if (this.stopping || this.worker !== worker) return;
+      void this.restart(failure ? `${failure.name}: ${failure.message}` : `exit code ${code}`);
+    });
+    this.health.state = 'running';
+  }
+
+  /** Brings DynamoDB back after its thread ended unexpectedly, and says so. */
+  private async restart(reason: string): Promise<void> {
+    for (const [operation, count] of Object.entries(this.lastOperations)) this.earlierOperations[operation] = (this.earlierOperations[operation] ?? 0) + count;
+    this.lastOperations = {};
+    this.health.state = 'restarting';
+    this.health.restarts++;
+    this.health.lastFailure = { at: new Date().toISOString(), message: reason };
+    this.log(`error: the DynamoDB thread stopped unexpectedly (${reason}); restarting it on ${this.endpoint}`);
+    try {
+      await this.startWorker();
+      this.log(`DynamoDB thread restarted on ${this.endpoint} (restart ${this.health.restarts})`);
+    } catch (error) {
+      this.health.state = 'stopped';
+      this.log(`error: the DynamoDB thread could not be restarted: ${(error as Error).message}`);
+    }
+  }
+
+  /** Ends the DynamoDB thread as an unforeseen crash would; for tests of the restart. */
+  crashForTest(): void {
+    this.worker?.postMessage({ type: 'crash' });
   }
 
   /** Relays a DynamoDB wire-protocol request from a client of the public endpoint. */
@@ -105,23 +168,39 @@ export class DynamoDbService {
     });
   }
 
-  /** Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client. */
+  /**
+   * Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client.
+   * Answers within a second even when the thread does not (it may be restarting).
+   */
   async statistics(): Promise<Record<string, number>> {
     const worker = this.worker;
-    if (!worker) return {};
-    return new Promise((resolve) => {
-      const onMessage = (message: { type: string; operations?: Record<string, number> }): void => {
-        if (message.type !== 'statistics') return;
-        worker.off('message', onMessage);
-        resolve(message.operations ?? {});
-      };
-      worker.on('message', onMessage);
-      worker.postMessage({ type: 'statistics' });
-    });
+    const current =
+      worker && this.health.state === 'running'
+        ? await new Promise<Record<string, number> | undefined>((resolve) => {
+            const timer = setTimeout(() => {
+              worker.off('message', onMessage);
+              resolve(undefined);
+            }, 1000);
+            const onMessage = (message: { type: string; operations?: Record<string, number> }): void => {
+              if (message.type !== 'statistics') return;
+              clearTimeout(timer);
+              worker.off('message', onMessage);
+              resolve(message.operations ?? {});
+            };
+            worker.on('message', onMessage);
+            worker.postMessage({ type: 'statistics' });
+          })
+        : undefined;
+    if (current) this.lastOperations = current;
+    const totals = { ...this.earlierOperations };
+    for (const [operation, count] of Object.entries(this.lastOperations)) totals[operation] = (totals[operation] ?? 0) + count;
+    return totals;
   }
 
   /** Closes dynalite and its LevelDB store, then its thread. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.health.state = 'stopped';
     this.agent.destroy();
     const worker = this.worker;
     if (!worker) return;

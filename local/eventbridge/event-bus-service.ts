@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { EventBusSpec, RuleSpec, RuleTargetSpec } from '../cdk/resource-model';
 import { AwsError, optionalString, requireString } from '../http/aws-json';
+import { jsonTextDepth } from '../http/json-depth';
 import { AppendLog } from '../store/append-log';
 import { compileEventPattern, type CompiledEventPattern, InvalidEventPatternError, matchesEventPattern } from './event-pattern';
 import { buildTargetInput } from './target-input';
@@ -40,8 +41,27 @@ interface LoadedRule {
   readonly pattern: CompiledEventPattern;
 }
 
-/** Largest entry PutEvents accepts (256 KiB), measured like AWS on the entry's fields. */
-const MAX_ENTRY_BYTES = 256 * 1024;
+/** Largest total of a PutEvents request's entries (256 KiB), each measured as AWS documents it. */
+const MAX_REQUEST_ENTRIES_BYTES = 256 * 1024;
+/** PutEvents processes nested JSON up to 1100 levels deep (AWS API reference); deeper Detail is malformed. */
+const MAX_DETAIL_DEPTH = 1100;
+/** Sources reserved for AWS services and partners; a customer's PutEvents may not use them. */
+const AWS_SOURCE_PREFIX = 'aws.';
+/** Partner event sources; each delivers to the partner event bus of the same name. */
+export const PARTNER_SOURCE_PREFIX = 'aws.partner/';
+
+/**
+ * Size of a PutEvents entry as AWS computes it ("Calculating PutEvents event entry size"):
+ * 14 bytes for Time when given, plus the UTF-8 bytes of Source, DetailType, Detail and each
+ * of the Resources.
+ */
+export function putEventsEntrySize(entry: unknown): number {
+  if (typeof entry !== 'object' || entry === null) return 0;
+  const fields = entry as Record<string, unknown>;
+  const bytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  const resources = Array.isArray(fields.Resources) ? fields.Resources.reduce((sum: number, item) => sum + bytes(item), 0) : 0;
+  return (fields.Time !== undefined && fields.Time !== null ? 14 : 0) + bytes(fields.Source) + bytes(fields.DetailType) + bytes(fields.Detail) + resources;
+}
 
 /**
  * EventBridge, locally: buses and rules from the template, PutEvents journalled to disk
@@ -72,6 +92,11 @@ export class EventBusService {
   ) {
     for (const bus of buses) this.buses.set(bus.name, bus);
     for (const rule of rules) {
+      // A partner event bus is made by associating a partner event source, not by the stack,
+      // which only names it: the local cloud makes it as the association would.
+      if (rule.eventBusName.startsWith(PARTNER_SOURCE_PREFIX) && !this.buses.has(rule.eventBusName)) {
+        this.buses.set(rule.eventBusName, { name: rule.eventBusName, arn: `arn:aws:events:${options.region}:${options.accountId}:event-bus/${rule.eventBusName}` });
+      }
       if (!this.buses.has(rule.eventBusName)) throw new Error(`Rule ${rule.name}: event bus ${rule.eventBusName} is not declared`);
       let pattern: CompiledEventPattern;
       try {
@@ -139,6 +164,18 @@ export class EventBusService {
             .map(({ spec }) => ({ Name: spec.name, Arn: spec.arn, EventBusName: busName, EventPattern: spec.eventPattern, State: spec.enabled ? 'ENABLED' : 'DISABLED' })),
         };
       }
+      case 'DescribeRule': {
+        const busName = this.busName(optionalString(request, 'EventBusName'));
+        const { spec } = this.findRule(requireString(request, 'Name'), busName);
+        return {
+          Name: spec.name,
+          Arn: spec.arn,
+          EventPattern: spec.eventPattern,
+          State: spec.enabled ? 'ENABLED' : 'DISABLED',
+          EventBusName: busName,
+          CreatedBy: this.options.accountId,
+        };
+      }
       case 'ListTargetsByRule': {
         const rule = this.findRule(requireString(request, 'Rule'), this.busName(optionalString(request, 'EventBusName')));
         return {
@@ -182,8 +219,23 @@ export class EventBusService {
   /**
    * Accepts up to 10 entries. Valid entries are journalled (fdatasync'd) before the answer,
    * so an accepted event survives a crash; invalid entries are answered with the reason.
+   * A request answered with an error leaves nothing behind: every entry is checked, and
+   * serialized, before the first one is journalled.
    */
   async putEvents(request: Record<string, unknown>): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
+    return this.accept(request, 'customer');
+  }
+
+  /**
+   * Plays a SaaS partner (Salesforce Event Relay, Amazon AppFlow): each entry, whose source
+   * is a partner event source (`aws.partner/...`), goes to the partner event bus of that name,
+   * as in AWS. Local only: the AWS API has no such call, and refuses these sources on PutEvents.
+   */
+  async putPartnerEvents(request: Record<string, unknown>): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
+    return this.accept(request, 'partner');
+  }
+
+  private async accept(request: Record<string, unknown>, sender: 'customer' | 'partner'): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
     const entries = request.Entries;
     if (!Array.isArray(entries) || entries.length === 0) {
       throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
@@ -191,18 +243,21 @@ export class EventBusService {
     if (entries.length > 10) {
       throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10");
     }
+    if (entries.reduce((sum: number, entry) => sum + putEventsEntrySize(entry), 0) > MAX_REQUEST_ENTRIES_BYTES) {
+      throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');
+    }
     const results: Array<Record<string, string>> = [];
     const accepted: Array<{ bus: string; event: BusEvent }> = [];
     for (const entry of entries as unknown[]) {
-      const outcome = this.validateEntry(entry);
+      const outcome = this.validateEntry(entry, sender);
       if ('errorCode' in outcome) {
-        this.counters.failedEntries++;
         results.push({ ErrorCode: outcome.errorCode, ErrorMessage: outcome.errorMessage });
       } else {
         accepted.push(outcome);
         results.push({ EventId: outcome.event.id });
       }
     }
+    this.counters.failedEntries += entries.length - accepted.length;
     const at = Date.now();
     await Promise.all(accepted.map(({ bus, event }) => this.journal.append({ t: 'accepted', bus, event, at })));
     this.counters.accepted += accepted.length;
@@ -210,7 +265,7 @@ export class EventBusService {
     return { FailedEntryCount: entries.length - accepted.length, Entries: results };
   }
 
-  private validateEntry(entry: unknown): { bus: string; event: BusEvent } | { errorCode: string; errorMessage: string } {
+  private validateEntry(entry: unknown, sender: 'customer' | 'partner'): { bus: string; event: BusEvent } | { errorCode: string; errorMessage: string } {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       return { errorCode: 'InvalidArgument', errorMessage: 'Entry must be an object' };
     }
@@ -221,10 +276,16 @@ export class EventBusService {
         return { errorCode: 'InvalidArgument', errorMessage: `Parameter ${name} is not valid. Reason: ${name} is a required argument.` };
       }
     }
-    const size = ['Source', 'DetailType', 'Detail'].reduce((sum, name) => sum + Buffer.byteLength(String(fields[name])), 0)
-      + (Array.isArray(fields.Resources) ? fields.Resources.reduce((sum: number, item) => sum + Buffer.byteLength(String(item)), 0) : 0);
-    if (size > MAX_ENTRY_BYTES) {
-      return { errorCode: 'InvalidArgument', errorMessage: `Total size of the entry is ${size} bytes, over the 262144 byte limit.` };
+    const source = fields.Source as string;
+    if (sender === 'customer' && source.startsWith(AWS_SOURCE_PREFIX)) {
+      return { errorCode: 'NotAuthorizedForSourceException', errorMessage: 'Not authorized for the source.' };
+    }
+    if (sender === 'partner' && !source.startsWith(PARTNER_SOURCE_PREFIX)) {
+      return { errorCode: 'InvalidArgument', errorMessage: `Source ${source} is not a partner event source: it must begin with ${PARTNER_SOURCE_PREFIX}` };
+    }
+    // Checked on the text first: parsing is iterative, but matching and journalling recurse.
+    if (jsonTextDepth(fields.Detail as string) > MAX_DETAIL_DEPTH) {
+      return { errorCode: 'MalformedDetail', errorMessage: `Detail is malformed. It is nested deeper than the ${MAX_DETAIL_DEPTH} levels PutEvents processes.` };
     }
     let detail: unknown;
     try {
@@ -235,8 +296,23 @@ export class EventBusService {
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
       return { errorCode: 'MalformedDetail', errorMessage: 'Detail is malformed. It must be a JSON object.' };
     }
-    const busName = this.busName(typeof fields.EventBusName === 'string' ? fields.EventBusName : undefined);
+    try {
+      // What the journal will write: an entry that cannot be written fails alone, before any is.
+      JSON.stringify(detail);
+    } catch (error) {
+      return { errorCode: 'MalformedDetail', errorMessage: `Detail is malformed: ${(error as Error).message}` };
+    }
+    const busName = sender === 'partner' ? source : this.busName(typeof fields.EventBusName === 'string' ? fields.EventBusName : undefined);
+    if (sender === 'partner' && fields.EventBusName !== undefined && this.busName(String(fields.EventBusName)) !== source) {
+      return { errorCode: 'InvalidArgument', errorMessage: `A partner event goes to the partner event bus named after its source (${source}), not to ${String(fields.EventBusName)}` };
+    }
     if (!this.buses.has(busName)) {
+      if (sender === 'partner') {
+        return {
+          errorCode: 'ResourceNotFoundException',
+          errorMessage: `Event bus ${busName} does not exist. In AWS the partner event source is associated with a partner event bus of its name; here the stack must name it (cdk -c partnerEventBuses=${busName}).`,
+        };
+      }
       return { errorCode: 'ResourceNotFoundException', errorMessage: `Event bus ${busName} does not exist.` };
     }
     let time = new Date();
@@ -251,7 +327,7 @@ export class EventBusService {
         version: '0',
         id: randomUUID(),
         'detail-type': fields.DetailType as string,
-        source: fields.Source as string,
+        source,
         account: this.options.accountId,
         time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: this.options.region,

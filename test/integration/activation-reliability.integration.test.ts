@@ -4,14 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type ExecutionListItem, GetExecutionHistoryCommand, type HistoryEvent, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { BatchWriteCommand, type BatchWriteCommandInput, type BatchWriteCommandOutput, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type SandboxRecord, SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
-import { CrmDetailType, PsflowSource, SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { CrmDetailType, PsflowSource, SalesforceDetailType } from '../../shared/events/catalogue';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import type { HumanTask } from '../../shared/human-tasks/human-task';
 import { executionNameFor, projectIdFor } from '../../shared/workflows/workflow-names';
+import { deliverEvents, LOCAL_EVENT_RELAY_SOURCE } from '../support/partner-events';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
 /**
@@ -26,7 +27,8 @@ const MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-d
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
 const RECORDS_TABLE = 'psflow-dev-sandbox-records';
 const TASKS_TABLE = 'psflow-dev-human-tasks';
-const EVENT_RELAY_SOURCE = `${SalesforceSourcePrefix.EventRelay}00D000000000001AAA/0YL000000000001AAA`;
+// The partner bus the local stage listens on, as a deployment names its org's (-c partnerEventBuses).
+const EVENT_RELAY_SOURCE = LOCAL_EVENT_RELAY_SOURCE;
 const ABORTED = 'psflow.Aborted';
 /** Sandbox functions cache fault settings for 500 ms (`FAULT_CACHE_MS`); a change applies after that. */
 const FAULT_CACHE_EXPIRY_MS = 700;
@@ -245,7 +247,8 @@ class CloudDriver {
   /** Puts entries, ten per PutEvents call, and fails on any refused entry. */
   async put(entries: readonly PutEventsRequestEntry[]): Promise<void> {
     for (const batch of chunks(entries, 10)) {
-      const { FailedEntryCount } = await this.events.send(new PutEventsCommand({ Entries: batch }));
+      // Salesforce events arrive on their partner bus, as Event Relay delivers them.
+      const { FailedEntryCount } = await deliverEvents(this.url, batch);
       expect(FailedEntryCount ?? 0).toBe(0);
     }
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsResponse } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SalesforceDetailType } from '../../shared/events/catalogue';
 import { runPsflow, salesforceId, type CliResult } from '../support/psflow-cli';
+import { deliverEvents, LOCAL_EVENT_RELAY_SOURCE } from '../support/partner-events';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
@@ -29,7 +30,8 @@ describe('the psflow CLI against the local cloud', () => {
 
   const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
 
-  function wonEvent(opportunityId: string, accountId: string): PutEventsCommand {
+  /** A won opportunity as Salesforce Event Relay delivers it: on its partner bus. */
+  function wonEvent(opportunityId: string, accountId: string): Promise<PutEventsResponse> {
     const payload = {
       ChangeEventHeader: {
         entityName: 'Opportunity',
@@ -52,16 +54,14 @@ describe('the psflow CLI against the local cloud', () => {
       Practice__c: 'Cloud Strategy',
       Billing_Model__c: 'Fixed Fee',
     };
-    return new PutEventsCommand({
-      Entries: [{ EventBusName: 'psflow-dev', Source: 'aws.partner/salesforce.com/00D000000000001/0YL000000000001', DetailType: SalesforceDetailType.OpportunityChangeEvent, Detail: JSON.stringify({ payload }) }],
-    });
+    return deliverEvents(cloud.url, [{ Source: LOCAL_EVENT_RELAY_SOURCE, DetailType: SalesforceDetailType.OpportunityChangeEvent, Detail: JSON.stringify({ payload }) }]);
   }
 
   it('lists a rejected event, replays it after the CRM is fixed, and finds the activation it started', async () => {
     // Prepare: a won opportunity whose account the CRM does not know yet.
     const opportunityId = salesforceId('006');
     const accountId = salesforceId('001');
-    await events.send(wonEvent(opportunityId, accountId));
+    await wonEvent(opportunityId, accountId);
     const listed = await eventually(async () => {
       const result = await psflow('rejected', 'list', '--json');
       const items = JSON.parse(result.stdout) as Array<{ rejectionId: string; recordId?: string; reason: string }>;
@@ -91,7 +91,7 @@ describe('the psflow CLI against the local cloud', () => {
   it('resolves a rejected event only with a note saying why', async () => {
     // Prepare
     const opportunityId = salesforceId('006');
-    await events.send(wonEvent(opportunityId, salesforceId('001')));
+    await wonEvent(opportunityId, salesforceId('001'));
     const listed = await eventually(async () => {
       const items = JSON.parse((await psflow('rejected', 'list', '--json')).stdout) as Array<{ rejectionId: string; recordId?: string }>;
       return items.find((item) => item.recordId === opportunityId);
