@@ -57,6 +57,23 @@ function substituteTaskToken(value: unknown): unknown {
 }
 
 /**
+ * In AWS, `ResultPath: "$"` makes the result replace the whole state, exactly as an absent
+ * ResultPath does. aws-local-stepfunctions 3.0 instead writes the result under a key named
+ * "$", so a retry's corrected input never reached the step; dropping the field keeps AWS's
+ * meaning. The same holds for a Catch's ResultPath.
+ */
+function replaceWholeStateResultPaths(state: AslObject): void {
+  if (state.ResultPath === '$') delete state.ResultPath;
+  if (Array.isArray(state.Catch)) {
+    state.Catch = state.Catch.map((catcher: unknown) => {
+      if (!isObject(catcher) || catcher.ResultPath !== '$') return catcher;
+      const { ResultPath: _whole, ...rest } = catcher;
+      return rest;
+    });
+  }
+}
+
+/**
  * Checks a definition against what the local interpreter runs faithfully and prepares
  * it: JSONata, `Assign` and unsupported integrations are refused, naming the state, so
  * nothing silently behaves differently from AWS.
@@ -90,6 +107,7 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
       if (names.has(name)) fail(name, 'state names must be unique across the whole state machine');
       names.add(name);
       if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      replaceWholeStateResultPaths(state);
       switch (state.Type) {
         case 'Task': {
           const resource = String(state.Resource);

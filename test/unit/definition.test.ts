@@ -356,3 +356,36 @@ describe('prepareDefinition limits of the local interpreter', () => {
     expect(error.message).toContain('state DoWork: integration arn:aws:states:::aws-sdk:dynamodb:transactWriteItems');
   });
 });
+
+describe('prepareDefinition ResultPath "$"', () => {
+  it('replaces the whole state with a Pass result, as AWS does, instead of writing a key named "$"', async () => {
+    // Prepare
+    await import('../../local/polyfills');
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const definition: AslObject = {
+      StartAt: 'CorrectStepInput',
+      States: { CorrectStepInput: { Type: 'Pass', InputPath: '$.recovery.input', ResultPath: '$', End: true } },
+    };
+    const { executable } = prepare(definition);
+    const machine = new StateMachine(executable as unknown as ConstructorParameters<typeof StateMachine>[0]);
+
+    // Act
+    const output = await machine.run({ engagement: { hours: 10 }, recovery: { input: { engagement: { hours: 50000 } } } }).result;
+
+    // Assess
+    expect(output).toEqual({ engagement: { hours: 50000 } });
+  });
+
+  it('replaces the whole state with the error output of a Catch whose ResultPath is "$"', () => {
+    // Prepare
+    const definition = singleTask(FUNCTION_ARN, { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }] });
+    (definition.States as AslObject).Recover = { Type: 'Pass', End: true };
+
+    // Act
+    const { executable, original } = prepare(definition);
+
+    // Assess
+    expect(at(executable, 'States', 'DoWork').Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }]);
+    expect(at(original, 'States', 'DoWork', 'Catch', 0)).toMatchObject({ ResultPath: '$' });
+  });
+});
