@@ -74,6 +74,31 @@ export interface StateMachineSpec {
   readonly type: 'STANDARD' | 'EXPRESS';
   readonly roleArn: string;
   readonly definition: string;
+  /** The template's LoggingConfiguration in the DescribeStateMachine shape; absent means logging OFF. */
+  readonly loggingConfiguration?: StateMachineLogging;
+  /** The template's TracingConfiguration.Enabled; absent means tracing off. */
+  readonly tracingEnabled?: boolean;
+}
+
+/** A state machine's logging settings, as DescribeStateMachine answers them. */
+export interface StateMachineLogging {
+  readonly level: string;
+  readonly includeExecutionData: boolean;
+  readonly destinations: ReadonlyArray<{ readonly cloudWatchLogsLogGroup: { readonly logGroupArn: string } }>;
+}
+
+/** Reads a template's LoggingConfiguration (already resolved) into the DescribeStateMachine shape. */
+function stateMachineLogging(declared: unknown): StateMachineLogging | undefined {
+  if (!isRecord(declared)) return undefined;
+  const destinations = Array.isArray(declared.Destinations) ? declared.Destinations : [];
+  return {
+    level: typeof declared.Level === 'string' ? declared.Level : 'OFF',
+    includeExecutionData: declared.IncludeExecutionData === true,
+    destinations: destinations.flatMap((destination) => {
+      const group = isRecord(destination) && isRecord(destination.CloudWatchLogsLogGroup) ? destination.CloudWatchLogsLogGroup.LogGroupArn : undefined;
+      return typeof group === 'string' ? [{ cloudWatchLogsLogGroup: { logGroupArn: group } }] : [];
+    }),
+  };
 }
 
 /** An SQS queue (served so that dead letters can be read like in AWS). */
@@ -578,6 +603,8 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
             definition: definition.replace(/\$\{([^}]+)\}/g, (match, key: string) =>
               Object.hasOwn(substitutions, key) ? String(substitutions[key]) : match,
             ),
+            loggingConfiguration: stateMachineLogging(props.LoggingConfiguration),
+            tracingEnabled: isRecord(props.TracingConfiguration) ? props.TracingConfiguration.Enabled === true : undefined,
           });
           break;
         }

@@ -270,7 +270,7 @@ describe('prepareDefinition integrations', () => {
     const { tasks } = prepare(definition);
 
     // Assess
-    expect([...tasks.values()]).toEqual([{ name: 'DoWork', resource, heartbeatSeconds: 60 }]);
+    expect([...tasks.values()]).toEqual([{ name: 'DoWork', resource, heartbeatSeconds: 60, timeoutSeconds: 120 }]);
   });
 
   it.each([
