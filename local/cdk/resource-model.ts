@@ -101,6 +101,13 @@ function stateMachineLogging(declared: unknown): StateMachineLogging | undefined
   };
 }
 
+/** An SNS topic (served so that `sns:publish` tasks are dispatched and their messages can be read). */
+export interface TopicSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
 /** An SQS queue (served so that dead letters can be read like in AWS). */
 export interface QueueSpec {
   readonly logicalId: string;
@@ -194,6 +201,7 @@ export interface ResourceModel {
   readonly functions: readonly FunctionSpec[];
   readonly stateMachines: readonly StateMachineSpec[];
   readonly queues: readonly QueueSpec[];
+  readonly topics: readonly TopicSpec[];
   readonly httpApis: readonly HttpApiSpec[];
   readonly schedules: readonly ScheduleSpec[];
   readonly notEmulated: readonly NotEmulatedResource[];
@@ -228,6 +236,7 @@ const SERVED_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::StepFunctions::StateMachine',
   'AWS::SQS::Queue',
+  'AWS::SNS::Topic',
   'AWS::ApiGatewayV2::Api',
   'AWS::ApiGatewayV2::Route',
   'AWS::ApiGatewayV2::Integration',
@@ -343,6 +352,7 @@ class IntrinsicResolver {
       'AWS::Lambda::Function': 'FunctionName',
       'AWS::StepFunctions::StateMachine': 'StateMachineName',
       'AWS::SQS::Queue': 'QueueName',
+      'AWS::SNS::Topic': 'TopicName',
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::IAM::Role': 'RoleName',
       'AWS::ApiGatewayV2::Api': 'Name',
@@ -378,6 +388,7 @@ class IntrinsicResolver {
     const resource = this.resource(name);
     switch (resource.Type) {
       case 'AWS::StepFunctions::StateMachine':
+      case 'AWS::SNS::Topic':
         return this.arn(name);
       case 'AWS::SQS::Queue':
         return `${this.env.endpoint}/${this.env.accountId}/${this.physicalName(name)}`;
@@ -414,6 +425,8 @@ class IntrinsicResolver {
         return `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${accountId}:${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`;
       case 'AWS::IAM::Role':
@@ -456,8 +469,10 @@ class IntrinsicResolver {
       case 'AuthorizerId':
         return this.ref(logicalId);
       case 'Arn':
+      case 'TopicArn':
         return this.arn(logicalId);
       case 'Name':
+      case 'TopicName':
       case 'QueueName':
         return this.physicalName(logicalId);
       case 'QueueUrl':
@@ -497,6 +512,7 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
   const functions: FunctionSpec[] = [];
   const stateMachines: StateMachineSpec[] = [];
   const queues: QueueSpec[] = [];
+  const topics: TopicSpec[] = [];
   const notEmulated: NotEmulatedResource[] = [];
   const declared: DeclaredHttpApiParts = { apis: [], routes: [], integrations: [], stages: [], schedules: [] };
 
@@ -611,6 +627,9 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
         case 'AWS::SQS::Queue':
           queues.push({ logicalId, name, arn, url: String(resolver.ref(logicalId)) });
           break;
+        case 'AWS::SNS::Topic':
+          topics.push({ logicalId, name, arn });
+          break;
         case 'AWS::ApiGatewayV2::Api':
           declared.apis.push({ stackName: stack.stackName, logicalId, id: String(resolver.ref(logicalId)), name, basePath: resolver.httpApiBasePath(logicalId), props });
           break;
@@ -632,7 +651,7 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
   const servedArns = new Set([...functions.map((fn) => fn.arn), ...stateMachines.map((machine) => machine.arn), ...queues.map((queue) => queue.arn)]);
   const httpApis = assembleHttpApis(declared, functions, env, notEmulated);
   const schedules = assembleSchedules(declared, servedArns, notEmulated);
-  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, httpApis, schedules, notEmulated };
+  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, topics, httpApis, schedules, notEmulated };
 }
 
 /** A served resource of the HTTP API or Scheduler family, resolved, before it is put together. */

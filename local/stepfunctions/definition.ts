@@ -19,6 +19,8 @@ const SUPPORTED_RESOURCES: ReadonlyArray<RegExp> = [
   /^arn:aws[\w-]*:states:::aws-sdk:dynamodb:(getItem|putItem|updateItem|deleteItem|query|scan|batchGetItem|batchWriteItem|describeTable|listTables)$/,
   /^arn:aws[\w-]*:states:::events:putEvents(\.waitForTaskToken)?$/,
   /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/,
+  /^arn:aws[\w-]*:states:::sqs:sendMessage(\.waitForTaskToken)?$/,
+  /^arn:aws[\w-]*:states:::sns:publish(\.waitForTaskToken)?$/,
 ];
 
 /** A Task state as the dispatcher needs it. */
@@ -128,7 +130,7 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
         case 'Task': {
           const resource = String(state.Resource);
           if (!SUPPORTED_RESOURCES.some((pattern) => pattern.test(resource))) {
-            fail(name, `integration ${resource} is not dispatched by the local cloud (supported: Lambda, DynamoDB, EventBridge putEvents, Step Functions startExecution)`);
+            fail(name, `integration ${resource} is not dispatched by the local cloud (supported: Lambda, DynamoDB, EventBridge putEvents, SQS sendMessage, SNS publish, Step Functions startExecution)`);
           }
           tasks.set(name, {
             name,

@@ -157,7 +157,17 @@ export class StepFunctionsService implements ChildExecutionStarter {
   ) {
     const { log, records } = AppendLog.open<ExecutionLogRecord>(path.join(options.dataDirectory, 'executions.log'));
     this.log = log;
-    for (const spec of specs) this.load(spec, Date.now());
+    // Every machine is checked before refusing, so one start names every state to fix.
+    const refusals: string[] = [];
+    for (const spec of specs) {
+      try {
+        this.load(spec, Date.now());
+      } catch (error) {
+        if (!(error instanceof UnsupportedDefinitionError)) throw error;
+        refusals.push(error.message);
+      }
+    }
+    if (refusals.length > 0) throw new UnsupportedDefinitionError(refusals.join('\n'));
     for (const record of records) this.replay(record);
     options.dispatcher.attachChildStarter(this);
   }

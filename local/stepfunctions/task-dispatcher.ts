@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { DynamoDbService } from '../dynamodb/dynamodb-service';
 import type { EventBusService } from '../eventbridge/event-bus-service';
 import { AwsError } from '../http/aws-json';
 import type { LambdaService } from '../lambda/lambda-service';
+import type { TopicService } from '../sns/topic-service';
+import type { QueueService } from '../sqs/queue-service';
 import { TASK_TOKEN_PLACEHOLDER, type TaskStateInfo } from './definition';
 import type { ExecutionHistory } from './history';
 import { inputTooLarge, MAX_PAYLOAD_BYTES, payloadBytes, resultTooLarge, type TerminalFailure, TerminalStatesError } from './limits';
@@ -52,6 +55,8 @@ export interface DispatchTargets {
   readonly lambda: LambdaService;
   readonly dynamodb: DynamoDbService;
   readonly events: EventBusService;
+  readonly queues: QueueService;
+  readonly topics: TopicService;
   readonly tokens: TaskTokenRegistry;
   readonly region: string;
 }
@@ -208,6 +213,8 @@ export class TaskDispatcher {
       }
     }
     if (base === 'events:putEvents') return this.putEvents(params);
+    if (base === 'sqs:sendMessage') return this.sendMessage(params);
+    if (base === 'sns:publish') return this.publish(params);
     if (base === 'states:startExecution') return this.startExecution(resourceArn, params, execution);
     throw new TaskFailure('States.Runtime', `Integration ${resourceArn} is not dispatched by the local cloud`);
   }
@@ -251,6 +258,38 @@ export class TaskDispatcher {
     }
     if (result.FailedEntryCount > 0) throw new TaskFailure('EventBridge.FailedEntry', JSON.stringify(result));
     return result;
+  }
+
+  /** `sqs:sendMessage`: MessageBody may be JSON, which Step Functions serialises, as it does for SNS. */
+  private async sendMessage(params: Record<string, unknown>): Promise<unknown> {
+    if (typeof params.QueueUrl !== 'string') throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a QueueUrl');
+    if (params.MessageBody === undefined) throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a MessageBody');
+    const body = typeof params.MessageBody === 'string' ? params.MessageBody : JSON.stringify(params.MessageBody);
+    const attributes: Record<string, string> = {};
+    if (isObject(params.MessageAttributes)) {
+      for (const [name, attribute] of Object.entries(params.MessageAttributes)) {
+        if (isObject(attribute) && typeof attribute.StringValue === 'string') attributes[name] = attribute.StringValue;
+      }
+    }
+    try {
+      const messageId = await this.targets.queues.send(params.QueueUrl, body, attributes);
+      return { MD5OfMessageBody: createHash('md5').update(body).digest('hex'), MessageId: messageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+    } catch (error) {
+      if (error instanceof AwsError) throw new TaskFailure(error.code === 'AWS.SimpleQueueService.NonExistentQueue' ? 'SQS.QueueDoesNotExistException' : `SQS.${error.code}`, error.message);
+      throw error;
+    }
+  }
+
+  /** `sns:publish` to a topic of the template. */
+  private async publish(params: Record<string, unknown>): Promise<unknown> {
+    const message = typeof params.Message === 'string' || params.Message === undefined ? params.Message : JSON.stringify(params.Message);
+    try {
+      const published = await this.targets.topics.publish({ TopicArn: params.TopicArn, Message: message, Subject: params.Subject, MessageAttributes: params.MessageAttributes });
+      return { MessageId: published.MessageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+    } catch (error) {
+      if (error instanceof AwsError) throw new TaskFailure(`SNS.${error.code === 'NotFound' ? 'NotFoundException' : `${error.code}Exception`}`, error.message);
+      throw error;
+    }
   }
 
   private async startExecution(resourceArn: string, params: Record<string, unknown>, execution: ExecutionHandle): Promise<unknown> {

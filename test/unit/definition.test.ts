@@ -262,6 +262,8 @@ describe('prepareDefinition integrations', () => {
     ['states:startExecution.sync', 'arn:aws:states:::states:startExecution.sync'],
     ['states:startExecution.sync:2', 'arn:aws:states:::states:startExecution.sync:2'],
     ['a GovCloud partition', 'arn:aws-us-gov:states:::lambda:invoke'],
+    ['sqs:sendMessage', 'arn:aws:states:::sqs:sendMessage'],
+    ['sns:publish', 'arn:aws:states:::sns:publish'],
   ])('accepts %s and indexes the task by name', (_label, resource) => {
     // Prepare
     const definition = singleTask(resource, { HeartbeatSeconds: 60, TimeoutSeconds: 120 });
@@ -274,8 +276,6 @@ describe('prepareDefinition integrations', () => {
   });
 
   it.each([
-    ['sqs:sendMessage', 'arn:aws:states:::sqs:sendMessage'],
-    ['sns:publish', 'arn:aws:states:::sns:publish'],
     ['ecs:runTask.sync', 'arn:aws:states:::ecs:runTask.sync'],
     ['an activity', 'arn:aws:states:us-east-1:123456789012:activity:approve'],
     ['a Lambda layer ARN', 'arn:aws:lambda:us-east-1:123456789012:layer:tools'],
