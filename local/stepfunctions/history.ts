@@ -28,7 +28,13 @@ export class ExecutionHistory {
    * @param onLimit called once when the history is full: AWS then fails the execution, and its
    *   ExecutionFailed event is the last one the history can hold.
    */
-  constructor(private readonly onLimit?: () => void) {}
+  constructor(
+    private readonly onLimit?: () => void,
+    earlier: readonly HistoryEvent[] = [],
+  ) {
+    // A redriven execution goes on in the same history, numbering on from its last event.
+    this.events.push(...earlier);
+  }
 
   /** True once the terminal event (ExecutionSucceeded, ExecutionFailed, ...) is recorded. */
   get closed(): boolean {

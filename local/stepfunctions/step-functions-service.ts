@@ -38,12 +38,17 @@ interface ExecutionRecord extends ExecutionHandle {
   abort?: () => void;
   stopRequested?: { error?: string; cause?: string };
   terminalFailure?: TerminalFailure;
+  redriveCount: number;
+  redriveDate?: number;
+  /** Where a redrive restarts: the state that failed, with the input it had entered with. */
+  redriveFrom?: { readonly startAt: string; readonly input: string };
   closedWaiters: Array<() => void>;
 }
 
 type ExecutionLogRecord =
   | { readonly t: 'machine'; readonly spec: StateMachineSpec; readonly creationDate: number }
   | { readonly t: 'started'; readonly arn: string; readonly name: string; readonly stateMachineArn: string; readonly input: string; readonly startDate: number; readonly parentArn?: string }
+  | { readonly t: 'redriven'; readonly arn: string; readonly redriveCount: number; readonly redriveDate: number; readonly startAt: string; readonly input: string }
   | {
       readonly t: 'closed';
       readonly arn: string;
@@ -56,6 +61,9 @@ type ExecutionLogRecord =
     };
 
 /** Characters Step Functions refuses in execution and state machine names. */
+/** AWS redrives an execution within 14 days of its stop, at most 1,000 times. */
+const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
+const MAX_REDRIVES = 1000;
 const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 /** What aws-local-stepfunctions puts in a Fail state's error when the state declares none. */
@@ -196,9 +204,19 @@ export class StepFunctionsService implements ChildExecutionStarter {
         this.statusCounts.RUNNING++;
         break;
       }
+      case 'redriven': {
+        const execution = this.executions.get(record.arn);
+        if (!execution || execution.status === 'RUNNING') break;
+        this.statusCounts[execution.status]--;
+        this.statusCounts.RUNNING++;
+        Object.assign(execution, { status: 'RUNNING', output: undefined, error: undefined, cause: undefined, stopDate: undefined, redriveCount: record.redriveCount, redriveDate: record.redriveDate, redriveFrom: { startAt: record.startAt, input: record.input } });
+        break;
+      }
       case 'closed': {
         const execution = this.executions.get(record.arn);
         if (!execution) break;
+        // A redriven execution's record carries its whole history again.
+        execution.history.events.length = 0;
         this.statusCounts.RUNNING--;
         this.statusCounts[record.status]++;
         Object.assign(execution, { status: record.status, output: record.output, error: record.error, cause: record.cause, stopDate: record.stopDate });
@@ -229,7 +247,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
   }
 
   private newRecord(arn: string, name: string, stateMachineArn: string, input: string, startDate: number, parentArn?: string): ExecutionRecord {
-    return { arn, name, stateMachineArn, input, startDate, parentArn, status: 'RUNNING', history: new ExecutionHistory(), children: new Set(), closedWaiters: [] };
+    return { arn, name, stateMachineArn, input, startDate, parentArn, status: 'RUNNING', history: new ExecutionHistory(), children: new Set(), closedWaiters: [], redriveCount: 0 };
   }
 
   private machine(arn: unknown): LoadedStateMachine {
@@ -314,23 +332,33 @@ export class StepFunctionsService implements ChildExecutionStarter {
   private run(execution: ExecutionRecord): void {
     const machine = this.machines.get(execution.stateMachineArn) as LoadedStateMachine;
     execution.terminalFailure = undefined;
-    execution.history = new ExecutionHistory(() => this.failTerminally(execution, HISTORY_LIMIT_REACHED));
-    execution.history.record('ExecutionStarted', {
-      input: execution.input,
-      inputDetails: { truncated: false },
-      roleArn: machine.spec.roleArn,
-    });
+    const onLimit = (): void => this.failTerminally(execution, HISTORY_LIMIT_REACHED);
+    const redrive = execution.redriveFrom;
+    if (redrive) {
+      // The history of a redrive goes on after the earlier run's terminal event; after a crash,
+      // the history on disk is the one the redrive started from, so the redrive runs again.
+      execution.history = new ExecutionHistory(onLimit, execution.history.events);
+      execution.history.record('ExecutionRedriven', { redriveCount: execution.redriveCount });
+    } else {
+      execution.history = new ExecutionHistory(onLimit);
+      execution.history.record('ExecutionStarted', {
+        input: execution.input,
+        inputDetails: { truncated: false },
+        roleArn: machine.spec.roleArn,
+      });
+    }
     const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const task of machine.prepared.tasks.values()) {
       // Integration results are JSON by construction: API responses and Lambda payloads.
       handlers[task.name] = (input) => this.options.dispatcher.run(task, input, execution) as Promise<JsonValue>;
     }
     const startTime = new Date(execution.startDate).toISOString();
-    const running = machine.interpreter.run(JSON.parse(execution.input), {
+    const interpreter = redrive ? this.interpreterFrom(machine, redrive.startAt) : machine.interpreter;
+    const running = interpreter.run(JSON.parse(redrive ? redrive.input : execution.input), {
       overrides: { taskResourceLocalHandlers: handlers },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.spec.roleArn, StartTime: startTime, RedriveCount: 0 },
+        Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.spec.roleArn, StartTime: startTime, RedriveCount: execution.redriveCount },
         StateMachine: { Id: machine.spec.arn, Name: machine.spec.name },
       },
     });
@@ -374,6 +402,52 @@ export class StepFunctionsService implements ChildExecutionStarter {
       }
     })();
     void this.settle(execution, running.result, consumed);
+  }
+
+  /** The machine's interpreter starting at one of its top-level states, for a redrive. */
+  private interpreterFrom(machine: LoadedStateMachine, startAt: string): StateMachine {
+    // The definition was validated when loaded; only StartAt differs.
+    return new StateMachine({ ...machine.prepared.executable, StartAt: startAt } as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { noValidate: true } });
+  }
+
+  /** Why an execution cannot be redriven now, or undefined when it can (AWS's rules). */
+  private notRedrivable(execution: ExecutionRecord): string | undefined {
+    const machine = this.machines.get(execution.stateMachineArn);
+    if (machine?.spec.type === 'EXPRESS') return 'Express executions cannot be redriven';
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') return `Execution is ${execution.status} and cannot be redriven`;
+    if (execution.stopDate !== undefined && Date.now() - execution.stopDate > REDRIVE_WINDOW_MS) return 'Execution can only be redriven within 14 days of its stop';
+    if (execution.redriveCount >= MAX_REDRIVES) return `Execution has reached the maximum of ${MAX_REDRIVES} redrives`;
+    if (execution.error === HISTORY_LIMIT_REACHED.error && execution.cause === HISTORY_LIMIT_REACHED.cause) return 'Execution has reached the maximum number of history events and cannot be redriven';
+    return undefined;
+  }
+
+  /**
+   * RedriveExecution: restarts a FAILED, ABORTED or TIMED_OUT Standard execution from the
+   * top-level state it stopped in, with the input that state had entered with; states that
+   * succeeded are not run again. A state inside a Parallel or Map restarts its whole
+   * Parallel or Map (AWS reruns only the unsuccessful branches or iterations).
+   */
+  private async redriveExecution(executionArn: unknown): Promise<{ redriveDate: number }> {
+    const execution = this.execution(executionArn);
+    const reason = this.notRedrivable(execution);
+    if (reason) throw new AwsError('ExecutionNotRedrivable', `Execution is not redrivable: ${reason}`);
+    const machine = this.machines.get(execution.stateMachineArn) as LoadedStateMachine;
+    const topLevel = isJsonObject(machine.prepared.executable.States) ? machine.prepared.executable.States : {};
+    let details: Record<string, unknown> | undefined;
+    for (let index = execution.history.events.length - 1; index >= 0 && !details; index--) {
+      const entered = execution.history.events[index].stateEnteredEventDetails;
+      if (isJsonObject(entered) && typeof entered.name === 'string' && Object.hasOwn(topLevel, entered.name)) details = entered;
+    }
+    const startAt = typeof details?.name === 'string' ? details.name : String(machine.prepared.executable.StartAt);
+    const input = typeof details?.input === 'string' ? details.input : execution.input;
+    const redriveDate = Date.now();
+    const redriveCount = execution.redriveCount + 1;
+    await this.log.append({ t: 'redriven', arn: execution.arn, redriveCount, redriveDate, startAt, input });
+    this.statusCounts[execution.status]--;
+    this.statusCounts.RUNNING++;
+    Object.assign(execution, { status: 'RUNNING', output: undefined, error: undefined, cause: undefined, stopDate: undefined, stopRequested: undefined, redriveCount, redriveDate, redriveFrom: { startAt, input } });
+    this.run(execution);
+    return { redriveDate };
   }
 
   /** Ends an execution at once with a failure no Retry or Catch may handle (data or history limit). */
@@ -460,6 +534,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
       status: execution.status,
       startDate: seconds(execution.startDate),
       stopDate: seconds(execution.stopDate),
+      ...(execution.redriveCount > 0 ? { redriveCount: execution.redriveCount, redriveDate: seconds(execution.redriveDate) } : {}),
     };
   }
 
@@ -472,9 +547,15 @@ export class StepFunctionsService implements ChildExecutionStarter {
       outputDetails: execution.output === undefined ? undefined : { included: true },
       error: execution.error,
       cause: execution.cause,
-      redriveCount: 0,
-      redriveStatus: 'NOT_REDRIVABLE',
+      redriveCount: execution.redriveCount,
+      redriveDate: seconds(execution.redriveDate),
+      ...this.redriveStatus(execution),
     };
+  }
+
+  private redriveStatus(execution: ExecutionRecord): { redriveStatus: string; redriveStatusReason?: string } {
+    const reason = this.notRedrivable(execution);
+    return reason ? { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason } : { redriveStatus: 'REDRIVABLE' };
   }
 
   /**
@@ -568,6 +649,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
       }
       case 'CreateStateMachine':
         return this.createStateMachine(request);
+      case 'RedriveExecution':
+        return this.redriveExecution(request.executionArn).then(({ redriveDate }) => ({ redriveDate: seconds(redriveDate) }));
       case 'SendTaskSuccess':
         this.options.tokens.succeed(request.taskToken, request.output);
         return {};

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -9,6 +9,7 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -481,6 +482,63 @@ describe('a state machine of its own on the local cloud', () => {
       expect(described.tracingConfiguration).toEqual({ enabled: true });
       expect(own.loggingConfiguration).toEqual({ level: 'OFF', includeExecutionData: false });
       expect(own.tracingConfiguration).toEqual({ enabled: false });
+    });
+  });
+
+  describe('redrive', () => {
+    it('redrives a failed execution from the state that failed, and refuses to redrive one that succeeded', async () => {
+      // Prepare
+      const probeId = `redrive-${randomUUID()}`;
+      await dynamodb.send(new PutItemCommand({ TableName: PROBE_TABLE, Item: { probeId: { S: probeId }, by: { S: 'someone else' } } }));
+      const arn = await createMachine('redrive', {
+        StartAt: 'Prepare',
+        States: {
+          Prepare: { Type: 'Pass', Parameters: { 'probeId.$': '$.probeId', prepared: true }, Next: 'ClaimProbe' },
+          ClaimProbe: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::dynamodb:putItem',
+            Parameters: { TableName: PROBE_TABLE, Item: { probeId: { 'S.$': '$.probeId' } }, ConditionExpression: 'attribute_not_exists(probeId)' },
+            ResultPath: null,
+            End: true,
+          },
+        },
+      });
+      const { executionArn, described: failed } = await runToEnd(arn, { probeId });
+      await dynamodb.send(new DeleteItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: probeId } } }));
+
+      // Act
+      const redriven = await sfn.send(new RedriveExecutionCommand({ executionArn }));
+      const succeeded = await closed(executionArn);
+      const again = await sfn.send(new RedriveExecutionCommand({ executionArn })).catch((error: Error) => error);
+      const events = await history(executionArn);
+
+      // Assess
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ConditionalCheckFailedException', redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+      expect(redriven.redriveDate).toBeInstanceOf(Date);
+      expect(succeeded).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: expect.stringContaining('SUCCEEDED') });
+      expect(again).toMatchObject({ name: 'ExecutionNotRedrivable' });
+      const types = events.map((event) => event.type);
+      expect(types.filter((type) => type === 'ExecutionFailed')).toHaveLength(1);
+      expect(types.indexOf('ExecutionRedriven')).toBe(types.indexOf('ExecutionFailed') + 1);
+      expect(events.find((event) => event.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+      expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'Prepare')).toHaveLength(1);
+      expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'ClaimProbe')).toHaveLength(2);
+      expect(events.map((event) => event.id)).toEqual(events.map((_event, index) => index + 1));
+      expect(types.at(-1)).toBe('ExecutionSucceeded');
+    });
+
+    it('refuses to redrive a running execution with ExecutionNotRedrivable', async () => {
+      // Prepare
+      const runId = `run-${randomUUID()}`;
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+      await nextToken(runId);
+
+      // Act
+      const refusal = await sfn.send(new RedriveExecutionCommand({ executionArn })).catch((error: Error) => error);
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+
+      // Assess
+      expect(refusal).toMatchObject({ name: 'ExecutionNotRedrivable' });
     });
   });
 });
