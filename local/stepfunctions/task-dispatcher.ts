@@ -173,7 +173,8 @@ export class TaskDispatcher {
       return callbackOutput;
     } catch (error) {
       const failure = error instanceof TaskFailure ? error : new TaskFailure('States.TaskFailed', (error as Error).message);
-      if (completion) this.targets.tokens.revokeExecution(execution.arn);
+      // Only this task's token: other branches of a Parallel or Map may still be waiting on theirs.
+      if (token) this.targets.tokens.revoke(token);
       record(TIMEOUT_ERRORS.has(failure.name) ? 'TaskTimedOut' : 'TaskFailed', { resourceType, resource, error: failure.name, cause: failure.message });
       throw failure;
     }

@@ -107,6 +107,11 @@ export class TaskTokenRegistry {
     this.armHeartbeat(token as string, task);
   }
 
+  /** Drops one token whose task ended without it (its integration failed), so a late answer is refused. */
+  revoke(token: string): void {
+    this.settle(token, (task) => task.reject(new TaskFailure('States.Runtime', 'Task ended')));
+  }
+
   /** Drops every token of an execution that stopped, so late answers are refused. */
   revokeExecution(executionArn: string): void {
     for (const [token, task] of this.pending) {

@@ -389,3 +389,27 @@ describe('prepareDefinition ResultPath "$"', () => {
     expect(at(original, 'States', 'DoWork', 'Catch', 0)).toMatchObject({ ResultPath: '$' });
   });
 });
+
+describe('prepareDefinition refusals', () => {
+  it('names every offending state of a definition in one refusal', () => {
+    // Prepare
+    const definition: AslObject = {
+      StartAt: 'RunContainer',
+      States: {
+        RunContainer: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', Next: 'Remember' },
+        Remember: { Type: 'Pass', Assign: { seen: true }, Next: 'FanOut' },
+        FanOut: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'Each', States: { Each: { Type: 'Pass', End: true } } }, End: true },
+      },
+    };
+
+    // Act
+    const error = refusalOf(definition);
+
+    // Assess
+    expect(error).toBeInstanceOf(UnsupportedDefinitionError);
+    expect(error.message).toContain('psflow-test-unit cannot run locally (3 problems)');
+    expect(error.message).toContain('state RunContainer: integration arn:aws:states:::ecs:runTask.sync');
+    expect(error.message).toContain('state Remember: Assign');
+    expect(error.message).toContain('state FanOut: distributed Map');
+  });
+});

@@ -393,3 +393,22 @@ describe('TaskTokenRegistry limits', () => {
     expect(unhandled).toEqual([]);
   });
 });
+
+describe('TaskTokenRegistry revoke', () => {
+  it('drops one token and leaves the other tokens of the execution waiting', async () => {
+    // Prepare
+    const failed = registry.issue(EXECUTION, 'BookErp');
+    const waiting = registry.issue(EXECUTION, 'BookPsa');
+    const outcome = watch(waiting.completion);
+
+    // Act
+    registry.revoke(failed.token);
+    await Promise.resolve();
+
+    // Assess
+    expect(awsErrorCodeOf(() => registry.succeed(failed.token, '{}'))).toBe('TaskDoesNotExist');
+    expect(outcome.current.state).toBe('pending');
+    registry.succeed(waiting.token, '{"booked":true}');
+    await expect(waiting.completion).resolves.toEqual({ booked: true });
+  });
+});
