@@ -12,6 +12,7 @@ import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/a
 import { LambdaService } from './lambda/lambda-service';
 import { SchedulerService } from './scheduler/scheduler-service';
 import { handleSqsQuery } from './sqs/query-protocol';
+import { TopicService } from './sns/topic-service';
 import { QueueService } from './sqs/queue-service';
 import { AppendLog } from './store/append-log';
 import { StepFunctionsService } from './stepfunctions/step-functions-service';
@@ -65,6 +66,7 @@ export class LocalCloud {
       readonly events: EventBusService;
       readonly stepFunctions: StepFunctionsService;
       readonly queues: QueueService;
+      readonly topics: TopicService;
       readonly deadLetters: AppendLog<unknown>;
       readonly httpApi: HttpApiService;
       readonly scheduler: SchedulerService;
@@ -110,11 +112,14 @@ export class LocalCloud {
         maxConcurrencyPerFunction: options.lambdaConcurrency ?? 4,
       });
       const queues = new QueueService(model.queues, options.dataDirectory);
+      const topics = new TopicService(model.topics, options.dataDirectory);
       const deadLetters = AppendLog.open<unknown>(path.join(options.dataDirectory, 'dead-letters.log')).log;
       const tokens = new TaskTokenRegistry();
       const dispatcher = new TaskDispatcher({
         lambda,
         dynamodb,
+        queues,
+        topics,
         tokens,
         region,
         // Bound lazily: the bus and the dispatcher refer to each other.
@@ -180,7 +185,7 @@ export class LocalCloud {
           }
         },
       });
-      const services = { dynamodb, lambda, events, stepFunctions, queues, deadLetters, httpApi, scheduler };
+      const services = { dynamodb, lambda, events, stepFunctions, queues, topics, deadLetters, httpApi, scheduler };
       handler = (request, response) => void route(services, request, response);
       const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
       scheduler.start();
@@ -204,6 +209,7 @@ export class LocalCloud {
     list('state machines', this.services.stepFunctions.stateMachineNames);
     list('functions', this.services.lambda.functionNames);
     list('queues', this.services.queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`));
+    list('topics', this.services.topics.describe().map(({ name, messages }) => `${name} (${messages} published)`));
     const apis = this.services.httpApi.describe();
     if (apis.length === 0) list('http api', []);
     for (const api of apis) {
@@ -253,6 +259,7 @@ export class LocalCloud {
     await this.services.lambda.stop();
     await this.services.stepFunctions.shutdown();
     await this.services.queues.stop();
+    await this.services.topics.stop();
     await this.services.deadLetters.close();
     await this.services.dynamodb.stop();
     this.releaseLock();
@@ -310,6 +317,7 @@ interface Services {
   readonly events: EventBusService;
   readonly stepFunctions: StepFunctionsService;
   readonly queues: QueueService;
+  readonly topics: TopicService;
   readonly httpApi: HttpApiService;
   readonly scheduler: SchedulerService;
 }
@@ -361,7 +369,16 @@ async function route(services: Services, request: http.IncomingMessage, response
     return;
   }
   if (request.method === 'POST' && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
-    await handleSqsQuery(services.queues, (await readBody(request)).toString('utf8'), response);
+    const form = (await readBody(request)).toString('utf8');
+    if (TopicService.isSnsQuery(form)) await services.topics.handleQuery(form, response);
+    else await handleSqsQuery(services.queues, form, response);
+    return;
+  }
+  const published = /^\/_psflow\/sns\/([^/]+)$/.exec(pathname);
+  if (request.method === 'GET' && published) {
+    const messages = services.topics.published(decodeURIComponent(published[1]));
+    if (messages) sendJson(response, { messages }, 'application/json');
+    else sendError(response, new AwsError('NotFound', `No topic named ${published[1]} is served`, 404), 'application/json');
     return;
   }
   if (pathname === '/_psflow/partner-events' && request.method === 'POST') {

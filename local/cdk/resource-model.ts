@@ -74,6 +74,38 @@ export interface StateMachineSpec {
   readonly type: 'STANDARD' | 'EXPRESS';
   readonly roleArn: string;
   readonly definition: string;
+  /** The template's LoggingConfiguration in the DescribeStateMachine shape; absent means logging OFF. */
+  readonly loggingConfiguration?: StateMachineLogging;
+  /** The template's TracingConfiguration.Enabled; absent means tracing off. */
+  readonly tracingEnabled?: boolean;
+}
+
+/** A state machine's logging settings, as DescribeStateMachine answers them. */
+export interface StateMachineLogging {
+  readonly level: string;
+  readonly includeExecutionData: boolean;
+  readonly destinations: ReadonlyArray<{ readonly cloudWatchLogsLogGroup: { readonly logGroupArn: string } }>;
+}
+
+/** Reads a template's LoggingConfiguration (already resolved) into the DescribeStateMachine shape. */
+function stateMachineLogging(declared: unknown): StateMachineLogging | undefined {
+  if (!isRecord(declared)) return undefined;
+  const destinations = Array.isArray(declared.Destinations) ? declared.Destinations : [];
+  return {
+    level: typeof declared.Level === 'string' ? declared.Level : 'OFF',
+    includeExecutionData: declared.IncludeExecutionData === true,
+    destinations: destinations.flatMap((destination) => {
+      const group = isRecord(destination) && isRecord(destination.CloudWatchLogsLogGroup) ? destination.CloudWatchLogsLogGroup.LogGroupArn : undefined;
+      return typeof group === 'string' ? [{ cloudWatchLogsLogGroup: { logGroupArn: group } }] : [];
+    }),
+  };
+}
+
+/** An SNS topic (served so that `sns:publish` tasks are dispatched and their messages can be read). */
+export interface TopicSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
 }
 
 /** An SQS queue (served so that dead letters can be read like in AWS). */
@@ -169,6 +201,7 @@ export interface ResourceModel {
   readonly functions: readonly FunctionSpec[];
   readonly stateMachines: readonly StateMachineSpec[];
   readonly queues: readonly QueueSpec[];
+  readonly topics: readonly TopicSpec[];
   readonly httpApis: readonly HttpApiSpec[];
   readonly schedules: readonly ScheduleSpec[];
   readonly notEmulated: readonly NotEmulatedResource[];
@@ -203,6 +236,7 @@ const SERVED_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::StepFunctions::StateMachine',
   'AWS::SQS::Queue',
+  'AWS::SNS::Topic',
   'AWS::ApiGatewayV2::Api',
   'AWS::ApiGatewayV2::Route',
   'AWS::ApiGatewayV2::Integration',
@@ -318,6 +352,7 @@ class IntrinsicResolver {
       'AWS::Lambda::Function': 'FunctionName',
       'AWS::StepFunctions::StateMachine': 'StateMachineName',
       'AWS::SQS::Queue': 'QueueName',
+      'AWS::SNS::Topic': 'TopicName',
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::IAM::Role': 'RoleName',
       'AWS::ApiGatewayV2::Api': 'Name',
@@ -353,6 +388,7 @@ class IntrinsicResolver {
     const resource = this.resource(name);
     switch (resource.Type) {
       case 'AWS::StepFunctions::StateMachine':
+      case 'AWS::SNS::Topic':
         return this.arn(name);
       case 'AWS::SQS::Queue':
         return `${this.env.endpoint}/${this.env.accountId}/${this.physicalName(name)}`;
@@ -389,6 +425,8 @@ class IntrinsicResolver {
         return `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${accountId}:${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`;
       case 'AWS::IAM::Role':
@@ -431,8 +469,10 @@ class IntrinsicResolver {
       case 'AuthorizerId':
         return this.ref(logicalId);
       case 'Arn':
+      case 'TopicArn':
         return this.arn(logicalId);
       case 'Name':
+      case 'TopicName':
       case 'QueueName':
         return this.physicalName(logicalId);
       case 'QueueUrl':
@@ -472,6 +512,7 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
   const functions: FunctionSpec[] = [];
   const stateMachines: StateMachineSpec[] = [];
   const queues: QueueSpec[] = [];
+  const topics: TopicSpec[] = [];
   const notEmulated: NotEmulatedResource[] = [];
   const declared: DeclaredHttpApiParts = { apis: [], routes: [], integrations: [], stages: [], schedules: [] };
 
@@ -578,11 +619,16 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
             definition: definition.replace(/\$\{([^}]+)\}/g, (match, key: string) =>
               Object.hasOwn(substitutions, key) ? String(substitutions[key]) : match,
             ),
+            loggingConfiguration: stateMachineLogging(props.LoggingConfiguration),
+            tracingEnabled: isRecord(props.TracingConfiguration) ? props.TracingConfiguration.Enabled === true : undefined,
           });
           break;
         }
         case 'AWS::SQS::Queue':
           queues.push({ logicalId, name, arn, url: String(resolver.ref(logicalId)) });
+          break;
+        case 'AWS::SNS::Topic':
+          topics.push({ logicalId, name, arn });
           break;
         case 'AWS::ApiGatewayV2::Api':
           declared.apis.push({ stackName: stack.stackName, logicalId, id: String(resolver.ref(logicalId)), name, basePath: resolver.httpApiBasePath(logicalId), props });
@@ -605,7 +651,7 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
   const servedArns = new Set([...functions.map((fn) => fn.arn), ...stateMachines.map((machine) => machine.arn), ...queues.map((queue) => queue.arn)]);
   const httpApis = assembleHttpApis(declared, functions, env, notEmulated);
   const schedules = assembleSchedules(declared, servedArns, notEmulated);
-  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, httpApis, schedules, notEmulated };
+  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, topics, httpApis, schedules, notEmulated };
 }
 
 /** A served resource of the HTTP API or Scheduler family, resolved, before it is put together. */

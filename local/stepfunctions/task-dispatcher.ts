@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { DynamoDbService } from '../dynamodb/dynamodb-service';
 import type { EventBusService } from '../eventbridge/event-bus-service';
 import { AwsError } from '../http/aws-json';
 import type { LambdaService } from '../lambda/lambda-service';
+import type { TopicService } from '../sns/topic-service';
+import type { QueueService } from '../sqs/queue-service';
 import { TASK_TOKEN_PLACEHOLDER, type TaskStateInfo } from './definition';
 import type { ExecutionHistory } from './history';
-import { TaskFailure, type TaskTokenRegistry } from './task-tokens';
+import { inputTooLarge, MAX_PAYLOAD_BYTES, payloadBytes, resultTooLarge, type TerminalFailure, TerminalStatesError } from './limits';
+import { TaskFailure, TIMEOUT_ERRORS, type TaskTokenRegistry } from './task-tokens';
 
 /** What a running execution exposes to the integrations it calls. */
 export interface ExecutionHandle {
@@ -12,7 +16,18 @@ export interface ExecutionHandle {
   readonly history: ExecutionHistory;
   /** Child executions started with `.sync`, stopped when this one stops. */
   readonly children: Set<string>;
+  /** Set when the execution is failing for good (data or history limit): no further task may start. */
+  readonly terminalFailure?: TerminalFailure;
 }
+
+/** A task's TimeoutSeconds clock, kept beside the interpreter's own so the history says TaskTimedOut. */
+interface TaskClock {
+  timedOut: boolean;
+  onExpiry?: () => void;
+  readonly timer?: NodeJS.Timeout;
+}
+
+const MAX_TIMER_MS = 0x7fffffff;
 
 /** What `states:startExecution` needs from the Step Functions service. */
 export interface ChildExecutionStarter {
@@ -40,6 +55,8 @@ export interface DispatchTargets {
   readonly lambda: LambdaService;
   readonly dynamodb: DynamoDbService;
   readonly events: EventBusService;
+  readonly queues: QueueService;
+  readonly topics: TopicService;
   readonly tokens: TaskTokenRegistry;
   readonly region: string;
 }
@@ -80,59 +97,104 @@ export class TaskDispatcher {
     this.child = starter;
   }
 
+  /**
+   * Starts the task's timeout clock. Called before the first await: the interpreter arms its
+   * own timer for the same TimeoutSeconds right after, so this one fires first and the history
+   * shows TaskTimedOut (and the token is dead) before the interpreter moves on with States.Timeout.
+   */
+  private startClock(task: TaskStateInfo): TaskClock {
+    if (task.timeoutSeconds === undefined) return { timedOut: false };
+    const clock: TaskClock = {
+      timedOut: false,
+      timer: setTimeout(() => {
+        clock.timedOut = true;
+        clock.onExpiry?.();
+      }, Math.min(task.timeoutSeconds * 1000, MAX_TIMER_MS)),
+    };
+    clock.timer?.unref();
+    return clock;
+  }
+
   /** Runs one Task state with its effective parameters and returns the integration result. */
   async run(task: TaskStateInfo, parameters: unknown, execution: ExecutionHandle): Promise<unknown> {
-    // Let the interpreter's StateEntered event reach the history before this task's events.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (LAMBDA_ARN.test(task.resource)) return this.runBareLambda(task, parameters, execution);
+    const clock = this.startClock(task);
+    try {
+      // Let the interpreter's StateEntered event reach the history before this task's events.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (execution.terminalFailure) throw new TerminalStatesError(execution.terminalFailure);
+      if (payloadBytes(parameters) > MAX_PAYLOAD_BYTES) throw new TerminalStatesError(inputTooLarge(task.name));
+      const output = LAMBDA_ARN.test(task.resource) ? await this.runBareLambda(task, parameters, execution, clock) : await this.runIntegration(task, parameters, execution, clock);
+      if (payloadBytes(output) > MAX_PAYLOAD_BYTES) throw new TerminalStatesError(resultTooLarge(task.name));
+      return output;
+    } finally {
+      clearTimeout(clock.timer);
+    }
+  }
 
+  private async runIntegration(task: TaskStateInfo, parameters: unknown, execution: ExecutionHandle, clock: TaskClock): Promise<unknown> {
     const { resourceType, resource } = describeResource(task.resource);
     const waitForToken = task.resource.endsWith('.waitForTaskToken');
     const history = execution.history;
+    // After a timeout the task's late outcome is not part of the history, as in AWS.
+    const record = (type: string, details: Record<string, unknown>): void => {
+      if (!clock.timedOut) history.record(type, details);
+    };
     let effective = parameters;
     let completion: Promise<unknown> | undefined;
+    let token: string | undefined;
     if (waitForToken) {
       const issued = this.targets.tokens.issue(execution.arn, task.name, task.heartbeatSeconds);
       effective = replaceToken(parameters, issued.token);
       completion = issued.completion;
+      token = issued.token;
     }
-    history.record('TaskScheduled', {
+    clock.onExpiry = () => {
+      history.record('TaskTimedOut', { resourceType, resource, error: 'States.Timeout', cause: '' });
+      if (token) this.targets.tokens.expire(token, 'States.Timeout', '');
+    };
+    record('TaskScheduled', {
       resourceType,
       resource,
       region: this.targets.region,
       parameters: JSON.stringify(effective),
       ...(task.heartbeatSeconds !== undefined ? { heartbeatInSeconds: task.heartbeatSeconds } : {}),
+      ...(task.timeoutSeconds !== undefined ? { timeoutInSeconds: task.timeoutSeconds } : {}),
     });
-    history.record('TaskStarted', { resourceType, resource });
+    record('TaskStarted', { resourceType, resource });
     try {
       const output = await this.invoke(task.resource, effective, execution, waitForToken);
       if (!completion) {
-        history.record('TaskSucceeded', { resourceType, resource, output: JSON.stringify(output) });
+        record('TaskSucceeded', { resourceType, resource, output: JSON.stringify(output) });
         return output;
       }
-      history.record('TaskSubmitted', { resourceType, resource, output: JSON.stringify(output) });
+      record('TaskSubmitted', { resourceType, resource, output: JSON.stringify(output) });
       const callbackOutput = await completion;
-      history.record('TaskSucceeded', { resourceType, resource, output: JSON.stringify(callbackOutput) });
+      record('TaskSucceeded', { resourceType, resource, output: JSON.stringify(callbackOutput) });
       return callbackOutput;
     } catch (error) {
       const failure = error instanceof TaskFailure ? error : new TaskFailure('States.TaskFailed', (error as Error).message);
-      if (completion) this.targets.tokens.revokeExecution(execution.arn);
-      history.record('TaskFailed', { resourceType, resource, error: failure.name, cause: failure.message });
+      // Only this task's token: other branches of a Parallel or Map may still be waiting on theirs.
+      if (token) this.targets.tokens.revoke(token);
+      record(TIMEOUT_ERRORS.has(failure.name) ? 'TaskTimedOut' : 'TaskFailed', { resourceType, resource, error: failure.name, cause: failure.message });
       throw failure;
     }
   }
 
-  private async runBareLambda(task: TaskStateInfo, payload: unknown, execution: ExecutionHandle): Promise<unknown> {
+  private async runBareLambda(task: TaskStateInfo, payload: unknown, execution: ExecutionHandle, clock: TaskClock): Promise<unknown> {
     const history = execution.history;
-    history.record('LambdaFunctionScheduled', { resource: task.resource, input: JSON.stringify(payload) });
-    history.record('LambdaFunctionStarted');
+    const record = (type: string, details?: Record<string, unknown>): void => {
+      if (!clock.timedOut) history.record(type, details);
+    };
+    clock.onExpiry = () => history.record('LambdaFunctionTimedOut', { error: 'States.Timeout', cause: '' });
+    record('LambdaFunctionScheduled', { resource: task.resource, input: JSON.stringify(payload), ...(task.timeoutSeconds !== undefined ? { timeoutInSeconds: task.timeoutSeconds } : {}) });
+    record('LambdaFunctionStarted');
     const outcome = await this.targets.lambda.invoke(task.resource, payload);
     if (outcome.ok) {
-      history.record('LambdaFunctionSucceeded', { output: JSON.stringify(outcome.value) });
+      record('LambdaFunctionSucceeded', { output: JSON.stringify(outcome.value) });
       return outcome.value;
     }
     const cause = JSON.stringify({ errorMessage: outcome.error.errorMessage, errorType: outcome.error.errorType, stackTrace: outcome.error.trace });
-    history.record('LambdaFunctionFailed', { error: outcome.error.errorType, cause });
+    record('LambdaFunctionFailed', { error: outcome.error.errorType, cause });
     throw new TaskFailure(outcome.error.errorType, cause);
   }
 
@@ -152,6 +214,8 @@ export class TaskDispatcher {
       }
     }
     if (base === 'events:putEvents') return this.putEvents(params);
+    if (base === 'sqs:sendMessage') return this.sendMessage(params);
+    if (base === 'sns:publish') return this.publish(params);
     if (base === 'states:startExecution') return this.startExecution(resourceArn, params, execution);
     throw new TaskFailure('States.Runtime', `Integration ${resourceArn} is not dispatched by the local cloud`);
   }
@@ -195,6 +259,38 @@ export class TaskDispatcher {
     }
     if (result.FailedEntryCount > 0) throw new TaskFailure('EventBridge.FailedEntry', JSON.stringify(result));
     return result;
+  }
+
+  /** `sqs:sendMessage`: MessageBody may be JSON, which Step Functions serialises, as it does for SNS. */
+  private async sendMessage(params: Record<string, unknown>): Promise<unknown> {
+    if (typeof params.QueueUrl !== 'string') throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a QueueUrl');
+    if (params.MessageBody === undefined) throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a MessageBody');
+    const body = typeof params.MessageBody === 'string' ? params.MessageBody : JSON.stringify(params.MessageBody);
+    const attributes: Record<string, string> = {};
+    if (isObject(params.MessageAttributes)) {
+      for (const [name, attribute] of Object.entries(params.MessageAttributes)) {
+        if (isObject(attribute) && typeof attribute.StringValue === 'string') attributes[name] = attribute.StringValue;
+      }
+    }
+    try {
+      const messageId = await this.targets.queues.send(params.QueueUrl, body, attributes);
+      return { MD5OfMessageBody: createHash('md5').update(body).digest('hex'), MessageId: messageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+    } catch (error) {
+      if (error instanceof AwsError) throw new TaskFailure(error.code === 'AWS.SimpleQueueService.NonExistentQueue' ? 'SQS.QueueDoesNotExistException' : `SQS.${error.code}`, error.message);
+      throw error;
+    }
+  }
+
+  /** `sns:publish` to a topic of the template. */
+  private async publish(params: Record<string, unknown>): Promise<unknown> {
+    const message = typeof params.Message === 'string' || params.Message === undefined ? params.Message : JSON.stringify(params.Message);
+    try {
+      const published = await this.targets.topics.publish({ TopicArn: params.TopicArn, Message: message, Subject: params.Subject, MessageAttributes: params.MessageAttributes });
+      return { MessageId: published.MessageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+    } catch (error) {
+      if (error instanceof AwsError) throw new TaskFailure(`SNS.${error.code === 'NotFound' ? 'NotFoundException' : `${error.code}Exception`}`, error.message);
+      throw error;
+    }
   }
 
   private async startExecution(resourceArn: string, params: Record<string, unknown>, execution: ExecutionHandle): Promise<unknown> {

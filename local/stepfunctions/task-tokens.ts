@@ -20,6 +20,11 @@ interface PendingTask {
 
 const TOKEN_PATTERN = /^psflow1\.[A-Za-z0-9_-]{43}$/;
 const MAX_TIMER_MS = 0x7fffffff;
+/** Timed-out tokens remembered so a late answer gets TaskTimedOut; the oldest are forgotten past this. */
+const MAX_REMEMBERED_TIMEOUTS = 100_000;
+
+/** Error names of the two ways a task times out; both are recorded as TaskTimedOut. */
+export const TIMEOUT_ERRORS: ReadonlySet<string> = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
 
 /**
  * Issues real, unguessable task tokens for `.waitForTaskToken` tasks and completes them
@@ -27,6 +32,7 @@ const MAX_TIMER_MS = 0x7fffffff;
  */
 export class TaskTokenRegistry {
   private readonly pending = new Map<string, PendingTask>();
+  private readonly timedOut = new Set<string>();
 
   /** Issues a token; the returned promise settles when the token is answered. */
   issue(executionArn: string, stateName: string, heartbeatSeconds?: number): { token: string; completion: Promise<unknown> } {
@@ -46,11 +52,23 @@ export class TaskTokenRegistry {
     clearTimeout(task.heartbeatTimer);
     // Node timers overflow past 2^31-1 ms and fire at once; longer heartbeats are capped to that.
     const delayMs = Math.min(task.heartbeatSeconds * 1000, MAX_TIMER_MS);
-    task.heartbeatTimer = setTimeout(() => this.settle(token, (pendingTask) => pendingTask.reject(new TaskFailure('States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`))), delayMs);
+    task.heartbeatTimer = setTimeout(() => this.expire(token, 'States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`), delayMs);
+  }
+
+  /**
+   * Times a task out (its TimeoutSeconds or HeartbeatSeconds ran out): the completion fails
+   * with `error`, and a late answer with the token gets TaskTimedOut, as in AWS.
+   */
+  expire(token: string, error: string, cause: string): void {
+    if (!this.pending.has(token)) return;
+    this.timedOut.add(token);
+    if (this.timedOut.size > MAX_REMEMBERED_TIMEOUTS) this.timedOut.delete(this.timedOut.values().next().value as string);
+    this.settle(token, (task) => task.reject(new TaskFailure(error, cause)));
   }
 
   private lookup(token: unknown): PendingTask {
     if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new AwsError('InvalidToken', 'Invalid Token: the task token is malformed');
+    if (this.timedOut.has(token)) throw new AwsError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
     const task = this.pending.get(token);
     if (!task) throw new AwsError('TaskDoesNotExist', 'Task does not exist anymore: the token was already answered, timed out, or never issued');
     return task;
@@ -87,6 +105,11 @@ export class TaskTokenRegistry {
   heartbeat(token: unknown): void {
     const task = this.lookup(token);
     this.armHeartbeat(token as string, task);
+  }
+
+  /** Drops one token whose task ended without it (its integration failed), so a late answer is refused. */
+  revoke(token: string): void {
+    this.settle(token, (task) => task.reject(new TaskFailure('States.Runtime', 'Task ended')));
   }
 
   /** Drops every token of an execution that stopped, so late answers are refused. */

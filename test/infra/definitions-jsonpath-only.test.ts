@@ -285,7 +285,7 @@ describe('the guards against what the local interpreter cannot run', () => {
     const definition = {
       StartAt: 'NotifyFinance',
       States: {
-        NotifyFinance: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'https://sqs/q', 'MessageBody.$': '$' }, End: true },
+        NotifyFinance: { Type: 'Task', Resource: 'arn:aws:states:::ses:sendEmail', Parameters: { 'Content.$': '$' }, End: true },
       },
     };
 
@@ -297,7 +297,7 @@ describe('the guards against what the local interpreter cannot run', () => {
     expect(gaps).toEqual([]);
     expect(error).toBeInstanceOf(UnsupportedDefinitionError);
     expect(error?.message).toContain('state NotifyFinance');
-    expect(error?.message).toContain('arn:aws:states:::sqs:sendMessage');
+    expect(error?.message).toContain('arn:aws:states:::ses:sendEmail');
   });
 
 });

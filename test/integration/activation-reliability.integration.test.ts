@@ -562,6 +562,38 @@ describe('project activation under duplicate deliveries and connector faults', (
     expect((await driver.exceptions({ project: deal.projectId, status: 'retrying' })).map((exception) => exception.exceptionId)).toEqual([filed.exceptionId]);
   });
 
+  it('retries a failed step with the owner\'s patch, and the ERP receives the patched engagement', async () => {
+    // Prepare
+    await driver.setFaults('erp', { createProject: { rejectRate: 1 } });
+    await pause(FAULT_CACHE_EXPIRY_MS);
+    const deal = newDeal({ amount: 30_000 });
+    await driver.stage([deal]);
+    await driver.put([changeEvent(deal)]);
+    const filed = await eventually(async () => (await driver.exceptions({ project: deal.projectId, status: 'open' }))[0], 30_000, 'the ERP exception');
+    await driver.clearFaults();
+    const patchedName = `Patched ${deal.opportunityId}`;
+
+    // Act
+    const response = await fetch(`${driver.url}/api/exceptions/${encodeURIComponent(filed.exceptionId)}/retry`, {
+      method: 'POST',
+      headers: { 'X-Psflow-User': 'fiona.finance', 'content-type': 'application/json' },
+      body: JSON.stringify({ patch: [{ op: 'replace', path: '/engagement/name', value: patchedName }], note: 'the project name was wrong' }),
+    });
+    const states = await driver.settled([deal.executionArn], 30_000);
+
+    // Assess
+    expect(filed).toMatchObject({ step: 'ProvisionErpProject', status: 'open' });
+    expect(response.status).toBe(200);
+    expect(states.get(deal.executionArn)?.status).toBe('SUCCEEDED');
+    const erpProjects = (await driver.recordsOf(deal.projectId)).filter((record) => record.systemType === 'erp#project');
+    expect(erpProjects.map((record) => record.name)).toEqual([patchedName]);
+    const history = await driver.history(deal.executionArn);
+    const correction = history.find((event) => event.type === 'PassStateExited' && event.stateExitedEventDetails?.name === 'CorrectProvisionErpProjectInput');
+    const corrected = JSON.parse(correction?.stateExitedEventDetails?.output ?? '{}') as Record<string, unknown>;
+    expect(corrected).not.toHaveProperty('$');
+    expect(corrected).toMatchObject({ engagement: { name: patchedName } });
+  });
+
   it('aborts an activation on its ERP exception by compensating: the PSA project is closed and nothing is deleted', async () => {
     // Prepare
     await driver.setFaults('erp', { createProject: { rejectRate: 1 } });

@@ -484,6 +484,22 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
       ]);
     });
 
+    it('retries with a patch through the API, and the step posts with the patched input', async () => {
+      // Prepare
+      const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });
+      const filed = await exceptionOf(drill);
+
+      // Act
+      const retried = await api('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: [{ op: 'replace', path: '/failWith', value: 'none' }], note: 'posting by hand' });
+      const execution = await finished(drill);
+
+      // Assess
+      expect(retried.status).toBe(200);
+      expect(execution.status).toBe('SUCCEEDED');
+      // The fault was never cleared: only the patched failWith lets the ERP post the entry.
+      expect(await ledgerItem(`entry#${drill.drillId}`)).toMatchObject({ entryId: `je-${drill.drillId}`, amount: { amountMinor: UNDER_1K, currency: 'EUR' } });
+    });
+
     it('skips a failed step with evidence, and the supplied output reaches the later states', async () => {
       // Prepare
       const drill = await startDrill({ amountMinor: UNDER_1K, failWith: 'permanent' });

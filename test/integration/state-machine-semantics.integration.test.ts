@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -150,7 +153,24 @@ describe('a state machine of its own on the local cloud', () => {
   }
 
   async function history(executionArn: string): Promise<HistoryEvent[]> {
-    return (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  async function createMachine(label: string, definition: object): Promise<string> {
+    const created = await sfn.send(new CreateStateMachineCommand({ name: `${label}-${randomUUID().slice(0, 8)}`, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/test' }));
+    return created.stateMachineArn as string;
+  }
+
+  async function runToEnd(stateMachineArn: string, input: object): Promise<{ executionArn: string; described: DescribeExecutionCommandOutput }> {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+    return { executionArn: executionArn as string, described: await closed(executionArn as string) };
   }
 
   it('runs Choice, Wait, Parallel, Map, Retry, Catch, Lambda and a callback to success', async () => {
@@ -190,6 +210,7 @@ describe('a state machine of its own on the local cloud', () => {
       expect(types).toContain(type);
     }
     expect(types.filter((type) => type === 'MapIterationStarted')).toHaveLength(2);
+    expect(events.find((event) => event.type === 'MapStateStarted')?.mapStateStartedEventDetails).toEqual({ length: 2 });
     const readFailures = events.filter((event) => event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'DynamoDb.ResourceNotFoundException');
     expect(readFailures).toHaveLength(3);
     const rejected = events.filter((event) => event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'Rejected');
@@ -242,13 +263,16 @@ describe('a state machine of its own on the local cloud', () => {
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Cancelled', cause: 'deal withdrawn' }));
     const result = await closed(executionArn as string);
     const lateAnswer = await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
-    const stopAgain = await sfn.send(new StopExecutionCommand({ executionArn })).catch((error: Error) => error);
+    const stopAgain = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Again' }));
 
     // Assess
     expect(result).toMatchObject({ status: 'ABORTED', error: 'Operator.Cancelled', cause: 'deal withdrawn' });
     expect((await history(executionArn as string)).at(-1)?.type).toBe('ExecutionAborted');
     expect(lateAnswer).toMatchObject({ name: 'TaskDoesNotExist' });
-    expect(stopAgain).toMatchObject({ name: 'ExecutionNotRunning' });
+    // AWS answers a stop of a closed execution with its stop date and changes nothing.
+    expect(stopAgain.stopDate).toEqual(result.stopDate);
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Operator.Cancelled' });
+    expect((await history(executionArn as string)).filter((event) => event.type === 'ExecutionAborted')).toHaveLength(1);
   });
 
   it('fails through a Fail state chosen by Choice', async () => {
@@ -279,5 +303,242 @@ describe('a state machine of its own on the local cloud', () => {
     const output = JSON.parse(result.output as string) as { Status: string; Output: { echo: string } };
     expect(output.Status).toBe('SUCCEEDED');
     expect(output.Output).toEqual({ echo: 'ünïcødé ✓' });
+  });
+
+  describe('AWS limits and refusals', () => {
+    it('fails a state whose output exceeds 256 KB with States.DataLimitExceeded and runs nothing after it', async () => {
+      // Prepare
+      const arn = await createMachine('data-limit', {
+        StartAt: 'Grow',
+        States: {
+          Grow: { Type: 'Pass', Parameters: { 'padding.$': '$.padding', 'again.$': '$.padding' }, Next: 'Noted' },
+          Noted: { Type: 'Pass', End: true },
+        },
+      });
+      const padding = 'x'.repeat(140 * 1024);
+
+      // Act
+      const { executionArn, described } = await runToEnd(arn, { padding });
+
+      // Assess
+      expect(described).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: "The state/task 'Grow' returned a result with a size exceeding the maximum number of bytes service limit." });
+      const types = (await history(executionArn)).map((event) => event.type);
+      expect(types).not.toContain('PassStateExited');
+      expect(types.at(-1)).toBe('ExecutionFailed');
+    });
+
+    it('fails a task whose input after Parameters exceeds 256 KB, even under a Catch of States.ALL', async () => {
+      // Prepare
+      const arn = await createMachine('data-limit-task', {
+        StartAt: 'Send',
+        States: {
+          Send: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: PROBE_FUNCTION, Payload: { 'a.$': '$.padding', 'b.$': '$.padding' } },
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+            End: true,
+          },
+          Caught: { Type: 'Succeed' },
+        },
+      });
+
+      // Act
+      const { described } = await runToEnd(arn, { padding: 'y'.repeat(130 * 1024) });
+
+      // Assess
+      expect(described).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    });
+
+    it('times a callback task out as TaskTimedOut, refuses its late answer with TaskTimedOut and appends nothing after', async () => {
+      // Prepare
+      const arn = await createMachine('callback-timeout', {
+        StartAt: 'AwaitAnswer',
+        States: {
+          AwaitAnswer: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution.waitForTaskToken',
+            Parameters: { StateMachineArn: inboxArn, Input: { 'TaskToken.$': '$$.Task.Token', 'runId.$': '$.runId' } },
+            TimeoutSeconds: 1,
+            End: true,
+          },
+        },
+      });
+      const runId = `run-${randomUUID()}`;
+
+      // Act
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ runId }) }));
+      const token = await nextToken(runId);
+      const described = await closed(executionArn as string);
+      const late = await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const events = await history(executionArn as string);
+
+      // Assess
+      expect(described).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+      expect(late).toMatchObject({ name: 'TaskTimedOut' });
+      const types = events.map((event) => event.type);
+      expect(types).toContain('TaskTimedOut');
+      expect(types).not.toContain('TaskFailed');
+      expect(types).not.toContain('TaskSucceeded');
+      expect(types.at(-1)).toBe('ExecutionFailed');
+      expect(events.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout', resource: 'startExecution.waitForTaskToken' });
+    });
+
+    it('fails through a Fail state that declares no Error or Cause with neither', async () => {
+      // Prepare
+      const arn = await createMachine('bare-fail', { StartAt: 'GiveUp', States: { GiveUp: { Type: 'Fail' } } });
+
+      // Act
+      const { executionArn, described } = await runToEnd(arn, {});
+
+      // Assess
+      expect(described.status).toBe('FAILED');
+      expect(described.error).toBeUndefined();
+      expect(described.cause).toBeUndefined();
+      expect((await history(executionArn)).at(-1)?.executionFailedEventDetails).toEqual({});
+    });
+
+    it('fails an execution whose history reaches 25,000 events with States.Runtime, the failure being event 25,000', async () => {
+      // Prepare
+      const arn = await createMachine('history-limit', {
+        StartAt: 'Spin',
+        States: { Spin: { Type: 'Choice', Choices: [{ Variable: '$.spin', BooleanEquals: true, Next: 'Spin' }], Default: 'Stop' }, Stop: { Type: 'Succeed' } },
+      });
+
+      // Act
+      const { executionArn, described } = await runToEnd(arn, { spin: true });
+      const events = await history(executionArn);
+
+      // Assess
+      expect(described).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (25000).' });
+      expect(events).toHaveLength(25_000);
+      expect(events.at(-1)).toMatchObject({ id: 25_000, type: 'ExecutionFailed' });
+      expect(events.at(-2)?.type).toMatch(/^ChoiceState(Entered|Exited)$/);
+    });
+
+    it('refuses a definition it cannot run, naming every offending state at once', async () => {
+      // Act
+      const refusal = await sfn
+        .send(
+          new CreateStateMachineCommand({
+            name: `offenders-${randomUUID().slice(0, 8)}`,
+            roleArn: 'arn:aws:iam::000000000000:role/test',
+            definition: JSON.stringify({
+              StartAt: 'First',
+              States: {
+                First: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', Next: 'Second' },
+                Second: { Type: 'Pass', Assign: { x: 1 }, Next: 'Third' },
+                Third: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob.sync', End: true },
+              },
+            }),
+          }),
+        )
+        .catch((error: Error) => error);
+
+      // Assess
+      expect(refusal).toMatchObject({ name: 'InvalidDefinition' });
+      expect((refusal as Error).message).toEqual(expect.stringContaining('state First'));
+      expect((refusal as Error).message).toEqual(expect.stringContaining('state Second'));
+      expect((refusal as Error).message).toEqual(expect.stringContaining('state Third'));
+    });
+  });
+
+  describe('listings and descriptions', () => {
+    it('pages executions with opaque tokens that repeat nothing when new executions start, and refuses a bad token', async () => {
+      // Prepare
+      const arn = await createMachine('paging', inboxDefinition);
+      for (let index = 0; index < 5; index++) await runToEnd(arn, { index });
+
+      // Act
+      const first = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 2 }));
+      await runToEnd(arn, { index: 'new' });
+      const seen = [...(first.executions ?? [])];
+      let nextToken = first.nextToken;
+      while (nextToken) {
+        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 2, nextToken }));
+        seen.push(...(page.executions ?? []));
+        nextToken = page.nextToken;
+      }
+      const forged = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, nextToken: 'not-a-token' })).catch((error: Error) => error);
+      const foreign = await sfn.send(new ListStateMachinesCommand({ nextToken: first.nextToken })).catch((error: Error) => error);
+
+      // Assess
+      expect(first.nextToken).not.toMatch(/^\d+$/);
+      const arns = seen.map((execution) => execution.executionArn);
+      expect(arns).toHaveLength(5);
+      expect(new Set(arns).size).toBe(5);
+      expect(forged).toMatchObject({ name: 'InvalidToken' });
+      expect(foreign).toMatchObject({ name: 'InvalidToken' });
+    });
+
+    it('describes a deployed state machine with its logging and tracing configuration', async () => {
+      // Act
+      const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill' }));
+      const own = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: inboxArn }));
+
+      // Assess
+      expect(described.loggingConfiguration).toMatchObject({ level: 'ALL', includeExecutionData: true, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: expect.stringContaining(':log-group:') } }] });
+      expect(described.tracingConfiguration).toEqual({ enabled: true });
+      expect(own.loggingConfiguration).toEqual({ level: 'OFF', includeExecutionData: false });
+      expect(own.tracingConfiguration).toEqual({ enabled: false });
+    });
+  });
+
+  describe('redrive', () => {
+    it('redrives a failed execution from the state that failed, and refuses to redrive one that succeeded', async () => {
+      // Prepare
+      const probeId = `redrive-${randomUUID()}`;
+      await dynamodb.send(new PutItemCommand({ TableName: PROBE_TABLE, Item: { probeId: { S: probeId }, by: { S: 'someone else' } } }));
+      const arn = await createMachine('redrive', {
+        StartAt: 'Prepare',
+        States: {
+          Prepare: { Type: 'Pass', Parameters: { 'probeId.$': '$.probeId', prepared: true }, Next: 'ClaimProbe' },
+          ClaimProbe: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::dynamodb:putItem',
+            Parameters: { TableName: PROBE_TABLE, Item: { probeId: { 'S.$': '$.probeId' } }, ConditionExpression: 'attribute_not_exists(probeId)' },
+            ResultPath: null,
+            End: true,
+          },
+        },
+      });
+      const { executionArn, described: failed } = await runToEnd(arn, { probeId });
+      await dynamodb.send(new DeleteItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: probeId } } }));
+
+      // Act
+      const redriven = await sfn.send(new RedriveExecutionCommand({ executionArn }));
+      const succeeded = await closed(executionArn);
+      const again = await sfn.send(new RedriveExecutionCommand({ executionArn })).catch((error: Error) => error);
+      const events = await history(executionArn);
+
+      // Assess
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ConditionalCheckFailedException', redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+      expect(redriven.redriveDate).toBeInstanceOf(Date);
+      expect(succeeded).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: expect.stringContaining('SUCCEEDED') });
+      expect(again).toMatchObject({ name: 'ExecutionNotRedrivable' });
+      const types = events.map((event) => event.type);
+      expect(types.filter((type) => type === 'ExecutionFailed')).toHaveLength(1);
+      expect(types.indexOf('ExecutionRedriven')).toBe(types.indexOf('ExecutionFailed') + 1);
+      expect(events.find((event) => event.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+      expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'Prepare')).toHaveLength(1);
+      expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'ClaimProbe')).toHaveLength(2);
+      expect(events.map((event) => event.id)).toEqual(events.map((_event, index) => index + 1));
+      expect(types.at(-1)).toBe('ExecutionSucceeded');
+    });
+
+    it('refuses to redrive a running execution with ExecutionNotRedrivable', async () => {
+      // Prepare
+      const runId = `run-${randomUUID()}`;
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+      await nextToken(runId);
+
+      // Act
+      const refusal = await sfn.send(new RedriveExecutionCommand({ executionArn })).catch((error: Error) => error);
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+
+      // Assess
+      expect(refusal).toMatchObject({ name: 'ExecutionNotRedrivable' });
+    });
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { TemplateValue } from '../../local/cdk/cloud-assembly';
 import { clientConfig, cloudAssemblyVariant, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 
@@ -76,6 +76,35 @@ describe('a cloud assembly with more than the app uses today', () => {
           InputTemplate: '{"id": "transformed", "detail": {"probeId": "<reference>", "requestedAt": "<at>", "requestedBy": "<aws.events.rule-name>"}}',
         },
       });
+      resources.FixtureAlarmsTopic = { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'fixture-alarms' } };
+      resources.FixtureNotificationsQueue = { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'fixture-notifications' } };
+      resources.FixtureNotifyMachine = {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          StateMachineName: 'fixture-notify',
+          RoleArn: 'arn:aws:iam::000000000000:role/fixture',
+          DefinitionString: JSON.stringify({
+            StartAt: 'RaiseAlarm',
+            States: {
+              RaiseAlarm: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::sns:publish',
+                Parameters: { TopicArn: '${AlarmsTopic}', Subject: 'Drill alarm', 'Message.$': '$.alarm' },
+                ResultPath: '$.published',
+                Next: 'Notify',
+              },
+              Notify: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::sqs:sendMessage',
+                Parameters: { QueueUrl: '${NotificationsQueue}', 'MessageBody.$': '$.alarm', MessageAttributes: { kind: { DataType: 'String', StringValue: 'alarm' } } },
+                ResultPath: '$.sent',
+                End: true,
+              },
+            },
+          }),
+          DefinitionSubstitutions: { AlarmsTopic: { Ref: 'FixtureAlarmsTopic' }, NotificationsQueue: { Ref: 'FixtureNotificationsQueue' } },
+        },
+      };
       resources.FixtureLambdaRule = rule(resources, { source: ['fixture.lambda'] }, {
         Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
         InputPath: '$.detail',
@@ -136,6 +165,29 @@ describe('a cloud assembly with more than the app uses today', () => {
     expect(executions.filter((execution) => execution.name?.startsWith(ignored.Entries?.[0].EventId as string))).toEqual([]);
   });
 
+  it('dispatches sns:publish and sqs:sendMessage tasks to the topic and the queue of the template', async () => {
+    // Prepare
+    const alarmId = `alarm-${randomUUID()}`;
+
+    // Act
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fixture-notify', input: JSON.stringify({ alarm: { alarmId } }) }));
+    const described = await eventually(async () => {
+      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return execution.status === 'RUNNING' ? undefined : execution;
+    });
+    const published = (await (await fetch(`${cloud.url}/_psflow/sns/fixture-alarms`)).json()) as { messages: Array<{ MessageId: string; Subject?: string; Message: string }> };
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'fixture-notifications' }));
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+
+    // Assess
+    expect(described.status).toBe('SUCCEEDED');
+    const output = JSON.parse(described.output as string) as { published: { MessageId: string }; sent: { MessageId: string } };
+    expect(published.messages).toEqual([expect.objectContaining({ MessageId: output.published.MessageId, Subject: 'Drill alarm', Message: JSON.stringify({ alarmId }) })]);
+    const sent = Messages.find((message) => message.MessageId === output.sent.MessageId);
+    expect(JSON.parse(sent?.Body as string)).toEqual({ alarmId });
+    expect(sent?.MessageAttributes?.kind.StringValue).toBe('alarm');
+  });
+
   it('invokes a Lambda target with the InputPath and parks the event when the function fails', async () => {
     // Prepare: the function expects {detail: ...}; InputPath hands it the bare detail, so it fails.
     const probeId = `lambda-${randomUUID()}`;
@@ -180,24 +232,32 @@ describe('a cloud assembly the local cloud cannot serve faithfully', () => {
     expect(message).toContain('Rule psflow-dev-BrokenRule: Event pattern is not valid. Reason: prefix match pattern must be a string');
   });
 
-  it('refuses an integration it cannot dispatch at start, naming the state', async () => {
+  it('refuses integrations it cannot dispatch at start, naming every offending state of every state machine', async () => {
     // Act
+    const machine = (name: string, resource: string): { Type: string; Properties: Record<string, TemplateValue> } => ({
+      Type: 'AWS::StepFunctions::StateMachine',
+      Properties: {
+        StateMachineName: name,
+        RoleArn: 'arn:aws:iam::000000000000:role/fixture',
+        DefinitionString: JSON.stringify({
+          StartAt: 'RunContainer',
+          States: {
+            RunContainer: { Type: 'Task', Resource: resource, Next: 'Remember' },
+            Remember: { Type: 'Pass', Assign: { seen: true }, End: true },
+          },
+        }),
+      },
+    });
     const message = await startFailure((resources) => {
-      resources.QueueingMachine = {
-        Type: 'AWS::StepFunctions::StateMachine',
-        Properties: {
-          StateMachineName: 'fixture-queueing',
-          RoleArn: 'arn:aws:iam::000000000000:role/fixture',
-          DefinitionString: JSON.stringify({
-            StartAt: 'SendToQueue',
-            States: { SendToQueue: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'q', MessageBody: 'm' }, End: true } },
-          }),
-        },
-      };
+      resources.ContainerMachine = machine('fixture-containers', 'arn:aws:states:::ecs:runTask.sync');
+      resources.BatchMachine = machine('fixture-batch', 'arn:aws:states:::batch:submitJob.sync');
     });
 
     // Assess
-    expect(message).toContain('State machine fixture-queueing, state SendToQueue: integration arn:aws:states:::sqs:sendMessage is not dispatched by the local cloud');
+    expect(message).toContain('State machine fixture-containers, state RunContainer: integration arn:aws:states:::ecs:runTask.sync is not dispatched by the local cloud');
+    expect(message).toContain('State machine fixture-containers, state Remember: Assign');
+    expect(message).toContain('State machine fixture-batch, state RunContainer: integration arn:aws:states:::batch:submitJob.sync is not dispatched by the local cloud');
+    expect(message).toContain('State machine fixture-batch, state Remember: Assign');
   });
 
   it('refuses a rule target of a kind it does not serve, naming the rule and target', async () => {

@@ -262,6 +262,8 @@ describe('prepareDefinition integrations', () => {
     ['states:startExecution.sync', 'arn:aws:states:::states:startExecution.sync'],
     ['states:startExecution.sync:2', 'arn:aws:states:::states:startExecution.sync:2'],
     ['a GovCloud partition', 'arn:aws-us-gov:states:::lambda:invoke'],
+    ['sqs:sendMessage', 'arn:aws:states:::sqs:sendMessage'],
+    ['sns:publish', 'arn:aws:states:::sns:publish'],
   ])('accepts %s and indexes the task by name', (_label, resource) => {
     // Prepare
     const definition = singleTask(resource, { HeartbeatSeconds: 60, TimeoutSeconds: 120 });
@@ -270,12 +272,10 @@ describe('prepareDefinition integrations', () => {
     const { tasks } = prepare(definition);
 
     // Assess
-    expect([...tasks.values()]).toEqual([{ name: 'DoWork', resource, heartbeatSeconds: 60 }]);
+    expect([...tasks.values()]).toEqual([{ name: 'DoWork', resource, heartbeatSeconds: 60, timeoutSeconds: 120 }]);
   });
 
   it.each([
-    ['sqs:sendMessage', 'arn:aws:states:::sqs:sendMessage'],
-    ['sns:publish', 'arn:aws:states:::sns:publish'],
     ['ecs:runTask.sync', 'arn:aws:states:::ecs:runTask.sync'],
     ['an activity', 'arn:aws:states:us-east-1:123456789012:activity:approve'],
     ['a Lambda layer ARN', 'arn:aws:lambda:us-east-1:123456789012:layer:tools'],
@@ -354,5 +354,62 @@ describe('prepareDefinition limits of the local interpreter', () => {
 
     // Assess
     expect(error.message).toContain('state DoWork: integration arn:aws:states:::aws-sdk:dynamodb:transactWriteItems');
+  });
+});
+
+describe('prepareDefinition ResultPath "$"', () => {
+  it('replaces the whole state with a Pass result, as AWS does, instead of writing a key named "$"', async () => {
+    // Prepare
+    await import('../../local/polyfills');
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const definition: AslObject = {
+      StartAt: 'CorrectStepInput',
+      States: { CorrectStepInput: { Type: 'Pass', InputPath: '$.recovery.input', ResultPath: '$', End: true } },
+    };
+    const { executable } = prepare(definition);
+    const machine = new StateMachine(executable as unknown as ConstructorParameters<typeof StateMachine>[0]);
+
+    // Act
+    const output = await machine.run({ engagement: { hours: 10 }, recovery: { input: { engagement: { hours: 50000 } } } }).result;
+
+    // Assess
+    expect(output).toEqual({ engagement: { hours: 50000 } });
+  });
+
+  it('replaces the whole state with the error output of a Catch whose ResultPath is "$"', () => {
+    // Prepare
+    const definition = singleTask(FUNCTION_ARN, { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }] });
+    (definition.States as AslObject).Recover = { Type: 'Pass', End: true };
+
+    // Act
+    const { executable, original } = prepare(definition);
+
+    // Assess
+    expect(at(executable, 'States', 'DoWork').Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }]);
+    expect(at(original, 'States', 'DoWork', 'Catch', 0)).toMatchObject({ ResultPath: '$' });
+  });
+});
+
+describe('prepareDefinition refusals', () => {
+  it('names every offending state of a definition in one refusal', () => {
+    // Prepare
+    const definition: AslObject = {
+      StartAt: 'RunContainer',
+      States: {
+        RunContainer: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', Next: 'Remember' },
+        Remember: { Type: 'Pass', Assign: { seen: true }, Next: 'FanOut' },
+        FanOut: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'Each', States: { Each: { Type: 'Pass', End: true } } }, End: true },
+      },
+    };
+
+    // Act
+    const error = refusalOf(definition);
+
+    // Assess
+    expect(error).toBeInstanceOf(UnsupportedDefinitionError);
+    expect(error.message).toContain('psflow-test-unit cannot run locally (3 problems)');
+    expect(error.message).toContain('state RunContainer: integration arn:aws:states:::ecs:runTask.sync');
+    expect(error.message).toContain('state Remember: Assign');
+    expect(error.message).toContain('state FanOut: distributed Map');
   });
 });

@@ -149,6 +149,7 @@ function appResources(): Record<string, TemplateResource> {
     },
     WorkerLogs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
     Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    Pipe: { Type: 'AWS::Pipes::Pipe', Properties: {} },
     WorkerFunction: functionWith(
       {
         TABLE_NAME: { Ref: 'OrdersTable' },
@@ -698,10 +699,18 @@ describe('buildResourceModel resources it does not serve', () => {
     const model = appModel();
 
     // Act
-    const topic = model.notEmulated.find((resource) => resource.logicalId === 'Topic');
+    const pipe = model.notEmulated.find((resource) => resource.logicalId === 'Pipe');
 
     // Assess
-    expect(topic).toEqual({ stackName: STACK, logicalId: 'Topic', type: 'AWS::SNS::Topic', reason: 'no local emulation for this resource type' });
+    expect(pipe).toEqual({ stackName: STACK, logicalId: 'Pipe', type: 'AWS::Pipes::Pipe', reason: 'no local emulation for this resource type' });
+  });
+
+  it('serves an SNS topic under its generated name and ARN', () => {
+    // Act
+    const model = appModel();
+
+    // Assess
+    expect(model.topics).toEqual([{ logicalId: 'Topic', name: `${STACK}-Topic`, arn: `arn:aws:sns:${model.environment.region}:${model.environment.accountId}:${STACK}-Topic` }]);
   });
 
   it('lists every template resource exactly once, served or not', () => {
@@ -710,7 +719,7 @@ describe('buildResourceModel resources it does not serve', () => {
 
     // Act
     const model = modelOf(resources, { bundles: [WORKER_BUNDLE, AUDIT_BUNDLE] });
-    const listed = [model.tables, model.rules, model.functions, model.stateMachines, model.queues, model.notEmulated].flatMap((items) => items.map((item) => item.logicalId));
+    const listed = [model.tables, model.rules, model.functions, model.stateMachines, model.queues, model.topics, model.notEmulated].flatMap((items) => items.map((item) => item.logicalId));
     const busCount = model.eventBuses.length - 1;
 
     // Assess

@@ -236,7 +236,7 @@ describe('TaskTokenRegistry.fail', () => {
 });
 
 describe('TaskTokenRegistry heartbeats', () => {
-  it('fails the task with States.HeartbeatTimeout when no heartbeat comes within the window', async () => {
+  it('fails the task with States.HeartbeatTimeout when no heartbeat comes within the window, and a late answer gets TaskTimedOut', async () => {
     // Prepare
     jest.useFakeTimers();
     const { token, completion } = registry.issue(EXECUTION, 'AwaitApproval', 10);
@@ -253,7 +253,21 @@ describe('TaskTokenRegistry heartbeats', () => {
     expect(failure.name).toBe('States.HeartbeatTimeout');
     expect(failure.message).toContain('10 seconds');
     expect(registry.size).toBe(0);
-    expect(awsErrorCodeOf(() => registry.succeed(token, '{}'))).toBe('TaskDoesNotExist');
+    expect(awsErrorCodeOf(() => registry.succeed(token, '{}'))).toBe('TaskTimedOut');
+    expect(awsErrorCodeOf(() => registry.fail(token, 'Late', 'too late'))).toBe('TaskTimedOut');
+  });
+
+  it('times a task out on request, and a late answer gets TaskTimedOut', async () => {
+    // Prepare
+    const { token, completion } = registry.issue(EXECUTION, 'AwaitApproval');
+
+    // Act
+    registry.expire(token, 'States.Timeout', 'the task ran past its TimeoutSeconds');
+
+    // Assess
+    expect((await failureOf(completion)).name).toBe('States.Timeout');
+    expect(awsErrorCodeOf(() => registry.succeed(token, '{}'))).toBe('TaskTimedOut');
+    expect(awsErrorCodeOf(() => registry.heartbeat(token))).toBe('TaskTimedOut');
   });
 
   it('restarts the heartbeat clock on each heartbeat', async () => {
@@ -377,5 +391,24 @@ describe('TaskTokenRegistry limits', () => {
 
     // Assess
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe('TaskTokenRegistry revoke', () => {
+  it('drops one token and leaves the other tokens of the execution waiting', async () => {
+    // Prepare
+    const failed = registry.issue(EXECUTION, 'BookErp');
+    const waiting = registry.issue(EXECUTION, 'BookPsa');
+    const outcome = watch(waiting.completion);
+
+    // Act
+    registry.revoke(failed.token);
+    await Promise.resolve();
+
+    // Assess
+    expect(awsErrorCodeOf(() => registry.succeed(failed.token, '{}'))).toBe('TaskDoesNotExist');
+    expect(outcome.current.state).toBe('pending');
+    registry.succeed(waiting.token, '{"booked":true}');
+    await expect(waiting.completion).resolves.toEqual({ booked: true });
   });
 });
