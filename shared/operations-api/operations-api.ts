@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log';
 import { DEMO_USERS, grantCovers, type Directory } from '../directory/demo-directory';
 import { Role } from '../directory/roles';
 import { actOnException } from '../exceptions/act-on-exception';
+import { jsonDepth } from '../exceptions/json-limits';
 import { ExceptionStatus, type ExceptionStore, type WorkflowException } from '../exceptions/workflow-exception';
 import { decideTask } from '../human-tasks/decide-task';
 import { delegateRole } from '../human-tasks/delegate-role';
@@ -106,19 +107,32 @@ function answer(statusCode: number, value: unknown): HttpApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
+/** Longest id a path may carry; ours are far shorter, and DynamoDB refuses keys over 2048 bytes. */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * Deepest body accepted. The routes check what they store against DynamoDB's 32 levels with a
+ * precise message; this bound only keeps a hostile body from reaching them at all.
+ */
+export const MAX_BODY_DEPTH = 64;
+
 function parseBody(event: HttpApiEvent): unknown {
   if (!event.body) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new BadRequest('the body is not JSON');
   }
+  if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequest(`the body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  return body;
 }
 
 function pathParameter(event: HttpApiEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new BadRequest(`missing path parameter ${name}`);
+  if (value.length > MAX_ID_LENGTH) throw new BadRequest(`${name} is ${value.length} characters long; an id has at most ${MAX_ID_LENGTH}`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, type ExecutionSta
 import { DEMO_USERS } from '../../shared/directory/demo-directory';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import { exceptionOutcome, handleOperationsRequest, OPERATIONS_ROUTES, type HttpApiEvent, type HttpApiResult, type OperationsDependencies } from '../../shared/operations-api/operations-api';
-import { NOW, approvalTask, drillException, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import { NOW, approvalTask, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
 
 /** Canned Step Functions answers: history pages and the execution status; records each command. */
 class FakeStepFunctions {
@@ -350,6 +350,77 @@ describe('handleOperationsRequest', () => {
 
       // Assess
       expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+    });
+  });
+
+  describe('oversized and over-deep input', () => {
+    /** A value nested `depth` levels deep: `{ "n": { "n": ... } }`. */
+    function nested(depth: number): unknown {
+      let value: unknown = 'bottom';
+      for (let level = 0; level < depth; level++) value = { n: value };
+      return value;
+    }
+
+    it('answers a 3,000-character task id with 400 and the limit, without reading the store', async () => {
+      // Prepare
+      const world = apiWorld();
+      const taskId = 'a'.repeat(3000);
+
+      // Act
+      const read = await call(world, 'GET /tasks/{taskId}', { as: 'carl.cfo', path: { taskId } });
+      const decided = await call(world, 'POST /tasks/{taskId}/decision', { as: 'carl.cfo', path: { taskId }, body: { decision: 'approve' } });
+
+      // Assess
+      expect(read).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' } });
+      expect(decided.status).toBe(400);
+    });
+
+    it.each([
+      ['nested 40 levels deep', [{ op: 'replace', path: '/failWith', value: nested(40) }], 'the patch nests more than 31 levels deep'],
+      // Written out by hand: JSON.stringify itself overflows the stack on such a value.
+      ['nested 5,000 levels deep', `[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]`, 'the body nests more than 64 levels deep'],
+      ['of 300 KB', [{ op: 'replace', path: '/drillId', value: 'x'.repeat(300 * 1024) }], 'the patch is 307'],
+    ])('answers a retry patch %s with 400 and leaves the exception open', async (_label, patch, message) => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+      const rawBody = typeof patch === 'string' ? `{"patch":${patch}}` : JSON.stringify({ patch });
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, rawBody });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining(message) } });
+      expect(world.exceptions.peek('exc-drill-0001-1').status).toBe('open');
+      expect(world.tokens.calls).toEqual([]);
+    });
+
+    it('answers a patch whose corrected input would nest deeper than DynamoDB stores with 400', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException({ stepInput: { ...drillStepInput(), extra: nested(25) } }));
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', {
+        as: 'fiona.finance',
+        path: { exceptionId: 'exc-drill-0001-1' },
+        body: { patch: [{ op: 'add', path: '/extra/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n', value: nested(10) }] },
+      });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input nests more than 32 levels deep') } });
+    });
+
+    it('answers a skip whose output is nested too deep with 400', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/skip', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, body: { output: nested(40), note: 'by hand', reference: 'JE-1' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the supplied output nests more than 32 levels deep') } });
     });
   });
 
