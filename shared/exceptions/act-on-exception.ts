@@ -4,7 +4,7 @@ import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
 import { DYNAMODB_MAX_NESTING, jsonBytes, jsonDepth, MAX_STATE_BYTES } from './json-limits';
 import { applyPatch, InvalidPatchError, parsePatch } from './json-patch';
-import { stepContract } from './step-contracts';
+import { approvedFieldsTouched, stepContract } from './step-contracts';
 import type { ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from './workflow-exception';
 
 /** The error an abort fails the waiting step with; workflows catch it and compensate. */
@@ -53,6 +53,13 @@ export async function actOnException(exceptionId: string, actor: string, request
       // stored input of any later exception, so both must fit DynamoDB's nesting and the state limit.
       checkLimits('the patch', request.patch, DYNAMODB_MAX_NESTING - 1);
       const patch = request.patch === undefined ? [] : toPatch(request.patch);
+      const touched = approvedFieldsTouched(contract?.approvedFields ?? [], patch);
+      if (touched.length > 0) {
+        throw new TaskActionRefused(
+          'ChangesApprovedFields',
+          `the patch changes what was approved, which a retry may not: ${touched.join('; ')}. Retry without changing approved fields, or abort and have the change approved (docs/human-tasks.md lists what each step lets you patch)`,
+        );
+      }
       const input = patchInput(exception.stepInput, patch);
       checkLimits('the corrected input', input, DYNAMODB_MAX_NESTING);
       if (contract) {

@@ -75,6 +75,8 @@ export const TaskRefusal = {
   TokenMismatch: 403,
   AlreadyDecided: 409,
   NoLongerWaiting: 409,
+  /** A retry patch would change what an approval decided on. */
+  ChangesApprovedFields: 409,
 } as const;
 /** Union of {@link TaskRefusal} codes. */
 export type TaskRefusalCode = keyof typeof TaskRefusal;

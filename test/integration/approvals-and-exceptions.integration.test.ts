@@ -451,7 +451,7 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
 
       // Act
       const broken = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: [{ op: 'replace', path: '/failWith', value: 'sometimes' }] });
-      const brokenByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"remove","path":"/amount"}]', '--as', 'fiona.finance');
+      const brokenByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"remove","path":"/drillId"}]', '--as', 'fiona.finance');
       const afterRefusals = await api<PublicException>('GET', `/exceptions/${filed.exceptionId}`, 'fiona.finance');
       const retried = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"replace","path":"/failWith","value":"none"}]', '--note', 'cost centre reopened', '--as', 'fiona.finance');
       const execution = await finished(drill);
@@ -471,7 +471,7 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
       });
       expect((JSON.parse(listed.stdout) as PublicException[]).map((item) => item.exceptionId)).toContain(filed.exceptionId);
       expect(broken).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input does not fit PostDrillEntry: /failWith') } });
-      expect(brokenByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the corrected input does not fit PostDrillEntry: /amount') });
+      expect(brokenByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the corrected input does not fit PostDrillEntry: /drillId') });
       expect(afterRefusals).toMatchObject({ status: 200, body: { status: 'open' } });
       expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('retrying PostDrillEntry') });
       expect(execution.status).toBe('SUCCEEDED');
