@@ -47,5 +47,6 @@ export class PsflowStack extends Stack {
       projectActivation: this.projectActivation.stateMachine,
       partnerEventBusNames: props.partnerEventBusNames,
     });
+    this.humanTasks.serveRejectedEvents(this.ingestion.rejectedEventsTable);
   }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,6 +10,8 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
+import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
 import { OPERATIONS_ROUTES } from '../../shared/operations-api/operations-api';
 import { CURRENT_APPROVAL_POLICY, loadApprovalPolicy } from '../../shared/policies/approval-policy';
 import { EXCEPTION_INDEXES } from '../../shared/repositories/exceptions-table';
@@ -91,7 +93,14 @@ export class HumanTasks extends Construct {
       serviceName: 'human-tasks',
       entry: 'functions/human-tasks/open-approval-task.ts',
       description: 'Opens the task of one approval level and parks its token',
-    }).bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite');
+    })
+      .bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite')
+      .bindTable(this.auditTable, 'AUDIT_LOG_TABLE', 'append');
+    // The directory's holes, found at synth: a scope where no one may decide some level escalates
+    // at once when a task opens there, and the platform team should know before a deal strands.
+    for (const warning of scopesWithoutDecider(policy, DEMO_USERS, FIRM_PRACTICES)) {
+      Annotations.of(this).addWarningV2('psflow:approvals:no-decider', warning);
+    }
     this.fileException = new ServiceFunction(this, 'FileExceptionFunction', {
       stage,
       name: 'file-exception',
@@ -124,6 +133,9 @@ export class HumanTasks extends Construct {
       .bindTable(this.delegationsTable, 'DELEGATIONS_TABLE', 'readWrite')
       .bindTable(this.exceptionsTable, 'EXCEPTIONS_TABLE', 'readWrite')
       .bindTable(this.auditTable, 'AUDIT_LOG_TABLE', 'readAppend');
+    // Replaying a rejected event puts it on the bus again.
+    this.operationsApi.addEnvironment('EVENT_BUS_NAME', props.eventBus.bus.eventBusName);
+    props.eventBus.bus.grantPutEventsTo(this.operationsApi);
 
     // An own role, so its one acknowledgement (the function ARN plus ":*") sits with this construct.
     const scheduleRole = new Role(this, 'SweepScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
@@ -176,6 +188,14 @@ export class HumanTasks extends Construct {
       { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The Plus feature plan (threat protection) is a per-deployment cost decision; the pool accepts no self sign-up.' },
     );
     Validations.of(scheduleRole).acknowledge(this.sweepOverdueTasks.invokeGrantAcknowledgement());
+  }
+
+  /**
+   * Lets the API list, replay and resolve what ingestion rejected, so those actions pass the
+   * API's role check and audit instead of writing the table directly.
+   */
+  serveRejectedEvents(rejectedEventsTable: ServiceTable): void {
+    this.operationsApi.bindTable(rejectedEventsTable, 'REJECTED_EVENTS_TABLE', 'readWrite');
   }
 
   /**

@@ -54,6 +54,8 @@ export const HumanTask = z.object({
   requestRoles: z.array(Role).optional(),
   /** The role that must decide now; escalation changes it. */
   assigneeRole: Role,
+  /** Why the task went past its level's role when it opened: nobody could decide there (e.g. "no practice lead for managed-services in APAC"). */
+  routing: z.array(z.string()).optional(),
   status: TaskStatus,
   createdAt: z.string(),
   dueAt: z.string(),

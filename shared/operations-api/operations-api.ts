@@ -12,6 +12,7 @@ import { TaskActionRefused, type HumanTask } from '../human-tasks/human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-tasks/task-ports';
 import { ExternalId, SourceSystem } from '../model/primitives';
 import { businessKey } from '../workflows/workflow-names';
+import { actOnRejectedEvent, type EventReplayer, type RejectedEventQueue } from './rejected-event-actions';
 
 /** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
 export interface HttpApiEvent {
@@ -39,6 +40,8 @@ export interface OperationsDependencies {
   readonly tokens: WorkflowTokens;
   readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event', subjectId: string): Promise<unknown[]> };
   readonly sfn: SFNClient;
+  readonly rejectedEvents: RejectedEventQueue;
+  readonly replayer: EventReplayer;
   readonly now: () => Date;
 }
 
@@ -71,6 +74,19 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
     const request = AbortBody.parse(body);
     return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'abort', note: request.note }, deps));
   },
+  'GET /rejected-events': async ({ event, deps }) => {
+    const status = z.enum(['open', 'replayed', 'resolved']).parse(event.queryStringParameters?.status ?? 'open');
+    return (await deps.rejectedEvents.list(status, limitOf(event))).map(({ rawEvent: _raw, ...summary }) => summary);
+  },
+  'GET /rejected-events/{rejectionId}': async ({ event, deps }) => found(deps.rejectedEvents.get(pathParameter(event, 'rejectionId')), 'rejected event'),
+  'POST /rejected-events/{rejectionId}/replay': async ({ actor, event, body, deps }) => {
+    const request = RejectedEventBody.parse(body ?? {});
+    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'replay', note: request.note }, deps);
+  },
+  'POST /rejected-events/{rejectionId}/resolve': async ({ actor, event, body, deps }) => {
+    const request = RejectedEventBody.parse(body ?? {});
+    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'resolve', note: request.note ?? '' }, deps);
+  },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
     const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event']).parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
@@ -82,6 +98,10 @@ const DelegationBody = z.object({ delegate: z.string().min(1), role: z.string().
 const RetryBody = z.object({ patch: z.unknown().optional(), note: z.string().max(2000).optional() });
 const SkipBody = z.object({ output: z.unknown(), note: z.string().max(2000), reference: z.string().max(500) });
 const AbortBody = z.object({ note: z.string().max(2000) });
+const RejectedEventBody = z.object({ note: z.string().max(2000).optional() });
+
+/** The one route an identity outside the directory may call: it answers who the caller is (no one). */
+const OPEN_TO_ANYONE = new Set(['GET /me']);
 
 /** Serves one HTTP API request: identity from the JWT claims, a route, errors as status codes with a message. */
 export async function handleOperationsRequest(event: HttpApiEvent, deps: OperationsDependencies): Promise<HttpApiResult> {
@@ -90,6 +110,11 @@ export async function handleOperationsRequest(event: HttpApiEvent, deps: Operati
   if (!actor) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
   const route = OPERATIONS_ROUTES[event.routeKey];
   if (!route) return answer(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
+  // Tasks, step inputs, rejected events and audit trails hold client and deal data: a signed-in
+  // identity that the directory does not know holds no role and reads none of it.
+  if (!OPEN_TO_ANYONE.has(event.routeKey) && !deps.directory.find(actor)) {
+    return answer(403, { error: 'NotAuthorized', message: `${actor} is not in the directory; ask for a role before using psflow's operations API` });
+  }
   try {
     const body = parseBody(event);
     return answer(200, await route({ actor, event, body, deps }));
