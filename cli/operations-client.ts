@@ -24,7 +24,14 @@ export async function callApi<T>(context: CliContext, method: 'GET' | 'POST', pa
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (local) headers['x-psflow-user'] = context.options.as;
   else if (process.env.PSFLOW_TOKEN) headers.authorization = `Bearer ${process.env.PSFLOW_TOKEN}`;
-  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    // fetch reports every network failure as "fetch failed"; the cause says which.
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new CliError(`cannot reach ${local ? context.options.endpoint : base} (${cause}): is the local cloud running (npm start)? Or pass --endpoint`);
+  }
   const text = await response.text();
   let parsed: unknown;
   try {
