@@ -78,7 +78,12 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
     const status = z.enum(['open', 'replayed', 'resolved']).parse(event.queryStringParameters?.status ?? 'open');
     return (await deps.rejectedEvents.list(status, limitOf(event))).map(({ rawEvent: _raw, ...summary }) => summary);
   },
-  'GET /rejected-events/{rejectionId}': async ({ event, deps }) => found(deps.rejectedEvents.get(pathParameter(event, 'rejectionId')), 'rejected event'),
+  'GET /rejected-events/{rejectionId}': async ({ event, deps }) => {
+    const rejectionId = pathParameter(event, 'rejectionId');
+    const item = await deps.rejectedEvents.get(rejectionId);
+    if (!item) throw new TaskActionRefused('NotFound', `no rejected event ${rejectionId}; list them with: psflow rejected list`);
+    return item;
+  },
   'POST /rejected-events/{rejectionId}/replay': async ({ actor, event, body, deps }) => {
     const request = RejectedEventBody.parse(body ?? {});
     return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'replay', note: request.note }, deps);
