@@ -23,7 +23,14 @@ export async function callApi<T>(context: CliContext, method: 'GET' | 'POST', pa
   if (local) headers['x-psflow-user'] = context.options.as;
   else if (process.env.PSFLOW_TOKEN) headers.authorization = `Bearer ${process.env.PSFLOW_TOKEN}`;
   else throw new CliError('set PSFLOW_TOKEN to a token of the stage\'s user pool to use the API in AWS (see docs/deploy.md)');
-  const response = await fetch(`${context.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response: Response;
+  try {
+    response = await fetch(`${context.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    // fetch reports every network failure as "fetch failed"; the cause says which.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new CliError(`cannot reach ${context.apiUrl} (${cause}): is the local cloud running (npm start)? Or pass --endpoint`);
+  }
   const text = await response.text();
   let parsed: unknown;
   try {

@@ -47,9 +47,9 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
-    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, approvalPolicy: props.approvalPolicy });
-    this.exceptionQueue = new ExceptionQueue(this, 'ExceptionQueue', { stage: props.stage });
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, auditTrail: this.auditTrail, approvalPolicy: props.approvalPolicy });
+    this.exceptionQueue = new ExceptionQueue(this, 'ExceptionQueue', { stage: props.stage });
     const peopleInTheLoop = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, auditTrail: this.auditTrail };
     this.slaSweep = new SlaSweep(this, 'SlaSweep', { stage: props.stage, eventBus: this.eventBus, ...peopleInTheLoop });
     this.operationsApi = new OperationsApi(this, 'OperationsApi', { stage: props.stage, ...peopleInTheLoop });
@@ -63,6 +63,7 @@ export class PsflowStack extends Stack {
       projectActivation: this.projectActivation.stateMachine,
       partnerEventBusNames: props.partnerEventBusNames,
     });
+    this.operationsApi.serveRejectedEvents(this.ingestion);
     this.addClientOutputs(props.stage);
   }
 

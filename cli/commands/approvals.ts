@@ -10,6 +10,8 @@ interface TaskView {
   readonly level: number;
   readonly levelCount: number;
   readonly assigneeRole: string;
+  /** Why the task went past its level's role when it opened. */
+  readonly routing?: string[];
   readonly status: string;
   readonly dueAt: string;
   readonly breaches: number;
@@ -60,6 +62,7 @@ export async function showApproval(context: CliContext, taskId: string | undefin
       `requested by ${task.requestedBy}; due ${task.dueAt}${task.breaches ? ` (SLA breached ${task.breaches} time(s))` : ''}`,
       'why:',
       ...task.subject.reasons.map((reason) => `  - ${reason}`),
+      ...(task.routing?.length ? ['routed:', ...task.routing.map((note) => `  - ${note}`)] : []),
       ...(task.decision ? [`decision: ${task.decision.outcome} by ${task.decision.decidedBy}${task.decision.onBehalfOf ? ` for ${task.decision.onBehalfOf}` : ''} at ${task.decision.decidedAt}: ${task.decision.comment}`] : []),
       `execution: ${task.executionArn}`,
       'audit:',

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { demoDirectory } from '../../shared/directory/demo-directory';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
+import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DelegationsTable } from '../../shared/repositories/delegations-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
-import { documentClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
+import { RejectedEventsTable } from '../../shared/repositories/rejected-events-table';
+import { documentClient, lambdaClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv } from '../../shared/runtime/environment';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
@@ -21,6 +23,9 @@ const dependencies = {
   tokens: new StepFunctionsTaskTokens(stepFunctionsClient),
   sfn: stepFunctionsClient,
   contracts: stepContract,
+  rejectedEvents: new RejectedEventsTable(documentClient, requireEnv(EnvVar.RejectedEventsTable)),
+  // Set by the Lambda runtime in every region; the default is for running outside one.
+  replayer: new IngestionReplayer(lambdaClient, requireEnv(EnvVar.IngestFunctionName), process.env.AWS_REGION ?? 'us-east-1'),
   now: () => new Date(),
 };
 
@@ -34,7 +39,7 @@ const HttpApiEvent = z.object({
   requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()).optional() }).optional() }).optional() }).optional(),
 });
 
-/** Lambda entry point of the operations HTTP API (approvals, delegations, exceptions, audit). */
+/** Lambda entry point of the operations HTTP API (approvals, delegations, exceptions, rejected events, audit). */
 export const handler = lambdaHandler('OperationsApi', HttpApiEvent, async (event) => {
   const result = await handleOperationsRequest(event, dependencies);
   if (result.statusCode >= 400) logger.warn('request refused', { routeKey: event.routeKey, status: result.statusCode, body: result.body });

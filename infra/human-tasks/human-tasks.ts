@@ -1,13 +1,19 @@
+import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
+import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
 import { CURRENT_APPROVAL_POLICY, loadApprovalPolicy } from '../../shared/policies/approval-policy';
 import { TASKS_BY_REQUEST_INDEX, TASKS_BY_ROLE_STATUS_INDEX, TASKS_BY_STATUS_DUE_INDEX } from '../../shared/repositories/human-tasks-table';
 import { EnvVar } from '../../shared/runtime/environment';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import type { AuditTrail } from '../audit/audit-trail';
 
 /** Props of {@link HumanTasks}. */
 export interface HumanTasksProps {
   readonly stage: string;
+  /** Where opening a task records why it was routed past a role nobody holds. */
+  readonly auditTrail: AuditTrail;
   /**
    * The approval decision table, as data. Defaults to the current published version; it is
    * checked here, so an incomplete or unreachable table fails `cdk synth`.
@@ -61,6 +67,13 @@ export class HumanTasks extends Construct {
       serviceName: 'human-tasks',
       entry: 'functions/human-tasks/open-approval-task.ts',
       description: 'Opens the task of one approval level and parks its token',
-    }).bindTable(this.tasksTable, EnvVar.HumanTasksTable, 'readWrite');
+    })
+      .bindTable(this.tasksTable, EnvVar.HumanTasksTable, 'readWrite')
+      .bindTable(props.auditTrail.auditTable, EnvVar.AuditLogTable, 'append');
+    // The directory's holes, found at synth: a scope where no one may decide some level escalates
+    // at once when a task opens there, and the platform team should know before a deal strands.
+    for (const warning of scopesWithoutDecider(policy, DEMO_USERS, FIRM_PRACTICES)) {
+      Annotations.of(this).addWarningV2('psflow:approvals:no-decider', warning);
+    }
   }
 }

@@ -13,6 +13,7 @@ import { EnvVar } from '../../shared/runtime/environment';
 import type { AuditTrail } from '../audit/audit-trail';
 import type { ExceptionQueue } from '../exceptions/exception-queue';
 import type { HumanTasks } from '../human-tasks/human-tasks';
+import type { EventIngestion } from '../ingestion/event-ingestion';
 import { ServiceFunction } from '../platform/service-function';
 
 /** Props of {@link OperationsApi}. */
@@ -87,6 +88,16 @@ export class OperationsApi extends Construct {
       { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is left to each deployment: the pool has no self sign-up, an admin creates every operator (docs/deploy.md), and a stage that needs MFA turns on required TOTP or federates an identity provider that enforces it.' },
       { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The Plus feature plan (threat protection) is a per-deployment cost decision; the pool accepts no self sign-up.' },
     );
+  }
+
+  /**
+   * Lets the API list, replay and resolve what ingestion rejected. A replay invokes the
+   * ingestion function with the event, since a partner event's source cannot be put again.
+   */
+  serveRejectedEvents(ingestion: EventIngestion): void {
+    this.operationsApi.bindTable(ingestion.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite');
+    this.operationsApi.addEnvironment(EnvVar.IngestFunctionName, ingestion.ingestFunction.functionName);
+    ingestion.ingestFunction.grantInvoke(this.operationsApi);
   }
 
   /**

@@ -9,6 +9,13 @@ import { buildEventV2, developmentIdentity, type HttpApiResponse, joinHeaders, m
 /** API Gateway's payload limit for HTTP APIs. */
 export const MAX_HTTP_API_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Lambda's limit on a synchronous invocation's request payload (the whole event, not just the
+ * body). A request under API Gateway's 10 MB can still exceed it; Lambda then refuses the
+ * invocation and the client is answered 413 `Request Too Long`, without the function running.
+ */
+export const MAX_LAMBDA_REQUEST_BYTES = 6 * 1024 * 1024;
+
 /** Headers about the connection, not the response: API Gateway sets its own. */
 const HOP_BY_HOP_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'upgrade']);
 
@@ -22,6 +29,7 @@ export interface HttpApiServiceOptions {
   readonly accessLogFile: string;
   readonly invoke: (functionArn: string, event: unknown) => Promise<InvocationOutcome>;
   readonly maxBodyBytes?: number;
+  readonly maxLambdaRequestBytes?: number;
 }
 
 /** One line of the access log. */
@@ -109,6 +117,7 @@ export class HttpApiService {
   private accessLog?: fs.WriteStream;
   private closed = false;
   private readonly maxBodyBytes: number;
+  private readonly maxLambdaRequestBytes: number;
 
   constructor(
     apis: readonly HttpApiSpec[],
@@ -122,6 +131,7 @@ export class HttpApiService {
       }
     });
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_HTTP_API_BODY_BYTES;
+    this.maxLambdaRequestBytes = options.maxLambdaRequestBytes ?? MAX_LAMBDA_REQUEST_BYTES;
   }
 
   /** Whether a request path belongs to the HTTP APIs (only when the assembly declares one). */
@@ -222,7 +232,7 @@ export class HttpApiService {
     call: { pathname: string; rawQueryString: string; method: string; requestId: string; started: number },
   ): Promise<Handled> {
     const body = await readBodyWithin(request, this.maxBodyBytes);
-    if (!body) return { response: messageResponse(413, 'Request Entity Too Large') };
+    if (!body) return { response: messageResponse(413, 'Request Entity Too Large'), error: `the body exceeds the HTTP API payload limit of ${this.maxBodyBytes} bytes` };
     const mounted = this.mountFor(call.pathname);
     if (!mounted) return { response: messageResponse(404, 'Not Found') };
     const { api, rawPath } = mounted;
@@ -241,6 +251,10 @@ export class HttpApiService {
     }
     const user = identity?.claims.sub;
     const event = buildEventV2(facts, { accountId: this.options.accountId, apiId: api.spec.apiId, routeKey, pathParameters: match.pathParameters, identity });
+    const eventBytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+    if (eventBytes > this.maxLambdaRequestBytes) {
+      return { response: messageResponse(413, 'Request Too Long'), api, routeKey, user, error: `the event of ${eventBytes} bytes exceeds Lambda's request payload limit of ${this.maxLambdaRequestBytes} bytes` };
+    }
     const outcome = await this.invokeWithin(route.integration.functionArn, event, route.integration.timeoutMs);
     if (outcome === 'timeout') return { response: messageResponse(503, 'Service Unavailable'), api, routeKey, user, error: 'integration timed out' };
     if (!outcome.ok) {

@@ -57,9 +57,18 @@ export function grantCovers(grant: RoleGrant, role: Role, scope: GrantScope): bo
 /** Looks people up; the demo directory locally, the same data in AWS until an IdP sync replaces it. */
 export interface Directory {
   find(userId: string): DirectoryUser | undefined;
+  /** Everyone, to find who holds a role in a scope. */
+  all(): readonly DirectoryUser[];
 }
 
 /** The directory of the demo users. */
 export const demoDirectory: Directory = {
   find: (userId) => DEMO_USERS.find((user) => user.userId === userId),
+  all: () => DEMO_USERS,
 };
+
+/**
+ * The practices the firm runs: the reference data approvals are checked against at synth, so a
+ * (practice, region) scope where no one may decide some level is known before a deal strands.
+ */
+export const FIRM_PRACTICES: readonly string[] = ['cloud-strategy', 'data-engineering', 'erp-advisory', 'operations-research', 'managed-services'];

@@ -4,6 +4,8 @@ import type { Directory } from '../directory/demo-directory';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
 import type { StepContractLookup } from '../workflows/step-contract';
+import { approvedFieldsTouched } from './approved-fields';
+import { DYNAMODB_MAX_NESTING, jsonBytes, jsonDepth, MAX_STATE_BYTES } from './json-limits';
 import { applyPatch, InvalidPatchError, parsePatch } from './json-patch';
 import type { ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from './workflow-exception';
 
@@ -48,8 +50,19 @@ export async function actOnException(exceptionId: string, actor: string, request
   let send: () => ReturnType<WorkflowTokens['succeed']>;
   switch (request.action) {
     case 'retry': {
+      // The patch is kept under `resolution` (one level down), and the corrected input becomes the
+      // stored input of any later exception, so both must fit DynamoDB's nesting and the state limit.
+      checkLimits('the patch', request.patch, DYNAMODB_MAX_NESTING - 1);
       const patch = request.patch === undefined ? [] : toPatch(request.patch);
+      const touched = approvedFieldsTouched(contract?.approvedFields ?? [], patch);
+      if (touched.length > 0) {
+        throw new TaskActionRefused(
+          'ChangesApprovedFields',
+          `the patch changes what was approved, which a retry may not: ${touched.join('; ')}. Retry without changing approved fields, or abort and have the change approved (docs/human-tasks.md lists what each step lets you patch)`,
+        );
+      }
       const input = patchInput(exception.stepInput, patch);
+      checkLimits('the corrected input', input, DYNAMODB_MAX_NESTING);
       if (contract) {
         const checked = contract.input.safeParse(input);
         if (!checked.success) throw new TaskActionRefused('InvalidRequest', `the corrected input does not fit ${exception.step}: ${summarise(checked.error)}`);
@@ -61,6 +74,7 @@ export async function actOnException(exceptionId: string, actor: string, request
     }
     case 'skip': {
       if (!request.note?.trim() || !request.reference?.trim()) throw new TaskActionRefused('InvalidRequest', 'skipping needs evidence: a note and a reference (for example the manual booking number)');
+      checkLimits('the supplied output', request.output, DYNAMODB_MAX_NESTING);
       if (contract) {
         const checked = contract.output.safeParse(request.output);
         if (!checked.success) throw new TaskActionRefused('InvalidRequest', `the supplied output does not fit ${exception.step}: ${summarise(checked.error)}`);
@@ -86,6 +100,15 @@ export async function actOnException(exceptionId: string, actor: string, request
     throw new TaskActionRefused('NoLongerWaiting', `the workflow no longer waits on exception ${exceptionId} (stopped or timed out); the action was recorded but has no effect`);
   }
   return { ...exception, status, resolution };
+}
+
+/** Refuses a document nested deeper than `maxDepth` or larger than a state may be, before anything uses it. */
+function checkLimits(what: string, value: unknown, maxDepth: number): void {
+  if (value === undefined) return;
+  const depth = jsonDepth(value, maxDepth);
+  if (depth > maxDepth) throw new TaskActionRefused('InvalidRequest', `${what} nests more than ${maxDepth} levels deep; DynamoDB stores at most ${DYNAMODB_MAX_NESTING} levels`);
+  const bytes = jsonBytes(value);
+  if (bytes > MAX_STATE_BYTES) throw new TaskActionRefused('InvalidRequest', `${what} is ${bytes} bytes; a workflow state holds at most ${MAX_STATE_BYTES} bytes (256 KB)`);
 }
 
 function toPatch(value: unknown): ReturnType<typeof parsePatch> {

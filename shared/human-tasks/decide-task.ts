@@ -44,10 +44,14 @@ export async function decideTask(request: DecisionRequest, deps: DecideDependenc
   if (request.token !== undefined && request.token !== task.token) {
     throw new TaskActionRefused('TokenMismatch', 'the token is not this task\'s current token: it is stale or forged');
   }
-  if (task.decision) return repeatOrConflict(task, task.decision, request, deps);
+  const at = deps.now().toISOString();
+  if (task.decision) {
+    // Who decided, and when, is for those who may decide it too: anyone else is refused as if it were open.
+    if (!isRepeat(task.decision, request)) await authorise(task, request.actor, at, deps);
+    return repeatOrConflict(task, task.decision, request, deps);
+  }
   if (task.status !== 'open') throw new TaskActionRefused('NoLongerWaiting', `task ${task.taskId} is ${task.status}; the workflow no longer waits for it`);
 
-  const at = deps.now().toISOString();
   const onBehalfOf = await authorise(task, request.actor, at, deps);
   await checkSeparationOfDuties(task, request.actor, onBehalfOf, deps);
 
@@ -71,8 +75,12 @@ export async function decideTask(request: DecisionRequest, deps: DecideDependenc
   return { task: await deliver(decided, deps), repeated: false };
 }
 
+function isRepeat(decision: TaskDecision, request: DecisionRequest): boolean {
+  return decision.outcome === request.outcome && decision.decidedBy === request.actor;
+}
+
 async function repeatOrConflict(task: HumanTask, decision: TaskDecision, request: DecisionRequest, deps: DecideDependencies): Promise<DecisionResult> {
-  if (decision.outcome === request.outcome && decision.decidedBy === request.actor) {
+  if (isRepeat(decision, request)) {
     return { task: decision.delivered ? task : await deliver(task, deps), repeated: true };
   }
   throw new TaskActionRefused('AlreadyDecided', `task ${task.taskId} was already ${decision.outcome} by ${decision.decidedBy} at ${decision.decidedAt}`);

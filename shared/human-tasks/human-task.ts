@@ -54,6 +54,8 @@ export const HumanTask = z.object({
   requestRoles: z.array(Role).optional(),
   /** The role that must decide now; escalation changes it. */
   assigneeRole: Role,
+  /** Why the task went past its level's role when it opened: nobody could decide there (e.g. "no practice lead for managed-services in APAC"). */
+  routing: z.array(z.string()).optional(),
   status: TaskStatus,
   createdAt: z.string(),
   dueAt: z.string(),
@@ -75,6 +77,8 @@ export const TaskRefusal = {
   TokenMismatch: 403,
   AlreadyDecided: 409,
   NoLongerWaiting: 409,
+  /** A retry patch would change what an approval decided on. */
+  ChangesApprovedFields: 409,
 } as const;
 /** Union of {@link TaskRefusal} codes. */
 export type TaskRefusalCode = keyof typeof TaskRefusal;

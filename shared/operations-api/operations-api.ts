@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log';
 import { DEMO_USERS, grantCovers, type Directory } from '../directory/demo-directory';
 import { Role } from '../directory/roles';
 import { actOnException } from '../exceptions/act-on-exception';
+import { jsonDepth } from '../exceptions/json-limits';
 import { ExceptionStatus, type ExceptionStore, type WorkflowException } from '../exceptions/workflow-exception';
 import { decideTask } from '../human-tasks/decide-task';
 import { delegateRole } from '../human-tasks/delegate-role';
@@ -12,6 +13,7 @@ import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-t
 import { ExternalId, SourceSystem } from '../model/primitives';
 import type { StepContractLookup } from '../workflows/step-contract';
 import { businessKey } from '../workflows/workflow-names';
+import { actOnRejectedEvent, type EventReplayer, type RejectedEventQueue } from './rejected-event-actions';
 
 /** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
 export interface HttpApiEvent {
@@ -40,6 +42,8 @@ export interface OperationsDependencies {
   readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event', subjectId: string): Promise<unknown[]> };
   readonly sfn: SFNClient;
   readonly contracts: StepContractLookup;
+  readonly rejectedEvents: RejectedEventQueue;
+  readonly replayer: EventReplayer;
   readonly now: () => Date;
 }
 
@@ -72,6 +76,24 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
     const request = AbortBody.parse(body);
     return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'abort', note: request.note }, deps));
   },
+  'GET /rejected-events': async ({ event, deps }) => {
+    const status = z.enum(['open', 'replayed', 'resolved']).parse(event.queryStringParameters?.status ?? 'open');
+    return (await deps.rejectedEvents.list(status, limitOf(event))).map(({ rawEvent: _raw, ...summary }) => summary);
+  },
+  'GET /rejected-events/{rejectionId}': async ({ event, deps }) => {
+    const rejectionId = pathParameter(event, 'rejectionId');
+    const item = await deps.rejectedEvents.get(rejectionId);
+    if (!item) throw new TaskActionRefused('NotFound', `no rejected event ${rejectionId}; list them with: psflow rejected list`);
+    return item;
+  },
+  'POST /rejected-events/{rejectionId}/replay': async ({ actor, event, body, deps }) => {
+    const request = RejectedEventBody.parse(body ?? {});
+    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'replay', note: request.note }, deps);
+  },
+  'POST /rejected-events/{rejectionId}/resolve': async ({ actor, event, body, deps }) => {
+    const request = RejectedEventBody.parse(body ?? {});
+    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'resolve', note: request.note ?? '' }, deps);
+  },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
     const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event']).parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
@@ -83,6 +105,10 @@ const DelegationBody = z.object({ delegate: z.string().min(1), role: z.string().
 const RetryBody = z.object({ patch: z.unknown().optional(), note: z.string().max(2000).optional() });
 const SkipBody = z.object({ output: z.unknown(), note: z.string().max(2000), reference: z.string().max(500) });
 const AbortBody = z.object({ note: z.string().max(2000) });
+const RejectedEventBody = z.object({ note: z.string().max(2000).optional() });
+
+/** The one route an identity outside the directory may call: it answers who the caller is (no one). */
+const OPEN_TO_ANYONE = new Set(['GET /me']);
 
 /** Serves one HTTP API request: identity from the JWT claims, a route, errors as status codes with a message. */
 export async function handleOperationsRequest(event: HttpApiEvent, deps: OperationsDependencies): Promise<HttpApiResult> {
@@ -91,6 +117,11 @@ export async function handleOperationsRequest(event: HttpApiEvent, deps: Operati
   if (!actor) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
   const route = OPERATIONS_ROUTES[event.routeKey];
   if (!route) return answer(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
+  // Tasks, step inputs, rejected events and audit trails hold client and deal data: a signed-in
+  // identity that the directory does not know holds no role and reads none of it.
+  if (!OPEN_TO_ANYONE.has(event.routeKey) && !deps.directory.find(actor)) {
+    return answer(403, { error: 'NotAuthorized', message: `${actor} is not in the directory; ask for a role before using psflow's operations API` });
+  }
   try {
     const body = parseBody(event);
     return answer(200, await route({ actor, event, body, deps }));
@@ -108,19 +139,32 @@ function answer(statusCode: number, value: unknown): HttpApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
+/** Longest id a path may carry; ours are far shorter, and DynamoDB refuses keys over 2048 bytes. */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * Deepest body accepted. The routes check what they store against DynamoDB's 32 levels with a
+ * precise message; this bound only keeps a hostile body from reaching them at all.
+ */
+export const MAX_BODY_DEPTH = 64;
+
 function parseBody(event: HttpApiEvent): unknown {
   if (!event.body) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new BadRequest('the body is not JSON');
   }
+  if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequest(`the body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  return body;
 }
 
 function pathParameter(event: HttpApiEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new BadRequest(`missing path parameter ${name}`);
+  if (value.length > MAX_ID_LENGTH) throw new BadRequest(`${name} is ${value.length} characters long; an id has at most ${MAX_ID_LENGTH}`);
   return value;
 }
 

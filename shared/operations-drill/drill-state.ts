@@ -32,5 +32,6 @@ export type DrillEntryOutput = z.infer<typeof DrillEntryOutput>;
 
 /** The drill's guarded steps, by state name. */
 export const DRILL_STEP_CONTRACTS: Readonly<Record<string, StepContract>> = {
-  PostDrillEntry: { input: DrillEntryInput, output: DrillEntryOutput },
+  // The drill's approval routed on the amount.
+  PostDrillEntry: { input: DrillEntryInput, output: DrillEntryOutput, approvedFields: ['/amount'] },
 };

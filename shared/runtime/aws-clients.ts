@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools';
@@ -21,3 +22,6 @@ export const stepFunctionsClient = tracer.captureAWSv3Client(new SFNClient({}));
 
 /** EventBridge. */
 export const eventBridgeClient = tracer.captureAWSv3Client(new EventBridgeClient({}));
+
+/** Lambda, for the one direct invocation: replaying a rejected event into ingestion. */
+export const lambdaClient = tracer.captureAWSv3Client(new LambdaClient({}));

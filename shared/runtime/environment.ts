@@ -12,6 +12,7 @@ export const EnvVar = {
   ExceptionsTable: 'EXCEPTIONS_TABLE',
   HumanTasksTable: 'HUMAN_TASKS_TABLE',
   IngestionLedgerTable: 'INGESTION_LEDGER_TABLE',
+  IngestFunctionName: 'INGEST_FUNCTION_NAME',
   ProjectActivationStateMachineArn: 'PROJECT_ACTIVATION_STATE_MACHINE_ARN',
   RejectedEventsTable: 'REJECTED_EVENTS_TABLE',
   SandboxCrmTable: 'SANDBOX_CRM_TABLE',

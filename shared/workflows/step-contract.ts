@@ -8,6 +8,13 @@ import type { z } from 'zod';
 export interface StepContract {
   readonly input: z.ZodType;
   readonly output: z.ZodType;
+  /**
+   * JSON Pointers into the step's input to what an approval already decided on (the fields the
+   * approval policy and the approvers read). A retry patch that touches one is refused: an
+   * exception owner corrects data, but may not change what was approved. Empty for a step that
+   * runs before its workflow's approval, whose corrections are routed through approval anyway.
+   */
+  readonly approvedFields: readonly string[];
 }
 
 /** Finds the contract of a workflow's guarded step, if it has one. */

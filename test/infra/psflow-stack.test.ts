@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { classifyPartnerEventBus } from '../../infra/ingestion/event-ingestion';
 import { PsflowStack } from '../../infra/psflow-stack';
@@ -59,11 +59,12 @@ function makeOutdir(): string {
 
 let outdir: string;
 let template: Template;
+let stack: PsflowStack;
 
 beforeAll(() => {
   outdir = makeOutdir();
   const app = new App({ outdir });
-  const stack = new PsflowStack(app, STACK_NAME, { stage: STAGE });
+  stack = new PsflowStack(app, STACK_NAME, { stage: STAGE });
   template = Template.fromStack(stack);
 }, SYNTH_TIMEOUT_MS);
 
@@ -662,6 +663,7 @@ describe('human tasks and exceptions', () => {
     exceptions: `psflow-${STAGE}-exceptions`,
     api: `psflow-${STAGE}-operations-api`,
     sweeper: `psflow-${STAGE}-sweep-overdue-tasks`,
+    opener: `psflow-${STAGE}-open-approval-task`,
   } as const;
   const MUTATING_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:PartiQLInsert', 'dynamodb:*', '*'];
 
@@ -676,11 +678,22 @@ describe('human tasks and exceptions', () => {
       .filter(({ actions }) => actions.length > 0);
 
     // Assess
-    expect(grants.map(({ name }) => name).sort()).toEqual([HUMAN.api, HUMAN.sweeper].sort());
+    expect(grants.map(({ name }) => name).sort()).toEqual([HUMAN.api, HUMAN.opener, HUMAN.sweeper].sort());
     for (const { name, actions } of grants) {
       expect({ name, mutating: actions.filter((action) => MUTATING_ACTIONS.includes(action)) }).toEqual({ name, mutating: [] });
       expect(actions).toContain('dynamodb:PutItem');
     }
+  });
+
+  it('warns at synth about every (practice, region) scope where nobody may decide some approval level', () => {
+    // Act
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no practice lead for managed-services'));
+
+    // Assess
+    expect(warnings.map((warning) => String(warning.entry.data).split(':')[0]).sort()).toEqual(
+      ['no practice lead for managed-services in AMER', 'no practice lead for managed-services in APAC', 'no practice lead for managed-services in EMEA'],
+    );
+    expect(String(warnings[0]?.entry.data)).toContain('project-activation rule activation-50k-to-500k level 1');
   });
 
   it('indexes tasks by role and status, by status and due time, and by request', () => {

@@ -355,29 +355,47 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
       expect((await auditOf('task', task.taskId)).map((entry) => entry.action)).toEqual(['approve']);
     });
 
-    it('refuses the requester approving their own request, also through a delegate, and the CLI says why', async () => {
-      // Prepare
-      const drill = await startDrill({ requestedBy: 'dana.delivery' });
-      const task = await taskOf(drill);
-      const until = new Date(Date.now() + 3600_000).toISOString();
+    it('refuses the requester deciding their own request, even where the chain leaves no one else, and the CLI says why', async () => {
+      // Prepare: the CFO requests a two-level drill; no one else holds cfo, so level 2 waits at the end of the chain.
+      const drill = await startDrill({ amountMinor: TWO_LEVELS, requestedBy: 'carl.cfo' });
+      await psflow('approvals', 'approve', (await taskOf(drill, 1)).taskId, '--as', 'dana.delivery');
+      const task = await taskOf(drill, 2);
 
       // Act
-      const ownByCli = await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery');
-      const ownByHttp = await decide(task.taskId, 'dana.delivery', 'approve');
-      const delegated = await psflow('approvals', 'delegate', '--to', 'dave.delivery', '--role', 'delivery-lead', '--until', until, '--as', 'dana.delivery', '--json');
-      const throughDelegate = await decide(task.taskId, 'dave.delivery', 'approve');
+      const ownByCli = await psflow('approvals', 'approve', task.taskId, '--as', 'carl.cfo');
+      const ownByHttp = await decide(task.taskId, 'carl.cfo', 'approve');
       const stillOpen = await storedTask(task.taskId);
 
       // Assess
+      expect(task).toMatchObject({ assigneeRole: 'cfo', routing: [expect.stringContaining('separation of duties excludes every cfo for cloud-strategy in EMEA (carl.cfo')] });
+      expect(task.routing?.[0]).toContain('the escalation chain ends at cfo');
       expect(ownByCli.code).toBe(1);
-      expect(ownByCli.stderr).toContain('dana.delivery requested this approval and cannot decide it (HTTP 403 SegregationOfDuties)');
-      expect(ownByHttp).toMatchObject({ status: 403, body: { error: 'SegregationOfDuties', message: 'dana.delivery requested this approval and cannot decide it' } });
-      expect(delegated.code).toBe(0);
-      expect(JSON.parse(delegated.stdout)).toMatchObject({ delegator: 'dana.delivery', delegate: 'dave.delivery', role: 'delivery-lead', until });
-      expect(throughDelegate).toMatchObject({ status: 403, body: { error: 'SegregationOfDuties', message: 'dana.delivery requested this approval and cannot decide it, not even through dave.delivery' } });
+      expect(ownByCli.stderr).toContain('carl.cfo requested this approval and cannot decide it (HTTP 403 SegregationOfDuties)');
+      expect(ownByHttp).toMatchObject({ status: 403, body: { error: 'SegregationOfDuties', message: 'carl.cfo requested this approval and cannot decide it' } });
       expect(stillOpen).toMatchObject({ status: 'open' });
       expect(stillOpen.decision).toBeUndefined();
       await sfn.send(new StopExecutionCommand({ executionArn: drill.executionArn, error: 'test.Cleanup' }));
+    });
+
+    it('escalates at once a request whose requester is the only holder of the level\'s role, and the requester still cannot decide it', async () => {
+      // Prepare: dana is the only delivery lead for EMEA, and she requests.
+      const drill = await startDrill({ requestedBy: 'dana.delivery' });
+
+      // Act
+      const task = await taskOf(drill);
+      const own = await decide(task.taskId, 'dana.delivery', 'approve');
+      const approved = await psflow('approvals', 'approve', task.taskId, '--as', 'priya.practice');
+      const execution = await finished(drill);
+
+      // Assess
+      expect(task).toMatchObject({ candidateRoles: ['delivery-lead'], assigneeRole: 'practice-lead', routing: ['separation of duties excludes every delivery lead for cloud-strategy in EMEA (dana.delivery: requested it or decided another level); escalated at once to practice lead'] });
+      expect(own.status).toBe(403);
+      expect(approved.code).toBe(0);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(await auditOf('task', task.taskId)).toEqual([
+        expect.objectContaining({ action: 'escalate', actor: 'approval-routing', details: expect.objectContaining({ fromRole: 'delivery-lead', toRole: 'practice-lead' }) }),
+        expect.objectContaining({ action: 'approve', actor: 'priya.practice' }),
+      ]);
     });
 
     it('keeps an escalation away from the role of the next level, so no one is needed for two levels of one request', async () => {
@@ -451,7 +469,7 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
 
       // Act
       const broken = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: [{ op: 'replace', path: '/failWith', value: 'sometimes' }] });
-      const brokenByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"remove","path":"/amount"}]', '--as', 'fiona.finance');
+      const brokenByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"remove","path":"/drillId"}]', '--as', 'fiona.finance');
       const afterRefusals = await api<PublicException>('GET', `/exceptions/${filed.exceptionId}`, 'fiona.finance');
       const retried = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"replace","path":"/failWith","value":"none"}]', '--note', 'cost centre reopened', '--as', 'fiona.finance');
       const execution = await finished(drill);
@@ -471,7 +489,7 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
       });
       expect((JSON.parse(listed.stdout) as PublicException[]).map((item) => item.exceptionId)).toContain(filed.exceptionId);
       expect(broken).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input does not fit PostDrillEntry: /failWith') } });
-      expect(brokenByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the corrected input does not fit PostDrillEntry: /amount') });
+      expect(brokenByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the corrected input does not fit PostDrillEntry: /drillId') });
       expect(afterRefusals).toMatchObject({ status: 200, body: { status: 'open' } });
       expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('retrying PostDrillEntry') });
       expect(execution.status).toBe('SUCCEEDED');

@@ -603,6 +603,10 @@ describe('ingestion on the local cloud', () => {
         { build: (marker) => fullWonChange(marker, { AccountId: salesforceId('001') }), reason: 'CrmRecordNotFound', path: '$.detail.payload.AccountId', message: /unknown to the CRM/ },
       ],
       [
+        'a complete won change for an opportunity the CRM lacks',
+        { build: (marker) => fullWonChange(marker, {}), reason: 'CrmRecordNotFound', path: '$.detail.payload.ChangeEventHeader.recordIds', message: /unknown to the CRM/ },
+      ],
+      [
         'a stage change for an opportunity the CRM lacks',
         {
           build: (marker) => wonChange(marker, { changedFields: ['StageName'] }, { StageName: 'Closed Won' }),

@@ -61,17 +61,19 @@ describe('the psflow CLI against the local cloud', () => {
     // Prepare: a won opportunity whose account the CRM does not know yet.
     const opportunityId = salesforceId('006');
     const accountId = salesforceId('001');
+    // The CRM has the opportunity (activation reads it and its statement of work there), not its account.
+    await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Opportunity#${opportunityId}`, opportunityId, accountId, name: 'Replay demo', stage: 'Closed Won', isWon: true, isClosed: true } }));
     await wonEvent(opportunityId, accountId);
     const listed = await eventually(async () => {
-      const result = await psflow('rejected', 'list', '--json');
+      const result = await psflow('rejected', 'list', '--json', '--as', 'ian.integration');
       const items = JSON.parse(result.stdout) as Array<{ rejectionId: string; recordId?: string; reason: string }>;
       return items.find((item) => item.recordId === opportunityId);
     }, 20_000, 'the rejected event to be listed');
 
     // Act
-    const shown = await psflow('rejected', 'show', listed.rejectionId);
+    const shown = await psflow('rejected', 'show', listed.rejectionId, '--as', 'ian.integration');
     await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Account#${accountId}`, accountId, name: 'Replayed Client', region: 'EMEA' } }));
-    const replayed = await psflow('rejected', 'replay', listed.rejectionId, '--as', 'finance.ops', '--note', 'account created in CRM');
+    const replayed = await psflow('rejected', 'replay', listed.rejectionId, '--as', 'ian.integration', '--note', 'account created in CRM');
     const found = await eventually(async () => {
       const result = await psflow('executions', 'find', '--opportunity', opportunityId, '--json');
       const items = JSON.parse(result.stdout) as Array<{ executionName: string }>;
@@ -85,7 +87,7 @@ describe('the psflow CLI against the local cloud', () => {
     expect(shown.stdout).toContain('raw event');
     expect(replayed).toMatchObject({ code: 0, stdout: expect.stringContaining(`replayed ${listed.rejectionId}`) });
     expect(found.map((item) => item.executionName)).toEqual([`opportunity-salesforce-${opportunityId}`]);
-    expect(Item).toMatchObject({ status: 'replayed', actedBy: 'finance.ops', note: 'account created in CRM' });
+    expect(Item).toMatchObject({ status: 'replayed', actedBy: 'ian.integration', note: 'account created in CRM' });
   });
 
   it('resolves a rejected event only with a note saying why', async () => {
@@ -93,14 +95,14 @@ describe('the psflow CLI against the local cloud', () => {
     const opportunityId = salesforceId('006');
     await wonEvent(opportunityId, salesforceId('001'));
     const listed = await eventually(async () => {
-      const items = JSON.parse((await psflow('rejected', 'list', '--json')).stdout) as Array<{ rejectionId: string; recordId?: string }>;
+      const items = JSON.parse((await psflow('rejected', 'list', '--json', '--as', 'ian.integration')).stdout) as Array<{ rejectionId: string; recordId?: string }>;
       return items.find((item) => item.recordId === opportunityId);
     }, 20_000, 'the rejected event to be listed');
 
     // Act
-    const withoutNote = await psflow('rejected', 'resolve', listed.rejectionId);
-    const withNote = await psflow('rejected', 'resolve', listed.rejectionId, '--note', 'test opportunity, deleted in CRM', '--as', 'ops.lead');
-    const resolved = JSON.parse((await psflow('rejected', 'list', '--status', 'resolved', '--json')).stdout) as Array<{ rejectionId: string }>;
+    const withoutNote = await psflow('rejected', 'resolve', listed.rejectionId, '--as', 'olga.ops');
+    const withNote = await psflow('rejected', 'resolve', listed.rejectionId, '--note', 'test opportunity, deleted in CRM', '--as', 'olga.ops');
+    const resolved = JSON.parse((await psflow('rejected', 'list', '--status', 'resolved', '--json', '--as', 'olga.ops')).stdout) as Array<{ rejectionId: string }>;
 
     // Assess
     expect(withoutNote).toMatchObject({ code: 1, stderr: expect.stringContaining('--note') });
@@ -159,7 +161,7 @@ describe('the psflow CLI against the local cloud', () => {
   it('explains usage errors and an unreachable endpoint instead of failing with a stack trace', async () => {
     // Act
     const unknownCommand = await psflow('rejected', 'frobnicate');
-    const unknownId = await psflow('rejected', 'show', 'no-such-id');
+    const unknownId = await psflow('rejected', 'show', 'no-such-id', '--as', 'ian.integration');
     const twoKeys = await psflow('executions', 'find', '--opportunity', 'a', '--client', 'b');
     const unreachable = await psflow('rejected', 'list', '--endpoint', 'http://127.0.0.1:9');
     const help = await psflow('--help');

@@ -4,6 +4,7 @@ import { actOnException, type ExceptionAction } from '../../shared/exceptions/ac
 import { classifyFailure } from '../../shared/exceptions/classify-error';
 import { fileException } from '../../shared/exceptions/file-exception';
 import { InvalidPatchError, applyPatch, parsePatch, type PatchOperation } from '../../shared/exceptions/json-patch';
+import { approvedFieldsTouched } from '../../shared/exceptions/approved-fields';
 import { stepContract } from '../../shared/workflows/step-contracts';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import { TaskActionRefused } from '../../shared/human-tasks/human-task';
@@ -654,7 +655,7 @@ describe('actOnException', () => {
     it.each([
       ['replaces /failWith with a value the schema does not allow', [{ op: 'replace', path: '/failWith', value: 'bogus' }], 'the corrected input does not fit PostDrillEntry: /failWith: '],
       ['removes a required field', [{ op: 'remove', path: '/drillId' }], 'the corrected input does not fit PostDrillEntry: /drillId: '],
-      ['makes the amount fractional', [{ op: 'replace', path: '/amount/amountMinor', value: 1.5 }], 'the corrected input does not fit PostDrillEntry: /amount/amountMinor: '],
+      ['empties the drill id', [{ op: 'replace', path: '/drillId', value: '' }], 'the corrected input does not fit PostDrillEntry: /drillId: '],
       ['is not an array', { op: 'replace', path: '/failWith', value: 'none' }, 'a patch is a JSON array of operations'],
       ['fails its own test', [{ op: 'test', path: '/failWith', value: 'transient' }, { op: 'replace', path: '/failWith', value: 'none' }], 'operation 0: test failed at /failWith'],
       ['replaces a missing member', [{ op: 'replace', path: '/ledger', value: 'x' }], 'operation 0: nothing to replace at /ledger'],
@@ -671,6 +672,57 @@ describe('actOnException', () => {
       expect(target.tokens.calls).toEqual([]);
       expect(target.exceptions.peek('exc-drill-0001-1')).toEqual(drillException());
       expect(target.audit.entries).toEqual([]);
+    });
+
+    it.each([
+      ['raises the approved amount', [{ op: 'replace', path: '/amount/amountMinor', value: 100_000_000 }, { op: 'replace', path: '/failWith', value: 'none' }], 'operation 0 (replace /amount/amountMinor) changes /amount'],
+      ['replaces the whole amount', [{ op: 'replace', path: '/amount', value: { amountMinor: 1, currency: 'USD' } }], 'operation 0 (replace /amount) changes /amount'],
+      ['removes the amount', [{ op: 'remove', path: '/amount' }], 'operation 0 (remove /amount) changes /amount'],
+      ['replaces the whole input', [{ op: 'replace', path: '', value: { ...drillStepInput(), amount: { amountMinor: 100_000_000, currency: 'EUR' } } }], 'operation 0 (replace (the whole input)) changes /amount'],
+    ])('refuses (409) a patch that %s, saying which approved field, and sends and records nothing', async (_label, patch, message) => {
+      // Prepare
+      const target = world();
+
+      // Act
+      const refused = await refusal(() => act(target, 'fiona.finance', { action: 'retry', patch }));
+
+      // Assess
+      expect(refused).toMatchObject({ code: 'ChangesApprovedFields', httpStatus: 409 });
+      expect(refused.message).toContain('the patch changes what was approved');
+      expect(refused.message).toContain(message);
+      expect(target.tokens.calls).toEqual([]);
+      expect(target.exceptions.peek('exc-drill-0001-1')).toEqual(drillException());
+      expect(target.audit.entries).toEqual([]);
+    });
+
+    it('lets a patch test an approved field, since a test changes nothing', async () => {
+      // Prepare
+      const target = world();
+      const patch = [{ op: 'test', path: '/amount/amountMinor', value: drillStepInput().amount.amountMinor }, { op: 'replace', path: '/failWith', value: 'none' }];
+
+      // Act
+      const acted = await act(target, 'fiona.finance', { action: 'retry', patch });
+
+      // Assess
+      expect(acted.status).toBe('retrying');
+    });
+
+    it('keeps an activation step\'s approved terms fixed and leaves the rest patchable, while its preparation step is free', () => {
+      // Prepare
+      const approved = stepContract('project-activation', 'SetUpBilling')?.approvedFields ?? [];
+      const preparation = stepContract('project-activation', 'PrepareEngagement')?.approvedFields ?? ['unknown'];
+      const patchOf = (path: string): PatchOperation[] => [{ op: 'replace', path, value: 1 }];
+
+      // Act
+      const touched = ['/engagement/roleLines/0/hours', '/engagement/roleLines/0/rate/amountMinor', '/engagement/amount/amountMinor', '/engagement/clientId/id', '/engagement/billingModel', '/engagement', '/opportunity/amount', '/approval'].map(
+        (path) => approvedFieldsTouched(approved, patchOf(path)).length > 0,
+      );
+      const free = ['/engagement/startDate', '/engagement/name', '/engagement/amountEurNote'].map((path) => approvedFieldsTouched(approved, patchOf(path)));
+
+      // Assess
+      expect(touched).toEqual([true, true, true, true, true, true, true, true]);
+      expect(free).toEqual([[], [], []]);
+      expect(preparation).toEqual([]);
     });
 
     it('does not check the input of a step without a contract', async () => {

@@ -504,6 +504,27 @@ describe('HttpApiService', () => {
     expect([broken.status, await broken.json()]).toEqual([500, { message: 'Internal Server Error' }]);
   });
 
+  it('answers 413 without invoking the function when the event exceeds Lambda\'s 6 MB request limit, and above 10 MB', async () => {
+    // Prepare
+    const invoked: string[] = [];
+    const url = await serve([api('tasks', '/api', [route('POST /items', 'arn:items')])], async (functionArn) => {
+      invoked.push(functionArn);
+      return { ok: true, value: { statusCode: 200, body: 'ok' } };
+    });
+    const post = (bytes: number): Promise<Response> => fetch(`${url}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patch: 'a'.repeat(bytes) }) });
+
+    // Act
+    const fits = await post(5 * 1024 * 1024);
+    const overLambda = await post(7.7 * 1024 * 1024);
+    const overGateway = await post(11 * 1024 * 1024);
+
+    // Assess
+    expect(fits.status).toBe(200);
+    expect([overLambda.status, await overLambda.json()]).toEqual([413, { message: 'Request Too Long' }]);
+    expect([overGateway.status, await overGateway.json()]).toEqual([413, { message: 'Request Entity Too Large' }]);
+    expect(invoked).toEqual(['arn:items']);
+  });
+
   it('answers 500 for response headers Node cannot send, and drops connection headers', async () => {
     // Prepare
     const url = await serve([api('tasks', '/api', [route('GET /bad', 'arn:bad'), route('GET /chunked', 'arn:chunked')])], async (functionArn) => ({

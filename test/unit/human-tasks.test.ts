@@ -1,9 +1,11 @@
+import { DEMO_USERS, FIRM_PRACTICES, demoDirectory } from '../../shared/directory/demo-directory';
 import type { Role } from '../../shared/directory/roles';
 import { ErrorName } from '../../shared/errors/error-names';
 import { decideTask, type DecisionRequest, type DecisionResult } from '../../shared/human-tasks/decide-task';
 import { delegateRole, type DelegationRequest } from '../../shared/human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../../shared/human-tasks/human-task';
-import { openApprovalTask, type OpenApprovalTaskInput } from '../../shared/human-tasks/open-approval-task';
+import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
+import { openApprovalTask, type OpenApprovalTaskInput, type OpenTaskDependencies } from '../../shared/human-tasks/open-approval-task';
 import { sweepOverdueTasks, type SweepDependencies } from '../../shared/human-tasks/sweep-overdue-tasks';
 import type { Delegation } from '../../shared/human-tasks/task-ports';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
@@ -391,17 +393,33 @@ describe('decideTask', () => {
       expect(world.tokens.calls).toHaveLength(1);
     });
 
-    it('refuses the same outcome from another person with AlreadyDecided (409)', async () => {
+    it('refuses the same outcome from another person who may decide it with AlreadyDecided (409)', async () => {
+      // Prepare
+      const world = taskWorld();
+      world.tasks.seed(approvalTask({ assigneeRole: 'finance-ops' }));
+      await decide(world, decision('task-level-1', 'fiona.finance', 'approved'));
+
+      // Act
+      const refused = await refusal(() => decide(world, decision('task-level-1', 'olga.ops', 'approved')));
+
+      // Assess
+      expect(refused).toMatchObject({ code: 'AlreadyDecided', httpStatus: 409 });
+    });
+
+    it('refuses someone who may not decide an already decided task with 403, without naming the decider', async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(approvalTask({ assigneeRole: 'cfo' }));
       await decide(world, decision('task-level-1', 'carl.cfo', 'approved'));
 
       // Act
-      const refused = await refusal(() => decide(world, decision('task-level-1', 'pat.practice', 'approved')));
+      const outsider = await refusal(() => decide(world, decision('task-level-1', 'pat.practice', 'rejected')));
+      const stranger = await refusal(() => decide(world, decision('task-level-1', 'mallory', 'approved')));
 
       // Assess
-      expect(refused).toMatchObject({ code: 'AlreadyDecided', httpStatus: 409 });
+      expect(outsider).toMatchObject({ code: 'NotAuthorized', httpStatus: 403 });
+      expect(stranger).toMatchObject({ code: 'NotAuthorized', httpStatus: 403 });
+      expect([outsider.message, stranger.message].join(' ')).not.toContain('carl.cfo');
     });
 
     it('refuses a decision that loses a race to a conflicting one with AlreadyDecided (409)', async () => {
@@ -657,6 +675,95 @@ describe('delegateRole', () => {
 });
 
 describe('openApprovalTask', () => {
+  function openDeps(tasks: InMemoryHumanTaskStore, at: Date = NOW, audit = new InMemoryAuditLog()): OpenTaskDependencies {
+    return { tasks, directory: demoDirectory, policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
+  }
+
+  describe('when nobody may decide the level now', () => {
+    it('escalates a practice-lead task for managed-services in APAC at once to the CFO, and records why on the task and in the audit', async () => {
+      // Prepare
+      const tasks = new InMemoryHumanTaskStore();
+      const audit = new InMemoryAuditLog();
+      const subject = { title: 'Activate Kiwi Ops', amount: { amountMinor: 12_000_000, currency: 'EUR' }, region: 'APAC' as const, practice: 'managed-services', reasons: [] };
+
+      // Act
+      const task = await openApprovalTask(input({ subject, levels: [{ role: 'practice-lead', slaHours: 24 }], policy: { version: 1, ruleId: 'activation-50k-to-500k', reason: '50k EUR or more: the practice lead' } }), openDeps(tasks, NOW, audit));
+
+      // Assess
+      expect(task).toMatchObject({ assigneeRole: 'cfo', candidateRoles: ['practice-lead'], routing: ['no practice lead for managed-services in APAC; escalated at once to cfo'] });
+      expect(tasks.peek(task.taskId).assigneeRole).toBe('cfo');
+      expect(audit.entries).toEqual([
+        {
+          subjectType: 'task',
+          subjectId: task.taskId,
+          action: 'escalate',
+          actor: 'approval-routing',
+          at: NOW.toISOString(),
+          why: 'no practice lead for managed-services in APAC; escalated at once to cfo',
+          details: { fromRole: 'practice-lead', toRole: 'cfo', level: 1, executionArn: EXECUTION_ARN },
+        },
+      ]);
+    });
+
+    it('escalates when separation of duties excludes every holder: the only practice lead requested the deal', async () => {
+      // Prepare
+      const tasks = new InMemoryHumanTaskStore();
+
+      // Act
+      const task = await openApprovalTask(input({ requestedBy: 'pat.practice', levels: [{ role: 'practice-lead', slaHours: 24 }] }), openDeps(tasks));
+
+      // Assess
+      expect(task.assigneeRole).toBe('cfo');
+      expect(task.routing).toEqual(['separation of duties excludes every practice lead for erp-advisory in EMEA (pat.practice: requested it or decided another level); escalated at once to cfo']);
+    });
+
+    it('escalates a level whose only holder decided an earlier level of the same request, skipping the role of another level', async () => {
+      // Prepare
+      const tasks = new InMemoryHumanTaskStore();
+      tasks.seed(approvalTask({ taskId: 'task-earlier', requestId: `${EXECUTION_ARN}#CollectActivationApprovals`, assigneeRole: 'finance-ops', status: 'approved', decision: { outcome: 'approved', decidedBy: 'dana.delivery', comment: '', decidedAt: NOW.toISOString(), delivered: true } }));
+      const levels = [
+        { role: 'finance-ops' as const, slaHours: 24 },
+        { role: 'delivery-lead' as const, slaHours: 24 },
+        { role: 'practice-lead' as const, slaHours: 24 },
+      ];
+
+      // Act
+      const task = await openApprovalTask(input({ levels, levelIndex: 1 }), openDeps(tasks));
+
+      // Assess: practice-lead is another level's role, so the chain goes on to the CFO.
+      expect(task.assigneeRole).toBe('cfo');
+      expect(task.routing?.[0]).toContain('separation of duties excludes every delivery lead for erp-advisory in EMEA (dana.delivery');
+    });
+
+    it('leaves a task that someone may decide with its level\'s role, without routing notes or audit', async () => {
+      // Prepare
+      const tasks = new InMemoryHumanTaskStore();
+      const audit = new InMemoryAuditLog();
+
+      // Act
+      const task = await openApprovalTask(input(), openDeps(tasks, NOW, audit));
+
+      // Assess
+      expect(task.assigneeRole).toBe('practice-lead');
+      expect(task.routing).toBeUndefined();
+      expect(audit.entries).toEqual([]);
+    });
+
+    it('audits the escalation once when the request step is retried', async () => {
+      // Prepare
+      const tasks = new InMemoryHumanTaskStore();
+      const audit = new InMemoryAuditLog();
+      const apac = input({ subject: { title: 'Activate Kiwi Ops', amount: { amountMinor: 12_000_000, currency: 'EUR' }, region: 'APAC', practice: 'managed-services', reasons: [] } });
+      await openApprovalTask(apac, openDeps(tasks, NOW, audit));
+
+      // Act
+      await openApprovalTask({ ...apac, taskToken: 'token-again' }, openDeps(tasks, NOW, audit));
+
+      // Assess
+      expect(audit.entries).toHaveLength(1);
+    });
+  });
+
   function input(overrides: Partial<OpenApprovalTaskInput> = {}): OpenApprovalTaskInput {
     return {
       taskToken: 'token-a',
@@ -680,7 +787,7 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const task = await openApprovalTask(input({ levelIndex: 1 }), tasks, NOW);
+    const task = await openApprovalTask(input({ levelIndex: 1 }), openDeps(tasks, NOW));
 
     // Assess
     expect(task).toEqual({
@@ -718,7 +825,7 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const task = await openApprovalTask(input({ levels: [{ role: 'delivery-lead', slaHours: 0.5 }] }), tasks, NOW);
+    const task = await openApprovalTask(input({ levels: [{ role: 'delivery-lead', slaHours: 0.5 }] }), openDeps(tasks, NOW));
 
     // Assess
     expect(task).toMatchObject({ slaSeconds: 1800, dueAt: hoursAfterNow(0.5).toISOString() });
@@ -729,11 +836,11 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const first = await openApprovalTask(input(), tasks, NOW);
-    const again = await openApprovalTask(input({ taskToken: 'token-b' }), tasks, NOW);
-    const otherLevel = await openApprovalTask(input({ levelIndex: 1 }), tasks, NOW);
-    const otherStep = await openApprovalTask(input({ step: 'CollectContractApprovals' }), tasks, NOW);
-    const otherExecution = await openApprovalTask(input({ executionArn: `${EXECUTION_ARN}-2` }), tasks, NOW);
+    const first = await openApprovalTask(input(), openDeps(tasks, NOW));
+    const again = await openApprovalTask(input({ taskToken: 'token-b' }), openDeps(tasks, NOW));
+    const otherLevel = await openApprovalTask(input({ levelIndex: 1 }), openDeps(tasks, NOW));
+    const otherStep = await openApprovalTask(input({ step: 'CollectContractApprovals' }), openDeps(tasks, NOW));
+    const otherExecution = await openApprovalTask(input({ executionArn: `${EXECUTION_ARN}-2` }), openDeps(tasks, NOW));
 
     // Assess
     expect(again.taskId).toBe(first.taskId);
@@ -743,10 +850,10 @@ describe('openApprovalTask', () => {
   it('re-arms the same open task with the new token when the request step is retried', async () => {
     // Prepare
     const tasks = new InMemoryHumanTaskStore();
-    const first = await openApprovalTask(input({ taskToken: 'token-first' }), tasks, NOW);
+    const first = await openApprovalTask(input({ taskToken: 'token-first' }), openDeps(tasks, NOW));
 
     // Act
-    const retried = await openApprovalTask(input({ taskToken: 'token-retried' }), tasks, hoursAfterNow(1));
+    const retried = await openApprovalTask(input({ taskToken: 'token-retried' }), openDeps(tasks, hoursAfterNow(1)));
 
     // Assess
     expect(retried.taskId).toBe(first.taskId);
@@ -759,7 +866,7 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const open = openApprovalTask(input({ levelIndex: 2 }), tasks, NOW);
+    const open = openApprovalTask(input({ levelIndex: 2 }), openDeps(tasks, NOW));
 
     // Assess
     await expect(open).rejects.toThrow('level 2 does not exist; the policy routed 2 level(s)');
@@ -771,7 +878,7 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const open = openApprovalTask(input({ taskToken: '' }), tasks, NOW);
+    const open = openApprovalTask(input({ taskToken: '' }), openDeps(tasks, NOW));
 
     // Assess
     await expect(open).rejects.toThrow(/taskToken/);
@@ -931,5 +1038,35 @@ describe('sweepOverdueTasks', () => {
     expect(world.publisher.batches).toHaveLength(1);
     expect(world.publisher.batches[0]).toHaveLength(2);
     expect(world.tasks.peek('task-later').breaches).toBe(0);
+  });
+});
+
+describe('scopesWithoutDecider', () => {
+  it('warns about every (practice, region) scope of the reference data with no decider for some level, once per gap', () => {
+    // Act
+    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, DEMO_USERS, FIRM_PRACTICES);
+
+    // Assess
+    expect(warnings.map((warning) => warning.split(':')[0])).toEqual(['no practice lead for managed-services in EMEA', 'no practice lead for managed-services in AMER', 'no practice lead for managed-services in APAC']);
+    expect(warnings[2]).toContain('project-activation rule activation-50k-to-500k level 1');
+  });
+
+  it('warns about nothing when every scope has a decider at every level', () => {
+    // Act
+    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, DEMO_USERS, ['erp-advisory', 'cloud-strategy']);
+
+    // Assess
+    expect(warnings).toEqual([]);
+  });
+
+  it('names a region whose delivery lead is missing', () => {
+    // Prepare
+    const withoutDana = DEMO_USERS.filter((user) => user.userId !== 'dana.delivery');
+
+    // Act
+    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, withoutDana, ['erp-advisory']);
+
+    // Assess
+    expect(warnings).toEqual([expect.stringMatching(/^no delivery lead for erp-advisory in EMEA: .*operations-drill rule drill-over-100k level 1/)]);
   });
 });

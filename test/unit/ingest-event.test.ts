@@ -13,6 +13,7 @@ import {
   appFlowCrmFacts,
   appFlowEvent,
   canonicalEvent,
+  eventRelayCrmFacts,
   canonicalOpportunityWonDetail,
   eventRelayEvent,
   eventRelaySample,
@@ -110,7 +111,7 @@ describe('ingestEvent', () => {
       expect(world.rejections.items.size).toBe(0);
     });
 
-    it('reads only the account from the CRM when the event carries every field', async () => {
+    it('reads the account from the CRM, and the opportunity only to know the CRM has it, when the event carries every field', async () => {
       // Prepare
       const world = fakeWorld();
 
@@ -118,8 +119,22 @@ describe('ingestEvent', () => {
       await ingestEvent(eventRelayEvent(), world.deps);
 
       // Assess
-      expect(world.crm.opportunityReads).toEqual([]);
+      expect(world.crm.opportunityReads).toEqual([EVENT_RELAY_RECORD_ID]);
       expect(world.crm.accountReads).toEqual([EVENT_RELAY_ACCOUNT_ID]);
+    });
+
+    it('rejects a complete change event for an opportunity the CRM does not have as CrmRecordNotFound, and starts nothing', async () => {
+      // Prepare
+      const world = fakeWorld();
+      world.crm.opportunities.delete(EVENT_RELAY_RECORD_ID);
+
+      // Act
+      const report = await ingestEvent(eventRelayEvent(), world.deps);
+
+      // Assess
+      expect(report.outcomes).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID })]);
+      expect(world.launcher.calls).toEqual([]);
+      expect([...world.rejections.items.values()]).toEqual([expect.objectContaining({ reason: 'CrmRecordNotFound', message: `the CRM has no opportunity ${EVENT_RELAY_RECORD_ID}; activation reads its statement of work there` })]);
     });
 
     it('completes the AppFlow sample from the CRM and starts activation with the full canonical opportunity', async () => {
@@ -300,6 +315,7 @@ describe('ingestEvent', () => {
     it('starts one activation per record of a multi-record event', async () => {
       // Prepare
       const world = fakeWorld();
+      for (const recordId of [SECOND_RECORD_ID, THIRD_RECORD_ID]) world.crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: recordId });
       const recordIds = [EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID, THIRD_RECORD_ID];
 
       // Act
@@ -317,6 +333,7 @@ describe('ingestEvent', () => {
     it('counts a record id listed twice once', async () => {
       // Prepare
       const world = fakeWorld();
+      world.crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: SECOND_RECORD_ID });
 
       // Act
       const report = await ingestEvent(eventRelayEvent({ header: { recordIds: [EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID, EVENT_RELAY_RECORD_ID] } }), world.deps);

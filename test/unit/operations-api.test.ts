@@ -1,8 +1,10 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type ExecutionStatus, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { DEMO_USERS } from '../../shared/directory/demo-directory';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
+import type { EventReplayer, RejectedEventQueue, ReplayableEvent } from '../../shared/operations-api/rejected-event-actions';
+import type { RejectedEvent, RejectedEventStatus } from '../../shared/repositories/rejected-events-table';
 import { exceptionOutcome, handleOperationsRequest, OPERATIONS_ROUTES, type HttpApiEvent, type HttpApiResult, type OperationsDependencies } from '../../shared/operations-api/operations-api';
-import { NOW, approvalTask, drillException, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import { NOW, approvalTask, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
 
 /** Canned Step Functions answers: history pages and the execution status; records each command. */
 class FakeStepFunctions {
@@ -31,14 +33,73 @@ class FakeStepFunctions {
   }
 }
 
+/** Rejected events in memory. */
+class InMemoryRejectedEvents implements RejectedEventQueue {
+  readonly items = new Map<string, RejectedEvent>();
+
+  seed(item: RejectedEvent): void {
+    this.items.set(item.rejectionId, structuredClone(item));
+  }
+
+  async get(rejectionId: string): Promise<RejectedEvent | undefined> {
+    const item = this.items.get(rejectionId);
+    return item ? structuredClone(item) : undefined;
+  }
+
+  async list(status: RejectedEventStatus, limit: number): Promise<RejectedEvent[]> {
+    return [...this.items.values()].filter((item) => item.status === status).slice(0, limit);
+  }
+
+  async markActed(rejectionId: string, status: Exclude<RejectedEventStatus, 'open'>, actedBy: string, note: string, at: string): Promise<void> {
+    const item = this.items.get(rejectionId);
+    if (!item) throw new Error(`no rejected event ${rejectionId}`);
+    this.items.set(rejectionId, { ...item, status, actedBy, note, actedAt: at });
+  }
+}
+
+/** Records what would be put on the bus again. */
+class RecordingReplayer implements EventReplayer {
+  readonly replayed: ReplayableEvent[] = [];
+
+  async replay(event: ReplayableEvent): Promise<{ eventId: string }> {
+    this.replayed.push(event);
+    return { eventId: `event-${this.replayed.length}` };
+  }
+}
+
+/** A won-opportunity event ingestion rejected because the CRM did not know its account. */
+function rejectedEvent(): RejectedEvent {
+  const raw = { version: '0', id: 'evt-1', source: 'psflow.crm', 'detail-type': 'Opportunity Won', detail: { opportunityId: '0068d00000B7kQwAAJ' } };
+  return {
+    rejectionId: 'rej-0001',
+    status: 'open',
+    reason: 'CrmRecordNotFound',
+    message: 'account 0018d00000XyZ12AAB is unknown to the CRM',
+    issues: [],
+    source: 'psflow.crm',
+    detailType: 'Opportunity Won',
+    eventId: 'evt-1',
+    receivedAt: NOW.toISOString(),
+    lastSeenAt: NOW.toISOString(),
+    occurrences: 1,
+    rawEvent: JSON.stringify(raw),
+    rawEventBytes: JSON.stringify(raw).length,
+    rawEventTruncated: false,
+  };
+}
+
 interface ApiWorld extends TaskWorld {
   readonly sfn: FakeStepFunctions;
+  readonly rejected: InMemoryRejectedEvents;
+  readonly replayer: RecordingReplayer;
   readonly api: OperationsDependencies;
 }
 
 function apiWorld(sfn = new FakeStepFunctions()): ApiWorld {
   const world = taskWorld();
-  return { ...world, sfn, api: { ...world.deps, sfn: sfn.asClient() } };
+  const rejected = new InMemoryRejectedEvents();
+  const replayer = new RecordingReplayer();
+  return { ...world, sfn, rejected, replayer, api: { ...world.deps, sfn: sfn.asClient(), rejectedEvents: rejected, replayer } };
 }
 
 interface RequestOptions {
@@ -255,7 +316,7 @@ describe('handleOperationsRequest', () => {
       const keys = Object.keys(OPERATIONS_ROUTES);
 
       // Act
-      const malformed = keys.filter((key) => !/^(GET|POST) \/[a-z{}/A-Z]*$/.test(key));
+      const malformed = keys.filter((key) => !/^(GET|POST) \/[a-z{}/A-Z-]*$/.test(key));
 
       // Assess
       expect(malformed).toEqual([]);
@@ -350,6 +411,186 @@ describe('handleOperationsRequest', () => {
 
       // Assess
       expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+    });
+  });
+
+  describe('who may read and act', () => {
+    it.each([
+      ['GET /tasks', {}],
+      ['GET /tasks/{taskId}', { path: { taskId: 'task-level-1' } }],
+      ['GET /exceptions', {}],
+      ['GET /exceptions/{exceptionId}', { path: { exceptionId: 'exc-drill-0001-1' } }],
+      ['GET /audit/{subjectType}/{subjectId}', { path: { subjectType: 'task', subjectId: 'task-level-1' } }],
+      ['GET /rejected-events', {}],
+      ['GET /rejected-events/{rejectionId}', { path: { rejectionId: 'rej-0001' } }],
+    ])('answers %s with 403 for an identity outside the directory', async (routeKey, options) => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask());
+      world.exceptions.seed(drillException());
+      world.rejected.seed(rejectedEvent());
+
+      // Act
+      const answer = await call(world, routeKey, { as: 'mallory', ...options });
+
+      // Assess
+      expect(answer).toEqual({ status: 403, body: { error: 'NotAuthorized', message: expect.stringContaining('mallory is not in the directory') }, raw: expect.anything() });
+      expect(answer.raw.body).not.toContain('stepInput');
+    });
+
+    it('lets integration-ops replay and resolve rejected events, recording who and why and auditing each action', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.rejected.seed(rejectedEvent());
+      world.rejected.seed({ ...rejectedEvent(), rejectionId: 'rej-0002' });
+
+      // Act
+      const replayed = await call(world, 'POST /rejected-events/{rejectionId}/replay', { as: 'ian.integration', path: { rejectionId: 'rej-0001' }, body: { note: 'account created in CRM' } });
+      const resolved = await call(world, 'POST /rejected-events/{rejectionId}/resolve', { as: 'olga.ops', path: { rejectionId: 'rej-0002' }, body: { note: 'test opportunity, deleted' } });
+      const audit = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'ian.integration', path: { subjectType: 'rejected-event', subjectId: 'rej-0001' } });
+
+      // Assess
+      expect(replayed).toMatchObject({ status: 200, body: { rejectionId: 'rej-0001', status: 'replayed', eventId: 'event-1' } });
+      expect(resolved).toMatchObject({ status: 200, body: { rejectionId: 'rej-0002', status: 'resolved' } });
+      expect(world.replayer.replayed).toEqual([{ source: 'psflow.crm', detailType: 'Opportunity Won', detail: { opportunityId: '0068d00000B7kQwAAJ' } }]);
+      expect(world.rejected.items.get('rej-0001')).toMatchObject({ status: 'replayed', actedBy: 'ian.integration', note: 'account created in CRM' });
+      expect(audit.body).toEqual([
+        { subjectType: 'rejected-event', subjectId: 'rej-0001', action: 'replay', actor: 'ian.integration', at: NOW.toISOString(), why: 'account created in CRM', details: { reason: 'CrmRecordNotFound', source: 'psflow.crm', detailType: 'Opportunity Won', eventId: 'event-1' } },
+      ]);
+      expect(world.audit.entries.map((entry) => [entry.subjectId, entry.action, entry.actor])).toEqual([
+        ['rej-0001', 'replay', 'ian.integration'],
+        ['rej-0002', 'resolve', 'olga.ops'],
+      ]);
+    });
+
+    it.each([
+      ['someone in the directory without integration-ops', 'sally.sales', 'POST /rejected-events/{rejectionId}/resolve', 'that needs the role integration-ops'],
+      ['an identity outside the directory', 'mallory', 'POST /rejected-events/{rejectionId}/replay', 'mallory is not in the directory'],
+    ])('refuses %s acting on a rejected event with 403 and changes nothing', async (_label, as, routeKey, message) => {
+      // Prepare
+      const world = apiWorld();
+      world.rejected.seed(rejectedEvent());
+
+      // Act
+      const answer = await call(world, routeKey, { as, path: { rejectionId: 'rej-0001' }, body: { note: 'because' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: expect.stringContaining(message) } });
+      expect(world.rejected.items.get('rej-0001')?.status).toBe('open');
+      expect(world.replayer.replayed).toEqual([]);
+      expect(world.audit.entries).toEqual([]);
+    });
+
+    it('refuses to resolve a rejected event without a note', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.rejected.seed(rejectedEvent());
+
+      // Act
+      const answer = await call(world, 'POST /rejected-events/{rejectionId}/resolve', { as: 'ian.integration', path: { rejectionId: 'rej-0001' }, body: {} });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('say why with a note') } });
+    });
+
+    it('lists rejected events without their raw event, and shows one with it', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.rejected.seed(rejectedEvent());
+
+      // Act
+      const listed = await call(world, 'GET /rejected-events', { as: 'sally.sales' });
+      const shown = await call(world, 'GET /rejected-events/{rejectionId}', { as: 'sally.sales', path: { rejectionId: 'rej-0001' } });
+
+      // Assess
+      expect(listed).toMatchObject({ status: 200, body: [{ rejectionId: 'rej-0001', reason: 'CrmRecordNotFound' }] });
+      expect(listed.raw.body).not.toContain('"rawEvent"');
+      expect(shown).toMatchObject({ status: 200, body: { rejectionId: 'rej-0001', rawEvent: expect.stringContaining('Opportunity Won') } });
+    });
+
+    it('answers a decision on a decided task with 403 for someone who may not decide it, and 409 without the decider for no one else', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.tasks.seed(approvalTask({ assigneeRole: 'cfo' }));
+      await call(world, 'POST /tasks/{taskId}/decision', { as: 'carl.cfo', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+
+      // Act
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'fiona.finance', path: { taskId: 'task-level-1' }, body: { decision: 'reject', comment: 'no' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+      expect(answer.raw.body).not.toContain('carl.cfo');
+    });
+  });
+
+  describe('oversized and over-deep input', () => {
+    /** A value nested `depth` levels deep: `{ "n": { "n": ... } }`. */
+    function nested(depth: number): unknown {
+      let value: unknown = 'bottom';
+      for (let level = 0; level < depth; level++) value = { n: value };
+      return value;
+    }
+
+    it('answers a 3,000-character task id with 400 and the limit, without reading the store', async () => {
+      // Prepare
+      const world = apiWorld();
+      const taskId = 'a'.repeat(3000);
+
+      // Act
+      const read = await call(world, 'GET /tasks/{taskId}', { as: 'carl.cfo', path: { taskId } });
+      const decided = await call(world, 'POST /tasks/{taskId}/decision', { as: 'carl.cfo', path: { taskId }, body: { decision: 'approve' } });
+
+      // Assess
+      expect(read).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' } });
+      expect(decided.status).toBe(400);
+    });
+
+    it.each([
+      ['nested 40 levels deep', [{ op: 'replace', path: '/failWith', value: nested(40) }], 'the patch nests more than 31 levels deep'],
+      // Written out by hand: JSON.stringify itself overflows the stack on such a value.
+      ['nested 5,000 levels deep', `[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]`, 'the body nests more than 64 levels deep'],
+      ['of 300 KB', [{ op: 'replace', path: '/drillId', value: 'x'.repeat(300 * 1024) }], 'the patch is 307'],
+    ])('answers a retry patch %s with 400 and leaves the exception open', async (_label, patch, message) => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+      const rawBody = typeof patch === 'string' ? `{"patch":${patch}}` : JSON.stringify({ patch });
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, rawBody });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining(message) } });
+      expect(world.exceptions.peek('exc-drill-0001-1').status).toBe('open');
+      expect(world.tokens.calls).toEqual([]);
+    });
+
+    it('answers a patch whose corrected input would nest deeper than DynamoDB stores with 400', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException({ stepInput: { ...drillStepInput(), extra: nested(25) } }));
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', {
+        as: 'fiona.finance',
+        path: { exceptionId: 'exc-drill-0001-1' },
+        body: { patch: [{ op: 'add', path: '/extra/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n', value: nested(10) }] },
+      });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input nests more than 32 levels deep') } });
+    });
+
+    it('answers a skip whose output is nested too deep with 400', async () => {
+      // Prepare
+      const world = apiWorld();
+      world.exceptions.seed(drillException());
+
+      // Act
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/skip', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, body: { output: nested(40), note: 'by hand', reference: 'JE-1' } });
+
+      // Assess
+      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the supplied output nests more than 32 levels deep') } });
     });
   });
 

@@ -9,6 +9,7 @@ import {
   EVENT_RELAY_TRANSACTION_KEY,
   FakeCrm,
   appFlowPayload,
+  eventRelayCrmFacts,
   eventRelayPayload,
   type JsonObject,
 } from '../support/ingestion-fakes';
@@ -205,8 +206,21 @@ describe('decideOpportunityRecord', () => {
         dedupeKey: `salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${EVENT_RELAY_RECORD_ID}`,
       },
     });
-    expect(crm.opportunityReads).toEqual([]);
+    expect(crm.opportunityReads).toEqual([EVENT_RELAY_RECORD_ID]);
     expect(crm.accountReads).toEqual([EVENT_RELAY_ACCOUNT_ID]);
+  });
+
+  it('rejects a complete won change for an opportunity the CRM does not have as CrmRecordNotFound', async () => {
+    // Prepare
+    const crm = FakeCrm.withSamples();
+    crm.opportunities.delete(EVENT_RELAY_RECORD_ID);
+    const change = parsed(eventRelayPayload());
+
+    // Act
+    const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID, issues: [{ message: `opportunity ${EVENT_RELAY_RECORD_ID} is unknown to the CRM` }] });
   });
 
   it('activates an opportunity won at creation', async () => {
@@ -460,6 +474,7 @@ describe('decideOpportunityRecord', () => {
     // Prepare
     const crm = FakeCrm.withSamples();
     const second = '0068d00000B7kQxAAJ';
+    crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: second });
     const change = parsed(eventRelayPayload({ header: { recordIds: [EVENT_RELAY_RECORD_ID, second] } }));
 
     // Act

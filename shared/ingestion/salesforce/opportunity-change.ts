@@ -226,6 +226,16 @@ async function decideRecord(change: OpportunityChange, recordId: string, crm: Cr
   if (built.kind === 'invalid') {
     return { ...rejected(built.reason, `opportunity ${recordId} cannot be activated: ${built.summary}`, built.issues), ...context };
   }
+  // Activation reads the opportunity's statement of work from the CRM, so a win the CRM does not
+  // know can never activate: even a complete event is held here, not left to fail as an exception.
+  if (!needsCrm && (await crm.getOpportunity(recordId)) === undefined) {
+    return {
+      ...rejected(RejectionReason.CrmRecordNotFound, `the CRM has no opportunity ${recordId}; activation reads its statement of work there`, [
+        { path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: `opportunity ${recordId} is unknown to the CRM` },
+      ]),
+      ...context,
+    };
+  }
   const detail = OpportunityWonDetail.safeParse({
     opportunity: built.opportunity,
     wonAt: new Date(change.header.commitTimestamp).toISOString(),
