@@ -4,7 +4,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { computeProbeResult, type ProbeResult } from '../../shared/diagnostics/probe';
-import { logger, metrics, tracer } from '../../shared/runtime/powertools';
+import { logger, metrics } from '../../shared/runtime/powertools';
+import { tracer } from '../../shared/runtime/tracer';
 
 /** Input the state machine passes: the probe event's detail. */
 interface ComputeProbeResultInput {

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money, Region } from '../../shared/model/primitives';
 import { CURRENT_APPROVAL_POLICY, routeApproval } from '../../shared/policies/approval-policy';
 import { logger } from '../../shared/runtime/powertools';

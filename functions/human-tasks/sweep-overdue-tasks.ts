@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { sweepOverdueExceptions, type ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
 import { sweepOverdueTasks, type SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';

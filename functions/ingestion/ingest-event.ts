@@ -10,7 +10,8 @@ import { RejectedEventsTable } from '../../shared/repositories/rejected-events-t
 import { WorkflowExecutionsTable } from '../../shared/repositories/workflow-executions-table';
 import { documentClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
 import { requireEnv } from '../../shared/runtime/environment';
-import { logger, metrics, tracer } from '../../shared/runtime/powertools';
+import { logger, metrics } from '../../shared/runtime/powertools';
+import { tracer } from '../../shared/runtime/tracer';
 import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 

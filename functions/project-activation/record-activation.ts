@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordActivation } from '../../shared/project-activation/record-activation';
 import { documentClient } from '../../shared/runtime/aws-clients';
 import { requireEnv } from '../../shared/runtime/environment';

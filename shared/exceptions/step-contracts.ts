@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money } from '../model/primitives';
 import { EngagementInput } from '../project-activation/engagement';
 import { WorkflowName } from '../workflows/workflow-names';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApprovalLevel } from '../policies/approval-policy';
 import { HumanTask, TaskSubject } from './human-task';
 import type { HumanTaskStore } from './task-ports';

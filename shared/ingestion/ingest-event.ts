@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import { CrmDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceDetailType, SalesforceSourcePrefix } from '../events/catalogue';
 import { OpportunityWonDetail, findContract } from '../events/contracts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentConnectorError } from '../connectors/connector-errors';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import { OpportunityWonDetail } from '../events/contracts';

@@ -1,5 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExternalId, IsoDateTime, Money } from '../model/primitives';
 
 // Times are checked as times: an owner's correction may patch the state, and a bad stamp must be

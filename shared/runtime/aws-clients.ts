@@ -6,16 +6,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /**
  * Module-scope SDK clients with the default configuration: region, credentials and
  * endpoints (AWS_ENDPOINT_URL_* locally) all come from the environment, so handler code
- * never branches on where it runs.
+ * never branches on where it runs. `@__PURE__` lets the bundler drop the clients a function
+ * never uses: a client constructed at module scope otherwise pulls its whole package in.
  */
 
 /** DynamoDB with plain JavaScript values; absent optional fields are left out rather than refused. */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const documentClient = /* @__PURE__ */ DynamoDBDocumentClient.from(/* @__PURE__ */ new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
 /** Step Functions. */
-export const stepFunctionsClient = new SFNClient({});
+export const stepFunctionsClient = /* @__PURE__ */ new SFNClient({});
 
 /** EventBridge. */
-export const eventBridgeClient = new EventBridgeClient({});
+export const eventBridgeClient = /* @__PURE__ */ new EventBridgeClient({});
