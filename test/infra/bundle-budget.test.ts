@@ -8,7 +8,7 @@ import { BUNDLE_BUDGET_BYTES, OVER_BUDGET, bundleCeiling, shortFunctionName } fr
 // The cloud assembly the global setup synthesized: what deploys, and what the local cloud runs.
 const CDK_OUT = path.resolve(__dirname, '..', '..', 'cdk.out');
 
-function deployedFunctions(): FunctionSpec[] {
+function deployedFunctions(): readonly FunctionSpec[] {
   const model = buildResourceModel(readCloudAssembly(CDK_OUT), { region: 'us-east-1', accountId: '000000000000', endpoint: 'http://127.0.0.1' });
   if (model.functions.length === 0) throw new Error(`${CDK_OUT} holds no Lambda function`);
   return model.functions;
