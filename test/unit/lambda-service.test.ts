@@ -11,6 +11,7 @@ exports.echo = async (event, context) => ({ event, functionName: context.functio
 exports.fail = async () => { const error = new Error('rate card missing for EMEA'); error.name = 'RateCardMissing'; throw error; };
 exports.slow = () => new Promise((resolve) => setTimeout(() => resolve('late'), 5000));
 exports.budget = async (event, context) => { const remaining = context.getRemainingTimeInMillis(); await new Promise((resolve) => setTimeout(resolve, event.holdMs)); return remaining; };
+exports.hoard = async () => { const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length)); };
 exports.callback = (event, context, callback) => { console.log('logged from the handler'); callback(null, { viaCallback: event.n * 2 }); };
 `;
 
@@ -159,6 +160,22 @@ describe('LambdaService', () => {
       });
     } finally {
       await reclaiming.stop();
+    }
+  });
+
+  it('stops a function that outgrows its memory size with Runtime.OutOfMemory, as Lambda does, and serves the next invocation', async () => {
+    // Prepare
+    const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], { ...serviceOptions(), logDirectory: path.join(directory, 'logs-capped') });
+    try {
+      // Act
+      const outcome = await capped.invoke('hoard', {});
+      const next = await capped.invoke('echo', { after: 'hoard' });
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.OutOfMemory' } });
+      expect(next.ok).toBe(true);
+    } finally {
+      await capped.stop();
     }
   });
 
