@@ -7,7 +7,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 import { salesforceId } from '../support/psflow-cli';
-import { type Footprint, FootprintSampler } from './footprint';
+import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 
 /** What one activation costs, measured on the local cloud. */
 export interface ActivationFigures {
@@ -231,7 +231,7 @@ export async function measureActivations(count: number, progress: (line: string)
       footprint: sampler.finish(),
     };
   } finally {
-    sampler.finish();
+    progress(`  memory: ${describeFootprint(sampler.finish())}`);
     documents.destroy();
     events.destroy();
     sfn.destroy();

@@ -31,9 +31,9 @@ function readStatus(pid: number): ProcessStatus | undefined {
   return { rssMb: field('VmRSS') / 1024, highWaterMb: field('VmHWM') / 1024, threads: field('Threads') };
 }
 
-/** Whether the footprint can be measured here: Linux's /proc. */
-export function canMeasureFootprint(): boolean {
-  return readStatus(process.pid) !== undefined;
+/** One line for progress output, so a run that fails later still shows what it measured. */
+export function describeFootprint(footprint: Footprint): string {
+  return `${footprint.label}: idle ${footprint.idleMb.toFixed(0)} MB, peak sampled ${footprint.peakSampledMb.toFixed(0)} MB, high-water mark ${footprint.highWaterMb.toFixed(0)} MB, at most ${footprint.peakThreads} threads`;
 }
 
 /**

@@ -16,7 +16,7 @@ import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 import { listAllExecutions, measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
 import { type BundleFigures, measureBundles } from './bundle-benchmark';
-import { type Footprint, FootprintSampler } from './footprint';
+import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 import { BUNDLE_BUDGET_BYTES, MODULE_LOAD_BUDGET_MS, bundleCeiling, shortFunctionName } from './bundle-budget';
 
 /**
@@ -195,7 +195,7 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
     const paced = await latenciesOf(idsSince(before), pacedStart);
     return { saturated, paced, footprint: sampler.finish() };
   } finally {
-    sampler.finish();
+    progress(`  memory: ${describeFootprint(sampler.finish())}`);
     events.destroy();
     sfn.destroy();
     await cloud.stop();
