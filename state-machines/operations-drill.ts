@@ -3,7 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DefinitionBody, Fail, JsonPath, Pass, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { DynamoAttributeValue, DynamoPutItem, DynamoUpdateItem, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { EXCEPTION_ABORTED_ERROR } from '../shared/exceptions/act-on-exception';
+import { ErrorName } from '../shared/errors/error-names';
+import { DrillKey, DrillResultPath } from '../shared/operations-drill/drill-state';
 import { WorkflowName } from '../shared/workflows/workflow-names';
 import { guardedStep } from './patterns/guarded-step';
 import { humanApproval } from './patterns/human-approval';
@@ -47,7 +48,7 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
         'practice.$': '$.practice',
         'clientId.$': '$.clientId',
       },
-      entryInput: { 'drillId.$': '$.drillId', 'amount.$': '$.amount', 'failWith.$': '$.failWith' },
+      [DrillKey.entryInput]: { 'drillId.$': '$.drillId', 'amount.$': '$.amount', 'failWith.$': '$.failWith' },
     },
   });
   const approval = humanApproval(scope, {
@@ -57,7 +58,7 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     openApprovalTask: props.openApprovalTask,
     subjectPath: '$.subject',
     requestedByPath: '$.requestedBy',
-    resultPath: '$.approval',
+    resultPath: DrillResultPath.approval,
   });
   const reserve = new DynamoPutItem(scope, OperationsDrillState.ReserveDrillBudget, {
     table: props.ledgerTable,
@@ -71,9 +72,9 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
   const post = new LambdaInvoke(scope, OperationsDrillState.PostDrillEntry, {
     lambdaFunction: props.postDrillEntry,
     payload: undefined,
-    inputPath: '$.entryInput',
+    inputPath: DrillResultPath.entryInput,
     payloadResponseOnly: true,
-    resultPath: '$.entry',
+    resultPath: DrillResultPath.entry,
     retryOnServiceExceptions: false,
   });
   const budgetKey = { ledgerKey: DynamoAttributeValue.fromString(JsonPath.format('budget#{}', JsonPath.stringAt('$.drillId'))) };
@@ -86,12 +87,12 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     expressionAttributeValues: { ':released': DynamoAttributeValue.fromString('released') },
     resultPath: JsonPath.DISCARD,
   });
-  release.next(new Fail(scope, OperationsDrillState.DrillAborted, { error: EXCEPTION_ABORTED_ERROR, cause: 'the owner aborted the drill; the budget reservation was released' }));
+  release.next(new Fail(scope, OperationsDrillState.DrillAborted, { error: ErrorName.Aborted, cause: 'the owner aborted the drill; the budget reservation was released' }));
   const guarded = guardedStep(scope, {
     workflow: WorkflowName.OperationsDrill,
     task: post,
-    inputPath: '$.entryInput',
-    resultPath: '$.entry',
+    inputPath: DrillResultPath.entryInput,
+    resultPath: DrillResultPath.entry,
     fileException: props.fileException,
     onAbort: release,
     clientIdPath: '$.clientId',
@@ -101,7 +102,7 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     key: budgetKey,
     updateExpression: 'SET #status = :consumed, entryId = :entry',
     expressionAttributeNames: { '#status': 'status' },
-    expressionAttributeValues: { ':consumed': DynamoAttributeValue.fromString('consumed'), ':entry': DynamoAttributeValue.fromString(JsonPath.stringAt('$.entry.entryId')) },
+    expressionAttributeValues: { ':consumed': DynamoAttributeValue.fromString('consumed'), ':entry': DynamoAttributeValue.fromString(JsonPath.stringAt(`${DrillResultPath.entry}.entryId`)) },
     resultPath: JsonPath.DISCARD,
   });
   return DefinitionBody.fromChainable(

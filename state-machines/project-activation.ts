@@ -5,7 +5,8 @@ import { DefinitionBody, Fail, JsonPath, Parallel, Pass, Succeed, TaskInput, typ
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { PsflowSource, WorkflowDetailType } from '../shared/events/catalogue';
-import { EXCEPTION_ABORTED_ERROR } from '../shared/exceptions/act-on-exception';
+import { ErrorName } from '../shared/errors/error-names';
+import { ActivationKey, ActivationResultPath } from '../shared/project-activation/activation-state';
 import { WorkflowName } from '../shared/workflows/workflow-names';
 import { guardedStep } from './patterns/guarded-step';
 import { humanApproval } from './patterns/human-approval';
@@ -56,10 +57,10 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
   const compensate = new LambdaInvoke(scope, ProjectActivationState.CompensateActivation, {
     lambdaFunction: props.compensateActivation,
     payloadResponseOnly: true,
-    resultPath: '$.compensation',
+    resultPath: ActivationResultPath.compensation,
   });
   compensate.addRetry({ errors: ['States.ALL'], maxAttempts: 5, backoffRate: 2 });
-  compensate.next(new Fail(scope, ProjectActivationState.ActivationAborted, { error: EXCEPTION_ABORTED_ERROR, cause: 'the activation was aborted by its exception owner; what it created was closed or voided' }));
+  compensate.next(new Fail(scope, ProjectActivationState.ActivationAborted, { error: ErrorName.Aborted, cause: 'the activation was aborted by its exception owner; what it created was closed or voided' }));
   const guard = (task: LambdaInvoke, resultPath: string, onAbort: IChainable = compensate) =>
     guardedStep(scope, {
       workflow,
@@ -75,38 +76,38 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
     });
 
   const accept = new Pass(scope, ProjectActivationState.AcceptWonOpportunity);
-  const prepare = guard(step(ProjectActivationState.PrepareEngagement, props.prepareEngagement, '$.engagement'), '$.engagement');
+  const prepare = guard(step(ProjectActivationState.PrepareEngagement, props.prepareEngagement, ActivationResultPath.engagement), ActivationResultPath.engagement);
   const approval = humanApproval(scope, {
     name: 'Contract',
     workflow,
     routeApproval: props.routeApproval,
     openApprovalTask: props.openApprovalTask,
-    subjectPath: '$.engagement.subject',
-    requestedByPath: '$.engagement.requestedBy',
-    resultPath: '$.approval',
+    subjectPath: `${ActivationResultPath.engagement}.subject`,
+    requestedByPath: `${ActivationResultPath.engagement}.requestedBy`,
+    resultPath: ActivationResultPath.approval,
   });
   // Inside a branch an abort cannot jump out; it fails the branch, and the Parallel compensates.
-  const branchAbort = (id: string): Fail => new Fail(scope, id, { error: EXCEPTION_ABORTED_ERROR });
+  const branchAbort = (id: string): Fail => new Fail(scope, id, { error: ErrorName.Aborted });
   const provision = new Parallel(scope, ProjectActivationState.ProvisionProjects, {
-    resultSelector: { 'erp.$': '$[0].erp', 'psa.$': '$[1].psa' },
-    resultPath: '$.provisioned',
+    resultSelector: { 'erp.$': `$[0].${ActivationKey.erp}`, 'psa.$': `$[1].${ActivationKey.psa}` },
+    resultPath: ActivationResultPath.provisioned,
   })
-    .branch(guard(step(ProjectActivationState.ProvisionErpProject, props.provisionErpProject, '$.erp'), '$.erp', branchAbort('ErpProvisioningAborted')))
-    .branch(guard(step(ProjectActivationState.ProvisionPsaProject, props.provisionPsaProject, '$.psa'), '$.psa', branchAbort('PsaProvisioningAborted')));
-  provision.addCatch(compensate, { errors: [EXCEPTION_ABORTED_ERROR], resultPath: '$.abort' });
-  const billing = guard(step(ProjectActivationState.SetUpBilling, props.setUpBilling, '$.billing'), '$.billing');
-  const resources = guard(step(ProjectActivationState.RequestResources, props.requestResources, '$.resources'), '$.resources');
-  const onboarding = guard(step(ProjectActivationState.OnboardClient, props.onboardClient, '$.onboarding'), '$.onboarding');
+    .branch(guard(step(ProjectActivationState.ProvisionErpProject, props.provisionErpProject, ActivationResultPath.erp), ActivationResultPath.erp, branchAbort('ErpProvisioningAborted')))
+    .branch(guard(step(ProjectActivationState.ProvisionPsaProject, props.provisionPsaProject, ActivationResultPath.psa), ActivationResultPath.psa, branchAbort('PsaProvisioningAborted')));
+  provision.addCatch(compensate, { errors: [ErrorName.Aborted], resultPath: '$.abort' });
+  const billing = guard(step(ProjectActivationState.SetUpBilling, props.setUpBilling, ActivationResultPath.billing), ActivationResultPath.billing);
+  const resources = guard(step(ProjectActivationState.RequestResources, props.requestResources, ActivationResultPath.resources), ActivationResultPath.resources);
+  const onboarding = guard(step(ProjectActivationState.OnboardClient, props.onboardClient, ActivationResultPath.onboarding), ActivationResultPath.onboarding);
   // A Lambda, not a direct write: it computes the cycle time and each stage's share.
   const record = new LambdaInvoke(scope, ProjectActivationState.RecordActivation, {
     lambdaFunction: props.recordActivation,
     payload: TaskInput.fromObject({ 'state.$': '$', 'executionArn.$': '$$.Execution.Id' }),
     payloadResponseOnly: true,
-    resultPath: '$.activation',
+    resultPath: ActivationResultPath.activation,
   });
   record.addRetry({ errors: ['States.ALL'], maxAttempts: 3, backoffRate: 2 });
   const announce = new EventBridgePutEvents(scope, ProjectActivationState.AnnounceProjectActivated, {
-    entries: [{ eventBus: props.eventBus, source: PsflowSource.Workflow, detailType: WorkflowDetailType.ProjectActivated, detail: TaskInput.fromJsonPathAt('$.activation.event') }],
+    entries: [{ eventBus: props.eventBus, source: PsflowSource.Workflow, detailType: WorkflowDetailType.ProjectActivated, detail: TaskInput.fromJsonPathAt(`${ActivationResultPath.activation}.event`) }],
     resultPath: JsonPath.DISCARD,
   });
   return DefinitionBody.fromChainable(

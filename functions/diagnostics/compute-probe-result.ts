@@ -1,25 +1,15 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { computeProbeResult, type ProbeResult } from '../../shared/diagnostics/probe';
-import { logger, metrics } from '../../shared/runtime/powertools';
-import { tracer } from '../../shared/runtime/tracer';
+import { z } from 'zod';
+import { computeProbeResult } from '../../shared/diagnostics/probe';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { metrics } from '../../shared/runtime/powertools';
 
-/** Input the state machine passes: the probe event's detail. */
-interface ComputeProbeResultInput {
-  readonly detail: unknown;
-}
-
-async function computeProbeResultStep(input: ComputeProbeResultInput): Promise<ProbeResult> {
-  const result = computeProbeResult(input.detail);
-  metrics.addMetric('ProbeLatency', MetricUnit.Milliseconds, result.latencyMs);
-  return result;
-}
+// The detail is checked by the probe itself, which names what is wrong with a probe request.
+const ComputeProbeResultInput = z.object({ detail: z.unknown() });
 
 /** Lambda entry point of the `ComputeProbeResult` state. */
-export const handler = middy(computeProbeResultStep)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(captureLambdaHandler(tracer));
+export const handler = lambdaHandler('ComputeProbeResult', ComputeProbeResultInput, ({ detail }) => {
+  const result = computeProbeResult(detail);
+  metrics.addMetric('ProbeLatency', MetricUnit.Milliseconds, result.latencyMs);
+  return result;
+});

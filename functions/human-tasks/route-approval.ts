@@ -1,13 +1,12 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import * as z from 'zod';
+import { z } from 'zod';
 import { Money, Region } from '../../shared/model/primitives';
 import { CURRENT_APPROVAL_POLICY, routeApproval } from '../../shared/policies/approval-policy';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 
 const RouteApprovalInput = z.object({
-  workflow: z.enum(Object.values(WorkflowName) as [WorkflowName, ...WorkflowName[]]),
+  workflow: z.enum(WorkflowName),
   subject: z.looseObject({ amount: Money, region: Region, practice: z.string().min(1) }),
 });
 
@@ -20,8 +19,7 @@ export interface RouteApprovalOutput {
   readonly policy: { readonly version: number; readonly ruleId: string; readonly reason: string };
 }
 
-async function routeApprovalStep(event: unknown): Promise<RouteApprovalOutput> {
-  const { workflow, subject } = RouteApprovalInput.parse(event);
+function routeApprovalStep({ workflow, subject }: z.infer<typeof RouteApprovalInput>): RouteApprovalOutput {
   const route = routeApproval(CURRENT_APPROVAL_POLICY, { workflow, region: subject.region, practice: subject.practice, amount: subject.amount });
   logger.info('approval routed', { workflow, ruleId: route.ruleId, levels: route.levels.length });
   return {
@@ -34,4 +32,4 @@ async function routeApprovalStep(event: unknown): Promise<RouteApprovalOutput> {
 }
 
 /** Lambda entry point of the `Route<Name>Approval` state. */
-export const handler = middy(routeApprovalStep).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('RouteApproval', RouteApprovalInput, routeApprovalStep);

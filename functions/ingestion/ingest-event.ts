@@ -1,27 +1,25 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SandboxCrmConnector } from '../../shared/connectors/sandbox/sandbox-crm-connector';
-import { ingestEvent, type IngestionReport } from '../../shared/ingestion/ingest-event';
+import { z } from 'zod';
+import { connectors } from '../../shared/connectors/connector-registry';
+import { ingestEvent } from '../../shared/ingestion/ingest-event';
+import type { IngestionReport } from '../../shared/ingestion/ingestion-ports';
 import { IngestionLedgerTable } from '../../shared/repositories/ingestion-ledger-table';
 import { RejectedEventsTable } from '../../shared/repositories/rejected-events-table';
 import { WorkflowExecutionsTable } from '../../shared/repositories/workflow-executions-table';
 import { documentClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
-import { requireEnv } from '../../shared/runtime/environment';
+import { EnvVar, requireEnv } from '../../shared/runtime/environment';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger, metrics } from '../../shared/runtime/powertools';
-import { tracer } from '../../shared/runtime/tracer';
 import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 
 const dependencies = {
-  crm: new SandboxCrmConnector(documentClient, requireEnv('SANDBOX_CRM_TABLE')),
-  ledger: new IngestionLedgerTable(documentClient, requireEnv('INGESTION_LEDGER_TABLE')),
-  rejections: new RejectedEventsTable(documentClient, requireEnv('REJECTED_EVENTS_TABLE')),
-  executions: new WorkflowExecutionsTable(documentClient, requireEnv('WORKFLOW_EXECUTIONS_TABLE')),
+  crm: connectors.crm(),
+  ledger: new IngestionLedgerTable(documentClient, requireEnv(EnvVar.IngestionLedgerTable)),
+  rejections: new RejectedEventsTable(documentClient, requireEnv(EnvVar.RejectedEventsTable)),
+  executions: new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
   launcher: new StepFunctionsLauncher(stepFunctionsClient, {
-    [WorkflowName.ProjectActivation]: requireEnv('PROJECT_ACTIVATION_STATE_MACHINE_ARN'),
+    [WorkflowName.ProjectActivation]: requireEnv(EnvVar.ProjectActivationStateMachineArn),
   }),
   now: () => new Date(),
 };
@@ -42,5 +40,9 @@ async function ingest(event: unknown): Promise<IngestionReport> {
   return report;
 }
 
+// Any event is accepted here: ingestion itself validates it, and holds what it cannot accept
+// as a rejected event with the reason, instead of failing the delivery.
+const AnyEvent = z.unknown();
+
 /** Lambda entry point: the target of the ingestion rule. */
-export const handler = middy(ingest).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+export const handler = lambdaHandler('IngestEvent', AnyEvent, ingest);

@@ -1,32 +1,42 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { z } from 'zod';
 import { demoDirectory } from '../../shared/directory/demo-directory';
-import { handleOperationsRequest, type HttpApiEvent, type HttpApiResult } from '../../shared/operations-api/operations-api';
+import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DelegationsTable } from '../../shared/repositories/delegations-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
 import { documentClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
-import { requireEnv } from '../../shared/runtime/environment';
+import { EnvVar, requireEnv } from '../../shared/runtime/environment';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
+import { stepContract } from '../../shared/workflows/step-contracts';
 import { StepFunctionsTaskTokens } from '../../shared/workflows/step-functions-task-tokens';
 
 const dependencies = {
-  tasks: new HumanTasksTable(documentClient, requireEnv('HUMAN_TASKS_TABLE')),
-  delegations: new DelegationsTable(documentClient, requireEnv('DELEGATIONS_TABLE')),
-  exceptions: new ExceptionsTable(documentClient, requireEnv('EXCEPTIONS_TABLE')),
-  audit: new AuditLogTable(documentClient, requireEnv('AUDIT_LOG_TABLE')),
+  tasks: new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
+  delegations: new DelegationsTable(documentClient, requireEnv(EnvVar.DelegationsTable)),
+  exceptions: new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)),
+  audit: new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)),
   directory: demoDirectory,
   tokens: new StepFunctionsTaskTokens(stepFunctionsClient),
   sfn: stepFunctionsClient,
+  contracts: stepContract,
   now: () => new Date(),
 };
 
-async function serve(event: HttpApiEvent): Promise<HttpApiResult> {
+/** The parts of an API Gateway HTTP API (payload 2.0) event the routes read. */
+const HttpApiEvent = z.object({
+  routeKey: z.string(),
+  pathParameters: z.record(z.string(), z.string().optional()).optional(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()).optional() }).optional() }).optional() }).optional(),
+});
+
+/** Lambda entry point of the operations HTTP API (approvals, delegations, exceptions, audit). */
+export const handler = lambdaHandler('OperationsApi', HttpApiEvent, async (event) => {
   const result = await handleOperationsRequest(event, dependencies);
   if (result.statusCode >= 400) logger.warn('request refused', { routeKey: event.routeKey, status: result.statusCode, body: result.body });
   return result;
-}
-
-/** Lambda entry point of the operations HTTP API (approvals, delegations, exceptions, audit). */
-export const handler = middy(serve).use(injectLambdaContext(logger));
+});

@@ -1,11 +1,11 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DrillEntryInput } from '../../shared/operations-drill/drill-state';
 import { postDrillEntry } from '../../shared/operations-drill/post-drill-entry';
+import { DrillLedgerTable } from '../../shared/repositories/drill-ledger-table';
 import { documentClient } from '../../shared/runtime/aws-clients';
-import { requireEnv } from '../../shared/runtime/environment';
-import { logger } from '../../shared/runtime/powertools';
+import { EnvVar, requireEnv } from '../../shared/runtime/environment';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
-const tableName = requireEnv('DRILL_LEDGER_TABLE');
+const ledger = new DrillLedgerTable(documentClient, requireEnv(EnvVar.DrillLedgerTable));
 
 /** Lambda entry point of the drill's guarded `PostDrillEntry` state. */
-export const handler = middy((event: unknown) => postDrillEntry(event, documentClient, tableName, new Date())).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('PostDrillEntry', DrillEntryInput, (entry) => postDrillEntry(entry, ledger, new Date()));

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { connectors } from '../../shared/connectors/connector-registry';
+import { PreparedActivation } from '../../shared/project-activation/activation-state';
 import { onboardClient } from '../../shared/project-activation/activation-steps';
-import { logger } from '../../shared/runtime/powertools';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
 const documents = connectors.documents();
 
 /** Lambda entry point of the `OnboardClient` state of project activation. */
-export const handler = middy((event: unknown) => onboardClient(event, documents)).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('OnboardClient', PreparedActivation, (state) => onboardClient(state, documents));

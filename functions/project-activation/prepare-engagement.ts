@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { connectors } from '../../shared/connectors/connector-registry';
+import { ActivationInput } from '../../shared/project-activation/activation-state';
 import { prepareEngagement } from '../../shared/project-activation/engagement';
-import { logger } from '../../shared/runtime/powertools';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
 const crm = connectors.crm();
 
 /** Lambda entry point of the `PrepareEngagement` state of project activation. */
-export const handler = middy((event: unknown) => prepareEngagement(event, crm)).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('PrepareEngagement', ActivationInput, (activation) => prepareEngagement(activation, crm));

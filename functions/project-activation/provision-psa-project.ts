@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { connectors } from '../../shared/connectors/connector-registry';
+import { PreparedActivation } from '../../shared/project-activation/activation-state';
 import { provisionPsaProject } from '../../shared/project-activation/activation-steps';
-import { logger } from '../../shared/runtime/powertools';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
 const psa = connectors.psa();
 
 /** Lambda entry point of the `ProvisionPsaProject` state of project activation. */
-export const handler = middy((event: unknown) => provisionPsaProject(event, psa)).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('ProvisionPsaProject', PreparedActivation, (state) => provisionPsaProject(state, psa));

@@ -1,22 +1,17 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import * as z from 'zod';
+import { RecordActivationInput } from '../../shared/project-activation/activation-state';
 import { recordActivation } from '../../shared/project-activation/record-activation';
+import { ActivationsTable } from '../../shared/repositories/activations-table';
 import { documentClient } from '../../shared/runtime/aws-clients';
-import { requireEnv } from '../../shared/runtime/environment';
-import { logger, metrics } from '../../shared/runtime/powertools';
+import { EnvVar, requireEnv } from '../../shared/runtime/environment';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { metrics } from '../../shared/runtime/powertools';
 
-const tableName = requireEnv('ACTIVATIONS_TABLE');
-const Input = z.object({ state: z.unknown(), executionArn: z.string() });
+const records = new ActivationsTable(documentClient, requireEnv(EnvVar.ActivationsTable));
 
 /** Lambda entry point of the `RecordActivation` state. */
-export const handler = middy(async (event: unknown) => {
-  const { state, executionArn } = Input.parse(event);
-  const record = await recordActivation(state, documentClient, tableName, executionArn, new Date());
+export const handler = lambdaHandler('RecordActivation', RecordActivationInput, async ({ state, executionArn }) => {
+  const record = await recordActivation(state, records, executionArn, new Date());
   metrics.addMetric('ActivationCycleTime', MetricUnit.Seconds, record.cycleTimeSeconds);
   return record;
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+});

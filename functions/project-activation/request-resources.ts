@@ -1,11 +1,11 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
+import { PreparedActivation } from '../../shared/project-activation/activation-state';
 import { requestResources } from '../../shared/project-activation/activation-steps';
 import { eventBridgeClient } from '../../shared/runtime/aws-clients';
-import { requireEnv } from '../../shared/runtime/environment';
-import { logger } from '../../shared/runtime/powertools';
+import { EnvVar, requireEnv } from '../../shared/runtime/environment';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
-const busName = requireEnv('EVENT_BUS_NAME');
+const events = new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName));
 
 /** Lambda entry point of the `RequestResources` state of project activation. */
-export const handler = middy((event: unknown) => requestResources(event, eventBridgeClient, busName, new Date())).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('RequestResources', PreparedActivation, (state) => requestResources(state, events, new Date()));

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { connectors } from '../../shared/connectors/connector-registry';
+import { ProvisionedActivation } from '../../shared/project-activation/activation-state';
 import { setUpBilling } from '../../shared/project-activation/activation-steps';
-import { logger } from '../../shared/runtime/powertools';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
 const erp = connectors.erp();
 
 /** Lambda entry point of the `SetUpBilling` state of project activation. */
-export const handler = middy((event: unknown) => setUpBilling(event, erp)).use(injectLambdaContext(logger));
+export const handler = lambdaHandler('SetUpBilling', ProvisionedActivation, (state) => setUpBilling(state, erp));

@@ -17,6 +17,7 @@ import { TASKS_BY_REQUEST_INDEX, TASKS_BY_ROLE_STATUS_INDEX, TASKS_BY_STATUS_DUE
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import { EnvVar } from '../../shared/runtime/environment';
 
 /** Props of {@link HumanTasks}. */
 export interface HumanTasksProps {
@@ -84,21 +85,21 @@ export class HumanTasks extends Construct {
     if (policy.version !== CURRENT_APPROVAL_POLICY.version || JSON.stringify(policy) !== JSON.stringify(CURRENT_APPROVAL_POLICY)) {
       throw new Error(`approval policy v${policy.version} differs from the published table the functions bundle; publish it under shared/policies first`);
     }
-    this.routeApproval.addEnvironment('APPROVAL_POLICY_VERSION', String(policy.version));
+    this.routeApproval.addEnvironment(EnvVar.ApprovalPolicyVersion, String(policy.version));
     this.openApprovalTask = new ServiceFunction(this, 'OpenApprovalTaskFunction', {
       stage,
       name: 'open-approval-task',
       serviceName: 'human-tasks',
       entry: 'functions/human-tasks/open-approval-task.ts',
       description: 'Opens the task of one approval level and parks its token',
-    }).bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite');
+    }).bindTable(this.tasksTable, EnvVar.HumanTasksTable, 'readWrite');
     this.fileException = new ServiceFunction(this, 'FileExceptionFunction', {
       stage,
       name: 'file-exception',
       serviceName: 'exceptions',
       entry: 'functions/exceptions/file-exception.ts',
       description: 'Files an exception for a step that failed after its retries',
-    }).bindTable(this.exceptionsTable, 'EXCEPTIONS_TABLE', 'readWrite');
+    }).bindTable(this.exceptionsTable, EnvVar.ExceptionsTable, 'readWrite');
     this.sweepOverdueTasks = new ServiceFunction(this, 'SweepOverdueTasksFunction', {
       stage,
       name: 'sweep-overdue-tasks',
@@ -107,10 +108,10 @@ export class HumanTasks extends Construct {
       description: 'Reminds and escalates human tasks and exceptions past their SLA',
       timeout: Duration.seconds(60),
     })
-      .bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite')
-      .bindTable(this.exceptionsTable, 'EXCEPTIONS_TABLE', 'readWrite')
-      .bindTable(this.auditTable, 'AUDIT_LOG_TABLE', 'append');
-    this.sweepOverdueTasks.addEnvironment('EVENT_BUS_NAME', props.eventBus.bus.eventBusName);
+      .bindTable(this.tasksTable, EnvVar.HumanTasksTable, 'readWrite')
+      .bindTable(this.exceptionsTable, EnvVar.ExceptionsTable, 'readWrite')
+      .bindTable(this.auditTable, EnvVar.AuditLogTable, 'append');
+    this.sweepOverdueTasks.addEnvironment(EnvVar.EventBusName, props.eventBus.bus.eventBusName);
     props.eventBus.bus.grantPutEventsTo(this.sweepOverdueTasks);
     this.operationsApi = new ServiceFunction(this, 'OperationsApiFunction', {
       stage,
@@ -120,10 +121,10 @@ export class HumanTasks extends Construct {
       description: 'Approvals, delegations, exceptions and audit over HTTP',
       timeout: Duration.seconds(29),
     })
-      .bindTable(this.tasksTable, 'HUMAN_TASKS_TABLE', 'readWrite')
-      .bindTable(this.delegationsTable, 'DELEGATIONS_TABLE', 'readWrite')
-      .bindTable(this.exceptionsTable, 'EXCEPTIONS_TABLE', 'readWrite')
-      .bindTable(this.auditTable, 'AUDIT_LOG_TABLE', 'readAppend');
+      .bindTable(this.tasksTable, EnvVar.HumanTasksTable, 'readWrite')
+      .bindTable(this.delegationsTable, EnvVar.DelegationsTable, 'readWrite')
+      .bindTable(this.exceptionsTable, EnvVar.ExceptionsTable, 'readWrite')
+      .bindTable(this.auditTable, EnvVar.AuditLogTable, 'readAppend');
 
     // An own role, so its one acknowledgement (the function ARN plus ":*") sits with this construct.
     const scheduleRole = new Role(this, 'SweepScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });

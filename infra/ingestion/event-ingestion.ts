@@ -10,6 +10,7 @@ import { REJECTED_STATUS_INDEX } from '../../shared/repositories/rejected-events
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
+import { EnvVar } from '../../shared/runtime/environment';
 
 /** Props of {@link EventIngestion}. */
 export interface EventIngestionProps {
@@ -65,11 +66,11 @@ export class EventIngestion extends Construct {
       description: 'Validates, normalises and deduplicates incoming events and starts their workflows',
       timeout: Duration.seconds(30),
     })
-      .bindTable(props.crmTable, 'SANDBOX_CRM_TABLE', 'read')
-      .bindTable(this.ledgerTable, 'INGESTION_LEDGER_TABLE', 'readWrite')
-      .bindTable(this.rejectedEventsTable, 'REJECTED_EVENTS_TABLE', 'readWrite')
-      .bindTable(this.workflowExecutionsTable, 'WORKFLOW_EXECUTIONS_TABLE', 'readWrite');
-    this.ingestFunction.addEnvironment('PROJECT_ACTIVATION_STATE_MACHINE_ARN', props.projectActivation.stateMachineArn);
+      .bindTable(props.crmTable, EnvVar.SandboxCrmTable, 'read')
+      .bindTable(this.ledgerTable, EnvVar.IngestionLedgerTable, 'readWrite')
+      .bindTable(this.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite')
+      .bindTable(this.workflowExecutionsTable, EnvVar.WorkflowExecutionsTable, 'readWrite');
+    this.ingestFunction.addEnvironment(EnvVar.ProjectActivationStateMachineArn, props.projectActivation.stateMachineArn);
     props.projectActivation.grantStartExecution(this.ingestFunction);
     // Infrastructure failures (not bad events: those are held) end in the bus's dead-letter queue.
     this.ingestFunction.configureAsyncInvoke({

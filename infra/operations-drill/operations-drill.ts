@@ -6,6 +6,7 @@ import type { HumanTasks } from '../human-tasks/human-tasks';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
 import { WorkflowStateMachine } from '../platform/workflow-state-machine';
+import { EnvVar } from '../../shared/runtime/environment';
 
 /** Props of {@link OperationsDrill}. */
 export interface OperationsDrillProps {
@@ -28,7 +29,7 @@ export class OperationsDrill extends Construct {
       serviceName: 'operations-drill',
       entry: 'functions/operations-drill/post-drill-entry.ts',
       description: 'Posts the drill journal entry, failing as the drill asks',
-    }).bindTable(this.ledgerTable, 'DRILL_LEDGER_TABLE', 'readWrite');
+    }).bindTable(this.ledgerTable, EnvVar.DrillLedgerTable, 'readWrite');
     const { humanTasks } = props;
     this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
       stage: props.stage,

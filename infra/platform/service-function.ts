@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import * as path from 'node:path';
 import { ServiceTable } from './service-table';
+import type { EnvVarName } from '../../shared/runtime/environment';
 
 /** Project root, so entries are named relative to it whatever the caller's folder. */
 const projectRoot = path.resolve(__dirname, '..', '..');
@@ -117,7 +118,7 @@ export class ServiceFunction extends NodejsFunction {
    *
    * @param envName - environment variable the handler reads through `requireEnv`
    */
-  bindTable(table: ITable, envName: string, access: TableAccess): this {
+  bindTable(table: ITable, envName: EnvVarName, access: TableAccess): this {
     this.addEnvironment(envName, table.tableName);
     if (access === 'read' || access === 'readAppend') table.grantReadData(this);
     if (access === 'append' || access === 'readAppend') table.grant(this, 'dynamodb:PutItem');

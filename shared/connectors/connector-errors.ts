@@ -1,3 +1,5 @@
+import { ErrorName } from '../errors/error-names';
+
 /**
  * Typed connector failures. Workflows retry the retryable ones with backoff and send the
  * others to the exception queue, so every connector must say which kind it hit.
@@ -5,7 +7,7 @@
 
 /** A failure that may succeed on a later attempt: throttling, unavailability, timeouts. */
 export class RetryableConnectorError extends Error {
-  override readonly name = 'RetryableConnectorError';
+  override readonly name = ErrorName.RetryableConnector;
   constructor(
     readonly connector: string,
     readonly operation: string,
@@ -18,7 +20,7 @@ export class RetryableConnectorError extends Error {
 
 /** A failure that will fail again: the record does not exist, or the system refused the data. */
 export class PermanentConnectorError extends Error {
-  override readonly name = 'PermanentConnectorError';
+  override readonly name = ErrorName.PermanentConnector;
   constructor(
     readonly connector: string,
     readonly operation: string,

@@ -1,5 +1,5 @@
 import { documentClient } from '../runtime/aws-clients';
-import { requireEnv } from '../runtime/environment';
+import { EnvVar, requireEnv } from '../runtime/environment';
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
@@ -16,7 +16,7 @@ import { withCallRetries } from './retrying-connector';
  * connector replaces one here, behind the same port, without touching a workflow step.
  */
 export const connectors = {
-  crm: (): CrmConnector => withCallRetries(new SandboxCrmConnector(documentClient, requireEnv('SANDBOX_CRM_TABLE'))),
+  crm: (): CrmConnector => withCallRetries(new SandboxCrmConnector(documentClient, requireEnv(EnvVar.SandboxCrmTable))),
   erp: (): ErpConnector => withCallRetries(new SandboxErpConnector(records())),
   psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
@@ -25,6 +25,6 @@ export const connectors = {
 let store: SandboxRecordStore | undefined;
 
 function records(): SandboxRecordStore {
-  store ??= new SandboxRecordStore(documentClient, requireEnv('SANDBOX_RECORDS_TABLE'));
+  store ??= new SandboxRecordStore(documentClient, requireEnv(EnvVar.SandboxRecordsTable));
   return store;
 }

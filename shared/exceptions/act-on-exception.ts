@@ -1,13 +1,11 @@
 import type { AuditLog } from '../audit/audit-log';
+import { ErrorName } from '../errors/error-names';
 import type { Directory } from '../directory/demo-directory';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
+import type { StepContractLookup } from '../workflows/step-contract';
 import { applyPatch, InvalidPatchError, parsePatch } from './json-patch';
-import { stepContract } from './step-contracts';
 import type { ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from './workflow-exception';
-
-/** The error an abort fails the waiting step with; workflows catch it and compensate. */
-export const EXCEPTION_ABORTED_ERROR = 'psflow.Aborted';
 
 /** An owner's action on an exception. */
 export type ExceptionAction =
@@ -21,6 +19,8 @@ export interface ExceptionDependencies {
   readonly directory: Directory;
   readonly tokens: WorkflowTokens;
   readonly audit: AuditLog;
+  /** The workflows' guarded-step contracts; this module knows no workflow itself. */
+  readonly contracts: StepContractLookup;
   readonly now: () => Date;
 }
 
@@ -41,7 +41,7 @@ export async function actOnException(exceptionId: string, actor: string, request
     const done = exception.resolution;
     throw new TaskActionRefused('AlreadyDecided', `exception ${exceptionId} is ${exception.status}${done ? ` (${done.action} by ${done.by} at ${done.at})` : ''}`);
   }
-  const contract = stepContract(exception.workflow, exception.step);
+  const contract = deps.contracts(exception.workflow, exception.step);
   const at = deps.now().toISOString();
   let status: Exclude<ExceptionStatus, 'open'>;
   let resolution: ExceptionResolution;
@@ -74,7 +74,7 @@ export async function actOnException(exceptionId: string, actor: string, request
       if (!request.note?.trim()) throw new TaskActionRefused('InvalidRequest', 'say why the execution is aborted with a note');
       status = 'aborted';
       resolution = { action: 'abort', by: actor, at, note: request.note };
-      send = () => deps.tokens.fail(exception.token, EXCEPTION_ABORTED_ERROR, JSON.stringify({ exceptionId, by: actor, note: request.note }));
+      send = () => deps.tokens.fail(exception.token, ErrorName.Aborted, JSON.stringify({ exceptionId, by: actor, note: request.note }));
       break;
     }
   }

@@ -1,3 +1,4 @@
+import { ErrorName } from '../errors/error-names';
 import { ExceptionOwnerRole, type ErrorClass } from '../directory/roles';
 
 /**
@@ -26,7 +27,7 @@ export function classifyFailure(failure: StepFailure): { errorClass: ErrorClass;
   const message = causeMessage(failure.Cause) ?? failure.Error;
   // Connector errors say `<connector>.<operation>: <detail>`; the connector names the owner.
   const connector = /^([a-z]+)\.[A-Za-z]+: /.exec(message)?.[1];
-  const errorClass: ErrorClass = failure.Error === 'PermanentConnectorError' && connector ? (OWNER_BY_CONNECTOR[connector] ?? 'integration') : 'integration';
+  const errorClass: ErrorClass = failure.Error === ErrorName.PermanentConnector && connector ? (OWNER_BY_CONNECTOR[connector] ?? 'integration') : 'integration';
   return { errorClass, ownerRole: ExceptionOwnerRole[errorClass], reasonCode: failure.Error, message: message.slice(0, 2000) };
 }
 

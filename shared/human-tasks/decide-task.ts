@@ -1,10 +1,8 @@
+import { ErrorName } from '../errors/error-names';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, type Directory } from '../directory/demo-directory';
 import { TaskActionRefused, type HumanTask, type TaskDecision } from './human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from './task-ports';
-
-/** The error a rejected approval fails the waiting step with; workflows catch it by this name. */
-export const APPROVAL_REJECTED_ERROR = 'psflow.ApprovalRejected';
 
 /** A decision as a person submits it. */
 export interface DecisionRequest {
@@ -87,7 +85,7 @@ async function deliver(task: HumanTask, deps: DecideDependencies): Promise<Human
   const delivery =
     decision.outcome === 'approved'
       ? await deps.tokens.succeed(task.token, output)
-      : await deps.tokens.fail(task.token, APPROVAL_REJECTED_ERROR, JSON.stringify(output));
+      : await deps.tokens.fail(task.token, ErrorName.ApprovalRejected, JSON.stringify(output));
   if (delivery === 'stale') {
     await deps.tasks.setStatus(task.taskId, 'expired');
     throw new TaskActionRefused('NoLongerWaiting', `the workflow stopped waiting for task ${task.taskId} (timed out or stopped); the decision was recorded but has no effect`);

@@ -10,6 +10,7 @@ import { delegateRole } from '../human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../human-tasks/human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-tasks/task-ports';
 import { ExternalId, SourceSystem } from '../model/primitives';
+import type { StepContractLookup } from '../workflows/step-contract';
 import { businessKey } from '../workflows/workflow-names';
 
 /** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
@@ -38,6 +39,7 @@ export interface OperationsDependencies {
   readonly tokens: WorkflowTokens;
   readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event', subjectId: string): Promise<unknown[]> };
   readonly sfn: SFNClient;
+  readonly contracts: StepContractLookup;
   readonly now: () => Date;
 }
 

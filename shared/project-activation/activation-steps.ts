@@ -1,10 +1,10 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DocumentsConnector } from '../connectors/documents/documents-connector';
 import type { BillingArrangement, ErpConnector } from '../connectors/erp/erp-connector';
 import type { PsaConnector } from '../connectors/psa/psa-connector';
 import { PsflowSource, WorkflowDetailType } from '../events/catalogue';
+import type { EventPublisher } from '../events/event-publisher';
 import type { Money } from '../model/primitives';
-import { EngagementInput } from './engagement';
+import type { BillingSetUp, ClientOnboarded, CompensationInput, Engagement, ErpProvisioned, PreparedActivation, ProvisionedActivation, PsaProvisioned, ResourcesRequested } from './activation-state';
 import { workBreakdownFor } from './work-breakdown';
 
 /**
@@ -13,23 +13,14 @@ import { workBreakdownFor } from './work-breakdown';
  * execution writes nothing twice (design decision 5).
  */
 
-type Engagement = ReturnType<typeof EngagementInput.parse>;
-
-/**
- * Steps receive the workflow's whole state (so an owner's correction can patch any of it) and
- * read the engagement from it.
- */
-function engagementOf(state: unknown): Engagement {
-  return EngagementInput.parse((state as { engagement?: unknown } | null)?.engagement);
-}
+// Steps receive the workflow's whole state, so an owner's correction can patch any of it.
 
 function key(engagement: Engagement, step: string): string {
   return `${engagement.projectId.id}:${step}`;
 }
 
 /** ERP project with one cost centre per role line, then its budget baseline. */
-export async function provisionErpProject(input: unknown, erp: ErpConnector): Promise<{ erpProjectId: string; baselineId: string; completedAt: string }> {
-  const engagement = engagementOf(input);
+export async function provisionErpProject({ engagement }: PreparedActivation, erp: ErpConnector): Promise<ErpProvisioned> {
   const project = await erp.createProject(key(engagement, 'erp-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
@@ -43,8 +34,7 @@ export async function provisionErpProject(input: unknown, erp: ErpConnector): Pr
 }
 
 /** PSA project with its work breakdown (a work package per phase of the SOW) and one role per SOW line. */
-export async function provisionPsaProject(input: unknown, psa: PsaConnector): Promise<{ psaProjectId: string; completedAt: string }> {
-  const engagement = engagementOf(input);
+export async function provisionPsaProject({ engagement }: PreparedActivation, psa: PsaConnector): Promise<PsaProvisioned> {
   const workBreakdown = workBreakdownFor(engagement.roleLines);
   const packageOf = (lineId: string): string => workBreakdown.find((workPackage) => workPackage.roleLineIds.includes(lineId))?.code ?? '';
   const project = await psa.createProject(key(engagement, 'psa-project'), {
@@ -83,34 +73,27 @@ export function billingArrangementFor(engagement: Engagement): BillingArrangemen
 }
 
 /** Billing rules in the ERP. */
-export async function setUpBilling(input: unknown, erp: ErpConnector): Promise<{ billingId: string; kind: BillingArrangement['kind']; completedAt: string }> {
-  const engagement = engagementOf(input);
-  const erpProjectId = String((input as { provisioned?: { erp?: { erpProjectId?: unknown } } }).provisioned?.erp?.erpProjectId ?? '');
-  if (!erpProjectId) throw new Error('setUpBilling needs the ERP project id at $.provisioned.erp.erpProjectId');
+export async function setUpBilling({ engagement, provisioned }: ProvisionedActivation, erp: ErpConnector): Promise<BillingSetUp> {
+  const { erpProjectId } = provisioned.erp;
   const billing = billingArrangementFor(engagement);
   const result = await erp.setBilling(key(engagement, 'erp-billing'), erpProjectId, billing, engagement.projectId.id);
   return { billingId: result.billingId, kind: billing.kind, completedAt: new Date().toISOString() };
 }
 
 /** One `Resource Requested` event per role line, for the staffing workflow. */
-export async function requestResources(input: unknown, events: EventBridgeClient, busName: string, now: Date): Promise<{ requested: number; completedAt: string }> {
-  const engagement = engagementOf(input);
-  const entries = engagement.roleLines.map((roleLine) => ({
-    EventBusName: busName,
-    Source: PsflowSource.Workflow,
-    DetailType: WorkflowDetailType.ResourceRequested,
-    Detail: JSON.stringify({ projectId: engagement.projectId, roleLine, requestedAt: now.toISOString() }),
-  }));
-  for (let start = 0; start < entries.length; start += 10) {
-    const { FailedEntryCount, Entries = [] } = await events.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
-    if (FailedEntryCount) throw new Error(`the bus refused ${FailedEntryCount} Resource Requested event(s): ${Entries.find((entry) => entry.ErrorCode)?.ErrorMessage}`);
-  }
-  return { requested: entries.length, completedAt: new Date().toISOString() };
+export async function requestResources({ engagement }: PreparedActivation, events: EventPublisher, now: Date): Promise<ResourcesRequested> {
+  await events.publish(
+    engagement.roleLines.map((roleLine) => ({
+      source: PsflowSource.Workflow,
+      detailType: WorkflowDetailType.ResourceRequested,
+      detail: { projectId: engagement.projectId, roleLine, requestedAt: now.toISOString() },
+    })),
+  );
+  return { requested: engagement.roleLines.length, completedAt: new Date().toISOString() };
 }
 
 /** Client onboarding: contract and statement of work filed, kickoff tasks created. */
-export async function onboardClient(input: unknown, documents: DocumentsConnector): Promise<{ contractId: string; sowId: string; taskListId: string; completedAt: string }> {
-  const engagement = engagementOf(input);
+export async function onboardClient({ engagement }: PreparedActivation, documents: DocumentsConnector): Promise<ClientOnboarded> {
   const reference = engagement.projectId.id;
   const contract = await documents.fileDocument(key(engagement, 'doc-contract'), { psflowProjectId: reference, kind: 'contract', title: `${engagement.name}: contract` });
   const sow = await documents.fileDocument(key(engagement, 'doc-sow'), { psflowProjectId: reference, kind: 'sow', title: `${engagement.name}: statement of work` });
@@ -127,9 +110,8 @@ export async function onboardClient(input: unknown, documents: DocumentsConnecto
 }
 
 /** Compensation in reverse order of creation: onboarding tasks, billing, PSA project, ERP project. */
-export async function compensateActivation(input: unknown, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
+export async function compensateActivation({ projectId }: CompensationInput, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
   // The project id ingestion assigned is in the state from the start; the engagement may not exist yet.
-  const projectId = EngagementInput.shape.projectId.parse((input as { projectId?: unknown } | null)?.projectId);
   const reason = 'activation aborted by its exception owner';
   const actions = [
     ...(await ports.documents.compensateProject(projectId.id, reason)),

@@ -1,51 +1,8 @@
-import * as z from 'zod';
 import { PermanentConnectorError } from '../connectors/connector-errors';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
-import { OpportunityWonDetail } from '../events/contracts';
-import { RoleLine } from '../model/entities';
-import { ExternalId, formatMoney, Money } from '../model/primitives';
+import { formatMoney } from '../model/primitives';
 import { CURRENT_APPROVAL_POLICY, toEur } from '../policies/approval-policy';
-
-/** The activation workflow's input: the `Opportunity Won` detail plus the project id ingestion assigned. */
-export const ActivationInput = OpportunityWonDetail.extend({ projectId: ExternalId });
-/** Typed {@link ActivationInput}. */
-export type ActivationInput = z.infer<typeof ActivationInput>;
-
-/** The size band of a deal, in EUR at the policy's reference rates. */
-export type SizeBand = 'small' | 'medium' | 'large' | 'strategic';
-
-/** The engagement every activation step works from. */
-export interface Engagement {
-  readonly projectId: ExternalId;
-  readonly opportunityId: ExternalId;
-  readonly clientId: ExternalId;
-  readonly clientName: string;
-  readonly name: string;
-  readonly region: string;
-  readonly practice: string;
-  readonly billingModel: 'time-and-materials' | 'fixed-fee';
-  readonly amount: Money;
-  readonly amountEur: number;
-  readonly startDate: string;
-  readonly endDate: string;
-  readonly roleLines: RoleLine[];
-  readonly wonAt: string;
-  readonly requestedBy: string;
-  readonly classification: { readonly sizeBand: SizeBand; readonly riskFlags: string[]; readonly reasons: string[] };
-  readonly preparedAt: string;
-  /** What approvers see; the approval pattern reads it. */
-  readonly subject: {
-    readonly title: string;
-    readonly clientId: ExternalId;
-    readonly clientName: string;
-    readonly projectId: ExternalId;
-    readonly opportunityId: ExternalId;
-    readonly amount: Money;
-    readonly region: string;
-    readonly practice: string;
-    readonly reasons: string[];
-  };
-}
+import type { ActivationInput, Engagement, SizeBand } from './activation-state';
 
 /** Thresholds of the classifier: explicit, so the reasons shown to approvers can quote them. */
 export const CLASSIFIER = {
@@ -61,8 +18,7 @@ export const CLASSIFIER = {
  * risk flags (new client, large fixed fee, unusual discount, statement of work not matching
  * the amount), each with a reason an approver can read.
  */
-export async function prepareEngagement(input: unknown, crm: CrmConnector): Promise<Engagement> {
-  const activation = ActivationInput.parse(input);
+export async function prepareEngagement(activation: ActivationInput, crm: CrmConnector): Promise<Engagement> {
   const { opportunity } = activation;
   const sow = await crm.getStatementOfWork(opportunity.opportunityId.id);
   if (!sow) throw new PermanentConnectorError('crm', 'getStatementOfWork', `opportunity ${opportunity.opportunityId.id} has no statement of work with role lines`);
@@ -124,17 +80,3 @@ export async function prepareEngagement(input: unknown, crm: CrmConnector): Prom
     },
   };
 }
-
-/** The engagement as steps receive it; validated again so a corrected input cannot be malformed. */
-export const EngagementInput = z.looseObject({
-  projectId: ExternalId,
-  clientId: ExternalId,
-  name: z.string().min(1),
-  region: z.string(),
-  practice: z.string(),
-  billingModel: z.enum(['time-and-materials', 'fixed-fee']),
-  amount: Money,
-  startDate: z.string(),
-  endDate: z.string(),
-  roleLines: z.array(RoleLine).min(1),
-});

@@ -1,30 +1,5 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import { ExternalId, IsoDateTime, Money } from '../model/primitives';
-
-// Times are checked as times: an owner's correction may patch the state, and a bad stamp must be
-// refused here, naming its path, rather than turn into NaN seconds that DynamoDB refuses.
-const Stamp = z.object({ completedAt: IsoDateTime });
-const ActivationState = z.looseObject({
-  projectId: ExternalId,
-  wonAt: IsoDateTime,
-  engagement: z.looseObject({
-    opportunityId: ExternalId,
-    clientId: ExternalId,
-    name: z.string(),
-    region: z.string(),
-    practice: z.string(),
-    amount: Money,
-    startDate: z.string(),
-    endDate: z.string(),
-    preparedAt: IsoDateTime,
-  }),
-  approval: z.looseObject({ decisions: z.array(z.looseObject({ decidedAt: IsoDateTime })).optional() }).optional(),
-  provisioned: z.object({ erp: Stamp.extend({ erpProjectId: z.string() }), psa: Stamp.extend({ psaProjectId: z.string() }) }),
-  billing: Stamp.extend({ billingId: z.string() }),
-  resources: Stamp,
-  onboarding: Stamp,
-});
+import type { ActivationRecordItem, ActivationRecords } from './activation-records';
+import type { CompletedActivation } from './activation-state';
 
 /** The latest of ISO times, by the instant they name (offsets and precision may differ, so not by text). */
 function latest(times: readonly string[]): string | undefined {
@@ -47,12 +22,11 @@ export interface ActivationRecord {
  * Records the activation with its cycle time (won → activated) and the time of each stage,
  * and returns the `Project Activated` detail the workflow announces.
  */
-export async function recordActivation(input: unknown, documents: DynamoDBDocumentClient, tableName: string, executionArn: string, now: Date): Promise<ActivationRecord> {
-  const state = ActivationState.parse(input);
+export async function recordActivation(state: CompletedActivation, records: ActivationRecords, executionArn: string, now: Date): Promise<ActivationRecord> {
   const { engagement } = state;
   const activatedAt = now.toISOString();
   const approvedAt = latest((state.approval?.decisions ?? []).map((decision) => decision.decidedAt)) ?? engagement.preparedAt;
-  const provisionedAt = latest([state.provisioned.erp.completedAt, state.provisioned.psa.completedAt]) as string;
+  const provisionedAt = latest([state.provisioned.erp.completedAt, state.provisioned.psa.completedAt]) ?? state.provisioned.psa.completedAt;
   const stageSeconds = {
     prepare: seconds(state.wonAt, engagement.preparedAt),
     approval: seconds(engagement.preparedAt, approvedAt),
@@ -62,23 +36,19 @@ export async function recordActivation(input: unknown, documents: DynamoDBDocume
     onboarding: seconds(state.resources.completedAt, state.onboarding.completedAt),
   };
   const cycleTimeSeconds = seconds(state.wonAt, activatedAt);
-  await documents.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: {
-        projectId: state.projectId.id,
-        opportunityId: engagement.opportunityId.id,
-        executionArn,
-        erpProjectId: state.provisioned.erp.erpProjectId,
-        psaProjectId: state.provisioned.psa.psaProjectId,
-        billingId: state.billing.billingId,
-        wonAt: state.wonAt,
-        activatedAt,
-        cycleTimeSeconds,
-        stageSeconds,
-      },
-    }),
-  );
+  const item: ActivationRecordItem = {
+    projectId: state.projectId.id,
+    opportunityId: engagement.opportunityId.id,
+    executionArn,
+    erpProjectId: state.provisioned.erp.erpProjectId,
+    psaProjectId: state.provisioned.psa.psaProjectId,
+    billingId: state.billing.billingId,
+    wonAt: state.wonAt,
+    activatedAt,
+    cycleTimeSeconds,
+    stageSeconds,
+  };
+  await records.put(item);
   const event = {
     project: {
       projectId: state.projectId,

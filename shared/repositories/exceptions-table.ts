@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { businessKey } from '../workflows/workflow-names';
 import type { Role } from '../directory/roles';
 import type { ExceptionFilter, ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from '../exceptions/workflow-exception';
+import { isConditionFailure } from './condition-failure';
 
 /** Indexes of the exceptions table, one per way operators list exceptions. */
 export const EXCEPTION_INDEXES = {
@@ -49,7 +50,7 @@ export class ExceptionsTable implements ExceptionStore {
       await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...exception, ...indexAttributes(exception) }, ConditionExpression: 'attribute_not_exists(exceptionId)' }));
       return;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     // Filed before: only the token is renewed, in one conditional write, so an SLA breach the
     // sweeper records meanwhile is never overwritten.
@@ -65,7 +66,7 @@ export class ExceptionsTable implements ExceptionStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -86,7 +87,7 @@ export class ExceptionsTable implements ExceptionStore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -172,7 +173,7 @@ export class ExceptionsTable implements ExceptionStore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { Role } from '../directory/roles';
 import type { HumanTask, TaskDecision, TaskStatus } from '../human-tasks/human-task';
 import type { HumanTaskStore } from '../human-tasks/task-ports';
+import { isConditionFailure } from './condition-failure';
 
 /** Index of open (or other status) tasks per assignee role, by due time: "my open approvals". */
 export const TASKS_BY_ROLE_STATUS_INDEX = 'byRoleStatus';
@@ -9,10 +10,6 @@ export const TASKS_BY_ROLE_STATUS_INDEX = 'byRoleStatus';
 export const TASKS_BY_STATUS_DUE_INDEX = 'byStatusDue';
 /** Index of the levels of one approval request. */
 export const TASKS_BY_REQUEST_INDEX = 'byRequest';
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error).name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The human-tasks table. Besides the task, each item carries `roleStatus`

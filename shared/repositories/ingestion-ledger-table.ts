@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IngestionLedger, LedgerEntry } from '../ingestion/ingest-event';
+import type { IngestionLedger, LedgerEntry } from '../ingestion/ingestion-ports';
 
 /** Name of the sparse index that lists the unknown-event counters. */
 export const LEDGER_KIND_INDEX = 'byKind';

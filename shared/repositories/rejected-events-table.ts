@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RejectedEventInput, RejectedEventStore } from '../ingestion/ingest-event';
+import type { RejectedEventInput, RejectedEventStore } from '../ingestion/ingestion-ports';
 import type { RejectionIssue } from '../ingestion/ingestion-outcomes';
 
 /** Index of rejected events by status, newest last. */

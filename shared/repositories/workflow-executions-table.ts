@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ExecutionIndex, ExecutionIndexEntry } from '../ingestion/ingest-event';
+import type { ExecutionIndex, ExecutionIndexEntry } from '../ingestion/ingestion-ports';
 import type { WorkflowName } from '../workflows/workflow-names';
+import { isConditionFailure } from './condition-failure';
 
 /** An execution as found under one of its business keys. */
 export interface WorkflowExecutionRecord {
@@ -44,7 +45,7 @@ export class WorkflowExecutionsTable implements ExecutionIndex {
             }),
           );
         } catch (error) {
-          if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+          if (!isConditionFailure(error)) throw error;
         }
       }),
     );

@@ -1,5 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { WorkflowLauncher } from '../ingestion/ingest-event';
+import type { WorkflowLauncher } from '../ingestion/ingestion-ports';
 import type { WorkflowName } from './workflow-names';
 
 /**

@@ -3,10 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Chain, Choice, Condition, Fail, IntegrationPattern, JitterType, JsonPath, Pass, TaskInput, type IChainable, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { EXCEPTION_ABORTED_ERROR } from '../../shared/exceptions/act-on-exception';
+import { ErrorName, RETRYABLE_ERRORS } from '../../shared/errors/error-names';
 
-/** Errors worth retrying automatically before anyone is bothered. */
-export const RETRYABLE_ERRORS = ['RetryableConnectorError', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException', 'States.Timeout'];
 
 /** What a guarded step needs from its workflow. */
 export interface GuardedStepProps {
@@ -42,7 +40,7 @@ export function guardedStep(scope: Construct, props: GuardedStepProps): Chain {
   const step = props.task.id;
   const names = guardedStepStateNames(step);
   const retry = props.retry ?? { maxAttempts: 3, interval: Duration.seconds(1) };
-  props.task.addRetry({ errors: RETRYABLE_ERRORS, interval: retry.interval, maxAttempts: retry.maxAttempts, backoffRate: 2, jitterStrategy: JitterType.FULL });
+  props.task.addRetry({ errors: [...RETRYABLE_ERRORS], interval: retry.interval, maxAttempts: retry.maxAttempts, backoffRate: 2, jitterStrategy: JitterType.FULL });
   const file = new LambdaInvoke(scope, names.file, {
     lambdaFunction: props.fileException,
     integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -59,7 +57,7 @@ export function guardedStep(scope: Construct, props: GuardedStepProps): Chain {
     resultPath: '$.recovery',
   });
   props.task.addCatch(file, { errors: ['States.ALL'], resultPath: '$.failure' });
-  file.addCatch(props.onAbort, { errors: [EXCEPTION_ABORTED_ERROR], resultPath: '$.abort' });
+  file.addCatch(props.onAbort, { errors: [ErrorName.Aborted], resultPath: '$.abort' });
   const correct = new Pass(scope, names.correct, { inputPath: '$.recovery.input', resultPath: props.inputPath });
   const skip = new Pass(scope, names.skip, { inputPath: '$.recovery.output', resultPath: props.resultPath });
   correct.next(props.task);
@@ -67,7 +65,7 @@ export function guardedStep(scope: Construct, props: GuardedStepProps): Chain {
     new Choice(scope, names.decide)
       .when(Condition.stringEquals('$.recovery.action', 'retry'), correct)
       .when(Condition.stringEquals('$.recovery.action', 'skip'), skip)
-      .otherwise(new Fail(scope, names.invalid, { error: 'psflow.InvalidRecovery', cause: 'the exception was answered with an unknown action' })),
+      .otherwise(new Fail(scope, names.invalid, { error: ErrorName.InvalidRecovery, cause: 'the exception was answered with an unknown action' })),
   );
   return Chain.custom(props.task, [props.task, skip], skip);
 }

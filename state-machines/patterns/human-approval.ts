@@ -3,7 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Chain, Choice, Timeout, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState, Pass, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { APPROVAL_REJECTED_ERROR } from '../../shared/human-tasks/decide-task';
+import { ErrorName } from '../../shared/errors/error-names';
 
 /** What an approval step needs from its workflow. */
 export interface HumanApprovalProps {
@@ -79,8 +79,8 @@ export function humanApproval(scope: Construct, props: HumanApprovalProps): Chai
     resultPath: `${props.resultPath}.decisions`,
   });
   collect.itemProcessor(request);
-  const rejected = new Fail(scope, names.rejected, { error: APPROVAL_REJECTED_ERROR, causePath: '$.rejection.Cause' });
-  collect.addCatch(rejected, { errors: [APPROVAL_REJECTED_ERROR], resultPath: '$.rejection' });
+  const rejected = new Fail(scope, names.rejected, { error: ErrorName.ApprovalRejected, causePath: '$.rejection.Cause' });
+  collect.addCatch(rejected, { errors: [ErrorName.ApprovalRejected], resultPath: '$.rejection' });
   const granted = new Pass(scope, names.granted);
   const needed = new Choice(scope, names.needed)
     .when(Condition.numberGreaterThan(`${props.resultPath}.route.levelCount`, 0), collect.next(granted))

@@ -10,7 +10,7 @@ import type { CrmAccountFacts, CrmOpportunityFacts } from '../../shared/connecto
 import { SEED_OPPORTUNITIES } from '../../shared/connectors/sandbox/crm-seed';
 import { CrmDetailType, PsflowSource } from '../../shared/events/catalogue';
 import type { OpportunityWonDetail } from '../../shared/events/contracts';
-import type { IngestionReport } from '../../shared/ingestion/ingest-event';
+import type { IngestionReport } from '../../shared/ingestion/ingestion-ports';
 import { businessKey, projectIdFor } from '../../shared/workflows/workflow-names';
 import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 

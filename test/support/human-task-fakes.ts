@@ -7,6 +7,8 @@ import type { HumanTask, TaskDecision, TaskStatus } from '../../shared/human-tas
 import type { BreachPublisher, SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
 import type { Delegation, DelegationStore, HumanTaskStore, TokenDelivery, WorkflowTokens } from '../../shared/human-tasks/task-ports';
 import { businessKey } from '../../shared/workflows/workflow-names';
+import type { StepContractLookup } from '../../shared/workflows/step-contract';
+import { stepContract } from '../../shared/workflows/step-contracts';
 
 /**
  * In-memory fakes of the human-task and exception ports, with the conditional-write semantics
@@ -266,7 +268,7 @@ export interface TaskWorld {
   readonly exceptions: InMemoryExceptionStore;
   readonly tokens: RecordingWorkflowTokens;
   readonly audit: InMemoryAuditLog;
-  readonly deps: DecideDependencies & { readonly exceptions: InMemoryExceptionStore; readonly audit: InMemoryAuditLog };
+  readonly deps: DecideDependencies & { readonly exceptions: InMemoryExceptionStore; readonly audit: InMemoryAuditLog; readonly contracts: StepContractLookup };
 }
 
 /** A fresh world on the demo directory, its clock at {@link NOW}. */
@@ -277,7 +279,7 @@ export function taskWorld(): TaskWorld {
   const exceptions = new InMemoryExceptionStore();
   const tokens = new RecordingWorkflowTokens();
   const audit = new InMemoryAuditLog();
-  return { clock, tasks, delegations, exceptions, tokens, audit, deps: { tasks, delegations, exceptions, directory: demoDirectory, tokens, audit, now: clock.now } };
+  return { clock, tasks, delegations, exceptions, tokens, audit, deps: { tasks, delegations, exceptions, directory: demoDirectory, tokens, audit, contracts: stepContract, now: clock.now } };
 }
 
 /** What to change in a built task. */

@@ -1,16 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CrmAccountFacts, CrmConnector, CrmOpportunityFacts, CrmStatementOfWork } from '../../shared/connectors/crm/crm-connector';
-import type {
-  ExecutionIndex,
-  ExecutionIndexEntry,
-  IngestionDependencies,
-  IngestionLedger,
-  LedgerEntry,
-  RejectedEventInput,
-  RejectedEventStore,
-  WorkflowLauncher,
-} from '../../shared/ingestion/ingest-event';
+import type { ExecutionIndex, ExecutionIndexEntry, IngestionDependencies, IngestionLedger, LedgerEntry, RejectedEventInput, RejectedEventStore, WorkflowLauncher } from '../../shared/ingestion/ingestion-ports';
 import type { WorkflowName } from '../../shared/workflows/workflow-names';
 
 /**

@@ -1,9 +1,10 @@
 import { PermanentConnectorError, RetryableConnectorError } from '../../shared/connectors/connector-errors';
-import { EXCEPTION_ABORTED_ERROR, actOnException, type ExceptionAction } from '../../shared/exceptions/act-on-exception';
+import { ErrorName } from '../../shared/errors/error-names';
+import { actOnException, type ExceptionAction } from '../../shared/exceptions/act-on-exception';
 import { classifyFailure } from '../../shared/exceptions/classify-error';
 import { fileException } from '../../shared/exceptions/file-exception';
 import { InvalidPatchError, applyPatch, parsePatch, type PatchOperation } from '../../shared/exceptions/json-patch';
-import { stepContract } from '../../shared/exceptions/step-contracts';
+import { stepContract } from '../../shared/workflows/step-contracts';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import { TaskActionRefused } from '../../shared/human-tasks/human-task';
 import { sweepOverdueExceptions, type ExceptionSlaBreach, type ExceptionSweepDependencies } from '../../shared/exceptions/sweep-overdue-exceptions';
@@ -724,7 +725,7 @@ describe('actOnException', () => {
   });
 
   describe('abort', () => {
-    it(`fails the token with ${EXCEPTION_ABORTED_ERROR} so compensation runs`, async () => {
+    it(`fails the token with ${ErrorName.Aborted} so compensation runs`, async () => {
       // Prepare
       const target = world();
 

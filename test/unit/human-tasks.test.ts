@@ -1,5 +1,6 @@
 import type { Role } from '../../shared/directory/roles';
-import { APPROVAL_REJECTED_ERROR, decideTask, type DecisionRequest, type DecisionResult } from '../../shared/human-tasks/decide-task';
+import { ErrorName } from '../../shared/errors/error-names';
+import { decideTask, type DecisionRequest, type DecisionResult } from '../../shared/human-tasks/decide-task';
 import { delegateRole, type DelegationRequest } from '../../shared/human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../../shared/human-tasks/human-task';
 import { openApprovalTask, type OpenApprovalTaskInput } from '../../shared/human-tasks/open-approval-task';
@@ -66,7 +67,7 @@ describe('decideTask', () => {
       ]);
     });
 
-    it(`records a rejection and fails the task token with ${APPROVAL_REJECTED_ERROR}, the decision as the cause`, async () => {
+    it(`records a rejection and fails the task token with ${ErrorName.ApprovalRejected}, the decision as the cause`, async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(approvalTask());

@@ -1,4 +1,4 @@
-import type { IngestionReport, RecordOutcome } from '../../shared/ingestion/ingest-event';
+import type { IngestionReport, RecordOutcome } from '../../shared/ingestion/ingestion-ports';
 import { MAX_PAYLOAD_BYTES, ingestEvent } from '../../shared/ingestion/ingest-event';
 import { businessKey, projectIdFor } from '../../shared/workflows/workflow-names';
 import {

@@ -7,9 +7,11 @@ import type { CrmConnector, CrmStatementOfWork } from '../../shared/connectors/c
 import type { RoleLine } from '../../shared/model/entities';
 import type { Money } from '../../shared/model/primitives';
 import { UnknownCurrencyError } from '../../shared/policies/approval-policy';
+import { ActivationInput, CompletedActivation, Engagement } from '../../shared/project-activation/activation-state';
 import { billingArrangementFor } from '../../shared/project-activation/activation-steps';
-import { CLASSIFIER, EngagementInput, prepareEngagement, type Engagement } from '../../shared/project-activation/engagement';
+import { CLASSIFIER, prepareEngagement } from '../../shared/project-activation/engagement';
 import { recordActivation } from '../../shared/project-activation/record-activation';
+import { ActivationsTable } from '../../shared/repositories/activations-table';
 import { workBreakdownFor } from '../../shared/project-activation/work-breakdown';
 
 const PROJECT_ID = { system: 'psflow', id: 'PRJ-2026-0142' } as const;
@@ -97,9 +99,14 @@ function fakeCrm(statements: Readonly<Record<string, readonly RoleLine[]>>, fail
   };
 }
 
+/** As the step's handler does: the input parsed with the state contract, then the engagement prepared. */
+async function prepareFrom(input: unknown, crm: CrmConnector): Promise<Engagement> {
+  return prepareEngagement(ActivationInput.parse(input), crm);
+}
+
 /** Prepares the engagement for the default deal with `roleLines` as its statement of work. */
 function prepare(overrides: OpportunityOverrides = {}, roleLines: readonly RoleLine[] = dataPlatformLines(overrides.amount?.currency)): Promise<Engagement> {
-  return prepareEngagement(activationInput(overrides), fakeCrm({ [OPPORTUNITY_ID]: roleLines }));
+  return prepareFrom(activationInput(overrides), fakeCrm({ [OPPORTUNITY_ID]: roleLines }));
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */
@@ -117,6 +124,41 @@ function issuePaths(error: Error): string[] {
   return error instanceof ZodError ? error.issues.map((issue) => issue.path.join('.')) : [];
 }
 
+/** The data-platform engagement as PrepareEngagement leaves it in the state. */
+function preparedEngagement(): Engagement {
+  const subject: Engagement['subject'] = {
+    title: 'Activate Data platform modernisation',
+    clientId: { system: 'salesforce', id: ACCOUNT_ID },
+    clientName: 'Müller & Söhne GmbH',
+    projectId: PROJECT_ID,
+    opportunityId: { system: 'salesforce', id: OPPORTUNITY_ID },
+    amount: money(DATA_PLATFORM_TOTAL_MINOR),
+    region: 'EMEA',
+    practice: 'data-engineering',
+    reasons: ['size band medium: 127,000 EUR'],
+  };
+  return {
+    projectId: PROJECT_ID,
+    opportunityId: subject.opportunityId,
+    clientId: subject.clientId,
+    clientName: subject.clientName,
+    name: 'Data platform modernisation',
+    region: 'EMEA',
+    practice: 'data-engineering',
+    billingModel: 'time-and-materials',
+    amount: money(DATA_PLATFORM_TOTAL_MINOR),
+    amountEur: 127_000,
+    startDate: '2027-01-04',
+    endDate: '2027-03-31',
+    roleLines: dataPlatformLines(),
+    wonAt: '2026-11-20T09:00:00.000Z',
+    requestedBy: 'dana.reyes',
+    classification: { sizeBand: 'medium', riskFlags: [], reasons: subject.reasons },
+    preparedAt: '2026-11-20T09:00:04.250Z',
+    subject,
+  };
+}
+
 describe('prepareEngagement', () => {
   it('carries the deal and its statement of work into the engagement of a time-and-materials deal', async () => {
     // Prepare
@@ -124,7 +166,7 @@ describe('prepareEngagement', () => {
     const before = Date.now();
 
     // Act
-    const engagement = await prepareEngagement(activationInput(), crm);
+    const engagement = await prepareFrom(activationInput(), crm);
 
     // Assess
     expect(crm.sowRequests).toEqual([OPPORTUNITY_ID]);
@@ -426,7 +468,7 @@ describe('prepareEngagement', () => {
       const crm = fakeCrm({});
 
       // Act
-      const error = await rejectionOf(prepareEngagement(activationInput(), crm));
+      const error = await rejectionOf(prepareFrom(activationInput(), crm));
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -469,7 +511,7 @@ describe('prepareEngagement', () => {
       const crm = fakeCrm({ [OPPORTUNITY_ID]: dataPlatformLines() });
 
       // Act
-      const error = await rejectionOf(prepareEngagement(input(), crm));
+      const error = await rejectionOf(prepareFrom(input(), crm));
 
       // Assess
       expect(error).toBeInstanceOf(ZodError);
@@ -479,7 +521,7 @@ describe('prepareEngagement', () => {
 
     it('refuses input that is not an object at all', async () => {
       // Act
-      const error = await rejectionOf(prepareEngagement(null, fakeCrm({})));
+      const error = await rejectionOf(prepareFrom(null, fakeCrm({})));
 
       // Assess
       expect(error).toBeInstanceOf(ZodError);
@@ -499,7 +541,7 @@ describe('prepareEngagement', () => {
       const throttled = new RetryableConnectorError('crm', 'getStatementOfWork', 'REQUEST_LIMIT_EXCEEDED');
 
       // Act
-      const error = await rejectionOf(prepareEngagement(activationInput(), fakeCrm({}, throttled)));
+      const error = await rejectionOf(prepareFrom(activationInput(), fakeCrm({}, throttled)));
 
       // Assess
       expect(error).toBe(throttled);
@@ -512,9 +554,9 @@ describe('prepareEngagement', () => {
     const lines = dataPlatformLines('GBP');
 
     // Act
-    const first = await prepareEngagement(input, fakeCrm({ [OPPORTUNITY_ID]: lines }));
-    const second = await prepareEngagement(structuredClone(input), fakeCrm({ [OPPORTUNITY_ID]: lines }));
-    const reordered = await prepareEngagement(structuredClone(input), fakeCrm({ [OPPORTUNITY_ID]: [...lines].reverse() }));
+    const first = await prepareFrom(input, fakeCrm({ [OPPORTUNITY_ID]: lines }));
+    const second = await prepareFrom(structuredClone(input), fakeCrm({ [OPPORTUNITY_ID]: lines }));
+    const reordered = await prepareFrom(structuredClone(input), fakeCrm({ [OPPORTUNITY_ID]: [...lines].reverse() }));
 
     // Assess
     expect(first.classification.riskFlags).toEqual(['new-client', 'large-fixed-fee', 'unusual-discount']);
@@ -526,25 +568,13 @@ describe('prepareEngagement', () => {
 
 describe('billingArrangementFor', () => {
   /** The engagement as steps read it from the workflow state. */
-  function stepEngagement(overrides: Record<string, unknown> = {}): ReturnType<typeof EngagementInput.parse> {
-    return EngagementInput.parse({
-      projectId: PROJECT_ID,
-      clientId: { system: 'salesforce', id: ACCOUNT_ID },
-      name: 'Data platform modernisation',
-      region: 'EMEA',
-      practice: 'data-engineering',
-      billingModel: 'fixed-fee',
-      amount: money(45_000_000),
-      startDate: '2027-01-04',
-      endDate: '2027-06-30',
-      roleLines: dataPlatformLines(),
-      ...overrides,
-    });
+  function stepEngagement(overrides: Record<string, unknown> = {}): Engagement {
+    return Engagement.parse({ ...preparedEngagement(), billingModel: 'fixed-fee', amount: money(45_000_000), endDate: '2027-06-30', ...overrides });
   }
 
   it('gives a time-and-materials engagement a rate card with the rate of each role line, in line order', async () => {
     // Prepare
-    const engagement = EngagementInput.parse(await prepare());
+    const engagement = Engagement.parse(await prepare());
 
     // Act
     const billing = billingArrangementFor(engagement);
@@ -758,18 +788,7 @@ describe('recordActivation', () => {
   function activationState(): Record<string, unknown> {
     return {
       ...activationInput(),
-      engagement: {
-        projectId: PROJECT_ID,
-        opportunityId: { system: 'salesforce', id: OPPORTUNITY_ID },
-        clientId: { system: 'salesforce', id: ACCOUNT_ID },
-        name: 'Data platform modernisation',
-        region: 'EMEA',
-        practice: 'data-engineering',
-        amount: money(DATA_PLATFORM_TOTAL_MINOR),
-        startDate: '2027-01-04',
-        endDate: '2027-03-31',
-        preparedAt: '2026-11-20T09:00:04.250Z',
-      },
+      engagement: preparedEngagement(),
       // The later decision first: the stage ends at the latest decision, not the last listed.
       approval: {
         route: { ruleId: 'activation-emea-over-250k', levelCount: 2 },
@@ -788,13 +807,18 @@ describe('recordActivation', () => {
     };
   }
 
+  /** As the step's handler does: the state parsed with its contract, then recorded in the activations table. */
+  async function recordFrom(state: unknown): ReturnType<typeof recordActivation> {
+    return recordActivation(CompletedActivation.parse(state), new ActivationsTable(client, TABLE), EXECUTION_ARN, NOW);
+  }
+
   function putItems(): Record<string, unknown>[] {
     return dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item as Record<string, unknown>);
   }
 
   it('computes the cycle time from won to now and each stage from the timestamps in the state, to a tenth of a second', async () => {
     // Act
-    const record = await recordActivation(activationState(), client, TABLE, EXECUTION_ARN, NOW);
+    const record = await recordFrom(activationState());
 
     // Assess
     expect(record.cycleTimeSeconds).toBe(83_721); // 2026-11-20T09:00:00Z to 2026-11-21T08:15:21Z
@@ -810,7 +834,7 @@ describe('recordActivation', () => {
 
   it('writes the record with the ids of what was created, the cycle time and the stage seconds it returns', async () => {
     // Act
-    const record = await recordActivation(activationState(), client, TABLE, EXECUTION_ARN, NOW);
+    const record = await recordFrom(activationState());
 
     // Assess
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
@@ -831,7 +855,7 @@ describe('recordActivation', () => {
 
   it('announces the project as active with the budget, dates and ids of the engagement', async () => {
     // Act
-    const { event } = await recordActivation(activationState(), client, TABLE, EXECUTION_ARN, NOW);
+    const { event } = await recordFrom(activationState());
 
     // Assess
     expect(event).toEqual({
@@ -859,7 +883,7 @@ describe('recordActivation', () => {
     state.provisioned.erp.completedAt = '2026-11-21T08:15:13.000Z';
 
     // Act
-    const { stageSeconds } = await recordActivation(state, client, TABLE, EXECUTION_ARN, NOW);
+    const { stageSeconds } = await recordFrom(state);
 
     // Assess
     expect(stageSeconds.provisioning).toBe(13);
@@ -875,7 +899,7 @@ describe('recordActivation', () => {
     const state = { ...activationState(), approval };
 
     // Act
-    const { stageSeconds } = await recordActivation(state, client, TABLE, EXECUTION_ARN, NOW);
+    const { stageSeconds } = await recordFrom(state);
 
     // Assess
     expect(stageSeconds.approval).toBe(0);
@@ -888,7 +912,7 @@ describe('recordActivation', () => {
     state.billing.completedAt = '2026-11-21T08:15:09.900Z';
 
     // Act
-    const { stageSeconds } = await recordActivation(state, client, TABLE, EXECUTION_ARN, NOW);
+    const { stageSeconds } = await recordFrom(state);
 
     // Assess
     expect(stageSeconds.billing).toBe(0);
@@ -911,7 +935,7 @@ describe('recordActivation', () => {
     change(state);
 
     // Act
-    const error = await rejectionOf(recordActivation(state, client, TABLE, EXECUTION_ARN, NOW));
+    const error = await rejectionOf(recordFrom(state));
 
     // Assess
     expect(error).toBeInstanceOf(ZodError);
@@ -927,7 +951,7 @@ describe('recordActivation', () => {
     state.approval.decisions[1].decidedAt = '2026-11-20T11:30:00+02:00';
 
     // Act
-    const { stageSeconds } = await recordActivation(state, client, TABLE, EXECUTION_ARN, NOW);
+    const { stageSeconds } = await recordFrom(state);
 
     // Assess
     expect(stageSeconds.approval).toBe(2_400);
@@ -938,7 +962,7 @@ describe('recordActivation', () => {
     dynamo.on(PutCommand).rejects(new Error('Rate of requests exceeds the allowed throughput.'));
 
     // Act
-    const error = await rejectionOf(recordActivation(activationState(), client, TABLE, EXECUTION_ARN, NOW));
+    const error = await rejectionOf(recordFrom(activationState()));
 
     // Assess
     expect(error.message).toBe('Rate of requests exceeds the allowed throughput.');

@@ -458,7 +458,7 @@ describe('SandboxRecordStore', () => {
       const id = SandboxRecordStore.idFor('ERP', 'key-1');
 
       // Act
-      const record = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', payload, NOW);
+      const record = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: payload, now: NOW });
 
       // Assess
       const puts = dynamo.mock.commandCalls(PutCommand);
@@ -476,11 +476,11 @@ describe('SandboxRecordStore', () => {
     it('answers a repeat with the same key and payload with the first record', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const first = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha', hours: 10 }, NOW);
+      const first = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', hours: 10 }, now: NOW });
 
       // Act
-      const repeat = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { hours: 10, name: 'Alpha' }, LATER);
-      const third = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha', hours: 10 }, LATER);
+      const repeat = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { hours: 10, name: 'Alpha' }, now: LATER });
+      const third = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', hours: 10 }, now: LATER });
 
       // Assess
       expect(repeat).toEqual(first);
@@ -493,10 +493,10 @@ describe('SandboxRecordStore', () => {
     it('refuses the same key with a different payload and keeps the first record', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const first = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW);
+      const first = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW });
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Beta' }, LATER));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Beta' }, now: LATER }));
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -510,9 +510,9 @@ describe('SandboxRecordStore', () => {
       const { store } = world();
 
       // Act
-      const erpProject = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW);
-      const psaProject = await store.create('psa', 'createProject', 'project', 'PSA', 'key-1', { name: 'Other' }, NOW);
-      const budget = await store.create('erp', 'setBudgetBaseline', 'budget', 'BUD', 'key-1', { amount: 5 }, NOW);
+      const erpProject = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW });
+      const psaProject = await store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { name: 'Other' }, now: NOW });
+      const budget = await store.create({ system: 'erp', operation: 'setBudgetBaseline', type: 'budget', idPrefix: 'BUD', idempotencyKey: 'key-1', payload: { amount: 5 }, now: NOW });
 
       // Assess
       expect(new Set([erpProject.recordKey, psaProject.recordKey, budget.recordKey]).size).toBe(3);
@@ -526,7 +526,7 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Put', conditionalCheckFailed());
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -538,7 +538,7 @@ describe('SandboxRecordStore', () => {
     it('sets fields of an existing record and keeps the others', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const created = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha', status: 'open' }, NOW);
+      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', status: 'open' }, now: NOW });
 
       // Act
       const updated = await store.update('erp', 'closeProject', created.recordKey, { status: 'closed', closedReason: 'deal lost' });
@@ -569,10 +569,10 @@ describe('SandboxRecordStore', () => {
       dynamo.queryPageSize = 2;
       await store.setFaults('erp', SystemFaults.parse({ '*': { latencyMs: 0 } }));
       for (let minute = 5; minute >= 1; minute -= 1) {
-        await store.create('erp', 'createProject', 'project', 'ERP', `key-${minute}`, { minute }, new Date(Date.UTC(2026, 10, 20, 9, minute)));
+        await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: `key-${minute}`, payload: { minute }, now: new Date(Date.UTC(2026, 10, 20, 9, minute)) });
       }
-      await store.create('erp', 'setBilling', 'billing', 'BIL', 'key-1', { minute: 1 }, NOW);
-      await store.create('psa', 'createProject', 'project', 'PSA', 'key-1', { minute: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { minute: 1 }, now: NOW });
+      await store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { minute: 1 }, now: NOW });
 
       // Act
       const listed = await store.list('erp', 'project');
@@ -632,14 +632,14 @@ describe('SandboxRecordStore', () => {
       let clock = 1_000_000;
       jest.spyOn(Date, 'now').mockImplementation(() => clock);
       const { dynamo, store } = world(rolls(0, 0));
-      await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
       writeFaults(dynamo, 'erp', { createProject: { throttleRate: 1 } });
 
       // Act
       clock += 400;
-      const withinCache = await store.create('erp', 'createProject', 'project', 'ERP', 'key-2', { n: 2 }, NOW);
+      const withinCache = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW });
       clock += 200;
-      const afterCache = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-3', { n: 3 }, NOW));
+      const afterCache = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-3', payload: { n: 3 }, now: NOW }));
 
       // Assess
       expect(withinCache.id).toBe(SandboxRecordStore.idFor('ERP', 'key-2'));
@@ -650,11 +650,11 @@ describe('SandboxRecordStore', () => {
     it('applies its own change at once', async () => {
       // Prepare
       const { store } = world(rolls(0));
-      await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
 
       // Act
       await store.setFaults('erp', SystemFaults.parse({ createProject: { throttleRate: 1 } }));
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-2', { n: 2 }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -671,7 +671,7 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { [rate]: 1 } });
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -686,7 +686,7 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { rejectRate: 1 } });
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -700,9 +700,9 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { timeoutRate: 0.5 } });
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
       const storedMeanwhile = await store.list('erp', 'project');
-      const retried = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { name: 'Alpha' }, LATER);
+      const retried = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: LATER });
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -716,7 +716,7 @@ describe('SandboxRecordStore', () => {
     it('timeoutRate on an update applies the change, then answers retryable', async () => {
       // Prepare
       const { dynamo, store } = world(rolls(0.1));
-      const created = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { status: 'open' }, NOW);
+      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { status: 'open' }, now: NOW });
       await store.setFaults('erp', SystemFaults.parse({ closeProject: { timeoutRate: 0.5 } }));
 
       // Act
@@ -730,7 +730,7 @@ describe('SandboxRecordStore', () => {
     it('throttling on an update changes nothing', async () => {
       // Prepare
       const { dynamo, store } = world(rolls(0));
-      const created = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { status: 'open' }, NOW);
+      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { status: 'open' }, now: NOW });
       await store.setFaults('erp', SystemFaults.parse({ closeProject: { throttleRate: 1 } }));
 
       // Act
@@ -748,9 +748,9 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { '*': { throttleRate: 1 }, createProject: { latencyMs: 5 } });
 
       // Act
-      const project = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
-      const billing = await rejection(store.create('erp', 'setBilling', 'billing', 'BIL', 'key-1', { n: 1 }, NOW));
-      const otherSystem = await store.create('psa', 'setBilling', 'billing', 'PSA', 'key-1', { n: 1 }, NOW);
+      const project = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      const billing = await rejection(store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
+      const otherSystem = await store.create({ system: 'psa', operation: 'setBilling', type: 'billing', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
 
       // Assess
       expect(project.id).toBe(SandboxRecordStore.idFor('ERP', 'key-1'));
@@ -764,9 +764,9 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { latencyMs: 250, throttleRate: 0.5 } });
 
       // Act
-      await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-2', { n: 2 }, NOW));
-      await store.create('erp', 'setBilling', 'billing', 'BIL', 'key-1', { n: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW }));
+      await store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
 
       // Assess
       expect(sleeps).toEqual([250, 250]);
@@ -779,7 +779,7 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { throttleRate: 0 } });
 
       // Act
-      await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
 
       // Assess
       expect(sleeps).toEqual([]);
@@ -799,7 +799,7 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Put', cause);
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -810,7 +810,7 @@ describe('SandboxRecordStore', () => {
     it('an update failing with a 5xx becomes RetryableConnectorError', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const created = await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
+      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
       dynamo.failNext('Update', new InternalServerError({ message: 'internal', $metadata: { httpStatusCode: 500 } }));
 
       // Act
@@ -827,7 +827,7 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Put', invalid);
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
 
       // Assess
       expect(error).not.toBeInstanceOf(RetryableConnectorError);
@@ -843,7 +843,7 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Get', throttled());
 
       // Act
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -852,11 +852,11 @@ describe('SandboxRecordStore', () => {
     it('a throttled read-back of a repeated create becomes RetryableConnectorError', async () => {
       // Prepare
       const { dynamo, store } = world();
-      await store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW);
+      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
       dynamo.failNext('Get', throttled());
 
       // Act: the fault settings are cached, so the failing read is the read-back of the record.
-      const error = await rejection(store.create('erp', 'createProject', 'project', 'ERP', 'key-1', { n: 1 }, NOW));
+      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);

@@ -9,12 +9,12 @@ export class SandboxDocumentsConnector implements DocumentsConnector {
   ) {}
 
   async fileDocument(idempotencyKey: string, document: Parameters<DocumentsConnector['fileDocument']>[1]): Promise<FiledDocument> {
-    const record = await this.store.create('documents', 'fileDocument', 'document', 'DOC', idempotencyKey, { ...document }, this.now(), document.psflowProjectId);
+    const record = await this.store.create({ system: 'documents', operation: 'fileDocument', type: 'document', idPrefix: 'DOC', idempotencyKey, payload: { ...document }, now: this.now(), reference: document.psflowProjectId });
     return { documentId: record.id };
   }
 
   async createTasks(idempotencyKey: string, request: Parameters<DocumentsConnector['createTasks']>[1]): Promise<{ taskListId: string; count: number }> {
-    const record = await this.store.create('documents', 'createTasks', 'task-list', 'TL', idempotencyKey, { ...request, status: 'open' }, this.now(), request.psflowProjectId);
+    const record = await this.store.create({ system: 'documents', operation: 'createTasks', type: 'task-list', idPrefix: 'TL', idempotencyKey, payload: { ...request, status: 'open' }, now: this.now(), reference: request.psflowProjectId });
     return { taskListId: record.id, count: request.tasks.length };
   }
 

@@ -10,17 +10,17 @@ export class SandboxErpConnector implements ErpConnector {
   ) {}
 
   async createProject(idempotencyKey: string, request: ErpProjectRequest): Promise<ErpProject> {
-    const record = await this.store.create('erp', 'createProject', 'project', 'ERP', idempotencyKey, { ...request, status: 'open' }, this.now(), request.psflowProjectId);
+    const record = await this.store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey, payload: { ...request, status: 'open' }, now: this.now(), reference: request.psflowProjectId });
     return { erpProjectId: record.id, status: record.status as ErpProject['status'] };
   }
 
   async setBudgetBaseline(idempotencyKey: string, erpProjectId: string, budget: Money, psflowProjectId: string): Promise<{ baselineId: string }> {
-    const record = await this.store.create('erp', 'setBudgetBaseline', 'budget', 'BUD', idempotencyKey, { erpProjectId, budget }, this.now(), psflowProjectId);
+    const record = await this.store.create({ system: 'erp', operation: 'setBudgetBaseline', type: 'budget', idPrefix: 'BUD', idempotencyKey, payload: { erpProjectId, budget }, now: this.now(), reference: psflowProjectId });
     return { baselineId: record.id };
   }
 
   async setBilling(idempotencyKey: string, erpProjectId: string, billing: BillingArrangement, psflowProjectId: string): Promise<{ billingId: string }> {
-    const record = await this.store.create('erp', 'setBilling', 'billing', 'BIL', idempotencyKey, { erpProjectId, billing, status: 'active' }, this.now(), psflowProjectId);
+    const record = await this.store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey, payload: { erpProjectId, billing, status: 'active' }, now: this.now(), reference: psflowProjectId });
     return { billingId: record.id };
   }
 

@@ -9,7 +9,7 @@ export class SandboxPsaConnector implements PsaConnector {
   ) {}
 
   async createProject(idempotencyKey: string, request: PsaProjectRequest): Promise<PsaProject> {
-    const record = await this.store.create('psa', 'createProject', 'project', 'PSA', idempotencyKey, { ...request, status: 'active' }, this.now(), request.psflowProjectId);
+    const record = await this.store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey, payload: { ...request, status: 'active' }, now: this.now(), reference: request.psflowProjectId });
     return { psaProjectId: record.id, status: record.status as PsaProject['status'] };
   }
 

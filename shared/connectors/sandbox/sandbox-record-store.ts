@@ -4,6 +4,7 @@ import { PermanentConnectorError, RetryableConnectorError } from '../connector-e
 import { IDEMPOTENCY_CONFLICT, payloadFingerprint } from '../idempotency';
 import { isRetryableAwsError } from './aws-errors';
 import { faultsFor, rollFault, SystemFaults, type FaultOutcome } from './sandbox-faults';
+import { isConditionFailure } from '../../repositories/condition-failure';
 
 /** Index listing a system's records of one type, oldest first: `psflow sandbox list erp project`. */
 export const SANDBOX_BY_TYPE_INDEX = 'byType';
@@ -23,6 +24,23 @@ export interface SandboxRecord {
 
 /** How long fault settings are cached in a function; short, so a test's change applies quickly. */
 const FAULT_CACHE_MS = 500;
+
+/** What {@link SandboxRecordStore.create} writes, and as which system call. */
+export interface SandboxCreateRequest {
+  /** The sandbox system (`erp`, `psa`, `documents`), for faults, errors and the record key. */
+  readonly system: string;
+  /** The connector operation, for fault injection and error messages. */
+  readonly operation: string;
+  /** The record type within the system (`project`, `budget`, ...). */
+  readonly type: string;
+  /** Prefix of the record's id (`ERP`, `PSA`, ...). */
+  readonly idPrefix: string;
+  readonly idempotencyKey: string;
+  readonly payload: Record<string, unknown>;
+  readonly now: Date;
+  /** The psflow project the record belongs to, so compensation finds it. */
+  readonly reference?: string;
+}
 
 /**
  * The storage every sandbox system of record shares: one DynamoDB table, one item per record.
@@ -46,7 +64,8 @@ export class SandboxRecordStore {
   }
 
   /** Creates a record once per idempotency key; returns the stored record (the first one for a repeat). */
-  async create(system: string, operation: string, type: string, idPrefix: string, idempotencyKey: string, payload: Record<string, unknown>, now: Date, reference?: string): Promise<SandboxRecord> {
+  async create(request: SandboxCreateRequest): Promise<SandboxRecord> {
+    const { system, operation, type, idPrefix, idempotencyKey, payload, now, reference } = request;
     const outcome = await this.beforeCall(system, operation);
     const id = SandboxRecordStore.idFor(idPrefix, idempotencyKey);
     const fingerprint = payloadFingerprint(payload);
@@ -55,7 +74,7 @@ export class SandboxRecordStore {
     try {
       await this.call(system, operation, () => this.documents.send(new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(recordKey)' })));
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
       const existing = await this.call(system, operation, () => this.get(record.recordKey));
       if (!existing) throw new RetryableConnectorError(system, operation, 'the record vanished between write and read');
       if (existing.fingerprint !== fingerprint) {
@@ -87,7 +106,7 @@ export class SandboxRecordStore {
         ),
       );
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') throw new PermanentConnectorError(system, operation, `no record ${recordKey}`);
+      if (isConditionFailure(error)) throw new PermanentConnectorError(system, operation, `no record ${recordKey}`);
       throw error;
     }
     this.afterWrite(system, operation, outcome);
@@ -156,7 +175,7 @@ export class SandboxRecordStore {
     try {
       return await run();
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException' && isRetryableAwsError(error)) {
+      if (!isConditionFailure(error) && isRetryableAwsError(error)) {
         throw new RetryableConnectorError(system, operation, (error as Error).message, { cause: error });
       }
       throw error;

@@ -2,6 +2,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SEED_ACCOUNTS, SEED_OPPORTUNITIES, SEED_STATEMENTS_OF_WORK } from './crm-seed';
 import { SEED_CONSULTANTS } from './psa-seed';
 import { sandboxCrmKey } from './sandbox-crm-connector';
+import { isConditionFailure } from '../../repositories/condition-failure';
 
 /** Table names of the sandbox systems of one stage. */
 export function sandboxTableNames(stage: string): { crm: string; records: string } {
@@ -36,7 +37,7 @@ export async function seedSandbox(documents: DynamoDBDocumentClient, stage: stri
       await documents.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(recordKey)' }));
       written += 1;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
   return { written, kept: items.length + consultants.length - written };

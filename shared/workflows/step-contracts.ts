@@ -1,0 +1,16 @@
+import { DRILL_STEP_CONTRACTS } from '../operations-drill/drill-state';
+import { ACTIVATION_STEP_CONTRACTS } from '../project-activation/activation-step-contracts';
+import type { StepContract, StepContractLookup } from './step-contract';
+import { WorkflowName } from './workflow-names';
+
+/** Each workflow's guarded-step contracts, declared next to its state; a new workflow adds its table here. */
+const CONTRACTS_BY_WORKFLOW: Readonly<Record<string, Readonly<Record<string, StepContract>>>> = {
+  [WorkflowName.ProjectActivation]: ACTIVATION_STEP_CONTRACTS,
+  [WorkflowName.OperationsDrill]: DRILL_STEP_CONTRACTS,
+};
+
+/** The contract of a workflow's guarded step, if it has one; what the exception queue checks corrections against. */
+export const stepContract: StepContractLookup = (workflow, step) => {
+  const contracts = CONTRACTS_BY_WORKFLOW[workflow];
+  return contracts && Object.hasOwn(contracts, step) ? contracts[step] : undefined;
+};
