@@ -7,8 +7,9 @@
  * tree-shaken, measured with esbuild's metafile. Of that, `@smithy/core` (the protocol, serde,
  * retry and endpoint machinery every client shares) is 140 KB and the default credential chain
  * (STS, SSO, IMDS and their nested clients, which Lambda never reaches because it passes
- * credentials in the environment) about 90 KB. Zod adds about 100 KB to every function that
- * validates input. Those functions get a ceiling of their own, named with the reason.
+ * credentials in the environment) about 90 KB. Every handler also carries the Powertools tracer
+ * (the X-Ray SDK, about 120 KB) and zod (about 100 KB). Those functions get a ceiling of their
+ * own, named with the reason.
  */
 
 /** The budget every bundle is held to unless it is listed in {@link OVER_BUDGET}. */
@@ -23,34 +24,34 @@ export interface OverBudget {
   readonly reason: string;
 }
 
-const SDK_REASON = 'bundles the pinned AWS SDK v3 (a DynamoDB client alone is 365 KB minified)';
+const SDK_REASON =
+  'bundles the pinned AWS SDK v3 (a DynamoDB client alone is 365 KB minified) and the Powertools tracer, whose X-Ray SDK with semver and cls-hooked is about 120 KB';
 
-/** Ceiling for a function that carries the AWS SDK: its 365 KB floor plus the budget's share for zod, Powertools and our code. */
-const SDK_CEILING_BYTES = 620 * 1024;
+/** Ceiling for a function that carries the AWS SDK and the tracer: about 500 KB of both, plus zod, Powertools and our code. */
+const SDK_CEILING_BYTES = 740 * 1024;
+
+const SDK_FUNCTIONS = [
+  'compensate-activation',
+  'file-exception',
+  'ingest-event',
+  'onboard-client',
+  'open-approval-task',
+  'operations-api',
+  'post-drill-entry',
+  'prepare-engagement',
+  'provision-erp-project',
+  'provision-psa-project',
+  'record-activation',
+  'request-resources',
+  'set-up-billing',
+  'sweep-overdue-tasks',
+];
 
 /**
  * Functions allowed over {@link BUNDLE_BUDGET_BYTES}, by the function name without the
  * `psflow-<stage>-` prefix. A function not listed here is held to the budget.
  */
-export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = {
-  'compensate-activation': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'file-exception': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'ingest-event': {
-    ceilingBytes: 720 * 1024,
-    reason: `${SDK_REASON}, plus the Powertools tracer, whose X-Ray SDK (with semver and cls-hooked) is about 120 KB`,
-  },
-  'onboard-client': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'open-approval-task': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'operations-api': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'post-drill-entry': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'prepare-engagement': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'provision-erp-project': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'provision-psa-project': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'record-activation': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'request-resources': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'set-up-billing': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-  'sweep-overdue-tasks': { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON },
-};
+export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = Object.fromEntries(SDK_FUNCTIONS.map((name) => [name, { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON }]));
 
 /** The short name of a deployed function: `psflow-dev-ingest-event` → `ingest-event`. */
 export function shortFunctionName(functionName: string): string {
