@@ -420,7 +420,7 @@ describe('functions', () => {
     const code = fs.readFileSync(path.join(bundleDirectoryOf(probe.logicalId, probe.properties), 'index.js'), 'utf8');
 
     // Assess
-    expect(code).toContain('"computeProbeResultStep"');
+    expect(code).toContain('"computeProbeResult"');
   });
 });
 
