@@ -58,7 +58,9 @@ Commands:
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
-                   port 4566); "aws" uses the AWS account of your default SDK configuration
+                   port 4566); "aws" uses the AWS account and region of your default SDK
+                   configuration and reads the stage's API URL, bus and tables from the outputs
+                   of its stack, psflow-<stage>; the API then needs $PSFLOW_TOKEN (docs/deploy.md)
   --stage NAME     stage whose tables and bus to use (default: dev)
   --as USER        who acts, recorded with every action (default: $PSFLOW_USER or $USER);
                    locally the API trusts it, see npx psflow users
@@ -110,7 +112,7 @@ async function run(argv: readonly string[]): Promise<void> {
   const takesTwoArguments = group === 'sandbox' && command === 'list';
   const allowedExtra = takesTwoArguments ? 1 : 0;
   if (extra.length > allowedExtra && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[allowedExtra])}; see npx psflow --help`);
-  const context = createContext({
+  const context = await createContext({
     endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
     stage: values.stage as string,
     json: values.json as boolean,

@@ -14,17 +14,16 @@ export class ApiRefusal extends CliError {
 
 /**
  * Calls the operations HTTP API. Locally the API is served under `<endpoint>/api` and the
- * caller is named by `X-Psflow-User` (the `--as` user); against AWS, `PSFLOW_API_URL` and a
- * bearer token in `PSFLOW_TOKEN` are used instead.
+ * caller is named by `X-Psflow-User` (the `--as` user); against AWS, the URL comes from the
+ * stage's stack outputs and the caller from a bearer token in `PSFLOW_TOKEN`.
  */
 export async function callApi<T>(context: CliContext, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const local = context.options.endpoint !== 'aws';
-  const base = local ? `${context.options.endpoint}/api` : process.env.PSFLOW_API_URL;
-  if (!base) throw new CliError('set PSFLOW_API_URL (the stage\'s HTTP API URL) and PSFLOW_TOKEN to use the API in AWS');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (local) headers['x-psflow-user'] = context.options.as;
   else if (process.env.PSFLOW_TOKEN) headers.authorization = `Bearer ${process.env.PSFLOW_TOKEN}`;
-  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  else throw new CliError('set PSFLOW_TOKEN to a token of the stage\'s user pool to use the API in AWS (see docs/deploy.md)');
+  const response = await fetch(`${context.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   let parsed: unknown;
   try {

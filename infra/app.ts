@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackNameOf } from '../shared/deployment/stack-outputs';
 import { PsflowStack } from './psflow-stack';
 
 const app = new App();
@@ -11,7 +12,7 @@ const partnerEventBusNames = String(app.node.tryGetContext('partnerEventBuses') 
   .split(',')
   .map((name) => name.trim())
   .filter((name) => name.length > 0);
-new PsflowStack(app, `psflow-${stage}`, {
+new PsflowStack(app, stackNameOf(stage), {
   stage,
   partnerEventBusNames,
   description: `psflow workflow orchestration (${stage})`,

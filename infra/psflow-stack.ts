@@ -1,19 +1,25 @@
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
+import { AuditTrail } from './audit/audit-trail';
+import { ExceptionQueue } from './exceptions/exception-queue';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
+import { OperationsApi } from './operations-api/operations-api';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
+import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
+import { SlaSweep } from './sla/sla-sweep';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
   /** Stage name (dev, test, prod, a developer's name); every resource name carries it. */
   readonly stage: string;
-  /** Salesforce Event Relay partner buses to ingest from (context `partnerEventBuses`, comma-separated). */
+  /** Salesforce partner buses (Event Relay or AppFlow) to ingest from and archive (context `partnerEventBuses`, comma-separated). */
   readonly partnerEventBusNames?: readonly string[];
   /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
   readonly approvalPolicy?: unknown;
@@ -28,6 +34,10 @@ export class PsflowStack extends Stack {
   public readonly projectActivation: ProjectActivation;
   public readonly ingestion: EventIngestion;
   public readonly humanTasks: HumanTasks;
+  public readonly exceptionQueue: ExceptionQueue;
+  public readonly auditTrail: AuditTrail;
+  public readonly slaSweep: SlaSweep;
+  public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
@@ -37,9 +47,15 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
-    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, eventBus: this.eventBus, approvalPolicy: props.approvalPolicy });
-    this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, humanTasks: this.humanTasks });
-    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, humanTasks: this.humanTasks, sandbox: this.sandbox });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, approvalPolicy: props.approvalPolicy });
+    this.exceptionQueue = new ExceptionQueue(this, 'ExceptionQueue', { stage: props.stage });
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
+    const peopleInTheLoop = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, auditTrail: this.auditTrail };
+    this.slaSweep = new SlaSweep(this, 'SlaSweep', { stage: props.stage, eventBus: this.eventBus, ...peopleInTheLoop });
+    this.operationsApi = new OperationsApi(this, 'OperationsApi', { stage: props.stage, ...peopleInTheLoop });
+    const workflowPatterns = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, operationsApi: this.operationsApi };
+    this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, ...workflowPatterns });
+    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, sandbox: this.sandbox, ...workflowPatterns });
     this.ingestion = new EventIngestion(this, 'Ingestion', {
       stage: props.stage,
       eventBus: this.eventBus,
@@ -47,5 +63,22 @@ export class PsflowStack extends Stack {
       projectActivation: this.projectActivation.stateMachine,
       partnerEventBusNames: props.partnerEventBusNames,
     });
+    this.addClientOutputs(props.stage);
+  }
+
+  /**
+   * Everything a client of the stage needs, as outputs the CLI reads with DescribeStacks.
+   * They sit at stack scope so that each output key is exactly its id, and every table found
+   * in the stack gets one, so a domain's new table needs no change here.
+   */
+  private addClientOutputs(stage: string): void {
+    const output = (key: string, value: string, description: string): CfnOutput =>
+      new CfnOutput(this, key, { value, description, exportName: exportNameOf(stage, key) });
+    output(StackOutput.ApiUrl, this.operationsApi.httpApi.apiEndpoint, 'Base URL of the operations HTTP API');
+    output(StackOutput.UserPoolId, this.operationsApi.userPool.userPoolId, 'Cognito user pool of the operators');
+    output(StackOutput.UserPoolClientId, this.operationsApi.userPoolClient.userPoolClientId, 'App client the CLI signs in with');
+    output(StackOutput.EventBusName, this.eventBus.bus.eventBusName, 'The stage bus');
+    const tables = this.node.findAll().filter((construct): construct is ServiceTable => construct instanceof ServiceTable);
+    for (const table of tables) output(tableOutputKey(table.shortName), table.tableName, `The ${table.shortName} table`);
   }
 }

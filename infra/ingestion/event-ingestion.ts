@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,10 +19,40 @@ export interface EventIngestionProps {
   readonly crmTable: ServiceTable;
   readonly projectActivation: IStateMachine;
   /**
-   * Salesforce Event Relay delivers to a partner event bus named after its source, not to
-   * the psflow bus; each one named here gets a rule feeding the same ingestion function.
+   * Salesforce (through Event Relay or AppFlow) delivers to a partner event bus named after
+   * its partner event source, not to the psflow bus; each one named here gets a rule feeding
+   * the same ingestion function and an archive for replay.
    */
   readonly partnerEventBusNames?: readonly string[];
+}
+
+/** How Salesforce reaches a partner event bus; decides which sources its rule takes. */
+export type SalesforceChannel = 'event-relay' | 'appflow';
+
+/** A configured partner event bus and what its name says it carries. */
+export interface SalesforcePartnerBus {
+  readonly busName: string;
+  readonly channel: SalesforceChannel;
+  /** The `source` prefix of the events the bus receives. */
+  readonly sourcePrefix: string;
+}
+
+/** Archives keep what ingestion received for a year, like the stage bus's archive. */
+const PARTNER_ARCHIVE_RETENTION = Duration.days(365);
+
+/**
+ * Reads the channel from a partner bus's name, which is its partner event source's name:
+ * `aws.partner/salesforce.com/<orgId>/<channelId>` (Event Relay) or
+ * `aws.partner/appflow/salesforce.com/<account>/<flow>` (AppFlow). Any other name is refused,
+ * because a rule on it would match nothing ingestion understands.
+ */
+export function classifyPartnerEventBus(busName: string): SalesforcePartnerBus {
+  if (busName.startsWith(SalesforceSourcePrefix.AppFlow)) return { busName, channel: 'appflow', sourcePrefix: SalesforceSourcePrefix.AppFlow };
+  if (busName.startsWith(SalesforceSourcePrefix.EventRelay)) return { busName, channel: 'event-relay', sourcePrefix: SalesforceSourcePrefix.EventRelay };
+  throw new Error(
+    `partnerEventBuses: "${busName}" is not a Salesforce partner event bus; name it after its partner event source, ` +
+      `${SalesforceSourcePrefix.EventRelay}<orgId>/<channelId> (Event Relay) or ${SalesforceSourcePrefix.AppFlow}<account>/<flow> (AppFlow)`,
+  );
 }
 
 /**
@@ -36,6 +66,13 @@ export class EventIngestion extends Construct {
   public readonly workflowExecutionsTable: ServiceTable;
   public readonly ingestFunction: ServiceFunction;
   public readonly rule: Rule;
+  /** One rule per configured partner bus, in the order configured. */
+  public readonly partnerRules: readonly Rule[];
+  /**
+   * One archive per configured partner bus. Partner events never reach the stage bus, so its
+   * archive does not hold them; these are what a Salesforce event is replayed from.
+   */
+  public readonly partnerArchives: readonly Archive[];
 
   constructor(scope: Construct, id: string, props: EventIngestionProps) {
     super(scope, id);
@@ -88,14 +125,27 @@ export class EventIngestion extends Construct {
       eventPattern: { source: Match.anythingBut(...PSFLOW_EMITTED_SOURCES) },
       targets: [target()],
     });
-    (props.partnerEventBusNames ?? []).forEach((busName, index) => {
-      new Rule(this, `PartnerIngestRule${index}`, {
+    const partners = (props.partnerEventBusNames ?? []).map((busName, index) => {
+      const partner = classifyPartnerEventBus(busName);
+      const bus = EventBus.fromEventBusName(this, `PartnerBus${index}`, busName);
+      // The rule and the archive take the same events, so what ingestion saw is what replays.
+      const eventPattern = { source: Match.prefix(partner.sourcePrefix) };
+      const rule = new Rule(this, `PartnerIngestRule${index}`, {
         ruleName: `psflow-${props.stage}-ingest-partner-${index}`,
-        description: `Salesforce change events from the partner bus ${busName}`,
-        eventBus: EventBus.fromEventBusName(this, `PartnerBus${index}`, busName),
-        eventPattern: { source: Match.prefix(SalesforceSourcePrefix.EventRelay) },
+        description: `Salesforce change events (${partner.channel}) from the partner bus ${busName}`,
+        eventBus: bus,
+        eventPattern,
         targets: [target()],
       });
+      const archive = bus.archive(`PartnerArchive${index}`, {
+        archiveName: `psflow-${props.stage}-partner-${index}`,
+        description: `What ingestion receives from the partner bus ${busName}, for replay`,
+        eventPattern,
+        retention: PARTNER_ARCHIVE_RETENTION,
+      });
+      return { rule, archive };
     });
+    this.partnerRules = partners.map(({ rule }) => rule);
+    this.partnerArchives = partners.map(({ archive }) => archive);
   }
 }

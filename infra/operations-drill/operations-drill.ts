@@ -2,7 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildOperationsDrillDefinition } from '../../state-machines/operations-drill';
+import type { ExceptionQueue } from '../exceptions/exception-queue';
 import type { HumanTasks } from '../human-tasks/human-tasks';
+import type { OperationsApi } from '../operations-api/operations-api';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
 import { WorkflowStateMachine } from '../platform/workflow-state-machine';
@@ -12,6 +14,9 @@ import { EnvVar } from '../../shared/runtime/environment';
 export interface OperationsDrillProps {
   readonly stage: string;
   readonly humanTasks: HumanTasks;
+  readonly exceptionQueue: ExceptionQueue;
+  /** Answers the workflow's task tokens for approvers and exception owners. */
+  readonly operationsApi: OperationsApi;
 }
 
 /** The operations drill workflow domain: its state machine, its ledger and its one step function. */
@@ -37,13 +42,13 @@ export class OperationsDrill extends Construct {
       definitionBody: buildOperationsDrillDefinition(this, {
         routeApproval: humanTasks.routeApproval,
         openApprovalTask: humanTasks.openApprovalTask,
-        fileException: humanTasks.fileException,
+        fileException: props.exceptionQueue.fileException,
         postDrillEntry: this.postDrillEntry,
         ledgerTable: this.ledgerTable,
       }),
       timeout: Duration.days(30),
-      invokes: [humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException, this.postDrillEntry],
+      invokes: [humanTasks.routeApproval, humanTasks.openApprovalTask, props.exceptionQueue.fileException, this.postDrillEntry],
     });
-    humanTasks.serveWorkflow(this.stateMachine, this.stateMachine.name);
+    props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }
 }

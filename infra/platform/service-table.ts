@@ -29,6 +29,8 @@ export interface ServiceTableIndex {
 export class ServiceTable extends Table {
   /** Names of the table's global secondary indexes. */
   public readonly indexNames: readonly string[];
+  /** The short kebab-case name, without the stage (`sandbox-crm`). */
+  public readonly shortName: string;
 
   constructor(scope: Construct, id: string, props: ServiceTableProps) {
     super(scope, id, {
@@ -49,5 +51,6 @@ export class ServiceTable extends Table {
       });
     }
     this.indexNames = (props.globalSecondaryIndexes ?? []).map((index) => index.indexName);
+    this.shortName = props.name;
   }
 }

@@ -2,7 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildProjectActivationDefinition } from '../../state-machines/project-activation';
+import type { ExceptionQueue } from '../exceptions/exception-queue';
 import type { HumanTasks } from '../human-tasks/human-tasks';
+import type { OperationsApi } from '../operations-api/operations-api';
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
@@ -15,6 +17,9 @@ export interface ProjectActivationProps {
   readonly stage: string;
   readonly eventBus: PsflowEventBus;
   readonly humanTasks: HumanTasks;
+  readonly exceptionQueue: ExceptionQueue;
+  /** Answers the workflow's task tokens for approvers and exception owners. */
+  readonly operationsApi: OperationsApi;
   readonly sandbox: SandboxSystems;
 }
 
@@ -59,13 +64,13 @@ export class ProjectActivation extends Construct {
         compensateActivation,
         routeApproval: humanTasks.routeApproval,
         openApprovalTask: humanTasks.openApprovalTask,
-        fileException: humanTasks.fileException,
+        fileException: props.exceptionQueue.fileException,
         recordActivation,
         eventBus: props.eventBus.bus,
       }),
       timeout: Duration.days(30),
-      invokes: [...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, humanTasks.fileException],
+      invokes: [...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, props.exceptionQueue.fileException],
     });
-    humanTasks.serveWorkflow(this.stateMachine, this.stateMachine.name);
+    props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }
 }

@@ -6,7 +6,7 @@ export interface CallRetryPolicy {
   readonly baseDelayMs: number;
 }
 
-/** Three tries within a step, 50 to 200 ms apart (full jitter): cheap, and invisible to the bill. */
+/** Three tries within a step, waiting a random 0–100 ms, then 0–200 ms (full jitter): cheap, and invisible to the bill. */
 export const DEFAULT_CALL_RETRY: CallRetryPolicy = { attempts: 3, baseDelayMs: 50 };
 
 /**

@@ -109,7 +109,7 @@ export async function onboardClient({ engagement }: PreparedActivation, document
   return { contractId: contract.documentId, sowId: sow.documentId, taskListId: tasks.taskListId, completedAt: new Date().toISOString() };
 }
 
-/** Compensation in reverse order of creation: onboarding tasks, billing, PSA project, ERP project. */
+/** Compensation, latest first: the onboarding documents and tasks, then the ERP (billing, budget, project), then the PSA project. */
 export async function compensateActivation({ projectId }: CompensationInput, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
   // The project id ingestion assigned is in the state from the start; the engagement may not exist yet.
   const reason = 'activation aborted by its exception owner';

@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { classifyPartnerEventBus } from '../../infra/ingestion/event-ingestion';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { StackOutput, tableOutputKey } from '../../shared/deployment/stack-outputs';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
 import approvalRoutingV1 from '../../shared/policies/approval-routing.v1.json';
@@ -190,7 +192,7 @@ describe('target dead-letter queue', () => {
     expect(tlsDenials).toHaveLength(1);
   });
 
-  it('receives what every rule target fails to deliver, after retries', () => {
+  it('receives what every rule target fails to deliver, after 8 retries within 2 hours (as the docs say)', () => {
     // Prepare
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
     const rules = resourcesOf('AWS::Events::Rule').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
@@ -206,8 +208,7 @@ describe('target dead-letter queue', () => {
       const deadLetter = record(target.DeadLetterConfig, `${rule} ${String(target.Id)} DeadLetterConfig`);
       const retry = record(target.RetryPolicy, `${rule} ${String(target.Id)} RetryPolicy`);
       expect({ rule, deadLetterQueue: referencedId(deadLetter.Arn) }).toEqual({ rule, deadLetterQueue: queueId });
-      expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
-      expect(retry.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+      expect({ rule, attempts: retry.MaximumRetryAttempts, maxAgeSeconds: retry.MaximumEventAgeInSeconds }).toEqual({ rule, attempts: 8, maxAgeSeconds: 2 * 3600 });
     }
   });
 
@@ -354,7 +355,7 @@ describe('functions', () => {
     }
   });
 
-  it('sends every function log to its own log group with a retention', () => {
+  it('sends every function log to its own log group, /aws/lambda/<function name>, with one month\'s retention', () => {
     // Prepare
     const all = functions();
 
@@ -367,7 +368,8 @@ describe('functions', () => {
     // Assess
     for (const { logicalId, logGroupId, logGroup } of logGroups) {
       expect({ logicalId, hasLogGroup: logGroupId !== undefined }).toEqual({ logicalId, hasLogGroup: true });
-      expect(logGroup?.RetentionInDays).toBeGreaterThan(0);
+      expect(logGroup?.RetentionInDays).toBe(30);
+      expect(logGroup?.LogGroupName).toBe(`/aws/lambda/${String(propertiesOf(logicalId).FunctionName)}`);
     }
     expect(new Set(logGroups.map(({ logGroupId }) => logGroupId)).size).toBe(logGroups.length);
   });
@@ -589,7 +591,7 @@ describe('ingestion', () => {
     ]);
   });
 
-  it('sends asynchronous invocations that still fail after retries to the dead-letter queue', () => {
+  it('retries a failed asynchronous ingestion twice within 6 hours, then sends it to the dead-letter queue', () => {
     // Prepare
     const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
@@ -601,25 +603,76 @@ describe('ingestion', () => {
 
     // Assess
     expect(configs).toHaveLength(1);
+    expect({ attempts: configs[0].MaximumRetryAttempts, maxAgeSeconds: configs[0].MaximumEventAgeInSeconds }).toEqual({ attempts: 2, maxAgeSeconds: 6 * 3600 });
     expect(referencedId(record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination)).toBe(queueId);
   });
+});
 
-  it('adds one ingestion rule per Salesforce partner bus named in the props', () => {
-    // Prepare
-    const partnerOutdir = makeOutdir();
+describe('Salesforce partner buses', () => {
+  const EVENT_RELAY_BUS = 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU';
+  const APPFLOW_BUS = 'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities';
+  const PARTNER_STAGE = 'partner';
+  let partnerOutdir: string;
+  let partnerTemplate: Template;
+
+  beforeAll(() => {
+    partnerOutdir = makeOutdir();
     const app = new App({ outdir: partnerOutdir });
-    const partnerBus = 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU';
+    partnerTemplate = Template.fromStack(new PsflowStack(app, `psflow-${PARTNER_STAGE}`, { stage: PARTNER_STAGE, partnerEventBusNames: [EVENT_RELAY_BUS, APPFLOW_BUS] }));
+  }, SYNTH_TIMEOUT_MS);
+
+  afterAll(() => {
+    fs.rmSync(partnerOutdir, { recursive: true, force: true });
+  });
+
+  function partnerResources(type: string): JsonObject[] {
+    return Object.values(partnerTemplate.findResources(type)).map((resource) => record(record(resource, type).Properties, 'Properties'));
+  }
+
+  it('adds one ingestion rule per partner bus, matching the source prefix of its channel', () => {
+    // Prepare
+    const [functionId] = Object.entries(partnerTemplate.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `psflow-${PARTNER_STAGE}-ingest-event` } }))[0];
 
     // Act
-    const partnerTemplate = Template.fromStack(new PsflowStack(app, 'psflow-partner', { stage: 'partner', partnerEventBusNames: [partnerBus] }));
-    const rules = Object.values(partnerTemplate.findResources('AWS::Events::Rule')).map((rule) => record(record(rule, 'rule').Properties, 'Properties'));
-    fs.rmSync(partnerOutdir, { recursive: true, force: true });
+    const partnerRules = partnerResources('AWS::Events::Rule')
+      .filter((rule) => rule.EventBusName === EVENT_RELAY_BUS || rule.EventBusName === APPFLOW_BUS)
+      .map((rule) => ({ bus: rule.EventBusName, pattern: rule.EventPattern, targets: list(rule.Targets).map((target) => referencedId(record(target, 'target').Arn)) }));
 
     // Assess
-    expect(rules.filter((rule) => rule.EventBusName === partnerBus).map((rule) => rule.EventPattern)).toEqual([
-      { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+    expect(partnerRules).toEqual([
+      { bus: EVENT_RELAY_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, targets: [functionId] },
+      { bus: APPFLOW_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, targets: [functionId] },
     ]);
-  }, SYNTH_TIMEOUT_MS);
+  });
+
+  it('archives what each partner rule takes on that partner bus, for replay', () => {
+    // Prepare
+    const busArn = (busName: string): string => `:event-bus/${busName}`;
+
+    // Act
+    const partnerArchives = partnerResources('AWS::Events::Archive')
+      .filter((archive) => JSON.stringify(archive.SourceArn).includes(':event-bus/aws.partner/'))
+      .map((archive) => ({ name: archive.ArchiveName, source: JSON.stringify(archive.SourceArn), pattern: archive.EventPattern, retentionDays: archive.RetentionDays }));
+
+    // Assess
+    expect(partnerArchives).toEqual([
+      { name: `psflow-${PARTNER_STAGE}-partner-0`, source: expect.stringContaining(busArn(EVENT_RELAY_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, retentionDays: 365 },
+      { name: `psflow-${PARTNER_STAGE}-partner-1`, source: expect.stringContaining(busArn(APPFLOW_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, retentionDays: 365 },
+    ]);
+  });
+
+  it('reads the channel from the partner bus name and refuses a name that is no Salesforce partner source', () => {
+    // Prepare
+    const names = [EVENT_RELAY_BUS, APPFLOW_BUS];
+
+    // Act
+    const channels = names.map((name) => classifyPartnerEventBus(name).channel);
+    const refuse = (): unknown => classifyPartnerEventBus('aws.partner/zendesk.com/123/default');
+
+    // Assess
+    expect(channels).toEqual(['event-relay', 'appflow']);
+    expect(refuse).toThrow(/partnerEventBuses: "aws\.partner\/zendesk\.com\/123\/default" is not a Salesforce partner event bus/);
+  });
 });
 
 describe('human tasks and exceptions', () => {
@@ -726,6 +779,67 @@ describe('human tasks and exceptions', () => {
   });
 });
 
+describe('stack outputs', () => {
+  function outputs(): Record<string, JsonObject> {
+    const all = record(template.toJSON().Outputs ?? {}, 'Outputs');
+    return Object.fromEntries(Object.entries(all).map(([key, output]) => [key, record(output, key)]));
+  }
+
+  it('gives a client the API URL, the user pool and its client, and the bus, each exported under a name with the stage', () => {
+    // Prepare
+    const [apiId] = onlyResource('AWS::ApiGatewayV2::Api');
+    const [poolId] = onlyResource('AWS::Cognito::UserPool');
+    const [clientId] = onlyResource('AWS::Cognito::UserPoolClient');
+    const [busId] = onlyResource('AWS::Events::EventBus');
+    const all = outputs();
+
+    // Act
+    const found = [StackOutput.ApiUrl, StackOutput.UserPoolId, StackOutput.UserPoolClientId, StackOutput.EventBusName].map((key) => ({
+      key,
+      names: [apiId, poolId, clientId, busId].filter((logicalId) => mentions(all[key]?.Value, logicalId)),
+      exportName: record(all[key]?.Export ?? {}, `${key}.Export`).Name,
+    }));
+
+    // Assess
+    expect(found).toEqual([
+      { key: 'ApiUrl', names: [apiId], exportName: `${STACK_NAME}-ApiUrl` },
+      { key: 'UserPoolId', names: [poolId], exportName: `${STACK_NAME}-UserPoolId` },
+      { key: 'UserPoolClientId', names: [clientId], exportName: `${STACK_NAME}-UserPoolClientId` },
+      { key: 'EventBusName', names: [busId], exportName: `${STACK_NAME}-EventBusName` },
+    ]);
+    // The endpoint of an HTTP API is its `$default` stage's URL, the base the CLI appends routes to.
+    expect(all.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+  });
+
+  it('names every table of the stack in an output the CLI finds by the table\'s short name', () => {
+    // Prepare
+    const all = outputs();
+    const tables = resourcesOf('AWS::DynamoDB::Table').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).TableName) }));
+
+    // Act
+    const unnamed = tables.filter(({ logicalId, name }) => {
+      const key = tableOutputKey(name.slice(`${STACK_NAME}-`.length));
+      return referencedId(all[key]?.Value) !== logicalId || record(all[key]?.Export ?? {}, 'Export').Name !== `${STACK_NAME}-${key}`;
+    });
+
+    // Assess
+    expect(tables.length).toBeGreaterThan(5);
+    expect(unnamed).toEqual([]);
+  });
+
+  it('lets the CLI client sign in with a username and password, as docs/deploy.md does with initiate-auth', () => {
+    // Prepare
+    const [clientId] = onlyResource('AWS::Cognito::UserPoolClient');
+
+    // Act
+    const flows = list(propertiesOf(clientId).ExplicitAuthFlows);
+
+    // Assess
+    expect(flows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']));
+    expect(propertiesOf(clientId).GenerateSecret).toBe(false);
+  });
+});
+
 describe('cdk-nag AwsSolutions checks', () => {
   interface Acknowledgement {
     readonly constructPath: string;
@@ -741,7 +855,9 @@ describe('cdk-nag AwsSolutions checks', () => {
   beforeAll(() => {
     nagOutdir = makeOutdir();
     const app = new App({ outdir: nagOutdir });
-    new PsflowStack(app, STACK_NAME, { stage: STAGE });
+    // Partner buses add rules and archives of their own, so the checks see those too.
+    const partnerEventBusNames = ['aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU', 'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities'];
+    new PsflowStack(app, STACK_NAME, { stage: STAGE, partnerEventBusNames });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
       app.synth();
