@@ -32,6 +32,8 @@ export interface LocalCloudOptions {
   readonly deliveryAttempts?: number;
   /** Execution environments per Lambda function. */
   readonly lambdaConcurrency?: number;
+  /** Seconds an idle Lambda execution environment lives before it is released. */
+  readonly lambdaIdleTimeoutSeconds?: number;
   /** Fires every rate() schedule at this interval instead of its own (`--schedule-interval`), for demos and tests. */
   readonly scheduleIntervalSeconds?: number;
   /** Progress and warning lines; defaults to stdout. */
@@ -110,6 +112,7 @@ export class LocalCloud {
         accountId: ACCOUNT_ID,
         logDirectory: path.join(options.dataDirectory, 'logs'),
         maxConcurrencyPerFunction: options.lambdaConcurrency ?? 4,
+        idleTimeoutMs: options.lambdaIdleTimeoutSeconds === undefined ? undefined : options.lambdaIdleTimeoutSeconds * 1000,
       });
       const queues = new QueueService(model.queues, options.dataDirectory);
       const topics = new TopicService(model.topics, options.dataDirectory);

@@ -28,6 +28,9 @@ Options:
                       (for demos and tests; at() and cron() schedules keep their times)
   --lambda-concurrency <n>
                       execution environments per function (default: $PSFLOW_LAMBDA_CONCURRENCY or 4)
+  --lambda-idle-timeout <seconds>
+                      release an execution environment idle this long, as Lambda reclaims
+                      idle ones (default: $PSFLOW_LAMBDA_IDLE_TIMEOUT or 60)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
       demo: { type: 'boolean', default: false },
       'schedule-interval': { type: 'string' },
       'lambda-concurrency': { type: 'string' },
+      'lambda-idle-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -104,7 +108,10 @@ async function main(): Promise<void> {
   if (lambdaConcurrency !== undefined && !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1 && lambdaConcurrency <= 64)) {
     throw new Error(`Invalid Lambda concurrency "${concurrencyText}": use a whole number from 1 to 64`);
   }
-  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds, lambdaConcurrency });
+  const idleText = values['lambda-idle-timeout'] ?? process.env.PSFLOW_LAMBDA_IDLE_TIMEOUT;
+  const lambdaIdleTimeoutSeconds = idleText === undefined ? undefined : Number(idleText);
+  if (lambdaIdleTimeoutSeconds !== undefined && !(lambdaIdleTimeoutSeconds > 0)) throw new Error(`Invalid Lambda idle timeout "${idleText}": use a number of seconds above 0`);
+  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds, lambdaConcurrency, lambdaIdleTimeoutSeconds });
   console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
   for (const line of cloud.describe()) console.log(line);
   if (!values['no-seed']) console.log(`  sandbox data    ${await seedDemoData(cloud.url, stage)}`);

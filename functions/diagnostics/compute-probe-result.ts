@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { computeProbeResult } from '../../shared/diagnostics/probe';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { metrics } from '../../shared/runtime/powertools';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money, Region } from '../../shared/model/primitives';
 import { CURRENT_APPROVAL_POLICY, routeApproval } from '../../shared/policies/approval-policy';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { sweepOverdueExceptions, type ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { connectors } from '../../shared/connectors/connector-registry';
 import { ingestEvent } from '../../shared/ingestion/ingest-event';
 import type { IngestionReport } from '../../shared/ingestion/ingestion-ports';

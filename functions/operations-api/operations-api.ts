@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { demoDirectory } from '../../shared/directory/demo-directory';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Detail of a `Probe Requested` event: who asked and when, so that the end-to-end

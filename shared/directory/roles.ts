@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Roles that approve, own exceptions or operate psflow. Tasks and exceptions are assigned to

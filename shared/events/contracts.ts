@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';

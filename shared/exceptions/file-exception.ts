@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExternalId } from '../model/primitives';
 import { classifyFailure } from './classify-error';
 import type { ExceptionStore, WorkflowException } from './workflow-exception';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role, type ErrorClass } from '../directory/roles';
 import { ExternalId } from '../model/primitives';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../directory/roles';
 import { ExternalId, Money, Region } from '../model/primitives';
 

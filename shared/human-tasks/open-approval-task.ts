@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
 import type { Directory } from '../directory/demo-directory';
 import type { Role } from '../directory/roles';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CrmDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceDetailType, SalesforceSourcePrefix } from '../events/catalogue';
 import { OpportunityWonDetail, findContract } from '../events/contracts';
 import { WorkflowName, businessKey, executionNameFor, projectIdFor } from '../workflows/workflow-names';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * What ingestion decided for one record of one event. Every event ends in one of these;

@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
 import { DEMO_USERS, grantCovers, type Directory } from '../directory/demo-directory';
 import { Role } from '../directory/roles';

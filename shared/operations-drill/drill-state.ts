@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money } from '../model/primitives';
 import type { StepContract } from '../workflows/step-contract';
 

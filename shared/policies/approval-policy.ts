@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../directory/roles';
 import { minorUnitDigits, Region, type Money } from '../model/primitives';
 import { WorkflowName } from '../workflows/workflow-names';

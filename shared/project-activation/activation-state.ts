@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OpportunityWonDetail } from '../events/contracts';
 import { RoleLine } from '../model/entities';
 import { ExternalId, IsoDateTime, Money } from '../model/primitives';

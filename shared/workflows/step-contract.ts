@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Input and output schemas of a guarded step. A retry's corrected input and a skip's supplied

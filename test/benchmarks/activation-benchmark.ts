@@ -7,6 +7,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 import { salesforceId } from '../support/psflow-cli';
+import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 
 /** What one activation costs, measured on the local cloud. */
 export interface ActivationFigures {
@@ -29,6 +30,8 @@ export interface ActivationFigures {
   readonly dynamoWritesPerActivation: number;
   readonly dynamoReadsPerActivation: number;
   readonly eventsPerActivation: number;
+  /** The local cloud's memory from start to the end of the run. */
+  readonly footprint: Footprint;
 }
 
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
@@ -79,6 +82,7 @@ export function percentile(sorted: number[], p: number): number {
  */
 export async function measureActivations(count: number, progress: (line: string) => void): Promise<ActivationFigures> {
   const cloud = await startLocalCloud(temporaryDataDirectory('bench-activation'));
+  const sampler = await FootprintSampler.start('project activation', cloud.pid);
   const config = clientConfig(cloud.url);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   const events = new EventBridgeClient({ ...config, maxAttempts: 1 });
@@ -224,8 +228,10 @@ export async function measureActivations(count: number, progress: (line: string)
       dynamoWritesPerActivation: diff((value) => value.dynamodb, WRITES) / count,
       dynamoReadsPerActivation: diff((value) => value.dynamodb, READS) / count,
       eventsPerActivation: ((after.eventBridge.accepted ?? 0) - (before.eventBridge.accepted ?? 0)) / count,
+      footprint: sampler.finish(),
     };
   } finally {
+    progress(`  memory: ${describeFootprint(sampler.finish())}`);
     documents.destroy();
     events.destroy();
     sfn.destroy();

@@ -316,6 +316,17 @@ describe('functions', () => {
     return found;
   }
 
+  /** The folder in the cloud assembly that holds a function's bundle, found through the asset manifest. */
+  function bundleDirectoryOf(logicalId: string, properties: JsonObject): string {
+    const manifest = record(JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')), 'asset manifest');
+    const objectKey = String(record(properties.Code, `${logicalId}.Code`).S3Key);
+    const asset = Object.values(record(manifest.files, 'asset files'))
+      .map((candidate) => record(candidate, 'asset'))
+      .find((candidate) => Object.values(record(candidate.destinations, 'destinations')).some((destination) => record(destination, 'destination').objectKey === objectKey));
+    if (asset === undefined) throw new Error(`${logicalId}: no asset in cdk.out for its code`);
+    return path.join(outdir, String(record(asset.source, 'source').path));
+  }
+
   it(`runs every function on Node.js ${MIN_NODE_RUNTIME} or newer`, () => {
     // Prepare
     const runtimes = functions().map(({ logicalId, properties }) => ({ logicalId, runtime: String(properties.Runtime) }));
@@ -364,7 +375,7 @@ describe('functions', () => {
     expect(new Set(logGroups.map(({ logGroupId }) => logGroupId)).size).toBe(logGroups.length);
   });
 
-  it('turns source maps on in every function so stack traces name the TypeScript lines', () => {
+  it('leaves source maps off in every function, so an error does not pay for reading the map', () => {
     // Act
     const options = functions().map(({ logicalId, properties }) => {
       const variables = record(record(properties.Environment ?? {}, `${logicalId}.Environment`).Variables ?? {}, `${logicalId}.Variables`);
@@ -372,24 +383,13 @@ describe('functions', () => {
     });
 
     // Assess
-    for (const option of options) expect(option).toEqual({ logicalId: option.logicalId, nodeOptions: expect.stringContaining('--enable-source-maps') });
+    for (const option of options) expect(option).toEqual({ logicalId: option.logicalId, nodeOptions: expect.not.stringContaining('--enable-source-maps') });
   });
 
   it('ships every bundle with a source map of the TypeScript sources', () => {
-    // Prepare
-    const manifest = record(JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')), 'asset manifest');
-    const assets = Object.values(record(manifest.files, 'asset files')).map((asset) => record(asset, 'asset'));
-    const assetDirectoryOfKey = (objectKey: string): string | undefined => {
-      const asset = assets.find((candidate) =>
-        Object.values(record(candidate.destinations, 'destinations')).some((destination) => record(destination, 'destination').objectKey === objectKey),
-      );
-      return asset === undefined ? undefined : path.join(outdir, String(record(asset.source, 'source').path));
-    };
-
     // Act
     const bundles = functions().map(({ logicalId, properties }) => {
-      const directory = assetDirectoryOfKey(String(record(properties.Code, `${logicalId}.Code`).S3Key));
-      if (directory === undefined) throw new Error(`${logicalId}: no asset in cdk.out for its code`);
+      const directory = bundleDirectoryOf(logicalId, properties);
       const handlerFile = `${String(properties.Handler).split('.')[0]}.js`;
       const code = fs.readFileSync(path.join(directory, handlerFile), 'utf8');
       const mapFile = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code)?.[1];
@@ -397,13 +397,33 @@ describe('functions', () => {
       const ownSources = list(map.sources)
         .map((source) => path.resolve(directory, String(source)))
         .filter((source) => source.startsWith(path.join(PROJECT_ROOT, 'functions') + path.sep) && source.endsWith('.ts'));
-      return { logicalId, mapFile, ownSourcesExist: ownSources.length > 0 && ownSources.every((source) => fs.existsSync(source)) };
+      return {
+        logicalId,
+        mapFile,
+        ownSourcesExist: ownSources.length > 0 && ownSources.every((source) => fs.existsSync(source)),
+        // The map names the sources rather than copying them: the repository holds their text.
+        sourcesContent: map.sourcesContent,
+        // Minified: a few long lines, not one statement per line.
+        minified: code.length / code.split('\n').length > 1000,
+      };
     });
 
     // Assess
     for (const bundle of bundles) {
-      expect(bundle).toEqual({ logicalId: bundle.logicalId, mapFile: expect.any(String), ownSourcesExist: true });
+      expect(bundle).toEqual({ logicalId: bundle.logicalId, mapFile: expect.any(String), ownSourcesExist: true, sourcesContent: undefined, minified: true });
     }
+  });
+
+  it('keeps function names in minified bundles, so stack traces name the functions without a source map', () => {
+    // Prepare
+    const probe = functions().find(({ properties }) => String(properties.FunctionName).endsWith('-compute-probe-result'));
+    if (probe === undefined) throw new Error('the compute-probe-result function is missing');
+
+    // Act
+    const code = fs.readFileSync(path.join(bundleDirectoryOf(probe.logicalId, probe.properties), 'index.js'), 'utf8');
+
+    // Assess
+    expect(code).toContain('"computeProbeResult"');
   });
 });
 

@@ -9,6 +9,8 @@ const projectRoot = path.resolve(__dirname, '..', '..');
 export interface LocalCloudProcess {
   readonly url: string;
   readonly dataDirectory: string;
+  /** The process id, e.g. for reading its memory from /proc. */
+  readonly pid: number;
   /** Everything the process printed so far. */
   output(): string;
   /** Graceful stop (SIGTERM); resolves with the exit code. */
@@ -70,6 +72,7 @@ export function startLocalCloud(dataDirectory: string, extraArguments: string[] 
         resolve({
           url: match[1],
           dataDirectory,
+          pid: child.pid ?? Number.NaN,
           output: () => output,
           stop: async () => {
             child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { issuesFromZod, jsonPath } from '../../shared/ingestion/ingestion-outcomes';
 
 describe('jsonPath', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorName } from '../../shared/errors/error-names';
 import { InvalidStepInputError, lambdaHandler } from '../../shared/runtime/lambda-handler';
 

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
 import type { FunctionSpec } from '../../local/cdk/resource-model';
-import { LambdaService } from '../../local/lambda/lambda-service';
+import { LambdaService, type LambdaServiceOptions } from '../../local/lambda/lambda-service';
 
 /** Handlers written as plain bundles, the way cdk.out holds them. */
 const BUNDLE = `
@@ -10,6 +11,7 @@ exports.echo = async (event, context) => ({ event, functionName: context.functio
 exports.fail = async () => { const error = new Error('rate card missing for EMEA'); error.name = 'RateCardMissing'; throw error; };
 exports.slow = () => new Promise((resolve) => setTimeout(() => resolve('late'), 5000));
 exports.budget = async (event, context) => { const remaining = context.getRemainingTimeInMillis(); await new Promise((resolve) => setTimeout(resolve, event.holdMs)); return remaining; };
+exports.hoard = async () => { const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length)); };
 exports.callback = (event, context, callback) => { console.log('logged from the handler'); callback(null, { viaCallback: event.n * 2 }); };
 `;
 
@@ -30,18 +32,22 @@ function spec(name: string, handler: string, timeoutSeconds = 3): FunctionSpec {
   };
 }
 
-beforeAll(() => {
-  directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
-  fs.mkdirSync(path.join(directory, 'bundle'));
-  fs.writeFileSync(path.join(directory, 'bundle', 'index.js'), BUNDLE);
-  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope'), spec('budget', 'budget', 3)], {
+function serviceOptions(): LambdaServiceOptions {
+  return {
     endpoint: 'http://127.0.0.1:1',
     dynamoDbEndpoint: 'http://127.0.0.1:2',
     region: 'eu-west-1',
     accountId: '000000000000',
     logDirectory: path.join(directory, 'logs'),
     maxConcurrencyPerFunction: 2,
-  });
+  };
+}
+
+beforeAll(() => {
+  directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
+  fs.mkdirSync(path.join(directory, 'bundle'));
+  fs.writeFileSync(path.join(directory, 'bundle', 'index.js'), BUNDLE);
+  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope'), spec('budget', 'budget', 3)], serviceOptions());
 });
 
 afterAll(async () => {
@@ -107,6 +113,70 @@ describe('LambdaService', () => {
 
     // Assess
     expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nope is undefined or not exported' } });
+  });
+
+  it('reads a bundle\'s source map only when the function\'s NODE_OPTIONS asks for it, as Lambda does', async () => {
+    // Prepare: a TypeScript handler bundled with an external map, as cdk.out holds it
+    const mapped = path.join(directory, 'mapped');
+    fs.mkdirSync(mapped);
+    fs.writeFileSync(path.join(mapped, 'rate-card.ts'), "export async function handler(): Promise<never> {\n  throw new Error('no rate card');\n}\n");
+    buildSync({ entryPoints: [path.join(mapped, 'rate-card.ts')], outfile: path.join(mapped, 'index.js'), bundle: true, platform: 'node', format: 'cjs', minify: true, sourcemap: true, logLevel: 'silent' });
+    const options = { ...serviceOptions(), logDirectory: path.join(directory, 'logs-mapped') };
+    const withMaps = { ...spec('with-maps', 'handler'), codeDirectory: mapped, environment: { NODE_OPTIONS: '--enable-source-maps' } };
+    const withoutMaps = { ...spec('without-maps', 'handler'), codeDirectory: mapped };
+    const mappedService = new LambdaService([withMaps, withoutMaps], options);
+
+    // Act
+    const outcomes = await Promise.all([mappedService.invoke('with-maps', {}), mappedService.invoke('without-maps', {})]).finally(() => mappedService.stop());
+
+    // Assess
+    const traces = outcomes.map((outcome) => (outcome.ok ? '' : outcome.error.trace.join('\n')));
+    expect(traces[0]).toContain('rate-card.ts:2');
+    expect(traces[1]).not.toContain('rate-card.ts');
+    expect(traces[1]).toContain('index.js:1');
+  });
+
+  it('releases an execution environment that sits idle past the idle timeout, and starts a fresh one for the next invocation', async () => {
+    // Prepare
+    const reclaiming = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], { ...serviceOptions(), logDirectory: path.join(directory, 'logs-idle'), idleTimeoutMs: 300 });
+    try {
+      await reclaiming.invoke('echo', {});
+      const afterFirst = reclaiming.statistics().echo.environments;
+
+      // Act
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const afterIdle = reclaiming.statistics().echo.environments;
+      const again = await reclaiming.invoke('echo', {});
+      // A busy environment is never released, however long its invocation runs.
+      const busy = await reclaiming.invoke('budget', { holdMs: 700 });
+
+      // Assess
+      expect({ afterFirst, afterIdle, againOk: again.ok, coldStarts: reclaiming.statistics().echo.coldStarts, busyOk: busy.ok }).toEqual({
+        afterFirst: 1,
+        afterIdle: 0,
+        againOk: true,
+        coldStarts: 2,
+        busyOk: true,
+      });
+    } finally {
+      await reclaiming.stop();
+    }
+  });
+
+  it('stops a function that outgrows its memory size with Runtime.OutOfMemory, as Lambda does, and serves the next invocation', async () => {
+    // Prepare
+    const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], { ...serviceOptions(), logDirectory: path.join(directory, 'logs-capped') });
+    try {
+      // Act
+      const outcome = await capped.invoke('hoard', {});
+      const next = await capped.invoke('echo', { after: 'hoard' });
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.OutOfMemory' } });
+      expect(next.ok).toBe(true);
+    } finally {
+      await capped.stop();
+    }
   });
 
   it('refuses an unknown function with ResourceNotFoundException', async () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork } from '../crm/crm-connector';
 
 /** A file of CRM records to stage a scenario: `{ "accounts": [...], "opportunities": [...], "statementsOfWork": [...] }`. */

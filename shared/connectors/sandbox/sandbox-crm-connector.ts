@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork, type CrmConnector } from '../crm/crm-connector';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PermanentConnectorError, RetryableConnectorError } from '../connector-errors';
 import { isRetryableAwsError } from './aws-errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CrmConnector, CrmOpportunityFacts } from '../../connectors/crm/crm-connector';
 import { PermanentConnectorError } from '../../connectors/connector-errors';
 import { OpportunityWonDetail } from '../../events/contracts';
