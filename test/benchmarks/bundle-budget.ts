@@ -36,7 +36,6 @@ const SDK_FUNCTIONS = [
   'ingest-event',
   'onboard-client',
   'open-approval-task',
-  'operations-api',
   'post-drill-entry',
   'prepare-engagement',
   'provision-erp-project',
@@ -51,7 +50,12 @@ const SDK_FUNCTIONS = [
  * Functions allowed over {@link BUNDLE_BUDGET_BYTES}, by the function name without the
  * `psflow-<stage>-` prefix. A function not listed here is held to the budget.
  */
-export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = Object.fromEntries(SDK_FUNCTIONS.map((name) => [name, { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON }]));
+export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = {
+  ...Object.fromEntries(SDK_FUNCTIONS.map((name) => [name, { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON }])),
+  // The one function with three clients: DynamoDB, Step Functions (task tokens, histories) and
+  // Lambda (a rejected event is replayed by invoking ingestion), about 60 KB more.
+  'operations-api': { ceilingBytes: 820 * 1024, reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion)` },
+};
 
 /** The short name of a deployed function: `psflow-dev-ingest-event` → `ingest-event`. */
 export function shortFunctionName(functionName: string): string {

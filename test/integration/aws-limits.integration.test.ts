@@ -243,7 +243,7 @@ describe("the local cloud holding requests to AWS's limits", () => {
         EventPattern: Rules[0]?.EventPattern,
         CreatedBy: '000000000000',
       });
-      expect(JSON.parse(described.EventPattern as string)).toEqual({ source: [{ prefix: 'aws.partner/salesforce.com/' }, { prefix: 'aws.partner/appflow/salesforce.com/' }] });
+      expect(JSON.parse(described.EventPattern as string)).toEqual({ source: [{ prefix: 'aws.partner/salesforce.com/' }] });
       expect(Targets).toEqual([expect.objectContaining({ Id: expect.any(String), Arn: expect.stringContaining(':function:'), RetryPolicy: expect.any(Object) })]);
       await expect(missing).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: `Rule no-such-rule does not exist on EventBus ${BUS}.` });
     });
