@@ -98,6 +98,7 @@ export class OperationsApi extends Construct {
     this.operationsApi.bindTable(ingestion.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite');
     this.operationsApi.addEnvironment(EnvVar.IngestFunctionName, ingestion.ingestFunction.functionName);
     ingestion.ingestFunction.grantInvoke(this.operationsApi);
+    Validations.of(this.operationsApi).acknowledge(ingestion.ingestFunction.invokeGrantAcknowledgement());
   }
 
   /**

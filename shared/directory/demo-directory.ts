@@ -37,6 +37,7 @@ export const DEMO_USERS: readonly DirectoryUser[] = z.array(DirectoryUser).parse
   { userId: 'fiona.finance', name: 'Fiona Finance', title: 'Finance operations', grants: [{ role: 'finance-ops' }] },
   { userId: 'sam.staffing', name: 'Sam Staffing', title: 'Staffing manager', grants: [{ role: 'staffing-manager' }] },
   { userId: 'ian.integration', name: 'Ian Integration', title: 'Integration operations', grants: [{ role: 'integration-ops' }] },
+  { userId: 'mia.managing', name: 'Mia Managing', title: 'Managing partner (takes approvals the chain cannot)', grants: [{ role: 'managing-partner' }] },
   { userId: 'olga.ops', name: 'Olga Ops', title: 'Operations lead (finance and integration exceptions)', grants: [{ role: 'finance-ops' }, { role: 'integration-ops' }] },
 ]);
 
