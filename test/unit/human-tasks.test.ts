@@ -1,4 +1,5 @@
-import { DEMO_USERS, FIRM_PRACTICES, demoDirectory } from '../../shared/directory/demo-directory';
+import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
+import { InMemoryDirectory } from '../../shared/directory/directory';
 import type { Role } from '../../shared/directory/roles';
 import { ErrorName } from '../../shared/errors/error-names';
 import { decideTask, type DecisionRequest, type DecisionResult } from '../../shared/human-tasks/decide-task';
@@ -676,7 +677,7 @@ describe('delegateRole', () => {
 
 describe('openApprovalTask', () => {
   function openDeps(tasks: InMemoryHumanTaskStore, at: Date = NOW, audit = new InMemoryAuditLog()): OpenTaskDependencies {
-    return { tasks, directory: demoDirectory, policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
+    return { tasks, directory: new InMemoryDirectory(DEMO_USERS), policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
   }
 
   describe('when nobody may decide the level now', () => {
