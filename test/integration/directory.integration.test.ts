@@ -123,9 +123,12 @@ describe('the directory as data', () => {
   });
 
   it('compiles no demo user into any function bundle', () => {
-    // Prepare
+    // Prepare: the bundles the current synth deploys (cdk.out keeps older assets beside them).
     const cdkOut = path.resolve(__dirname, '..', '..', 'cdk.out');
-    const bundles = fs.readdirSync(cdkOut).filter((name) => name.startsWith('asset.')).map((name) => path.join(cdkOut, name, 'index.js')).filter((file) => fs.existsSync(file));
+    const manifest = JSON.parse(fs.readFileSync(path.join(cdkOut, 'psflow-dev.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const bundles = Object.values(manifest.files)
+      .map((asset) => path.join(cdkOut, asset.source.path, 'index.js'))
+      .filter((file) => fs.existsSync(file));
 
     // Act
     const withDemoUsers = bundles.filter((file) => fs.readFileSync(file, 'utf8').includes('pat.practice'));
