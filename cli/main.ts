@@ -3,7 +3,7 @@ import { createContext, type CliContext } from './cli-context';
 import { CliError } from './cli-error';
 import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
 import { putEvents } from './commands/bus-events';
-import { listUsers } from './commands/directory-users';
+import { changeGrant, listUsers } from './commands/directory-users';
 import { abortException, bulkRetryExceptions, jsonOption, listExceptions, retryException, showException, skipException, type ExceptionFilterOptions } from './commands/exceptions';
 import { listSandboxRecords, loadSandboxFile, sandboxFaults, seedSandboxData, showSandboxRecord } from './commands/sandbox';
 import { listUnknownEvents } from './commands/ingestion-stats';
@@ -39,7 +39,10 @@ Commands:
                                 (latencyMs, throttleRate, unavailableRate, timeoutRate, rejectRate)
   sandbox load FILE             stage CRM records ({"accounts":[],"opportunities":[],"statementsOfWork":[]})
   sandbox seed                  write the demo data where it is missing
-  users                         the demo directory: who holds which role
+  users list                    the directory: who holds which role
+  users grant USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
+  users revoke USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
+                                change a grant (admins only, never their own); audited
   approvals list [--role ROLE]  open approvals for your roles, soonest due first
   approvals show <TASK>         the task, why it exists, its audit trail
   approvals approve <TASK> [--comment TEXT]
@@ -63,7 +66,7 @@ Options:
                    of its stack, psflow-<stage>; the API then needs $PSFLOW_TOKEN (docs/deploy.md)
   --stage NAME     stage whose tables and bus to use (default: dev)
   --as USER        who acts, recorded with every action (default: $PSFLOW_USER or $USER);
-                   locally the API trusts it, see npx psflow users
+                   locally the API trusts it, see npx psflow users list
   --json           machine-readable output
   -h, --help       show this help`;
 
@@ -98,11 +101,13 @@ async function run(argv: readonly string[]): Promise<void> {
       wait: { type: 'string', default: '60' },
       set: { type: 'string' },
       clear: { type: 'boolean', default: false },
+      practices: { type: 'string' },
+      regions: { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
-  // `users` has no sub-command; its one word is the whole command.
-  const commandName = group === 'users' ? 'users' : `${group} ${command ?? ''}`.trim();
+  // `users` alone still lists, as it did before it had sub-commands.
+  const commandName = group === 'users' && command === undefined ? 'users list' : `${group} ${command ?? ''}`.trim();
   if (values.help || group === undefined || group === 'help') {
     console.log(HELP);
     return;
@@ -153,8 +158,11 @@ async function run(argv: readonly string[]): Promise<void> {
         return listUnknownEvents(ctx);
       case 'events put':
         return putEvents(ctx, positionals.slice(2));
-      case 'users':
+      case 'users list':
         return listUsers(ctx);
+      case 'users grant':
+      case 'users revoke':
+        return changeGrant(ctx, name === 'users grant' ? 'grant' : 'revoke', id, { role: values.role, practices: values.practices, regions: values.regions, note: values.note });
       case 'sandbox list':
         return listSandboxRecords(ctx, id, extra[0]);
       case 'sandbox show':

@@ -4,6 +4,7 @@ import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { AuditTrail } from './audit/audit-trail';
 import { ExceptionQueue } from './exceptions/exception-queue';
+import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { OperationsApi } from './operations-api/operations-api';
@@ -33,6 +34,7 @@ export class PsflowStack extends Stack {
   public readonly sandbox: SandboxSystems;
   public readonly projectActivation: ProjectActivation;
   public readonly ingestion: EventIngestion;
+  public readonly directory: PeopleDirectory;
   public readonly humanTasks: HumanTasks;
   public readonly exceptionQueue: ExceptionQueue;
   public readonly auditTrail: AuditTrail;
@@ -64,6 +66,9 @@ export class PsflowStack extends Stack {
       partnerEventBusNames: props.partnerEventBusNames,
     });
     this.operationsApi.serveRejectedEvents(this.ingestion);
+    this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
+    this.directory.serve(this.humanTasks.openApprovalTask, 'read');
+    this.directory.serve(this.operationsApi.operationsApi, 'readWrite');
     this.addClientOutputs(props.stage);
   }
 

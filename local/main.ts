@@ -6,6 +6,7 @@ import { ensureSynthesized } from './cdk/synthesize';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedSandbox } from '../shared/connectors/sandbox/seed-sandbox';
+import { seedDirectory } from '../shared/directory/seed-directory';
 import { runDemo } from '../demo/demo-scenario';
 import { LocalCloud } from './local-cloud';
 
@@ -114,21 +115,24 @@ async function main(): Promise<void> {
   cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds, lambdaConcurrency, lambdaIdleTimeoutSeconds });
   console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
   for (const line of cloud.describe()) console.log(line);
-  if (!values['no-seed']) console.log(`  sandbox data    ${await seedDemoData(cloud.url, stage)}`);
+  // The directory is seeded even with --no-seed: without people, no one may use the operations API.
+  console.log(`  directory       ${await seedDemoData(cloud.url, stage, 'directory')}`);
+  if (!values['no-seed']) console.log(`  sandbox data    ${await seedDemoData(cloud.url, stage, 'sandbox')}`);
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
 }
 
-async function seedDemoData(endpoint: string, stage: string): Promise<string> {
+async function seedDemoData(endpoint: string, stage: string, what: 'sandbox' | 'directory'): Promise<string> {
   const client = new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
     credentials: { accessKeyId: 'psflow-local', secretAccessKey: 'psflow-local' },
   });
   try {
-    const seeded = await seedSandbox(DynamoDBDocumentClient.from(client), stage);
-    return `${seeded.written} demo records seeded, ${seeded.kept} already present`;
+    const documents = DynamoDBDocumentClient.from(client);
+    const seeded = what === 'sandbox' ? await seedSandbox(documents, stage) : await seedDirectory(documents, stage);
+    return `${seeded.written} demo ${what === 'sandbox' ? 'records' : 'users'} seeded, ${seeded.kept} already present`;
   } catch (error) {
     // A cloud assembly without the sandbox (another app, an older synth) is still served.
     if ((error as Error).name === 'ResourceNotFoundException') return 'not in this cloud assembly; nothing seeded';

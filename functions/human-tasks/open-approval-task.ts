@@ -1,7 +1,7 @@
-import { demoDirectory } from '../../shared/directory/demo-directory';
 import { openApprovalTask, OpenApprovalTaskInput } from '../../shared/human-tasks/open-approval-task';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
+import { DirectoryTable } from '../../shared/repositories/directory-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
 import { documentClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv } from '../../shared/runtime/environment';
@@ -11,7 +11,7 @@ import { logger } from '../../shared/runtime/powertools';
 const dependencies = {
   tasks: new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
   audit: new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)),
-  directory: demoDirectory,
+  directory: new DirectoryTable(documentClient, requireEnv(EnvVar.DirectoryTable)),
   policy: CURRENT_APPROVAL_POLICY,
   now: () => new Date(),
 };

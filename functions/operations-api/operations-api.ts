@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { demoDirectory } from '../../shared/directory/demo-directory';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DelegationsTable } from '../../shared/repositories/delegations-table';
+import { DirectoryTable } from '../../shared/repositories/directory-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
 import { RejectedEventsTable } from '../../shared/repositories/rejected-events-table';
@@ -19,7 +19,7 @@ const dependencies = {
   delegations: new DelegationsTable(documentClient, requireEnv(EnvVar.DelegationsTable)),
   exceptions: new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)),
   audit: new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)),
-  directory: demoDirectory,
+  directory: new DirectoryTable(documentClient, requireEnv(EnvVar.DirectoryTable)),
   tokens: new StepFunctionsTaskTokens(stepFunctionsClient),
   sfn: stepFunctionsClient,
   contracts: stepContract,

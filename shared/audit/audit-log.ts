@@ -1,6 +1,6 @@
 /** One entry of the audit trail: who did what, when, to which subject, and why. */
 export interface AuditEntry {
-  readonly subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event';
+  readonly subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user';
   readonly subjectId: string;
   readonly action: string;
   readonly actor: string;

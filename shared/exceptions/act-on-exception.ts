@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log';
 import { ErrorName } from '../errors/error-names';
-import type { Directory } from '../directory/demo-directory';
+import type { Directory } from '../directory/directory';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
 import type { StepContractLookup } from '../workflows/step-contract';
@@ -35,7 +35,7 @@ export interface ExceptionDependencies {
 export async function actOnException(exceptionId: string, actor: string, request: ExceptionAction, deps: ExceptionDependencies): Promise<WorkflowException> {
   const exception = await deps.exceptions.get(exceptionId);
   if (!exception) throw new TaskActionRefused('NotFound', `no exception ${exceptionId}`);
-  const user = deps.directory.find(actor);
+  const user = await deps.directory.find(actor);
   if (!user?.grants.some((grant) => grant.role === exception.ownerRole)) {
     throw new TaskActionRefused('NotAuthorized', `${actor} may not act on this exception: it belongs to ${exception.ownerRole}`);
   }

@@ -1,6 +1,6 @@
 import { ErrorName } from '../errors/error-names';
 import type { AuditLog } from '../audit/audit-log';
-import { grantCovers, type Directory } from '../directory/demo-directory';
+import { grantCovers, type Directory } from '../directory/directory';
 import { TaskActionRefused, type HumanTask, type TaskDecision } from './human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from './task-ports';
 
@@ -104,13 +104,13 @@ async function deliver(task: HumanTask, deps: DecideDependencies): Promise<Human
 
 /** Returns the delegator when the actor decides through a delegation. */
 async function authorise(task: HumanTask, actor: string, at: string, deps: DecideDependencies): Promise<string | undefined> {
-  const user = deps.directory.find(actor);
+  const user = await deps.directory.find(actor);
   if (!user) throw new TaskActionRefused('NotAuthorized', `${actor} is not in the directory`);
   const scope = { practice: task.subject.practice, region: task.subject.region };
   if (user.grants.some((grant) => grantCovers(grant, task.assigneeRole, scope))) return undefined;
   if (user.grants.some((grant) => grant.role === task.assigneeRole)) {
     for (const delegation of await deps.delegations.activeFor(actor, task.assigneeRole, at)) {
-      const delegator = deps.directory.find(delegation.delegator);
+      const delegator = await deps.directory.find(delegation.delegator);
       if (delegator?.grants.some((grant) => grantCovers(grant, task.assigneeRole, scope))) return delegator.userId;
     }
   }

@@ -1,4 +1,4 @@
-import { grantCovers, type DirectoryUser, type GrantScope } from '../directory/demo-directory';
+import { grantCovers, type DirectoryUser, type GrantScope } from '../directory/directory';
 import { Region } from '../model/primitives';
 import type { Role } from '../directory/roles';
 import { APPROVAL_WORKFLOWS, escalationOf, type ApprovalPolicy } from '../policies/approval-policy';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log';
-import type { Directory } from '../directory/demo-directory';
+import type { Directory } from '../directory/directory';
 import { Role } from '../directory/roles';
 import { TaskActionRefused } from './human-task';
 import type { Delegation, DelegationStore } from './task-ports';
@@ -32,9 +32,9 @@ export async function delegateRole(request: DelegationRequest, deps: { delegatio
   if (until - from > MAX_WINDOW_DAYS * 86_400_000) throw new TaskActionRefused('InvalidRequest', `a delegation lasts at most ${MAX_WINDOW_DAYS} days`);
   if (until <= deps.now().getTime()) throw new TaskActionRefused('InvalidRequest', 'the window has already ended');
   if (request.delegate === request.delegator) throw new TaskActionRefused('InvalidRequest', 'one cannot delegate to oneself');
-  const delegator = deps.directory.find(request.delegator);
+  const delegator = await deps.directory.find(request.delegator);
   if (!delegator?.grants.some((grant) => grant.role === role.data)) throw new TaskActionRefused('NotAuthorized', `${request.delegator} does not hold the role ${role.data}, so cannot delegate it`);
-  const delegate = deps.directory.find(request.delegate);
+  const delegate = await deps.directory.find(request.delegate);
   if (!delegate) throw new TaskActionRefused('InvalidRequest', `${request.delegate} is not in the directory`);
   if (!delegate.grants.some((grant) => grant.role === role.data)) throw new TaskActionRefused('InvalidRequest', `${request.delegate} does not hold the role ${role.data}; delegate only to someone with the same role`);
   const delegation: Delegation = {

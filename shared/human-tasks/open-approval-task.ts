@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
-import type { Directory } from '../directory/demo-directory';
+import type { Directory } from '../directory/directory';
 import type { Role } from '../directory/roles';
 import { ApprovalLevel, type ApprovalPolicy } from '../policies/approval-policy';
 import { routeToDecider } from './deciders';
@@ -52,7 +52,7 @@ export async function openApprovalTask(input: unknown, deps: OpenTaskDependencie
   // Separation of duties: the requester, and whoever decided another level (or lent their authority to it).
   const excluded = new Set([request.requestedBy, ...siblings.flatMap((sibling) => [sibling.decision?.decidedBy, sibling.decision?.onBehalfOf].filter((name): name is string => name !== undefined))]);
   const otherLevelRoles = new Set<Role>([...request.levels.filter((_, index) => index !== request.levelIndex).map((each) => each.role), ...siblings.map((sibling) => sibling.assigneeRole)]);
-  const route = routeToDecider(deps.policy, deps.directory.all(), level.role, { practice: request.subject.practice, region: request.subject.region }, excluded, otherLevelRoles);
+  const route = routeToDecider(deps.policy, await deps.directory.all(), level.role, { practice: request.subject.practice, region: request.subject.region }, excluded, otherLevelRoles);
   const task = HumanTask.parse({
     taskId,
     requestId,

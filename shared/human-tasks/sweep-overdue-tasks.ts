@@ -30,7 +30,8 @@ const SWEEP_LIMIT = 100;
 /**
  * Finds open tasks past their due time. The first breach reminds the assignee role and
  * gives it another SLA period; each later breach escalates to the next role in the
- * policy's chain (the top of the chain is reminded again). The task token stays valid
+ * policy's chain that decides no other level of the request, or to the policy's fallback role
+ * when only such roles are left (the top of the chain is reminded again). The task token stays valid
  * throughout, so the workflow keeps waiting on the same step. Each breach is recorded once,
  * even if two sweeps overlap, and emitted as an event.
  */
@@ -63,11 +64,20 @@ export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Pro
 /**
  * The escalation target skips roles that decide another level of the same request: one person
  * holding both would be barred from one of them by separation of duties, stranding the request.
+ * When the chain is cut short only by such roles, the policy's `fallbackRole` takes the task, so
+ * the level-1 task of a two-level request (practice lead, then CFO) still escalates. A chain that
+ * simply ends (the CFO's own task) reminds its top again.
  */
 function escalationTarget(policy: ApprovalPolicy, from: HumanTask['assigneeRole'], otherLevelRoles: ReadonlySet<string>): HumanTask['assigneeRole'] | undefined {
   let candidate = escalationOf(policy, from);
-  while (candidate && otherLevelRoles.has(candidate)) candidate = escalationOf(policy, candidate);
-  return candidate;
+  let skipped = false;
+  while (candidate && otherLevelRoles.has(candidate)) {
+    skipped = true;
+    candidate = escalationOf(policy, candidate);
+  }
+  if (candidate) return candidate;
+  const fallback = policy.fallbackRole;
+  return skipped && fallback !== from && !otherLevelRoles.has(fallback) ? fallback : undefined;
 }
 
 function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy, otherLevelRoles: ReadonlySet<string>): SlaBreach {

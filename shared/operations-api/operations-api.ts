@@ -1,7 +1,8 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
-import { DEMO_USERS, grantCovers, type Directory } from '../directory/demo-directory';
+import { grantCovers, UserId, type Directory } from '../directory/directory';
+import { GrantChange, grantRole, revokeRole } from '../directory/manage-grants';
 import { Role } from '../directory/roles';
 import { actOnException } from '../exceptions/act-on-exception';
 import { jsonDepth } from '../exceptions/json-limits';
@@ -39,7 +40,7 @@ export interface OperationsDependencies {
   readonly exceptions: ExceptionStore;
   readonly directory: Directory;
   readonly tokens: WorkflowTokens;
-  readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event', subjectId: string): Promise<unknown[]> };
+  readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user', subjectId: string): Promise<unknown[]> };
   readonly sfn: SFNClient;
   readonly contracts: StepContractLookup;
   readonly rejectedEvents: RejectedEventQueue;
@@ -51,8 +52,10 @@ type Route = (request: { actor: string; event: HttpApiEvent; body: unknown; deps
 
 /** Route keys served; the CDK construct creates one API route per key. */
 export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
-  'GET /me': async ({ actor, deps }) => deps.directory.find(actor) ?? { userId: actor, grants: [] },
-  'GET /users': async () => DEMO_USERS,
+  'GET /me': async ({ actor, deps }) => (await deps.directory.find(actor)) ?? { userId: actor, grants: [] },
+  'GET /users': async ({ deps }) => deps.directory.all(),
+  'POST /users/{userId}/grants': async ({ actor, event, body, deps }) => grantRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
+  'POST /users/{userId}/grants/revoke': async ({ actor, event, body, deps }) => revokeRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
   'GET /tasks': async ({ actor, event, deps }) => listTasks(actor, event, deps),
   'GET /tasks/{taskId}': async ({ event, deps }) => publicTask(await found(deps.tasks.get(pathParameter(event, 'taskId')), 'task')),
   'POST /tasks/{taskId}/decision': async ({ actor, event, body, deps }) => {
@@ -95,7 +98,7 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
     return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'resolve', note: request.note ?? '' }, deps);
   },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
-    const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event']).parse(pathParameter(event, 'subjectType'));
+    const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event', 'user']).parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
   },
 };
@@ -113,15 +116,18 @@ const OPEN_TO_ANYONE = new Set(['GET /me']);
 /** Serves one HTTP API request: identity from the JWT claims, a route, errors as status codes with a message. */
 export async function handleOperationsRequest(event: HttpApiEvent, deps: OperationsDependencies): Promise<HttpApiResult> {
   const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
-  const actor = [claims.username, claims['cognito:username'], claims.sub].find((value): value is string => typeof value === 'string' && value.length > 0);
-  if (!actor) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
+  const subject = typeof claims.sub === 'string' && claims.sub.length > 0 ? claims.sub : undefined;
+  if (!subject) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
   const route = OPERATIONS_ROUTES[event.routeKey];
   if (!route) return answer(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
+  // The token's subject names a directory entry; the entry's userId is who acts from here on.
   // Tasks, step inputs, rejected events and audit trails hold client and deal data: a signed-in
   // identity that the directory does not know holds no role and reads none of it.
-  if (!OPEN_TO_ANYONE.has(event.routeKey) && !deps.directory.find(actor)) {
-    return answer(403, { error: 'NotAuthorized', message: `${actor} is not in the directory; ask for a role before using psflow's operations API` });
+  const user = await deps.directory.findBySubject(subject);
+  if (!user && !OPEN_TO_ANYONE.has(event.routeKey)) {
+    return answer(403, { error: 'NotAuthorized', message: `token subject ${subject} is not in the directory; ask an admin to add you (psflow users list shows who is)` });
   }
+  const actor = user?.userId ?? subject;
   try {
     const body = parseBody(event);
     return answer(200, await route({ actor, event, body, deps }));
@@ -197,12 +203,13 @@ function publicException(exception: WorkflowException): Omit<WorkflowException, 
  */
 async function listTasks(actor: string, event: HttpApiEvent, deps: OperationsDependencies): Promise<unknown[]> {
   const requested = event.queryStringParameters?.role;
-  const user = deps.directory.find(actor);
+  const user = await deps.directory.find(actor);
   const roles = requested ? [Role.parse(requested)] : [...new Set((user?.grants ?? []).map((grant) => grant.role))];
   const at = deps.now().toISOString();
   const listed = await Promise.all(
     roles.map(async (role) => {
-      const delegators = (await deps.delegations.activeFor(actor, role, at)).map((delegation) => deps.directory.find(delegation.delegator)).filter((found) => found !== undefined);
+      const delegations = await deps.delegations.activeFor(actor, role, at);
+      const delegators = (await Promise.all(delegations.map((delegation) => deps.directory.find(delegation.delegator)))).filter((found) => found !== undefined);
       const grants = [user, ...delegators].flatMap((person) => person?.grants ?? []);
       const tasks = await deps.tasks.listOpenByRole(role, limitOf(event));
       if (requested) return tasks;

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log';
-import type { Directory } from '../directory/demo-directory';
+import type { Directory } from '../directory/directory';
 import { Role } from '../directory/roles';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { RejectedEvent, RejectedEventStatus } from '../repositories/rejected-events-table';
@@ -51,7 +51,7 @@ export interface RejectedEventActed {
  * the API, so no client can skip it. Each action is audited like an exception action.
  */
 export async function actOnRejectedEvent(rejectionId: string, actor: string, request: RejectedEventAction, deps: RejectedEventDependencies): Promise<RejectedEventActed> {
-  const user = deps.directory.find(actor);
+  const user = await deps.directory.find(actor);
   if (!user?.grants.some((grant) => grant.role === REJECTED_EVENTS_ROLE)) {
     throw new TaskActionRefused('NotAuthorized', `${actor} may not act on rejected events: that needs the role ${REJECTED_EVENTS_ROLE}`);
   }

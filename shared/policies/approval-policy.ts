@@ -43,6 +43,11 @@ export const ApprovalPolicy = z.object({
   referenceRates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()),
   /** Who a breached task escalates to; `null` ends the chain. */
   escalation: z.record(Role, Role.nullable()),
+  /**
+   * Who a breached task escalates to when every role up its chain decides another level of the
+   * same request (so escalating along the chain would need one person twice).
+   */
+  fallbackRole: Role,
   rules: z.array(ApprovalRule).min(1),
 });
 /** Typed {@link ApprovalPolicy}. */

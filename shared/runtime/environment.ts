@@ -7,6 +7,7 @@ export const EnvVar = {
   ActivationsTable: 'ACTIVATIONS_TABLE',
   AuditLogTable: 'AUDIT_LOG_TABLE',
   DelegationsTable: 'DELEGATIONS_TABLE',
+  DirectoryTable: 'DIRECTORY_TABLE',
   DrillLedgerTable: 'DRILL_LEDGER_TABLE',
   EventBusName: 'EVENT_BUS_NAME',
   ExceptionsTable: 'EXCEPTIONS_TABLE',

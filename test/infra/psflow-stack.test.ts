@@ -716,6 +716,26 @@ describe('human tasks and exceptions', () => {
     expect(String(warnings[0]?.entry.data)).toContain('project-activation rule activation-50k-to-500k level 1');
   });
 
+  it('holds the directory in a table indexed by token subject, which only the operations API may change', () => {
+    // Prepare
+    const directoryId = resourceNamed('AWS::DynamoDB::Table', `psflow-${STAGE}-directory`);
+    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).FunctionName), role: roleOf(logicalId, 'Role') }));
+
+    // Act
+    const indexes = list(propertiesOf(directoryId).GlobalSecondaryIndexes).map((index) => {
+      const { IndexName, KeySchema } = record(index, 'index');
+      return { IndexName, keys: list(KeySchema).map((key) => record(key, 'key').AttributeName) };
+    });
+    const access = Object.fromEntries(roles.map(({ name, role }) => [name, allowedActionsOn(statementsOfRole(role), directoryId)]).filter(([, actions]) => actions.length > 0));
+
+    // Assess
+    expect(indexes).toEqual([{ IndexName: 'bySubject', keys: ['subject'] }]);
+    expect(Object.keys(access).sort()).toEqual([HUMAN.api, HUMAN.opener].sort());
+    expect(access[HUMAN.api]).toContain('dynamodb:UpdateItem');
+    expect(access[HUMAN.opener]).not.toContain('dynamodb:UpdateItem');
+    expect(access[HUMAN.opener]).toContain('dynamodb:Query');
+  });
+
   it('indexes tasks by role and status, by status and due time, and by request', () => {
     // Act
     const indexes = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.tasks)).GlobalSecondaryIndexes).map((index) => {

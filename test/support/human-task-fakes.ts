@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditLog } from '../../shared/audit/audit-log';
-import { demoDirectory } from '../../shared/directory/demo-directory';
+import { DEMO_USERS } from '../../shared/directory/demo-directory';
+import { InMemoryDirectory } from '../../shared/directory/directory';
 import type { Role } from '../../shared/directory/roles';
 import type { ExceptionFilter, ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from '../../shared/exceptions/workflow-exception';
 import type { DecideDependencies } from '../../shared/human-tasks/decide-task';
@@ -268,6 +269,7 @@ export interface TaskWorld {
   readonly exceptions: InMemoryExceptionStore;
   readonly tokens: RecordingWorkflowTokens;
   readonly audit: InMemoryAuditLog;
+  readonly directory: InMemoryDirectory;
   readonly deps: DecideDependencies & { readonly exceptions: InMemoryExceptionStore; readonly audit: InMemoryAuditLog; readonly contracts: StepContractLookup };
 }
 
@@ -279,7 +281,8 @@ export function taskWorld(): TaskWorld {
   const exceptions = new InMemoryExceptionStore();
   const tokens = new RecordingWorkflowTokens();
   const audit = new InMemoryAuditLog();
-  return { clock, tasks, delegations, exceptions, tokens, audit, deps: { tasks, delegations, exceptions, directory: demoDirectory, tokens, audit, contracts: stepContract, now: clock.now } };
+  const directory = new InMemoryDirectory(DEMO_USERS);
+  return { clock, tasks, delegations, exceptions, tokens, audit, directory, deps: { tasks, delegations, exceptions, directory, tokens, audit, contracts: stepContract, now: clock.now } };
 }
 
 /** What to change in a built task. */

@@ -1,4 +1,5 @@
-import { DEMO_USERS, FIRM_PRACTICES, demoDirectory } from '../../shared/directory/demo-directory';
+import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
+import { InMemoryDirectory } from '../../shared/directory/directory';
 import type { Role } from '../../shared/directory/roles';
 import { ErrorName } from '../../shared/errors/error-names';
 import { decideTask, type DecisionRequest, type DecisionResult } from '../../shared/human-tasks/decide-task';
@@ -676,7 +677,7 @@ describe('delegateRole', () => {
 
 describe('openApprovalTask', () => {
   function openDeps(tasks: InMemoryHumanTaskStore, at: Date = NOW, audit = new InMemoryAuditLog()): OpenTaskDependencies {
-    return { tasks, directory: demoDirectory, policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
+    return { tasks, directory: new InMemoryDirectory(DEMO_USERS), policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
   }
 
   describe('when nobody may decide the level now', () => {
@@ -900,17 +901,44 @@ describe('sweepOverdueTasks', () => {
     return approvalTask({ assigneeRole, breaches, dueAt: NOW.toISOString(), slaSeconds: 4 * 3600, ...overrides });
   }
 
-  it('escalates past a role that decides another level of the same request, so one person is never needed twice', async () => {
-    // Prepare: level 1 (practice lead) breached twice; level 2 of the same request is the CFO's.
+  it('escalates the level-1 task of a two-level request (practice lead, then CFO, EMEA) to the fallback role on the second breach', async () => {
+    // Prepare: the Northwind-like request: level 1 is the practice lead's, level 2 the CFO's.
+    const levelOne = dueTask('practice-lead', 0, { requestRoles: ['practice-lead', 'cfo'] });
+    const world = sweepWorld(levelOne);
+
+    // Act: sweep as of +1 and +2 days, as the demo's Northwind run did.
+    const first = await sweepOverdueTasks(hoursAfterNow(24), world.deps);
+    const second = await sweepOverdueTasks(hoursAfterNow(48), world.deps);
+
+    // Assess: reminded once, then escalated past the CFO (who decides level 2) to the policy's fallback role.
+    expect(CURRENT_APPROVAL_POLICY.fallbackRole).toBe('managing-partner');
+    expect(first).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 1, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
+    expect(second).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'escalated', fromRole: 'practice-lead', toRole: 'managing-partner' })]);
+    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'managing-partner', breaches: 2 });
+    expect(world.audit.entries.map((entry) => entry.action)).toEqual(['remind', 'escalate']);
+  });
+
+  it('escalates past a role that decides another level of an opened sibling task to the fallback role', async () => {
+    // Prepare: level 1 (practice lead) breached once; level 2 of the same request is already open for the CFO.
     const levelTwo = approvalTask({ taskId: 'task-level-2', level: 2, assigneeRole: 'cfo', candidateRoles: ['cfo'], dueAt: hoursAfterNow(48).toISOString(), token: 'token-level-2' });
     const world = sweepWorld(dueTask('practice-lead', 1), levelTwo);
 
     // Act
     const breaches = await sweepOverdueTasks(hoursAfterNow(1), world.deps);
 
-    // Assess: the chain practice-lead → cfo → (end) offers no one else, so the role is reminded again.
-    expect(breaches).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
-    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'practice-lead', breaches: 2 });
+    // Assess: the CFO is skipped so one person is never needed twice; the fallback role takes the task.
+    expect(breaches).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'escalated', fromRole: 'practice-lead', toRole: 'managing-partner' })]);
+  });
+
+  it('reminds again when even the fallback role decides another level of the request', async () => {
+    // Prepare
+    const world = sweepWorld(dueTask('practice-lead', 1, { requestRoles: ['practice-lead', 'cfo', 'managing-partner'] }));
+
+    // Act
+    const breaches = await sweepOverdueTasks(hoursAfterNow(1), world.deps);
+
+    // Assess
+    expect(breaches).toEqual([expect.objectContaining({ breach: 2, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
   });
 
   it('reminds the same role on the first breach and gives it another SLA period', async () => {

@@ -112,7 +112,7 @@ interface RequestOptions {
 }
 
 function request(routeKey: string, options: RequestOptions = {}): HttpApiEvent {
-  const claims = options.claims ?? (options.as ? { username: options.as } : undefined);
+  const claims = options.claims ?? (options.as ? { sub: options.as } : undefined);
   return {
     routeKey,
     pathParameters: options.path,
@@ -152,8 +152,9 @@ describe('handleOperationsRequest', () => {
 
     it.each([
       ['empty claims', {}],
-      ['an empty username and nothing else', { username: '' }],
-      ['a username that is not a string', { username: 42 }],
+      ['an empty sub', { sub: '' }],
+      ['a sub that is not a string', { sub: 42 }],
+      ['a username but no sub', { username: 'pat.practice' }],
     ])('answers 401 with %s', async (_label, claims) => {
       // Prepare
       const world = apiWorld();
@@ -165,21 +166,30 @@ describe('handleOperationsRequest', () => {
       expect(answer.status).toBe(401);
     });
 
-    it.each([
-      ['username before cognito:username and sub', { username: 'pat.practice', 'cognito:username': 'carl.cfo', sub: 'fiona.finance' }, 'pat.practice'],
-      ['cognito:username before sub', { 'cognito:username': 'carl.cfo', sub: 'fiona.finance' }, 'carl.cfo'],
-      ['sub when nothing else', { sub: 'fiona.finance' }, 'fiona.finance'],
-      ['the next claim when username is empty', { username: '', sub: 'fiona.finance' }, 'fiona.finance'],
-    ])('takes %s', async (_label, claims, expected) => {
+    it('maps the token subject to its directory entry, whatever the username claims say', async () => {
+      // Prepare: a Cognito user whose sub is bound to pat.practice.
+      const world = apiWorld();
+      const pat = await world.directory.find('pat.practice');
+      if (pat) world.directory.put({ ...pat, subject: '5f1c2e9a-cognito-sub' });
+
+      // Act
+      const answer = await call(world, 'GET /me', { claims: { sub: '5f1c2e9a-cognito-sub', username: 'carl.cfo', 'cognito:username': 'carl.cfo' } });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ userId: 'pat.practice', subject: '5f1c2e9a-cognito-sub' });
+    });
+
+    it('refuses an unknown token subject with 403, even when its username names someone in the directory', async () => {
       // Prepare
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'GET /me', { claims });
+      const answer = await call(world, 'GET /tasks', { claims: { sub: 'unknown-subject', username: 'carl.cfo' } });
 
       // Assess
-      expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ userId: expected });
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ error: 'NotAuthorized', message: expect.stringContaining('token subject unknown-subject is not in the directory') });
     });
 
     it('answers GET /me for someone outside the directory with no grants', async () => {
@@ -202,6 +212,113 @@ describe('handleOperationsRequest', () => {
 
       // Assess
       expect(answer.body).toEqual(DEMO_USERS);
+    });
+  });
+
+  describe('directory grants', () => {
+    it('lets an admin grant a role that applies to the next request, auditing who, what and the grants before and after', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const granted = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'sally.sales' }, body: { role: 'practice-lead', practices: ['erp-advisory'], note: 'covering for Pat' } });
+      const me = await call(world, 'GET /me', { as: 'sally.sales' });
+
+      // Assess
+      expect(granted.status).toBe(200);
+      expect(me.body).toMatchObject({ userId: 'sally.sales', grants: [{ role: 'practice-lead', practices: ['erp-advisory'] }] });
+      expect(world.audit.entries).toEqual([
+        {
+          subjectType: 'user',
+          subjectId: 'sally.sales',
+          action: 'grant',
+          actor: 'ada.admin',
+          at: NOW.toISOString(),
+          why: 'grant practice-lead (practices erp-advisory): covering for Pat',
+          details: { before: [], after: [{ role: 'practice-lead', practices: ['erp-advisory'] }] },
+        },
+      ]);
+    });
+
+    it('lets an admin revoke a grant exactly as held, and audits it', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const revoked = await call(world, 'POST /users/{userId}/grants/revoke', { as: 'ada.admin', path: { userId: 'olga.ops' }, body: { role: 'finance-ops' } });
+
+      // Assess
+      expect(revoked.status).toBe(200);
+      expect((await world.directory.find('olga.ops'))?.grants).toEqual([{ role: 'integration-ops' }]);
+      expect(world.audit.entries).toEqual([expect.objectContaining({ subjectType: 'user', subjectId: 'olga.ops', action: 'revoke', actor: 'ada.admin', why: 'revoke finance-ops', details: { before: [{ role: 'finance-ops' }, { role: 'integration-ops' }], after: [{ role: 'integration-ops' }] } })]);
+    });
+
+    it('refuses with 404 a revocation of a grant not held, naming what is held', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'POST /users/{userId}/grants/revoke', { as: 'ada.admin', path: { userId: 'pat.practice' }, body: { role: 'practice-lead' } });
+
+      // Assess
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: 'NotFound', message: 'pat.practice holds no grant practice-lead; their grants: practice-lead (practices erp-advisory, data-engineering)' });
+      expect(world.audit.entries).toEqual([]);
+    });
+
+    it('refuses with 403 an admin granting a role to themselves, and changes nothing', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'ada.admin' }, body: { role: 'cfo' } });
+
+      // Assess
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ error: 'NotAuthorized', message: expect.stringContaining('separation of duties') });
+      expect((await world.directory.find('ada.admin'))?.grants).toEqual([{ role: 'admin' }]);
+      expect(world.audit.entries).toEqual([]);
+    });
+
+    it('refuses with 403 a grant by someone without the admin role', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'carl.cfo', path: { userId: 'sally.sales' }, body: { role: 'cfo' } });
+
+      // Assess
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({ error: 'NotAuthorized', message: 'carl.cfo may not grant roles: that needs the admin role' });
+      expect((await world.directory.find('sally.sales'))?.grants).toEqual([]);
+    });
+
+    it.each([
+      ['an unknown role', { role: 'emperor' }, /role/],
+      ['an unknown region', { role: 'cfo', regions: ['MARS'] }, /regions\.0/],
+      ['an empty practice list', { role: 'cfo', practices: [] }, /practices/],
+    ])('refuses with 400 a grant with %s, naming the field', async (_label, body, message) => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'sally.sales' }, body });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'InvalidRequest', message: expect.stringMatching(message) });
+    });
+
+    it('refuses with 404 a grant to someone not in the directory', async () => {
+      // Prepare
+      const world = apiWorld();
+
+      // Act
+      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'new.joiner' }, body: { role: 'cfo' } });
+
+      // Assess
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: 'NotFound', message: expect.stringContaining('no user new.joiner in the directory') });
     });
   });
 
