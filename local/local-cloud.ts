@@ -18,6 +18,7 @@ import { AppendLog } from './store/append-log';
 import { StepFunctionsService } from './stepfunctions/step-functions-service';
 import { TaskDispatcher } from './stepfunctions/task-dispatcher';
 import { TaskTokenRegistry } from './stepfunctions/task-tokens';
+import { TargetInvoker } from './targets/target-invoker';
 
 /** How to start a local cloud. */
 export interface LocalCloudOptions {
@@ -132,21 +133,9 @@ export class LocalCloud {
       });
       const stepFunctions = new StepFunctionsService(model.stateMachines, { dataDirectory: options.dataDirectory, region, accountId: ACCOUNT_ID, dispatcher, tokens });
       checkTargets(model);
-      const deliver: TargetDeliverer = async (target, input, delivery) => {
-        if (target.arn.includes(':states:')) {
-          try {
-            await stepFunctions.startExecution({ stateMachineArn: target.arn, input, name: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id) });
-          } catch (error) {
-            // A redelivery after a crash finds its execution already started: that is success.
-            if (!(error instanceof AwsError && error.code === 'ExecutionAlreadyExists')) throw error;
-          }
-        } else if (target.arn.includes(':lambda:')) {
-          const outcome = await lambda.invoke(target.arn, JSON.parse(input));
-          if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
-        } else {
-          await queues.send(target.arn, input);
-        }
-      };
+      const targets = new TargetInvoker({ stepFunctions, lambda, queues });
+      const deliver: TargetDeliverer = (target, input, delivery) =>
+        targets.invoke({ arn: target.arn, input, executionName: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id), alreadyStartedIsDelivered: true });
       const deadLetter: DeadLetterSink = async (target, event, rule, error) => {
         const attributes = { RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: error.name, ERROR_MESSAGE: error.message };
         if (target.deadLetterArn) await queues.send(target.deadLetterArn, JSON.stringify(event), attributes);
@@ -170,23 +159,8 @@ export class LocalCloud {
       const scheduler = new SchedulerService(model.schedules, {
         logFile: path.join(logDirectory, 'scheduler.log'),
         rateOverrideMs: intervalSeconds === undefined ? undefined : intervalSeconds * 1000,
-        deliver: async (target, input, fire) => {
-          if (target.arn.includes(':states:')) {
-            // The execution id is unique per firing, so it names the execution.
-            await stepFunctions.startExecution({ stateMachineArn: target.arn, name: fire.executionId, input });
-          } else if (target.arn.includes(':lambda:')) {
-            let payload: unknown;
-            try {
-              payload = JSON.parse(input);
-            } catch {
-              throw Object.assign(new Error('Could not parse request body into json'), { name: 'InvalidRequestContentException' });
-            }
-            const outcome = await lambda.invoke(target.arn, payload);
-            if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
-          } else {
-            await queues.send(target.arn, input);
-          }
-        },
+        // The execution id is unique per firing, so it names the execution.
+        deliver: (target, input, fire) => targets.invoke({ arn: target.arn, input, executionName: fire.executionId }),
       });
       const services = { dynamodb, lambda, events, stepFunctions, queues, topics, deadLetters, httpApi, scheduler };
       handler = (request, response) => void route(services, request, response);
