@@ -19,6 +19,7 @@ import { StepFunctionsService } from './stepfunctions/step-functions-service';
 import { TaskDispatcher } from './stepfunctions/task-dispatcher';
 import { TaskTokenRegistry } from './stepfunctions/task-tokens';
 import { TargetInvoker } from './targets/target-invoker';
+import { lifecyclesOf, type Recovery, type ServiceLifecycle } from './service-lifecycle';
 
 /** How to start a local cloud. */
 export interface LocalCloudOptions {
@@ -61,21 +62,9 @@ export class LocalCloud {
     /** What is served, resolved from the templates. */
     readonly model: ResourceModel,
     readonly recovery: RecoverySummary,
-    readonly tablesCreated: readonly string[],
-    private readonly server: http.Server,
-    private readonly services: {
-      readonly dynamodb: DynamoDbService;
-      readonly lambda: LambdaService;
-      readonly events: EventBusService;
-      readonly stepFunctions: StepFunctionsService;
-      readonly queues: QueueService;
-      readonly topics: TopicService;
-      readonly deadLetters: AppendLog<unknown>;
-      readonly httpApi: HttpApiService;
-      readonly scheduler: SchedulerService;
-    },
+    /** The parts in the order they were built, dependencies first. */
+    private readonly parts: readonly ServiceLifecycle[],
     private readonly releaseLock: () => void,
-    private readonly scheduleIntervalSeconds?: number,
   ) {}
 
   /** Starts every service and resolves once the endpoint answers requests. */
@@ -164,9 +153,11 @@ export class LocalCloud {
       });
       const services = { dynamodb, lambda, events, stepFunctions, queues, topics, deadLetters, httpApi, scheduler };
       handler = (request, response) => void route(services, request, response);
-      const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
-      scheduler.start();
-      return new LocalCloud(url, model, recovery, created, server, services, releaseLock, intervalSeconds);
+      const recovery: Recovery = { redeliveredEvents: 0, restartedExecutions: 0 };
+      const tables = model.tables.map((table) => table.name);
+      const parts = lifecyclesOf({ ...services, tables, tablesCreated: created, server, scheduleIntervalSeconds: intervalSeconds }, recovery);
+      for (const part of parts) part.start?.();
+      return new LocalCloud(url, model, recovery, parts, releaseLock);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynamodb?.stop();
@@ -177,40 +168,7 @@ export class LocalCloud {
 
   /** Human-readable listing of what is served and what is not. */
   describe(): string[] {
-    const lines: string[] = [];
-    const list = (label: string, items: string[]): void => {
-      lines.push(`  ${label.padEnd(16)}${items.length > 0 ? items.join(', ') : '(none)'}`);
-    };
-    list('tables', this.model.tables.map((table) => `${table.name}${this.tablesCreated.includes(table.name) ? ' (created)' : ''}`));
-    list('event buses', this.services.events.describe().map(({ bus, rules }) => (rules.length > 0 ? `${bus} [rules: ${rules.join(', ')}]` : bus)));
-    list('state machines', this.services.stepFunctions.stateMachineNames);
-    list('functions', this.services.lambda.functionNames);
-    list('queues', this.services.queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`));
-    list('topics', this.services.topics.describe().map(({ name, messages }) => `${name} (${messages} published)`));
-    const apis = this.services.httpApi.describe();
-    if (apis.length === 0) list('http api', []);
-    for (const api of apis) {
-      const unserved = api.unservedRoutes > 0 ? `, ${api.unservedRoutes} not served (see below)` : '';
-      list('http api', [`${api.name} at ${api.endpoint} (${api.routes} routes${unserved})`]);
-      if (api.corsConfigured) lines.push(`${' '.repeat(18)}its CorsConfiguration is not applied locally: preflight (OPTIONS) requests get 404, responses no CORS headers`);
-    }
-    const indent = ' '.repeat(18);
-    if (apis.some((api) => api.jwtRoutes > 0)) {
-      lines.push(`${indent}JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification`);
-    }
-    if (apis.length > 0) {
-      const formatNote = apis.some((api) => api.accessLogStages.length > 0) ? " (the stage's AccessLogSettings format is not applied)" : '';
-      lines.push(`${indent}access log ${this.services.httpApi.accessLogFile}${formatNote}`);
-    }
-    const interval = this.scheduleIntervalSeconds;
-    list(
-      'schedules',
-      this.services.scheduler.describe().map(({ name, expression, enabled, next }) => {
-        const override = interval !== undefined && expression.startsWith('rate(') ? ` every ${interval} s (--schedule-interval)` : '';
-        const state = !enabled ? ' (disabled)' : next === undefined ? ' (will not fire again)' : '';
-        return `${name} ${expression}${override}${state}`;
-      }),
-    );
+    const lines = this.parts.flatMap((part) => part.describe?.() ?? []);
     // Grouped by type and reason: one type can be left out for different reasons (a route's authorization, an integration's kind).
     const byReason = new Map<string, { type: string; count: number; reason: string }>();
     for (const resource of this.model.notEmulated) {
@@ -225,20 +183,9 @@ export class LocalCloud {
     return lines;
   }
 
-  /** Stops accepting requests, flushes every journal and terminates the workers. */
+  /** Stops accepting requests, flushes every journal and terminates the workers: the parts in the reverse order of their building. */
   async stop(): Promise<void> {
-    await this.services.scheduler.stop();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
-    await this.services.httpApi.close();
-    await this.services.events.stop();
-    await this.services.lambda.stop();
-    await this.services.stepFunctions.shutdown();
-    await this.services.queues.stop();
-    await this.services.topics.stop();
-    await this.services.deadLetters.close();
-    await this.services.dynamodb.stop();
+    for (const part of [...this.parts].reverse()) await part.stop();
     this.releaseLock();
   }
 }
