@@ -95,6 +95,8 @@ export class LocalCloud {
       const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
       dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'), log);
       const { created } = await dynamodb.start(model.tables);
+      // A const, so the dispatcher built below sees the started service, not the variable the cleanup reads.
+      const database = dynamodb;
       const lambda = new LambdaService(model.functions, {
         endpoint: url,
         dynamoDbEndpoint: dynamodb.endpoint,
@@ -108,19 +110,24 @@ export class LocalCloud {
       const topics = new TopicService(model.topics, options.dataDirectory);
       const deadLetters = AppendLog.open<unknown>(path.join(options.dataDirectory, 'dead-letters.log')).log;
       const tokens = new TaskTokenRegistry();
-      const dispatcher = new TaskDispatcher({
-        lambda,
-        dynamodb,
-        queues,
-        topics,
-        tokens,
+      const stepFunctions = new StepFunctionsService(model.stateMachines, {
+        dataDirectory: options.dataDirectory,
         region,
-        // Bound lazily: the bus and the dispatcher refer to each other.
-        get events(): EventBusService {
-          return events;
-        },
+        accountId: ACCOUNT_ID,
+        tokens,
+        dispatcher: (children) =>
+          new TaskDispatcher({
+            lambda,
+            dynamodb: database,
+            queues,
+            topics,
+            tokens,
+            region,
+            children,
+            // The bus is built after Step Functions (it delivers to state machines); a task reaches it only once everything is running.
+            events: { putEvents: (request) => events.putEvents(request) },
+          }),
       });
-      const stepFunctions = new StepFunctionsService(model.stateMachines, { dataDirectory: options.dataDirectory, region, accountId: ACCOUNT_ID, dispatcher, tokens });
       checkTargets(model);
       const targets = new TargetInvoker({ stepFunctions, lambda, queues });
       const deliver: TargetDeliverer = (target, input, delivery) =>
