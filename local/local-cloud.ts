@@ -18,6 +18,8 @@ import { AppendLog } from './store/append-log';
 import { StepFunctionsService } from './stepfunctions/step-functions-service';
 import { TaskDispatcher } from './stepfunctions/task-dispatcher';
 import { TaskTokenRegistry } from './stepfunctions/task-tokens';
+import { TargetInvoker } from './targets/target-invoker';
+import { lifecyclesOf, type Recovery, type ServiceLifecycle } from './service-lifecycle';
 
 /** How to start a local cloud. */
 export interface LocalCloudOptions {
@@ -60,21 +62,9 @@ export class LocalCloud {
     /** What is served, resolved from the templates. */
     readonly model: ResourceModel,
     readonly recovery: RecoverySummary,
-    readonly tablesCreated: readonly string[],
-    private readonly server: http.Server,
-    private readonly services: {
-      readonly dynamodb: DynamoDbService;
-      readonly lambda: LambdaService;
-      readonly events: EventBusService;
-      readonly stepFunctions: StepFunctionsService;
-      readonly queues: QueueService;
-      readonly topics: TopicService;
-      readonly deadLetters: AppendLog<unknown>;
-      readonly httpApi: HttpApiService;
-      readonly scheduler: SchedulerService;
-    },
+    /** The parts in the order they were built, dependencies first. */
+    private readonly parts: readonly ServiceLifecycle[],
     private readonly releaseLock: () => void,
-    private readonly scheduleIntervalSeconds?: number,
   ) {}
 
   /** Starts every service and resolves once the endpoint answers requests. */
@@ -105,6 +95,8 @@ export class LocalCloud {
       const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
       dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'), log);
       const { created } = await dynamodb.start(model.tables);
+      // A const, so the dispatcher built below sees the started service, not the variable the cleanup reads.
+      const database = dynamodb;
       const lambda = new LambdaService(model.functions, {
         endpoint: url,
         dynamoDbEndpoint: dynamodb.endpoint,
@@ -118,35 +110,28 @@ export class LocalCloud {
       const topics = new TopicService(model.topics, options.dataDirectory);
       const deadLetters = AppendLog.open<unknown>(path.join(options.dataDirectory, 'dead-letters.log')).log;
       const tokens = new TaskTokenRegistry();
-      const dispatcher = new TaskDispatcher({
-        lambda,
-        dynamodb,
-        queues,
-        topics,
-        tokens,
+      const stepFunctions = new StepFunctionsService(model.stateMachines, {
+        dataDirectory: options.dataDirectory,
         region,
-        // Bound lazily: the bus and the dispatcher refer to each other.
-        get events(): EventBusService {
-          return events;
-        },
+        accountId: ACCOUNT_ID,
+        tokens,
+        dispatcher: (children) =>
+          new TaskDispatcher({
+            lambda,
+            dynamodb: database,
+            queues,
+            topics,
+            tokens,
+            region,
+            children,
+            // The bus is built after Step Functions (it delivers to state machines); a task reaches it only once everything is running.
+            events: { putEvents: (request) => events.putEvents(request) },
+          }),
       });
-      const stepFunctions = new StepFunctionsService(model.stateMachines, { dataDirectory: options.dataDirectory, region, accountId: ACCOUNT_ID, dispatcher, tokens });
       checkTargets(model);
-      const deliver: TargetDeliverer = async (target, input, delivery) => {
-        if (target.arn.includes(':states:')) {
-          try {
-            await stepFunctions.startExecution({ stateMachineArn: target.arn, input, name: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id) });
-          } catch (error) {
-            // A redelivery after a crash finds its execution already started: that is success.
-            if (!(error instanceof AwsError && error.code === 'ExecutionAlreadyExists')) throw error;
-          }
-        } else if (target.arn.includes(':lambda:')) {
-          const outcome = await lambda.invoke(target.arn, JSON.parse(input));
-          if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
-        } else {
-          await queues.send(target.arn, input);
-        }
-      };
+      const targets = new TargetInvoker({ stepFunctions, lambda, queues });
+      const deliver: TargetDeliverer = (target, input, delivery) =>
+        targets.invoke({ arn: target.arn, input, executionName: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id), alreadyStartedIsDelivered: true });
       const deadLetter: DeadLetterSink = async (target, event, rule, error) => {
         const attributes = { RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: error.name, ERROR_MESSAGE: error.message };
         if (target.deadLetterArn) await queues.send(target.deadLetterArn, JSON.stringify(event), attributes);
@@ -170,29 +155,16 @@ export class LocalCloud {
       const scheduler = new SchedulerService(model.schedules, {
         logFile: path.join(logDirectory, 'scheduler.log'),
         rateOverrideMs: intervalSeconds === undefined ? undefined : intervalSeconds * 1000,
-        deliver: async (target, input, fire) => {
-          if (target.arn.includes(':states:')) {
-            // The execution id is unique per firing, so it names the execution.
-            await stepFunctions.startExecution({ stateMachineArn: target.arn, name: fire.executionId, input });
-          } else if (target.arn.includes(':lambda:')) {
-            let payload: unknown;
-            try {
-              payload = JSON.parse(input);
-            } catch {
-              throw Object.assign(new Error('Could not parse request body into json'), { name: 'InvalidRequestContentException' });
-            }
-            const outcome = await lambda.invoke(target.arn, payload);
-            if (!outcome.ok) throw Object.assign(new Error(outcome.error.errorMessage), { name: outcome.error.errorType });
-          } else {
-            await queues.send(target.arn, input);
-          }
-        },
+        // The execution id is unique per firing, so it names the execution.
+        deliver: (target, input, fire) => targets.invoke({ arn: target.arn, input, executionName: fire.executionId }),
       });
       const services = { dynamodb, lambda, events, stepFunctions, queues, topics, deadLetters, httpApi, scheduler };
       handler = (request, response) => void route(services, request, response);
-      const recovery = { restartedExecutions: stepFunctions.resumeInterrupted(), redeliveredEvents: events.resumeUnsettled() };
-      scheduler.start();
-      return new LocalCloud(url, model, recovery, created, server, services, releaseLock, intervalSeconds);
+      const recovery: Recovery = { redeliveredEvents: 0, restartedExecutions: 0 };
+      const tables = model.tables.map((table) => table.name);
+      const parts = lifecyclesOf({ ...services, tables, tablesCreated: created, server, scheduleIntervalSeconds: intervalSeconds }, recovery);
+      for (const part of parts) part.start?.();
+      return new LocalCloud(url, model, recovery, parts, releaseLock);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynamodb?.stop();
@@ -203,40 +175,7 @@ export class LocalCloud {
 
   /** Human-readable listing of what is served and what is not. */
   describe(): string[] {
-    const lines: string[] = [];
-    const list = (label: string, items: string[]): void => {
-      lines.push(`  ${label.padEnd(16)}${items.length > 0 ? items.join(', ') : '(none)'}`);
-    };
-    list('tables', this.model.tables.map((table) => `${table.name}${this.tablesCreated.includes(table.name) ? ' (created)' : ''}`));
-    list('event buses', this.services.events.describe().map(({ bus, rules }) => (rules.length > 0 ? `${bus} [rules: ${rules.join(', ')}]` : bus)));
-    list('state machines', this.services.stepFunctions.stateMachineNames);
-    list('functions', this.services.lambda.functionNames);
-    list('queues', this.services.queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`));
-    list('topics', this.services.topics.describe().map(({ name, messages }) => `${name} (${messages} published)`));
-    const apis = this.services.httpApi.describe();
-    if (apis.length === 0) list('http api', []);
-    for (const api of apis) {
-      const unserved = api.unservedRoutes > 0 ? `, ${api.unservedRoutes} not served (see below)` : '';
-      list('http api', [`${api.name} at ${api.endpoint} (${api.routes} routes${unserved})`]);
-      if (api.corsConfigured) lines.push(`${' '.repeat(18)}its CorsConfiguration is not applied locally: preflight (OPTIONS) requests get 404, responses no CORS headers`);
-    }
-    const indent = ' '.repeat(18);
-    if (apis.some((api) => api.jwtRoutes > 0)) {
-      lines.push(`${indent}JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification`);
-    }
-    if (apis.length > 0) {
-      const formatNote = apis.some((api) => api.accessLogStages.length > 0) ? " (the stage's AccessLogSettings format is not applied)" : '';
-      lines.push(`${indent}access log ${this.services.httpApi.accessLogFile}${formatNote}`);
-    }
-    const interval = this.scheduleIntervalSeconds;
-    list(
-      'schedules',
-      this.services.scheduler.describe().map(({ name, expression, enabled, next }) => {
-        const override = interval !== undefined && expression.startsWith('rate(') ? ` every ${interval} s (--schedule-interval)` : '';
-        const state = !enabled ? ' (disabled)' : next === undefined ? ' (will not fire again)' : '';
-        return `${name} ${expression}${override}${state}`;
-      }),
-    );
+    const lines = this.parts.flatMap((part) => part.describe?.() ?? []);
     // Grouped by type and reason: one type can be left out for different reasons (a route's authorization, an integration's kind).
     const byReason = new Map<string, { type: string; count: number; reason: string }>();
     for (const resource of this.model.notEmulated) {
@@ -251,20 +190,9 @@ export class LocalCloud {
     return lines;
   }
 
-  /** Stops accepting requests, flushes every journal and terminates the workers. */
+  /** Stops accepting requests, flushes every journal and terminates the workers: the parts in the reverse order of their building. */
   async stop(): Promise<void> {
-    await this.services.scheduler.stop();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
-    await this.services.httpApi.close();
-    await this.services.events.stop();
-    await this.services.lambda.stop();
-    await this.services.stepFunctions.shutdown();
-    await this.services.queues.stop();
-    await this.services.topics.stop();
-    await this.services.deadLetters.close();
-    await this.services.dynamodb.stop();
+    for (const part of [...this.parts].reverse()) await part.stop();
     this.releaseLock();
   }
 }

@@ -3,12 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { seedSandbox } from '../shared/connectors/sandbox/seed-sandbox';
-import { seedDirectory } from '../shared/directory/seed-directory';
 import { runDemo } from '../demo/demo-scenario';
 import { LocalCloud } from './local-cloud';
+import { seedDemoData } from './seed/seed-demo-data';
 
 const HELP = `psflow local cloud: serves the synthesized CDK app (cdk.out) offline on one endpoint.
 
@@ -121,25 +118,6 @@ async function main(): Promise<void> {
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
-}
-
-async function seedDemoData(endpoint: string, stage: string, what: 'sandbox' | 'directory'): Promise<string> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'psflow-local', secretAccessKey: 'psflow-local' },
-  });
-  try {
-    const documents = DynamoDBDocumentClient.from(client);
-    const seeded = what === 'sandbox' ? await seedSandbox(documents, stage) : await seedDirectory(documents, stage);
-    return `${seeded.written} demo ${what === 'sandbox' ? 'records' : 'users'} seeded, ${seeded.kept} already present`;
-  } catch (error) {
-    // A cloud assembly without the sandbox (another app, an older synth) is still served.
-    if ((error as Error).name === 'ResourceNotFoundException') return 'not in this cloud assembly; nothing seeded';
-    throw error;
-  } finally {
-    client.destroy();
-  }
 }
 
 main().catch((error: unknown) => {

@@ -2,12 +2,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
-import { sweepOverdueExceptions, type ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
-import { sweepOverdueTasks, type SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
+import { exceptionQueue, type ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
+import { approvalTaskQueue, type SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
+import { sweepOverdue } from '../../shared/sla/sweep-overdue';
 import { documentClient, eventBridgeClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv } from '../../shared/runtime/environment';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
@@ -21,17 +22,9 @@ function publisherOf<T>(detailType: string): { publish(breaches: readonly T[]): 
 }
 
 const audit = new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable));
-const dependencies = {
-  tasks: new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
-  audit,
-  policy: CURRENT_APPROVAL_POLICY,
-  publisher: publisherOf<SlaBreach>(WorkflowDetailType.ApprovalSlaBreached),
-};
-const exceptionDependencies = {
-  exceptions: new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)),
-  audit,
-  policy: CURRENT_APPROVAL_POLICY,
-  publisher: publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached),
+const queues = {
+  tasks: approvalTaskQueue(new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)), CURRENT_APPROVAL_POLICY, publisherOf<SlaBreach>(WorkflowDetailType.ApprovalSlaBreached)),
+  exceptions: exceptionQueue(new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)), CURRENT_APPROVAL_POLICY, publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached)),
 };
 
 /** EventBridge Scheduler passes its scheduled time, so a test can sweep "as of" a later clock. */
@@ -39,8 +32,7 @@ const SweepInput = z.preprocess((event) => event ?? {}, z.object({ scheduledTime
 
 async function sweep({ scheduledTime }: z.infer<typeof SweepInput>): Promise<{ breaches: SlaBreach[]; exceptionBreaches: ExceptionSlaBreach[] }> {
   const now = scheduledTime ? new Date(scheduledTime) : new Date();
-  const breaches = await sweepOverdueTasks(now, dependencies);
-  const exceptionBreaches = await sweepOverdueExceptions(now, exceptionDependencies);
+  const { tasks: breaches, exceptions: exceptionBreaches } = await sweepOverdue(now, queues, { audit });
   metrics.addMetric('ApprovalSlaBreaches', MetricUnit.Count, breaches.length);
   metrics.addMetric('ExceptionSlaBreaches', MetricUnit.Count, exceptionBreaches.length);
   if (breaches.length > 0 || exceptionBreaches.length > 0) logger.warn('SLA breaches', { breaches, exceptionBreaches });

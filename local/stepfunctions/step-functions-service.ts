@@ -7,7 +7,7 @@ import { AppendLog } from '../store/append-log';
 import { prepareDefinition, type PreparedDefinition, UnsupportedDefinitionError } from './definition';
 import { ExecutionHistory, type HistoryEvent } from './history';
 import { HISTORY_LIMIT_REACHED, MAX_PAYLOAD_BYTES, payloadBytes, resultTooLarge, type TerminalFailure } from './limits';
-import type { ChildExecutionStarter, ChildOutcome, ExecutionHandle, TaskDispatcher } from './task-dispatcher';
+import type { ChildExecutionStarter, ChildOutcome, ExecutionHandle, TaskRunner } from './task-dispatcher';
 import type { TaskTokenRegistry } from './task-tokens';
 
 /** A JSON value as the interpreter types it. */
@@ -149,6 +149,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
   private readonly machines = new Map<string, LoadedStateMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly log: AppendLog<ExecutionLogRecord>;
+  private readonly dispatcher: TaskRunner;
   private readonly interrupted: ExecutionRecord[] = [];
   private shutDown = false;
   private readonly statusCounts: Record<ExecutionStatus, number> = { RUNNING: 0, SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 };
@@ -159,10 +160,12 @@ export class StepFunctionsService implements ChildExecutionStarter {
       readonly dataDirectory: string;
       readonly region: string;
       readonly accountId: string;
-      readonly dispatcher: TaskDispatcher;
+      /** Builds the Task runner, given this service for the `states:startExecution` integration. */
+      readonly dispatcher: (children: ChildExecutionStarter) => TaskRunner;
       readonly tokens: TaskTokenRegistry;
     },
   ) {
+    this.dispatcher = options.dispatcher(this);
     const { log, records } = AppendLog.open<ExecutionLogRecord>(path.join(options.dataDirectory, 'executions.log'));
     this.log = log;
     // Every machine is checked before refusing, so one start names every state to fix.
@@ -177,7 +180,6 @@ export class StepFunctionsService implements ChildExecutionStarter {
     }
     if (refusals.length > 0) throw new UnsupportedDefinitionError(refusals.join('\n'));
     for (const record of records) this.replay(record);
-    options.dispatcher.attachChildStarter(this);
   }
 
   private load(spec: StateMachineSpec, creationDate: number): LoadedStateMachine {
@@ -350,7 +352,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
     const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const task of machine.prepared.tasks.values()) {
       // Integration results are JSON by construction: API responses and Lambda payloads.
-      handlers[task.name] = (input) => this.options.dispatcher.run(task, input, execution) as Promise<JsonValue>;
+      handlers[task.name] = (input) => this.dispatcher.run(task, input, execution) as Promise<JsonValue>;
     }
     const startTime = new Date(execution.startDate).toISOString();
     const interpreter = redrive ? this.interpreterFrom(machine, redrive.startAt) : machine.interpreter;

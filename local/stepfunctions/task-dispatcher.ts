@@ -50,16 +50,24 @@ export interface ChildOutcome {
   readonly Cause?: string;
 }
 
-/** The services integrations are dispatched to. */
+/**
+ * What the integrations are dispatched to: only the calls each one makes, so the dispatcher is
+ * built with all of them at once and a test can hand it stand-ins.
+ */
 export interface DispatchTargets {
-  readonly lambda: LambdaService;
-  readonly dynamodb: DynamoDbService;
-  readonly events: EventBusService;
-  readonly queues: QueueService;
-  readonly topics: TopicService;
-  readonly tokens: TaskTokenRegistry;
+  readonly lambda: Pick<LambdaService, 'invoke' | 'resolve'>;
+  readonly dynamodb: Pick<DynamoDbService, 'call'>;
+  readonly events: Pick<EventBusService, 'putEvents'>;
+  readonly queues: Pick<QueueService, 'send'>;
+  readonly topics: Pick<TopicService, 'publish'>;
+  readonly tokens: Pick<TaskTokenRegistry, 'issue' | 'expire' | 'revoke'>;
   readonly region: string;
+  /** The Step Functions service, for `states:startExecution`. */
+  readonly children: ChildExecutionStarter;
 }
+
+/** What the Step Functions service needs of the dispatcher: run one Task state. */
+export type TaskRunner = Pick<TaskDispatcher, 'run'>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,14 +96,7 @@ const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:/;
  * AWS uses, and records the Task* or LambdaFunction* history events on the way.
  */
 export class TaskDispatcher {
-  private child: ChildExecutionStarter | undefined;
-
   constructor(private readonly targets: DispatchTargets) {}
-
-  /** Connects the Step Functions service, which is built after the dispatcher. */
-  attachChildStarter(starter: ChildExecutionStarter): void {
-    this.child = starter;
-  }
 
   /**
    * Starts the task's timeout clock. Called before the first await: the interpreter arms its
@@ -294,20 +295,19 @@ export class TaskDispatcher {
   }
 
   private async startExecution(resourceArn: string, params: Record<string, unknown>, execution: ExecutionHandle): Promise<unknown> {
-    if (!this.child) throw new TaskFailure('States.Runtime', 'Step Functions service is not attached');
     const stateMachineArn = params.StateMachineArn;
     if (typeof stateMachineArn !== 'string') throw new TaskFailure('States.Runtime', 'startExecution needs a StateMachineArn');
     const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
     let started: { executionArn: string; startDate: number };
     try {
-      started = await this.child.startChild({ stateMachineArn, input, name: typeof params.Name === 'string' ? params.Name : undefined, parentArn: execution.arn });
+      started = await this.targets.children.startChild({ stateMachineArn, input, name: typeof params.Name === 'string' ? params.Name : undefined, parentArn: execution.arn });
     } catch (error) {
       if (error instanceof AwsError) throw new TaskFailure(`StepFunctions.${error.code}`, error.message);
       throw error;
     }
     if (!/\.sync(:2)?$/.test(resourceArn)) return { ExecutionArn: started.executionArn, StartDate: started.startDate };
     execution.children.add(started.executionArn);
-    const outcome = await this.child.awaitClosed(started.executionArn);
+    const outcome = await this.targets.children.awaitClosed(started.executionArn);
     execution.children.delete(started.executionArn);
     const asJson = resourceArn.endsWith(':2');
     const described: Record<string, unknown> = {

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log';
 import { escalationOf, type ApprovalPolicy } from '../policies/approval-policy';
-import { nextSlaBreach, slaBreachReason, type SlaBreachTiming } from '../sla/sla-breach';
+import type { SlaBreachTiming } from '../sla/sla-breach';
+import { sweepOverdue, type WatchedQueue } from '../sla/sweep-overdue';
 import type { ExceptionStore, WorkflowException } from './workflow-exception';
 
 /** One SLA breach of an exception, as emitted for the KPIs. */
@@ -24,40 +25,27 @@ export interface ExceptionSweepDependencies {
   readonly audit: AuditLog;
 }
 
-/** How many overdue exceptions one sweep handles; the next sweep picks up the rest. */
-const SWEEP_LIMIT = 100;
-
 /**
- * Finds open exceptions past their due time, as the task sweep does for approvals: the first
- * breach reminds the owner role and gives it another SLA period; each later breach hands the
- * exception to the next role in the policy's escalation chain (finance and integration to the
- * CFO, delivery to the practice lead), who may then act on it; the top of the chain is reminded
- * again. The workflow keeps waiting on the same token. Each breach is recorded once, even if two
- * sweeps overlap, audited, and emitted as an event.
+ * Open exceptions as the SLA sweep watches them, as it does approvals: the first breach reminds
+ * the owner role and gives it another SLA period; each later breach hands the exception to the
+ * next role in the policy's escalation chain (finance and integration to the CFO, delivery to the
+ * practice lead), who may then act on it; the top of the chain is reminded again. The workflow
+ * keeps waiting on the same token.
  */
-export async function sweepOverdueExceptions(now: Date, deps: ExceptionSweepDependencies): Promise<ExceptionSlaBreach[]> {
-  const at = now.toISOString();
-  const breaches: ExceptionSlaBreach[] = [];
-  for (const exception of await deps.exceptions.listOverdue(at, SWEEP_LIMIT)) {
-    const breach = nextBreach(exception, now, deps.policy);
-    const recorded = await deps.exceptions.recordBreach(exception.exceptionId, exception.breaches ?? 0, { ownerRole: breach.toRole as WorkflowException['ownerRole'], dueAt: breach.nextDueAt, breaches: breach.breach });
-    if (!recorded) continue;
-    await deps.audit.append({
-      subjectType: 'exception',
-      subjectId: exception.exceptionId,
-      action: breach.action === 'escalated' ? 'escalate' : 'remind',
-      actor: 'sla-sweeper',
-      at,
-      why: slaBreachReason(exception.slaSeconds, breach),
-      details: { fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt, step: exception.step },
-    });
-    breaches.push(breach);
-  }
-  if (breaches.length > 0) await deps.publisher.publish(breaches);
-  return breaches;
+export function exceptionQueue(exceptions: ExceptionStore, policy: ApprovalPolicy, publisher: ExceptionBreachPublisher): WatchedQueue<WorkflowException, ExceptionSlaBreach> {
+  return {
+    listOverdue: (at, limit) => exceptions.listOverdue(at, limit),
+    subjectOf: (exception) => ({ role: exception.ownerRole, dueAt: exception.dueAt, slaSeconds: exception.slaSeconds, breaches: exception.breaches ?? 0 }),
+    escalationOf: async () => (role) => escalationOf(policy, role),
+    recordBreach: (exception, timing) => exceptions.recordBreach(exception.exceptionId, exception.breaches ?? 0, { ownerRole: timing.toRole as WorkflowException['ownerRole'], dueAt: timing.nextDueAt, breaches: timing.breach }),
+    auditSubjectOf: (exception) => ({ subjectType: 'exception', subjectId: exception.exceptionId, details: { step: exception.step } }),
+    breachOf: (exception, timing) => ({ exceptionId: exception.exceptionId, workflow: exception.workflow, executionArn: exception.executionArn, step: exception.step, ...timing }),
+    publish: (breaches) => publisher.publish(breaches),
+  };
 }
 
-function nextBreach(exception: WorkflowException, now: Date, policy: ApprovalPolicy): ExceptionSlaBreach {
-  const timing = nextSlaBreach({ role: exception.ownerRole, dueAt: exception.dueAt, slaSeconds: exception.slaSeconds, breaches: exception.breaches ?? 0 }, now, (role) => escalationOf(policy, role));
-  return { exceptionId: exception.exceptionId, workflow: exception.workflow, executionArn: exception.executionArn, step: exception.step, ...timing };
+/** Sweeps the exceptions alone; the scheduled sweeper sweeps them with the approval tasks through `sweepOverdue`. */
+export async function sweepOverdueExceptions(now: Date, deps: ExceptionSweepDependencies): Promise<ExceptionSlaBreach[]> {
+  const { exceptions } = await sweepOverdue(now, { exceptions: exceptionQueue(deps.exceptions, deps.policy, deps.publisher) }, deps);
+  return exceptions;
 }

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log';
 import { escalationOf, type ApprovalPolicy } from '../policies/approval-policy';
-import { nextSlaBreach, slaBreachReason, type SlaBreachTiming } from '../sla/sla-breach';
+import type { SlaBreachTiming } from '../sla/sla-breach';
+import { sweepOverdue, type WatchedQueue } from '../sla/sweep-overdue';
 import type { HumanTask } from './human-task';
 import type { HumanTaskStore } from './task-ports';
 
@@ -24,41 +25,35 @@ export interface SweepDependencies {
   readonly audit: AuditLog;
 }
 
-/** How many overdue tasks one sweep handles; the next sweep picks up the rest. */
-const SWEEP_LIMIT = 100;
-
 /**
- * Finds open tasks past their due time. The first breach reminds the assignee role and
- * gives it another SLA period; each later breach escalates to the next role in the
- * policy's chain that decides no other level of the request, or to the policy's fallback role
- * when only such roles are left (the top of the chain is reminded again). The task token stays valid
- * throughout, so the workflow keeps waiting on the same step. Each breach is recorded once,
- * even if two sweeps overlap, and emitted as an event.
+ * Open approval tasks as the SLA sweep watches them. The first breach reminds the assignee role
+ * and gives it another SLA period; each later breach escalates to the next role in the policy's
+ * chain that decides no other level of the request, or to the policy's fallback role when only
+ * such roles are left (the top of the chain is reminded again). The task token stays valid
+ * throughout, so the workflow keeps waiting on the same step.
  */
+export function approvalTaskQueue(tasks: HumanTaskStore, policy: ApprovalPolicy, publisher: BreachPublisher): WatchedQueue<HumanTask, SlaBreach> {
+  return {
+    listOverdue: (at, limit) => tasks.listOverdue(at, limit),
+    subjectOf: (task) => ({ role: task.assigneeRole, dueAt: task.dueAt, slaSeconds: task.slaSeconds, breaches: task.breaches }),
+    escalationOf: async (task) => {
+      // Later levels have no task yet, so their roles come from the request as the policy routed it.
+      const plannedRoles = (task.requestRoles ?? []).filter((_, index) => index !== task.level - 1);
+      const siblingRoles = (await tasks.listByRequest(task.requestId)).filter((sibling) => sibling.taskId !== task.taskId).flatMap((sibling) => [sibling.assigneeRole, ...sibling.candidateRoles]);
+      const otherLevelRoles = new Set<string>([...plannedRoles, ...siblingRoles]);
+      return (role) => escalationTarget(policy, role, otherLevelRoles);
+    },
+    recordBreach: (task, timing) => tasks.recordBreach(task.taskId, task.breaches, { assigneeRole: timing.toRole as HumanTask['assigneeRole'], dueAt: timing.nextDueAt, breaches: timing.breach }),
+    auditSubjectOf: (task) => ({ subjectType: 'task', subjectId: task.taskId }),
+    breachOf: (task, timing) => ({ taskId: task.taskId, workflow: task.workflow, executionArn: task.executionArn, ...timing }),
+    publish: (breaches) => publisher.publish(breaches),
+  };
+}
+
+/** Sweeps the approval tasks alone; the scheduled sweeper sweeps them with the exceptions through `sweepOverdue`. */
 export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Promise<SlaBreach[]> {
-  const at = now.toISOString();
-  const breaches: SlaBreach[] = [];
-  for (const task of await deps.tasks.listOverdue(at, SWEEP_LIMIT)) {
-    // Later levels have no task yet, so their roles come from the request as the policy routed it.
-    const plannedRoles = (task.requestRoles ?? []).filter((_, index) => index !== task.level - 1);
-    const siblingRoles = (await deps.tasks.listByRequest(task.requestId)).filter((sibling) => sibling.taskId !== task.taskId).flatMap((sibling) => [sibling.assigneeRole, ...sibling.candidateRoles]);
-    const otherLevelRoles = [...plannedRoles, ...siblingRoles];
-    const breach = nextBreach(task, now, deps.policy, new Set(otherLevelRoles));
-    const recorded = await deps.tasks.recordBreach(task.taskId, task.breaches, { assigneeRole: breach.toRole as HumanTask['assigneeRole'], dueAt: breach.nextDueAt, breaches: breach.breach });
-    if (!recorded) continue;
-    await deps.audit.append({
-      subjectType: 'task',
-      subjectId: task.taskId,
-      action: breach.action === 'escalated' ? 'escalate' : 'remind',
-      actor: 'sla-sweeper',
-      at,
-      why: slaBreachReason(task.slaSeconds, breach),
-      details: { fromRole: breach.fromRole, toRole: breach.toRole, nextDueAt: breach.nextDueAt },
-    });
-    breaches.push(breach);
-  }
-  if (breaches.length > 0) await deps.publisher.publish(breaches);
-  return breaches;
+  const { tasks } = await sweepOverdue(now, { tasks: approvalTaskQueue(deps.tasks, deps.policy, deps.publisher) }, deps);
+  return tasks;
 }
 
 /**
@@ -78,9 +73,4 @@ function escalationTarget(policy: ApprovalPolicy, from: HumanTask['assigneeRole'
   if (candidate) return candidate;
   const fallback = policy.fallbackRole;
   return skipped && fallback !== from && !otherLevelRoles.has(fallback) ? fallback : undefined;
-}
-
-function nextBreach(task: HumanTask, now: Date, policy: ApprovalPolicy, otherLevelRoles: ReadonlySet<string>): SlaBreach {
-  const timing = nextSlaBreach({ role: task.assigneeRole, dueAt: task.dueAt, slaSeconds: task.slaSeconds, breaches: task.breaches }, now, (role) => escalationTarget(policy, role, otherLevelRoles));
-  return { taskId: task.taskId, workflow: task.workflow, executionArn: task.executionArn, ...timing };
 }
