@@ -14,8 +14,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
-          message: "Write `import * as z from 'zod'`: the named `z` is a namespace object esbuild cannot tree-shake, and it puts all of zod (about 450 KB with every locale) in each Lambda bundle.",
+          selector:
+            "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message:
+            "Write `import * as z from 'zod'`: the named `z` is a namespace object esbuild cannot tree-shake, and it puts all of zod (about 450 KB with every locale) in each Lambda bundle.",
         },
       ],
     },

@@ -38,10 +38,18 @@ export interface CliContext {
 export async function createContext(options: GlobalOptions): Promise<CliContext> {
   const local = options.endpoint !== 'aws';
   const config = local
-    ? { endpoint: options.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'psflow-local', secretAccessKey: 'psflow-local' } }
+    ? {
+        endpoint: options.endpoint,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: 'psflow-local', secretAccessKey: 'psflow-local' },
+      }
     : {};
   const names = local
-    ? { tableName: (name: string) => `psflow-${options.stage}-${name}`, busName: `psflow-${options.stage}`, apiUrl: `${options.endpoint}/api` }
+    ? {
+        tableName: (name: string) => `psflow-${options.stage}-${name}`,
+        busName: `psflow-${options.stage}`,
+        apiUrl: `${options.endpoint}/api`,
+      }
     : await namesFromStack(options.stage);
   const dynamodb = new DynamoDBClient(config);
   const events = new EventBridgeClient(config);

@@ -4,8 +4,23 @@ import { CliError } from './cli-error';
 import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
 import { putEvents } from './commands/bus-events';
 import { changeGrant, listUsers } from './commands/directory-users';
-import { abortException, bulkRetryExceptions, jsonOption, listExceptions, retryException, showException, skipException, type ExceptionFilterOptions } from './commands/exceptions';
-import { listSandboxRecords, loadSandboxFile, sandboxFaults, seedSandboxData, showSandboxRecord } from './commands/sandbox';
+import {
+  abortException,
+  bulkRetryExceptions,
+  jsonOption,
+  listExceptions,
+  retryException,
+  showException,
+  skipException,
+  type ExceptionFilterOptions,
+} from './commands/exceptions';
+import {
+  listSandboxRecords,
+  loadSandboxFile,
+  sandboxFaults,
+  seedSandboxData,
+  showSandboxRecord,
+} from './commands/sandbox';
 import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
@@ -113,10 +128,12 @@ async function run(argv: readonly string[]): Promise<void> {
     return;
   }
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000, not ${values.limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new CliError(`--limit must be a whole number from 1 to 1000, not ${values.limit}`);
   const takesTwoArguments = group === 'sandbox' && command === 'list';
   const allowedExtra = takesTwoArguments ? 1 : 0;
-  if (extra.length > allowedExtra && !(group === 'events' && command === 'put')) throw new CliError(`unexpected argument ${JSON.stringify(extra[allowedExtra])}; see npx psflow --help`);
+  if (extra.length > allowedExtra && !(group === 'events' && command === 'put'))
+    throw new CliError(`unexpected argument ${JSON.stringify(extra[allowedExtra])}; see npx psflow --help`);
   const context = await createContext({
     endpoint: values.endpoint ?? process.env.PSFLOW_ENDPOINT ?? `http://127.0.0.1:${process.env.PSFLOW_PORT ?? '4566'}`,
     stage: values.stage as string,
@@ -133,12 +150,19 @@ async function run(argv: readonly string[]): Promise<void> {
 
   function exceptionFilter(): ExceptionFilterOptions {
     // `--status` defaults to open for rejected events; exceptions share the flag and the default.
-    return { status: values.status, owner: values.owner, workflow: values.workflow, client: values.client, project: values.project };
+    return {
+      status: values.status,
+      owner: values.owner,
+      workflow: values.workflow,
+      client: values.client,
+      project: values.project,
+    };
   }
 
   function waitSeconds(): number {
     const seconds = Number(values.wait);
-    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw new CliError(`--wait must be 0 to 3600 seconds, not ${values.wait}`);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+      throw new CliError(`--wait must be 0 to 3600 seconds, not ${values.wait}`);
     return seconds;
   }
 
@@ -153,7 +177,13 @@ async function run(argv: readonly string[]): Promise<void> {
       case 'rejected resolve':
         return resolveRejected(ctx, id, values.note);
       case 'executions find':
-        return findExecutions(ctx, { opportunity: values.opportunity, client: values.client, project: values.project, system: values.system as string, workflow: values.workflow });
+        return findExecutions(ctx, {
+          opportunity: values.opportunity,
+          client: values.client,
+          project: values.project,
+          system: values.system as string,
+          workflow: values.workflow,
+        });
       case 'ingestion unknown':
         return listUnknownEvents(ctx);
       case 'events put':
@@ -162,7 +192,12 @@ async function run(argv: readonly string[]): Promise<void> {
         return listUsers(ctx);
       case 'users grant':
       case 'users revoke':
-        return changeGrant(ctx, name === 'users grant' ? 'grant' : 'revoke', id, { role: values.role, practices: values.practices, regions: values.regions, note: values.note });
+        return changeGrant(ctx, name === 'users grant' ? 'grant' : 'revoke', id, {
+          role: values.role,
+          practices: values.practices,
+          regions: values.regions,
+          note: values.note,
+        });
       case 'sandbox list':
         return listSandboxRecords(ctx, id, extra[0]);
       case 'sandbox show':
@@ -206,12 +241,17 @@ function explain(error: unknown, context: CliContext): unknown {
   if (!(error instanceof Error) || error instanceof CliError) return error;
   const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message)) {
-    return new CliError(`cannot reach ${context.options.endpoint}: is the local cloud running (npm start)? Or pass --endpoint`);
+    return new CliError(
+      `cannot reach ${context.options.endpoint}: is the local cloud running (npm start)? Or pass --endpoint`,
+    );
   }
   if (error.name === 'ResourceNotFoundException') {
-    return new CliError(`${error.message}: is stage "${context.options.stage}" deployed or served at ${context.options.endpoint}? Pass --stage`);
+    return new CliError(
+      `${error.message}: is stage "${context.options.stage}" deployed or served at ${context.options.endpoint}? Pass --stage`,
+    );
   }
-  if (error.name === 'ConditionalCheckFailedException') return new CliError('the item changed or disappeared meanwhile; show it again');
+  if (error.name === 'ConditionalCheckFailedException')
+    return new CliError('the item changed or disappeared meanwhile; show it again');
   return error;
 }
 

@@ -35,13 +35,21 @@ export async function discoverStage(cloudFormation: CloudFormationClient, stage:
     status = stacks[0].StackStatus ?? 'unknown';
   } catch (error) {
     if (!isMissingStack(error)) throw error;
-    throw new CliError(`stack ${stackName} for stage "${stage}" does not exist in ${region}: deploy it (npx cdk deploy -c stage=${stage}), or pass the --stage and region (AWS_REGION) it was deployed with`);
+    throw new CliError(
+      `stack ${stackName} for stage "${stage}" does not exist in ${region}: deploy it (npx cdk deploy -c stage=${stage}), or pass the --stage and region (AWS_REGION) it was deployed with`,
+    );
   }
-  const values = new Map(outputs.flatMap((output) => (output.OutputKey && output.OutputValue ? [[output.OutputKey, output.OutputValue] as const] : [])));
+  const values = new Map(
+    outputs.flatMap((output) =>
+      output.OutputKey && output.OutputValue ? [[output.OutputKey, output.OutputValue] as const] : [],
+    ),
+  );
   const required = (key: string, what: string): string => {
     const value = values.get(key);
     if (value === undefined) {
-      throw new CliError(`stack ${stackName} (${status}) has no output ${key} (${what}): redeploy stage "${stage}" with this version of psflow`);
+      throw new CliError(
+        `stack ${stackName} (${status}) has no output ${key} (${what}): redeploy stage "${stage}" with this version of psflow`,
+      );
     }
     return value;
   };

@@ -7,10 +7,19 @@ import { executionNameFor } from '../shared/workflows/workflow-names';
 
 /** The demo's deals: what each one shows. */
 const DEMO_DEALS = [
-  { opportunityId: '0068d00000G5zAbAAJ', shows: 'Litware Energy, 38k USD: under the approval threshold, activates on its own' },
+  {
+    opportunityId: '0068d00000G5zAbAAJ',
+    shows: 'Litware Energy, 38k USD: under the approval threshold, activates on its own',
+  },
   { opportunityId: '0068d00000C1mNoAAJ', shows: 'Contoso Retail, 185k USD, a new client: waits for a practice lead' },
-  { opportunityId: '0068d00000B7kQwAAJ', shows: 'Northwind Logistics, 486k EUR in EMEA: waits for a practice lead, then the CFO' },
-  { opportunityId: '0068d00000E3tUvAAJ', shows: 'Tailspin Airways, 1.25M AUD: its statement of work is missing, so it lands in the exception queue' },
+  {
+    opportunityId: '0068d00000B7kQwAAJ',
+    shows: 'Northwind Logistics, 486k EUR in EMEA: waits for a practice lead, then the CFO',
+  },
+  {
+    opportunityId: '0068d00000E3tUvAAJ',
+    shows: 'Tailspin Airways, 1.25M AUD: its statement of work is missing, so it lands in the exception queue',
+  },
 ] as const;
 
 /**
@@ -19,7 +28,11 @@ const DEMO_DEALS = [
  * how to act on it.
  */
 export async function runDemo(endpoint: string, stage: string, log: (line: string) => void): Promise<void> {
-  const config = { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'psflow-demo', secretAccessKey: 'psflow-demo' } };
+  const config = {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'psflow-demo', secretAccessKey: 'psflow-demo' },
+  };
   const sfn = new SFNClient(config);
   try {
     const entries = DEMO_DEALS.map((deal) => ({
@@ -45,17 +58,27 @@ export async function runDemo(endpoint: string, stage: string, log: (line: strin
     }));
     // Event Relay delivers to the partner bus named after its source, never through a customer's
     // PutEvents (AWS refuses aws. sources there): the local cloud's partner path plays Salesforce.
-    const response = await fetch(new URL('/_psflow/partner-events', endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Entries: entries }) });
+    const response = await fetch(new URL('/_psflow/partner-events', endpoint), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Entries: entries }),
+    });
     const answer = (await response.json()) as { FailedEntryCount?: number; message?: string };
-    if (!response.ok || answer.FailedEntryCount) throw new Error(`the partner bus refused the demo events: ${answer.message ?? JSON.stringify(answer)}`);
-    log(`\ndemo: ${entries.length} deals moved to Closed Won in the CRM (Salesforce change events on the partner bus ${LOCAL_PARTNER_EVENT_SOURCES[0]})`);
+    if (!response.ok || answer.FailedEntryCount)
+      throw new Error(`the partner bus refused the demo events: ${answer.message ?? JSON.stringify(answer)}`);
+    log(
+      `\ndemo: ${entries.length} deals moved to Closed Won in the CRM (Salesforce change events on the partner bus ${LOCAL_PARTNER_EVENT_SOURCES[0]})`,
+    );
     const machine = `arn:aws:states:${config.region}:000000000000:stateMachine:psflow-${stage}-project-activation`;
-    const arnOf = (opportunityId: string): string => executionArnOf(machine, executionNameFor('opportunity', { system: 'salesforce', id: opportunityId }));
+    const arnOf = (opportunityId: string): string =>
+      executionArnOf(machine, executionNameFor('opportunity', { system: 'salesforce', id: opportunityId }));
     const deadline = Date.now() + 30_000;
     let lines: string[] = [];
     // Until every activation has finished or reached a person; the first run also starts every function.
     for (;;) {
-      const settled = await Promise.all(DEMO_DEALS.map(async (deal) => ({ deal, where: await whereIs(sfn, arnOf(deal.opportunityId)) })));
+      const settled = await Promise.all(
+        DEMO_DEALS.map(async (deal) => ({ deal, where: await whereIs(sfn, arnOf(deal.opportunityId)) })),
+      );
       lines = settled.map(({ deal, where }) => `  ${where.label.padEnd(28)} ${deal.shows}`);
       if (settled.every(({ where }) => where.settled) || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -79,7 +102,9 @@ async function whereIs(sfn: SFNClient, executionArn: string): Promise<{ label: s
   try {
     const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (status !== 'RUNNING') return { label: String(status), settled: true };
-    const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 }));
+    const { events = [] } = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 }),
+    );
     const state = events.find((event) => event.type?.endsWith('StateEntered'))?.stateEnteredEventDetails?.name ?? '';
     if (/^Request.*Approval$/.test(state)) return { label: 'WAITING FOR APPROVAL', settled: true };
     if (/^File.*Exception$/.test(state)) return { label: 'WAITING ON AN EXCEPTION', settled: true };

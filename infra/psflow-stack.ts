@@ -50,14 +50,31 @@ export class PsflowStack extends Stack {
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
-    this.humanTasks = new HumanTasks(this, 'HumanTasks', { stage: props.stage, auditTrail: this.auditTrail, approvalPolicy: props.approvalPolicy });
+    this.humanTasks = new HumanTasks(this, 'HumanTasks', {
+      stage: props.stage,
+      auditTrail: this.auditTrail,
+      approvalPolicy: props.approvalPolicy,
+    });
     this.exceptionQueue = new ExceptionQueue(this, 'ExceptionQueue', { stage: props.stage });
-    const peopleInTheLoop = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, auditTrail: this.auditTrail };
+    const peopleInTheLoop = {
+      humanTasks: this.humanTasks,
+      exceptionQueue: this.exceptionQueue,
+      auditTrail: this.auditTrail,
+    };
     this.slaSweep = new SlaSweep(this, 'SlaSweep', { stage: props.stage, eventBus: this.eventBus, ...peopleInTheLoop });
     this.operationsApi = new OperationsApi(this, 'OperationsApi', { stage: props.stage, ...peopleInTheLoop });
-    const workflowPatterns = { humanTasks: this.humanTasks, exceptionQueue: this.exceptionQueue, operationsApi: this.operationsApi };
+    const workflowPatterns = {
+      humanTasks: this.humanTasks,
+      exceptionQueue: this.exceptionQueue,
+      operationsApi: this.operationsApi,
+    };
     this.operationsDrill = new OperationsDrill(this, 'OperationsDrill', { stage: props.stage, ...workflowPatterns });
-    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', { stage: props.stage, eventBus: this.eventBus, sandbox: this.sandbox, ...workflowPatterns });
+    this.projectActivation = new ProjectActivation(this, 'ProjectActivation', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      ...workflowPatterns,
+    });
     this.ingestion = new EventIngestion(this, 'Ingestion', {
       stage: props.stage,
       eventBus: this.eventBus,
@@ -82,9 +99,16 @@ export class PsflowStack extends Stack {
       new CfnOutput(this, key, { value, description, exportName: exportNameOf(stage, key) });
     output(StackOutput.ApiUrl, this.operationsApi.httpApi.apiEndpoint, 'Base URL of the operations HTTP API');
     output(StackOutput.UserPoolId, this.operationsApi.userPool.userPoolId, 'Cognito user pool of the operators');
-    output(StackOutput.UserPoolClientId, this.operationsApi.userPoolClient.userPoolClientId, 'App client the CLI signs in with');
+    output(
+      StackOutput.UserPoolClientId,
+      this.operationsApi.userPoolClient.userPoolClientId,
+      'App client the CLI signs in with',
+    );
     output(StackOutput.EventBusName, this.eventBus.bus.eventBusName, 'The stage bus');
-    const tables = this.node.findAll().filter((construct): construct is ServiceTable => construct instanceof ServiceTable);
-    for (const table of tables) output(tableOutputKey(table.shortName), table.tableName, `The ${table.shortName} table`);
+    const tables = this.node
+      .findAll()
+      .filter((construct): construct is ServiceTable => construct instanceof ServiceTable);
+    for (const table of tables)
+      output(tableOutputKey(table.shortName), table.tableName, `The ${table.shortName} table`);
   }
 }

@@ -7,7 +7,12 @@ import { HttpApiService } from './apigateway/http-api-service';
 import { readCloudAssembly } from './cdk/cloud-assembly';
 import { buildResourceModel, type ResourceModel, type RuleTargetSpec } from './cdk/resource-model';
 import { DynamoDbService } from './dynamodb/dynamodb-service';
-import { deliveryExecutionName, EventBusService, type DeadLetterSink, type TargetDeliverer } from './eventbridge/event-bus-service';
+import {
+  deliveryExecutionName,
+  EventBusService,
+  type DeadLetterSink,
+  type TargetDeliverer,
+} from './eventbridge/event-bus-service';
 import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/aws-json';
 import { LambdaService } from './lambda/lambda-service';
 import { SchedulerService } from './scheduler/scheduler-service';
@@ -72,7 +77,8 @@ export class LocalCloud {
     const log = options.log ?? ((line: string) => console.log(line));
     const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     const intervalSeconds = options.scheduleIntervalSeconds;
-    if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new Error(`Invalid schedule interval ${intervalSeconds}: use a number of seconds above 0`);
+    if (intervalSeconds !== undefined && !(intervalSeconds > 0))
+      throw new Error(`Invalid schedule interval ${intervalSeconds}: use a number of seconds above 0`);
     fs.mkdirSync(options.dataDirectory, { recursive: true });
     const releaseLock = lockDataDirectory(options.dataDirectory);
 
@@ -84,7 +90,13 @@ export class LocalCloud {
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} on 127.0.0.1 is already in use (set PSFLOW_PORT or --port to another one)`) : error),
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `Port ${options.port} on 127.0.0.1 is already in use (set PSFLOW_PORT or --port to another one)`,
+              )
+            : error,
+        ),
       );
       server.listen(options.port, '127.0.0.1', () => resolve());
     });
@@ -92,7 +104,11 @@ export class LocalCloud {
 
     let dynamodb: DynamoDbService | undefined;
     try {
-      const model = buildResourceModel(readCloudAssembly(options.cdkOut), { region, accountId: ACCOUNT_ID, endpoint: url });
+      const model = buildResourceModel(readCloudAssembly(options.cdkOut), {
+        region,
+        accountId: ACCOUNT_ID,
+        endpoint: url,
+      });
       dynamodb = new DynamoDbService(path.join(options.dataDirectory, 'dynamodb'), log);
       const { created } = await dynamodb.start(model.tables);
       // A const, so the dispatcher built below sees the started service, not the variable the cleanup reads.
@@ -104,7 +120,8 @@ export class LocalCloud {
         accountId: ACCOUNT_ID,
         logDirectory: path.join(options.dataDirectory, 'logs'),
         maxConcurrencyPerFunction: options.lambdaConcurrency ?? 4,
-        idleTimeoutMs: options.lambdaIdleTimeoutSeconds === undefined ? undefined : options.lambdaIdleTimeoutSeconds * 1000,
+        idleTimeoutMs:
+          options.lambdaIdleTimeoutSeconds === undefined ? undefined : options.lambdaIdleTimeoutSeconds * 1000,
       });
       const queues = new QueueService(model.queues, options.dataDirectory);
       const topics = new TopicService(model.topics, options.dataDirectory);
@@ -131,12 +148,24 @@ export class LocalCloud {
       checkTargets(model);
       const targets = new TargetInvoker({ stepFunctions, lambda, queues });
       const deliver: TargetDeliverer = (target, input, delivery) =>
-        targets.invoke({ arn: target.arn, input, executionName: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id), alreadyStartedIsDelivered: true });
+        targets.invoke({
+          arn: target.arn,
+          input,
+          executionName: deliveryExecutionName(delivery.eventId, delivery.ruleName, target.id),
+          alreadyStartedIsDelivered: true,
+        });
       const deadLetter: DeadLetterSink = async (target, event, rule, error) => {
-        const attributes = { RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: error.name, ERROR_MESSAGE: error.message };
+        const attributes = {
+          RULE_ARN: rule.arn,
+          TARGET_ARN: target.arn,
+          ERROR_CODE: error.name,
+          ERROR_MESSAGE: error.message,
+        };
         if (target.deadLetterArn) await queues.send(target.deadLetterArn, JSON.stringify(event), attributes);
         else await deadLetters.append({ event, ...attributes, at: new Date().toISOString() });
-        log(`warning: event ${event.id} could not be delivered to ${target.arn} (rule ${rule.name}): ${error.message}; parked in ${target.deadLetterArn ?? 'dead-letters.log'}`);
+        log(
+          `warning: event ${event.id} could not be delivered to ${target.arn} (rule ${rule.name}): ${error.message}; parked in ${target.deadLetterArn ?? 'dead-letters.log'}`,
+        );
       };
       const events = new EventBusService(model.eventBuses, model.rules, {
         dataDirectory: options.dataDirectory,
@@ -162,7 +191,10 @@ export class LocalCloud {
       handler = (request, response) => void route(services, request, response);
       const recovery: Recovery = { redeliveredEvents: 0, restartedExecutions: 0 };
       const tables = model.tables.map((table) => table.name);
-      const parts = lifecyclesOf({ ...services, tables, tablesCreated: created, server, scheduleIntervalSeconds: intervalSeconds }, recovery);
+      const parts = lifecyclesOf(
+        { ...services, tables, tablesCreated: created, server, scheduleIntervalSeconds: intervalSeconds },
+        recovery,
+      );
       for (const part of parts) part.start?.();
       return new LocalCloud(url, model, recovery, parts, releaseLock);
     } catch (error) {
@@ -186,7 +218,9 @@ export class LocalCloud {
     }
     lines.push('  not emulated:');
     for (const { type, count, reason } of byReason.values()) lines.push(`    ${type} x${count}: ${reason}`);
-    lines.push(`  recovered       ${this.recovery.redeliveredEvents} undelivered events, ${this.recovery.restartedExecutions} interrupted executions restarted`);
+    lines.push(
+      `  recovered       ${this.recovery.redeliveredEvents} undelivered events, ${this.recovery.restartedExecutions} interrupted executions restarted`,
+    );
     return lines;
   }
 
@@ -207,7 +241,9 @@ function lockDataDirectory(dataDirectory: string): () => void {
   try {
     const holder = Number(fs.readFileSync(lockFile, 'utf8'));
     if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
-      throw new Error(`Data directory ${dataDirectory} is in use by another local cloud (pid ${holder}); stop it or choose another --data-dir`);
+      throw new Error(
+        `Data directory ${dataDirectory} is in use by another local cloud (pid ${holder}); stop it or choose another --data-dir`,
+      );
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -227,11 +263,17 @@ function isRunning(pid: number): boolean {
 
 /** Fails at start, naming the rule, when a target is of a kind or name the local cloud cannot reach. */
 function checkTargets(model: ResourceModel): void {
-  const known = new Set([...model.stateMachines.map((m) => m.arn), ...model.functions.map((f) => f.arn), ...model.queues.map((q) => q.arn)]);
+  const known = new Set([
+    ...model.stateMachines.map((m) => m.arn),
+    ...model.functions.map((f) => f.arn),
+    ...model.queues.map((q) => q.arn),
+  ]);
   const problem = (target: RuleTargetSpec): string | undefined => {
-    if (!/:(states|lambda|sqs):/.test(target.arn)) return 'only Step Functions, Lambda and SQS targets are served locally';
+    if (!/:(states|lambda|sqs):/.test(target.arn))
+      return 'only Step Functions, Lambda and SQS targets are served locally';
     if (!known.has(target.arn)) return 'the target is not declared in the cloud assembly';
-    if (target.deadLetterArn && !model.queues.some((queue) => queue.arn === target.deadLetterArn)) return `dead-letter queue ${target.deadLetterArn} is not declared`;
+    if (target.deadLetterArn && !model.queues.some((queue) => queue.arn === target.deadLetterArn))
+      return `dead-letter queue ${target.deadLetterArn} is not declared`;
     return undefined;
   };
   for (const rule of model.rules) {
@@ -277,9 +319,15 @@ async function route(services: Services, request: http.IncomingMessage, response
       services.dynamodb.handle(request, response);
       return;
     }
-    const jsonServices: Record<string, { contentType: string; handle: (action: string, body: Record<string, unknown>) => Promise<unknown> }> = {
+    const jsonServices: Record<
+      string,
+      { contentType: string; handle: (action: string, body: Record<string, unknown>) => Promise<unknown> }
+    > = {
       AWSEvents: { contentType: 'application/x-amz-json-1.1', handle: (a, b) => services.events.handle(a, b) },
-      AWSStepFunctions: { contentType: 'application/x-amz-json-1.0', handle: (a, b) => services.stepFunctions.handle(a, b) },
+      AWSStepFunctions: {
+        contentType: 'application/x-amz-json-1.0',
+        handle: (a, b) => services.stepFunctions.handle(a, b),
+      },
       AmazonSQS: { contentType: 'application/x-amz-json-1.0', handle: (a, b) => services.queues.handle(a, b) },
     };
     const service = jsonServices[prefix];
@@ -292,14 +340,24 @@ async function route(services: Services, request: http.IncomingMessage, response
       }
       return;
     }
-    sendError(response, new AwsError('UnknownOperationException', `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke, HTTP APIs under /api)`, 400));
+    sendError(
+      response,
+      new AwsError(
+        'UnknownOperationException',
+        `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke, HTTP APIs under /api)`,
+        400,
+      ),
+    );
     return;
   }
   if (pathname.startsWith('/2015-03-31/functions/')) {
     await services.lambda.handleHttp(request, response, pathname);
     return;
   }
-  if (request.method === 'POST' && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+  if (
+    request.method === 'POST' &&
+    String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')
+  ) {
     const form = (await readBody(request)).toString('utf8');
     if (TopicService.isSnsQuery(form)) await services.topics.handleQuery(form, response);
     else await handleSqsQuery(services.queues, form, response);
@@ -309,13 +367,22 @@ async function route(services: Services, request: http.IncomingMessage, response
   if (request.method === 'GET' && published) {
     const messages = services.topics.published(decodeURIComponent(published[1]));
     if (messages) sendJson(response, { messages }, 'application/json');
-    else sendError(response, new AwsError('NotFound', `No topic named ${published[1]} is served`, 404), 'application/json');
+    else
+      sendError(
+        response,
+        new AwsError('NotFound', `No topic named ${published[1]} is served`, 404),
+        'application/json',
+      );
     return;
   }
   if (pathname === '/_psflow/partner-events' && request.method === 'POST') {
     // Local only: plays a SaaS partner delivering to its partner event bus (see EventBusService.putPartnerEvents).
     try {
-      sendJson(response, await services.events.putPartnerEvents(parseJsonBody(await readBody(request))), 'application/json');
+      sendJson(
+        response,
+        await services.events.putPartnerEvents(parseJsonBody(await readBody(request))),
+        'application/json',
+      );
     } catch (error) {
       sendError(response, error, 'application/json');
     }
@@ -328,5 +395,13 @@ async function route(services: Services, request: http.IncomingMessage, response
     sendJson(response, { status, dynamodbThread, ...(await statistics(services)) }, 'application/json');
     return;
   }
-  sendError(response, new AwsError('UnknownOperationException', `Nothing is served at ${request.method} ${pathname}; send AWS API requests with an X-Amz-Target header`, 404), 'application/json');
+  sendError(
+    response,
+    new AwsError(
+      'UnknownOperationException',
+      `Nothing is served at ${request.method} ${pathname}; send AWS API requests with an X-Amz-Target header`,
+      404,
+    ),
+    'application/json',
+  );
 }

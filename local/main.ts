@@ -72,10 +72,13 @@ async function main(): Promise<void> {
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port "${portText}": use 0-65535`);
   const cdkOut = path.resolve(projectRoot, values['cdk-out'] as string);
-  const dataDirectory = path.resolve(values['data-dir'] ?? process.env.PSFLOW_DATA_DIR ?? path.join(projectRoot, '.psflow', stage));
+  const dataDirectory = path.resolve(
+    values['data-dir'] ?? process.env.PSFLOW_DATA_DIR ?? path.join(projectRoot, '.psflow', stage),
+  );
   const intervalText = values['schedule-interval'];
   const scheduleIntervalSeconds = intervalText === undefined ? undefined : Number(intervalText);
-  if (scheduleIntervalSeconds !== undefined && !(scheduleIntervalSeconds > 0)) throw new Error(`Invalid schedule interval "${intervalText}": use a number of seconds above 0`);
+  if (scheduleIntervalSeconds !== undefined && !(scheduleIntervalSeconds > 0))
+    throw new Error(`Invalid schedule interval "${intervalText}": use a number of seconds above 0`);
   if (values.reset) fs.rmSync(dataDirectory, { recursive: true, force: true });
 
   // Handlers go in before anything starts, so a signal that races the ready line still stops cleanly.
@@ -103,14 +106,27 @@ async function main(): Promise<void> {
   if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
   const concurrencyText = values['lambda-concurrency'] ?? process.env.PSFLOW_LAMBDA_CONCURRENCY;
   const lambdaConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
-  if (lambdaConcurrency !== undefined && !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1 && lambdaConcurrency <= 64)) {
+  if (
+    lambdaConcurrency !== undefined &&
+    !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1 && lambdaConcurrency <= 64)
+  ) {
     throw new Error(`Invalid Lambda concurrency "${concurrencyText}": use a whole number from 1 to 64`);
   }
   const idleText = values['lambda-idle-timeout'] ?? process.env.PSFLOW_LAMBDA_IDLE_TIMEOUT;
   const lambdaIdleTimeoutSeconds = idleText === undefined ? undefined : Number(idleText);
-  if (lambdaIdleTimeoutSeconds !== undefined && !(lambdaIdleTimeoutSeconds > 0)) throw new Error(`Invalid Lambda idle timeout "${idleText}": use a number of seconds above 0`);
-  cloud = await LocalCloud.start({ cdkOut, dataDirectory, port, scheduleIntervalSeconds, lambdaConcurrency, lambdaIdleTimeoutSeconds });
-  console.log(`psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`);
+  if (lambdaIdleTimeoutSeconds !== undefined && !(lambdaIdleTimeoutSeconds > 0))
+    throw new Error(`Invalid Lambda idle timeout "${idleText}": use a number of seconds above 0`);
+  cloud = await LocalCloud.start({
+    cdkOut,
+    dataDirectory,
+    port,
+    scheduleIntervalSeconds,
+    lambdaConcurrency,
+    lambdaIdleTimeoutSeconds,
+  });
+  console.log(
+    `psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`,
+  );
   for (const line of cloud.describe()) console.log(line);
   // The directory is seeded even with --no-seed: without people, no one may use the operations API.
   console.log(`  directory       ${await seedDemoData(cloud.url, stage, 'directory')}`);

@@ -63,12 +63,33 @@ export function lifecyclesOf(parts: CloudParts, recovery: Recovery): ServiceLife
   const { dynamodb, lambda, queues, topics, deadLetters, stepFunctions, events, httpApi, server, scheduler } = parts;
   return [
     {
-      describe: () => [listLine('tables', parts.tables.map((name) => `${name}${parts.tablesCreated.includes(name) ? ' (created)' : ''}`))],
+      describe: () => [
+        listLine(
+          'tables',
+          parts.tables.map((name) => `${name}${parts.tablesCreated.includes(name) ? ' (created)' : ''}`),
+        ),
+      ],
       stop: () => dynamodb.stop(),
     },
     { describe: () => [listLine('functions', lambda.functionNames)], stop: () => lambda.stop() },
-    { describe: () => [listLine('queues', queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`))], stop: () => queues.stop() },
-    { describe: () => [listLine('topics', topics.describe().map(({ name, messages }) => `${name} (${messages} published)`))], stop: () => topics.stop() },
+    {
+      describe: () => [
+        listLine(
+          'queues',
+          queues.describe().map(({ name, messages }) => `${name} (${messages} messages)`),
+        ),
+      ],
+      stop: () => queues.stop(),
+    },
+    {
+      describe: () => [
+        listLine(
+          'topics',
+          topics.describe().map(({ name, messages }) => `${name} (${messages} published)`),
+        ),
+      ],
+      stop: () => topics.stop(),
+    },
     { stop: () => deadLetters.close() },
     {
       start: () => void (recovery.restartedExecutions = stepFunctions.resumeInterrupted()),
@@ -77,7 +98,12 @@ export function lifecyclesOf(parts: CloudParts, recovery: Recovery): ServiceLife
     },
     {
       start: () => void (recovery.redeliveredEvents = events.resumeUnsettled()),
-      describe: () => [listLine('event buses', events.describe().map(({ bus, rules }) => (rules.length > 0 ? `${bus} [rules: ${rules.join(', ')}]` : bus)))],
+      describe: () => [
+        listLine(
+          'event buses',
+          events.describe().map(({ bus, rules }) => (rules.length > 0 ? `${bus} [rules: ${rules.join(', ')}]` : bus)),
+        ),
+      ],
       stop: () => events.stop(),
     },
     { describe: () => describeHttpApis(httpApi), stop: () => httpApi.close() },
@@ -88,7 +114,11 @@ export function lifecyclesOf(parts: CloudParts, recovery: Recovery): ServiceLife
         await closed;
       },
     },
-    { start: () => scheduler.start(), describe: () => describeSchedules(scheduler, parts.scheduleIntervalSeconds), stop: () => scheduler.stop() },
+    {
+      start: () => scheduler.start(),
+      describe: () => describeSchedules(scheduler, parts.scheduleIntervalSeconds),
+      stop: () => scheduler.stop(),
+    },
   ];
 }
 
@@ -99,13 +129,20 @@ function describeHttpApis(httpApi: HttpApiService): string[] {
   for (const api of apis) {
     const unserved = api.unservedRoutes > 0 ? `, ${api.unservedRoutes} not served (see below)` : '';
     lines.push(listLine('http api', [`${api.name} at ${api.endpoint} (${api.routes} routes${unserved})`]));
-    if (api.corsConfigured) lines.push(`${INDENT}its CorsConfiguration is not applied locally: preflight (OPTIONS) requests get 404, responses no CORS headers`);
+    if (api.corsConfigured)
+      lines.push(
+        `${INDENT}its CorsConfiguration is not applied locally: preflight (OPTIONS) requests get 404, responses no CORS headers`,
+      );
   }
   if (apis.some((api) => api.jwtRoutes > 0)) {
-    lines.push(`${INDENT}JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification`);
+    lines.push(
+      `${INDENT}JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification`,
+    );
   }
   if (apis.length > 0) {
-    const formatNote = apis.some((api) => api.accessLogStages.length > 0) ? " (the stage's AccessLogSettings format is not applied)" : '';
+    const formatNote = apis.some((api) => api.accessLogStages.length > 0)
+      ? " (the stage's AccessLogSettings format is not applied)"
+      : '';
     lines.push(`${INDENT}access log ${httpApi.accessLogFile}${formatNote}`);
   }
   return lines;
@@ -116,7 +153,8 @@ function describeSchedules(scheduler: SchedulerService, interval: number | undef
     listLine(
       'schedules',
       scheduler.describe().map(({ name, expression, enabled, next }) => {
-        const override = interval !== undefined && expression.startsWith('rate(') ? ` every ${interval} s (--schedule-interval)` : '';
+        const override =
+          interval !== undefined && expression.startsWith('rate(') ? ` every ${interval} s (--schedule-interval)` : '';
         const state = !enabled ? ' (disabled)' : next === undefined ? ' (will not fire again)' : '';
         return `${name} ${expression}${override}${state}`;
       }),

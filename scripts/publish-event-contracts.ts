@@ -18,7 +18,9 @@ for (const contract of EVENT_CONTRACTS) {
     const problems = breakingChanges(JSON.parse(fs.readFileSync(file, 'utf8')), current);
     if (problems.length > 0) {
       failed = true;
-      console.error(`${contract.name} v${contract.version}: breaking change, publish it as v${contract.version + 1} instead:\n  ${problems.join('\n  ')}`);
+      console.error(
+        `${contract.name} v${contract.version}: breaking change, publish it as v${contract.version + 1} instead:\n  ${problems.join('\n  ')}`,
+      );
       continue;
     }
   }

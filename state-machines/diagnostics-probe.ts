@@ -22,7 +22,10 @@ export interface DiagnosticsProbeDefinitionProps {
  * Four states, one of each kind the platform relies on (Pass, Lambda task, direct
  * DynamoDB integration, Succeed), so a probe proves every hop of a stage works.
  */
-export function buildDiagnosticsProbeDefinition(scope: Construct, props: DiagnosticsProbeDefinitionProps): DefinitionBody {
+export function buildDiagnosticsProbeDefinition(
+  scope: Construct,
+  props: DiagnosticsProbeDefinitionProps,
+): DefinitionBody {
   const accept = new Pass(scope, DiagnosticsProbeState.AcceptProbe, {
     parameters: { 'eventId.$': '$.id', 'detail.$': '$.detail' },
   });
@@ -39,7 +42,9 @@ export function buildDiagnosticsProbeDefinition(scope: Construct, props: Diagnos
       eventId: DynamoAttributeValue.fromString(JsonPath.stringAt('$.eventId')),
       requestedAt: DynamoAttributeValue.fromString(JsonPath.stringAt('$.result.probe.requestedAt')),
       observedAt: DynamoAttributeValue.fromString(JsonPath.stringAt('$.result.probe.observedAt')),
-      latencyMs: DynamoAttributeValue.numberFromString(JsonPath.format('{}', JsonPath.stringAt('$.result.probe.latencyMs'))),
+      latencyMs: DynamoAttributeValue.numberFromString(
+        JsonPath.format('{}', JsonPath.stringAt('$.result.probe.latencyMs')),
+      ),
     },
     resultPath: JsonPath.DISCARD,
   });

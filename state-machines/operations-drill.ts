@@ -1,7 +1,12 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DefinitionBody, Fail, JsonPath, Pass, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
-import { DynamoAttributeValue, DynamoPutItem, DynamoUpdateItem, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  DynamoAttributeValue,
+  DynamoPutItem,
+  DynamoUpdateItem,
+  LambdaInvoke,
+} from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ErrorName } from '../shared/errors/error-names';
 import { DrillKey, DrillResultPath } from '../shared/operations-drill/drill-state';
@@ -35,7 +40,10 @@ export interface OperationsDrillDefinitionProps {
  * exception handling on it, and the integration tests drive the patterns through it.
  * Input: `{ drillId, requestedBy, title, amount, region, practice, clientId, failWith }`.
  */
-export function buildOperationsDrillDefinition(scope: Construct, props: OperationsDrillDefinitionProps): DefinitionBody {
+export function buildOperationsDrillDefinition(
+  scope: Construct,
+  props: OperationsDrillDefinitionProps,
+): DefinitionBody {
   const accept = new Pass(scope, OperationsDrillState.AcceptDrill, {
     parameters: {
       'drillId.$': '$.drillId',
@@ -77,7 +85,9 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     resultPath: DrillResultPath.entry,
     retryOnServiceExceptions: false,
   });
-  const budgetKey = { ledgerKey: DynamoAttributeValue.fromString(JsonPath.format('budget#{}', JsonPath.stringAt('$.drillId'))) };
+  const budgetKey = {
+    ledgerKey: DynamoAttributeValue.fromString(JsonPath.format('budget#{}', JsonPath.stringAt('$.drillId'))),
+  };
   const release = new DynamoUpdateItem(scope, OperationsDrillState.ReleaseDrillBudget, {
     table: props.ledgerTable,
     key: budgetKey,
@@ -87,7 +97,12 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     expressionAttributeValues: { ':released': DynamoAttributeValue.fromString('released') },
     resultPath: JsonPath.DISCARD,
   });
-  release.next(new Fail(scope, OperationsDrillState.DrillAborted, { error: ErrorName.Aborted, cause: 'the owner aborted the drill; the budget reservation was released' }));
+  release.next(
+    new Fail(scope, OperationsDrillState.DrillAborted, {
+      error: ErrorName.Aborted,
+      cause: 'the owner aborted the drill; the budget reservation was released',
+    }),
+  );
   const guarded = guardedStep(scope, {
     workflow: WorkflowName.OperationsDrill,
     task: post,
@@ -102,10 +117,18 @@ export function buildOperationsDrillDefinition(scope: Construct, props: Operatio
     key: budgetKey,
     updateExpression: 'SET #status = :consumed, entryId = :entry',
     expressionAttributeNames: { '#status': 'status' },
-    expressionAttributeValues: { ':consumed': DynamoAttributeValue.fromString('consumed'), ':entry': DynamoAttributeValue.fromString(JsonPath.stringAt(`${DrillResultPath.entry}.entryId`)) },
+    expressionAttributeValues: {
+      ':consumed': DynamoAttributeValue.fromString('consumed'),
+      ':entry': DynamoAttributeValue.fromString(JsonPath.stringAt(`${DrillResultPath.entry}.entryId`)),
+    },
     resultPath: JsonPath.DISCARD,
   });
   return DefinitionBody.fromChainable(
-    accept.next(approval).next(reserve).next(guarded).next(consume).next(new Succeed(scope, OperationsDrillState.DrillSucceeded)),
+    accept
+      .next(approval)
+      .next(reserve)
+      .next(guarded)
+      .next(consume)
+      .next(new Succeed(scope, OperationsDrillState.DrillSucceeded)),
   );
 }

@@ -1,7 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { DefinitionBody, Fail, JsonPath, Parallel, Pass, Succeed, TaskInput, type IChainable } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  DefinitionBody,
+  Fail,
+  JsonPath,
+  Parallel,
+  Pass,
+  Succeed,
+  TaskInput,
+  type IChainable,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { PsflowSource, WorkflowDetailType } from '../shared/events/catalogue';
@@ -50,17 +59,30 @@ export interface ProjectActivationDefinitionProps {
  * with a corrected engagement, skip with evidence, or abort; an abort anywhere compensates
  * everything created so far, in reverse order. Steps without logic are direct integrations.
  */
-export function buildProjectActivationDefinition(scope: Construct, props: ProjectActivationDefinitionProps): DefinitionBody {
+export function buildProjectActivationDefinition(
+  scope: Construct,
+  props: ProjectActivationDefinitionProps,
+): DefinitionBody {
   const workflow = WorkflowName.ProjectActivation;
   const step = (id: string, lambdaFunction: IFunction, resultPath: string): LambdaInvoke =>
-    new LambdaInvoke(scope, id, { lambdaFunction, payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false });
+    new LambdaInvoke(scope, id, {
+      lambdaFunction,
+      payloadResponseOnly: true,
+      resultPath,
+      retryOnServiceExceptions: false,
+    });
   const compensate = new LambdaInvoke(scope, ProjectActivationState.CompensateActivation, {
     lambdaFunction: props.compensateActivation,
     payloadResponseOnly: true,
     resultPath: ActivationResultPath.compensation,
   });
   compensate.addRetry({ errors: ['States.ALL'], maxAttempts: 5, backoffRate: 2 });
-  compensate.next(new Fail(scope, ProjectActivationState.ActivationAborted, { error: ErrorName.Aborted, cause: 'the activation was aborted by its exception owner; what it created was closed or voided' }));
+  compensate.next(
+    new Fail(scope, ProjectActivationState.ActivationAborted, {
+      error: ErrorName.Aborted,
+      cause: 'the activation was aborted by its exception owner; what it created was closed or voided',
+    }),
+  );
   const guard = (task: LambdaInvoke, resultPath: string, onAbort: IChainable = compensate) =>
     guardedStep(scope, {
       workflow,
@@ -76,7 +98,10 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
     });
 
   const accept = new Pass(scope, ProjectActivationState.AcceptWonOpportunity);
-  const prepare = guard(step(ProjectActivationState.PrepareEngagement, props.prepareEngagement, ActivationResultPath.engagement), ActivationResultPath.engagement);
+  const prepare = guard(
+    step(ProjectActivationState.PrepareEngagement, props.prepareEngagement, ActivationResultPath.engagement),
+    ActivationResultPath.engagement,
+  );
   const approval = humanApproval(scope, {
     name: 'Contract',
     workflow,
@@ -92,12 +117,33 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
     resultSelector: { 'erp.$': `$[0].${ActivationKey.erp}`, 'psa.$': `$[1].${ActivationKey.psa}` },
     resultPath: ActivationResultPath.provisioned,
   })
-    .branch(guard(step(ProjectActivationState.ProvisionErpProject, props.provisionErpProject, ActivationResultPath.erp), ActivationResultPath.erp, branchAbort('ErpProvisioningAborted')))
-    .branch(guard(step(ProjectActivationState.ProvisionPsaProject, props.provisionPsaProject, ActivationResultPath.psa), ActivationResultPath.psa, branchAbort('PsaProvisioningAborted')));
+    .branch(
+      guard(
+        step(ProjectActivationState.ProvisionErpProject, props.provisionErpProject, ActivationResultPath.erp),
+        ActivationResultPath.erp,
+        branchAbort('ErpProvisioningAborted'),
+      ),
+    )
+    .branch(
+      guard(
+        step(ProjectActivationState.ProvisionPsaProject, props.provisionPsaProject, ActivationResultPath.psa),
+        ActivationResultPath.psa,
+        branchAbort('PsaProvisioningAborted'),
+      ),
+    );
   provision.addCatch(compensate, { errors: [ErrorName.Aborted], resultPath: '$.abort' });
-  const billing = guard(step(ProjectActivationState.SetUpBilling, props.setUpBilling, ActivationResultPath.billing), ActivationResultPath.billing);
-  const resources = guard(step(ProjectActivationState.RequestResources, props.requestResources, ActivationResultPath.resources), ActivationResultPath.resources);
-  const onboarding = guard(step(ProjectActivationState.OnboardClient, props.onboardClient, ActivationResultPath.onboarding), ActivationResultPath.onboarding);
+  const billing = guard(
+    step(ProjectActivationState.SetUpBilling, props.setUpBilling, ActivationResultPath.billing),
+    ActivationResultPath.billing,
+  );
+  const resources = guard(
+    step(ProjectActivationState.RequestResources, props.requestResources, ActivationResultPath.resources),
+    ActivationResultPath.resources,
+  );
+  const onboarding = guard(
+    step(ProjectActivationState.OnboardClient, props.onboardClient, ActivationResultPath.onboarding),
+    ActivationResultPath.onboarding,
+  );
   // A Lambda, not a direct write: it computes the cycle time and each stage's share.
   const record = new LambdaInvoke(scope, ProjectActivationState.RecordActivation, {
     lambdaFunction: props.recordActivation,
@@ -107,7 +153,14 @@ export function buildProjectActivationDefinition(scope: Construct, props: Projec
   });
   record.addRetry({ errors: ['States.ALL'], maxAttempts: 3, backoffRate: 2 });
   const announce = new EventBridgePutEvents(scope, ProjectActivationState.AnnounceProjectActivated, {
-    entries: [{ eventBus: props.eventBus, source: PsflowSource.Workflow, detailType: WorkflowDetailType.ProjectActivated, detail: TaskInput.fromJsonPathAt(`${ActivationResultPath.activation}.event`) }],
+    entries: [
+      {
+        eventBus: props.eventBus,
+        source: PsflowSource.Workflow,
+        detailType: WorkflowDetailType.ProjectActivated,
+        detail: TaskInput.fromJsonPathAt(`${ActivationResultPath.activation}.event`),
+      },
+    ],
     resultPath: JsonPath.DISCARD,
   });
   return DefinitionBody.fromChainable(

@@ -13,5 +13,7 @@ import { TEST_TMPDIR_VARIABLE } from './support/local-cloud-process';
 export default async function globalSetup(): Promise<void> {
   const projectRoot = path.resolve(__dirname, '..');
   process.env[TEST_TMPDIR_VARIABLE] = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-test-run-'));
-  await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', (line) => process.stdout.write(`${line}\n`));
+  await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', (line) =>
+    process.stdout.write(`${line}\n`),
+  );
 }

@@ -16,12 +16,21 @@ interface TaskView {
   readonly dueAt: string;
   readonly breaches: number;
   readonly requestedBy: string;
-  readonly subject: { title: string; amount: { amountMinor: number; currency: string }; region: string; practice: string; clientName?: string; reasons: string[] };
+  readonly subject: {
+    title: string;
+    amount: { amountMinor: number; currency: string };
+    region: string;
+    practice: string;
+    clientName?: string;
+    reasons: string[];
+  };
   readonly decision?: { outcome: string; decidedBy: string; onBehalfOf?: string; comment: string; decidedAt: string };
 }
 
 function money(amount: { amountMinor: number; currency: string }): string {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: amount.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits =
+    new Intl.NumberFormat('en', { style: 'currency', currency: amount.currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2;
   return `${(amount.amountMinor / 10 ** digits).toLocaleString('en', { minimumFractionDigits: digits })} ${amount.currency}`;
 }
 
@@ -53,7 +62,11 @@ export async function listApprovals(context: CliContext, role: string | undefine
 export async function showApproval(context: CliContext, taskId: string | undefined): Promise<void> {
   if (!taskId) throw new CliError('name the task: psflow approvals show <TASK>');
   const task = await callApi<TaskView>(context, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
-  const audit = await callApi<Array<{ at: string; actor: string; action: string; why: string }>>(context, 'GET', `/audit/task/${encodeURIComponent(taskId)}`);
+  const audit = await callApi<Array<{ at: string; actor: string; action: string; why: string }>>(
+    context,
+    'GET',
+    `/audit/task/${encodeURIComponent(taskId)}`,
+  );
   if (context.options.json) return context.printJson({ ...task, audit });
   context.print(
     [
@@ -63,28 +76,63 @@ export async function showApproval(context: CliContext, taskId: string | undefin
       'why:',
       ...task.subject.reasons.map((reason) => `  - ${reason}`),
       ...(task.routing?.length ? ['routed:', ...task.routing.map((note) => `  - ${note}`)] : []),
-      ...(task.decision ? [`decision: ${task.decision.outcome} by ${task.decision.decidedBy}${task.decision.onBehalfOf ? ` for ${task.decision.onBehalfOf}` : ''} at ${task.decision.decidedAt}: ${task.decision.comment}`] : []),
+      ...(task.decision
+        ? [
+            `decision: ${task.decision.outcome} by ${task.decision.decidedBy}${task.decision.onBehalfOf ? ` for ${task.decision.onBehalfOf}` : ''} at ${task.decision.decidedAt}: ${task.decision.comment}`,
+          ]
+        : []),
       `execution: ${task.executionArn}`,
       'audit:',
-      ...(audit.length ? audit.map((entry) => `  ${entry.at}  ${entry.actor}  ${entry.action}  ${entry.why}`) : ['  (none yet)']),
+      ...(audit.length
+        ? audit.map((entry) => `  ${entry.at}  ${entry.actor}  ${entry.action}  ${entry.why}`)
+        : ['  (none yet)']),
     ].join('\n'),
   );
 }
 
 /** `psflow approvals approve|reject`. */
-export async function decideApproval(context: CliContext, taskId: string | undefined, decision: 'approve' | 'reject', comment: string | undefined): Promise<void> {
+export async function decideApproval(
+  context: CliContext,
+  taskId: string | undefined,
+  decision: 'approve' | 'reject',
+  comment: string | undefined,
+): Promise<void> {
   if (!taskId) throw new CliError(`name the task: psflow approvals ${decision} <TASK>`);
-  if (decision === 'reject' && !comment?.trim()) throw new CliError('say why with --comment "..."; the requester sees it');
-  const result = await callApi<{ repeated: boolean; task: TaskView }>(context, 'POST', `/tasks/${encodeURIComponent(taskId)}/decision`, { decision, comment: comment ?? '' });
+  if (decision === 'reject' && !comment?.trim())
+    throw new CliError('say why with --comment "..."; the requester sees it');
+  const result = await callApi<{ repeated: boolean; task: TaskView }>(
+    context,
+    'POST',
+    `/tasks/${encodeURIComponent(taskId)}/decision`,
+    { decision, comment: comment ?? '' },
+  );
   if (context.options.json) return context.printJson(result);
   const verb = decision === 'approve' ? 'approved' : 'rejected';
-  context.print(result.repeated ? `${taskId} was already ${verb} by you; nothing changed` : `${verb} ${taskId} (level ${result.task.level} of ${result.task.levelCount}); the workflow continues`);
+  context.print(
+    result.repeated
+      ? `${taskId} was already ${verb} by you; nothing changed`
+      : `${verb} ${taskId} (level ${result.task.level} of ${result.task.levelCount}); the workflow continues`,
+  );
 }
 
 /** `psflow approvals delegate`: hand one role's decisions to a colleague with the same role for a window. */
-export async function delegateApprovals(context: CliContext, to: string | undefined, role: string | undefined, from: string | undefined, until: string | undefined): Promise<void> {
-  if (!to || !role || !until) throw new CliError('psflow approvals delegate --to USER --role ROLE --until ISO-TIME [--from ISO-TIME]');
-  const delegation = await callApi<{ delegationId: string; from: string; until: string }>(context, 'POST', '/delegations', { delegate: to, role, from: from ?? new Date().toISOString(), until });
+export async function delegateApprovals(
+  context: CliContext,
+  to: string | undefined,
+  role: string | undefined,
+  from: string | undefined,
+  until: string | undefined,
+): Promise<void> {
+  if (!to || !role || !until)
+    throw new CliError('psflow approvals delegate --to USER --role ROLE --until ISO-TIME [--from ISO-TIME]');
+  const delegation = await callApi<{ delegationId: string; from: string; until: string }>(
+    context,
+    'POST',
+    '/delegations',
+    { delegate: to, role, from: from ?? new Date().toISOString(), until },
+  );
   if (context.options.json) return context.printJson(delegation);
-  context.print(`${to} may decide ${role} tasks for ${context.options.as} from ${delegation.from} until ${delegation.until} (delegation ${delegation.delegationId})`);
+  context.print(
+    `${to} may decide ${role} tasks for ${context.options.as} from ${delegation.from} until ${delegation.until} (delegation ${delegation.delegationId})`,
+  );
 }

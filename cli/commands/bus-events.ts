@@ -28,15 +28,27 @@ export interface PutAnswer {
  */
 export async function putEvents(context: CliContext, files: readonly string[]): Promise<void> {
   if (files.length === 0) throw new CliError('name at least one JSON file: psflow events put FILE...');
-  const entries = files.flatMap((file) => readEnvelopes(file).map((event, index) => toEntry(event, `${file}${index > 0 ? `[${index}]` : ''}`)));
-  const answers = await putEnvelopes(context, entries.map((entry) => entry.entry));
+  const entries = files.flatMap((file) =>
+    readEnvelopes(file).map((event, index) => toEntry(event, `${file}${index > 0 ? `[${index}]` : ''}`)),
+  );
+  const answers = await putEnvelopes(
+    context,
+    entries.map((entry) => entry.entry),
+  );
   const results = entries.map((entry, index) => {
     const answer = answers[index];
-    return answer?.EventId ? { file: entry.origin, eventId: answer.EventId } : { file: entry.origin, error: `${answer?.ErrorCode}: ${answer?.ErrorMessage}` };
+    return answer?.EventId
+      ? { file: entry.origin, eventId: answer.EventId }
+      : { file: entry.origin, error: `${answer?.ErrorCode}: ${answer?.ErrorMessage}` };
   });
   if (context.options.json) context.printJson(results);
-  else for (const result of results) context.print(result.eventId ? `put ${result.file} as ${result.eventId}` : `REFUSED ${result.file}: ${result.error}`);
-  if (results.some((result) => result.error)) throw new CliError(`${results.filter((result) => result.error).length} of ${results.length} events were refused`);
+  else
+    for (const result of results)
+      context.print(
+        result.eventId ? `put ${result.file} as ${result.eventId}` : `REFUSED ${result.file}: ${result.error}`,
+      );
+  if (results.some((result) => result.error))
+    throw new CliError(`${results.filter((result) => result.error).length} of ${results.length} events were refused`);
 }
 
 /**
@@ -47,7 +59,10 @@ export async function putEvents(context: CliContext, files: readonly string[]): 
  * @returns one answer per entry, in order: an event id, or an error code and message
  * @throws CliError when partner events are to be put in AWS, or the local cloud is unreachable
  */
-export async function putEnvelopes(context: CliContext, entries: readonly PutEventsRequestEntry[]): Promise<PutAnswer[]> {
+export async function putEnvelopes(
+  context: CliContext,
+  entries: readonly PutEventsRequestEntry[],
+): Promise<PutAnswer[]> {
   const isPartner = (entry: PutEventsRequestEntry): boolean => entry.Source?.startsWith(PARTNER_SOURCE_PREFIX) ?? false;
   if (entries.some(isPartner) && context.options.endpoint === 'aws') {
     throw new CliError(
@@ -60,15 +75,26 @@ export async function putEnvelopes(context: CliContext, entries: readonly PutEve
     for (let start = 0; start < indexes.length; start += BATCH) {
       const batch = indexes.slice(start, start + BATCH);
       const put = partner ? putAsPartner : putOnBus;
-      const batchAnswers = await put(context, batch.map((index) => entries[index]));
-      batch.forEach((entryIndex, position) => (answers[entryIndex] = batchAnswers[position] ?? { ErrorCode: 'NoAnswer', ErrorMessage: 'the endpoint gave no answer for this entry' }));
+      const batchAnswers = await put(
+        context,
+        batch.map((index) => entries[index]),
+      );
+      batch.forEach(
+        (entryIndex, position) =>
+          (answers[entryIndex] = batchAnswers[position] ?? {
+            ErrorCode: 'NoAnswer',
+            ErrorMessage: 'the endpoint gave no answer for this entry',
+          }),
+      );
     }
   }
   return answers;
 }
 
 async function putOnBus(context: CliContext, entries: PutEventsRequestEntry[]): Promise<PutAnswer[]> {
-  const { Entries = [] } = await context.events.send(new PutEventsCommand({ Entries: entries.map((entry) => ({ ...entry, EventBusName: context.busName })) }));
+  const { Entries = [] } = await context.events.send(
+    new PutEventsCommand({ Entries: entries.map((entry) => ({ ...entry, EventBusName: context.busName })) }),
+  );
   return Entries;
 }
 
@@ -77,12 +103,17 @@ async function putAsPartner(context: CliContext, entries: PutEventsRequestEntry[
   const url = new URL(LOCAL_PARTNER_PATH, context.options.endpoint);
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Entries: entries }) });
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Entries: entries }),
+    });
   } catch (error) {
     throw new CliError(`cannot reach the local cloud at ${url.origin}: ${(error as Error).message}`);
   }
   const body = (await response.json().catch(() => ({}))) as { Entries?: PutAnswer[]; message?: string };
-  if (!response.ok) throw new CliError(`the local cloud refused the partner events: ${body.message ?? response.status}`);
+  if (!response.ok)
+    throw new CliError(`the local cloud refused the partner events: ${body.message ?? response.status}`);
   return body.Entries ?? [];
 }
 
@@ -106,7 +137,9 @@ function toEntry(event: unknown, origin: string): { origin: string; entry: PutEv
   const { source, detail } = record;
   const detailType = record['detail-type'];
   if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null) {
-    throw new CliError(`${origin}: expected an EventBridge event with string "source" and "detail-type" and an object "detail"`);
+    throw new CliError(
+      `${origin}: expected an EventBridge event with string "source" and "detail-type" and an object "detail"`,
+    );
   }
   return { origin, entry: { Source: source, DetailType: detailType, Detail: JSON.stringify(detail) } };
 }

@@ -17,7 +17,13 @@ function describeGrant(grant: RoleGrant): string {
 export async function listUsers(context: CliContext): Promise<void> {
   const users = await callApi<DirectoryUser[]>(context, 'GET', '/users');
   if (context.options.json) return context.printJson(users);
-  context.print(renderTable(['USER', 'NAME', 'ROLES', 'TITLE'], users.map((user) => [user.userId, user.name, user.grants.map(describeGrant).join('; ') || '-', user.title]), 80));
+  context.print(
+    renderTable(
+      ['USER', 'NAME', 'ROLES', 'TITLE'],
+      users.map((user) => [user.userId, user.name, user.grants.map(describeGrant).join('; ') || '-', user.title]),
+      80,
+    ),
+  );
   context.print('\nAct as one with --as USER (locally the API trusts it; in AWS the sign-in decides).');
 }
 
@@ -32,12 +38,38 @@ export interface GrantOptions {
 }
 
 /** `psflow users grant|revoke USER --role ROLE [--practices A,B] [--regions EMEA]`: changes one grant (admins only). */
-export async function changeGrant(context: CliContext, action: 'grant' | 'revoke', userId: string | undefined, options: GrantOptions): Promise<void> {
+export async function changeGrant(
+  context: CliContext,
+  action: 'grant' | 'revoke',
+  userId: string | undefined,
+  options: GrantOptions,
+): Promise<void> {
   if (!userId) throw new CliError(`name the user: psflow users ${action} <USER> --role ROLE`);
-  if (!options.role) throw new CliError(`name the role: psflow users ${action} ${userId} --role ROLE [--practices A,B] [--regions EMEA,AMER]`);
-  const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter(Boolean));
-  const body = { role: options.role, practices: list(options.practices), regions: list(options.regions), note: options.note };
-  const user = await callApi<DirectoryUser>(context, 'POST', `/users/${encodeURIComponent(userId)}/grants${action === 'revoke' ? '/revoke' : ''}`, body);
+  if (!options.role)
+    throw new CliError(
+      `name the role: psflow users ${action} ${userId} --role ROLE [--practices A,B] [--regions EMEA,AMER]`,
+    );
+  const list = (value: string | undefined) =>
+    value === undefined
+      ? undefined
+      : value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+  const body = {
+    role: options.role,
+    practices: list(options.practices),
+    regions: list(options.regions),
+    note: options.note,
+  };
+  const user = await callApi<DirectoryUser>(
+    context,
+    'POST',
+    `/users/${encodeURIComponent(userId)}/grants${action === 'revoke' ? '/revoke' : ''}`,
+    body,
+  );
   if (context.options.json) return context.printJson(user);
-  context.print(`${action === 'grant' ? 'granted' : 'revoked'}; ${user.userId} now holds: ${user.grants.map(describeGrant).join('; ') || 'no roles'}`);
+  context.print(
+    `${action === 'grant' ? 'granted' : 'revoked'}; ${user.userId} now holds: ${user.grants.map(describeGrant).join('; ') || 'no roles'}`,
+  );
 }

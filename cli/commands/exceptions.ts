@@ -56,7 +56,16 @@ export async function listExceptions(context: CliContext, filter: ExceptionFilte
   context.print(
     renderTable(
       ['EXCEPTION', 'STATUS', 'OWNER', 'WORKFLOW', 'STEP', 'TRY', 'REASON', 'FILED'],
-      items.map((item) => [item.exceptionId, item.status, item.ownerRole, item.workflow, item.step, String(item.attempt), `${item.reasonCode}: ${item.message}`, item.createdAt]),
+      items.map((item) => [
+        item.exceptionId,
+        item.status,
+        item.ownerRole,
+        item.workflow,
+        item.step,
+        String(item.attempt),
+        `${item.reasonCode}: ${item.message}`,
+        item.createdAt,
+      ]),
     ),
   );
   context.print('\nAct: psflow exceptions retry|skip|abort <EXCEPTION> --as USER');
@@ -72,7 +81,11 @@ export async function showException(context: CliContext, exceptionId: string | u
       `${item.exceptionId}  ${item.status.toUpperCase()}  owner ${item.ownerRole}  due ${item.dueAt}`,
       `${item.workflow} / ${item.step} (attempt ${item.attempt}): ${item.reasonCode}`,
       item.message,
-      ...(item.resolution ? [`${item.resolution.action} by ${item.resolution.by} at ${item.resolution.at}: ${item.resolution.note}${item.resolution.reference ? ` [${item.resolution.reference}]` : ''}`] : []),
+      ...(item.resolution
+        ? [
+            `${item.resolution.action} by ${item.resolution.by} at ${item.resolution.at}: ${item.resolution.note}${item.resolution.reference ? ` [${item.resolution.reference}]` : ''}`,
+          ]
+        : []),
       `execution: ${item.links.execution}`,
       `console:   ${item.links.console}`,
       'step input:',
@@ -82,25 +95,54 @@ export async function showException(context: CliContext, exceptionId: string | u
 }
 
 /** `psflow exceptions retry`. */
-export async function retryException(context: CliContext, exceptionId: string | undefined, patch: string | undefined, note: string | undefined): Promise<void> {
+export async function retryException(
+  context: CliContext,
+  exceptionId: string | undefined,
+  patch: string | undefined,
+  note: string | undefined,
+): Promise<void> {
   if (!exceptionId) throw new CliError('name the exception: psflow exceptions retry <EXCEPTION> [--patch JSON]');
-  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/retry`, { patch: jsonOption(patch, 'patch'), note });
+  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/retry`, {
+    patch: jsonOption(patch, 'patch'),
+    note,
+  });
   if (context.options.json) return context.printJson(item);
-  context.print(`retrying ${item.step} of ${item.executionArn}; see the outcome with: psflow exceptions show ${exceptionId}`);
+  context.print(
+    `retrying ${item.step} of ${item.executionArn}; see the outcome with: psflow exceptions show ${exceptionId}`,
+  );
 }
 
 /** `psflow exceptions skip`. */
-export async function skipException(context: CliContext, exceptionId: string | undefined, output: string | undefined, note: string | undefined, reference: string | undefined): Promise<void> {
-  if (!exceptionId || output === undefined || !note || !reference) throw new CliError('psflow exceptions skip <EXCEPTION> --output JSON --note TEXT --reference REF (the evidence of the manual fallback)');
-  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/skip`, { output: jsonOption(output, 'output'), note, reference });
+export async function skipException(
+  context: CliContext,
+  exceptionId: string | undefined,
+  output: string | undefined,
+  note: string | undefined,
+  reference: string | undefined,
+): Promise<void> {
+  if (!exceptionId || output === undefined || !note || !reference)
+    throw new CliError(
+      'psflow exceptions skip <EXCEPTION> --output JSON --note TEXT --reference REF (the evidence of the manual fallback)',
+    );
+  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/skip`, {
+    output: jsonOption(output, 'output'),
+    note,
+    reference,
+  });
   if (context.options.json) return context.printJson(item);
   context.print(`skipped ${item.step}; the workflow continues with the output you supplied`);
 }
 
 /** `psflow exceptions abort`. */
-export async function abortException(context: CliContext, exceptionId: string | undefined, note: string | undefined): Promise<void> {
+export async function abortException(
+  context: CliContext,
+  exceptionId: string | undefined,
+  note: string | undefined,
+): Promise<void> {
   if (!exceptionId || !note) throw new CliError('psflow exceptions abort <EXCEPTION> --note TEXT');
-  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/abort`, { note });
+  const item = await callApi<ExceptionView>(context, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/abort`, {
+    note,
+  });
   if (context.options.json) return context.printJson(item);
   context.print(`aborted ${item.executionArn}; its compensation runs now`);
 }
@@ -118,14 +160,24 @@ export interface BulkRetryOutcome {
  * until each re-run has an outcome (succeeded, failed again with a new exception, the
  * execution ended) and reports that, not "submitted".
  */
-export async function bulkRetryExceptions(context: CliContext, filter: ExceptionFilterOptions, patch: string | undefined, note: string | undefined, waitSeconds: number): Promise<void> {
+export async function bulkRetryExceptions(
+  context: CliContext,
+  filter: ExceptionFilterOptions,
+  patch: string | undefined,
+  note: string | undefined,
+  waitSeconds: number,
+): Promise<void> {
   const items = await callApi<ExceptionView[]>(context, 'GET', `/exceptions${query({ ...filter, status: 'open' })}`);
-  if (items.length === 0) return context.options.json ? context.printJson([]) : context.print('no open exceptions match');
+  if (items.length === 0)
+    return context.options.json ? context.printJson([]) : context.print('no open exceptions match');
   context.print(`retrying ${items.length} exception(s) ...`);
   const outcomes = new Map<string, BulkRetryOutcome>();
   for (const item of items) {
     try {
-      await callApi(context, 'POST', `/exceptions/${encodeURIComponent(item.exceptionId)}/retry`, { patch: jsonOption(patch, 'patch'), note: note ?? 'bulk retry' });
+      await callApi(context, 'POST', `/exceptions/${encodeURIComponent(item.exceptionId)}/retry`, {
+        patch: jsonOption(patch, 'patch'),
+        note: note ?? 'bulk retry',
+      });
     } catch (error) {
       if (!(error instanceof ApiRefusal)) throw error;
       outcomes.set(item.exceptionId, { exceptionId: item.exceptionId, outcome: 'refused', detail: error.message });
@@ -135,7 +187,11 @@ export async function bulkRetryExceptions(context: CliContext, filter: Exception
   let pending = items.filter((item) => !outcomes.has(item.exceptionId));
   while (pending.length > 0) {
     for (const item of pending) {
-      const outcome = await callApi<BulkRetryOutcome>(context, 'GET', `/exceptions/${encodeURIComponent(item.exceptionId)}/outcome`);
+      const outcome = await callApi<BulkRetryOutcome>(
+        context,
+        'GET',
+        `/exceptions/${encodeURIComponent(item.exceptionId)}/outcome`,
+      );
       if (outcome.outcome !== 'running') outcomes.set(item.exceptionId, outcome);
     }
     pending = pending.filter((item) => !outcomes.has(item.exceptionId));
@@ -143,10 +199,32 @@ export async function bulkRetryExceptions(context: CliContext, filter: Exception
     context.print(`  ${items.length - pending.length} of ${items.length} settled, waiting ...`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  for (const item of pending) outcomes.set(item.exceptionId, { exceptionId: item.exceptionId, outcome: 'still-running', detail: `no outcome within ${waitSeconds} s` });
+  for (const item of pending)
+    outcomes.set(item.exceptionId, {
+      exceptionId: item.exceptionId,
+      outcome: 'still-running',
+      detail: `no outcome within ${waitSeconds} s`,
+    });
   const results = items.map((item) => outcomes.get(item.exceptionId) as BulkRetryOutcome);
   if (context.options.json) return context.printJson(results);
-  context.print(renderTable(['EXCEPTION', 'OUTCOME', 'DETAIL'], results.map((result) => [result.exceptionId, result.outcome, result.nextExceptionId ? `new exception ${result.nextExceptionId}: ${result.detail}` : (result.detail ?? '')]), 100));
-  const counts = results.reduce<Record<string, number>>((totals, result) => ({ ...totals, [result.outcome]: (totals[result.outcome] ?? 0) + 1 }), {});
-  context.print(`\n${Object.entries(counts).map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
+  context.print(
+    renderTable(
+      ['EXCEPTION', 'OUTCOME', 'DETAIL'],
+      results.map((result) => [
+        result.exceptionId,
+        result.outcome,
+        result.nextExceptionId ? `new exception ${result.nextExceptionId}: ${result.detail}` : (result.detail ?? ''),
+      ]),
+      100,
+    ),
+  );
+  const counts = results.reduce<Record<string, number>>(
+    (totals, result) => ({ ...totals, [result.outcome]: (totals[result.outcome] ?? 0) + 1 }),
+    {},
+  );
+  context.print(
+    `\n${Object.entries(counts)
+      .map(([outcome, count]) => `${count} ${outcome}`)
+      .join(', ')}`,
+  );
 }

@@ -17,13 +17,22 @@ function requireId(rejectionId: string | undefined, command: string): string {
 }
 
 async function load(context: CliContext, rejectionId: string | undefined): Promise<RejectedEvent> {
-  return callApi<RejectedEvent>(context, 'GET', `/rejected-events/${encodeURIComponent(requireId(rejectionId, 'show'))}`);
+  return callApi<RejectedEvent>(
+    context,
+    'GET',
+    `/rejected-events/${encodeURIComponent(requireId(rejectionId, 'show'))}`,
+  );
 }
 
 /** `psflow rejected list`: open (or other status) rejected events, oldest first. */
 export async function listRejected(context: CliContext, status: string, limit: number): Promise<void> {
-  if (!STATUSES.includes(status as RejectedEventStatus)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}, not ${JSON.stringify(status)}`);
-  const items = await callApi<Array<Omit<RejectedEvent, 'rawEvent'>>>(context, 'GET', `/rejected-events?status=${encodeURIComponent(status)}&limit=${limit}`);
+  if (!STATUSES.includes(status as RejectedEventStatus))
+    throw new CliError(`--status must be one of ${STATUSES.join(', ')}, not ${JSON.stringify(status)}`);
+  const items = await callApi<Array<Omit<RejectedEvent, 'rawEvent'>>>(
+    context,
+    'GET',
+    `/rejected-events?status=${encodeURIComponent(status)}&limit=${limit}`,
+  );
   if (context.options.json) return context.printJson(items);
   if (items.length === 0) return context.print(`no ${status} rejected events`);
   context.print(
@@ -68,18 +77,36 @@ export async function showRejected(context: CliContext, rejectionId: string | un
 }
 
 /** `psflow rejected replay`: puts the raw event on the bus again, after the cause was fixed. */
-export async function replayRejected(context: CliContext, rejectionId: string | undefined, note: string | undefined): Promise<void> {
+export async function replayRejected(
+  context: CliContext,
+  rejectionId: string | undefined,
+  note: string | undefined,
+): Promise<void> {
   const id = requireId(rejectionId, 'replay');
-  const acted = await callApi<{ rejectionId: string; status: string; eventId?: string }>(context, 'POST', `/rejected-events/${encodeURIComponent(id)}/replay`, note === undefined ? {} : { note });
+  const acted = await callApi<{ rejectionId: string; status: string; eventId?: string }>(
+    context,
+    'POST',
+    `/rejected-events/${encodeURIComponent(id)}/replay`,
+    note === undefined ? {} : { note },
+  );
   if (context.options.json) return context.printJson(acted);
   context.print(`replayed ${acted.rejectionId} as event ${acted.eventId}. If it is rejected again, it reopens.`);
 }
 
 /** `psflow rejected resolve`: closes a rejected event that needs nothing more, with the reason why. */
-export async function resolveRejected(context: CliContext, rejectionId: string | undefined, note: string | undefined): Promise<void> {
+export async function resolveRejected(
+  context: CliContext,
+  rejectionId: string | undefined,
+  note: string | undefined,
+): Promise<void> {
   if (!note?.trim()) throw new CliError('say why with --note "..."; the note is kept with the item');
   const id = requireId(rejectionId, 'resolve');
-  const acted = await callApi<{ rejectionId: string; status: string }>(context, 'POST', `/rejected-events/${encodeURIComponent(id)}/resolve`, { note });
+  const acted = await callApi<{ rejectionId: string; status: string }>(
+    context,
+    'POST',
+    `/rejected-events/${encodeURIComponent(id)}/resolve`,
+    { note },
+  );
   if (context.options.json) return context.printJson(acted);
   context.print(`resolved ${acted.rejectionId}`);
 }

@@ -16,17 +16,36 @@ function store(context: CliContext): SandboxRecordStore {
 }
 
 function system(name: string | undefined): string {
-  if (!name || !(SYSTEMS as readonly string[]).includes(name)) throw new CliError(`name a sandbox system: ${SYSTEMS.join(', ')}`);
+  if (!name || !(SYSTEMS as readonly string[]).includes(name))
+    throw new CliError(`name a sandbox system: ${SYSTEMS.join(', ')}`);
   return name;
 }
 
 /** `psflow sandbox list SYSTEM TYPE`: records of a sandbox system, e.g. `erp project`. */
-export async function listSandboxRecords(context: CliContext, systemName: string | undefined, type: string | undefined): Promise<void> {
-  if (!type) throw new CliError('psflow sandbox list SYSTEM TYPE, for example: erp project, erp billing, psa project, documents task-list');
+export async function listSandboxRecords(
+  context: CliContext,
+  systemName: string | undefined,
+  type: string | undefined,
+): Promise<void> {
+  if (!type)
+    throw new CliError(
+      'psflow sandbox list SYSTEM TYPE, for example: erp project, erp billing, psa project, documents task-list',
+    );
   const records = await store(context).list(system(systemName), type);
   if (context.options.json) return context.printJson(records);
   if (records.length === 0) return context.print(`no ${systemName} ${type} records`);
-  context.print(renderTable(['ID', 'CREATED', 'STATUS', 'PSFLOW PROJECT', 'KEY'], records.map((record) => [record.id, record.createdAt, String(record.status ?? '-'), String(record.psflowProjectId ?? record.erpProjectId ?? '-'), record.recordKey])));
+  context.print(
+    renderTable(
+      ['ID', 'CREATED', 'STATUS', 'PSFLOW PROJECT', 'KEY'],
+      records.map((record) => [
+        record.id,
+        record.createdAt,
+        String(record.status ?? '-'),
+        String(record.psflowProjectId ?? record.erpProjectId ?? '-'),
+        record.recordKey,
+      ]),
+    ),
+  );
 }
 
 /** `psflow sandbox show KEY`. */
@@ -38,12 +57,20 @@ export async function showSandboxRecord(context: CliContext, recordKey: string |
 }
 
 /** `psflow sandbox faults SYSTEM [--set JSON|@file] [--clear]`: shows or changes fault injection. */
-export async function sandboxFaults(context: CliContext, systemName: string | undefined, set: unknown, clear: boolean): Promise<void> {
+export async function sandboxFaults(
+  context: CliContext,
+  systemName: string | undefined,
+  set: unknown,
+  clear: boolean,
+): Promise<void> {
   const name = system(systemName);
   if (set !== undefined && clear) throw new CliError('--set and --clear exclude each other');
   if (set !== undefined) {
     const parsed = SystemFaults.safeParse(set);
-    if (!parsed.success) throw new CliError(`--set: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new CliError(
+        `--set: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
     await store(context).setFaults(name, parsed.data);
   } else if (clear) {
     await store(context).setFaults(name, undefined);
@@ -52,7 +79,19 @@ export async function sandboxFaults(context: CliContext, systemName: string | un
   if (context.options.json) return context.printJson(faults);
   const entries = Object.entries(faults);
   if (entries.length === 0) return context.print(`no faults injected into ${name}`);
-  context.print(renderTable(['OPERATION', 'LATENCY MS', 'THROTTLE', 'UNAVAILABLE', 'TIMEOUT', 'REJECT'], entries.map(([operation, f]) => [operation, String(f.latencyMs), String(f.throttleRate), String(f.unavailableRate), String(f.timeoutRate), String(f.rejectRate)])));
+  context.print(
+    renderTable(
+      ['OPERATION', 'LATENCY MS', 'THROTTLE', 'UNAVAILABLE', 'TIMEOUT', 'REJECT'],
+      entries.map(([operation, f]) => [
+        operation,
+        String(f.latencyMs),
+        String(f.throttleRate),
+        String(f.unavailableRate),
+        String(f.timeoutRate),
+        String(f.rejectRate),
+      ]),
+    ),
+  );
 }
 
 /** `psflow sandbox load FILE`: stages CRM accounts and opportunities from a JSON file, replacing records with the same id. */
@@ -65,14 +104,38 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const parsed = CrmLoadFile.safeParse(data);
-  if (!parsed.success) throw new CliError(`${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new CliError(
+      `${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   const table = context.tableName('sandbox-crm');
-  for (const account of parsed.data.accounts) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Account', account.accountId), ...account } }));
-  for (const opportunity of parsed.data.opportunities) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity } }));
-  for (const sow of parsed.data.statementsOfWork) await context.documents.send(new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow } }));
-  const summary = { accounts: parsed.data.accounts.length, opportunities: parsed.data.opportunities.length, statementsOfWork: parsed.data.statementsOfWork.length };
+  for (const account of parsed.data.accounts)
+    await context.documents.send(
+      new PutCommand({
+        TableName: table,
+        Item: { recordKey: sandboxCrmKey('Account', account.accountId), ...account },
+      }),
+    );
+  for (const opportunity of parsed.data.opportunities)
+    await context.documents.send(
+      new PutCommand({
+        TableName: table,
+        Item: { recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity },
+      }),
+    );
+  for (const sow of parsed.data.statementsOfWork)
+    await context.documents.send(
+      new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow } }),
+    );
+  const summary = {
+    accounts: parsed.data.accounts.length,
+    opportunities: parsed.data.opportunities.length,
+    statementsOfWork: parsed.data.statementsOfWork.length,
+  };
   if (context.options.json) return context.printJson(summary);
-  context.print(`loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`);
+  context.print(
+    `loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`,
+  );
 }
 
 /** `psflow sandbox seed`: the demo data, where it is missing. */

@@ -21,12 +21,24 @@ export async function findExecutions(context: CliContext, query: ExecutionQuery)
   const system = SourceSystem.safeParse(query.system);
   if (!system.success) throw new CliError(`--system must be one of ${SourceSystem.options.join(', ')}`);
   const workflows = Object.values(WorkflowName) as string[];
-  if (query.workflow !== undefined && !workflows.includes(query.workflow)) throw new CliError(`--workflow must be one of ${workflows.join(', ')}`);
+  if (query.workflow !== undefined && !workflows.includes(query.workflow))
+    throw new CliError(`--workflow must be one of ${workflows.join(', ')}`);
   const kind = given[0];
   const key = businessKey(kind, { system: system.data, id: query[kind] as string });
-  const found = await new WorkflowExecutionsTable(context.documents, context.tableName('workflow-executions')).find(key, query.workflow as WorkflowName | undefined);
+  const found = await new WorkflowExecutionsTable(context.documents, context.tableName('workflow-executions')).find(
+    key,
+    query.workflow as WorkflowName | undefined,
+  );
   if (context.options.json) return context.printJson(found);
   if (found.length === 0) return context.print(`no workflow executions recorded for ${key}`);
-  context.print(renderTable(['WORKFLOW', 'EXECUTION', 'STARTED', 'EXECUTION ARN'], found.map((item) => [item.workflow, item.executionName, item.startedAt, item.executionArn]), 120));
-  context.print(`\nHistory: aws --endpoint-url ${context.options.endpoint} stepfunctions get-execution-history --execution-arn <EXECUTION ARN>`);
+  context.print(
+    renderTable(
+      ['WORKFLOW', 'EXECUTION', 'STARTED', 'EXECUTION ARN'],
+      found.map((item) => [item.workflow, item.executionName, item.startedAt, item.executionArn]),
+      120,
+    ),
+  );
+  context.print(
+    `\nHistory: aws --endpoint-url ${context.options.endpoint} stepfunctions get-execution-history --execution-arn <EXECUTION ARN>`,
+  );
 }

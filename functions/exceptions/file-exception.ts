@@ -15,6 +15,11 @@ export const handler = lambdaHandler('FileException', FileExceptionInput, async 
   const exception = await fileException(request, exceptions, new Date(), region);
   metrics.addDimension('errorClass', exception.errorClass);
   metrics.addMetric('ExceptionsFiled', MetricUnit.Count, 1);
-  logger.warn('exception filed', { exceptionId: exception.exceptionId, step: exception.step, owner: exception.ownerRole, reason: exception.reasonCode });
+  logger.warn('exception filed', {
+    exceptionId: exception.exceptionId,
+    step: exception.step,
+    owner: exception.ownerRole,
+    reason: exception.reasonCode,
+  });
   return { exceptionId: exception.exceptionId };
 });

@@ -19,6 +19,11 @@ const dependencies = {
 /** Lambda entry point of the `Request<Name>Approval` state (`.waitForTaskToken`). */
 export const handler = lambdaHandler('OpenApprovalTask', OpenApprovalTaskInput, async (request) => {
   const task = await openApprovalTask(request, dependencies);
-  logger.info('approval task opened', { taskId: task.taskId, role: task.assigneeRole, dueAt: task.dueAt, ...(task.routing ? { routing: task.routing } : {}) });
+  logger.info('approval task opened', {
+    taskId: task.taskId,
+    role: task.assigneeRole,
+    dueAt: task.dueAt,
+    ...(task.routing ? { routing: task.routing } : {}),
+  });
   return { taskId: task.taskId };
 });

@@ -20,7 +20,12 @@ export interface RouteApprovalOutput {
 }
 
 function routeApprovalStep({ workflow, subject }: z.infer<typeof RouteApprovalInput>): RouteApprovalOutput {
-  const route = routeApproval(CURRENT_APPROVAL_POLICY, { workflow, region: subject.region, practice: subject.practice, amount: subject.amount });
+  const route = routeApproval(CURRENT_APPROVAL_POLICY, {
+    workflow,
+    region: subject.region,
+    practice: subject.practice,
+    amount: subject.amount,
+  });
   logger.info('approval routed', { workflow, ruleId: route.ruleId, levels: route.levels.length });
   return {
     levels: route.levels,

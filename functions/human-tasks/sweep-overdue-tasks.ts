@@ -18,19 +18,35 @@ const events = new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.Eve
 
 /** The sweeps hand over their breaches; each becomes one event of the given type. */
 function publisherOf<T>(detailType: string): { publish(breaches: readonly T[]): Promise<void> } {
-  return { publish: (breaches) => events.publish(breaches.map((breach) => ({ source: PsflowSource.Workflow, detailType, detail: breach }))) };
+  return {
+    publish: (breaches) =>
+      events.publish(breaches.map((breach) => ({ source: PsflowSource.Workflow, detailType, detail: breach }))),
+  };
 }
 
 const audit = new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable));
 const queues = {
-  tasks: approvalTaskQueue(new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)), CURRENT_APPROVAL_POLICY, publisherOf<SlaBreach>(WorkflowDetailType.ApprovalSlaBreached)),
-  exceptions: exceptionQueue(new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)), CURRENT_APPROVAL_POLICY, publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached)),
+  tasks: approvalTaskQueue(
+    new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
+    CURRENT_APPROVAL_POLICY,
+    publisherOf<SlaBreach>(WorkflowDetailType.ApprovalSlaBreached),
+  ),
+  exceptions: exceptionQueue(
+    new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)),
+    CURRENT_APPROVAL_POLICY,
+    publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached),
+  ),
 };
 
 /** EventBridge Scheduler passes its scheduled time, so a test can sweep "as of" a later clock. */
-const SweepInput = z.preprocess((event) => event ?? {}, z.object({ scheduledTime: z.iso.datetime({ offset: true }).optional() }));
+const SweepInput = z.preprocess(
+  (event) => event ?? {},
+  z.object({ scheduledTime: z.iso.datetime({ offset: true }).optional() }),
+);
 
-async function sweep({ scheduledTime }: z.infer<typeof SweepInput>): Promise<{ breaches: SlaBreach[]; exceptionBreaches: ExceptionSlaBreach[] }> {
+async function sweep({
+  scheduledTime,
+}: z.infer<typeof SweepInput>): Promise<{ breaches: SlaBreach[]; exceptionBreaches: ExceptionSlaBreach[] }> {
   const now = scheduledTime ? new Date(scheduledTime) : new Date();
   const { tasks: breaches, exceptions: exceptionBreaches } = await sweepOverdue(now, queues, { audit });
   metrics.addMetric('ApprovalSlaBreaches', MetricUnit.Count, breaches.length);

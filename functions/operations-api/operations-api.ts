@@ -25,7 +25,11 @@ const dependencies = {
   contracts: stepContract,
   rejectedEvents: new RejectedEventsTable(documentClient, requireEnv(EnvVar.RejectedEventsTable)),
   // Set by the Lambda runtime in every region; the default is for running outside one.
-  replayer: new IngestionReplayer(lambdaClient, requireEnv(EnvVar.IngestFunctionName), process.env.AWS_REGION ?? 'us-east-1'),
+  replayer: new IngestionReplayer(
+    lambdaClient,
+    requireEnv(EnvVar.IngestFunctionName),
+    process.env.AWS_REGION ?? 'us-east-1',
+  ),
   now: () => new Date(),
 };
 
@@ -36,12 +40,19 @@ const HttpApiEvent = z.object({
   queryStringParameters: z.record(z.string(), z.string().optional()).optional(),
   body: z.string().optional(),
   isBase64Encoded: z.boolean().optional(),
-  requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()).optional() }).optional() }).optional() }).optional(),
+  requestContext: z
+    .object({
+      authorizer: z
+        .object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()).optional() }).optional() })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Lambda entry point of the operations HTTP API (approvals, delegations, exceptions, rejected events, audit). */
 export const handler = lambdaHandler('OperationsApi', HttpApiEvent, async (event) => {
   const result = await handleOperationsRequest(event, dependencies);
-  if (result.statusCode >= 400) logger.warn('request refused', { routeKey: event.routeKey, status: result.statusCode, body: result.body });
+  if (result.statusCode >= 400)
+    logger.warn('request refused', { routeKey: event.routeKey, status: result.statusCode, body: result.body });
   return result;
 });

@@ -8,4 +8,6 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 const ledger = new DrillLedgerTable(documentClient, requireEnv(EnvVar.DrillLedgerTable));
 
 /** Lambda entry point of the drill's guarded `PostDrillEntry` state. */
-export const handler = lambdaHandler('PostDrillEntry', DrillEntryInput, (entry) => postDrillEntry(entry, ledger, new Date()));
+export const handler = lambdaHandler('PostDrillEntry', DrillEntryInput, (entry) =>
+  postDrillEntry(entry, ledger, new Date()),
+);

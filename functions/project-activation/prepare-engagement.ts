@@ -6,4 +6,6 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 const crm = connectors.crm();
 
 /** Lambda entry point of the `PrepareEngagement` state of project activation. */
-export const handler = lambdaHandler('PrepareEngagement', ActivationInput, (activation) => prepareEngagement(activation, crm));
+export const handler = lambdaHandler('PrepareEngagement', ActivationInput, (activation) =>
+  prepareEngagement(activation, crm),
+);

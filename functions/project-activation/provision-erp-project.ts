@@ -6,4 +6,6 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 const erp = connectors.erp();
 
 /** Lambda entry point of the `ProvisionErpProject` state of project activation. */
-export const handler = lambdaHandler('ProvisionErpProject', PreparedActivation, (state) => provisionErpProject(state, erp));
+export const handler = lambdaHandler('ProvisionErpProject', PreparedActivation, (state) =>
+  provisionErpProject(state, erp),
+);

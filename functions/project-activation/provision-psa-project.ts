@@ -6,4 +6,6 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 const psa = connectors.psa();
 
 /** Lambda entry point of the `ProvisionPsaProject` state of project activation. */
-export const handler = lambdaHandler('ProvisionPsaProject', PreparedActivation, (state) => provisionPsaProject(state, psa));
+export const handler = lambdaHandler('ProvisionPsaProject', PreparedActivation, (state) =>
+  provisionPsaProject(state, psa),
+);

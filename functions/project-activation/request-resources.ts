@@ -8,4 +8,6 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 const events = new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName));
 
 /** Lambda entry point of the `RequestResources` state of project activation. */
-export const handler = lambdaHandler('RequestResources', PreparedActivation, (state) => requestResources(state, events, new Date()));
+export const handler = lambdaHandler('RequestResources', PreparedActivation, (state) =>
+  requestResources(state, events, new Date()),
+);

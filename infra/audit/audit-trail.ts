@@ -12,6 +12,11 @@ export class AuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
-    this.auditTable = new ServiceTable(this, 'AuditTable', { stage: props.stage, name: 'audit-log', partitionKey: 'subjectKey', sortKey: 'entryKey' });
+    this.auditTable = new ServiceTable(this, 'AuditTable', {
+      stage: props.stage,
+      name: 'audit-log',
+      partitionKey: 'subjectKey',
+      sortKey: 'entryKey',
+    });
   }
 }

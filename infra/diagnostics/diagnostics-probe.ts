@@ -28,7 +28,11 @@ export class DiagnosticsProbe extends Construct {
 
   constructor(scope: Construct, id: string, props: DiagnosticsProbeProps) {
     super(scope, id);
-    this.probeTable = new ServiceTable(this, 'ProbeTable', { stage: props.stage, name: 'probes', partitionKey: 'probeId' });
+    this.probeTable = new ServiceTable(this, 'ProbeTable', {
+      stage: props.stage,
+      name: 'probes',
+      partitionKey: 'probeId',
+    });
     this.computeProbeResult = new ServiceFunction(this, 'ComputeProbeResultFunction', {
       stage: props.stage,
       name: 'compute-probe-result',

@@ -25,7 +25,11 @@ export class ExceptionQueue extends Construct {
       stage,
       name: 'exceptions',
       partitionKey: 'exceptionId',
-      globalSecondaryIndexes: Object.values(EXCEPTION_INDEXES).map((spec) => ({ indexName: spec.name, partitionKey: spec.partitionKey, sortKey: spec.sortKey })),
+      globalSecondaryIndexes: Object.values(EXCEPTION_INDEXES).map((spec) => ({
+        indexName: spec.name,
+        partitionKey: spec.partitionKey,
+        sortKey: spec.sortKey,
+      })),
     });
     this.fileException = new ServiceFunction(this, 'FileExceptionFunction', {
       stage,

@@ -3,7 +3,11 @@ import { Construct } from 'constructs';
 import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
 import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
 import { CURRENT_APPROVAL_POLICY, loadApprovalPolicy } from '../../shared/policies/approval-policy';
-import { TASKS_BY_REQUEST_INDEX, TASKS_BY_ROLE_STATUS_INDEX, TASKS_BY_STATUS_DUE_INDEX } from '../../shared/repositories/human-tasks-table';
+import {
+  TASKS_BY_REQUEST_INDEX,
+  TASKS_BY_ROLE_STATUS_INDEX,
+  TASKS_BY_STATUS_DUE_INDEX,
+} from '../../shared/repositories/human-tasks-table';
 import { EnvVar } from '../../shared/runtime/environment';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
@@ -36,7 +40,8 @@ export class HumanTasks extends Construct {
   constructor(scope: Construct, id: string, props: HumanTasksProps) {
     super(scope, id);
     const { stage } = props;
-    const policy = props.approvalPolicy === undefined ? CURRENT_APPROVAL_POLICY : loadApprovalPolicy(props.approvalPolicy);
+    const policy =
+      props.approvalPolicy === undefined ? CURRENT_APPROVAL_POLICY : loadApprovalPolicy(props.approvalPolicy);
     this.tasksTable = new ServiceTable(this, 'TasksTable', {
       stage,
       name: 'human-tasks',
@@ -47,7 +52,12 @@ export class HumanTasks extends Construct {
         { indexName: TASKS_BY_REQUEST_INDEX, partitionKey: 'requestId', sortKey: 'taskId' },
       ],
     });
-    this.delegationsTable = new ServiceTable(this, 'DelegationsTable', { stage, name: 'delegations', partitionKey: 'delegate', sortKey: 'roleUntil' });
+    this.delegationsTable = new ServiceTable(this, 'DelegationsTable', {
+      stage,
+      name: 'delegations',
+      partitionKey: 'delegate',
+      sortKey: 'roleUntil',
+    });
 
     this.routeApproval = new ServiceFunction(this, 'RouteApprovalFunction', {
       stage,
@@ -57,8 +67,13 @@ export class HumanTasks extends Construct {
       description: 'Routes an approval request through the approval decision table',
     });
     // The bundle routes with the published policy; a stack given another table must not deploy it silently.
-    if (policy.version !== CURRENT_APPROVAL_POLICY.version || JSON.stringify(policy) !== JSON.stringify(CURRENT_APPROVAL_POLICY)) {
-      throw new Error(`approval policy v${policy.version} differs from the published table the functions bundle; publish it under shared/policies first`);
+    if (
+      policy.version !== CURRENT_APPROVAL_POLICY.version ||
+      JSON.stringify(policy) !== JSON.stringify(CURRENT_APPROVAL_POLICY)
+    ) {
+      throw new Error(
+        `approval policy v${policy.version} differs from the published table the functions bundle; publish it under shared/policies first`,
+      );
     }
     this.routeApproval.addEnvironment(EnvVar.ApprovalPolicyVersion, String(policy.version));
     this.openApprovalTask = new ServiceFunction(this, 'OpenApprovalTaskFunction', {

@@ -47,8 +47,10 @@ const PARTNER_ARCHIVE_RETENTION = Duration.days(365);
  * because a rule on it would match nothing ingestion understands.
  */
 export function classifyPartnerEventBus(busName: string): SalesforcePartnerBus {
-  if (busName.startsWith(SalesforceSourcePrefix.AppFlow)) return { busName, channel: 'appflow', sourcePrefix: SalesforceSourcePrefix.AppFlow };
-  if (busName.startsWith(SalesforceSourcePrefix.EventRelay)) return { busName, channel: 'event-relay', sourcePrefix: SalesforceSourcePrefix.EventRelay };
+  if (busName.startsWith(SalesforceSourcePrefix.AppFlow))
+    return { busName, channel: 'appflow', sourcePrefix: SalesforceSourcePrefix.AppFlow };
+  if (busName.startsWith(SalesforceSourcePrefix.EventRelay))
+    return { busName, channel: 'event-relay', sourcePrefix: SalesforceSourcePrefix.EventRelay };
   throw new Error(
     `partnerEventBuses: "${busName}" is not a Salesforce partner event bus; name it after its partner event source, ` +
       `${SalesforceSourcePrefix.EventRelay}<orgId>/<channelId> (Event Relay) or ${SalesforceSourcePrefix.AppFlow}<account>/<flow> (AppFlow)`,
@@ -107,7 +109,10 @@ export class EventIngestion extends Construct {
       .bindTable(this.ledgerTable, EnvVar.IngestionLedgerTable, 'readWrite')
       .bindTable(this.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite')
       .bindTable(this.workflowExecutionsTable, EnvVar.WorkflowExecutionsTable, 'readWrite');
-    this.ingestFunction.addEnvironment(EnvVar.ProjectActivationStateMachineArn, props.projectActivation.stateMachineArn);
+    this.ingestFunction.addEnvironment(
+      EnvVar.ProjectActivationStateMachineArn,
+      props.projectActivation.stateMachineArn,
+    );
     props.projectActivation.grantStartExecution(this.ingestFunction);
     // Infrastructure failures (not bad events: those are held) end in the bus's dead-letter queue.
     this.ingestFunction.configureAsyncInvoke({
@@ -117,7 +122,11 @@ export class EventIngestion extends Construct {
     });
 
     const target = (): LambdaFunction =>
-      new LambdaFunction(this.ingestFunction, { deadLetterQueue: props.eventBus.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) });
+      new LambdaFunction(this.ingestFunction, {
+        deadLetterQueue: props.eventBus.deadLetterQueue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+      });
     this.rule = new Rule(this, 'IngestRule', {
       ruleName: `psflow-${props.stage}-ingest-events`,
       description: 'Every event psflow did not emit itself goes through ingestion',

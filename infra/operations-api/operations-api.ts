@@ -55,11 +55,20 @@ export class OperationsApi extends Construct {
       userPoolName: `psflow-${stage}-operators`,
       selfSignUpEnabled: false,
       signInAliases: { username: true, email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.userPoolClient = this.userPool.addClient('CliClient', { authFlows: { userSrp: true, userPassword: true }, generateSecret: false });
+    this.userPoolClient = this.userPool.addClient('CliClient', {
+      authFlows: { userSrp: true, userPassword: true },
+      generateSecret: false,
+    });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/vendedlogs/apigateway/psflow-${stage}-operations`,
       retention: RetentionDays.ONE_YEAR,
@@ -69,13 +78,18 @@ export class OperationsApi extends Construct {
       apiName: `psflow-${stage}-operations`,
       description: 'psflow operations: approvals, delegations, exceptions, audit',
       createDefaultStage: false,
-      defaultAuthorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', this.userPool, { userPoolClients: [this.userPoolClient] }),
+      defaultAuthorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', this.userPool, {
+        userPoolClients: [this.userPoolClient],
+      }),
     });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: AccessLogFormat.jsonWithStandardFields() },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.jsonWithStandardFields(),
+      },
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
     const integration = new HttpLambdaIntegration('OperationsIntegration', this.operationsApi);
@@ -85,8 +99,16 @@ export class OperationsApi extends Construct {
     }
 
     Validations.of(this.userPool).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is left to each deployment: the pool has no self sign-up, an admin creates every operator (docs/deploy.md), and a stage that needs MFA turns on required TOTP or federates an identity provider that enforces it.' },
-      { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The Plus feature plan (threat protection) is a per-deployment cost decision; the pool accepts no self sign-up.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG2',
+        reason:
+          'MFA is left to each deployment: the pool has no self sign-up, an admin creates every operator (docs/deploy.md), and a stage that needs MFA turns on required TOTP or federates an identity provider that enforces it.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan (threat protection) is a per-deployment cost decision; the pool accepts no self sign-up.',
+      },
     );
   }
 
@@ -108,8 +130,18 @@ export class OperationsApi extends Construct {
   serveWorkflow(stateMachine: IStateMachine, stateMachineName: string): void {
     stateMachine.grantTaskResponse(this.operationsApi);
     const stack = Stack.of(this);
-    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.operationsApi.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.operationsApi.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [executions],
+      }),
+    );
     // cdk-nag names unresolved parts of an ARN by their pseudo parameter.
     const part = (value: string, name: string): string => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
     Validations.of(this.operationsApi).acknowledge({

@@ -27,7 +27,11 @@ export class OperationsDrill extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsDrillProps) {
     super(scope, id);
-    this.ledgerTable = new ServiceTable(this, 'LedgerTable', { stage: props.stage, name: 'drill-ledger', partitionKey: 'ledgerKey' });
+    this.ledgerTable = new ServiceTable(this, 'LedgerTable', {
+      stage: props.stage,
+      name: 'drill-ledger',
+      partitionKey: 'ledgerKey',
+    });
     this.postDrillEntry = new ServiceFunction(this, 'PostDrillEntryFunction', {
       stage: props.stage,
       name: 'post-drill-entry',
@@ -47,7 +51,12 @@ export class OperationsDrill extends Construct {
         ledgerTable: this.ledgerTable,
       }),
       timeout: Duration.days(30),
-      invokes: [humanTasks.routeApproval, humanTasks.openApprovalTask, props.exceptionQueue.fileException, this.postDrillEntry],
+      invokes: [
+        humanTasks.routeApproval,
+        humanTasks.openApprovalTask,
+        props.exceptionQueue.fileException,
+        this.postDrillEntry,
+      ],
     });
     props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }

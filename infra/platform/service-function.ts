@@ -92,11 +92,13 @@ export class ServiceFunction extends NodejsFunction {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "AWSLambdaBasicExecutionRole only lets the function write its own log streams, and AWS keeps it current.",
+        reason:
+          'AWSLambdaBasicExecutionRole only lets the function write its own log streams, and AWS keeps it current.',
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.',
+        reason:
+          'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.',
       },
     );
   }
@@ -108,7 +110,8 @@ export class ServiceFunction extends NodejsFunction {
   invokeGrantAcknowledgement(): { id: string; reason: string } {
     return {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.node.defaultChild as CfnFunction)}.Arn>:*]`,
-      reason: 'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
+      reason:
+        'CDK grants invoke on the function and its versions and aliases (ARN plus ":*"); it is still one function.',
     };
   }
 

@@ -41,7 +41,11 @@ export class WorkflowStateMachine extends StateMachine {
     });
     this.name = name;
     Validations.of(this).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CloudWatch Logs delivery and X-Ray actions of the state machine role have no resource-level permissions.',
+      },
       ...props.invokes.map((fn) => fn.invokeGrantAcknowledgement()),
     );
   }

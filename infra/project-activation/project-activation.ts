@@ -36,20 +36,71 @@ export class ProjectActivation extends Construct {
   constructor(scope: Construct, id: string, props: ProjectActivationProps) {
     super(scope, id);
     const { stage, humanTasks, sandbox } = props;
-    this.activationsTable = new ServiceTable(this, 'ActivationsTable', { stage, name: 'activations', partitionKey: 'projectId' });
+    this.activationsTable = new ServiceTable(this, 'ActivationsTable', {
+      stage,
+      name: 'activations',
+      partitionKey: 'projectId',
+    });
     const stepFunction = (constructId: string, functionName: string, description: string): ServiceFunction =>
-      new ServiceFunction(this, constructId, { stage, name: functionName, serviceName: 'project-activation', entry: `functions/project-activation/${functionName}.ts`, description });
-    const prepareEngagement = stepFunction('PrepareEngagementFunction', 'prepare-engagement', 'Loads, validates and classifies the engagement of a won opportunity').bindTable(sandbox.crmTable, EnvVar.SandboxCrmTable, 'read');
-    const provisionErpProject = stepFunction('ProvisionErpProjectFunction', 'provision-erp-project', 'Creates the ERP project with its cost structure and budget baseline').bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
-    const provisionPsaProject = stepFunction('ProvisionPsaProjectFunction', 'provision-psa-project', 'Creates the PSA project with its roles').bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
-    const setUpBilling = stepFunction('SetUpBillingFunction', 'set-up-billing', 'Sets the rate card or milestone schedule in the ERP').bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
-    const requestResources = stepFunction('RequestResourcesFunction', 'request-resources', 'Emits one Resource Requested event per role line');
+      new ServiceFunction(this, constructId, {
+        stage,
+        name: functionName,
+        serviceName: 'project-activation',
+        entry: `functions/project-activation/${functionName}.ts`,
+        description,
+      });
+    const prepareEngagement = stepFunction(
+      'PrepareEngagementFunction',
+      'prepare-engagement',
+      'Loads, validates and classifies the engagement of a won opportunity',
+    ).bindTable(sandbox.crmTable, EnvVar.SandboxCrmTable, 'read');
+    const provisionErpProject = stepFunction(
+      'ProvisionErpProjectFunction',
+      'provision-erp-project',
+      'Creates the ERP project with its cost structure and budget baseline',
+    ).bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
+    const provisionPsaProject = stepFunction(
+      'ProvisionPsaProjectFunction',
+      'provision-psa-project',
+      'Creates the PSA project with its roles',
+    ).bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
+    const setUpBilling = stepFunction(
+      'SetUpBillingFunction',
+      'set-up-billing',
+      'Sets the rate card or milestone schedule in the ERP',
+    ).bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
+    const requestResources = stepFunction(
+      'RequestResourcesFunction',
+      'request-resources',
+      'Emits one Resource Requested event per role line',
+    );
     requestResources.addEnvironment(EnvVar.EventBusName, props.eventBus.bus.eventBusName);
     props.eventBus.bus.grantPutEventsTo(requestResources);
-    const onboardClient = stepFunction('OnboardClientFunction', 'onboard-client', 'Files the contract and SOW and creates kickoff tasks').bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
-    const compensateActivation = stepFunction('CompensateActivationFunction', 'compensate-activation', 'Closes and voids what an aborted activation created').bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
-    const recordActivation = stepFunction('RecordActivationFunction', 'record-activation', 'Records the activation and its cycle time').bindTable(this.activationsTable, EnvVar.ActivationsTable, 'readWrite');
-    this.functions = [prepareEngagement, provisionErpProject, provisionPsaProject, setUpBilling, requestResources, onboardClient, compensateActivation, recordActivation];
+    const onboardClient = stepFunction(
+      'OnboardClientFunction',
+      'onboard-client',
+      'Files the contract and SOW and creates kickoff tasks',
+    ).bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
+    const compensateActivation = stepFunction(
+      'CompensateActivationFunction',
+      'compensate-activation',
+      'Closes and voids what an aborted activation created',
+    ).bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite');
+    const recordActivation = stepFunction(
+      'RecordActivationFunction',
+      'record-activation',
+      'Records the activation and its cycle time',
+    ).bindTable(this.activationsTable, EnvVar.ActivationsTable, 'readWrite');
+    this.functions = [
+      prepareEngagement,
+      provisionErpProject,
+      provisionPsaProject,
+      setUpBilling,
+      requestResources,
+      onboardClient,
+      compensateActivation,
+      recordActivation,
+    ];
 
     this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
       stage,
@@ -69,7 +120,12 @@ export class ProjectActivation extends Construct {
         eventBus: props.eventBus.bus,
       }),
       timeout: Duration.days(30),
-      invokes: [...this.functions, humanTasks.routeApproval, humanTasks.openApprovalTask, props.exceptionQueue.fileException],
+      invokes: [
+        ...this.functions,
+        humanTasks.routeApproval,
+        humanTasks.openApprovalTask,
+        props.exceptionQueue.fileException,
+      ],
     });
     props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
   }

@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { SANDBOX_BY_REFERENCE_INDEX, SANDBOX_BY_TYPE_INDEX } from '../../shared/connectors/sandbox/sandbox-record-store';
+import {
+  SANDBOX_BY_REFERENCE_INDEX,
+  SANDBOX_BY_TYPE_INDEX,
+} from '../../shared/connectors/sandbox/sandbox-record-store';
 import { ServiceTable } from '../platform/service-table';
 
 /** Props of {@link SandboxSystems}. */
@@ -20,7 +23,11 @@ export class SandboxSystems extends Construct {
 
   constructor(scope: Construct, id: string, props: SandboxSystemsProps) {
     super(scope, id);
-    this.crmTable = new ServiceTable(this, 'CrmTable', { stage: props.stage, name: 'sandbox-crm', partitionKey: 'recordKey' });
+    this.crmTable = new ServiceTable(this, 'CrmTable', {
+      stage: props.stage,
+      name: 'sandbox-crm',
+      partitionKey: 'recordKey',
+    });
     this.recordsTable = new ServiceTable(this, 'RecordsTable', {
       stage: props.stage,
       name: 'sandbox-records',

@@ -45,7 +45,9 @@ export class SlaSweep extends Construct {
     props.eventBus.bus.grantPutEventsTo(this.sweepOverdueTasks);
 
     // An own role, so its one acknowledgement (the function ARN plus ":*") sits with this construct.
-    const scheduleRole = new Role(this, 'SweepScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+    const scheduleRole = new Role(this, 'SweepScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+    });
     this.sweepSchedule = new Schedule(this, 'SweepSchedule', {
       scheduleName: `psflow-${stage}-sweep-overdue-tasks`,
       description: 'Finds human tasks past their SLA every five minutes',

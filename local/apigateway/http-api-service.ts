@@ -4,7 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { HttpApiSpec, HttpRouteSpec } from '../cdk/resource-model';
 import type { InvocationOutcome } from '../lambda/lambda-service';
-import { buildEventV2, developmentIdentity, type HttpApiResponse, joinHeaders, mapResponseV2, messageResponse, type RequestFacts, RouteTable } from './http-api';
+import {
+  buildEventV2,
+  developmentIdentity,
+  type HttpApiResponse,
+  joinHeaders,
+  mapResponseV2,
+  messageResponse,
+  type RequestFacts,
+  RouteTable,
+} from './http-api';
 
 /** API Gateway's payload limit for HTTP APIs. */
 export const MAX_HTTP_API_BODY_BYTES = 10 * 1024 * 1024;
@@ -195,9 +204,17 @@ export class HttpApiService {
       response.writeHead(statusCode, { ...sendable, 'content-length': body.length, 'apigw-requestid': requestId });
     } catch (error) {
       const fallback = messageResponse(500, 'Internal Server Error');
-      response.writeHead(500, { ...fallback.headers, 'content-length': fallback.body.length, 'apigw-requestid': requestId });
+      response.writeHead(500, {
+        ...fallback.headers,
+        'content-length': fallback.body.length,
+        'apigw-requestid': requestId,
+      });
       response.end(fallback.body);
-      return { ...handled, response: fallback, error: `the function's response could not be sent: ${(error as Error).message}` };
+      return {
+        ...handled,
+        response: fallback,
+        error: `the function's response could not be sent: ${(error as Error).message}`,
+      };
     }
     response.end(body);
     return handled;
@@ -223,7 +240,9 @@ export class HttpApiService {
     } catch {
       // A malformed escape names no API; the lookup below finds none and the answer is 404.
     }
-    const api = this.apis.find((candidate) => candidate.spec.basePath === `${HTTP_API_PREFIX}/${name}` || candidate.spec.name === decodedName);
+    const api = this.apis.find(
+      (candidate) => candidate.spec.basePath === `${HTTP_API_PREFIX}/${name}` || candidate.spec.name === decodedName,
+    );
     return api ? { api, rawPath: `/${rest.join('/')}` } : undefined;
   }
 
@@ -232,7 +251,11 @@ export class HttpApiService {
     call: { pathname: string; rawQueryString: string; method: string; requestId: string; started: number },
   ): Promise<Handled> {
     const body = await readBodyWithin(request, this.maxBodyBytes);
-    if (!body) return { response: messageResponse(413, 'Request Entity Too Large'), error: `the body exceeds the HTTP API payload limit of ${this.maxBodyBytes} bytes` };
+    if (!body)
+      return {
+        response: messageResponse(413, 'Request Entity Too Large'),
+        error: `the body exceeds the HTTP API payload limit of ${this.maxBodyBytes} bytes`,
+      };
     const mounted = this.mountFor(call.pathname);
     if (!mounted) return { response: messageResponse(404, 'Not Found') };
     const { api, rawPath } = mounted;
@@ -241,7 +264,12 @@ export class HttpApiService {
     const route = match.route;
     const routeKey = route.routeKey;
     if (route.unservedReason || !route.integration) {
-      return { response: messageResponse(500, 'Internal Server Error'), api, routeKey, error: `route not served locally: ${route.unservedReason ?? 'no integration'}` };
+      return {
+        response: messageResponse(500, 'Internal Server Error'),
+        api,
+        routeKey,
+        error: `route not served locally: ${route.unservedReason ?? 'no integration'}`,
+      };
     }
     const facts = this.requestFacts(request, { ...call, rawPath, body });
     let identity: ReturnType<typeof developmentIdentity> = undefined;
@@ -250,20 +278,48 @@ export class HttpApiService {
       if (!identity) return { response: messageResponse(401, 'Unauthorized'), api, routeKey };
     }
     const user = identity?.claims.sub;
-    const event = buildEventV2(facts, { accountId: this.options.accountId, apiId: api.spec.apiId, routeKey, pathParameters: match.pathParameters, identity });
+    const event = buildEventV2(facts, {
+      accountId: this.options.accountId,
+      apiId: api.spec.apiId,
+      routeKey,
+      pathParameters: match.pathParameters,
+      identity,
+    });
     const eventBytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
     if (eventBytes > this.maxLambdaRequestBytes) {
-      return { response: messageResponse(413, 'Request Too Long'), api, routeKey, user, error: `the event of ${eventBytes} bytes exceeds Lambda's request payload limit of ${this.maxLambdaRequestBytes} bytes` };
+      return {
+        response: messageResponse(413, 'Request Too Long'),
+        api,
+        routeKey,
+        user,
+        error: `the event of ${eventBytes} bytes exceeds Lambda's request payload limit of ${this.maxLambdaRequestBytes} bytes`,
+      };
     }
     const outcome = await this.invokeWithin(route.integration.functionArn, event, route.integration.timeoutMs);
-    if (outcome === 'timeout') return { response: messageResponse(503, 'Service Unavailable'), api, routeKey, user, error: 'integration timed out' };
+    if (outcome === 'timeout')
+      return {
+        response: messageResponse(503, 'Service Unavailable'),
+        api,
+        routeKey,
+        user,
+        error: 'integration timed out',
+      };
     if (!outcome.ok) {
-      return { response: messageResponse(500, 'Internal Server Error'), api, routeKey, user, error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` };
+      return {
+        response: messageResponse(500, 'Internal Server Error'),
+        api,
+        routeKey,
+        user,
+        error: `${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+      };
     }
     return { response: mapResponseV2(outcome.value), api, routeKey, user };
   }
 
-  private requestFacts(request: IncomingMessage, call: { method: string; rawPath: string; rawQueryString: string; requestId: string; started: number; body: Buffer }): RequestFacts {
+  private requestFacts(
+    request: IncomingMessage,
+    call: { method: string; rawPath: string; rawQueryString: string; requestId: string; started: number; body: Buffer },
+  ): RequestFacts {
     const sourceIp = (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const headers: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(request.headersDistinct)) if (values) headers[name] = values;
@@ -271,7 +327,9 @@ export class HttpApiService {
     headers['x-forwarded-for'] = [[...(headers['x-forwarded-for'] ?? []), sourceIp].join(', ')];
     headers['x-forwarded-port'] = [String(request.socket.localPort ?? '')];
     headers['x-forwarded-proto'] = ['http'];
-    headers['x-amzn-trace-id'] = [`Root=1-${Math.floor(call.started / 1000).toString(16)}-${randomBytes(12).toString('hex')}`];
+    headers['x-amzn-trace-id'] = [
+      `Root=1-${Math.floor(call.started / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+    ];
     return {
       method: call.method,
       rawPath: call.rawPath,
@@ -285,7 +343,11 @@ export class HttpApiService {
     };
   }
 
-  private async invokeWithin(functionArn: string, event: unknown, timeoutMs: number): Promise<InvocationOutcome | 'timeout'> {
+  private async invokeWithin(
+    functionArn: string,
+    event: unknown,
+    timeoutMs: number,
+  ): Promise<InvocationOutcome | 'timeout'> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -5,12 +5,19 @@ import type {
 } from 'aws-lambda';
 
 /** The Lambda event of an HTTP API route in payload format 2.0; `authorizer` only on JWT routes. */
-export type HttpApiEventV2 = APIGatewayProxyEventV2WithRequestContext<APIGatewayEventRequestContextV2 & { authorizer?: APIGatewayEventRequestContextJWTAuthorizer }>;
+export type HttpApiEventV2 = APIGatewayProxyEventV2WithRequestContext<
+  APIGatewayEventRequestContextV2 & { authorizer?: APIGatewayEventRequestContextJWTAuthorizer }
+>;
 
-type Segment = { readonly kind: 'literal'; readonly value: string } | { readonly kind: 'param'; readonly name: string } | { readonly kind: 'greedy'; readonly name: string };
+type Segment =
+  | { readonly kind: 'literal'; readonly value: string }
+  | { readonly kind: 'param'; readonly name: string }
+  | { readonly kind: 'greedy'; readonly name: string };
 
 /** A route key taken apart for matching: `$default`, or a method (or ANY) and path segments. */
-export type CompiledRouteKey = { readonly kind: 'default' } | { readonly kind: 'path'; readonly method: string; readonly segments: readonly Segment[] };
+export type CompiledRouteKey =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'path'; readonly method: string; readonly segments: readonly Segment[] };
 
 /** A route the request matched, with its path parameters URL-decoded. */
 export interface RouteMatch<R> {
@@ -32,7 +39,8 @@ export function compileRouteKey(routeKey: string): CompiledRouteKey {
   const segments = rawSegments.map((segment, index): Segment => {
     const parameter = /^\{([^{}+]+)(\+?)\}$/.exec(segment);
     if (!parameter) return { kind: 'literal', value: segment };
-    if (parameter[2] && index !== rawSegments.length - 1) throw new Error(`Route key "${routeKey}": a greedy {${parameter[1]}+} must be the last segment`);
+    if (parameter[2] && index !== rawSegments.length - 1)
+      throw new Error(`Route key "${routeKey}": a greedy {${parameter[1]}+} must be the last segment`);
     return parameter[2] ? { kind: 'greedy', name: parameter[1] } : { kind: 'param', name: parameter[1] };
   });
   return { kind: 'path', method: match[1], segments };
@@ -107,7 +115,11 @@ export class RouteTable<R extends { readonly routeKey: string }> {
       const parameters = matchPath(key.segments, pathSegments);
       if (parameters && (!best || compareSpecificity(key, best.key) > 0)) best = { route, key, parameters };
     }
-    if (best) return { route: best.route, pathParameters: Object.keys(best.parameters).length > 0 ? best.parameters : undefined };
+    if (best)
+      return {
+        route: best.route,
+        pathParameters: Object.keys(best.parameters).length > 0 ? best.parameters : undefined,
+      };
     return this.fallback ? { route: this.fallback } : undefined;
   }
 }
@@ -138,7 +150,9 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | undef
   if (parts.length !== 3 || !/^[\w-]+$/.test(parts[1])) return undefined;
   try {
     const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    return payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -153,14 +167,21 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | undef
  * @param headers lower-cased request headers
  * @param routeScopes the route's AuthorizationScopes; API Gateway reports the token's scopes only when the route has some
  */
-export function developmentIdentity(headers: Readonly<Record<string, string>>, routeScopes: readonly string[] = []): CallerIdentity | undefined {
+export function developmentIdentity(
+  headers: Readonly<Record<string, string>>,
+  routeScopes: readonly string[] = [],
+): CallerIdentity | undefined {
   const authorization = headers.authorization;
   if (authorization !== undefined) {
     const payload = decodeJwtPayload(authorization.replace(/^Bearer\s+/i, '').trim());
     if (!payload) return undefined;
     const claims = Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, claimText(value)]));
     const scopeClaim = payload.scope ?? payload.scp;
-    const tokenScopes = Array.isArray(scopeClaim) ? scopeClaim.map(String) : typeof scopeClaim === 'string' ? scopeClaim.split(' ').filter(Boolean) : [];
+    const tokenScopes = Array.isArray(scopeClaim)
+      ? scopeClaim.map(String)
+      : typeof scopeClaim === 'string'
+        ? scopeClaim.split(' ').filter(Boolean)
+        : [];
     return { claims, scopes: routeScopes.length > 0 ? tokenScopes : null };
   }
   const user = headers[DEVELOPMENT_USER_HEADER]?.trim();
@@ -197,16 +218,27 @@ export interface RouteContext {
 export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const type = contentType.split(';')[0].trim().toLowerCase();
-  return type.startsWith('text/') || /^application\/([\w.+-]+\+)?(json|xml)$/.test(type) || type === 'application/javascript';
+  return (
+    type.startsWith('text/') || /^application\/([\w.+-]+\+)?(json|xml)$/.test(type) || type === 'application/javascript'
+  );
 }
 
 /** Headers in format 2.0: repeated ones comma-joined; cookies move to their own field. */
-export function joinHeaders(headers: Readonly<Record<string, readonly string[]>>): { headers: Record<string, string>; cookies: string[] } {
+export function joinHeaders(headers: Readonly<Record<string, readonly string[]>>): {
+  headers: Record<string, string>;
+  cookies: string[];
+} {
   const joined: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, values] of Object.entries(headers)) {
     if (name === 'cookie') {
-      for (const value of values) cookies.push(...value.split(';').map((cookie) => cookie.trim()).filter(Boolean));
+      for (const value of values)
+        cookies.push(
+          ...value
+            .split(';')
+            .map((cookie) => cookie.trim())
+            .filter(Boolean),
+        );
       continue;
     }
     joined[name] = values.join(',');
@@ -256,17 +288,34 @@ export function buildEventV2(request: RequestFacts, route: RouteContext): HttpAp
     requestContext: {
       accountId: route.accountId,
       apiId: route.apiId,
-      ...(route.identity ? { authorizer: { jwt: { claims: { ...route.identity.claims }, scopes: route.identity.scopes ? [...route.identity.scopes] : null } } } : {}),
+      ...(route.identity
+        ? {
+            authorizer: {
+              jwt: {
+                claims: { ...route.identity.claims },
+                scopes: route.identity.scopes ? [...route.identity.scopes] : null,
+              },
+            },
+          }
+        : {}),
       domainName: host,
       domainPrefix: route.apiId,
-      http: { method: request.method, path: request.rawPath, protocol: request.protocol, sourceIp: request.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: request.method,
+        path: request.rawPath,
+        protocol: request.protocol,
+        sourceIp: request.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: request.requestId,
       routeKey: route.routeKey,
       stage: '$default',
       time: requestTime(request.timeEpoch),
       timeEpoch: request.timeEpoch,
     },
-    ...(request.body.length > 0 ? { body: textBody ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
+    ...(request.body.length > 0
+      ? { body: textBody ? request.body.toString('utf8') : request.body.toString('base64') }
+      : {}),
     ...(route.pathParameters ? { pathParameters: { ...route.pathParameters } } : {}),
     isBase64Encoded: request.body.length > 0 && !textBody,
   };
@@ -283,7 +332,11 @@ export interface HttpApiResponse {
 
 /** API Gateway's own error answers: a JSON `message`. */
 export function messageResponse(statusCode: number, message: string): HttpApiResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message })) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify({ message })),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -316,5 +369,9 @@ export function mapResponseV2(result: unknown): HttpApiResponse {
   }
   if (cookies.length > 0) mapped['set-cookie'] = cookies.map(String);
   const text = typeof body === 'string' ? body : '';
-  return { statusCode, headers: mapped, body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8') };
+  return {
+    statusCode,
+    headers: mapped,
+    body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8'),
+  };
 }

@@ -40,14 +40,22 @@ export function readCloudAssembly(directory: string): CloudAssembly {
   if (!fs.existsSync(manifestPath)) {
     throw new Error(`No cloud assembly at ${directory}: ${manifestPath} is missing (run "npx cdk synth")`);
   }
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<string, ManifestArtifact>;
+  };
   const stacks: AssemblyStack[] = [];
   for (const [artifactId, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
     const templateFile = path.join(directory, artifact.properties.templateFile);
-    const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources?: Record<string, TemplateResource> };
+    const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as {
+      Resources?: Record<string, TemplateResource>;
+    };
     // CDK records stackName only when it differs from the artifact id; displayName is a construct path.
-    stacks.push({ stackName: artifact.properties.stackName ?? artifactId, templateFile, resources: template.Resources ?? {} });
+    stacks.push({
+      stackName: artifact.properties.stackName ?? artifactId,
+      templateFile,
+      resources: template.Resources ?? {},
+    });
   }
   if (stacks.length === 0) throw new Error(`Cloud assembly ${directory} holds no CloudFormation stack`);
   return { directory, stacks };

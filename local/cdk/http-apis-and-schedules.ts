@@ -3,7 +3,15 @@
 import { parseScheduleExpression, validateTimezone } from '../scheduler/schedule-expression';
 import type { CloudAssembly, TemplateValue } from './cloud-assembly';
 import { type HttpApiBasePaths, IntrinsicResolver, isRecord } from './intrinsic-resolver';
-import type { FunctionSpec, HttpApiSpec, HttpIntegrationSpec, HttpRouteSpec, LocalEnvironment, NotEmulatedResource, ScheduleSpec } from './resource-specs';
+import type {
+  FunctionSpec,
+  HttpApiSpec,
+  HttpIntegrationSpec,
+  HttpRouteSpec,
+  LocalEnvironment,
+  NotEmulatedResource,
+  ScheduleSpec,
+} from './resource-specs';
 
 /** A served resource of the HTTP API or Scheduler family, resolved, before it is put together. */
 export interface DeclaredPart {
@@ -40,7 +48,10 @@ export function mountHttpApis(assembly: CloudAssembly, env: LocalEnvironment): H
   const byName = new Map<string, string>();
   for (const { key, name } of apis) {
     const other = byName.get(name);
-    if (other) throw new Error(`HTTP APIs ${other} and ${key} are both named "${name}"; the local cloud serves several HTTP APIs at /api/<name>, so give them distinct names`);
+    if (other)
+      throw new Error(
+        `HTTP APIs ${other} and ${key} are both named "${name}"; the local cloud serves several HTTP APIs at /api/<name>, so give them distinct names`,
+      );
     byName.set(name, key);
   }
   return new Map(apis.map(({ key, name }) => [key, `/api/${encodeURIComponent(name)}`]));
@@ -56,7 +67,12 @@ export function stringList(value: TemplateValue | undefined): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-export function assembleHttpApis(declared: DeclaredHttpApiParts, functions: readonly FunctionSpec[], env: LocalEnvironment, notEmulated: NotEmulatedResource[]): HttpApiSpec[] {
+export function assembleHttpApis(
+  declared: DeclaredHttpApiParts,
+  functions: readonly FunctionSpec[],
+  env: LocalEnvironment,
+  notEmulated: NotEmulatedResource[],
+): HttpApiSpec[] {
   const notServed = (part: DeclaredPart, type: string, reason: string): void => {
     notEmulated.push({ stackName: part.stackName, logicalId: part.logicalId, type, reason });
   };
@@ -78,17 +94,27 @@ export function assembleHttpApis(declared: DeclaredHttpApiParts, functions: read
       continue;
     }
     const timeoutMs = typeof props.TimeoutInMillis === 'number' ? Math.min(props.TimeoutInMillis, 30_000) : 30_000;
-    integrations.set(part.id, { spec: { logicalId: part.logicalId, integrationId: part.id, functionArn: functionArn as string, timeoutMs } });
+    integrations.set(part.id, {
+      spec: { logicalId: part.logicalId, integrationId: part.id, functionArn: functionArn as string, timeoutMs },
+    });
   }
 
   const apis: HttpApiSpec[] = [];
   for (const api of declared.apis) {
     if (api.props.ProtocolType !== 'HTTP') {
-      notServed(api, 'AWS::ApiGatewayV2::Api', `${String(api.props.ProtocolType)} APIs are not served locally; only HTTP APIs are`);
+      notServed(
+        api,
+        'AWS::ApiGatewayV2::Api',
+        `${String(api.props.ProtocolType)} APIs are not served locally; only HTTP APIs are`,
+      );
       continue;
     }
     if (api.props.Body !== undefined || api.props.BodyS3Location !== undefined || api.props.Target !== undefined) {
-      notServed(api, 'AWS::ApiGatewayV2::Api', 'APIs defined by an OpenAPI body or quick create are not served locally; declare routes and integrations');
+      notServed(
+        api,
+        'AWS::ApiGatewayV2::Api',
+        'APIs defined by an OpenAPI body or quick create are not served locally; declare routes and integrations',
+      );
       continue;
     }
     const ofThisApi = (part: DeclaredPart): boolean => String(part.props.ApiId) === api.id;
@@ -100,8 +126,10 @@ export function assembleHttpApis(declared: DeclaredHttpApiParts, functions: read
       let unservedReason: string | undefined;
       if (authorizationType === 'AWS_IAM') unservedReason = 'AWS_IAM authorization is not emulated locally';
       else if (authorizationType === 'CUSTOM') unservedReason = 'Lambda authorizers are not invoked locally';
-      else if (authorizationType !== 'NONE' && authorizationType !== 'JWT') unservedReason = `authorization type ${authorizationType} is not served locally`;
-      else if (!integration) unservedReason = target ? `target ${target} is not an integration of this API` : 'the route has no target';
+      else if (authorizationType !== 'NONE' && authorizationType !== 'JWT')
+        unservedReason = `authorization type ${authorizationType} is not served locally`;
+      else if (!integration)
+        unservedReason = target ? `target ${target} is not an integration of this API` : 'the route has no target';
       else if (integration.reason) unservedReason = `its integration is not served: ${integration.reason}`;
       if (unservedReason) notServed(part, 'AWS::ApiGatewayV2::Route', `${String(props.RouteKey)}: ${unservedReason}`);
       return {
@@ -137,13 +165,18 @@ export function assembleHttpApis(declared: DeclaredHttpApiParts, functions: read
   ];
   for (const [part, type] of orphans) {
     if (served.has(String(part.props.ApiId))) continue;
-    if (notEmulated.some((resource) => resource.stackName === part.stackName && resource.logicalId === part.logicalId)) continue;
+    if (notEmulated.some((resource) => resource.stackName === part.stackName && resource.logicalId === part.logicalId))
+      continue;
     notServed(part, type, `its API ${String(part.props.ApiId)} is not served`);
   }
   return apis;
 }
 
-export function assembleSchedules(declared: DeclaredHttpApiParts, servedArns: ReadonlySet<string>, notEmulated: NotEmulatedResource[]): ScheduleSpec[] {
+export function assembleSchedules(
+  declared: DeclaredHttpApiParts,
+  servedArns: ReadonlySet<string>,
+  notEmulated: NotEmulatedResource[],
+): ScheduleSpec[] {
   const schedules: ScheduleSpec[] = [];
   for (const part of declared.schedules) {
     const { props } = part;
@@ -158,13 +191,21 @@ export function assembleSchedules(declared: DeclaredHttpApiParts, servedArns: Re
     } catch (error) {
       reason = (error as Error).message;
     }
-    if (!reason && !/^arn:aws[\w-]*:(lambda|states|sqs):/.test(targetArn)) reason = `target ${targetArn}: only Lambda, Step Functions and SQS targets are served locally`;
-    else if (!reason && !servedArns.has(targetArn)) reason = `target ${targetArn} is not declared in the cloud assembly`;
+    if (!reason && !/^arn:aws[\w-]*:(lambda|states|sqs):/.test(targetArn))
+      reason = `target ${targetArn}: only Lambda, Step Functions and SQS targets are served locally`;
+    else if (!reason && !servedArns.has(targetArn))
+      reason = `target ${targetArn} is not declared in the cloud assembly`;
     if (reason) {
-      notEmulated.push({ stackName: part.stackName, logicalId: part.logicalId, type: 'AWS::Scheduler::Schedule', reason: `${part.name}: ${reason}` });
+      notEmulated.push({
+        stackName: part.stackName,
+        logicalId: part.logicalId,
+        type: 'AWS::Scheduler::Schedule',
+        reason: `${part.name}: ${reason}`,
+      });
       continue;
     }
-    const date = (value: TemplateValue | undefined): number | undefined => (typeof value === 'string' ? Date.parse(value) : undefined);
+    const date = (value: TemplateValue | undefined): number | undefined =>
+      typeof value === 'string' ? Date.parse(value) : undefined;
     schedules.push({
       logicalId: part.logicalId,
       name: part.name,
@@ -175,7 +216,11 @@ export function assembleSchedules(declared: DeclaredHttpApiParts, servedArns: Re
       enabled: props.State !== 'DISABLED',
       startDate: date(props.StartDate),
       endDate: date(props.EndDate),
-      target: { arn: targetArn, roleArn: String(target.RoleArn ?? ''), input: typeof target.Input === 'string' ? target.Input : undefined },
+      target: {
+        arn: targetArn,
+        roleArn: String(target.RoleArn ?? ''),
+        input: typeof target.Input === 'string' ? target.Input : undefined,
+      },
     });
   }
   return schedules;

@@ -57,7 +57,9 @@ export class IntrinsicResolver {
           const items = this.resolve(list) as TemplateValue[];
           const position = Number(this.resolve(index));
           if (!Number.isInteger(position) || position < 0 || position >= items.length) {
-            throw new Error(`${this.stack.stackName}: Fn::Select index ${position} is out of range for a list of ${items.length}`);
+            throw new Error(
+              `${this.stack.stackName}: Fn::Select index ${position} is out of range for a list of ${items.length}`,
+            );
           }
           return items[position];
         }
@@ -68,10 +70,13 @@ export class IntrinsicResolver {
         case 'Fn::GetAZs':
           return [`${this.env.region}a`, `${this.env.region}b`, `${this.env.region}c`];
         default:
-          if (fn.startsWith('Fn::')) throw new Error(`${this.stack.stackName}: intrinsic ${fn} is not supported by the local cloud`);
+          if (fn.startsWith('Fn::'))
+            throw new Error(`${this.stack.stackName}: intrinsic ${fn} is not supported by the local cloud`);
       }
     }
-    return Object.fromEntries(keys.map((key) => [key, this.resolve(value[key])]).filter(([, item]) => item !== NO_VALUE));
+    return Object.fromEntries(
+      keys.map((key) => [key, this.resolve(value[key])]).filter(([, item]) => item !== NO_VALUE),
+    );
   }
 
   private asString(value: TemplateValue): string {
@@ -81,7 +86,9 @@ export class IntrinsicResolver {
   }
 
   private sub(arg: TemplateValue): string {
-    const [template, variables] = Array.isArray(arg) ? (arg as [string, Record<string, TemplateValue>]) : [String(arg), {}];
+    const [template, variables] = Array.isArray(arg)
+      ? (arg as [string, Record<string, TemplateValue>])
+      : [String(arg), {}];
     return template.replace(/\$\{(!?)([^}]*)\}/g, (_match, literal: string, name: string) => {
       // `${!Name}` is CloudFormation's escape for a literal `${Name}`.
       if (literal) return `\${${name}}`;
@@ -238,7 +245,9 @@ export class IntrinsicResolver {
       case 'QueueUrl':
         return this.ref(logicalId);
       default:
-        throw new Error(`${this.stack.stackName}: Fn::GetAtt ${logicalId}.${attribute} is not supported by the local cloud`);
+        throw new Error(
+          `${this.stack.stackName}: Fn::GetAtt ${logicalId}.${attribute} is not supported by the local cloud`,
+        );
     }
   }
 }

@@ -1,9 +1,27 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AssemblyStack, CloudAssembly, TemplateResource, TemplateValue } from './cloud-assembly';
-import { type DeclaredHttpApiParts, assembleHttpApis, assembleSchedules, mountHttpApis } from './http-apis-and-schedules';
+import {
+  type DeclaredHttpApiParts,
+  assembleHttpApis,
+  assembleSchedules,
+  mountHttpApis,
+} from './http-apis-and-schedules';
 import { IntrinsicResolver, isRecord } from './intrinsic-resolver';
-import type { EventBusSpec, FunctionSpec, LocalEnvironment, NotEmulatedResource, QueueSpec, ResourceModel, RuleSpec, RuleTargetSpec, StateMachineLogging, StateMachineSpec, TableSpec, TopicSpec } from './resource-specs';
+import type {
+  EventBusSpec,
+  FunctionSpec,
+  LocalEnvironment,
+  NotEmulatedResource,
+  QueueSpec,
+  ResourceModel,
+  RuleSpec,
+  RuleTargetSpec,
+  StateMachineLogging,
+  StateMachineSpec,
+  TableSpec,
+  TopicSpec,
+} from './resource-specs';
 
 export type * from './resource-specs';
 
@@ -15,7 +33,10 @@ function stateMachineLogging(declared: unknown): StateMachineLogging | undefined
     level: typeof declared.Level === 'string' ? declared.Level : 'OFF',
     includeExecutionData: declared.IncludeExecutionData === true,
     destinations: destinations.flatMap((destination) => {
-      const group = isRecord(destination) && isRecord(destination.CloudWatchLogsLogGroup) ? destination.CloudWatchLogsLogGroup.LogGroupArn : undefined;
+      const group =
+        isRecord(destination) && isRecord(destination.CloudWatchLogsLogGroup)
+          ? destination.CloudWatchLogsLogGroup.LogGroupArn
+          : undefined;
       return typeof group === 'string' ? [{ cloudWatchLogsLogGroup: { logGroupArn: group } }] : [];
     }),
   };
@@ -34,7 +55,8 @@ const NOT_EMULATED_REASONS: Readonly<Record<string, string>> = {
   'AWS::EventSchemas::Registry': 'schemas are checked by tests, not served',
   'AWS::EventSchemas::Schema': 'schemas are checked by tests, not served',
   'AWS::Lambda::Permission': 'invoke permissions are not enforced locally',
-  'AWS::Lambda::EventInvokeConfig': "a failed asynchronous invocation is retried by the bus and then dead-lettered to the rule target's queue",
+  'AWS::Lambda::EventInvokeConfig':
+    "a failed asynchronous invocation is retried by the bus and then dead-lettered to the rule target's queue",
   'AWS::ApiGatewayV2::Authorizer':
     'JWT signatures, issuer, audience, expiry and scopes are not verified locally; JWT routes take the development identity (X-Psflow-User header, or a Bearer token decoded without verification)',
   'AWS::ApiGatewayV2::Deployment': 'every stage is served as auto-deployed',
@@ -60,17 +82,27 @@ const SERVED_TYPES = new Set([
 
 function toStringRecord(value: TemplateValue | undefined): Record<string, string> {
   if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, typeof item === 'string' ? item : JSON.stringify(item)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, typeof item === 'string' ? item : JSON.stringify(item)]),
+  );
 }
 
-function assetDirectory(assembly: CloudAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource): string {
+function assetDirectory(
+  assembly: CloudAssembly,
+  stack: AssemblyStack,
+  logicalId: string,
+  resource: TemplateResource,
+): string {
   const declaredPath = resource.Metadata?.['aws:asset:path'];
   const code = resource.Properties?.Code;
   let directory: string | undefined;
   if (typeof declaredPath === 'string') directory = path.join(assembly.directory, declaredPath);
-  else if (isRecord(code) && typeof code.S3Key === 'string') directory = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+  else if (isRecord(code) && typeof code.S3Key === 'string')
+    directory = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
   if (!directory || !fs.existsSync(directory)) {
-    throw new Error(`${stack.stackName}/${logicalId}: the function's bundle is not in ${assembly.directory} (inline or container code is not supported locally)`);
+    throw new Error(
+      `${stack.stackName}/${logicalId}: the function's bundle is not in ${assembly.directory} (inline or container code is not supported locally)`,
+    );
   }
   return directory;
 }
@@ -82,7 +114,9 @@ function assetDirectory(assembly: CloudAssembly, stack: AssemblyStack, logicalId
  */
 export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironment): ResourceModel {
   const tables: TableSpec[] = [];
-  const eventBuses: EventBusSpec[] = [{ name: 'default', arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/default` }];
+  const eventBuses: EventBusSpec[] = [
+    { name: 'default', arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/default` },
+  ];
   const rules: RuleSpec[] = [];
   const functions: FunctionSpec[] = [];
   const stateMachines: StateMachineSpec[] = [];
@@ -121,7 +155,8 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
               ProvisionedThroughput: undefined,
             }));
           }
-          if (Array.isArray(props.LocalSecondaryIndexes)) createTableRequest.LocalSecondaryIndexes = props.LocalSecondaryIndexes;
+          if (Array.isArray(props.LocalSecondaryIndexes))
+            createTableRequest.LocalSecondaryIndexes = props.LocalSecondaryIndexes;
           tables.push({ logicalId, name, arn, createTableRequest });
           break;
         }
@@ -129,25 +164,36 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
           eventBuses.push({ name, arn });
           break;
         case 'AWS::Events::Rule': {
-          const targets = (Array.isArray(props.Targets) ? props.Targets : []).filter(isRecord).map((target): RuleTargetSpec => {
-            const transformer = isRecord(target.InputTransformer) ? target.InputTransformer : undefined;
-            const retry = isRecord(target.RetryPolicy) ? target.RetryPolicy : {};
-            const deadLetter = isRecord(target.DeadLetterConfig) ? target.DeadLetterConfig : {};
-            return {
-              id: String(target.Id),
-              arn: String(target.Arn),
-              input: typeof target.Input === 'string' ? target.Input : undefined,
-              inputPath: typeof target.InputPath === 'string' ? target.InputPath : undefined,
-              inputTransformer: transformer
-                ? { inputPathsMap: toStringRecord(transformer.InputPathsMap), inputTemplate: String(transformer.InputTemplate) }
-                : undefined,
-              deadLetterArn: typeof deadLetter.Arn === 'string' ? deadLetter.Arn : undefined,
-              maximumRetryAttempts: typeof retry.MaximumRetryAttempts === 'number' ? retry.MaximumRetryAttempts : 185,
-              maximumEventAgeSeconds: typeof retry.MaximumEventAgeInSeconds === 'number' ? retry.MaximumEventAgeInSeconds : 86400,
-            };
-          });
+          const targets = (Array.isArray(props.Targets) ? props.Targets : [])
+            .filter(isRecord)
+            .map((target): RuleTargetSpec => {
+              const transformer = isRecord(target.InputTransformer) ? target.InputTransformer : undefined;
+              const retry = isRecord(target.RetryPolicy) ? target.RetryPolicy : {};
+              const deadLetter = isRecord(target.DeadLetterConfig) ? target.DeadLetterConfig : {};
+              return {
+                id: String(target.Id),
+                arn: String(target.Arn),
+                input: typeof target.Input === 'string' ? target.Input : undefined,
+                inputPath: typeof target.InputPath === 'string' ? target.InputPath : undefined,
+                inputTransformer: transformer
+                  ? {
+                      inputPathsMap: toStringRecord(transformer.InputPathsMap),
+                      inputTemplate: String(transformer.InputTemplate),
+                    }
+                  : undefined,
+                deadLetterArn: typeof deadLetter.Arn === 'string' ? deadLetter.Arn : undefined,
+                maximumRetryAttempts: typeof retry.MaximumRetryAttempts === 'number' ? retry.MaximumRetryAttempts : 185,
+                maximumEventAgeSeconds:
+                  typeof retry.MaximumEventAgeInSeconds === 'number' ? retry.MaximumEventAgeInSeconds : 86400,
+              };
+            });
           if (props.EventPattern === undefined) {
-            notEmulated.push({ stackName: stack.stackName, logicalId, type: resource.Type, reason: 'scheduled rules are not served' });
+            notEmulated.push({
+              stackName: stack.stackName,
+              logicalId,
+              type: resource.Type,
+              reason: 'scheduled rules are not served',
+            });
             break;
           }
           rules.push({
@@ -155,7 +201,8 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
             name,
             arn,
             eventBusName: resolver.ruleBusName(logicalId),
-            eventPattern: typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern),
+            eventPattern:
+              typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern),
             enabled: props.State !== 'DISABLED',
             targets,
           });
@@ -183,7 +230,8 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
               : props.Definition !== undefined
                 ? JSON.stringify(props.Definition)
                 : undefined;
-          if (definition === undefined) throw new Error(`${stack.stackName}/${logicalId}: state machine has no inline definition`);
+          if (definition === undefined)
+            throw new Error(`${stack.stackName}/${logicalId}: state machine has no inline definition`);
           const substitutions = isRecord(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {};
           stateMachines.push({
             logicalId,
@@ -195,7 +243,9 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
               Object.hasOwn(substitutions, key) ? String(substitutions[key]) : match,
             ),
             loggingConfiguration: stateMachineLogging(props.LoggingConfiguration),
-            tracingEnabled: isRecord(props.TracingConfiguration) ? props.TracingConfiguration.Enabled === true : undefined,
+            tracingEnabled: isRecord(props.TracingConfiguration)
+              ? props.TracingConfiguration.Enabled === true
+              : undefined,
           });
           break;
         }
@@ -206,7 +256,14 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
           topics.push({ logicalId, name, arn });
           break;
         case 'AWS::ApiGatewayV2::Api':
-          declared.apis.push({ stackName: stack.stackName, logicalId, id: String(resolver.ref(logicalId)), name, basePath: resolver.httpApiBasePath(logicalId), props });
+          declared.apis.push({
+            stackName: stack.stackName,
+            logicalId,
+            id: String(resolver.ref(logicalId)),
+            name,
+            basePath: resolver.httpApiBasePath(logicalId),
+            props,
+          });
           break;
         case 'AWS::ApiGatewayV2::Route':
         case 'AWS::ApiGatewayV2::Integration':
@@ -218,13 +275,36 @@ export function buildResourceModel(assembly: CloudAssembly, env: LocalEnvironmen
           break;
         }
         case 'AWS::Scheduler::Schedule':
-          declared.schedules.push({ stackName: stack.stackName, logicalId, id: resolver.scheduleGroupName(logicalId), name, arn, props });
+          declared.schedules.push({
+            stackName: stack.stackName,
+            logicalId,
+            id: resolver.scheduleGroupName(logicalId),
+            name,
+            arn,
+            props,
+          });
           break;
       }
     }
   }
-  const servedArns = new Set([...functions.map((fn) => fn.arn), ...stateMachines.map((machine) => machine.arn), ...queues.map((queue) => queue.arn)]);
+  const servedArns = new Set([
+    ...functions.map((fn) => fn.arn),
+    ...stateMachines.map((machine) => machine.arn),
+    ...queues.map((queue) => queue.arn),
+  ]);
   const httpApis = assembleHttpApis(declared, functions, env, notEmulated);
   const schedules = assembleSchedules(declared, servedArns, notEmulated);
-  return { environment: env, tables, eventBuses, rules, functions, stateMachines, queues, topics, httpApis, schedules, notEmulated };
+  return {
+    environment: env,
+    tables,
+    eventBuses,
+    rules,
+    functions,
+    stateMachines,
+    queues,
+    topics,
+    httpApis,
+    schedules,
+    notEmulated,
+  };
 }

@@ -5,7 +5,15 @@ import * as path from 'node:path';
 import { localPartnerEventBuses } from '../eventbridge/partner-sources';
 
 /** Folders and files whose content decides what `cdk synth` produces. */
-const SYNTH_INPUTS = ['infra', 'state-machines', 'functions', 'shared', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
+const SYNTH_INPUTS = [
+  'infra',
+  'state-machines',
+  'functions',
+  'shared',
+  'package-lock.json',
+  'cdk.json',
+  'tsconfig.json',
+];
 const STAMP_FILE = '.psflow-source-hash';
 
 function collectFiles(entry: string, files: string[]): void {
@@ -23,17 +31,24 @@ function collectFiles(entry: string, files: string[]): void {
 
 /** Hash of every synthesis input plus the stage, so a stale cdk.out is never served. */
 export function sourceHash(projectRoot: string, stage: string): string {
-  const hash = createHash('sha256').update(`stage=${stage}\npartnerEventBuses=${localPartnerEventBuses(projectRoot).join(',')}\n`);
+  const hash = createHash('sha256').update(
+    `stage=${stage}\npartnerEventBuses=${localPartnerEventBuses(projectRoot).join(',')}\n`,
+  );
   const files: string[] = [];
   for (const input of SYNTH_INPUTS) collectFiles(path.join(projectRoot, input), files);
-  for (const file of files) hash.update(path.relative(projectRoot, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+  for (const file of files)
+    hash.update(path.relative(projectRoot, file)).update('\0').update(fs.readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
 
 /** True when `cdkOut` was synthesized from the current sources for this stage. */
 export function isUpToDate(projectRoot: string, cdkOut: string, stage: string): boolean {
   const stamp = path.join(cdkOut, STAMP_FILE);
-  return fs.existsSync(path.join(cdkOut, 'manifest.json')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === sourceHash(projectRoot, stage);
+  return (
+    fs.existsSync(path.join(cdkOut, 'manifest.json')) &&
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, 'utf8') === sourceHash(projectRoot, stage)
+  );
 }
 
 /**
@@ -42,7 +57,12 @@ export function isUpToDate(projectRoot: string, cdkOut: string, stage: string): 
  *
  * @returns whether a synthesis ran
  */
-export async function ensureSynthesized(projectRoot: string, cdkOut: string, stage: string, log: (line: string) => void): Promise<boolean> {
+export async function ensureSynthesized(
+  projectRoot: string,
+  cdkOut: string,
+  stage: string,
+  log: (line: string) => void,
+): Promise<boolean> {
   if (isUpToDate(projectRoot, cdkOut, stage)) return false;
   log(`Synthesizing the CDK app (stage ${stage}) into ${path.relative(projectRoot, cdkOut) || cdkOut} ...`);
   const started = Date.now();
@@ -51,11 +71,15 @@ export async function ensureSynthesized(projectRoot: string, cdkOut: string, sta
   const code = await new Promise<number>((resolve, reject) => {
     // The partner event buses the local cloud plays partners on (see partner-sources.ts).
     const partnerEventBuses = `partnerEventBuses=${localPartnerEventBuses(projectRoot).join(',')}`;
-    const child = spawn(cdk, ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '-c', partnerEventBuses, '--output', cdkOut], {
-      cwd: projectRoot,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      cdk,
+      ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '-c', partnerEventBuses, '--output', cdkOut],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.on('error', reject);

@@ -10,7 +10,12 @@ import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-lim
  */
 // dynalite ships no types; this is the part of its surface used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => http.Server;
+const dynalite = require('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => http.Server;
 
 /** What the service hands this thread. */
 export interface DynaliteWorkerData {
@@ -33,7 +38,9 @@ const server = dynalite({ path: data.dataDirectory, createTableMs: 0, deleteTabl
 server.keepAliveTimeout = 65_000;
 // dynalite's own handler runs behind a check of DynamoDB's limits: a value nested thousands of
 // levels deep would overflow its recursive validation and end this thread for every client.
-const [dynaliteHandler] = server.listeners('request') as Array<(request: http.IncomingMessage, response: http.ServerResponse) => void>;
+const [dynaliteHandler] = server.listeners('request') as Array<
+  (request: http.IncomingMessage, response: http.ServerResponse) => void
+>;
 server.removeAllListeners('request');
 // Every request, from the public endpoint and from Lambda workers alike, counted by operation:
 // the benchmark turns these into DynamoDB reads and writes per activation.
@@ -49,7 +56,12 @@ server.on('request', (request: http.IncomingMessage, response: http.ServerRespon
   });
   request.on('end', () => {
     if (size > MAX_REQUEST_BYTES) {
-      answerError(response, 413, 'com.amazon.coral.service#RequestEntityTooLarge', `Request body exceeds ${MAX_REQUEST_BYTES} bytes`);
+      answerError(
+        response,
+        413,
+        'com.amazon.coral.service#RequestEntityTooLarge',
+        `Request body exceeds ${MAX_REQUEST_BYTES} bytes`,
+      );
       return;
     }
     const body = Buffer.concat(chunks);
@@ -60,12 +72,21 @@ server.on('request', (request: http.IncomingMessage, response: http.ServerRespon
     }
     learnTables(operation, body, response);
     // dynalite reads the request as a stream: replay the checked body to it.
-    const replay = Object.assign(new PassThrough(), { headers: request.headers, method: request.method, url: request.url });
+    const replay = Object.assign(new PassThrough(), {
+      headers: request.headers,
+      method: request.method,
+      url: request.url,
+    });
     try {
       dynaliteHandler(replay as unknown as http.IncomingMessage, response);
       replay.end(body);
     } catch (error) {
-      answerError(response, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', `dynalite failed: ${(error as Error).message}`);
+      answerError(
+        response,
+        500,
+        'com.amazonaws.dynamodb.v20120810#InternalServerError',
+        `dynalite failed: ${(error as Error).message}`,
+      );
     }
   });
 });
@@ -79,7 +100,8 @@ function learnTables(operation: string, body: Buffer, response: http.ServerRespo
       const request: unknown = JSON.parse(body.toString('utf8'));
       const created = operation === 'CreateTable' ? tableKeysOf(request) : undefined;
       if (created) tables.set(created.table, created.keys);
-      else if (typeof request === 'object' && request !== null && 'TableName' in request) tables.delete(String(request.TableName));
+      else if (typeof request === 'object' && request !== null && 'TableName' in request)
+        tables.delete(String(request.TableName));
     } catch {
       // dynalite answered 200, so the body parsed there; nothing to learn otherwise.
     }
@@ -92,16 +114,22 @@ function answerError(response: http.ServerResponse, statusCode: number, type: st
     return;
   }
   const payload = JSON.stringify({ __type: type, message });
-  response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(payload) });
+  response.writeHead(statusCode, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(payload),
+  });
   response.end(payload);
 }
 
-server.listen(data.port, '127.0.0.1', () => port.postMessage({ type: 'listening', port: (server.address() as AddressInfo).port }));
+server.listen(data.port, '127.0.0.1', () =>
+  port.postMessage({ type: 'listening', port: (server.address() as AddressInfo).port }),
+);
 port.on('message', (message: { type: string }) => {
   if (message.type === 'stop') server.close(() => port.postMessage({ type: 'stopped' }));
   if (message.type === 'statistics') port.postMessage({ type: 'statistics', operations: { ...operations } });
   // Lets a test end this thread the way an unforeseen crash would, to prove it is restarted.
-  if (message.type === 'crash') setImmediate(() => {
-    throw new Error('DynamoDB thread crash requested');
-  });
+  if (message.type === 'crash')
+    setImmediate(() => {
+      throw new Error('DynamoDB thread crash requested');
+    });
 });

@@ -20,7 +20,11 @@ export class DynamoDbService {
   private port = 0;
   private stopping = false;
   private tables: Record<string, TableKeys> = {};
-  private readonly health: { state: 'starting' | 'running' | 'restarting' | 'stopped'; restarts: number; lastFailure?: { at: string; message: string } } = {
+  private readonly health: {
+    state: 'starting' | 'running' | 'restarting' | 'stopped';
+    restarts: number;
+    lastFailure?: { at: string; message: string };
+  } = {
     state: 'starting',
     restarts: 0,
   };
@@ -76,7 +80,9 @@ export class DynamoDbService {
     });
     this.worker = worker;
     this.port = await new Promise<number>((resolve, reject) => {
-      worker.once('error', (error) => reject(new Error(`DynamoDB (dynalite) failed to start on ${this.dataDirectory}: ${error.message}`)));
+      worker.once('error', (error) =>
+        reject(new Error(`DynamoDB (dynalite) failed to start on ${this.dataDirectory}: ${error.message}`)),
+      );
       worker.once('message', (message: { type: string; port: number }) => resolve(message.port));
     });
     let failure: Error | undefined;
@@ -92,7 +98,8 @@ export class DynamoDbService {
 
   /** Brings DynamoDB back after its thread ended unexpectedly, and says so. */
   private async restart(reason: string): Promise<void> {
-    for (const [operation, count] of Object.entries(this.lastOperations)) this.earlierOperations[operation] = (this.earlierOperations[operation] ?? 0) + count;
+    for (const [operation, count] of Object.entries(this.lastOperations))
+      this.earlierOperations[operation] = (this.earlierOperations[operation] ?? 0) + count;
     this.lastOperations = {};
     this.health.state = 'restarting';
     this.health.restarts++;
@@ -115,13 +122,22 @@ export class DynamoDbService {
   /** Relays a DynamoDB wire-protocol request from a client of the public endpoint. */
   handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const upstream = http.request(
-      { host: '127.0.0.1', port: this.port, method: request.method, path: request.url, headers: request.headers, agent: this.agent },
+      {
+        host: '127.0.0.1',
+        port: this.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+        agent: this.agent,
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 500, answer.headers);
         answer.pipe(response);
       },
     );
-    upstream.on('error', (error) => sendError(response, new AwsError('InternalServerError', `DynamoDB is unavailable: ${error.message}`, 500)));
+    upstream.on('error', (error) =>
+      sendError(response, new AwsError('InternalServerError', `DynamoDB is unavailable: ${error.message}`, 500)),
+    );
     request.pipe(upstream);
   }
 
@@ -145,7 +161,8 @@ export class DynamoDbService {
             'x-amz-target': `DynamoDB_20120810.${action}`,
             'content-length': Buffer.byteLength(payload),
             // dynalite checks that a signature is present, not that it is valid.
-            authorization: 'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
             'x-amz-date': '20200101T000000Z',
           },
         },
@@ -193,7 +210,8 @@ export class DynamoDbService {
         : undefined;
     if (current) this.lastOperations = current;
     const totals = { ...this.earlierOperations };
-    for (const [operation, count] of Object.entries(this.lastOperations)) totals[operation] = (totals[operation] ?? 0) + count;
+    for (const [operation, count] of Object.entries(this.lastOperations))
+      totals[operation] = (totals[operation] ?? 0) + count;
     return totals;
   }
 

@@ -23,10 +23,13 @@ export const MAX_JSON_DEPTH = 100;
 
 /** AWS's messages, word for word (including the missing space in "of2048"). */
 export const DYNAMODB_LIMIT_MESSAGES = {
-  nesting: 'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+  nesting:
+    'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
   itemSize: 'Item size has exceeded the maximum allowed size',
-  partitionKey: 'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes',
-  sortKey: 'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',
+  partitionKey:
+    'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes',
+  sortKey:
+    'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',
 } as const;
 
 /** A table's key attribute names. */
@@ -69,7 +72,12 @@ function binaryBytes(value: unknown): number {
 /** DynamoDB's documented size of a number: about one byte per two significant digits, plus one. */
 function numberBytes(value: unknown): number {
   if (typeof value !== 'string') return 0;
-  const digits = value.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = value
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.max(1, Math.ceil(digits.length / 2)) + 1;
 }
 
@@ -131,7 +139,12 @@ function mapValues(map: Json | undefined): Json[] {
 /** Values of `Expected`, `KeyConditions`, `QueryFilter`, `ScanFilter`: `{ name: { Value, AttributeValueList } }`. */
 function conditionValues(conditions: Json | undefined): Json[] {
   return mapValues(conditions).flatMap((condition) =>
-    isObject(condition) ? [...(condition.Value !== undefined ? [condition.Value] : []), ...(Array.isArray(condition.AttributeValueList) ? condition.AttributeValueList : [])] : [],
+    isObject(condition)
+      ? [
+          ...(condition.Value !== undefined ? [condition.Value] : []),
+          ...(Array.isArray(condition.AttributeValueList) ? condition.AttributeValueList : []),
+        ]
+      : [],
   );
 }
 
@@ -164,7 +177,12 @@ function collect(operation: string, request: JsonObject): AttributeValues {
       break;
     case 'Query':
     case 'Scan':
-      result.values.push(...mapValues(request.ExclusiveStartKey), ...conditionValues(request.KeyConditions), ...conditionValues(request.QueryFilter), ...conditionValues(request.ScanFilter));
+      result.values.push(
+        ...mapValues(request.ExclusiveStartKey),
+        ...conditionValues(request.KeyConditions),
+        ...conditionValues(request.QueryFilter),
+        ...conditionValues(request.ScanFilter),
+      );
       break;
     case 'BatchWriteItem':
       for (const [tableName, writes] of Object.entries(isObject(request.RequestItems) ? request.RequestItems : {})) {
@@ -194,7 +212,11 @@ function collect(operation: string, request: JsonObject): AttributeValues {
  * @param keysOf the key attributes of a table, when the table is known
  * @returns AWS's ValidationException message for the first limit exceeded, or undefined
  */
-export function checkDynamoDbRequest(operation: string, body: string, keysOf: (table: string) => TableKeys | undefined): string | undefined {
+export function checkDynamoDbRequest(
+  operation: string,
+  body: string,
+  keysOf: (table: string) => TableKeys | undefined,
+): string | undefined {
   if (jsonTextDepth(body) > MAX_JSON_DEPTH) return DYNAMODB_LIMIT_MESSAGES.nesting;
   let request: unknown;
   try {
@@ -208,8 +230,10 @@ export function checkDynamoDbRequest(operation: string, body: string, keysOf: (t
   for (const { table, attributes } of keyed) {
     const keys = keysOf(table);
     if (!keys) continue;
-    if (keyValueBytes(attributes[keys.partitionKey]) > MAX_PARTITION_KEY_BYTES) return DYNAMODB_LIMIT_MESSAGES.partitionKey;
-    if (keys.sortKey && keyValueBytes(attributes[keys.sortKey]) > MAX_SORT_KEY_BYTES) return DYNAMODB_LIMIT_MESSAGES.sortKey;
+    if (keyValueBytes(attributes[keys.partitionKey]) > MAX_PARTITION_KEY_BYTES)
+      return DYNAMODB_LIMIT_MESSAGES.partitionKey;
+    if (keys.sortKey && keyValueBytes(attributes[keys.sortKey]) > MAX_SORT_KEY_BYTES)
+      return DYNAMODB_LIMIT_MESSAGES.sortKey;
   }
   if (items.some(({ item }) => itemBytes(item) > MAX_ITEM_BYTES)) return DYNAMODB_LIMIT_MESSAGES.itemSize;
   return undefined;
@@ -217,9 +241,16 @@ export function checkDynamoDbRequest(operation: string, body: string, keysOf: (t
 
 /** The key attributes declared in a CreateTable request, if it declares them. */
 export function tableKeysOf(createTableRequest: unknown): { table: string; keys: TableKeys } | undefined {
-  if (!isObject(createTableRequest) || typeof createTableRequest.TableName !== 'string' || !Array.isArray(createTableRequest.KeySchema)) return undefined;
+  if (
+    !isObject(createTableRequest) ||
+    typeof createTableRequest.TableName !== 'string' ||
+    !Array.isArray(createTableRequest.KeySchema)
+  )
+    return undefined;
   const nameOf = (type: string): string | undefined => {
-    const element = (createTableRequest.KeySchema as Json[]).find((candidate) => isObject(candidate) && candidate.KeyType === type);
+    const element = (createTableRequest.KeySchema as Json[]).find(
+      (candidate) => isObject(candidate) && candidate.KeyType === type,
+    );
     return isObject(element) && typeof element.AttributeName === 'string' ? element.AttributeName : undefined;
   };
   const partitionKey = nameOf('HASH');

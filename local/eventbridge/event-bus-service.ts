@@ -4,7 +4,12 @@ import type { EventBusSpec, RuleSpec, RuleTargetSpec } from '../cdk/resource-mod
 import { AwsError, optionalString, requireString } from '../http/aws-json';
 import { jsonTextDepth } from '../http/json-depth';
 import { AppendLog } from '../store/append-log';
-import { compileEventPattern, type CompiledEventPattern, InvalidEventPatternError, matchesEventPattern } from './event-pattern';
+import {
+  compileEventPattern,
+  type CompiledEventPattern,
+  InvalidEventPatternError,
+  matchesEventPattern,
+} from './event-pattern';
 import { buildTargetInput } from './target-input';
 
 /** An event as EventBridge hands it to targets. */
@@ -21,7 +26,11 @@ export interface BusEvent {
 }
 
 /** Delivers a target's input; rejects when delivery failed and should be retried. */
-export type TargetDeliverer = (target: RuleTargetSpec, input: string, delivery: { eventId: string; ruleName: string }) => Promise<void>;
+export type TargetDeliverer = (
+  target: RuleTargetSpec,
+  input: string,
+  delivery: { eventId: string; ruleName: string },
+) => Promise<void>;
 
 /** Where a delivery that exhausted its retries goes, like a rule target's dead-letter queue. */
 export type DeadLetterSink = (target: RuleTargetSpec, event: BusEvent, rule: RuleSpec, error: Error) => Promise<void>;
@@ -59,8 +68,16 @@ export function putEventsEntrySize(entry: unknown): number {
   if (typeof entry !== 'object' || entry === null) return 0;
   const fields = entry as Record<string, unknown>;
   const bytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
-  const resources = Array.isArray(fields.Resources) ? fields.Resources.reduce((sum: number, item) => sum + bytes(item), 0) : 0;
-  return (fields.Time !== undefined && fields.Time !== null ? 14 : 0) + bytes(fields.Source) + bytes(fields.DetailType) + bytes(fields.Detail) + resources;
+  const resources = Array.isArray(fields.Resources)
+    ? fields.Resources.reduce((sum: number, item) => sum + bytes(item), 0)
+    : 0;
+  return (
+    (fields.Time !== undefined && fields.Time !== null ? 14 : 0) +
+    bytes(fields.Source) +
+    bytes(fields.DetailType) +
+    bytes(fields.Detail) +
+    resources
+  );
 }
 
 /**
@@ -73,7 +90,15 @@ export class EventBusService {
   private readonly rulesByBus = new Map<string, LoadedRule[]>();
   private readonly journal: AppendLog<JournalRecord>;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly counters = { accepted: 0, failedEntries: 0, matched: 0, unmatched: 0, delivered: 0, retried: 0, deadLettered: 0 };
+  private readonly counters = {
+    accepted: 0,
+    failedEntries: 0,
+    matched: 0,
+    unmatched: 0,
+    delivered: 0,
+    retried: 0,
+    deadLettered: 0,
+  };
   private stopping = false;
   private closed = false;
   private readonly unsettledAtStart: Array<{ bus: string; event: BusEvent }>;
@@ -95,9 +120,13 @@ export class EventBusService {
       // A partner event bus is made by associating a partner event source, not by the stack,
       // which only names it: the local cloud makes it as the association would.
       if (rule.eventBusName.startsWith(PARTNER_SOURCE_PREFIX) && !this.buses.has(rule.eventBusName)) {
-        this.buses.set(rule.eventBusName, { name: rule.eventBusName, arn: `arn:aws:events:${options.region}:${options.accountId}:event-bus/${rule.eventBusName}` });
+        this.buses.set(rule.eventBusName, {
+          name: rule.eventBusName,
+          arn: `arn:aws:events:${options.region}:${options.accountId}:event-bus/${rule.eventBusName}`,
+        });
       }
-      if (!this.buses.has(rule.eventBusName)) throw new Error(`Rule ${rule.name}: event bus ${rule.eventBusName} is not declared`);
+      if (!this.buses.has(rule.eventBusName))
+        throw new Error(`Rule ${rule.name}: event bus ${rule.eventBusName} is not declared`);
       let pattern: CompiledEventPattern;
       try {
         pattern = compileEventPattern(rule.eventPattern);
@@ -132,7 +161,10 @@ export class EventBusService {
 
   /** Names of buses and their rules, for the startup listing. */
   describe(): Array<{ bus: string; rules: string[] }> {
-    return [...this.buses.keys()].map((bus) => ({ bus, rules: (this.rulesByBus.get(bus) ?? []).map((rule) => rule.spec.name) }));
+    return [...this.buses.keys()].map((bus) => ({
+      bus,
+      rules: (this.rulesByBus.get(bus) ?? []).map((rule) => rule.spec.name),
+    }));
   }
 
   private busName(nameOrArn: string | undefined): string {
@@ -147,7 +179,11 @@ export class EventBusService {
         return this.putEvents(request);
       case 'ListEventBuses': {
         const prefix = optionalString(request, 'NamePrefix') ?? '';
-        return { EventBuses: [...this.buses.values()].filter((bus) => bus.name.startsWith(prefix)).map((bus) => ({ Name: bus.name, Arn: bus.arn })) };
+        return {
+          EventBuses: [...this.buses.values()]
+            .filter((bus) => bus.name.startsWith(prefix))
+            .map((bus) => ({ Name: bus.name, Arn: bus.arn })),
+        };
       }
       case 'DescribeEventBus': {
         const bus = this.buses.get(this.busName(optionalString(request, 'Name')));
@@ -156,12 +192,19 @@ export class EventBusService {
       }
       case 'ListRules': {
         const busName = this.busName(optionalString(request, 'EventBusName'));
-        if (!this.buses.has(busName)) throw new AwsError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
+        if (!this.buses.has(busName))
+          throw new AwsError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
         const prefix = optionalString(request, 'NamePrefix') ?? '';
         return {
           Rules: (this.rulesByBus.get(busName) ?? [])
             .filter((rule) => rule.spec.name.startsWith(prefix))
-            .map(({ spec }) => ({ Name: spec.name, Arn: spec.arn, EventBusName: busName, EventPattern: spec.eventPattern, State: spec.enabled ? 'ENABLED' : 'DISABLED' })),
+            .map(({ spec }) => ({
+              Name: spec.name,
+              Arn: spec.arn,
+              EventBusName: busName,
+              EventPattern: spec.eventPattern,
+              State: spec.enabled ? 'ENABLED' : 'DISABLED',
+            })),
         };
       }
       case 'DescribeRule': {
@@ -177,16 +220,25 @@ export class EventBusService {
         };
       }
       case 'ListTargetsByRule': {
-        const rule = this.findRule(requireString(request, 'Rule'), this.busName(optionalString(request, 'EventBusName')));
+        const rule = this.findRule(
+          requireString(request, 'Rule'),
+          this.busName(optionalString(request, 'EventBusName')),
+        );
         return {
           Targets: rule.spec.targets.map((target) => ({
             Id: target.id,
             Arn: target.arn,
             Input: target.input,
             InputPath: target.inputPath,
-            InputTransformer: target.inputTransformer && { InputPathsMap: target.inputTransformer.inputPathsMap, InputTemplate: target.inputTransformer.inputTemplate },
+            InputTransformer: target.inputTransformer && {
+              InputPathsMap: target.inputTransformer.inputPathsMap,
+              InputTemplate: target.inputTransformer.inputTemplate,
+            },
             DeadLetterConfig: target.deadLetterArn ? { Arn: target.deadLetterArn } : undefined,
-            RetryPolicy: { MaximumRetryAttempts: target.maximumRetryAttempts, MaximumEventAgeInSeconds: target.maximumEventAgeSeconds },
+            RetryPolicy: {
+              MaximumRetryAttempts: target.maximumRetryAttempts,
+              MaximumEventAgeInSeconds: target.maximumEventAgeSeconds,
+            },
           })),
         };
       }
@@ -201,12 +253,16 @@ export class EventBusService {
         try {
           return { Result: matchesEventPattern(compileEventPattern(requireString(request, 'EventPattern')), event) };
         } catch (error) {
-          if (error instanceof InvalidEventPatternError) throw new AwsError('InvalidEventPatternException', error.message);
+          if (error instanceof InvalidEventPatternError)
+            throw new AwsError('InvalidEventPatternException', error.message);
           throw error;
         }
       }
       default:
-        throw new AwsError('UnknownOperationException', `EventBridge action ${action} is not served by the local cloud`);
+        throw new AwsError(
+          'UnknownOperationException',
+          `EventBridge action ${action} is not served by the local cloud`,
+        );
     }
   }
 
@@ -222,7 +278,9 @@ export class EventBusService {
    * A request answered with an error leaves nothing behind: every entry is checked, and
    * serialized, before the first one is journalled.
    */
-  async putEvents(request: Record<string, unknown>): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
+  async putEvents(
+    request: Record<string, unknown>,
+  ): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
     return this.accept(request, 'customer');
   }
 
@@ -231,17 +289,28 @@ export class EventBusService {
    * is a partner event source (`aws.partner/...`), goes to the partner event bus of that name,
    * as in AWS. Local only: the AWS API has no such call, and refuses these sources on PutEvents.
    */
-  async putPartnerEvents(request: Record<string, unknown>): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
+  async putPartnerEvents(
+    request: Record<string, unknown>,
+  ): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
     return this.accept(request, 'partner');
   }
 
-  private async accept(request: Record<string, unknown>, sender: 'customer' | 'partner'): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
+  private async accept(
+    request: Record<string, unknown>,
+    sender: 'customer' | 'partner',
+  ): Promise<{ FailedEntryCount: number; Entries: Array<Record<string, string>> }> {
     const entries = request.Entries;
     if (!Array.isArray(entries) || entries.length === 0) {
-      throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      throw new AwsError(
+        'ValidationException',
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
     }
     if (entries.length > 10) {
-      throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10");
+      throw new AwsError(
+        'ValidationException',
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10",
+      );
     }
     if (entries.reduce((sum: number, entry) => sum + putEventsEntrySize(entry), 0) > MAX_REQUEST_ENTRIES_BYTES) {
       throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');
@@ -265,7 +334,10 @@ export class EventBusService {
     return { FailedEntryCount: entries.length - accepted.length, Entries: results };
   }
 
-  private validateEntry(entry: unknown, sender: 'customer' | 'partner'): { bus: string; event: BusEvent } | { errorCode: string; errorMessage: string } {
+  private validateEntry(
+    entry: unknown,
+    sender: 'customer' | 'partner',
+  ): { bus: string; event: BusEvent } | { errorCode: string; errorMessage: string } {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       return { errorCode: 'InvalidArgument', errorMessage: 'Entry must be an object' };
     }
@@ -273,7 +345,10 @@ export class EventBusService {
     for (const name of ['Source', 'DetailType', 'Detail'] as const) {
       const value = fields[name];
       if (typeof value !== 'string' || value.trim() === '') {
-        return { errorCode: 'InvalidArgument', errorMessage: `Parameter ${name} is not valid. Reason: ${name} is a required argument.` };
+        return {
+          errorCode: 'InvalidArgument',
+          errorMessage: `Parameter ${name} is not valid. Reason: ${name} is a required argument.`,
+        };
       }
     }
     const source = fields.Source as string;
@@ -281,11 +356,17 @@ export class EventBusService {
       return { errorCode: 'NotAuthorizedForSourceException', errorMessage: 'Not authorized for the source.' };
     }
     if (sender === 'partner' && !source.startsWith(PARTNER_SOURCE_PREFIX)) {
-      return { errorCode: 'InvalidArgument', errorMessage: `Source ${source} is not a partner event source: it must begin with ${PARTNER_SOURCE_PREFIX}` };
+      return {
+        errorCode: 'InvalidArgument',
+        errorMessage: `Source ${source} is not a partner event source: it must begin with ${PARTNER_SOURCE_PREFIX}`,
+      };
     }
     // Checked on the text first: parsing is iterative, but matching and journalling recurse.
     if (jsonTextDepth(fields.Detail as string) > MAX_DETAIL_DEPTH) {
-      return { errorCode: 'MalformedDetail', errorMessage: `Detail is malformed. It is nested deeper than the ${MAX_DETAIL_DEPTH} levels PutEvents processes.` };
+      return {
+        errorCode: 'MalformedDetail',
+        errorMessage: `Detail is malformed. It is nested deeper than the ${MAX_DETAIL_DEPTH} levels PutEvents processes.`,
+      };
     }
     let detail: unknown;
     try {
@@ -302,9 +383,19 @@ export class EventBusService {
     } catch (error) {
       return { errorCode: 'MalformedDetail', errorMessage: `Detail is malformed: ${(error as Error).message}` };
     }
-    const busName = sender === 'partner' ? source : this.busName(typeof fields.EventBusName === 'string' ? fields.EventBusName : undefined);
-    if (sender === 'partner' && fields.EventBusName !== undefined && this.busName(String(fields.EventBusName)) !== source) {
-      return { errorCode: 'InvalidArgument', errorMessage: `A partner event goes to the partner event bus named after its source (${source}), not to ${String(fields.EventBusName)}` };
+    const busName =
+      sender === 'partner'
+        ? source
+        : this.busName(typeof fields.EventBusName === 'string' ? fields.EventBusName : undefined);
+    if (
+      sender === 'partner' &&
+      fields.EventBusName !== undefined &&
+      this.busName(String(fields.EventBusName)) !== source
+    ) {
+      return {
+        errorCode: 'InvalidArgument',
+        errorMessage: `A partner event goes to the partner event bus named after its source (${source}), not to ${String(fields.EventBusName)}`,
+      };
     }
     if (!this.buses.has(busName)) {
       if (sender === 'partner') {
@@ -320,7 +411,9 @@ export class EventBusService {
       const parsed = new Date(typeof fields.Time === 'number' ? fields.Time * 1000 : String(fields.Time));
       if (!Number.isNaN(parsed.getTime())) time = parsed;
     }
-    const resources = Array.isArray(fields.Resources) ? fields.Resources.filter((item): item is string => typeof item === 'string') : [];
+    const resources = Array.isArray(fields.Resources)
+      ? fields.Resources.filter((item): item is string => typeof item === 'string')
+      : [];
     return {
       bus: busName,
       event: {
@@ -338,10 +431,14 @@ export class EventBusService {
   }
 
   private route(bus: string, event: BusEvent): void {
-    const matches = (this.rulesByBus.get(bus) ?? []).filter((rule) => rule.spec.enabled && matchesEventPattern(rule.pattern, event));
+    const matches = (this.rulesByBus.get(bus) ?? []).filter(
+      (rule) => rule.spec.enabled && matchesEventPattern(rule.pattern, event),
+    );
     if (matches.length === 0) this.counters.unmatched++;
     else this.counters.matched++;
-    const deliveries = matches.flatMap((rule) => rule.spec.targets.map((target) => this.deliverWithRetry(rule.spec, target, event)));
+    const deliveries = matches.flatMap((rule) =>
+      rule.spec.targets.map((target) => this.deliverWithRetry(rule.spec, target, event)),
+    );
     const settled = Promise.all(deliveries).then((outcomes) => {
       // A delivery cut short by a stop is not settled: the event is delivered again on the next start.
       if (outcomes.every(Boolean) && !this.closed) this.journal.appendLazy({ t: 'settled', id: event.id });

@@ -11,7 +11,9 @@ export function readJsonPath(document: unknown, jsonPath: string): unknown {
     const start = pattern.lastIndex;
     const match = pattern.exec(jsonPath);
     if (!match) throw new Error(`Unsupported JSONPath ${jsonPath} at position ${start}`);
-    steps.push(match[1] ?? (match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[4]).replace(/\\(.)/g, '$1')));
+    steps.push(
+      match[1] ?? (match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[4]).replace(/\\(.)/g, '$1')),
+    );
   }
   let current: unknown = document;
   for (const step of steps) {

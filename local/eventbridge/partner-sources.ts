@@ -20,11 +20,16 @@ export const LOCAL_PARTNER_EVENT_SOURCES: readonly string[] = [
 export function localPartnerEventBuses(projectRoot: string): string[] {
   let configured = '';
   try {
-    const cdkJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as {
+      context?: Record<string, unknown>;
+    };
     configured = String(cdkJson.context?.partnerEventBuses ?? '');
   } catch {
     // No readable cdk.json: cdk synth itself will say so.
   }
-  const names = configured.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  const names = configured
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
   return [...new Set([...names, ...LOCAL_PARTNER_EVENT_SOURCES])];
 }

@@ -26,7 +26,8 @@ export function buildTargetInput(spec: TargetInputSpec, event: Record<string, un
     ['aws.events.rule-arn', rule.ruleArn],
     ['aws.events.event.ingestion-time', rule.ingestionTime],
   ]);
-  for (const [name, jsonPath] of Object.entries(spec.inputTransformer.inputPathsMap)) values.set(name, readJsonPath(event, jsonPath));
+  for (const [name, jsonPath] of Object.entries(spec.inputTransformer.inputPathsMap))
+    values.set(name, readJsonPath(event, jsonPath));
 
   const template = spec.inputTransformer.inputTemplate;
   const insideString = jsonStringPositions(template);

@@ -51,7 +51,12 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
 }
 
 /** Writes a successful AWS JSON response. */
-export function sendJson(response: ServerResponse, body: unknown, contentType = 'application/x-amz-json-1.0', statusCode = 200): void {
+export function sendJson(
+  response: ServerResponse,
+  body: unknown,
+  contentType = 'application/x-amz-json-1.0',
+  statusCode = 200,
+): void {
   const payload = JSON.stringify(body ?? {});
   response.writeHead(statusCode, {
     'content-type': contentType,
@@ -64,7 +69,9 @@ export function sendJson(response: ServerResponse, body: unknown, contentType = 
 /** Writes an error in the AWS JSON shape (`__type` plus `message`). */
 export function sendError(response: ServerResponse, error: unknown, contentType = 'application/x-amz-json-1.0'): void {
   const awsError =
-    error instanceof AwsError ? error : new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+    error instanceof AwsError
+      ? error
+      : new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
   const payload = JSON.stringify({ __type: awsError.code, message: awsError.message, Message: awsError.message });
   if (response.headersSent) {
     response.end();
@@ -89,7 +96,10 @@ function cryptoRandomId(): string {
 export function requireString(request: Record<string, unknown>, name: string): string {
   const value = request[name];
   if (typeof value !== 'string' || value === '') {
-    throw new AwsError('ValidationException', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

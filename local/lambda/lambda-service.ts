@@ -9,7 +9,8 @@ import { AwsError, readBody, sendError } from '../http/aws-json';
 import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData } from './worker-protocol';
 
 /** Outcome of one invocation: the handler's JSON result, or the error Lambda would report. */
-export type InvocationOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: LambdaErrorPayload };
+export type InvocationOutcome =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: LambdaErrorPayload };
 
 /** Settings every execution environment shares. */
 export interface LambdaServiceOptions {
@@ -51,7 +52,9 @@ const WORKER_EXEC_ARGV = ['--require', require.resolve('tsx/cjs')];
 
 class ExecutionEnvironment {
   readonly worker: Worker;
-  current: { invocationId: number; resolve: (outcome: InvocationOutcome) => void; timer: NodeJS.Timeout; startedAt: number } | undefined;
+  current:
+    | { invocationId: number; resolve: (outcome: InvocationOutcome) => void; timer: NodeJS.Timeout; startedAt: number }
+    | undefined;
   /** Runs out while the environment waits in the pool's idle list; then the pool releases it. */
   idleTimer: NodeJS.Timeout | undefined;
 
@@ -72,7 +75,12 @@ class ExecutionEnvironment {
     // The function's memory size caps its heap, as Lambda stops a function that outgrows it.
     const resourceLimits = { maxOldGenerationSizeMb: spec.memoryMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
     this.worker = new Worker(WORKER_FILE, { workerData: data, env, execArgv: WORKER_EXEC_ARGV, resourceLimits });
-    this.worker.on('message', (message: InvokeResultMessage) => this.finish(message.invocationId, message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error }));
+    this.worker.on('message', (message: InvokeResultMessage) =>
+      this.finish(
+        message.invocationId,
+        message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error },
+      ),
+    );
     this.worker.on('error', (error: Error & { code?: string }) =>
       this.crash({
         errorType: error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
@@ -80,7 +88,9 @@ class ExecutionEnvironment {
         trace: (error.stack ?? '').split('\n'),
       }),
     );
-    this.worker.on('exit', (code) => this.crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with code ${code}`, trace: [] }));
+    this.worker.on('exit', (code) =>
+      this.crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with code ${code}`, trace: [] }),
+    );
   }
 
   run(pending: PendingInvocation): void {
@@ -90,10 +100,19 @@ class ExecutionEnvironment {
       this.pool.discard(this);
       this.finish(pending.message.invocationId, {
         ok: false,
-        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.pool.spec.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+        error: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${this.pool.spec.timeoutSeconds.toFixed(2)} seconds`,
+          trace: [],
+        },
       });
     }, timeoutMs);
-    this.current = { invocationId: pending.message.invocationId, resolve: pending.resolve, timer, startedAt: performance.now() };
+    this.current = {
+      invocationId: pending.message.invocationId,
+      resolve: pending.resolve,
+      timer,
+      startedAt: performance.now(),
+    };
     // Lambda's clock starts when an environment takes the invocation, not while it waits for one.
     const message: InvokeMessage = { ...pending.message, deadlineMs: Date.now() + timeoutMs };
     this.worker.postMessage(message);
@@ -173,7 +192,10 @@ class FunctionPool {
       return;
     }
     this.idle.push(environment);
-    environment.idleTimer = setTimeout(() => this.discard(environment), this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    environment.idleTimer = setTimeout(
+      () => this.discard(environment),
+      this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    );
     // An idle environment alone does not keep the local cloud's process alive.
     environment.idleTimer.unref();
   }
@@ -260,18 +282,33 @@ export class LambdaService {
   /** Invokes a function synchronously and returns its result or handler error. */
   invoke(functionNameOrArn: string, payload: unknown): Promise<InvocationOutcome> {
     const spec = this.resolve(functionNameOrArn);
-    if (!spec) return Promise.reject(new AwsError('ResourceNotFoundException', `Function not found: ${functionNameOrArn}`, 404));
+    if (!spec)
+      return Promise.reject(new AwsError('ResourceNotFoundException', `Function not found: ${functionNameOrArn}`, 404));
     const pool = this.pools.get(spec.name) as FunctionPool;
-    const message: PendingInvocation['message'] = { type: 'invoke', invocationId: ++this.invocationCounter, requestId: randomUUID(), payload };
+    const message: PendingInvocation['message'] = {
+      type: 'invoke',
+      invocationId: ++this.invocationCounter,
+      requestId: randomUUID(),
+      payload,
+    };
     return new Promise((resolve) => pool.submit({ message, resolve }));
   }
 
   /** Per function: invocations, cold starts, environments alive, invocations waiting for one, and time spent in invocations. */
-  statistics(): Record<string, { invocations: number; coldStarts: number; environments: number; queued: number; busyMs: number }> {
+  statistics(): Record<
+    string,
+    { invocations: number; coldStarts: number; environments: number; queued: number; busyMs: number }
+  > {
     return Object.fromEntries(
       [...this.pools].map(([name, pool]) => [
         name,
-        { invocations: pool.invocations, coldStarts: pool.coldStarts, environments: pool.environments, queued: pool.queued, busyMs: Math.round(pool.busyMs) },
+        {
+          invocations: pool.invocations,
+          coldStarts: pool.coldStarts,
+          environments: pool.environments,
+          queued: pool.queued,
+          busyMs: Math.round(pool.busyMs),
+        },
       ]),
     );
   }
@@ -280,7 +317,12 @@ export class LambdaService {
   async handleHttp(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
     try {
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(pathname);
-      if (!match || request.method !== 'POST') throw new AwsError('UnknownOperationException', `Lambda operation ${request.method} ${pathname} is not served locally`, 404);
+      if (!match || request.method !== 'POST')
+        throw new AwsError(
+          'UnknownOperationException',
+          `Lambda operation ${request.method} ${pathname} is not served locally`,
+          404,
+        );
       const functionName = decodeURIComponent(match[1]);
       const body = await readBody(request, 6 * 1024 * 1024);
       let payload: unknown = null;
@@ -318,4 +360,3 @@ export class LambdaService {
     await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
   }
 }
-

@@ -7,7 +7,11 @@ import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData
  * One Lambda execution environment: loads the function's bundle from cdk.out once (the
  * cold start) and runs one invocation at a time, as Lambda does per instance.
  */
-type Handler = (event: unknown, context: LambdaContext, callback: (error: unknown, result?: unknown) => void) => unknown;
+type Handler = (
+  event: unknown,
+  context: LambdaContext,
+  callback: (error: unknown, result?: unknown) => void,
+) => unknown;
 
 interface LambdaContext {
   callbackWaitsForEmptyEventLoop: boolean;
@@ -29,7 +33,11 @@ if (!port) throw new Error('lambda-worker must run in a worker thread');
 // Powertools log line through the parent would put it on the local cloud's busiest thread.
 const logFd = fs.openSync(data.logFile, 'a');
 for (const stream of [process.stdout, process.stderr]) {
-  stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: BufferEncoding | ((error?: Error | null) => void), callback?: (error?: Error | null) => void): boolean => {
+  stream.write = ((
+    chunk: string | Uint8Array,
+    encodingOrCallback?: BufferEncoding | ((error?: Error | null) => void),
+    callback?: (error?: Error | null) => void,
+  ): boolean => {
     if (typeof chunk === 'string') fs.writeSync(logFd, chunk);
     else fs.writeSync(logFd, chunk);
     const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
@@ -96,7 +104,8 @@ function invoke(message: InvokeMessage): Promise<unknown> {
     const callback = (error: unknown, result?: unknown): void => (error ? reject(error) : resolve(result));
     try {
       const returned = activeHandler(message.payload, context, callback);
-      if (returned && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(resolve, reject);
+      if (returned && typeof (returned as Promise<unknown>).then === 'function')
+        (returned as Promise<unknown>).then(resolve, reject);
       else if (activeHandler.length < 3) resolve(returned);
     } catch (error) {
       reject(error);
@@ -109,12 +118,25 @@ port.on('message', (message: InvokeMessage) => {
     (value) => {
       // Lambda serialises the result to JSON; undefined becomes null.
       const serialised = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
-      const reply: InvokeResultMessage = { type: 'result', invocationId: message.invocationId, ok: true, value: serialised };
+      const reply: InvokeResultMessage = {
+        type: 'result',
+        invocationId: message.invocationId,
+        ok: true,
+        value: serialised,
+      };
       port.postMessage(reply);
     },
     (error: unknown) => {
-      const payload = error !== null && typeof error === 'object' && 'errorType' in error ? (error as LambdaErrorPayload) : toErrorPayload(error);
-      const reply: InvokeResultMessage = { type: 'result', invocationId: message.invocationId, ok: false, error: payload };
+      const payload =
+        error !== null && typeof error === 'object' && 'errorType' in error
+          ? (error as LambdaErrorPayload)
+          : toErrorPayload(error);
+      const reply: InvokeResultMessage = {
+        type: 'result',
+        invocationId: message.invocationId,
+        ok: false,
+        error: payload,
+      };
       port.postMessage(reply);
     },
   );

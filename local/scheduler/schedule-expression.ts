@@ -59,7 +59,8 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
 
 function parseCron(text: string, body: string): CronFields {
   const fields = body.trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`${text}: cron() takes 6 fields (minutes hours day-of-month month day-of-week year)`);
+  if (fields.length !== 6)
+    throw new Error(`${text}: cron() takes 6 fields (minutes hours day-of-month month day-of-week year)`);
   if (/[LW#]/i.test(fields[2].replace(/\?/g, '')) || /[L#]/i.test(fields[4])) {
     throw new Error(`${text}: the L, W and # cron wildcards are not served locally`);
   }
@@ -67,7 +68,13 @@ function parseCron(text: string, body: string): CronFields {
   if ((daysOfMonth === '?') === (daysOfWeek === '?')) {
     throw new Error(`${text}: exactly one of day-of-month and day-of-week must be ?`);
   }
-  const field = (value: string, min: number, max: number, names: readonly string[] = [], nameBase = min): Set<number> | undefined =>
+  const field = (
+    value: string,
+    min: number,
+    max: number,
+    names: readonly string[] = [],
+    nameBase = min,
+  ): Set<number> | undefined =>
     value === '*' || value === '?' ? undefined : parseCronField(text, value, min, max, names, nameBase);
   return {
     minutes: field(minutes, 0, 59) ?? range(0, 59),
@@ -85,7 +92,14 @@ function range(from: number, to: number, step = 1): Set<number> {
   return values;
 }
 
-function parseCronField(text: string, value: string, min: number, max: number, names: readonly string[], nameBase: number): Set<number> {
+function parseCronField(
+  text: string,
+  value: string,
+  min: number,
+  max: number,
+  names: readonly string[],
+  nameBase: number,
+): Set<number> {
   const number = (token: string): number => {
     const named = names.indexOf(token.toUpperCase());
     const parsed = named >= 0 ? named + nameBase : /^\d+$/.test(token) ? Number(token) : NaN;
@@ -138,8 +152,17 @@ export function wallClockAt(epochMs: number, timezone: string): WallClock {
     });
     formatters.set(timezone, formatter);
   }
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(epochMs)).map((part) => [part.type, Number(part.value)]));
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+  const parts = Object.fromEntries(
+    formatter.formatToParts(new Date(epochMs)).map((part) => [part.type, Number(part.value)]),
+  );
+  return {
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour,
+    minute: parts.minute,
+    second: parts.second,
+  };
 }
 
 function asUtc(wall: WallClock): number {
@@ -149,7 +172,8 @@ function asUtc(wall: WallClock): number {
 /** The instant a wall-clock time in `timezone` names (in a DST gap, the instant just after it). */
 export function instantOf(wall: WallClock, timezone: string): number {
   const guess = asUtc(wall);
-  const offsetAt = (instant: number): number => asUtc(wallClockAt(instant, timezone)) - Math.floor(instant / 1000) * 1000;
+  const offsetAt = (instant: number): number =>
+    asUtc(wallClockAt(instant, timezone)) - Math.floor(instant / 1000) * 1000;
   const first = guess - offsetAt(guess);
   const second = guess - offsetAt(first);
   return second === first ? first : Math.max(first, second);
@@ -172,7 +196,12 @@ const CRON_SEARCH_DAYS = 366 * 5;
  * undefined when the schedule will not fire again. Rate schedules count from the start of the
  * minute they started in (the second, with an interval override), so scheduled times are whole.
  */
-export function nextFireTime(expression: ScheduleExpression, now: number, options: FireTimeOptions, previous?: number): number | undefined {
+export function nextFireTime(
+  expression: ScheduleExpression,
+  now: number,
+  options: FireTimeOptions,
+  previous?: number,
+): number | undefined {
   const from = Math.max(now, options.startDate ?? now);
   let next: number | undefined;
   switch (expression.kind) {
@@ -206,7 +235,12 @@ function nextCronTime(cron: CronFields, after: number, timezone: string): number
   const minutes = [...cron.minutes].sort((a, b) => a - b);
   for (let offset = 0; offset < CRON_SEARCH_DAYS; offset++) {
     const date = new Date(Date.UTC(start.year, start.month - 1, start.day + offset));
-    const [year, month, day, dayOfWeek] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCDay() + 1];
+    const [year, month, day, dayOfWeek] = [
+      date.getUTCFullYear(),
+      date.getUTCMonth() + 1,
+      date.getUTCDate(),
+      date.getUTCDay() + 1,
+    ];
     if (cron.years && !cron.years.has(year)) continue;
     if (cron.months && !cron.months.has(month)) continue;
     if (cron.daysOfMonth && !cron.daysOfMonth.has(day)) continue;
@@ -242,5 +276,8 @@ export function substituteContextAttributes(input: string, fire: ScheduleFire): 
     '<aws.scheduler.execution-id>': fire.executionId,
     '<aws.scheduler.attempt-number>': String(fire.attemptNumber),
   };
-  return input.replace(/<aws\.scheduler\.(?:schedule-arn|scheduled-time|execution-id|attempt-number)>/g, (attribute) => values[attribute]);
+  return input.replace(
+    /<aws\.scheduler\.(?:schedule-arn|scheduled-time|execution-id|attempt-number)>/g,
+    (attribute) => values[attribute],
+  );
 }

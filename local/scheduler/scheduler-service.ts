@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScheduleSpec, ScheduleTargetSpec } from '../cdk/resource-model';
-import { formatScheduledTime, nextFireTime, parseScheduleExpression, type ScheduleExpression, type ScheduleFire, substituteContextAttributes } from './schedule-expression';
+import {
+  formatScheduledTime,
+  nextFireTime,
+  parseScheduleExpression,
+  type ScheduleExpression,
+  type ScheduleFire,
+  substituteContextAttributes,
+} from './schedule-expression';
 
 /** Hands a schedule's input to its target; rejects when the target refused it. */
 export type ScheduleDeliverer = (target: ScheduleTargetSpec, input: string, fire: ScheduleFire) => Promise<void>;
@@ -108,22 +115,35 @@ export class SchedulerService {
 
   private nextAfter(schedule: ArmedSchedule, previous?: number): number | undefined {
     const { spec } = schedule;
-    return nextFireTime(schedule.expression, this.now(), { timezone: spec.timezone, rateOverrideMs: this.options.rateOverrideMs, startDate: spec.startDate, endDate: spec.endDate }, previous);
+    return nextFireTime(
+      schedule.expression,
+      this.now(),
+      {
+        timezone: spec.timezone,
+        rateOverrideMs: this.options.rateOverrideMs,
+        startDate: spec.startDate,
+        endDate: spec.endDate,
+      },
+      previous,
+    );
   }
 
   private arm(schedule: ArmedSchedule): void {
     if (this.stopped || schedule.next === undefined) return;
     const due = schedule.next;
     const wait = Math.max(0, due - this.now());
-    schedule.timer = setTimeout(() => {
-      if (wait > MAX_TIMER_MS) {
+    schedule.timer = setTimeout(
+      () => {
+        if (wait > MAX_TIMER_MS) {
+          this.arm(schedule);
+          return;
+        }
+        schedule.next = this.nextAfter(schedule, due);
         this.arm(schedule);
-        return;
-      }
-      schedule.next = this.nextAfter(schedule, due);
-      this.arm(schedule);
-      this.fire(schedule.spec, due);
-    }, Math.min(wait, MAX_TIMER_MS));
+        this.fire(schedule.spec, due);
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
     schedule.timer.unref();
   }
 
@@ -131,9 +151,19 @@ export class SchedulerService {
     if (this.stopped) return;
     this.fired++;
     // Locally a delivery is attempted once: RetryPolicy and DeadLetterConfig are not emulated.
-    const fire: ScheduleFire = { scheduleArn: spec.arn, scheduledTime, executionId: this.newExecutionId(), attemptNumber: 1 };
+    const fire: ScheduleFire = {
+      scheduleArn: spec.arn,
+      scheduledTime,
+      executionId: this.newExecutionId(),
+      attemptNumber: 1,
+    };
     const input = substituteContextAttributes(spec.target.input ?? '{}', fire);
-    const record = { schedule: spec.name, scheduledTime: formatScheduledTime(scheduledTime), executionId: fire.executionId, target: spec.target.arn };
+    const record = {
+      schedule: spec.name,
+      scheduledTime: formatScheduledTime(scheduledTime),
+      executionId: fire.executionId,
+      target: spec.target.arn,
+    };
     // Asynchronous, as Scheduler invokes: the next firing never waits for this one.
     void Promise.resolve()
       .then(() => this.options.deliver(spec.target, input, fire))
@@ -142,7 +172,12 @@ export class SchedulerService {
         (error: unknown) => {
           this.failed++;
           const { name, message } = error instanceof Error ? error : new Error(String(error));
-          this.write({ time: new Date(this.now()).toISOString(), ...record, outcome: 'failed', error: { name, message } });
+          this.write({
+            time: new Date(this.now()).toISOString(),
+            ...record,
+            outcome: 'failed',
+            error: { name, message },
+          });
         },
       );
   }

@@ -24,7 +24,8 @@ export async function seedDemoData(endpoint: string, stage: string, what: 'sandb
     return `${seeded.written} demo ${what === 'sandbox' ? 'records' : 'users'} seeded, ${seeded.kept} already present`;
   } catch (error) {
     // A cloud assembly without these tables (another app, an older synth) is still served.
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return 'not in this cloud assembly; nothing seeded';
+    if (error instanceof Error && error.name === 'ResourceNotFoundException')
+      return 'not in this cloud assembly; nothing seeded';
     throw error;
   } finally {
     client.destroy();

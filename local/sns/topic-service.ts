@@ -24,19 +24,28 @@ const SNS_ACTIONS = new Set(['Publish', 'ListTopics', 'GetTopicAttributes']);
 const XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 function escapeXml(value: unknown): string {
-  return String(value).replace(/[<>&'"]/g, (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[character] ?? character);
+  return String(value).replace(
+    /[<>&'"]/g,
+    (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[character] ?? character,
+  );
 }
 
 /** Message attributes in the SNS shape, or an InvalidParameter error saying which one is wrong. */
-function attributesOf(value: unknown): { MessageAttributes: NonNullable<PublishedMessage['MessageAttributes']> } | undefined {
+function attributesOf(
+  value: unknown,
+): { MessageAttributes: NonNullable<PublishedMessage['MessageAttributes']> } | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new AwsError('InvalidParameter', 'Invalid parameter: MessageAttributes must be a map');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new AwsError('InvalidParameter', 'Invalid parameter: MessageAttributes must be a map');
   const attributes: NonNullable<PublishedMessage['MessageAttributes']> = {};
   for (const [name, attribute] of Object.entries(value)) {
     if (typeof attribute !== 'object' || attribute === null || typeof attribute.DataType !== 'string') {
       throw new AwsError('InvalidParameter', `Invalid parameter: MessageAttributes.${name} needs a DataType`);
     }
-    attributes[name] = { DataType: attribute.DataType, ...(typeof attribute.StringValue === 'string' ? { StringValue: attribute.StringValue } : {}) };
+    attributes[name] = {
+      DataType: attribute.DataType,
+      ...(typeof attribute.StringValue === 'string' ? { StringValue: attribute.StringValue } : {}),
+    };
   }
   return { MessageAttributes: attributes };
 }
@@ -64,18 +73,30 @@ export class TopicService {
   }
 
   private byArn(topicArn: unknown): { readonly spec: TopicSpec; readonly messages: PublishedMessage[] } {
-    if (typeof topicArn !== 'string' || topicArn === '') throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn');
-    if (!/^arn:aws[\w-]*:sns:[^:]+:\d+:[^:]+$/.test(topicArn)) throw new AwsError('InvalidParameter', `Invalid parameter: TopicArn Reason: ${topicArn} is not a valid topic ARN`);
+    if (typeof topicArn !== 'string' || topicArn === '')
+      throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn');
+    if (!/^arn:aws[\w-]*:sns:[^:]+:\d+:[^:]+$/.test(topicArn))
+      throw new AwsError(
+        'InvalidParameter',
+        `Invalid parameter: TopicArn Reason: ${topicArn} is not a valid topic ARN`,
+      );
     const topic = this.topics.get(topicArn.split(':').pop() ?? '');
     if (!topic || topic.spec.arn !== topicArn) throw new AwsError('NotFound', 'Topic does not exist', 404);
     return topic;
   }
 
   /** Publishes a message durably and returns its id. */
-  async publish(request: { TopicArn?: unknown; Message?: unknown; Subject?: unknown; MessageAttributes?: unknown }): Promise<{ MessageId: string }> {
+  async publish(request: {
+    TopicArn?: unknown;
+    Message?: unknown;
+    Subject?: unknown;
+    MessageAttributes?: unknown;
+  }): Promise<{ MessageId: string }> {
     const topic = this.byArn(request.TopicArn);
-    if (typeof request.Message !== 'string' || request.Message === '') throw new AwsError('InvalidParameter', 'Invalid parameter: Message');
-    if (Buffer.byteLength(request.Message) > MAX_MESSAGE_BYTES) throw new AwsError('InvalidParameter', 'Invalid parameter: Message too long');
+    if (typeof request.Message !== 'string' || request.Message === '')
+      throw new AwsError('InvalidParameter', 'Invalid parameter: Message');
+    if (Buffer.byteLength(request.Message) > MAX_MESSAGE_BYTES)
+      throw new AwsError('InvalidParameter', 'Invalid parameter: Message too long');
     const message: PublishedMessage = {
       MessageId: randomUUID(),
       TopicArn: topic.spec.arn,
@@ -116,7 +137,12 @@ export class TopicService {
               StringValue: form.get(`MessageAttributes.entry.${index}.Value.StringValue`) ?? undefined,
             };
           }
-          const published = await this.publish({ TopicArn: form.get('TopicArn'), Message: form.get('Message'), Subject: form.get('Subject') ?? undefined, MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined });
+          const published = await this.publish({
+            TopicArn: form.get('TopicArn'),
+            Message: form.get('Message'),
+            Subject: form.get('Subject') ?? undefined,
+            MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
+          });
           result = `<MessageId>${published.MessageId}</MessageId>`;
           break;
         }
@@ -125,8 +151,15 @@ export class TopicService {
           break;
         case 'GetTopicAttributes': {
           const topic = this.byArn(form.get('TopicArn'));
-          const attributes = { TopicArn: topic.spec.arn, DisplayName: '', SubscriptionsConfirmed: '0', SubscriptionsPending: '0' };
-          result = `<Attributes>${Object.entries(attributes).map(([key, value]) => `<entry><key>${key}</key><value>${escapeXml(value)}</value></entry>`).join('')}</Attributes>`;
+          const attributes = {
+            TopicArn: topic.spec.arn,
+            DisplayName: '',
+            SubscriptionsConfirmed: '0',
+            SubscriptionsPending: '0',
+          };
+          result = `<Attributes>${Object.entries(attributes)
+            .map(([key, value]) => `<entry><key>${key}</key><value>${escapeXml(value)}</value></entry>`)
+            .join('')}</Attributes>`;
           break;
         }
         default:

@@ -9,7 +9,10 @@ import type { QueueService } from './queue-service';
 const XML_NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
 function escapeXml(value: unknown): string {
-  return String(value).replace(/[<>&'"]/g, (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[character] as string);
+  return String(value).replace(
+    /[<>&'"]/g,
+    (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[character] as string,
+  );
 }
 
 function element(name: string, value: unknown): string {
@@ -40,9 +43,12 @@ function resultXml(action: string, result: Record<string, unknown>): string {
     case 'ReceiveMessage':
       return ((result.Messages as ReceivedMessage[] | undefined) ?? [])
         .map((message) => {
-          const attributes = Object.entries(message.Attributes ?? {}).map(([name, value]) => `<Attribute>${element('Name', name)}${element('Value', value)}</Attribute>`);
+          const attributes = Object.entries(message.Attributes ?? {}).map(
+            ([name, value]) => `<Attribute>${element('Name', name)}${element('Value', value)}</Attribute>`,
+          );
           const messageAttributes = Object.entries(message.MessageAttributes ?? {}).map(
-            ([name, value]) => `<MessageAttribute>${element('Name', name)}<Value>${element('StringValue', value.StringValue)}${element('DataType', value.DataType)}</Value></MessageAttribute>`,
+            ([name, value]) =>
+              `<MessageAttribute>${element('Name', name)}<Value>${element('StringValue', value.StringValue)}${element('DataType', value.DataType)}</Value></MessageAttribute>`,
           );
           return `<Message>${element('MessageId', message.MessageId)}${element('ReceiptHandle', message.ReceiptHandle)}${element('MD5OfBody', message.MD5OfBody)}${element('Body', message.Body)}${attributes.join('')}${messageAttributes.join('')}</Message>`;
         })
@@ -57,7 +63,8 @@ export async function handleSqsQuery(queues: QueueService, body: string, respons
   const form = new URLSearchParams(body);
   const action = form.get('Action') ?? '';
   const request: Record<string, unknown> = {};
-  for (const [key, value] of form) if (!/\.\d+$/.test(key) && key !== 'Action' && key !== 'Version') request[key] = value;
+  for (const [key, value] of form)
+    if (!/\.\d+$/.test(key) && key !== 'Action' && key !== 'Version') request[key] = value;
   let xml: string;
   let status = 200;
   try {

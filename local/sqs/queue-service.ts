@@ -13,7 +13,9 @@ interface StoredMessage {
   readonly SentTimestamp: number;
 }
 
-type QueueRecord = { readonly t: 'sent'; readonly queue: string; readonly message: StoredMessage } | { readonly t: 'deleted'; readonly queue: string; readonly id: string };
+type QueueRecord =
+  | { readonly t: 'sent'; readonly queue: string; readonly message: StoredMessage }
+  | { readonly t: 'deleted'; readonly queue: string; readonly id: string };
 
 interface QueueState {
   readonly spec: QueueSpec;
@@ -35,7 +37,8 @@ export class QueueService {
     for (const record of records) {
       const queue = this.queues.get(record.queue);
       if (!queue) continue;
-      if (record.t === 'sent') queue.messages.set(record.message.MessageId, { ...record.message, invisibleUntil: 0, receiveCount: 0 });
+      if (record.t === 'sent')
+        queue.messages.set(record.message.MessageId, { ...record.message, invisibleUntil: 0, receiveCount: 0 });
       else queue.messages.delete(record.id);
     }
   }
@@ -48,7 +51,8 @@ export class QueueService {
   private byUrlOrArn(reference: string): QueueState {
     const name = reference.startsWith('arn:') ? reference.split(':').pop() : reference.split('/').pop();
     const queue = name ? this.queues.get(name) : undefined;
-    if (!queue) throw new AwsError('AWS.SimpleQueueService.NonExistentQueue', `The specified queue does not exist: ${reference}`);
+    if (!queue)
+      throw new AwsError('AWS.SimpleQueueService.NonExistentQueue', `The specified queue does not exist: ${reference}`);
     return queue;
   }
 
@@ -59,7 +63,9 @@ export class QueueService {
       MessageId: randomUUID(),
       Body: body,
       MD5OfBody: createHash('md5').update(body).digest('hex'),
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, { DataType: 'String', StringValue: value }])),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([key, value]) => [key, { DataType: 'String', StringValue: value }]),
+      ),
       SentTimestamp: Date.now(),
     };
     await this.log.append({ t: 'sent', queue: queue.spec.name, message });
@@ -72,11 +78,16 @@ export class QueueService {
     switch (action) {
       case 'ListQueues': {
         const prefix = typeof request.QueueNamePrefix === 'string' ? request.QueueNamePrefix : '';
-        return { QueueUrls: [...this.queues.values()].filter((queue) => queue.spec.name.startsWith(prefix)).map((queue) => queue.spec.url) };
+        return {
+          QueueUrls: [...this.queues.values()]
+            .filter((queue) => queue.spec.name.startsWith(prefix))
+            .map((queue) => queue.spec.url),
+        };
       }
       case 'GetQueueUrl': {
         const queue = this.queues.get(requireString(request, 'QueueName'));
-        if (!queue) throw new AwsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+        if (!queue)
+          throw new AwsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
         return { QueueUrl: queue.spec.url };
       }
       case 'GetQueueAttributes': {
@@ -94,7 +105,10 @@ export class QueueService {
       case 'SendMessage': {
         const body = requireString(request, 'MessageBody');
         // SDK v3 checks this digest and fails the call without it.
-        return { MessageId: await this.send(requireString(request, 'QueueUrl'), body), MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+        return {
+          MessageId: await this.send(requireString(request, 'QueueUrl'), body),
+          MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
+        };
       }
       case 'ReceiveMessage': {
         const queue = this.byUrlOrArn(requireString(request, 'QueueUrl'));
@@ -113,7 +127,10 @@ export class QueueService {
             Body: message.Body,
             MD5OfBody: message.MD5OfBody,
             MessageAttributes: message.MessageAttributes,
-            Attributes: { SentTimestamp: String(message.SentTimestamp), ApproximateReceiveCount: String(message.receiveCount) },
+            Attributes: {
+              SentTimestamp: String(message.SentTimestamp),
+              ApproximateReceiveCount: String(message.receiveCount),
+            },
           })),
         };
       }

@@ -91,9 +91,12 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
   try {
     original = JSON.parse(definitionText);
   } catch (error) {
-    throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition is not valid JSON: ${(error as Error).message}`);
+    throw new UnsupportedDefinitionError(
+      `State machine ${stateMachineName}: definition is not valid JSON: ${(error as Error).message}`,
+    );
   }
-  if (!isObject(original)) throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition must be a JSON object`);
+  if (!isObject(original))
+    throw new UnsupportedDefinitionError(`State machine ${stateMachineName}: definition must be a JSON object`);
   const tasks = new Map<string, TaskStateInfo>();
   const mapItemsPaths = new Map<string, string>();
   const declaredFailTexts = new Set<string>();
@@ -105,7 +108,8 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
   };
 
   const prepareStates = (scope: AslObject, where: string): AslObject => {
-    if (scope.QueryLanguage === 'JSONata') fail(where, 'QueryLanguage JSONata is not supported locally (aws-local-stepfunctions ignores it); use JSONPath');
+    if (scope.QueryLanguage === 'JSONata')
+      fail(where, 'QueryLanguage JSONata is not supported locally (aws-local-stepfunctions ignores it); use JSONPath');
     if (!isObject(scope.States)) {
       fail(where, 'has no States');
       return scope;
@@ -118,19 +122,32 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
       }
       const state: AslObject = { ...rawState };
       if (state.QueryLanguage === 'JSONata') fail(name, 'QueryLanguage JSONata is not supported locally; use JSONPath');
-      const assigns = [state, ...(Array.isArray(state.Catch) ? state.Catch : []), ...(Array.isArray(state.Choices) ? state.Choices : [])];
-      if (assigns.some((holder) => isObject(holder) && 'Assign' in holder)) fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
+      const assigns = [
+        state,
+        ...(Array.isArray(state.Catch) ? state.Catch : []),
+        ...(Array.isArray(state.Choices) ? state.Choices : []),
+      ];
+      if (assigns.some((holder) => isObject(holder) && 'Assign' in holder))
+        fail(name, 'Assign (variables) is not supported locally; pass data through ResultPath instead');
       // The interpreter's context object has Execution, StateMachine, Task and Map, but no State.
-      if (/"\$\$\.State\./.test(JSON.stringify(state))) fail(name, 'the context object $$.State (EnteredTime, RetryCount) is not available locally; take times from a step result instead');
+      if (/"\$\$\.State\./.test(JSON.stringify(state)))
+        fail(
+          name,
+          'the context object $$.State (EnteredTime, RetryCount) is not available locally; take times from a step result instead',
+        );
       if (names.has(name)) fail(name, 'state names must be unique across the whole state machine');
       names.add(name);
-      if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_TIMER_SECONDS)
+        state.TimeoutSeconds = MAX_TIMER_SECONDS;
       replaceWholeStateResultPaths(state);
       switch (state.Type) {
         case 'Task': {
           const resource = String(state.Resource);
           if (!SUPPORTED_RESOURCES.some((pattern) => pattern.test(resource))) {
-            fail(name, `integration ${resource} is not dispatched by the local cloud (supported: Lambda, DynamoDB, EventBridge putEvents, SQS sendMessage, SNS publish, Step Functions startExecution)`);
+            fail(
+              name,
+              `integration ${resource} is not dispatched by the local cloud (supported: Lambda, DynamoDB, EventBridge putEvents, SQS sendMessage, SNS publish, Step Functions startExecution)`,
+            );
           }
           tasks.set(name, {
             name,
@@ -138,7 +155,8 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
             heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
             timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined,
           });
-          if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = MAX_TIMER_SECONDS;
+          if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined)
+            state.TimeoutSeconds = MAX_TIMER_SECONDS;
           if (resource.endsWith('.waitForTaskToken')) state.Parameters = substituteTaskToken(state.Parameters);
           break;
         }
@@ -150,7 +168,11 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
           });
           break;
         case 'Map': {
-          const processor = isObject(state.ItemProcessor) ? state.ItemProcessor : isObject(state.Iterator) ? state.Iterator : undefined;
+          const processor = isObject(state.ItemProcessor)
+            ? state.ItemProcessor
+            : isObject(state.Iterator)
+              ? state.Iterator
+              : undefined;
           if (!processor) {
             fail(name, 'Map has no ItemProcessor');
             break;
@@ -178,7 +200,11 @@ export function prepareDefinition(stateMachineName: string, definitionText: stri
 
   const executable = prepareStates(original, '(top level)');
   if (problems.length === 1) throw new UnsupportedDefinitionError(problems[0]);
-  if (problems.length > 1) throw new UnsupportedDefinitionError(`State machine ${stateMachineName} cannot run locally (${problems.length} problems):\n  ${problems.join('\n  ')}`);
-  if (typeof executable.TimeoutSeconds === 'number' && executable.TimeoutSeconds > MAX_TIMER_SECONDS) executable.TimeoutSeconds = MAX_TIMER_SECONDS;
+  if (problems.length > 1)
+    throw new UnsupportedDefinitionError(
+      `State machine ${stateMachineName} cannot run locally (${problems.length} problems):\n  ${problems.join('\n  ')}`,
+    );
+  if (typeof executable.TimeoutSeconds === 'number' && executable.TimeoutSeconds > MAX_TIMER_SECONDS)
+    executable.TimeoutSeconds = MAX_TIMER_SECONDS;
   return { original, executable, tasks, mapItemsPaths, declaredFailTexts };
 }

@@ -58,9 +58,10 @@ export class ExecutionHistory {
 
   private append(type: string, details: Record<string, unknown> | undefined, timestamp: number): void {
     const id = this.events.length + 1;
-    const event: HistoryEvent = details === undefined
-      ? { id, previousEventId: id - 1, timestamp, type }
-      : { id, previousEventId: id - 1, timestamp, type, [detailsKey(type)]: details };
+    const event: HistoryEvent =
+      details === undefined
+        ? { id, previousEventId: id - 1, timestamp, type }
+        : { id, previousEventId: id - 1, timestamp, type, [detailsKey(type)]: details };
     this.events.push(event);
   }
 

@@ -31,12 +31,18 @@ export function payloadBytes(value: unknown): number {
 
 /** AWS's States.DataLimitExceeded for a state whose result is over the limit. */
 export function resultTooLarge(stateName: string): TerminalFailure {
-  return { error: 'States.DataLimitExceeded', cause: `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.` };
+  return {
+    error: 'States.DataLimitExceeded',
+    cause: `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+  };
 }
 
 /** AWS's States.DataLimitExceeded for a state whose effective input (after Parameters) is over the limit. */
 export function inputTooLarge(stateName: string): TerminalFailure {
-  return { error: 'States.DataLimitExceeded', cause: `The state/task '${stateName}' has an input with a size exceeding the maximum number of bytes service limit.` };
+  return {
+    error: 'States.DataLimitExceeded',
+    cause: `The state/task '${stateName}' has an input with a size exceeding the maximum number of bytes service limit.`,
+  };
 }
 
 /** AWS's failure for an execution whose history reached {@link MAX_HISTORY_EVENTS}. */

@@ -47,8 +47,23 @@ interface ExecutionRecord extends ExecutionHandle {
 
 type ExecutionLogRecord =
   | { readonly t: 'machine'; readonly spec: StateMachineSpec; readonly creationDate: number }
-  | { readonly t: 'started'; readonly arn: string; readonly name: string; readonly stateMachineArn: string; readonly input: string; readonly startDate: number; readonly parentArn?: string }
-  | { readonly t: 'redriven'; readonly arn: string; readonly redriveCount: number; readonly redriveDate: number; readonly startAt: string; readonly input: string }
+  | {
+      readonly t: 'started';
+      readonly arn: string;
+      readonly name: string;
+      readonly stateMachineArn: string;
+      readonly input: string;
+      readonly startDate: number;
+      readonly parentArn?: string;
+    }
+  | {
+      readonly t: 'redriven';
+      readonly arn: string;
+      readonly redriveCount: number;
+      readonly redriveDate: number;
+      readonly startAt: string;
+      readonly input: string;
+    }
   | {
       readonly t: 'closed';
       readonly arn: string;
@@ -79,7 +94,11 @@ function selectPath(input: unknown, referencePath: string): unknown {
   const steps = referencePath.slice(1).match(/\.[^.[\]]+|\[\d+\]|\['[^']*'\]/g) ?? [];
   let current: unknown = input;
   for (const step of steps) {
-    const key = step.startsWith('.') ? step.slice(1) : step.startsWith("['") ? step.slice(2, -2) : Number(step.slice(1, -1));
+    const key = step.startsWith('.')
+      ? step.slice(1)
+      : step.startsWith("['")
+        ? step.slice(2, -2)
+        : Number(step.slice(1, -1));
     if (typeof current !== 'object' || current === null) return undefined;
     current = (current as Record<string | number, unknown>)[key];
   }
@@ -98,7 +117,10 @@ function loggingOf(value: unknown): StateMachineLogging | undefined {
     level: typeof value.level === 'string' ? value.level : 'OFF',
     includeExecutionData: value.includeExecutionData === true,
     destinations: destinations.flatMap((destination: unknown) => {
-      const group = isJsonObject(destination) && isJsonObject(destination.cloudWatchLogsLogGroup) ? destination.cloudWatchLogsLogGroup.logGroupArn : undefined;
+      const group =
+        isJsonObject(destination) && isJsonObject(destination.cloudWatchLogsLogGroup)
+          ? destination.cloudWatchLogsLogGroup.logGroupArn
+          : undefined;
       return typeof group === 'string' ? [{ cloudWatchLogsLogGroup: { logGroupArn: group } }] : [];
     }),
   };
@@ -131,7 +153,8 @@ function sortable(value: number, descending = false): string {
   return (descending ? Number.MAX_SAFE_INTEGER - value : value).toString().padStart(16, '0');
 }
 
-const seconds = (epochMs: number | undefined): number | undefined => (epochMs === undefined ? undefined : epochMs / 1000);
+const seconds = (epochMs: number | undefined): number | undefined =>
+  epochMs === undefined ? undefined : epochMs / 1000;
 
 function stateTypeEvent(stateType: string, phase: 'Entered' | 'Exited' | 'Failed'): string {
   return `${stateType}State${phase}`;
@@ -152,7 +175,13 @@ export class StepFunctionsService implements ChildExecutionStarter {
   private readonly dispatcher: TaskRunner;
   private readonly interrupted: ExecutionRecord[] = [];
   private shutDown = false;
-  private readonly statusCounts: Record<ExecutionStatus, number> = { RUNNING: 0, SUCCEEDED: 0, FAILED: 0, TIMED_OUT: 0, ABORTED: 0 };
+  private readonly statusCounts: Record<ExecutionStatus, number> = {
+    RUNNING: 0,
+    SUCCEEDED: 0,
+    FAILED: 0,
+    TIMED_OUT: 0,
+    ABORTED: 0,
+  };
 
   constructor(
     specs: readonly StateMachineSpec[],
@@ -186,7 +215,9 @@ export class StepFunctionsService implements ChildExecutionStarter {
     const prepared = prepareDefinition(spec.name, spec.definition);
     let interpreter: StateMachine;
     try {
-      interpreter = new StateMachine(prepared.executable as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: true, checkPaths: true } });
+      interpreter = new StateMachine(prepared.executable as unknown as ConstructorParameters<typeof StateMachine>[0], {
+        validationOptions: { checkArn: true, checkPaths: true },
+      });
     } catch (error) {
       throw new UnsupportedDefinitionError(`State machine ${spec.name}: ${(error as Error).message}`);
     }
@@ -201,7 +232,14 @@ export class StepFunctionsService implements ChildExecutionStarter {
         if (!this.machines.has(record.spec.arn)) this.load(record.spec, record.creationDate);
         break;
       case 'started': {
-        const execution = this.newRecord(record.arn, record.name, record.stateMachineArn, record.input, record.startDate, record.parentArn);
+        const execution = this.newRecord(
+          record.arn,
+          record.name,
+          record.stateMachineArn,
+          record.input,
+          record.startDate,
+          record.parentArn,
+        );
         this.executions.set(execution.arn, execution);
         this.statusCounts.RUNNING++;
         break;
@@ -211,7 +249,16 @@ export class StepFunctionsService implements ChildExecutionStarter {
         if (!execution || execution.status === 'RUNNING') break;
         this.statusCounts[execution.status]--;
         this.statusCounts.RUNNING++;
-        Object.assign(execution, { status: 'RUNNING', output: undefined, error: undefined, cause: undefined, stopDate: undefined, redriveCount: record.redriveCount, redriveDate: record.redriveDate, redriveFrom: { startAt: record.startAt, input: record.input } });
+        Object.assign(execution, {
+          status: 'RUNNING',
+          output: undefined,
+          error: undefined,
+          cause: undefined,
+          stopDate: undefined,
+          redriveCount: record.redriveCount,
+          redriveDate: record.redriveDate,
+          redriveFrom: { startAt: record.startAt, input: record.input },
+        });
         break;
       }
       case 'closed': {
@@ -221,7 +268,13 @@ export class StepFunctionsService implements ChildExecutionStarter {
         execution.history.events.length = 0;
         this.statusCounts.RUNNING--;
         this.statusCounts[record.status]++;
-        Object.assign(execution, { status: record.status, output: record.output, error: record.error, cause: record.cause, stopDate: record.stopDate });
+        Object.assign(execution, {
+          status: record.status,
+          output: record.output,
+          error: record.error,
+          cause: record.cause,
+          stopDate: record.stopDate,
+        });
         execution.history.events.push(...record.history);
         execution.history.markClosed();
         break;
@@ -232,7 +285,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
   /** Starts again, from their input, the executions a crash left RUNNING. Returns how many. */
   resumeInterrupted(): number {
     for (const execution of this.executions.values()) {
-      if (execution.status === 'RUNNING' && this.machines.has(execution.stateMachineArn)) this.interrupted.push(execution);
+      if (execution.status === 'RUNNING' && this.machines.has(execution.stateMachineArn))
+        this.interrupted.push(execution);
     }
     for (const execution of this.interrupted) this.run(execution);
     return this.interrupted.length;
@@ -248,21 +302,50 @@ export class StepFunctionsService implements ChildExecutionStarter {
     return { ...this.statusCounts };
   }
 
-  private newRecord(arn: string, name: string, stateMachineArn: string, input: string, startDate: number, parentArn?: string): ExecutionRecord {
-    return { arn, name, stateMachineArn, input, startDate, parentArn, status: 'RUNNING', history: new ExecutionHistory(), children: new Set(), closedWaiters: [], redriveCount: 0 };
+  private newRecord(
+    arn: string,
+    name: string,
+    stateMachineArn: string,
+    input: string,
+    startDate: number,
+    parentArn?: string,
+  ): ExecutionRecord {
+    return {
+      arn,
+      name,
+      stateMachineArn,
+      input,
+      startDate,
+      parentArn,
+      status: 'RUNNING',
+      history: new ExecutionHistory(),
+      children: new Set(),
+      closedWaiters: [],
+      redriveCount: 0,
+    };
   }
 
   private machine(arn: unknown): LoadedStateMachine {
-    if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', "Value at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
-    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:stateMachine:[^:]+$/.test(arn)) throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    if (typeof arn !== 'string' || arn === '')
+      throw new AwsError(
+        'ValidationException',
+        "Value at 'stateMachineArn' failed to satisfy constraint: Member must not be null",
+      );
+    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:stateMachine:[^:]+$/.test(arn))
+      throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
     const machine = this.machines.get(arn);
     if (!machine) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return machine;
   }
 
   private execution(arn: unknown): ExecutionRecord {
-    if (typeof arn !== 'string' || arn === '') throw new AwsError('ValidationException', "Value at 'executionArn' failed to satisfy constraint: Member must not be null");
-    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:execution:[^:]+:[^:]+$/.test(arn)) throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    if (typeof arn !== 'string' || arn === '')
+      throw new AwsError(
+        'ValidationException',
+        "Value at 'executionArn' failed to satisfy constraint: Member must not be null",
+      );
+    if (!/^arn:aws[\w-]*:states:[^:]+:\d+:execution:[^:]+:[^:]+$/.test(arn))
+      throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
     const execution = this.executions.get(arn);
     if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return execution;
@@ -272,16 +355,28 @@ export class StepFunctionsService implements ChildExecutionStarter {
    * StartExecution with AWS's name idempotency: the same name and input while RUNNING
    * returns the running execution; any other reuse of a name is ExecutionAlreadyExists.
    */
-  async startExecution(request: { stateMachineArn: unknown; name?: unknown; input?: unknown; parentArn?: string }): Promise<{ executionArn: string; startDate: number }> {
+  async startExecution(request: {
+    stateMachineArn: unknown;
+    name?: unknown;
+    input?: unknown;
+    parentArn?: string;
+  }): Promise<{ executionArn: string; startDate: number }> {
     const machine = this.machine(request.stateMachineArn);
     const name = request.name === undefined || request.name === null ? randomUUID() : request.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > 80 || INVALID_NAME.test(name)) {
-      throw new AwsError('InvalidName', `Invalid Name: '${String(name)}' (1-80 characters, no whitespace, brackets, wildcards or punctuation like : / $ ,)`);
+      throw new AwsError(
+        'InvalidName',
+        `Invalid Name: '${String(name)}' (1-80 characters, no whitespace, brackets, wildcards or punctuation like : / $ ,)`,
+      );
     }
     const input = request.input === undefined || request.input === null ? '{}' : request.input;
-    if (typeof input !== 'string') throw new AwsError('InvalidExecutionInput', 'Invalid Execution Input: input must be a JSON text');
+    if (typeof input !== 'string')
+      throw new AwsError('InvalidExecutionInput', 'Invalid Execution Input: input must be a JSON text');
     if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) {
-      throw new AwsError('InvalidExecutionInput', `Invalid Execution Input: ${Buffer.byteLength(input)} bytes exceeds the maximum of ${MAX_PAYLOAD_BYTES} bytes`);
+      throw new AwsError(
+        'InvalidExecutionInput',
+        `Invalid Execution Input: ${Buffer.byteLength(input)} bytes exceeds the maximum of ${MAX_PAYLOAD_BYTES} bytes`,
+      );
     }
     try {
       JSON.parse(input);
@@ -291,14 +386,23 @@ export class StepFunctionsService implements ChildExecutionStarter {
     const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${machine.spec.name}:${name}`;
     const existing = this.executions.get(arn);
     if (existing) {
-      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+      if (existing.status === 'RUNNING' && existing.input === input)
+        return { executionArn: arn, startDate: existing.startDate };
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const execution = this.newRecord(arn, name, machine.spec.arn, input, Date.now(), request.parentArn);
     this.executions.set(arn, execution);
     this.statusCounts.RUNNING++;
     try {
-      await this.log.append({ t: 'started', arn, name, stateMachineArn: machine.spec.arn, input, startDate: execution.startDate, parentArn: request.parentArn });
+      await this.log.append({
+        t: 'started',
+        arn,
+        name,
+        stateMachineArn: machine.spec.arn,
+        input,
+        startDate: execution.startDate,
+        parentArn: request.parentArn,
+      });
     } catch (error) {
       this.executions.delete(arn);
       this.statusCounts.RUNNING--;
@@ -309,7 +413,12 @@ export class StepFunctionsService implements ChildExecutionStarter {
   }
 
   /** Starts a child execution for `states:startExecution`. */
-  startChild(request: { stateMachineArn: string; input: string; name?: string; parentArn: string }): Promise<{ executionArn: string; startDate: number }> {
+  startChild(request: {
+    stateMachineArn: string;
+    input: string;
+    name?: string;
+    parentArn: string;
+  }): Promise<{ executionArn: string; startDate: number }> {
     return this.startExecution(request);
   }
 
@@ -360,7 +469,13 @@ export class StepFunctionsService implements ChildExecutionStarter {
       overrides: { taskResourceLocalHandlers: handlers },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.spec.roleArn, StartTime: startTime, RedriveCount: execution.redriveCount },
+        Execution: {
+          Id: execution.arn,
+          Name: execution.name,
+          RoleArn: machine.spec.roleArn,
+          StartTime: startTime,
+          RedriveCount: execution.redriveCount,
+        },
         StateMachine: { Id: machine.spec.arn, Name: machine.spec.name },
       },
     });
@@ -371,12 +486,21 @@ export class StepFunctionsService implements ChildExecutionStarter {
         if (execution.terminalFailure) continue;
         switch (event.type) {
           case 'StateEntered':
-            execution.history.record(stateTypeEvent(event.state.type, 'Entered'), { name: event.state.name, input: JSON.stringify(event.state.input), inputDetails: { truncated: false } }, event.timestamp);
+            execution.history.record(
+              stateTypeEvent(event.state.type, 'Entered'),
+              { name: event.state.name, input: JSON.stringify(event.state.input), inputDetails: { truncated: false } },
+              event.timestamp,
+            );
             if (event.state.type === 'Map') {
               const items = selectPath(event.state.input, machine.prepared.mapItemsPaths.get(event.state.name) ?? '$');
-              execution.history.record('MapStateStarted', { length: Array.isArray(items) ? items.length : 0 }, event.timestamp);
+              execution.history.record(
+                'MapStateStarted',
+                { length: Array.isArray(items) ? items.length : 0 },
+                event.timestamp,
+              );
             }
-            if (event.state.type === 'Parallel') execution.history.record('ParallelStateStarted', undefined, event.timestamp);
+            if (event.state.type === 'Parallel')
+              execution.history.record('ParallelStateStarted', undefined, event.timestamp);
             break;
           case 'StateExited':
             // AWS fails a state whose output is over the payload limit; it is terminal, no Catch applies.
@@ -385,12 +509,25 @@ export class StepFunctionsService implements ChildExecutionStarter {
               break;
             }
             if (event.state.type === 'Map') execution.history.record('MapStateSucceeded', undefined, event.timestamp);
-            if (event.state.type === 'Parallel') execution.history.record('ParallelStateSucceeded', undefined, event.timestamp);
-            execution.history.record(stateTypeEvent(event.state.type, 'Exited'), { name: event.state.name, output: JSON.stringify(event.state.output ?? null), outputDetails: { truncated: false } }, event.timestamp);
+            if (event.state.type === 'Parallel')
+              execution.history.record('ParallelStateSucceeded', undefined, event.timestamp);
+            execution.history.record(
+              stateTypeEvent(event.state.type, 'Exited'),
+              {
+                name: event.state.name,
+                output: JSON.stringify(event.state.output ?? null),
+                outputDetails: { truncated: false },
+              },
+              event.timestamp,
+            );
             break;
           case 'StateFailed':
             if (event.state.type === 'Map' || event.state.type === 'Parallel') {
-              execution.history.record(stateTypeEvent(event.state.type, 'Failed'), { error: event.Error, cause: String(event.Cause ?? '') }, event.timestamp);
+              execution.history.record(
+                stateTypeEvent(event.state.type, 'Failed'),
+                { error: event.Error, cause: String(event.Cause ?? '') },
+                event.timestamp,
+              );
             }
             break;
           case 'MapIterationStarted':
@@ -409,17 +546,23 @@ export class StepFunctionsService implements ChildExecutionStarter {
   /** The machine's interpreter starting at one of its top-level states, for a redrive. */
   private interpreterFrom(machine: LoadedStateMachine, startAt: string): StateMachine {
     // The definition was validated when loaded; only StartAt differs.
-    return new StateMachine({ ...machine.prepared.executable, StartAt: startAt } as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { noValidate: true } });
+    return new StateMachine(
+      { ...machine.prepared.executable, StartAt: startAt } as unknown as ConstructorParameters<typeof StateMachine>[0],
+      { validationOptions: { noValidate: true } },
+    );
   }
 
   /** Why an execution cannot be redriven now, or undefined when it can (AWS's rules). */
   private notRedrivable(execution: ExecutionRecord): string | undefined {
     const machine = this.machines.get(execution.stateMachineArn);
     if (machine?.spec.type === 'EXPRESS') return 'Express executions cannot be redriven';
-    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') return `Execution is ${execution.status} and cannot be redriven`;
-    if (execution.stopDate !== undefined && Date.now() - execution.stopDate > REDRIVE_WINDOW_MS) return 'Execution can only be redriven within 14 days of its stop';
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED')
+      return `Execution is ${execution.status} and cannot be redriven`;
+    if (execution.stopDate !== undefined && Date.now() - execution.stopDate > REDRIVE_WINDOW_MS)
+      return 'Execution can only be redriven within 14 days of its stop';
     if (execution.redriveCount >= MAX_REDRIVES) return `Execution has reached the maximum of ${MAX_REDRIVES} redrives`;
-    if (execution.error === HISTORY_LIMIT_REACHED.error && execution.cause === HISTORY_LIMIT_REACHED.cause) return 'Execution has reached the maximum number of history events and cannot be redriven';
+    if (execution.error === HISTORY_LIMIT_REACHED.error && execution.cause === HISTORY_LIMIT_REACHED.cause)
+      return 'Execution has reached the maximum number of history events and cannot be redriven';
     return undefined;
   }
 
@@ -438,7 +581,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
     let details: Record<string, unknown> | undefined;
     for (let index = execution.history.events.length - 1; index >= 0 && !details; index--) {
       const entered = execution.history.events[index].stateEnteredEventDetails;
-      if (isJsonObject(entered) && typeof entered.name === 'string' && Object.hasOwn(topLevel, entered.name)) details = entered;
+      if (isJsonObject(entered) && typeof entered.name === 'string' && Object.hasOwn(topLevel, entered.name))
+        details = entered;
     }
     const startAt = typeof details?.name === 'string' ? details.name : String(machine.prepared.executable.StartAt);
     const input = typeof details?.input === 'string' ? details.input : execution.input;
@@ -447,7 +591,17 @@ export class StepFunctionsService implements ChildExecutionStarter {
     await this.log.append({ t: 'redriven', arn: execution.arn, redriveCount, redriveDate, startAt, input });
     this.statusCounts[execution.status]--;
     this.statusCounts.RUNNING++;
-    Object.assign(execution, { status: 'RUNNING', output: undefined, error: undefined, cause: undefined, stopDate: undefined, stopRequested: undefined, redriveCount, redriveDate, redriveFrom: { startAt, input } });
+    Object.assign(execution, {
+      status: 'RUNNING',
+      output: undefined,
+      error: undefined,
+      cause: undefined,
+      stopDate: undefined,
+      stopRequested: undefined,
+      redriveCount,
+      redriveDate,
+      redriveFrom: { startAt, input },
+    });
     this.run(execution);
     return { redriveDate };
   }
@@ -495,8 +649,14 @@ export class StepFunctionsService implements ChildExecutionStarter {
       // the interpreter fills in defaults of its own, which no definition declared.
       const declared = machine?.prepared.declaredFailTexts ?? new Set<string>();
       const isFailState = wrapped.constructor.name === 'FailStateError';
-      error = isFailState && wrapped.name === INTERPRETER_FAIL_ERROR && !declared.has(wrapped.name) ? undefined : wrapped.name;
-      cause = isFailState && wrapped.message === INTERPRETER_FAIL_CAUSE && !declared.has(wrapped.message) ? undefined : wrapped.message;
+      error =
+        isFailState && wrapped.name === INTERPRETER_FAIL_ERROR && !declared.has(wrapped.name)
+          ? undefined
+          : wrapped.name;
+      cause =
+        isFailState && wrapped.message === INTERPRETER_FAIL_CAUSE && !declared.has(wrapped.message)
+          ? undefined
+          : wrapped.message;
     }
     const stopDate = Date.now();
     const terminal: Record<ExecutionStatus, string> = {
@@ -506,14 +666,28 @@ export class StepFunctionsService implements ChildExecutionStarter {
       TIMED_OUT: 'ExecutionTimedOut',
       ABORTED: 'ExecutionAborted',
     };
-    execution.history.close(terminal[status], status === 'SUCCEEDED' ? { output, outputDetails: { truncated: false } } : { error, cause }, stopDate);
+    execution.history.close(
+      terminal[status],
+      status === 'SUCCEEDED' ? { output, outputDetails: { truncated: false } } : { error, cause },
+      stopDate,
+    );
     Object.assign(execution, { status, output, error, cause, stopDate, abort: undefined });
     this.statusCounts.RUNNING--;
     this.statusCounts[status]++;
     this.options.tokens.revokeExecution(execution.arn);
     for (const child of execution.children) this.stopExecution(child, 'States.Aborted', 'Parent execution stopped');
     // After shutdown the execution stays RUNNING on disk, so the next start runs it again.
-    if (!this.shutDown) this.log.appendLazy({ t: 'closed', arn: execution.arn, status, output, error, cause, stopDate, history: execution.history.events });
+    if (!this.shutDown)
+      this.log.appendLazy({
+        t: 'closed',
+        arn: execution.arn,
+        status,
+        output,
+        error,
+        cause,
+        stopDate,
+        history: execution.history.events,
+      });
     for (const waiter of execution.closedWaiters.splice(0)) waiter();
   }
 
@@ -536,7 +710,9 @@ export class StepFunctionsService implements ChildExecutionStarter {
       status: execution.status,
       startDate: seconds(execution.startDate),
       stopDate: seconds(execution.stopDate),
-      ...(execution.redriveCount > 0 ? { redriveCount: execution.redriveCount, redriveDate: seconds(execution.redriveDate) } : {}),
+      ...(execution.redriveCount > 0
+        ? { redriveCount: execution.redriveCount, redriveDate: seconds(execution.redriveDate) }
+        : {}),
     };
   }
 
@@ -567,19 +743,35 @@ export class StepFunctionsService implements ChildExecutionStarter {
    * repeat nor shift a page. A token that does not decode, or that belongs to another listing,
    * is InvalidToken, as in AWS.
    */
-  private page<T>(items: T[], request: Record<string, unknown>, listing: string, keyOf: (item: T) => string, defaultSize = 100): { items: T[]; nextToken?: string } {
-    const maxResults = typeof request.maxResults === 'number' && request.maxResults > 0 ? Math.min(request.maxResults, 1000) : defaultSize;
-    const keyed = items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  private page<T>(
+    items: T[],
+    request: Record<string, unknown>,
+    listing: string,
+    keyOf: (item: T) => string,
+    defaultSize = 100,
+  ): { items: T[]; nextToken?: string } {
+    const maxResults =
+      typeof request.maxResults === 'number' && request.maxResults > 0
+        ? Math.min(request.maxResults, 1000)
+        : defaultSize;
+    const keyed = items
+      .map((item) => ({ item, key: keyOf(item) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     let start = 0;
     if (request.nextToken !== undefined && request.nextToken !== null) {
       const cursor = decodePageToken(request.nextToken);
-      if (!cursor || cursor.listing !== listing) throw new AwsError('InvalidToken', 'Invalid Token: the pagination token is malformed, expired or from another request');
+      if (!cursor || cursor.listing !== listing)
+        throw new AwsError(
+          'InvalidToken',
+          'Invalid Token: the pagination token is malformed, expired or from another request',
+        );
       start = keyed.findIndex((entry) => entry.key > cursor.after);
       if (start < 0) start = keyed.length;
     }
     const slice = keyed.slice(start, start + maxResults);
     const last = slice.at(-1);
-    const nextToken = start + maxResults < keyed.length && last ? encodePageToken({ listing, after: last.key }) : undefined;
+    const nextToken =
+      start + maxResults < keyed.length && last ? encodePageToken({ listing, after: last.key }) : undefined;
     return { items: slice.map((entry) => entry.item), nextToken };
   }
 
@@ -587,26 +779,56 @@ export class StepFunctionsService implements ChildExecutionStarter {
   async handle(action: string, request: Record<string, unknown>): Promise<unknown> {
     switch (action) {
       case 'StartExecution':
-        return this.startExecution({ stateMachineArn: request.stateMachineArn, name: request.name, input: request.input }).then((started) => ({
+        return this.startExecution({
+          stateMachineArn: request.stateMachineArn,
+          name: request.name,
+          input: request.input,
+        }).then((started) => ({
           executionArn: started.executionArn,
           startDate: seconds(started.startDate),
         }));
       case 'StartSyncExecution': {
-        const started = await this.startExecution({ stateMachineArn: request.stateMachineArn, name: request.name, input: request.input });
+        const started = await this.startExecution({
+          stateMachineArn: request.stateMachineArn,
+          name: request.name,
+          input: request.input,
+        });
         await this.awaitClosed(started.executionArn);
-        const { inputDetails: _input, outputDetails: _output, redriveCount: _count, redriveStatus: _status, ...described } = this.describeExecution(this.execution(started.executionArn));
+        const {
+          inputDetails: _input,
+          outputDetails: _output,
+          redriveCount: _count,
+          redriveStatus: _status,
+          ...described
+        } = this.describeExecution(this.execution(started.executionArn));
         return described;
       }
       case 'DescribeExecution':
         return this.describeExecution(this.execution(request.executionArn));
       case 'StopExecution':
-        return { stopDate: seconds(this.stopExecution(requireString(request, 'executionArn'), optionalString(request, 'error'), optionalString(request, 'cause'))) };
+        return {
+          stopDate: seconds(
+            this.stopExecution(
+              requireString(request, 'executionArn'),
+              optionalString(request, 'error'),
+              optionalString(request, 'cause'),
+            ),
+          ),
+        };
       case 'ListExecutions': {
         const machine = this.machine(request.stateMachineArn);
         const statusFilter = optionalString(request, 'statusFilter');
-        const matching = [...this.executions.values()].filter((execution) => execution.stateMachineArn === machine.spec.arn && (!statusFilter || execution.status === statusFilter));
+        const matching = [...this.executions.values()].filter(
+          (execution) =>
+            execution.stateMachineArn === machine.spec.arn && (!statusFilter || execution.status === statusFilter),
+        );
         // Newest first, as AWS lists them; the name breaks ties of one millisecond.
-        const { items, nextToken } = this.page(matching, request, `executions ${machine.spec.arn} ${statusFilter ?? ''}`, (execution) => `${sortable(execution.startDate, true)} ${execution.name}`);
+        const { items, nextToken } = this.page(
+          matching,
+          request,
+          `executions ${machine.spec.arn} ${statusFilter ?? ''}`,
+          (execution) => `${sortable(execution.startDate, true)} ${execution.name}`,
+        );
         return {
           executions: items.map((execution) => this.summary(execution)),
           nextToken,
@@ -615,11 +837,21 @@ export class StepFunctionsService implements ChildExecutionStarter {
       case 'GetExecutionHistory': {
         const execution = this.execution(request.executionArn);
         const reverse = request.reverseOrder === true;
-        const { items, nextToken } = this.page(execution.history.events, request, `history ${execution.arn} ${reverse}`, (event) => sortable(event.id, reverse));
+        const { items, nextToken } = this.page(
+          execution.history.events,
+          request,
+          `history ${execution.arn} ${reverse}`,
+          (event) => sortable(event.id, reverse),
+        );
         return { events: items.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), nextToken };
       }
       case 'ListStateMachines': {
-        const { items, nextToken } = this.page([...this.machines.values()], request, 'state machines', (machine) => machine.spec.name);
+        const { items, nextToken } = this.page(
+          [...this.machines.values()],
+          request,
+          'state machines',
+          (machine) => machine.spec.name,
+        );
         return {
           stateMachines: items.map((machine) => ({
             stateMachineArn: machine.spec.arn,
@@ -647,12 +879,20 @@ export class StepFunctionsService implements ChildExecutionStarter {
       case 'DescribeStateMachineForExecution': {
         const execution = this.execution(request.executionArn);
         const machine = this.machine(execution.stateMachineArn);
-        return { stateMachineArn: machine.spec.arn, name: machine.spec.name, definition: JSON.stringify(machine.prepared.original), roleArn: machine.spec.roleArn, updateDate: seconds(machine.creationDate) };
+        return {
+          stateMachineArn: machine.spec.arn,
+          name: machine.spec.name,
+          definition: JSON.stringify(machine.prepared.original),
+          roleArn: machine.spec.roleArn,
+          updateDate: seconds(machine.creationDate),
+        };
       }
       case 'CreateStateMachine':
         return this.createStateMachine(request);
       case 'RedriveExecution':
-        return this.redriveExecution(request.executionArn).then(({ redriveDate }) => ({ redriveDate: seconds(redriveDate) }));
+        return this.redriveExecution(request.executionArn).then(({ redriveDate }) => ({
+          redriveDate: seconds(redriveDate),
+        }));
       case 'SendTaskSuccess':
         this.options.tokens.succeed(request.taskToken, request.output);
         return {};
@@ -663,7 +903,10 @@ export class StepFunctionsService implements ChildExecutionStarter {
         this.options.tokens.heartbeat(request.taskToken);
         return {};
       default:
-        throw new AwsError('UnknownOperationException', `Step Functions action ${action} is not served by the local cloud`);
+        throw new AwsError(
+          'UnknownOperationException',
+          `Step Functions action ${action} is not served by the local cloud`,
+        );
     }
   }
 
@@ -675,7 +918,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
     const definition = requireString(request, 'definition');
     const existing = this.machines.get(arn);
     if (existing) {
-      if (existing.spec.definition === definition) return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
+      if (existing.spec.definition === definition)
+        return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
       throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
     const type = request.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD';
@@ -687,7 +931,9 @@ export class StepFunctionsService implements ChildExecutionStarter {
       roleArn: optionalString(request, 'roleArn') ?? '',
       definition,
       loggingConfiguration: loggingOf(request.loggingConfiguration),
-      tracingEnabled: isJsonObject(request.tracingConfiguration) ? request.tracingConfiguration.enabled === true : undefined,
+      tracingEnabled: isJsonObject(request.tracingConfiguration)
+        ? request.tracingConfiguration.enabled === true
+        : undefined,
     };
     const creationDate = Date.now();
     try {

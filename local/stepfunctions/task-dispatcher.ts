@@ -7,7 +7,14 @@ import type { TopicService } from '../sns/topic-service';
 import type { QueueService } from '../sqs/queue-service';
 import { TASK_TOKEN_PLACEHOLDER, type TaskStateInfo } from './definition';
 import type { ExecutionHistory } from './history';
-import { inputTooLarge, MAX_PAYLOAD_BYTES, payloadBytes, resultTooLarge, type TerminalFailure, TerminalStatesError } from './limits';
+import {
+  inputTooLarge,
+  MAX_PAYLOAD_BYTES,
+  payloadBytes,
+  resultTooLarge,
+  type TerminalFailure,
+  TerminalStatesError,
+} from './limits';
 import { TaskFailure, TIMEOUT_ERRORS, type TaskTokenRegistry } from './task-tokens';
 
 /** What a running execution exposes to the integrations it calls. */
@@ -31,7 +38,12 @@ const MAX_TIMER_MS = 0x7fffffff;
 
 /** What `states:startExecution` needs from the Step Functions service. */
 export interface ChildExecutionStarter {
-  startChild(request: { stateMachineArn: string; input: string; name?: string; parentArn: string }): Promise<{ executionArn: string; startDate: number }>;
+  startChild(request: {
+    stateMachineArn: string;
+    input: string;
+    name?: string;
+    parentArn: string;
+  }): Promise<{ executionArn: string; startDate: number }>;
   /** Resolves with the DescribeExecution shape once the execution is closed. */
   awaitClosed(executionArn: string): Promise<ChildOutcome>;
 }
@@ -107,10 +119,13 @@ export class TaskDispatcher {
     if (task.timeoutSeconds === undefined) return { timedOut: false };
     const clock: TaskClock = {
       timedOut: false,
-      timer: setTimeout(() => {
-        clock.timedOut = true;
-        clock.onExpiry?.();
-      }, Math.min(task.timeoutSeconds * 1000, MAX_TIMER_MS)),
+      timer: setTimeout(
+        () => {
+          clock.timedOut = true;
+          clock.onExpiry?.();
+        },
+        Math.min(task.timeoutSeconds * 1000, MAX_TIMER_MS),
+      ),
     };
     clock.timer?.unref();
     return clock;
@@ -124,7 +139,9 @@ export class TaskDispatcher {
       await new Promise((resolve) => setImmediate(resolve));
       if (execution.terminalFailure) throw new TerminalStatesError(execution.terminalFailure);
       if (payloadBytes(parameters) > MAX_PAYLOAD_BYTES) throw new TerminalStatesError(inputTooLarge(task.name));
-      const output = LAMBDA_ARN.test(task.resource) ? await this.runBareLambda(task, parameters, execution, clock) : await this.runIntegration(task, parameters, execution, clock);
+      const output = LAMBDA_ARN.test(task.resource)
+        ? await this.runBareLambda(task, parameters, execution, clock)
+        : await this.runIntegration(task, parameters, execution, clock);
       if (payloadBytes(output) > MAX_PAYLOAD_BYTES) throw new TerminalStatesError(resultTooLarge(task.name));
       return output;
     } finally {
@@ -132,7 +149,12 @@ export class TaskDispatcher {
     }
   }
 
-  private async runIntegration(task: TaskStateInfo, parameters: unknown, execution: ExecutionHandle, clock: TaskClock): Promise<unknown> {
+  private async runIntegration(
+    task: TaskStateInfo,
+    parameters: unknown,
+    execution: ExecutionHandle,
+    clock: TaskClock,
+  ): Promise<unknown> {
     const { resourceType, resource } = describeResource(task.resource);
     const waitForToken = task.resource.endsWith('.waitForTaskToken');
     const history = execution.history;
@@ -173,33 +195,57 @@ export class TaskDispatcher {
       record('TaskSucceeded', { resourceType, resource, output: JSON.stringify(callbackOutput) });
       return callbackOutput;
     } catch (error) {
-      const failure = error instanceof TaskFailure ? error : new TaskFailure('States.TaskFailed', (error as Error).message);
+      const failure =
+        error instanceof TaskFailure ? error : new TaskFailure('States.TaskFailed', (error as Error).message);
       // Only this task's token: other branches of a Parallel or Map may still be waiting on theirs.
       if (token) this.targets.tokens.revoke(token);
-      record(TIMEOUT_ERRORS.has(failure.name) ? 'TaskTimedOut' : 'TaskFailed', { resourceType, resource, error: failure.name, cause: failure.message });
+      record(TIMEOUT_ERRORS.has(failure.name) ? 'TaskTimedOut' : 'TaskFailed', {
+        resourceType,
+        resource,
+        error: failure.name,
+        cause: failure.message,
+      });
       throw failure;
     }
   }
 
-  private async runBareLambda(task: TaskStateInfo, payload: unknown, execution: ExecutionHandle, clock: TaskClock): Promise<unknown> {
+  private async runBareLambda(
+    task: TaskStateInfo,
+    payload: unknown,
+    execution: ExecutionHandle,
+    clock: TaskClock,
+  ): Promise<unknown> {
     const history = execution.history;
     const record = (type: string, details?: Record<string, unknown>): void => {
       if (!clock.timedOut) history.record(type, details);
     };
     clock.onExpiry = () => history.record('LambdaFunctionTimedOut', { error: 'States.Timeout', cause: '' });
-    record('LambdaFunctionScheduled', { resource: task.resource, input: JSON.stringify(payload), ...(task.timeoutSeconds !== undefined ? { timeoutInSeconds: task.timeoutSeconds } : {}) });
+    record('LambdaFunctionScheduled', {
+      resource: task.resource,
+      input: JSON.stringify(payload),
+      ...(task.timeoutSeconds !== undefined ? { timeoutInSeconds: task.timeoutSeconds } : {}),
+    });
     record('LambdaFunctionStarted');
     const outcome = await this.targets.lambda.invoke(task.resource, payload);
     if (outcome.ok) {
       record('LambdaFunctionSucceeded', { output: JSON.stringify(outcome.value) });
       return outcome.value;
     }
-    const cause = JSON.stringify({ errorMessage: outcome.error.errorMessage, errorType: outcome.error.errorType, stackTrace: outcome.error.trace });
+    const cause = JSON.stringify({
+      errorMessage: outcome.error.errorMessage,
+      errorType: outcome.error.errorType,
+      stackTrace: outcome.error.trace,
+    });
     record('LambdaFunctionFailed', { error: outcome.error.errorType, cause });
     throw new TaskFailure(outcome.error.errorType, cause);
   }
 
-  private async invoke(resourceArn: string, parameters: unknown, execution: ExecutionHandle, waitForToken: boolean): Promise<unknown> {
+  private async invoke(
+    resourceArn: string,
+    parameters: unknown,
+    execution: ExecutionHandle,
+    waitForToken: boolean,
+  ): Promise<unknown> {
     const params = isObject(parameters) ? parameters : {};
     const service = resourceArn.split(':::')[1] ?? '';
     const base = service.replace(/\.(waitForTaskToken|sync(:2)?)$/, '');
@@ -224,7 +270,8 @@ export class TaskDispatcher {
   private async lambdaInvoke(params: Record<string, unknown>, asynchronous: boolean): Promise<unknown> {
     const functionName = params.FunctionName;
     if (typeof functionName !== 'string') throw new TaskFailure('States.Runtime', 'lambda:invoke needs a FunctionName');
-    if (!this.targets.lambda.resolve(functionName)) throw new TaskFailure('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
+    if (!this.targets.lambda.resolve(functionName))
+      throw new TaskFailure('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
     const payload = params.Payload === undefined ? {} : params.Payload;
     if (asynchronous || params.InvocationType === 'Event') {
       // Asynchronous invocation: Lambda accepts the event; the function's outcome reaches the token holder, not this task.
@@ -233,7 +280,14 @@ export class TaskDispatcher {
     }
     const outcome = await this.targets.lambda.invoke(functionName, payload);
     if (!outcome.ok) {
-      throw new TaskFailure(outcome.error.errorType, JSON.stringify({ errorMessage: outcome.error.errorMessage, errorType: outcome.error.errorType, stackTrace: outcome.error.trace }));
+      throw new TaskFailure(
+        outcome.error.errorType,
+        JSON.stringify({
+          errorMessage: outcome.error.errorMessage,
+          errorType: outcome.error.errorType,
+          stackTrace: outcome.error.trace,
+        }),
+      );
     }
     return {
       ExecutedVersion: '$LATEST',
@@ -264,8 +318,10 @@ export class TaskDispatcher {
 
   /** `sqs:sendMessage`: MessageBody may be JSON, which Step Functions serialises, as it does for SNS. */
   private async sendMessage(params: Record<string, unknown>): Promise<unknown> {
-    if (typeof params.QueueUrl !== 'string') throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a QueueUrl');
-    if (params.MessageBody === undefined) throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a MessageBody');
+    if (typeof params.QueueUrl !== 'string')
+      throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a QueueUrl');
+    if (params.MessageBody === undefined)
+      throw new TaskFailure('States.Runtime', 'sqs:sendMessage needs a MessageBody');
     const body = typeof params.MessageBody === 'string' ? params.MessageBody : JSON.stringify(params.MessageBody);
     const attributes: Record<string, string> = {};
     if (isObject(params.MessageAttributes)) {
@@ -275,32 +331,74 @@ export class TaskDispatcher {
     }
     try {
       const messageId = await this.targets.queues.send(params.QueueUrl, body, attributes);
-      return { MD5OfMessageBody: createHash('md5').update(body).digest('hex'), MessageId: messageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+      return {
+        MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
+        MessageId: messageId,
+        SdkHttpMetadata: { HttpStatusCode: 200 },
+        SdkResponseMetadata: { RequestId: 'local' },
+      };
     } catch (error) {
-      if (error instanceof AwsError) throw new TaskFailure(error.code === 'AWS.SimpleQueueService.NonExistentQueue' ? 'SQS.QueueDoesNotExistException' : `SQS.${error.code}`, error.message);
+      if (error instanceof AwsError)
+        throw new TaskFailure(
+          error.code === 'AWS.SimpleQueueService.NonExistentQueue'
+            ? 'SQS.QueueDoesNotExistException'
+            : `SQS.${error.code}`,
+          error.message,
+        );
       throw error;
     }
   }
 
   /** `sns:publish` to a topic of the template. */
   private async publish(params: Record<string, unknown>): Promise<unknown> {
-    const message = typeof params.Message === 'string' || params.Message === undefined ? params.Message : JSON.stringify(params.Message);
+    const message =
+      typeof params.Message === 'string' || params.Message === undefined
+        ? params.Message
+        : JSON.stringify(params.Message);
     try {
-      const published = await this.targets.topics.publish({ TopicArn: params.TopicArn, Message: message, Subject: params.Subject, MessageAttributes: params.MessageAttributes });
-      return { MessageId: published.MessageId, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: 'local' } };
+      const published = await this.targets.topics.publish({
+        TopicArn: params.TopicArn,
+        Message: message,
+        Subject: params.Subject,
+        MessageAttributes: params.MessageAttributes,
+      });
+      return {
+        MessageId: published.MessageId,
+        SdkHttpMetadata: { HttpStatusCode: 200 },
+        SdkResponseMetadata: { RequestId: 'local' },
+      };
     } catch (error) {
-      if (error instanceof AwsError) throw new TaskFailure(`SNS.${error.code === 'NotFound' ? 'NotFoundException' : `${error.code}Exception`}`, error.message);
+      if (error instanceof AwsError)
+        throw new TaskFailure(
+          `SNS.${error.code === 'NotFound' ? 'NotFoundException' : `${error.code}Exception`}`,
+          error.message,
+        );
       throw error;
     }
   }
 
-  private async startExecution(resourceArn: string, params: Record<string, unknown>, execution: ExecutionHandle): Promise<unknown> {
+  private async startExecution(
+    resourceArn: string,
+    params: Record<string, unknown>,
+    execution: ExecutionHandle,
+  ): Promise<unknown> {
     const stateMachineArn = params.StateMachineArn;
-    if (typeof stateMachineArn !== 'string') throw new TaskFailure('States.Runtime', 'startExecution needs a StateMachineArn');
-    const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
+    if (typeof stateMachineArn !== 'string')
+      throw new TaskFailure('States.Runtime', 'startExecution needs a StateMachineArn');
+    const input =
+      params.Input === undefined
+        ? '{}'
+        : typeof params.Input === 'string'
+          ? params.Input
+          : JSON.stringify(params.Input);
     let started: { executionArn: string; startDate: number };
     try {
-      started = await this.targets.children.startChild({ stateMachineArn, input, name: typeof params.Name === 'string' ? params.Name : undefined, parentArn: execution.arn });
+      started = await this.targets.children.startChild({
+        stateMachineArn,
+        input,
+        name: typeof params.Name === 'string' ? params.Name : undefined,
+        parentArn: execution.arn,
+      });
     } catch (error) {
       if (error instanceof AwsError) throw new TaskFailure(`StepFunctions.${error.code}`, error.message);
       throw error;

@@ -35,7 +35,11 @@ export class TaskTokenRegistry {
   private readonly timedOut = new Set<string>();
 
   /** Issues a token; the returned promise settles when the token is answered. */
-  issue(executionArn: string, stateName: string, heartbeatSeconds?: number): { token: string; completion: Promise<unknown> } {
+  issue(
+    executionArn: string,
+    stateName: string,
+    heartbeatSeconds?: number,
+  ): { token: string; completion: Promise<unknown> } {
     const token = `psflow1.${randomBytes(32).toString('base64url')}`;
     const completion = new Promise<unknown>((resolve, reject) => {
       const task: PendingTask = { executionArn, stateName, resolve, reject, heartbeatSeconds };
@@ -52,7 +56,10 @@ export class TaskTokenRegistry {
     clearTimeout(task.heartbeatTimer);
     // Node timers overflow past 2^31-1 ms and fire at once; longer heartbeats are capped to that.
     const delayMs = Math.min(task.heartbeatSeconds * 1000, MAX_TIMER_MS);
-    task.heartbeatTimer = setTimeout(() => this.expire(token, 'States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`), delayMs);
+    task.heartbeatTimer = setTimeout(
+      () => this.expire(token, 'States.HeartbeatTimeout', `No heartbeat for ${task.heartbeatSeconds} seconds`),
+      delayMs,
+    );
   }
 
   /**
@@ -62,15 +69,22 @@ export class TaskTokenRegistry {
   expire(token: string, error: string, cause: string): void {
     if (!this.pending.has(token)) return;
     this.timedOut.add(token);
-    if (this.timedOut.size > MAX_REMEMBERED_TIMEOUTS) this.timedOut.delete(this.timedOut.values().next().value as string);
+    if (this.timedOut.size > MAX_REMEMBERED_TIMEOUTS)
+      this.timedOut.delete(this.timedOut.values().next().value as string);
     this.settle(token, (task) => task.reject(new TaskFailure(error, cause)));
   }
 
   private lookup(token: unknown): PendingTask {
-    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new AwsError('InvalidToken', 'Invalid Token: the task token is malformed');
-    if (this.timedOut.has(token)) throw new AwsError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
+    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token))
+      throw new AwsError('InvalidToken', 'Invalid Token: the task token is malformed');
+    if (this.timedOut.has(token))
+      throw new AwsError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
     const task = this.pending.get(token);
-    if (!task) throw new AwsError('TaskDoesNotExist', 'Task does not exist anymore: the token was already answered, timed out, or never issued');
+    if (!task)
+      throw new AwsError(
+        'TaskDoesNotExist',
+        'Task does not exist anymore: the token was already answered, timed out, or never issued',
+      );
     return task;
   }
 
@@ -98,7 +112,14 @@ export class TaskTokenRegistry {
   /** SendTaskFailure. */
   fail(token: unknown, error: unknown, cause: unknown): void {
     this.lookup(token);
-    this.settle(token as string, (task) => task.reject(new TaskFailure(typeof error === 'string' && error !== '' ? error : 'States.TaskFailed', typeof cause === 'string' ? cause : '')));
+    this.settle(token as string, (task) =>
+      task.reject(
+        new TaskFailure(
+          typeof error === 'string' && error !== '' ? error : 'States.TaskFailed',
+          typeof cause === 'string' ? cause : '',
+        ),
+      ),
+    );
   }
 
   /** SendTaskHeartbeat: restarts the task's heartbeat clock. */
@@ -115,7 +136,8 @@ export class TaskTokenRegistry {
   /** Drops every token of an execution that stopped, so late answers are refused. */
   revokeExecution(executionArn: string): void {
     for (const [token, task] of this.pending) {
-      if (task.executionArn === executionArn) this.settle(token, (pendingTask) => pendingTask.reject(new TaskFailure('States.Runtime', 'Execution stopped')));
+      if (task.executionArn === executionArn)
+        this.settle(token, (pendingTask) => pendingTask.reject(new TaskFailure('States.Runtime', 'Execution stopped')));
     }
   }
 

@@ -96,7 +96,10 @@ export class AppendLog<T> {
     this.durableWaiters = [];
     try {
       if (lines.length > 0) await writeAll(this.fd, Buffer.from(lines.join('\n') + '\n', 'utf8'));
-      if (waiters.length > 0) await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+      if (waiters.length > 0)
+        await new Promise<void>((resolve, reject) =>
+          fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve())),
+        );
       for (const waiter of waiters) waiter.resolve();
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error as Error);
@@ -111,7 +114,9 @@ async function writeAll(fd: number, buffer: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const written = await new Promise<number>((resolve, reject) =>
-      fs.write(fd, buffer, offset, buffer.length - offset, null, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+      fs.write(fd, buffer, offset, buffer.length - offset, null, (error, bytes) =>
+        error ? reject(error) : resolve(bytes),
+      ),
     );
     offset += written;
   }

@@ -3,7 +3,9 @@ import type { InvocationOutcome } from '../lambda/lambda-service';
 
 /** What the invoker needs of the services it dispatches to. */
 export interface TargetServices {
-  readonly stepFunctions: { startExecution(request: { stateMachineArn: string; name: string; input: string }): Promise<unknown> };
+  readonly stepFunctions: {
+    startExecution(request: { stateMachineArn: string; name: string; input: string }): Promise<unknown>;
+  };
   readonly lambda: { invoke(functionArn: string, payload: unknown): Promise<InvocationOutcome> };
   readonly queues: { send(queueArn: string, body: string): Promise<unknown> };
 }
@@ -37,7 +39,8 @@ export class TargetInvoker {
       try {
         await this.services.stepFunctions.startExecution({ stateMachineArn: arn, input, name: executionName });
       } catch (error) {
-        if (!(alreadyStartedIsDelivered && error instanceof AwsError && error.code === 'ExecutionAlreadyExists')) throw error;
+        if (!(alreadyStartedIsDelivered && error instanceof AwsError && error.code === 'ExecutionAlreadyExists'))
+          throw error;
       }
     } else if (arn.includes(':lambda:')) {
       const outcome = await this.services.lambda.invoke(arn, parsePayload(input));
@@ -53,6 +56,8 @@ function parsePayload(input: string): unknown {
   try {
     return JSON.parse(input);
   } catch {
-    throw Object.assign(new Error('Could not parse request body into json'), { name: 'InvalidRequestContentException' });
+    throw Object.assign(new Error('Could not parse request body into json'), {
+      name: 'InvalidRequestContentException',
+    });
   }
 }

@@ -15,7 +15,11 @@ export const DEFAULT_CALL_RETRY: CallRetryPolicy = { attempts: 3, baseDelayMs: 5
  * idempotency key. Failures that outlast these tries reach the workflow's own retries, which
  * show in the execution history, and then the exception queue.
  */
-export function withCallRetries<T extends object>(connector: T, policy: CallRetryPolicy = DEFAULT_CALL_RETRY, random: () => number = Math.random): T {
+export function withCallRetries<T extends object>(
+  connector: T,
+  policy: CallRetryPolicy = DEFAULT_CALL_RETRY,
+  random: () => number = Math.random,
+): T {
   return new Proxy(connector, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

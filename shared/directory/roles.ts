@@ -4,7 +4,16 @@ import * as z from 'zod';
  * Roles that approve, own exceptions or operate psflow. Tasks and exceptions are assigned to
  * roles, never to named people, so absences and staff changes do not strand work.
  */
-export const Role = z.enum(['delivery-lead', 'practice-lead', 'cfo', 'finance-ops', 'staffing-manager', 'integration-ops', 'managing-partner', 'admin']);
+export const Role = z.enum([
+  'delivery-lead',
+  'practice-lead',
+  'cfo',
+  'finance-ops',
+  'staffing-manager',
+  'integration-ops',
+  'managing-partner',
+  'admin',
+]);
 /** Typed {@link Role}. */
 export type Role = z.infer<typeof Role>;
 

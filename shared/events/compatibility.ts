@@ -27,10 +27,12 @@ export function breakingChanges(published: unknown, current: unknown, at = '$'):
   const after = typesOf(current);
   // integer → number widens; anything else that changes the type set breaks readers.
   const widened = before.length === 1 && before[0] === 'integer' && after.length === 1 && after[0] === 'number';
-  if (before.length > 0 && before.join('|') !== after.join('|') && !widened) problems.push(`${at}: type changed from ${before.join('|')} to ${after.join('|') || 'any'}`);
+  if (before.length > 0 && before.join('|') !== after.join('|') && !widened)
+    problems.push(`${at}: type changed from ${before.join('|')} to ${after.join('|') || 'any'}`);
   if (Array.isArray(published.enum)) {
     const allowed = new Set((Array.isArray(current.enum) ? current.enum : []).map((value) => JSON.stringify(value)));
-    for (const value of published.enum) if (!allowed.has(JSON.stringify(value))) problems.push(`${at}: enum value ${JSON.stringify(value)} removed`);
+    for (const value of published.enum)
+      if (!allowed.has(JSON.stringify(value))) problems.push(`${at}: enum value ${JSON.stringify(value)} removed`);
   }
   const beforeProperties = isSchema(published.properties) ? published.properties : {};
   const afterProperties = isSchema(current.properties) ? current.properties : {};

@@ -61,7 +61,8 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     source: PsflowSource.Crm,
     detailType: CrmDetailType.OpportunityWon,
     version: 1,
-    description: 'An opportunity moved into a won stage, normalised from the CRM change event and enriched from the CRM.',
+    description:
+      'An opportunity moved into a won stage, normalised from the CRM change event and enriched from the CRM.',
     producer: "psflow's own CRM integrations; the Salesforce adapters build the same detail in ingestion",
     consumers: ['ingestion (validates, deduplicates, starts project-activation)'],
     detail: OpportunityWonDetail,
@@ -106,7 +107,8 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     source: PsflowSource.Workflow,
     detailType: WorkflowDetailType.ExceptionSlaBreached,
     version: 1,
-    description: "An exception's owner did not act in time; the first breach reminds, later ones hand it to the next role.",
+    description:
+      "An exception's owner did not act in time; the first breach reminds, later ones hand it to the next role.",
     producer: 'SLA sweeper (scheduled)',
     consumers: ['KPIs: exception handling times (planned)'],
     detail: z.object({

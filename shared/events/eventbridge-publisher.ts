@@ -11,7 +11,11 @@ const RETRYABLE_CODES = new Set(['InternalFailure', 'ThrottlingException']);
 
 /** AWS's size of an entry: the UTF-8 bytes of source, detail-type and detail (plus resources, unused here). */
 function entrySize(entry: PutEventsRequestEntry): number {
-  return Buffer.byteLength(entry.Source ?? '') + Buffer.byteLength(entry.DetailType ?? '') + Buffer.byteLength(entry.Detail ?? '');
+  return (
+    Buffer.byteLength(entry.Source ?? '') +
+    Buffer.byteLength(entry.DetailType ?? '') +
+    Buffer.byteLength(entry.Detail ?? '')
+  );
 }
 
 /** {@link EventPublisher} on an EventBridge bus. */
@@ -22,13 +26,19 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
-    const entries = events.map((event) => ({ EventBusName: this.busName, Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }));
+    const entries = events.map((event) => ({
+      EventBusName: this.busName,
+      Source: event.source,
+      DetailType: event.detailType,
+      Detail: JSON.stringify(event.detail),
+    }));
     for (const batch of batches(entries)) {
       const { FailedEntryCount, Entries = [] } = await this.client.send(new PutEventsCommand({ Entries: batch }));
       if (!FailedEntryCount) continue;
       const failed = Entries.find((entry) => entry.ErrorCode);
       const message = `the bus ${this.busName} refused ${FailedEntryCount} of ${batch.length} event(s): ${failed?.ErrorCode}: ${failed?.ErrorMessage}`;
-      if (failed?.ErrorCode && RETRYABLE_CODES.has(failed.ErrorCode)) throw new RetryableConnectorError('eventbridge', 'putEvents', message);
+      if (failed?.ErrorCode && RETRYABLE_CODES.has(failed.ErrorCode))
+        throw new RetryableConnectorError('eventbridge', 'putEvents', message);
       throw new Error(`eventbridge.putEvents: ${message}`);
     }
   }

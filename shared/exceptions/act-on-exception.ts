@@ -32,16 +32,27 @@ export interface ExceptionDependencies {
  * and a supplied output (checked against its output schema), or abort the execution so its
  * compensation runs. Only a holder of the owner role may act, and only once.
  */
-export async function actOnException(exceptionId: string, actor: string, request: ExceptionAction, deps: ExceptionDependencies): Promise<WorkflowException> {
+export async function actOnException(
+  exceptionId: string,
+  actor: string,
+  request: ExceptionAction,
+  deps: ExceptionDependencies,
+): Promise<WorkflowException> {
   const exception = await deps.exceptions.get(exceptionId);
   if (!exception) throw new TaskActionRefused('NotFound', `no exception ${exceptionId}`);
   const user = await deps.directory.find(actor);
   if (!user?.grants.some((grant) => grant.role === exception.ownerRole)) {
-    throw new TaskActionRefused('NotAuthorized', `${actor} may not act on this exception: it belongs to ${exception.ownerRole}`);
+    throw new TaskActionRefused(
+      'NotAuthorized',
+      `${actor} may not act on this exception: it belongs to ${exception.ownerRole}`,
+    );
   }
   if (exception.status !== 'open') {
     const done = exception.resolution;
-    throw new TaskActionRefused('AlreadyDecided', `exception ${exceptionId} is ${exception.status}${done ? ` (${done.action} by ${done.by} at ${done.at})` : ''}`);
+    throw new TaskActionRefused(
+      'AlreadyDecided',
+      `exception ${exceptionId} is ${exception.status}${done ? ` (${done.action} by ${done.by} at ${done.at})` : ''}`,
+    );
   }
   const contract = deps.contracts(exception.workflow, exception.step);
   const at = deps.now().toISOString();
@@ -65,19 +76,37 @@ export async function actOnException(exceptionId: string, actor: string, request
       checkLimits('the corrected input', input, DYNAMODB_MAX_NESTING);
       if (contract) {
         const checked = contract.input.safeParse(input);
-        if (!checked.success) throw new TaskActionRefused('InvalidRequest', `the corrected input does not fit ${exception.step}: ${summarise(checked.error)}`);
+        if (!checked.success)
+          throw new TaskActionRefused(
+            'InvalidRequest',
+            `the corrected input does not fit ${exception.step}: ${summarise(checked.error)}`,
+          );
       }
       status = 'retrying';
-      resolution = { action: 'retry', by: actor, at, note: request.note ?? 'retried', patch: patch as unknown as Array<Record<string, unknown>> };
+      resolution = {
+        action: 'retry',
+        by: actor,
+        at,
+        note: request.note ?? 'retried',
+        patch: patch as unknown as Array<Record<string, unknown>>,
+      };
       send = () => deps.tokens.succeed(exception.token, { action: 'retry', input });
       break;
     }
     case 'skip': {
-      if (!request.note?.trim() || !request.reference?.trim()) throw new TaskActionRefused('InvalidRequest', 'skipping needs evidence: a note and a reference (for example the manual booking number)');
+      if (!request.note?.trim() || !request.reference?.trim())
+        throw new TaskActionRefused(
+          'InvalidRequest',
+          'skipping needs evidence: a note and a reference (for example the manual booking number)',
+        );
       checkLimits('the supplied output', request.output, DYNAMODB_MAX_NESTING);
       if (contract) {
         const checked = contract.output.safeParse(request.output);
-        if (!checked.success) throw new TaskActionRefused('InvalidRequest', `the supplied output does not fit ${exception.step}: ${summarise(checked.error)}`);
+        if (!checked.success)
+          throw new TaskActionRefused(
+            'InvalidRequest',
+            `the supplied output does not fit ${exception.step}: ${summarise(checked.error)}`,
+          );
       }
       status = 'skipped';
       resolution = { action: 'skip', by: actor, at, note: request.note, reference: request.reference };
@@ -85,19 +114,41 @@ export async function actOnException(exceptionId: string, actor: string, request
       break;
     }
     case 'abort': {
-      if (!request.note?.trim()) throw new TaskActionRefused('InvalidRequest', 'say why the execution is aborted with a note');
+      if (!request.note?.trim())
+        throw new TaskActionRefused('InvalidRequest', 'say why the execution is aborted with a note');
       status = 'aborted';
       resolution = { action: 'abort', by: actor, at, note: request.note };
-      send = () => deps.tokens.fail(exception.token, ErrorName.Aborted, JSON.stringify({ exceptionId, by: actor, note: request.note }));
+      send = () =>
+        deps.tokens.fail(
+          exception.token,
+          ErrorName.Aborted,
+          JSON.stringify({ exceptionId, by: actor, note: request.note }),
+        );
       break;
     }
   }
   if (!(await deps.exceptions.resolve(exceptionId, status, resolution))) {
     throw new TaskActionRefused('AlreadyDecided', `exception ${exceptionId} was acted on meanwhile; show it again`);
   }
-  await deps.audit.append({ subjectType: 'exception', subjectId: exceptionId, action: request.action, actor, at, why: resolution.note, details: { step: exception.step, executionArn: exception.executionArn, ...(resolution.reference ? { reference: resolution.reference } : {}), ...(resolution.patch?.length ? { patch: resolution.patch } : {}) } });
+  await deps.audit.append({
+    subjectType: 'exception',
+    subjectId: exceptionId,
+    action: request.action,
+    actor,
+    at,
+    why: resolution.note,
+    details: {
+      step: exception.step,
+      executionArn: exception.executionArn,
+      ...(resolution.reference ? { reference: resolution.reference } : {}),
+      ...(resolution.patch?.length ? { patch: resolution.patch } : {}),
+    },
+  });
   if ((await send()) === 'stale') {
-    throw new TaskActionRefused('NoLongerWaiting', `the workflow no longer waits on exception ${exceptionId} (stopped or timed out); the action was recorded but has no effect`);
+    throw new TaskActionRefused(
+      'NoLongerWaiting',
+      `the workflow no longer waits on exception ${exceptionId} (stopped or timed out); the action was recorded but has no effect`,
+    );
   }
   return { ...exception, status, resolution };
 }
@@ -106,9 +157,17 @@ export async function actOnException(exceptionId: string, actor: string, request
 function checkLimits(what: string, value: unknown, maxDepth: number): void {
   if (value === undefined) return;
   const depth = jsonDepth(value, maxDepth);
-  if (depth > maxDepth) throw new TaskActionRefused('InvalidRequest', `${what} nests more than ${maxDepth} levels deep; DynamoDB stores at most ${DYNAMODB_MAX_NESTING} levels`);
+  if (depth > maxDepth)
+    throw new TaskActionRefused(
+      'InvalidRequest',
+      `${what} nests more than ${maxDepth} levels deep; DynamoDB stores at most ${DYNAMODB_MAX_NESTING} levels`,
+    );
   const bytes = jsonBytes(value);
-  if (bytes > MAX_STATE_BYTES) throw new TaskActionRefused('InvalidRequest', `${what} is ${bytes} bytes; a workflow state holds at most ${MAX_STATE_BYTES} bytes (256 KB)`);
+  if (bytes > MAX_STATE_BYTES)
+    throw new TaskActionRefused(
+      'InvalidRequest',
+      `${what} is ${bytes} bytes; a workflow state holds at most ${MAX_STATE_BYTES} bytes (256 KB)`,
+    );
 }
 
 function toPatch(value: unknown): ReturnType<typeof parsePatch> {

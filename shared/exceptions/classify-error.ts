@@ -23,12 +23,25 @@ export interface StepFailure {
 }
 
 /** The error class, a reason code and a human-readable message for a caught failure. */
-export function classifyFailure(failure: StepFailure): { errorClass: ErrorClass; ownerRole: (typeof ExceptionOwnerRole)[ErrorClass]; reasonCode: string; message: string } {
+export function classifyFailure(failure: StepFailure): {
+  errorClass: ErrorClass;
+  ownerRole: (typeof ExceptionOwnerRole)[ErrorClass];
+  reasonCode: string;
+  message: string;
+} {
   const message = causeMessage(failure.Cause) ?? failure.Error;
   // Connector errors say `<connector>.<operation>: <detail>`; the connector names the owner.
   const connector = /^([a-z]+)\.[A-Za-z]+: /.exec(message)?.[1];
-  const errorClass: ErrorClass = failure.Error === ErrorName.PermanentConnector && connector ? (OWNER_BY_CONNECTOR[connector] ?? 'integration') : 'integration';
-  return { errorClass, ownerRole: ExceptionOwnerRole[errorClass], reasonCode: failure.Error, message: message.slice(0, 2000) };
+  const errorClass: ErrorClass =
+    failure.Error === ErrorName.PermanentConnector && connector
+      ? (OWNER_BY_CONNECTOR[connector] ?? 'integration')
+      : 'integration';
+  return {
+    errorClass,
+    ownerRole: ExceptionOwnerRole[errorClass],
+    reasonCode: failure.Error,
+    message: message.slice(0, 2000),
+  };
 }
 
 /** Lambda failures arrive as a JSON cause holding errorMessage; other causes are plain text. */

@@ -23,7 +23,12 @@ const EXCEPTION_SLA_SECONDS = 24 * 3600;
  * Files an exception for a failed step and hands it to its owner. Each filing of one step in
  * one execution is a new attempt; a redelivered filing of the same attempt re-arms it.
  */
-export async function fileException(input: unknown, exceptions: ExceptionStore, now: Date, region: string): Promise<WorkflowException> {
+export async function fileException(
+  input: unknown,
+  exceptions: ExceptionStore,
+  now: Date,
+  region: string,
+): Promise<WorkflowException> {
   const request = FileExceptionInput.parse(input);
   const previous = await exceptions.latestAttempt(request.executionArn, request.step);
   // A redelivered filing finds its own attempt still open; anything else is a new failure.
@@ -54,7 +59,16 @@ export async function fileException(input: unknown, exceptions: ExceptionStore, 
   };
   // Re-arming renews the token only (the store writes nothing else): an SLA already breached or
   // escalated stays as the sweeper left it, and the answer says so.
-  const rearmed = previous?.status === 'open' ? { ...exception, createdAt: previous.createdAt, dueAt: previous.dueAt, ownerRole: previous.ownerRole, ...(previous.breaches ? { breaches: previous.breaches } : {}) } : exception;
+  const rearmed =
+    previous?.status === 'open'
+      ? {
+          ...exception,
+          createdAt: previous.createdAt,
+          dueAt: previous.dueAt,
+          ownerRole: previous.ownerRole,
+          ...(previous.breaches ? { breaches: previous.breaches } : {}),
+        }
+      : exception;
   await exceptions.put(rearmed);
   return rearmed;
 }

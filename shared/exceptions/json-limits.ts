@@ -24,7 +24,8 @@ export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): num
     const level = depth + 1;
     if (level > deepest) deepest = level;
     if (deepest > limit) return deepest;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) pending.push({ value: child, depth: level });
+    for (const child of Array.isArray(current) ? current : Object.values(current))
+      pending.push({ value: child, depth: level });
   }
   return deepest;
 }

@@ -20,9 +20,12 @@ export function parsePatch(value: unknown): PatchOperation[] {
   if (!Array.isArray(value)) throw new InvalidPatchError('a patch is a JSON array of operations');
   return value.map((operation: unknown, index) => {
     const record = typeof operation === 'object' && operation !== null ? (operation as Record<string, unknown>) : {};
-    if (!['add', 'replace', 'remove', 'test'].includes(String(record.op))) throw new InvalidPatchError(`operation ${index}: op must be add, replace, remove or test`);
-    if (typeof record.path !== 'string' || (record.path !== '' && !record.path.startsWith('/'))) throw new InvalidPatchError(`operation ${index}: path must be a JSON Pointer such as /amount/amountMinor`);
-    if (record.op !== 'remove' && !('value' in record)) throw new InvalidPatchError(`operation ${index}: ${String(record.op)} needs a value`);
+    if (!['add', 'replace', 'remove', 'test'].includes(String(record.op)))
+      throw new InvalidPatchError(`operation ${index}: op must be add, replace, remove or test`);
+    if (typeof record.path !== 'string' || (record.path !== '' && !record.path.startsWith('/')))
+      throw new InvalidPatchError(`operation ${index}: path must be a JSON Pointer such as /amount/amountMinor`);
+    if (record.op !== 'remove' && !('value' in record))
+      throw new InvalidPatchError(`operation ${index}: ${String(record.op)} needs a value`);
     return record as unknown as PatchOperation;
   });
 }
@@ -33,9 +36,11 @@ export function applyPatch(document: unknown, patch: readonly PatchOperation[]):
   patch.forEach((operation, index) => {
     const tokens = pointerTokens(operation.path, index);
     if (tokens.length === 0) {
-      if (operation.op === 'remove') throw new InvalidPatchError(`operation ${index}: cannot remove the whole document`);
+      if (operation.op === 'remove')
+        throw new InvalidPatchError(`operation ${index}: cannot remove the whole document`);
       if (operation.op === 'test') {
-        if (!deepEqual(result, operation.value)) throw new InvalidPatchError(`operation ${index}: test failed at the root`);
+        if (!deepEqual(result, operation.value))
+          throw new InvalidPatchError(`operation ${index}: test failed at the root`);
         return;
       }
       result = structuredClone(operation.value);
@@ -68,13 +73,19 @@ function applyToObject(parent: Record<string, unknown>, key: string, operation: 
       delete parent[key];
       return;
     case 'test':
-      if (!exists || !deepEqual(parent[key], operation.value)) throw new InvalidPatchError(`operation ${index}: test failed at ${operation.path}`);
+      if (!exists || !deepEqual(parent[key], operation.value))
+        throw new InvalidPatchError(`operation ${index}: test failed at ${operation.path}`);
   }
 }
 
 function applyToArray(parent: unknown[], key: string, operation: PatchOperation, index: number): void {
   const position = key === '-' ? parent.length : arrayIndex(key);
-  if (!Number.isInteger(position) || position < 0 || position > parent.length || (operation.op !== 'add' && position === parent.length)) {
+  if (
+    !Number.isInteger(position) ||
+    position < 0 ||
+    position > parent.length ||
+    (operation.op !== 'add' && position === parent.length)
+  ) {
     throw new InvalidPatchError(`operation ${index}: no array element ${key} at ${operation.path}`);
   }
   switch (operation.op) {
@@ -88,7 +99,8 @@ function applyToArray(parent: unknown[], key: string, operation: PatchOperation,
       parent.splice(position, 1);
       return;
     case 'test':
-      if (!deepEqual(parent[position], operation.value)) throw new InvalidPatchError(`operation ${index}: test failed at ${operation.path}`);
+      if (!deepEqual(parent[position], operation.value))
+        throw new InvalidPatchError(`operation ${index}: test failed at ${operation.path}`);
   }
 }
 
@@ -105,7 +117,8 @@ function pointerTokens(path: string, index: number): string[] {
     .split('/')
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
   const forbidden = tokens.find((token) => FORBIDDEN_TOKENS.has(token));
-  if (forbidden) throw new InvalidPatchError(`operation ${index}: ${forbidden} is not a data member and cannot be patched`);
+  if (forbidden)
+    throw new InvalidPatchError(`operation ${index}: ${forbidden} is not a data member and cannot be patched`);
   return tokens;
 }
 
@@ -113,16 +126,22 @@ function arrayIndex(token: string): number {
   return ARRAY_INDEX.test(token) ? Number(token) : Number.NaN;
 }
 
-function resolveParent(document: unknown, tokens: readonly string[], index: number): Record<string, unknown> | unknown[] {
+function resolveParent(
+  document: unknown,
+  tokens: readonly string[],
+  index: number,
+): Record<string, unknown> | unknown[] {
   let current: unknown = document;
   for (const token of tokens.slice(0, -1)) {
     // Only own members: an inherited one would lead into a shared prototype.
     if (Array.isArray(current)) current = current[arrayIndex(token)];
-    else if (typeof current === 'object' && current !== null && Object.hasOwn(current, token)) current = (current as Record<string, unknown>)[token];
+    else if (typeof current === 'object' && current !== null && Object.hasOwn(current, token))
+      current = (current as Record<string, unknown>)[token];
     else current = undefined;
     if (current === undefined) throw new InvalidPatchError(`operation ${index}: /${tokens.join('/')} does not exist`);
   }
-  if (typeof current !== 'object' || current === null) throw new InvalidPatchError(`operation ${index}: the parent of /${tokens.join('/')} is not an object or array`);
+  if (typeof current !== 'object' || current === null)
+    throw new InvalidPatchError(`operation ${index}: the parent of /${tokens.join('/')} is not an object or array`);
   return current as Record<string, unknown> | unknown[];
 }
 

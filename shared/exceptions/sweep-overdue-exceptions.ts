@@ -32,20 +32,51 @@ export interface ExceptionSweepDependencies {
  * practice lead), who may then act on it; the top of the chain is reminded again. The workflow
  * keeps waiting on the same token.
  */
-export function exceptionQueue(exceptions: ExceptionStore, policy: ApprovalPolicy, publisher: ExceptionBreachPublisher): WatchedQueue<WorkflowException, ExceptionSlaBreach> {
+export function exceptionQueue(
+  exceptions: ExceptionStore,
+  policy: ApprovalPolicy,
+  publisher: ExceptionBreachPublisher,
+): WatchedQueue<WorkflowException, ExceptionSlaBreach> {
   return {
     listOverdue: (at, limit) => exceptions.listOverdue(at, limit),
-    subjectOf: (exception) => ({ role: exception.ownerRole, dueAt: exception.dueAt, slaSeconds: exception.slaSeconds, breaches: exception.breaches ?? 0 }),
+    subjectOf: (exception) => ({
+      role: exception.ownerRole,
+      dueAt: exception.dueAt,
+      slaSeconds: exception.slaSeconds,
+      breaches: exception.breaches ?? 0,
+    }),
     escalationOf: async () => (role) => escalationOf(policy, role),
-    recordBreach: (exception, timing) => exceptions.recordBreach(exception.exceptionId, exception.breaches ?? 0, { ownerRole: timing.toRole as WorkflowException['ownerRole'], dueAt: timing.nextDueAt, breaches: timing.breach }),
-    auditSubjectOf: (exception) => ({ subjectType: 'exception', subjectId: exception.exceptionId, details: { step: exception.step } }),
-    breachOf: (exception, timing) => ({ exceptionId: exception.exceptionId, workflow: exception.workflow, executionArn: exception.executionArn, step: exception.step, ...timing }),
+    recordBreach: (exception, timing) =>
+      exceptions.recordBreach(exception.exceptionId, exception.breaches ?? 0, {
+        ownerRole: timing.toRole as WorkflowException['ownerRole'],
+        dueAt: timing.nextDueAt,
+        breaches: timing.breach,
+      }),
+    auditSubjectOf: (exception) => ({
+      subjectType: 'exception',
+      subjectId: exception.exceptionId,
+      details: { step: exception.step },
+    }),
+    breachOf: (exception, timing) => ({
+      exceptionId: exception.exceptionId,
+      workflow: exception.workflow,
+      executionArn: exception.executionArn,
+      step: exception.step,
+      ...timing,
+    }),
     publish: (breaches) => publisher.publish(breaches),
   };
 }
 
 /** Sweeps the exceptions alone; the scheduled sweeper sweeps them with the approval tasks through `sweepOverdue`. */
-export async function sweepOverdueExceptions(now: Date, deps: ExceptionSweepDependencies): Promise<ExceptionSlaBreach[]> {
-  const { exceptions } = await sweepOverdue(now, { exceptions: exceptionQueue(deps.exceptions, deps.policy, deps.publisher) }, deps);
+export async function sweepOverdueExceptions(
+  now: Date,
+  deps: ExceptionSweepDependencies,
+): Promise<ExceptionSlaBreach[]> {
+  const { exceptions } = await sweepOverdue(
+    now,
+    { exceptions: exceptionQueue(deps.exceptions, deps.policy, deps.publisher) },
+    deps,
+  );
   return exceptions;
 }

@@ -63,7 +63,11 @@ export interface ExceptionStore {
   /** Files an exception; filing the same attempt again, while it is open, only renews its token. */
   put(exception: WorkflowException): Promise<void>;
   /** Records the owner's action if the exception is still open; false otherwise. */
-  resolve(exceptionId: string, status: Exclude<ExceptionStatus, 'open'>, resolution: ExceptionResolution): Promise<boolean>;
+  resolve(
+    exceptionId: string,
+    status: Exclude<ExceptionStatus, 'open'>,
+    resolution: ExceptionResolution,
+  ): Promise<boolean>;
   list(filter: ExceptionFilter, limit: number): Promise<WorkflowException[]>;
   /** The newest attempt filed for a step of an execution. */
   latestAttempt(executionArn: string, step: string): Promise<WorkflowException | undefined>;
@@ -73,7 +77,11 @@ export interface ExceptionStore {
    * Records an SLA breach if the exception is still open with `expectedBreaches` breaches, so two
    * overlapping sweeps record it once; false otherwise.
    */
-  recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean>;
+  recordBreach(
+    exceptionId: string,
+    expectedBreaches: number,
+    next: { ownerRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean>;
 }
 
 /** Exported for the HTTP API: the error class an owner role answers for. */

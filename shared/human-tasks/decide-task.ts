@@ -38,11 +38,12 @@ export interface DecideDependencies {
  * that contradicts the first. Repeating the same decision is harmless.
  */
 export async function decideTask(request: DecisionRequest, deps: DecideDependencies): Promise<DecisionResult> {
-  if (request.comment.length > 2000) throw new TaskActionRefused('InvalidRequest', 'a comment is at most 2000 characters');
+  if (request.comment.length > 2000)
+    throw new TaskActionRefused('InvalidRequest', 'a comment is at most 2000 characters');
   const task = await deps.tasks.get(request.taskId);
   if (!task) throw new TaskActionRefused('NotFound', `no task ${request.taskId}`);
   if (request.token !== undefined && request.token !== task.token) {
-    throw new TaskActionRefused('TokenMismatch', 'the token is not this task\'s current token: it is stale or forged');
+    throw new TaskActionRefused('TokenMismatch', "the token is not this task's current token: it is stale or forged");
   }
   const at = deps.now().toISOString();
   if (task.decision) {
@@ -50,12 +51,23 @@ export async function decideTask(request: DecisionRequest, deps: DecideDependenc
     if (!isRepeat(task.decision, request)) await authorise(task, request.actor, at, deps);
     return repeatOrConflict(task, task.decision, request, deps);
   }
-  if (task.status !== 'open') throw new TaskActionRefused('NoLongerWaiting', `task ${task.taskId} is ${task.status}; the workflow no longer waits for it`);
+  if (task.status !== 'open')
+    throw new TaskActionRefused(
+      'NoLongerWaiting',
+      `task ${task.taskId} is ${task.status}; the workflow no longer waits for it`,
+    );
 
   const onBehalfOf = await authorise(task, request.actor, at, deps);
   await checkSeparationOfDuties(task, request.actor, onBehalfOf, deps);
 
-  const decision: TaskDecision = { outcome: request.outcome, decidedBy: request.actor, onBehalfOf, comment: request.comment, decidedAt: at, delivered: false };
+  const decision: TaskDecision = {
+    outcome: request.outcome,
+    decidedBy: request.actor,
+    onBehalfOf,
+    comment: request.comment,
+    decidedAt: at,
+    delivered: false,
+  };
   if (!(await deps.tasks.recordDecision(task, decision))) {
     // Someone else decided (or the token was re-armed) between our read and write.
     const current = await deps.tasks.get(task.taskId);
@@ -69,7 +81,12 @@ export async function decideTask(request: DecisionRequest, deps: DecideDependenc
     actor: request.actor,
     at,
     why: request.comment,
-    details: { level: task.level, role: task.assigneeRole, executionArn: task.executionArn, ...(onBehalfOf ? { onBehalfOf } : {}) },
+    details: {
+      level: task.level,
+      role: task.assigneeRole,
+      executionArn: task.executionArn,
+      ...(onBehalfOf ? { onBehalfOf } : {}),
+    },
   });
   const decided = { ...task, status: request.outcome, decision } satisfies HumanTask;
   return { task: await deliver(decided, deps), repeated: false };
@@ -79,31 +96,54 @@ function isRepeat(decision: TaskDecision, request: DecisionRequest): boolean {
   return decision.outcome === request.outcome && decision.decidedBy === request.actor;
 }
 
-async function repeatOrConflict(task: HumanTask, decision: TaskDecision, request: DecisionRequest, deps: DecideDependencies): Promise<DecisionResult> {
+async function repeatOrConflict(
+  task: HumanTask,
+  decision: TaskDecision,
+  request: DecisionRequest,
+  deps: DecideDependencies,
+): Promise<DecisionResult> {
   if (isRepeat(decision, request)) {
     return { task: decision.delivered ? task : await deliver(task, deps), repeated: true };
   }
-  throw new TaskActionRefused('AlreadyDecided', `task ${task.taskId} was already ${decision.outcome} by ${decision.decidedBy} at ${decision.decidedAt}`);
+  throw new TaskActionRefused(
+    'AlreadyDecided',
+    `task ${task.taskId} was already ${decision.outcome} by ${decision.decidedBy} at ${decision.decidedAt}`,
+  );
 }
 
 /** Tells the workflow; a token Step Functions no longer knows means the wait ended meanwhile. */
 async function deliver(task: HumanTask, deps: DecideDependencies): Promise<HumanTask> {
   const decision = task.decision as TaskDecision;
-  const output = { outcome: decision.outcome, decidedBy: decision.decidedBy, onBehalfOf: decision.onBehalfOf, comment: decision.comment, decidedAt: decision.decidedAt, level: task.level };
+  const output = {
+    outcome: decision.outcome,
+    decidedBy: decision.decidedBy,
+    onBehalfOf: decision.onBehalfOf,
+    comment: decision.comment,
+    decidedAt: decision.decidedAt,
+    level: task.level,
+  };
   const delivery =
     decision.outcome === 'approved'
       ? await deps.tokens.succeed(task.token, output)
       : await deps.tokens.fail(task.token, ErrorName.ApprovalRejected, JSON.stringify(output));
   if (delivery === 'stale') {
     await deps.tasks.setStatus(task.taskId, 'expired');
-    throw new TaskActionRefused('NoLongerWaiting', `the workflow stopped waiting for task ${task.taskId} (timed out or stopped); the decision was recorded but has no effect`);
+    throw new TaskActionRefused(
+      'NoLongerWaiting',
+      `the workflow stopped waiting for task ${task.taskId} (timed out or stopped); the decision was recorded but has no effect`,
+    );
   }
   await deps.tasks.markDelivered(task.taskId);
   return { ...task, decision: { ...decision, delivered: true } };
 }
 
 /** Returns the delegator when the actor decides through a delegation. */
-async function authorise(task: HumanTask, actor: string, at: string, deps: DecideDependencies): Promise<string | undefined> {
+async function authorise(
+  task: HumanTask,
+  actor: string,
+  at: string,
+  deps: DecideDependencies,
+): Promise<string | undefined> {
   const user = await deps.directory.find(actor);
   if (!user) throw new TaskActionRefused('NotAuthorized', `${actor} is not in the directory`);
   const scope = { practice: task.subject.practice, region: task.subject.region };
@@ -120,17 +160,33 @@ async function authorise(task: HumanTask, actor: string, at: string, deps: Decid
   );
 }
 
-async function checkSeparationOfDuties(task: HumanTask, actor: string, onBehalfOf: string | undefined, deps: DecideDependencies): Promise<void> {
+async function checkSeparationOfDuties(
+  task: HumanTask,
+  actor: string,
+  onBehalfOf: string | undefined,
+  deps: DecideDependencies,
+): Promise<void> {
   // A delegate carries the delegator's authority, so both names count as deciding.
   const deciders = [actor, ...(onBehalfOf ? [onBehalfOf] : [])];
   if (deciders.includes(task.requestedBy)) {
-    throw new TaskActionRefused('SegregationOfDuties', `${task.requestedBy} requested this approval and cannot decide it${onBehalfOf ? `, not even through ${actor}` : ''}`);
+    throw new TaskActionRefused(
+      'SegregationOfDuties',
+      `${task.requestedBy} requested this approval and cannot decide it${onBehalfOf ? `, not even through ${actor}` : ''}`,
+    );
   }
   const siblings = await deps.tasks.listByRequest(task.requestId);
   const earlier = siblings.find(
-    (sibling) => sibling.taskId !== task.taskId && sibling.decision && [sibling.decision.decidedBy, sibling.decision.onBehalfOf].some((name) => name !== undefined && deciders.includes(name)),
+    (sibling) =>
+      sibling.taskId !== task.taskId &&
+      sibling.decision &&
+      [sibling.decision.decidedBy, sibling.decision.onBehalfOf].some(
+        (name) => name !== undefined && deciders.includes(name),
+      ),
   );
   if (earlier) {
-    throw new TaskActionRefused('SegregationOfDuties', `${deciders.join(' for ')} already decided level ${earlier.level} of this request; another person must decide level ${task.level}`);
+    throw new TaskActionRefused(
+      'SegregationOfDuties',
+      `${deciders.join(' for ')} already decided level ${earlier.level} of this request; another person must decide level ${task.level}`,
+    );
   }
 }

@@ -18,12 +18,24 @@ function scopeText(scope: GrantScope): string {
 }
 
 /** The people whose own grants let them decide for `role` in `scope`, leaving out the `excluded` (separation of duties). */
-export function eligibleDeciders(users: readonly DirectoryUser[], role: Role, scope: GrantScope, excluded: ReadonlySet<string>): DirectoryUser[] {
-  return users.filter((user) => !excluded.has(user.userId) && user.grants.some((grant) => grantCovers(grant, role, scope)));
+export function eligibleDeciders(
+  users: readonly DirectoryUser[],
+  role: Role,
+  scope: GrantScope,
+  excluded: ReadonlySet<string>,
+): DirectoryUser[] {
+  return users.filter(
+    (user) => !excluded.has(user.userId) && user.grants.some((grant) => grantCovers(grant, role, scope)),
+  );
 }
 
 /** Why no one may decide for `role` in `scope`, or undefined when someone may. */
-export function whyNoDecider(users: readonly DirectoryUser[], role: Role, scope: GrantScope, excluded: ReadonlySet<string>): string | undefined {
+export function whyNoDecider(
+  users: readonly DirectoryUser[],
+  role: Role,
+  scope: GrantScope,
+  excluded: ReadonlySet<string>,
+): string | undefined {
   if (eligibleDeciders(users, role, scope, excluded).length > 0) return undefined;
   const holders = eligibleDeciders(users, role, scope, new Set());
   if (holders.length === 0) return `no ${roleLabel(role)} for ${scopeText(scope)}`;
@@ -42,7 +54,14 @@ export interface DeciderRoute {
  * roles of the request's other levels (one person holding both would be barred from one). At the
  * end of the chain with still no one, the task stays with the last role and the note says so.
  */
-export function routeToDecider(policy: ApprovalPolicy, users: readonly DirectoryUser[], role: Role, scope: GrantScope, excluded: ReadonlySet<string>, otherLevelRoles: ReadonlySet<Role>): DeciderRoute {
+export function routeToDecider(
+  policy: ApprovalPolicy,
+  users: readonly DirectoryUser[],
+  role: Role,
+  scope: GrantScope,
+  excluded: ReadonlySet<string>,
+  otherLevelRoles: ReadonlySet<Role>,
+): DeciderRoute {
   const notes: string[] = [];
   const visited = new Set<Role>();
   let current = role;
@@ -52,7 +71,14 @@ export function routeToDecider(policy: ApprovalPolicy, users: readonly Directory
     visited.add(current);
     let next = escalationOf(policy, current);
     while (next && (otherLevelRoles.has(next) || visited.has(next))) next = escalationOf(policy, next);
-    if (!next) return { role: current, notes: [...notes, `${why}; the escalation chain ends at ${roleLabel(current)}, so the task waits for the directory to change`] };
+    if (!next)
+      return {
+        role: current,
+        notes: [
+          ...notes,
+          `${why}; the escalation chain ends at ${roleLabel(current)}, so the task waits for the directory to change`,
+        ],
+      };
     notes.push(`${why}; escalated at once to ${roleLabel(next)}`);
     current = next;
   }
@@ -63,12 +89,21 @@ export function routeToDecider(policy: ApprovalPolicy, users: readonly Directory
  * warnings: for each workflow that asks for approvals, each rule that can route the scope, and
  * each level's role. The synth prints them, so a gap in the directory is seen before a deal strands.
  */
-export function scopesWithoutDecider(policy: ApprovalPolicy, users: readonly DirectoryUser[], practices: readonly string[]): string[] {
+export function scopesWithoutDecider(
+  policy: ApprovalPolicy,
+  users: readonly DirectoryUser[],
+  practices: readonly string[],
+): string[] {
   const warnings = new Map<string, Set<string>>();
   for (const workflow of APPROVAL_WORKFLOWS) {
     for (const region of Region.options) {
       for (const practice of practices) {
-        const rules = policy.rules.filter((rule) => rule.workflow === workflow && (rule.regions === '*' || rule.regions.includes(region)) && (rule.practices === '*' || rule.practices.includes(practice)));
+        const rules = policy.rules.filter(
+          (rule) =>
+            rule.workflow === workflow &&
+            (rule.regions === '*' || rule.regions.includes(region)) &&
+            (rule.practices === '*' || rule.practices.includes(practice)),
+        );
         for (const rule of rules) {
           rule.levels.forEach((level, index) => {
             const why = whyNoDecider(users, level.role, { practice, region }, new Set());
@@ -81,5 +116,7 @@ export function scopesWithoutDecider(policy: ApprovalPolicy, users: readonly Dir
       }
     }
   }
-  return [...warnings].map(([why, uses]) => `${why}: such approvals escalate at once along the chain (${[...uses].join(', ')})`);
+  return [...warnings].map(
+    ([why, uses]) => `${why}: such approvals escalate at once along the chain (${[...uses].join(', ')})`,
+  );
 }

@@ -44,15 +44,31 @@ export async function openApprovalTask(input: unknown, deps: OpenTaskDependencie
   const now = deps.now();
   const request = OpenApprovalTaskInput.parse(input);
   const level = request.levels[request.levelIndex];
-  if (!level) throw new Error(`level ${request.levelIndex} does not exist; the policy routed ${request.levels.length} level(s)`);
+  if (!level)
+    throw new Error(`level ${request.levelIndex} does not exist; the policy routed ${request.levels.length} level(s)`);
   const requestId = `${request.executionArn}#${request.step}`;
   const slaSeconds = Math.round(level.slaHours * 3600);
   const taskId = `task-${createHash('sha256').update(`${requestId}#${request.levelIndex}`).digest('hex').slice(0, 24)}`;
   const siblings = (await tasks.listByRequest(requestId)).filter((sibling) => sibling.taskId !== taskId);
   // Separation of duties: the requester, and whoever decided another level (or lent their authority to it).
-  const excluded = new Set([request.requestedBy, ...siblings.flatMap((sibling) => [sibling.decision?.decidedBy, sibling.decision?.onBehalfOf].filter((name): name is string => name !== undefined))]);
-  const otherLevelRoles = new Set<Role>([...request.levels.filter((_, index) => index !== request.levelIndex).map((each) => each.role), ...siblings.map((sibling) => sibling.assigneeRole)]);
-  const route = routeToDecider(deps.policy, await deps.directory.all(), level.role, { practice: request.subject.practice, region: request.subject.region }, excluded, otherLevelRoles);
+  const excluded = new Set([
+    request.requestedBy,
+    ...siblings.flatMap((sibling) =>
+      [sibling.decision?.decidedBy, sibling.decision?.onBehalfOf].filter((name): name is string => name !== undefined),
+    ),
+  ]);
+  const otherLevelRoles = new Set<Role>([
+    ...request.levels.filter((_, index) => index !== request.levelIndex).map((each) => each.role),
+    ...siblings.map((sibling) => sibling.assigneeRole),
+  ]);
+  const route = routeToDecider(
+    deps.policy,
+    await deps.directory.all(),
+    level.role,
+    { practice: request.subject.practice, region: request.subject.region },
+    excluded,
+    otherLevelRoles,
+  );
   const task = HumanTask.parse({
     taskId,
     requestId,

@@ -32,27 +32,52 @@ export interface SweepDependencies {
  * such roles are left (the top of the chain is reminded again). The task token stays valid
  * throughout, so the workflow keeps waiting on the same step.
  */
-export function approvalTaskQueue(tasks: HumanTaskStore, policy: ApprovalPolicy, publisher: BreachPublisher): WatchedQueue<HumanTask, SlaBreach> {
+export function approvalTaskQueue(
+  tasks: HumanTaskStore,
+  policy: ApprovalPolicy,
+  publisher: BreachPublisher,
+): WatchedQueue<HumanTask, SlaBreach> {
   return {
     listOverdue: (at, limit) => tasks.listOverdue(at, limit),
-    subjectOf: (task) => ({ role: task.assigneeRole, dueAt: task.dueAt, slaSeconds: task.slaSeconds, breaches: task.breaches }),
+    subjectOf: (task) => ({
+      role: task.assigneeRole,
+      dueAt: task.dueAt,
+      slaSeconds: task.slaSeconds,
+      breaches: task.breaches,
+    }),
     escalationOf: async (task) => {
       // Later levels have no task yet, so their roles come from the request as the policy routed it.
       const plannedRoles = (task.requestRoles ?? []).filter((_, index) => index !== task.level - 1);
-      const siblingRoles = (await tasks.listByRequest(task.requestId)).filter((sibling) => sibling.taskId !== task.taskId).flatMap((sibling) => [sibling.assigneeRole, ...sibling.candidateRoles]);
+      const siblingRoles = (await tasks.listByRequest(task.requestId))
+        .filter((sibling) => sibling.taskId !== task.taskId)
+        .flatMap((sibling) => [sibling.assigneeRole, ...sibling.candidateRoles]);
       const otherLevelRoles = new Set<string>([...plannedRoles, ...siblingRoles]);
       return (role) => escalationTarget(policy, role, otherLevelRoles);
     },
-    recordBreach: (task, timing) => tasks.recordBreach(task.taskId, task.breaches, { assigneeRole: timing.toRole as HumanTask['assigneeRole'], dueAt: timing.nextDueAt, breaches: timing.breach }),
+    recordBreach: (task, timing) =>
+      tasks.recordBreach(task.taskId, task.breaches, {
+        assigneeRole: timing.toRole as HumanTask['assigneeRole'],
+        dueAt: timing.nextDueAt,
+        breaches: timing.breach,
+      }),
     auditSubjectOf: (task) => ({ subjectType: 'task', subjectId: task.taskId }),
-    breachOf: (task, timing) => ({ taskId: task.taskId, workflow: task.workflow, executionArn: task.executionArn, ...timing }),
+    breachOf: (task, timing) => ({
+      taskId: task.taskId,
+      workflow: task.workflow,
+      executionArn: task.executionArn,
+      ...timing,
+    }),
     publish: (breaches) => publisher.publish(breaches),
   };
 }
 
 /** Sweeps the approval tasks alone; the scheduled sweeper sweeps them with the exceptions through `sweepOverdue`. */
 export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Promise<SlaBreach[]> {
-  const { tasks } = await sweepOverdue(now, { tasks: approvalTaskQueue(deps.tasks, deps.policy, deps.publisher) }, deps);
+  const { tasks } = await sweepOverdue(
+    now,
+    { tasks: approvalTaskQueue(deps.tasks, deps.policy, deps.publisher) },
+    deps,
+  );
   return tasks;
 }
 
@@ -63,7 +88,11 @@ export async function sweepOverdueTasks(now: Date, deps: SweepDependencies): Pro
  * the level-1 task of a two-level request (practice lead, then CFO) still escalates. A chain that
  * simply ends (the CFO's own task) reminds its top again.
  */
-function escalationTarget(policy: ApprovalPolicy, from: HumanTask['assigneeRole'], otherLevelRoles: ReadonlySet<string>): HumanTask['assigneeRole'] | undefined {
+function escalationTarget(
+  policy: ApprovalPolicy,
+  from: HumanTask['assigneeRole'],
+  otherLevelRoles: ReadonlySet<string>,
+): HumanTask['assigneeRole'] | undefined {
   let candidate = escalationOf(policy, from);
   let skipped = false;
   while (candidate && otherLevelRoles.has(candidate)) {

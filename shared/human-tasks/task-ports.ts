@@ -17,7 +17,11 @@ export interface HumanTaskStore {
   /** Open tasks waiting on a role, soonest due first. */
   listOpenByRole(role: Role, limit: number): Promise<HumanTask[]>;
   /** Records an SLA breach: optionally a new assignee, the next due time, the breach count. */
-  recordBreach(taskId: string, expectedBreaches: number, next: { assigneeRole: Role; dueAt: string; breaches: number }): Promise<boolean>;
+  recordBreach(
+    taskId: string,
+    expectedBreaches: number,
+    next: { assigneeRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean>;
 }
 
 /** A time-boxed handover of one role's decisions to another holder of the role. */

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { CrmDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceDetailType, SalesforceSourcePrefix } from '../events/catalogue';
+import {
+  CrmDetailType,
+  PSFLOW_EMITTED_SOURCES,
+  PsflowSource,
+  SalesforceDetailType,
+  SalesforceSourcePrefix,
+} from '../events/catalogue';
 import { OpportunityWonDetail, findContract } from '../events/contracts';
 import { WorkflowName, businessKey, executionNameFor, projectIdFor } from '../workflows/workflow-names';
 import {
@@ -11,7 +17,13 @@ import {
   type RejectedDecision,
 } from './ingestion-outcomes';
 import type { IngestionDependencies, IngestionReport, RecordOutcome } from './ingestion-ports';
-import { changeDedupeKey, decideOpportunityRecord, isOverflow, parseOpportunityChange, type OpportunityChangeDecision } from './salesforce/opportunity-change';
+import {
+  changeDedupeKey,
+  decideOpportunityRecord,
+  isOverflow,
+  parseOpportunityChange,
+  type OpportunityChangeDecision,
+} from './salesforce/opportunity-change';
 
 /**
  * The ingestion path: every event the bus routes here is validated, normalised into the
@@ -50,7 +62,14 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
       receivedAt,
       fingerprint: fingerprintOf(decision, envelope, event),
     });
-    return { outcome: 'rejected', reason: decision.reason, message: decision.message, recordId: decision.recordId, dedupeKey: decision.dedupeKey, rejectionId };
+    return {
+      outcome: 'rejected',
+      reason: decision.reason,
+      message: decision.message,
+      recordId: decision.recordId,
+      dedupeKey: decision.dedupeKey,
+      rejectionId,
+    };
   };
 
   const bytes = Buffer.byteLength(rawEvent, 'utf8');
@@ -81,18 +100,26 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     return { ...identity, outcomes: [{ outcome: 'unknown', reason: route.reason }] };
   }
   if (route.kind === 'own-output') {
-    return { ...identity, outcomes: [{ outcome: 'ignored', reason: IgnoreReason.NoWorkflow, message: 'psflow emitted this event itself' }] };
+    return {
+      ...identity,
+      outcomes: [{ outcome: 'ignored', reason: IgnoreReason.NoWorkflow, message: 'psflow emitted this event itself' }],
+    };
   }
 
   const outcomes: RecordOutcome[] = [];
   if (route.kind === 'salesforce-opportunity') {
     const payloadPath = route.channel === 'event-relay' ? '$.detail.payload' : '$.detail';
-    const change = parseOpportunityChange(route.channel === 'event-relay' ? envelope.detail.payload : envelope.detail, payloadPath);
+    const change = parseOpportunityChange(
+      route.channel === 'event-relay' ? envelope.detail.payload : envelope.detail,
+      payloadPath,
+    );
     if ('kind' in change) return { ...identity, outcomes: [await hold(change)] };
     // An overflow names no records: one item for the operator, not one per key prefix.
     const recordIds = isOverflow(change) ? [change.header.recordIds[0] ?? '*'] : [...new Set(change.header.recordIds)];
     for (const recordId of recordIds) {
-      outcomes.push(await once(changeDedupeKey(change, recordId), () => decideOpportunityRecord(change, recordId, deps.crm)));
+      outcomes.push(
+        await once(changeDedupeKey(change, recordId), () => decideOpportunityRecord(change, recordId, deps.crm)),
+      );
     }
   } else {
     const detail = route.contract.detail.safeParse(envelope.detail);
@@ -111,7 +138,12 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     outcomes.push(
       await once(dedupeKey, async (): Promise<OpportunityChangeDecision> => {
         if (route.contract.detailType !== CrmDetailType.OpportunityWon) {
-          return { kind: 'ignored', reason: IgnoreReason.NoWorkflow, message: `no workflow consumes ${route.contract.name} yet`, dedupeKey };
+          return {
+            kind: 'ignored',
+            reason: IgnoreReason.NoWorkflow,
+            message: `no workflow consumes ${route.contract.name} yet`,
+            dedupeKey,
+          };
         }
         return { kind: 'activate', dedupeKey, detail: OpportunityWonDetail.parse(detail.data) };
       }),
@@ -123,7 +155,13 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
   async function once(dedupeKey: string, decide: () => Promise<OpportunityChangeDecision>): Promise<RecordOutcome> {
     const seen = await deps.ledger.find(dedupeKey);
     if (seen) {
-      return { outcome: 'ignored', reason: IgnoreReason.Duplicate, message: `change ${dedupeKey} was processed before (${seen.outcome})`, dedupeKey, executionArn: seen.executionArn };
+      return {
+        outcome: 'ignored',
+        reason: IgnoreReason.Duplicate,
+        message: `change ${dedupeKey} was processed before (${seen.outcome})`,
+        dedupeKey,
+        executionArn: seen.executionArn,
+      };
     }
     const decision = await decide();
     const outcome = await act(decision);
@@ -157,12 +195,19 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     const { opportunity } = decision.detail;
     const executionName = executionNameFor('opportunity', opportunity.opportunityId);
     const projectId = projectIdFor(opportunity.opportunityId);
-    const started = await deps.launcher.start(WorkflowName.ProjectActivation, executionName, { ...decision.detail, projectId });
+    const started = await deps.launcher.start(WorkflowName.ProjectActivation, executionName, {
+      ...decision.detail,
+      projectId,
+    });
     await deps.executions.record({
       workflow: WorkflowName.ProjectActivation,
       executionName,
       executionArn: started.executionArn,
-      businessKeys: [businessKey('opportunity', opportunity.opportunityId), businessKey('client', opportunity.client.clientId), businessKey('project', projectId)],
+      businessKeys: [
+        businessKey('opportunity', opportunity.opportunityId),
+        businessKey('client', opportunity.client.clientId),
+        businessKey('project', projectId),
+      ],
       dedupeKey: decision.dedupeKey,
       startedAt: receivedAt,
     });
@@ -184,7 +229,11 @@ type Route =
 function routeOf(envelope: EventEnvelope): Route {
   const { source } = envelope;
   const detailType = envelope['detail-type'];
-  const channel = source.startsWith(SalesforceSourcePrefix.AppFlow) ? 'appflow' : source.startsWith(SalesforceSourcePrefix.EventRelay) ? 'event-relay' : undefined;
+  const channel = source.startsWith(SalesforceSourcePrefix.AppFlow)
+    ? 'appflow'
+    : source.startsWith(SalesforceSourcePrefix.EventRelay)
+      ? 'event-relay'
+      : undefined;
   if (channel) {
     return detailType === SalesforceDetailType.OpportunityChangeEvent
       ? { kind: 'salesforce-opportunity', channel }
@@ -194,25 +243,53 @@ function routeOf(envelope: EventEnvelope): Route {
   const internal = (Object.values(PsflowSource) as string[]).includes(source);
   const contract = internal ? findContract(source, detailType) : undefined;
   if (contract) return { kind: 'canonical', contract };
-  return { kind: 'unknown', reason: internal ? `no contract for ${JSON.stringify(detailType)} from ${source}` : `unknown source ${JSON.stringify(source)}` };
+  return {
+    kind: 'unknown',
+    reason: internal
+      ? `no contract for ${JSON.stringify(detailType)} from ${source}`
+      : `unknown source ${JSON.stringify(source)}`,
+  };
 }
 
 function ignoredOutcome(decision: IgnoredDecision): RecordOutcome {
-  return { outcome: 'ignored', reason: decision.reason, message: decision.message, recordId: decision.recordId, dedupeKey: decision.dedupeKey };
+  return {
+    outcome: 'ignored',
+    reason: decision.reason,
+    message: decision.message,
+    recordId: decision.recordId,
+    dedupeKey: decision.dedupeKey,
+  };
 }
 
 /** Best-effort identity of even a malformed event, for the rejected item. */
 function describe(event: unknown): { eventId: string; source: string; detailType: string } {
   const record = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
-  const text = (value: unknown): string => (typeof value === 'string' && value.length > 0 ? value.slice(0, 256) : '(missing)');
+  const text = (value: unknown): string =>
+    typeof value === 'string' && value.length > 0 ? value.slice(0, 256) : '(missing)';
   return { eventId: text(record.id), source: text(record.source), detailType: text(record['detail-type']) };
 }
 
-function fingerprintOf(decision: RejectedDecision, identity: { source: string; detailType: string }, event: unknown): string {
+function fingerprintOf(
+  decision: RejectedDecision,
+  identity: { source: string; detailType: string },
+  event: unknown,
+): string {
   // Without what changes on each delivery: the id, the time, and the name of an archive replay.
-  const content = typeof event === 'object' && event !== null ? { ...(event as Record<string, unknown>), id: undefined, time: undefined, 'replay-name': undefined } : event;
+  const content =
+    typeof event === 'object' && event !== null
+      ? { ...(event as Record<string, unknown>), id: undefined, time: undefined, 'replay-name': undefined }
+      : event;
   return createHash('sha256')
-    .update(safeStringify([decision.reason, identity.source, identity.detailType, decision.recordId ?? null, decision.dedupeKey ?? null, content]))
+    .update(
+      safeStringify([
+        decision.reason,
+        identity.source,
+        identity.detailType,
+        decision.recordId ?? null,
+        decision.dedupeKey ?? null,
+        content,
+      ]),
+    )
     .digest('hex')
     .slice(0, 32);
 }

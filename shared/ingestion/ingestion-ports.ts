@@ -52,7 +52,11 @@ export interface RejectedEventStore {
 
 /** Starts workflows by name; a name already used is reported, not thrown. */
 export interface WorkflowLauncher {
-  start(workflow: WorkflowName, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+  start(
+    workflow: WorkflowName,
+    executionName: string,
+    input: unknown,
+  ): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }
 
 /** Records executions under the business keys operators search by. */

@@ -25,7 +25,12 @@ export interface WonOpportunityInput {
 /** The canonical opportunity, or why there is none. */
 export type WonOpportunityResult =
   | { readonly kind: 'valid'; readonly opportunity: Opportunity }
-  | { readonly kind: 'invalid'; readonly reason: RejectionReason; readonly summary: string; readonly issues: readonly RejectionIssue[] };
+  | {
+      readonly kind: 'invalid';
+      readonly reason: RejectionReason;
+      readonly summary: string;
+      readonly issues: readonly RejectionIssue[];
+    };
 
 const BILLING_MODELS: Record<string, Opportunity['billingModel']> = {
   timeandmaterials: 'time-and-materials',
@@ -59,9 +64,12 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   const name = required('name')?.trim();
   if (name !== undefined && (name.length === 0 || name.length > 255)) problem('name', 'must be 1 to 255 characters');
   const currency = required('currency');
-  if (currency !== undefined && !CURRENCIES.has(currency)) problem('currency', `${JSON.stringify(currency)} is not an ISO-4217 currency code`);
-  const amountMinor = toMinorUnits(required('amount'), currency !== undefined && CURRENCIES.has(currency) ? currency : undefined, (message) =>
-    problem('amount', message),
+  if (currency !== undefined && !CURRENCIES.has(currency))
+    problem('currency', `${JSON.stringify(currency)} is not an ISO-4217 currency code`);
+  const amountMinor = toMinorUnits(
+    required('amount'),
+    currency !== undefined && CURRENCIES.has(currency) ? currency : undefined,
+    (message) => problem('amount', message),
   );
   const region = normaliseRegion(required('region'), (message) => problem('region', message));
   const practice = normalisePractice(required('practice'), (message) => problem('practice', message));
@@ -69,14 +77,18 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   const closeDate = normaliseDate(required('closeDate'), (message) => problem('closeDate', message));
   const startDate = optionalDate(facts.startDate, (message) => problem('startDate', message));
   const endDate = optionalDate(facts.endDate, (message) => problem('endDate', message));
-  if (startDate && endDate && endDate < startDate) problem('endDate', `ends (${endDate}) before it starts (${startDate})`);
+  if (startDate && endDate && endDate < startDate)
+    problem('endDate', `ends (${endDate}) before it starts (${startDate})`);
   const stage = facts.stage?.trim() || 'Closed Won';
-  if (facts.stage !== undefined && facts.stage !== null && facts.stage.trim() === '') problem('stage', 'must not be empty');
+  if (facts.stage !== undefined && facts.stage !== null && facts.stage.trim() === '')
+    problem('stage', 'must not be empty');
   if (stage.length > 255) problem('stage', 'must be at most 255 characters');
   const ownerEmail = facts.ownerEmail ?? undefined;
-  if (ownerEmail !== undefined && !Opportunity.shape.ownerEmail.safeParse(ownerEmail).success) problem('ownerEmail', `${JSON.stringify(ownerEmail)} is not an e-mail address`);
+  if (ownerEmail !== undefined && !Opportunity.shape.ownerEmail.safeParse(ownerEmail).success)
+    problem('ownerEmail', `${JSON.stringify(ownerEmail)} is not an e-mail address`);
   const discount = facts.discountPercent ?? 0;
-  if (!Number.isFinite(discount) || discount < 0 || discount > 100) problem('discountPercent', 'must be a percentage from 0 to 100');
+  if (!Number.isFinite(discount) || discount < 0 || discount > 100)
+    problem('discountPercent', 'must be a percentage from 0 to 100');
 
   const accountId = required('accountId');
   const account = accountId === undefined ? undefined : await input.crm.getAccount(accountId);
@@ -85,7 +97,10 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
       kind: 'invalid',
       reason: RejectionReason.CrmRecordNotFound,
       summary: `its account ${accountId} is unknown to the CRM`,
-      issues: [...issues, { path: input.fieldPath('accountId'), message: `account ${accountId} is unknown to the CRM` }],
+      issues: [
+        ...issues,
+        { path: input.fieldPath('accountId'), message: `account ${accountId} is unknown to the CRM` },
+      ],
     };
   }
   const accountProblem = (message: string): undefined => {
@@ -95,13 +110,21 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   };
   const clientName = account?.name?.trim();
   if (account && !clientName) accountProblem(`account ${account.accountId} has no name`);
-  if (clientName && clientName.length > 255) accountProblem(`account ${account?.accountId} has a name over 255 characters`);
-  const clientRegion = account?.region ? normaliseRegion(account.region, (message) => accountProblem(`the account's region ${message}`)) : region;
+  if (clientName && clientName.length > 255)
+    accountProblem(`account ${account?.accountId} has a name over 255 characters`);
+  const clientRegion = account?.region
+    ? normaliseRegion(account.region, (message) => accountProblem(`the account's region ${message}`))
+    : region;
   const dealType = facts.dealType?.trim().toLowerCase();
   const isNew = dealType ? NEW_CLIENT_DEAL_TYPES.has(dealType) : (account?.isNewClient ?? false);
 
   if (issues.length > 0) {
-    return { kind: 'invalid', reason: RejectionReason.IncompleteOpportunity, summary: issues.map((issue) => `${issue.path} ${issue.message}`).join('; '), issues };
+    return {
+      kind: 'invalid',
+      reason: RejectionReason.IncompleteOpportunity,
+      summary: issues.map((issue) => `${issue.path} ${issue.message}`).join('; '),
+      issues,
+    };
   }
   const opportunity = Opportunity.safeParse({
     opportunityId: { system: input.crm.system, id: facts.opportunityId },
@@ -121,12 +144,21 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   if (!opportunity.success) {
     // A safety net: the checks above should have caught it, but a bad value must never crash ingestion.
     const netIssues = issuesFromZod('$.canonical.opportunity', opportunity.error);
-    return { kind: 'invalid', reason: RejectionReason.IncompleteOpportunity, summary: netIssues.map((issue) => `${issue.path} ${issue.message}`).join('; '), issues: netIssues };
+    return {
+      kind: 'invalid',
+      reason: RejectionReason.IncompleteOpportunity,
+      summary: netIssues.map((issue) => `${issue.path} ${issue.message}`).join('; '),
+      issues: netIssues,
+    };
   }
   return { kind: 'valid', opportunity: opportunity.data };
 }
 
-function toMinorUnits(amount: number | undefined, currency: string | undefined, problem: (message: string) => undefined): number | undefined {
+function toMinorUnits(
+  amount: number | undefined,
+  currency: string | undefined,
+  problem: (message: string) => undefined,
+): number | undefined {
   if (amount === undefined || currency === undefined) return undefined;
   if (!Number.isFinite(amount) || amount < 0) return problem('must be a non-negative amount');
   const digits = minorUnitDigits(currency);
@@ -143,7 +175,9 @@ function toMinorUnits(amount: number | undefined, currency: string | undefined, 
 function normaliseRegion(value: string | undefined, problem: (message: string) => undefined): Region | undefined {
   if (value === undefined) return undefined;
   const parsed = Region.safeParse(value.trim().toUpperCase());
-  return parsed.success ? parsed.data : problem(`${JSON.stringify(value)} is not a region; expected one of ${Region.options.join(', ')}`);
+  return parsed.success
+    ? parsed.data
+    : problem(`${JSON.stringify(value)} is not a region; expected one of ${Region.options.join(', ')}`);
 }
 
 function normalisePractice(value: string | undefined, problem: (message: string) => undefined): string | undefined {
@@ -154,18 +188,31 @@ function normalisePractice(value: string | undefined, problem: (message: string)
     .replace(/&/g, 'and')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  return Practice.safeParse(slug).success ? slug : problem(`${JSON.stringify(value)} does not name a practice (letters, digits and spaces, 2 to 50 characters)`);
+  return Practice.safeParse(slug).success
+    ? slug
+    : problem(`${JSON.stringify(value)} does not name a practice (letters, digits and spaces, 2 to 50 characters)`);
 }
 
-function normaliseBillingModel(value: string | undefined, problem: (message: string) => undefined): Opportunity['billingModel'] | undefined {
+function normaliseBillingModel(
+  value: string | undefined,
+  problem: (message: string) => undefined,
+): Opportunity['billingModel'] | undefined {
   if (value === undefined) return undefined;
-  const key = value.toLowerCase().replace(/&/g, 'and').replace(/[^a-z]/g, '');
-  return BILLING_MODELS[key] ?? problem(`${JSON.stringify(value)} is not a billing model; expected Time and Materials or Fixed Fee`);
+  const key = value
+    .toLowerCase()
+    .replace(/&/g, 'and')
+    .replace(/[^a-z]/g, '');
+  return (
+    BILLING_MODELS[key] ??
+    problem(`${JSON.stringify(value)} is not a billing model; expected Time and Materials or Fixed Fee`)
+  );
 }
 
 function normaliseDate(value: string | undefined, problem: (message: string) => undefined): string | undefined {
   if (value === undefined) return undefined;
-  return IsoDate.safeParse(value).success ? value : problem(`${JSON.stringify(value)} is not an ISO-8601 date (YYYY-MM-DD)`);
+  return IsoDate.safeParse(value).success
+    ? value
+    : problem(`${JSON.stringify(value)} is not an ISO-8601 date (YYYY-MM-DD)`);
 }
 
 function optionalDate(value: string | null | undefined, problem: (message: string) => undefined): string | undefined {

@@ -18,8 +18,24 @@ export class IngestionReplayer implements EventReplayer {
 
   async replay(event: ReplayableEvent): Promise<{ eventId: string } | { refused: string }> {
     const eventId = randomUUID();
-    const envelope = { version: '0', id: eventId, 'detail-type': event.detailType, source: event.source, account: '', time: this.now().toISOString(), region: this.region, resources: [], detail: event.detail };
-    const answer = await this.lambda.send(new InvokeCommand({ FunctionName: this.ingestFunctionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(envelope)) }));
+    const envelope = {
+      version: '0',
+      id: eventId,
+      'detail-type': event.detailType,
+      source: event.source,
+      account: '',
+      time: this.now().toISOString(),
+      region: this.region,
+      resources: [],
+      detail: event.detail,
+    };
+    const answer = await this.lambda.send(
+      new InvokeCommand({
+        FunctionName: this.ingestFunctionName,
+        InvocationType: 'RequestResponse',
+        Payload: Buffer.from(JSON.stringify(envelope)),
+      }),
+    );
     if (answer.FunctionError) {
       const payload = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : '';
       return { refused: `ingestion failed (${answer.FunctionError}): ${payload.slice(0, 500)}` };

@@ -1,4 +1,9 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, UserId, type Directory } from '../directory/directory';
@@ -40,7 +45,12 @@ export interface OperationsDependencies {
   readonly exceptions: ExceptionStore;
   readonly directory: Directory;
   readonly tokens: WorkflowTokens;
-  readonly audit: AuditLog & { list(subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user', subjectId: string): Promise<unknown[]> };
+  readonly audit: AuditLog & {
+    list(
+      subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user',
+      subjectId: string,
+    ): Promise<unknown[]>;
+  };
   readonly sfn: SFNClient;
   readonly contracts: StepContractLookup;
   readonly rejectedEvents: RejectedEventQueue;
@@ -48,36 +58,68 @@ export interface OperationsDependencies {
   readonly now: () => Date;
 }
 
-type Route = (request: { actor: string; event: HttpApiEvent; body: unknown; deps: OperationsDependencies }) => Promise<unknown>;
+type Route = (request: {
+  actor: string;
+  event: HttpApiEvent;
+  body: unknown;
+  deps: OperationsDependencies;
+}) => Promise<unknown>;
 
 /** Route keys served; the CDK construct creates one API route per key. */
 export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
   'GET /me': async ({ actor, deps }) => (await deps.directory.find(actor)) ?? { userId: actor, grants: [] },
   'GET /users': async ({ deps }) => deps.directory.all(),
-  'POST /users/{userId}/grants': async ({ actor, event, body, deps }) => grantRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
-  'POST /users/{userId}/grants/revoke': async ({ actor, event, body, deps }) => revokeRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
+  'POST /users/{userId}/grants': async ({ actor, event, body, deps }) =>
+    grantRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
+  'POST /users/{userId}/grants/revoke': async ({ actor, event, body, deps }) =>
+    revokeRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
   'GET /tasks': async ({ actor, event, deps }) => listTasks(actor, event, deps),
-  'GET /tasks/{taskId}': async ({ event, deps }) => publicTask(await found(deps.tasks.get(pathParameter(event, 'taskId')), 'task')),
+  'GET /tasks/{taskId}': async ({ event, deps }) =>
+    publicTask(await found(deps.tasks.get(pathParameter(event, 'taskId')), 'task')),
   'POST /tasks/{taskId}/decision': async ({ actor, event, body, deps }) => {
     const request = DecisionBody.parse(body);
-    const result = await decideTask({ taskId: pathParameter(event, 'taskId'), outcome: request.decision === 'approve' ? 'approved' : 'rejected', comment: request.comment, token: request.token, actor }, deps);
+    const result = await decideTask(
+      {
+        taskId: pathParameter(event, 'taskId'),
+        outcome: request.decision === 'approve' ? 'approved' : 'rejected',
+        comment: request.comment,
+        token: request.token,
+        actor,
+      },
+      deps,
+    );
     return { repeated: result.repeated, task: publicTask(result.task) };
   },
-  'POST /delegations': async ({ actor, body, deps }) => delegateRole({ ...DelegationBody.parse(body), delegator: actor }, deps),
-  'GET /exceptions': async ({ event, deps }) => (await deps.exceptions.list(exceptionFilter(event), limitOf(event))).map(publicException),
-  'GET /exceptions/{exceptionId}': async ({ event, deps }) => publicException(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception')),
-  'GET /exceptions/{exceptionId}/outcome': async ({ event, deps }) => exceptionOutcome(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception'), deps),
+  'POST /delegations': async ({ actor, body, deps }) =>
+    delegateRole({ ...DelegationBody.parse(body), delegator: actor }, deps),
+  'GET /exceptions': async ({ event, deps }) =>
+    (await deps.exceptions.list(exceptionFilter(event), limitOf(event))).map(publicException),
+  'GET /exceptions/{exceptionId}': async ({ event, deps }) =>
+    publicException(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception')),
+  'GET /exceptions/{exceptionId}/outcome': async ({ event, deps }) =>
+    exceptionOutcome(await found(deps.exceptions.get(pathParameter(event, 'exceptionId')), 'exception'), deps),
   'POST /exceptions/{exceptionId}/retry': async ({ actor, event, body, deps }) => {
     const request = RetryBody.parse(body ?? {});
-    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'retry', patch: request.patch, note: request.note }, deps));
+    return publicException(
+      await actOnException(
+        pathParameter(event, 'exceptionId'),
+        actor,
+        { action: 'retry', patch: request.patch, note: request.note },
+        deps,
+      ),
+    );
   },
   'POST /exceptions/{exceptionId}/skip': async ({ actor, event, body, deps }) => {
     const request = SkipBody.parse(body);
-    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'skip', ...request }, deps));
+    return publicException(
+      await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'skip', ...request }, deps),
+    );
   },
   'POST /exceptions/{exceptionId}/abort': async ({ actor, event, body, deps }) => {
     const request = AbortBody.parse(body);
-    return publicException(await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'abort', note: request.note }, deps));
+    return publicException(
+      await actOnException(pathParameter(event, 'exceptionId'), actor, { action: 'abort', note: request.note }, deps),
+    );
   },
   'GET /rejected-events': async ({ event, deps }) => {
     const status = z.enum(['open', 'replayed', 'resolved']).parse(event.queryStringParameters?.status ?? 'open');
@@ -86,25 +128,47 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
   'GET /rejected-events/{rejectionId}': async ({ event, deps }) => {
     const rejectionId = pathParameter(event, 'rejectionId');
     const item = await deps.rejectedEvents.get(rejectionId);
-    if (!item) throw new TaskActionRefused('NotFound', `no rejected event ${rejectionId}; list them with: psflow rejected list`);
+    if (!item)
+      throw new TaskActionRefused('NotFound', `no rejected event ${rejectionId}; list them with: psflow rejected list`);
     return item;
   },
   'POST /rejected-events/{rejectionId}/replay': async ({ actor, event, body, deps }) => {
     const request = RejectedEventBody.parse(body ?? {});
-    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'replay', note: request.note }, deps);
+    return actOnRejectedEvent(
+      pathParameter(event, 'rejectionId'),
+      actor,
+      { action: 'replay', note: request.note },
+      deps,
+    );
   },
   'POST /rejected-events/{rejectionId}/resolve': async ({ actor, event, body, deps }) => {
     const request = RejectedEventBody.parse(body ?? {});
-    return actOnRejectedEvent(pathParameter(event, 'rejectionId'), actor, { action: 'resolve', note: request.note ?? '' }, deps);
+    return actOnRejectedEvent(
+      pathParameter(event, 'rejectionId'),
+      actor,
+      { action: 'resolve', note: request.note ?? '' },
+      deps,
+    );
   },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
-    const subjectType = z.enum(['task', 'exception', 'delegation', 'rejected-event', 'user']).parse(pathParameter(event, 'subjectType'));
+    const subjectType = z
+      .enum(['task', 'exception', 'delegation', 'rejected-event', 'user'])
+      .parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
   },
 };
 
-const DecisionBody = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(2000).default(''), token: z.string().optional() });
-const DelegationBody = z.object({ delegate: z.string().min(1), role: z.string().min(1), from: z.string().min(1), until: z.string().min(1) });
+const DecisionBody = z.object({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).default(''),
+  token: z.string().optional(),
+});
+const DelegationBody = z.object({
+  delegate: z.string().min(1),
+  role: z.string().min(1),
+  from: z.string().min(1),
+  until: z.string().min(1),
+});
 const RetryBody = z.object({ patch: z.unknown().optional(), note: z.string().max(2000).optional() });
 const SkipBody = z.object({ output: z.unknown(), note: z.string().max(2000), reference: z.string().max(500) });
 const AbortBody = z.object({ note: z.string().max(2000) });
@@ -114,10 +178,17 @@ const RejectedEventBody = z.object({ note: z.string().max(2000).optional() });
 const OPEN_TO_ANYONE = new Set(['GET /me']);
 
 /** Serves one HTTP API request: identity from the JWT claims, a route, errors as status codes with a message. */
-export async function handleOperationsRequest(event: HttpApiEvent, deps: OperationsDependencies): Promise<HttpApiResult> {
+export async function handleOperationsRequest(
+  event: HttpApiEvent,
+  deps: OperationsDependencies,
+): Promise<HttpApiResult> {
   const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
   const subject = typeof claims.sub === 'string' && claims.sub.length > 0 ? claims.sub : undefined;
-  if (!subject) return answer(401, { error: 'Unauthorized', message: 'no identity in the request; sign in (locally: send X-Psflow-User)' });
+  if (!subject)
+    return answer(401, {
+      error: 'Unauthorized',
+      message: 'no identity in the request; sign in (locally: send X-Psflow-User)',
+    });
   const route = OPERATIONS_ROUTES[event.routeKey];
   if (!route) return answer(404, { error: 'NotFound', message: `no route ${event.routeKey}` });
   // The token's subject names a directory entry; the entry's userId is who acts from here on.
@@ -125,15 +196,23 @@ export async function handleOperationsRequest(event: HttpApiEvent, deps: Operati
   // identity that the directory does not know holds no role and reads none of it.
   const user = await deps.directory.findBySubject(subject);
   if (!user && !OPEN_TO_ANYONE.has(event.routeKey)) {
-    return answer(403, { error: 'NotAuthorized', message: `token subject ${subject} is not in the directory; ask an admin to add you (psflow users list shows who is)` });
+    return answer(403, {
+      error: 'NotAuthorized',
+      message: `token subject ${subject} is not in the directory; ask an admin to add you (psflow users list shows who is)`,
+    });
   }
   const actor = user?.userId ?? subject;
   try {
     const body = parseBody(event);
     return answer(200, await route({ actor, event, body, deps }));
   } catch (error) {
-    if (error instanceof TaskActionRefused) return answer(error.httpStatus, { error: error.code, message: error.message });
-    if (error instanceof z.ZodError) return answer(400, { error: 'InvalidRequest', message: error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') });
+    if (error instanceof TaskActionRefused)
+      return answer(error.httpStatus, { error: error.code, message: error.message });
+    if (error instanceof z.ZodError)
+      return answer(400, {
+        error: 'InvalidRequest',
+        message: error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
+      });
     if (error instanceof BadRequest) return answer(400, { error: 'InvalidRequest', message: error.message });
     throw error;
   }
@@ -163,14 +242,16 @@ function parseBody(event: HttpApiEvent): unknown {
   } catch {
     throw new BadRequest('the body is not JSON');
   }
-  if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequest(`the body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH)
+    throw new BadRequest(`the body nests more than ${MAX_BODY_DEPTH} levels deep`);
   return body;
 }
 
 function pathParameter(event: HttpApiEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new BadRequest(`missing path parameter ${name}`);
-  if (value.length > MAX_ID_LENGTH) throw new BadRequest(`${name} is ${value.length} characters long; an id has at most ${MAX_ID_LENGTH}`);
+  if (value.length > MAX_ID_LENGTH)
+    throw new BadRequest(`${name} is ${value.length} characters long; an id has at most ${MAX_ID_LENGTH}`);
   return value;
 }
 
@@ -209,11 +290,17 @@ async function listTasks(actor: string, event: HttpApiEvent, deps: OperationsDep
   const listed = await Promise.all(
     roles.map(async (role) => {
       const delegations = await deps.delegations.activeFor(actor, role, at);
-      const delegators = (await Promise.all(delegations.map((delegation) => deps.directory.find(delegation.delegator)))).filter((found) => found !== undefined);
+      const delegators = (
+        await Promise.all(delegations.map((delegation) => deps.directory.find(delegation.delegator)))
+      ).filter((found) => found !== undefined);
       const grants = [user, ...delegators].flatMap((person) => person?.grants ?? []);
       const tasks = await deps.tasks.listOpenByRole(role, limitOf(event));
       if (requested) return tasks;
-      return tasks.filter((task) => grants.some((grant) => grantCovers(grant, role, { practice: task.subject.practice, region: task.subject.region })));
+      return tasks.filter((task) =>
+        grants.some((grant) =>
+          grantCovers(grant, role, { practice: task.subject.practice, region: task.subject.region }),
+        ),
+      );
     }),
   );
   return listed
@@ -225,7 +312,10 @@ async function listTasks(actor: string, event: HttpApiEvent, deps: OperationsDep
 function exceptionFilter(event: HttpApiEvent): Parameters<ExceptionStore['list']>[0] {
   const query = event.queryStringParameters ?? {};
   const system = SourceSystem.parse(query.system ?? 'salesforce');
-  const key = (kind: 'client' | 'project', id: string | undefined): string | undefined => (id ? businessKey(kind, ExternalId.parse({ system: kind === 'project' ? (query.system ?? 'psflow') : system, id })) : undefined);
+  const key = (kind: 'client' | 'project', id: string | undefined): string | undefined =>
+    id
+      ? businessKey(kind, ExternalId.parse({ system: kind === 'project' ? (query.system ?? 'psflow') : system, id }))
+      : undefined;
   return {
     status: query.status ? ExceptionStatus.parse(query.status) : undefined,
     ownerRole: query.owner ? Role.parse(query.owner) : undefined,
@@ -236,17 +326,28 @@ function exceptionFilter(event: HttpApiEvent): Parameters<ExceptionStore['list']
 }
 
 /** What became of an exception after its owner acted: the real outcome of a retry, read from the execution. */
-export async function exceptionOutcome(exception: WorkflowException, deps: OperationsDependencies): Promise<{ exceptionId: string; outcome: string; detail?: string; nextExceptionId?: string }> {
+export async function exceptionOutcome(
+  exception: WorkflowException,
+  deps: OperationsDependencies,
+): Promise<{ exceptionId: string; outcome: string; detail?: string; nextExceptionId?: string }> {
   const base = { exceptionId: exception.exceptionId };
   if (exception.status === 'open') return { ...base, outcome: 'waiting-for-owner' };
   if (exception.status !== 'retrying') return { ...base, outcome: exception.status };
   const latest = await deps.exceptions.latestAttempt(exception.executionArn, exception.step);
-  if (latest && latest.attempt > exception.attempt) return { ...base, outcome: 'failed-again', nextExceptionId: latest.exceptionId, detail: `${latest.reasonCode}: ${latest.message}` };
+  if (latest && latest.attempt > exception.attempt)
+    return {
+      ...base,
+      outcome: 'failed-again',
+      nextExceptionId: latest.exceptionId,
+      detail: `${latest.reasonCode}: ${latest.message}`,
+    };
   const retriedAt = Date.parse(exception.resolution?.at ?? exception.createdAt);
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await deps.sfn.send(new GetExecutionHistoryCommand({ executionArn: exception.executionArn, nextToken, maxResults: 1000 }));
+    const page = await deps.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: exception.executionArn, nextToken, maxResults: 1000 }),
+    );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -260,5 +361,7 @@ export async function exceptionOutcome(exception: WorkflowException, deps: Opera
     if (next !== undefined && next !== `File${exception.step}Exception`) return { ...base, outcome: 'succeeded' };
   }
   const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: exception.executionArn }));
-  return status === 'RUNNING' ? { ...base, outcome: 'running' } : { ...base, outcome: `execution-${String(status).toLowerCase()}` };
+  return status === 'RUNNING'
+    ? { ...base, outcome: 'running' }
+    : { ...base, outcome: `execution-${String(status).toLowerCase()}` };
 }

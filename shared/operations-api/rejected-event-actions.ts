@@ -11,7 +11,13 @@ export const REJECTED_EVENTS_ROLE: Role = Role.enum['integration-ops'];
 export interface RejectedEventQueue {
   get(rejectionId: string): Promise<RejectedEvent | undefined>;
   list(status: RejectedEventStatus, limit: number): Promise<RejectedEvent[]>;
-  markActed(rejectionId: string, status: Exclude<RejectedEventStatus, 'open'>, actedBy: string, note: string, at: string): Promise<void>;
+  markActed(
+    rejectionId: string,
+    status: Exclude<RejectedEventStatus, 'open'>,
+    actedBy: string,
+    note: string,
+    at: string,
+  ): Promise<void>;
 }
 
 /** An event as it was put on the bus, taken back out of a rejected raw event. */
@@ -36,7 +42,8 @@ export interface RejectedEventDependencies {
 }
 
 /** An operator's action on a rejected event. */
-export type RejectedEventAction = { readonly action: 'replay'; readonly note?: string } | { readonly action: 'resolve'; readonly note: string };
+export type RejectedEventAction =
+  { readonly action: 'replay'; readonly note?: string } | { readonly action: 'resolve'; readonly note: string };
 
 /** What acting answers. */
 export interface RejectedEventActed {
@@ -50,10 +57,18 @@ export interface RejectedEventActed {
  * (closes it, saying why). Only a holder of integration-ops may act; the check sits here, behind
  * the API, so no client can skip it. Each action is audited like an exception action.
  */
-export async function actOnRejectedEvent(rejectionId: string, actor: string, request: RejectedEventAction, deps: RejectedEventDependencies): Promise<RejectedEventActed> {
+export async function actOnRejectedEvent(
+  rejectionId: string,
+  actor: string,
+  request: RejectedEventAction,
+  deps: RejectedEventDependencies,
+): Promise<RejectedEventActed> {
   const user = await deps.directory.find(actor);
   if (!user?.grants.some((grant) => grant.role === REJECTED_EVENTS_ROLE)) {
-    throw new TaskActionRefused('NotAuthorized', `${actor} may not act on rejected events: that needs the role ${REJECTED_EVENTS_ROLE}`);
+    throw new TaskActionRefused(
+      'NotAuthorized',
+      `${actor} may not act on rejected events: that needs the role ${REJECTED_EVENTS_ROLE}`,
+    );
   }
   const item = await deps.rejectedEvents.get(rejectionId);
   if (!item) throw new TaskActionRefused('NotFound', `no rejected event ${rejectionId}`);
@@ -62,15 +77,25 @@ export async function actOnRejectedEvent(rejectionId: string, actor: string, req
   let note: string;
   let eventId: string | undefined;
   if (request.action === 'resolve') {
-    if (!request.note?.trim()) throw new TaskActionRefused('InvalidRequest', 'say why with a note; the note is kept with the item');
+    if (!request.note?.trim())
+      throw new TaskActionRefused('InvalidRequest', 'say why with a note; the note is kept with the item');
     status = 'resolved';
     note = request.note;
   } else {
-    if (item.rawEventTruncated) throw new TaskActionRefused('InvalidRequest', `${rejectionId} holds only the first part of a ${item.rawEventBytes}-byte event; fix it at the source and resolve this item`);
+    if (item.rawEventTruncated)
+      throw new TaskActionRefused(
+        'InvalidRequest',
+        `${rejectionId} holds only the first part of a ${item.rawEventBytes}-byte event; fix it at the source and resolve this item`,
+      );
     const event = replayableEvent(item.rawEvent);
-    if (!event) throw new TaskActionRefused('InvalidRequest', `${rejectionId} is not an EventBridge event (${item.reason}); it cannot be replayed, only resolved`);
+    if (!event)
+      throw new TaskActionRefused(
+        'InvalidRequest',
+        `${rejectionId} is not an EventBridge event (${item.reason}); it cannot be replayed, only resolved`,
+      );
     const replayed = await deps.replayer.replay(event);
-    if ('refused' in replayed) throw new TaskActionRefused('InvalidRequest', `the bus refused the event: ${replayed.refused}`);
+    if ('refused' in replayed)
+      throw new TaskActionRefused('InvalidRequest', `the bus refused the event: ${replayed.refused}`);
     status = 'replayed';
     note = request.note?.trim() ? request.note : 'replayed';
     eventId = replayed.eventId;
@@ -98,6 +123,7 @@ export function replayableEvent(raw: string): ReplayableEvent | undefined {
   }
   if (typeof event !== 'object' || event === null) return undefined;
   const { source, detail, 'detail-type': detailType } = event as Record<string, unknown>;
-  if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null) return undefined;
+  if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null)
+    return undefined;
   return { source, detailType, detail };
 }

@@ -15,7 +15,13 @@ import approvalRoutingV1 from './approval-routing.v1.json';
 const AnyOr = <T extends z.ZodType>(item: T) => z.union([z.literal('*'), z.array(item).min(1)]);
 
 /** One approval level: a role, and how long it has before the SLA is breached. */
-export const ApprovalLevel = z.object({ role: Role, slaHours: z.number().positive().max(24 * 30) });
+export const ApprovalLevel = z.object({
+  role: Role,
+  slaHours: z
+    .number()
+    .positive()
+    .max(24 * 30),
+});
 /** Typed {@link ApprovalLevel}. */
 export type ApprovalLevel = z.infer<typeof ApprovalLevel>;
 
@@ -57,7 +63,10 @@ export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 const OTHER_PRACTICE = '\u0000any-other-practice';
 
 /** Workflows that ask for approvals; the table must route every combination of each. */
-export const APPROVAL_WORKFLOWS: readonly WorkflowName[] = [WorkflowName.ProjectActivation, WorkflowName.OperationsDrill];
+export const APPROVAL_WORKFLOWS: readonly WorkflowName[] = [
+  WorkflowName.ProjectActivation,
+  WorkflowName.OperationsDrill,
+];
 
 /** What approval is asked for. */
 export interface ApprovalSubject {
@@ -92,7 +101,10 @@ export class UnknownCurrencyError extends Error {
 /** Parses and checks a decision table; throws {@link InvalidPolicyError} with every problem. */
 export function loadApprovalPolicy(data: unknown): ApprovalPolicy {
   const parsed = ApprovalPolicy.safeParse(data);
-  if (!parsed.success) throw new InvalidPolicyError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  if (!parsed.success)
+    throw new InvalidPolicyError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
   const problems = policyProblems(parsed.data);
   if (problems.length > 0) throw new InvalidPolicyError(problems);
   return parsed.data;
@@ -101,9 +113,14 @@ export function loadApprovalPolicy(data: unknown): ApprovalPolicy {
 /** Routes an approval request: the first matching rule decides the levels. */
 export function routeApproval(policy: ApprovalPolicy, subject: ApprovalSubject): ApprovalRoute {
   const amountEur = toEur(policy, subject.amount);
-  const rule = policy.rules.find((candidate) => matches(candidate, subject.workflow, subject.region, subject.practice, amountEur));
+  const rule = policy.rules.find((candidate) =>
+    matches(candidate, subject.workflow, subject.region, subject.practice, amountEur),
+  );
   // Unreachable for a loaded policy: completeness is checked at load.
-  if (!rule) throw new InvalidPolicyError([`no rule routes ${subject.workflow} ${subject.region} ${subject.practice} ${amountEur} EUR`]);
+  if (!rule)
+    throw new InvalidPolicyError([
+      `no rule routes ${subject.workflow} ${subject.region} ${subject.practice} ${amountEur} EUR`,
+    ]);
   return { policyVersion: policy.version, ruleId: rule.id, reason: rule.reason, amountEur, levels: rule.levels };
 }
 
@@ -115,12 +132,14 @@ export function escalationOf(policy: ApprovalPolicy, role: Role): Role | undefin
 /** Converts an amount to whole EUR (rounded down) at the policy's reference rates. */
 export function toEur(policy: ApprovalPolicy, amount: Money): number {
   const rate = policy.referenceRates[amount.currency];
-  if (rate === undefined) throw new UnknownCurrencyError(`approval policy v${policy.version} has no reference rate for ${amount.currency}`);
+  if (rate === undefined)
+    throw new UnknownCurrencyError(`approval policy v${policy.version} has no reference rate for ${amount.currency}`);
   const digits = minorUnitDigits(amount.currency);
   // Exact decimal arithmetic: a float product such as 1700 x 1.17 = 1988.9999... would lose a euro,
   // and rounding to cents would lift 249,999.996 EUR over a 250,000 EUR band edge.
   const [whole, fraction = ''] = String(rate).split('.');
-  if (String(rate).includes('e')) throw new UnknownCurrencyError(`reference rate ${rate} for ${amount.currency} must be written as a plain decimal`);
+  if (String(rate).includes('e'))
+    throw new UnknownCurrencyError(`reference rate ${rate} for ${amount.currency} must be written as a plain decimal`);
   const rateScaled = BigInt(`${whole}${fraction}`);
   const divisor = 10n ** BigInt(digits + fraction.length);
   return Number((BigInt(amount.amountMinor) * rateScaled) / divisor);
@@ -146,12 +165,23 @@ export function policyProblems(policy: ApprovalPolicy): string[] {
   for (const rule of policy.rules) {
     if (ids.has(rule.id)) problems.push(`rule ${rule.id} appears twice`);
     ids.add(rule.id);
-    if (rule.amountEur.max !== null && rule.amountEur.max <= rule.amountEur.min) problems.push(`rule ${rule.id}: amount band max must be above min`);
+    if (rule.amountEur.max !== null && rule.amountEur.max <= rule.amountEur.min)
+      problems.push(`rule ${rule.id}: amount band max must be above min`);
     const roles = rule.levels.map((level) => level.role);
-    if (new Set(roles).size !== roles.length) problems.push(`rule ${rule.id}: a role appears at two levels; one person could approve both`);
+    if (new Set(roles).size !== roles.length)
+      problems.push(`rule ${rule.id}: a role appears at two levels; one person could approve both`);
   }
-  const practices = [...new Set(policy.rules.flatMap((rule) => (rule.practices === '*' ? [] : rule.practices))), OTHER_PRACTICE];
-  const boundaries = [...new Set(policy.rules.flatMap((rule) => [rule.amountEur.min, ...(rule.amountEur.max === null ? [] : [rule.amountEur.max])]).concat(0))].sort((a, b) => a - b);
+  const practices = [
+    ...new Set(policy.rules.flatMap((rule) => (rule.practices === '*' ? [] : rule.practices))),
+    OTHER_PRACTICE,
+  ];
+  const boundaries = [
+    ...new Set(
+      policy.rules
+        .flatMap((rule) => [rule.amountEur.min, ...(rule.amountEur.max === null ? [] : [rule.amountEur.max])])
+        .concat(0),
+    ),
+  ].sort((a, b) => a - b);
   const amounts = [...new Set(boundaries.flatMap((bound) => (bound > 0 ? [bound - 1, bound] : [bound])))];
   const reached = new Set<string>();
   for (const workflow of APPROVAL_WORKFLOWS) {
@@ -160,16 +190,24 @@ export function policyProblems(policy: ApprovalPolicy): string[] {
         for (const amount of amounts) {
           const hit = policy.rules.find((rule) => matches(rule, workflow, region, practice, amount));
           if (hit) reached.add(hit.id);
-          else problems.push(`no rule for ${workflow}, ${region}, practice ${practice === OTHER_PRACTICE ? '(any other)' : practice}, ${amount} EUR`);
+          else
+            problems.push(
+              `no rule for ${workflow}, ${region}, practice ${practice === OTHER_PRACTICE ? '(any other)' : practice}, ${amount} EUR`,
+            );
         }
       }
     }
   }
-  for (const rule of policy.rules) if (!reached.has(rule.id)) problems.push(`rule ${rule.id} is never reached: rules above it match everything it would`);
+  for (const rule of policy.rules)
+    if (!reached.has(rule.id))
+      problems.push(`rule ${rule.id} is never reached: rules above it match everything it would`);
   for (const currency of Object.keys(policy.referenceRates)) {
-    if (!Intl.supportedValuesOf('currency').includes(currency)) problems.push(`reference rate for ${currency}, which is not an ISO-4217 currency`);
+    if (!Intl.supportedValuesOf('currency').includes(currency))
+      problems.push(`reference rate for ${currency}, which is not an ISO-4217 currency`);
   }
-  for (const role of Role.options) if (!(role in policy.escalation)) problems.push(`escalation does not say where ${role} escalates (null ends the chain)`);
+  for (const role of Role.options)
+    if (!(role in policy.escalation))
+      problems.push(`escalation does not say where ${role} escalates (null ends the chain)`);
   return problems;
 }
 

@@ -71,7 +71,10 @@ export const PsaProvisioned = Completed.extend({ psaProjectId: z.string().min(1)
 /** Typed {@link PsaProvisioned}. */
 export type PsaProvisioned = z.infer<typeof PsaProvisioned>;
 /** Billing rules set up in the ERP. */
-export const BillingSetUp = Completed.extend({ billingId: z.string().min(1), kind: z.enum(['rate-card', 'milestone-schedule']) });
+export const BillingSetUp = Completed.extend({
+  billingId: z.string().min(1),
+  kind: z.enum(['rate-card', 'milestone-schedule']),
+});
 /** Typed {@link BillingSetUp}. */
 export type BillingSetUp = z.infer<typeof BillingSetUp>;
 /** `Resource Requested` events put on the bus, one per role line. */
@@ -79,7 +82,11 @@ export const ResourcesRequested = Completed.extend({ requested: z.number().int()
 /** Typed {@link ResourcesRequested}. */
 export type ResourcesRequested = z.infer<typeof ResourcesRequested>;
 /** Contract and statement of work filed, kickoff tasks created. */
-export const ClientOnboarded = Completed.extend({ contractId: z.string().min(1), sowId: z.string().min(1), taskListId: z.string().min(1) });
+export const ClientOnboarded = Completed.extend({
+  contractId: z.string().min(1),
+  sowId: z.string().min(1),
+  taskListId: z.string().min(1),
+});
 /** Typed {@link ClientOnboarded}. */
 export type ClientOnboarded = z.infer<typeof ClientOnboarded>;
 
@@ -137,7 +144,9 @@ export const PreparedActivation = ActivationState.extend({ [ActivationKey.engage
 export type PreparedActivation = z.infer<typeof PreparedActivation>;
 
 /** The state once both projects exist: what billing reads. */
-export const ProvisionedActivation = PreparedActivation.extend({ [ActivationKey.provisioned]: z.object({ erp: ErpProvisioned, psa: PsaProvisioned }) });
+export const ProvisionedActivation = PreparedActivation.extend({
+  [ActivationKey.provisioned]: z.object({ erp: ErpProvisioned, psa: PsaProvisioned }),
+});
 /** Typed {@link ProvisionedActivation}. */
 export type ProvisionedActivation = z.infer<typeof ProvisionedActivation>;
 

@@ -1,5 +1,15 @@
 import type { StepContract } from '../workflows/step-contract';
-import { ActivationState, BillingSetUp, ClientOnboarded, Engagement, ErpProvisioned, PreparedActivation, ProvisionedActivation, PsaProvisioned, ResourcesRequested } from './activation-state';
+import {
+  ActivationState,
+  BillingSetUp,
+  ClientOnboarded,
+  Engagement,
+  ErpProvisioned,
+  PreparedActivation,
+  ProvisionedActivation,
+  PsaProvisioned,
+  ResourcesRequested,
+} from './activation-state';
 
 /**
  * What the activation's approval decided on: the amount (and its EUR value), the role lines and
@@ -30,9 +40,21 @@ const ACTIVATION_APPROVED_FIELDS = [
 export const ACTIVATION_STEP_CONTRACTS: Readonly<Record<string, StepContract>> = {
   // Before the approval: a corrected opportunity is classified and routed afresh.
   PrepareEngagement: { input: ActivationState, output: Engagement, approvedFields: [] },
-  ProvisionErpProject: { input: PreparedActivation, output: ErpProvisioned, approvedFields: ACTIVATION_APPROVED_FIELDS },
-  ProvisionPsaProject: { input: PreparedActivation, output: PsaProvisioned, approvedFields: ACTIVATION_APPROVED_FIELDS },
+  ProvisionErpProject: {
+    input: PreparedActivation,
+    output: ErpProvisioned,
+    approvedFields: ACTIVATION_APPROVED_FIELDS,
+  },
+  ProvisionPsaProject: {
+    input: PreparedActivation,
+    output: PsaProvisioned,
+    approvedFields: ACTIVATION_APPROVED_FIELDS,
+  },
   SetUpBilling: { input: ProvisionedActivation, output: BillingSetUp, approvedFields: ACTIVATION_APPROVED_FIELDS },
-  RequestResources: { input: PreparedActivation, output: ResourcesRequested, approvedFields: ACTIVATION_APPROVED_FIELDS },
+  RequestResources: {
+    input: PreparedActivation,
+    output: ResourcesRequested,
+    approvedFields: ACTIVATION_APPROVED_FIELDS,
+  },
   OnboardClient: { input: PreparedActivation, output: ClientOnboarded, approvedFields: ACTIVATION_APPROVED_FIELDS },
 };

@@ -4,7 +4,17 @@ import type { PsaConnector } from '../connectors/psa/psa-connector';
 import { PsflowSource, WorkflowDetailType } from '../events/catalogue';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Money } from '../model/primitives';
-import type { BillingSetUp, ClientOnboarded, CompensationInput, Engagement, ErpProvisioned, PreparedActivation, ProvisionedActivation, PsaProvisioned, ResourcesRequested } from './activation-state';
+import type {
+  BillingSetUp,
+  ClientOnboarded,
+  CompensationInput,
+  Engagement,
+  ErpProvisioned,
+  PreparedActivation,
+  ProvisionedActivation,
+  PsaProvisioned,
+  ResourcesRequested,
+} from './activation-state';
 import { workBreakdownFor } from './work-breakdown';
 
 /**
@@ -20,23 +30,39 @@ function key(engagement: Engagement, step: string): string {
 }
 
 /** ERP project with one cost centre per role line, then its budget baseline. */
-export async function provisionErpProject({ engagement }: PreparedActivation, erp: ErpConnector): Promise<ErpProvisioned> {
+export async function provisionErpProject(
+  { engagement }: PreparedActivation,
+  erp: ErpConnector,
+): Promise<ErpProvisioned> {
   const project = await erp.createProject(key(engagement, 'erp-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
     clientId: engagement.clientId.id,
     region: engagement.region,
     practice: engagement.practice,
-    costCentres: engagement.roleLines.map((line) => ({ code: `${engagement.projectId.id}-${line.lineId}`, role: line.role, plannedHours: line.hours })),
+    costCentres: engagement.roleLines.map((line) => ({
+      code: `${engagement.projectId.id}-${line.lineId}`,
+      role: line.role,
+      plannedHours: line.hours,
+    })),
   });
-  const baseline = await erp.setBudgetBaseline(key(engagement, 'erp-budget'), project.erpProjectId, engagement.amount, engagement.projectId.id);
+  const baseline = await erp.setBudgetBaseline(
+    key(engagement, 'erp-budget'),
+    project.erpProjectId,
+    engagement.amount,
+    engagement.projectId.id,
+  );
   return { erpProjectId: project.erpProjectId, baselineId: baseline.baselineId, completedAt: new Date().toISOString() };
 }
 
 /** PSA project with its work breakdown (a work package per phase of the SOW) and one role per SOW line. */
-export async function provisionPsaProject({ engagement }: PreparedActivation, psa: PsaConnector): Promise<PsaProvisioned> {
+export async function provisionPsaProject(
+  { engagement }: PreparedActivation,
+  psa: PsaConnector,
+): Promise<PsaProvisioned> {
   const workBreakdown = workBreakdownFor(engagement.roleLines);
-  const packageOf = (lineId: string): string => workBreakdown.find((workPackage) => workPackage.roleLineIds.includes(lineId))?.code ?? '';
+  const packageOf = (lineId: string): string =>
+    workBreakdown.find((workPackage) => workPackage.roleLineIds.includes(lineId))?.code ?? '';
   const project = await psa.createProject(key(engagement, 'psa-project'), {
     psflowProjectId: engagement.projectId.id,
     name: engagement.name,
@@ -44,7 +70,13 @@ export async function provisionPsaProject({ engagement }: PreparedActivation, ps
     startDate: engagement.startDate,
     endDate: engagement.endDate,
     workBreakdown,
-    roles: engagement.roleLines.map((line) => ({ lineId: line.lineId, role: line.role, skills: line.skills, hours: line.hours, workPackage: packageOf(line.lineId) })),
+    roles: engagement.roleLines.map((line) => ({
+      lineId: line.lineId,
+      role: line.role,
+      skills: line.skills,
+      hours: line.hours,
+      workPackage: packageOf(line.lineId),
+    })),
   });
   return { psaProjectId: project.psaProjectId, completedAt: new Date().toISOString() };
 }
@@ -73,7 +105,10 @@ export function billingArrangementFor(engagement: Engagement): BillingArrangemen
 }
 
 /** Billing rules in the ERP. */
-export async function setUpBilling({ engagement, provisioned }: ProvisionedActivation, erp: ErpConnector): Promise<BillingSetUp> {
+export async function setUpBilling(
+  { engagement, provisioned }: ProvisionedActivation,
+  erp: ErpConnector,
+): Promise<BillingSetUp> {
   const { erpProjectId } = provisioned.erp;
   const billing = billingArrangementFor(engagement);
   const result = await erp.setBilling(key(engagement, 'erp-billing'), erpProjectId, billing, engagement.projectId.id);
@@ -81,7 +116,11 @@ export async function setUpBilling({ engagement, provisioned }: ProvisionedActiv
 }
 
 /** One `Resource Requested` event per role line, for the staffing workflow. */
-export async function requestResources({ engagement }: PreparedActivation, events: EventPublisher, now: Date): Promise<ResourcesRequested> {
+export async function requestResources(
+  { engagement }: PreparedActivation,
+  events: EventPublisher,
+  now: Date,
+): Promise<ResourcesRequested> {
   await events.publish(
     engagement.roleLines.map((roleLine) => ({
       source: PsflowSource.Workflow,
@@ -93,10 +132,21 @@ export async function requestResources({ engagement }: PreparedActivation, event
 }
 
 /** Client onboarding: contract and statement of work filed, kickoff tasks created. */
-export async function onboardClient({ engagement }: PreparedActivation, documents: DocumentsConnector): Promise<ClientOnboarded> {
+export async function onboardClient(
+  { engagement }: PreparedActivation,
+  documents: DocumentsConnector,
+): Promise<ClientOnboarded> {
   const reference = engagement.projectId.id;
-  const contract = await documents.fileDocument(key(engagement, 'doc-contract'), { psflowProjectId: reference, kind: 'contract', title: `${engagement.name}: contract` });
-  const sow = await documents.fileDocument(key(engagement, 'doc-sow'), { psflowProjectId: reference, kind: 'sow', title: `${engagement.name}: statement of work` });
+  const contract = await documents.fileDocument(key(engagement, 'doc-contract'), {
+    psflowProjectId: reference,
+    kind: 'contract',
+    title: `${engagement.name}: contract`,
+  });
+  const sow = await documents.fileDocument(key(engagement, 'doc-sow'), {
+    psflowProjectId: reference,
+    kind: 'sow',
+    title: `${engagement.name}: statement of work`,
+  });
   const kickoff = engagement.startDate;
   const tasks = await documents.createTasks(key(engagement, 'onboarding-tasks'), {
     psflowProjectId: reference,
@@ -106,11 +156,19 @@ export async function onboardClient({ engagement }: PreparedActivation, document
       { title: 'Send the welcome pack and invoicing contacts form', dueDate: kickoff, ownerRole: 'finance-ops' },
     ],
   });
-  return { contractId: contract.documentId, sowId: sow.documentId, taskListId: tasks.taskListId, completedAt: new Date().toISOString() };
+  return {
+    contractId: contract.documentId,
+    sowId: sow.documentId,
+    taskListId: tasks.taskListId,
+    completedAt: new Date().toISOString(),
+  };
 }
 
 /** Compensation, latest first: the onboarding documents and tasks, then the ERP (billing, budget, project), then the PSA project. */
-export async function compensateActivation({ projectId }: CompensationInput, ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector }): Promise<{ actions: string[] }> {
+export async function compensateActivation(
+  { projectId }: CompensationInput,
+  ports: { erp: ErpConnector; psa: PsaConnector; documents: DocumentsConnector },
+): Promise<{ actions: string[] }> {
   // The project id ingestion assigned is in the state from the start; the engagement may not exist yet.
   const reason = 'activation aborted by its exception owner';
   const actions = [

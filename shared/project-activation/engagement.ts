@@ -21,12 +21,29 @@ export const CLASSIFIER = {
 export async function prepareEngagement(activation: ActivationInput, crm: CrmConnector): Promise<Engagement> {
   const { opportunity } = activation;
   const sow = await crm.getStatementOfWork(opportunity.opportunityId.id);
-  if (!sow) throw new PermanentConnectorError('crm', 'getStatementOfWork', `opportunity ${opportunity.opportunityId.id} has no statement of work with role lines`);
+  if (!sow)
+    throw new PermanentConnectorError(
+      'crm',
+      'getStatementOfWork',
+      `opportunity ${opportunity.opportunityId.id} has no statement of work with role lines`,
+    );
   const otherCurrency = sow.roleLines.find((line) => line.rate.currency !== opportunity.amount.currency);
-  if (otherCurrency) throw new PermanentConnectorError('crm', 'getStatementOfWork', `role line ${otherCurrency.lineId} is priced in ${otherCurrency.rate.currency}, the deal in ${opportunity.amount.currency}`);
+  if (otherCurrency)
+    throw new PermanentConnectorError(
+      'crm',
+      'getStatementOfWork',
+      `role line ${otherCurrency.lineId} is priced in ${otherCurrency.rate.currency}, the deal in ${opportunity.amount.currency}`,
+    );
   const amountEur = toEur(CURRENT_APPROVAL_POLICY, opportunity.amount);
   const bands = CLASSIFIER.sizeBandsEur;
-  const sizeBand: SizeBand = amountEur >= bands.strategic ? 'strategic' : amountEur >= bands.large ? 'large' : amountEur >= bands.medium ? 'medium' : 'small';
+  const sizeBand: SizeBand =
+    amountEur >= bands.strategic
+      ? 'strategic'
+      : amountEur >= bands.large
+        ? 'large'
+        : amountEur >= bands.medium
+          ? 'medium'
+          : 'small';
   const riskFlags: string[] = [];
   const reasons: string[] = [`size band ${sizeBand}: ${amountEur.toLocaleString('en')} EUR`];
   if (opportunity.client.isNew) {
@@ -35,20 +52,33 @@ export async function prepareEngagement(activation: ActivationInput, crm: CrmCon
   }
   if (opportunity.billingModel === 'fixed-fee' && amountEur >= CLASSIFIER.fixedFeeRiskEur) {
     riskFlags.push('large-fixed-fee');
-    reasons.push(`fixed fee of ${amountEur.toLocaleString('en')} EUR, at or above ${CLASSIFIER.fixedFeeRiskEur.toLocaleString('en')} EUR`);
+    reasons.push(
+      `fixed fee of ${amountEur.toLocaleString('en')} EUR, at or above ${CLASSIFIER.fixedFeeRiskEur.toLocaleString('en')} EUR`,
+    );
   }
   if (opportunity.discountPercent > CLASSIFIER.unusualDiscountPercent) {
     riskFlags.push('unusual-discount');
     reasons.push(`discount of ${opportunity.discountPercent}% is above ${CLASSIFIER.unusualDiscountPercent}%`);
   }
   const sowMinor = sow.roleLines.reduce((total, line) => total + Math.round(line.hours * line.rate.amountMinor), 0);
-  const gapPercent = opportunity.amount.amountMinor === 0 ? 100 : (Math.abs(sowMinor - opportunity.amount.amountMinor) / opportunity.amount.amountMinor) * 100;
+  const gapPercent =
+    opportunity.amount.amountMinor === 0
+      ? 100
+      : (Math.abs(sowMinor - opportunity.amount.amountMinor) / opportunity.amount.amountMinor) * 100;
   if (opportunity.billingModel === 'time-and-materials' && gapPercent > CLASSIFIER.sowMismatchPercent) {
     riskFlags.push('sow-amount-mismatch');
-    reasons.push(`role lines add up to ${formatMoney(sowMinor, opportunity.amount.currency)}, ${gapPercent.toFixed(1)}% off the deal amount (more than ${CLASSIFIER.sowMismatchPercent}%)`);
+    reasons.push(
+      `role lines add up to ${formatMoney(sowMinor, opportunity.amount.currency)}, ${gapPercent.toFixed(1)}% off the deal amount (more than ${CLASSIFIER.sowMismatchPercent}%)`,
+    );
   }
   const startDate = opportunity.startDate ?? sow.roleLines.map((line) => line.startDate).sort()[0];
-  const endDate = opportunity.endDate ?? sow.roleLines.map((line) => line.endDate).sort().at(-1) ?? startDate;
+  const endDate =
+    opportunity.endDate ??
+    sow.roleLines
+      .map((line) => line.endDate)
+      .sort()
+      .at(-1) ??
+    startDate;
   return {
     projectId: activation.projectId,
     opportunityId: opportunity.opportunityId,

@@ -3,7 +3,10 @@ import type { CompletedActivation } from './activation-state';
 
 /** The latest of ISO times, by the instant they name (offsets and precision may differ, so not by text). */
 function latest(times: readonly string[]): string | undefined {
-  return times.reduce<string | undefined>((found, time) => (found === undefined || Date.parse(time) > Date.parse(found) ? time : found), undefined);
+  return times.reduce<string | undefined>(
+    (found, time) => (found === undefined || Date.parse(time) > Date.parse(found) ? time : found),
+    undefined,
+  );
 }
 
 /** Seconds between two ISO times, never negative (clocks of different hosts may differ slightly). */
@@ -22,11 +25,18 @@ export interface ActivationRecord {
  * Records the activation with its cycle time (won → activated) and the time of each stage,
  * and returns the `Project Activated` detail the workflow announces.
  */
-export async function recordActivation(state: CompletedActivation, records: ActivationRecords, executionArn: string, now: Date): Promise<ActivationRecord> {
+export async function recordActivation(
+  state: CompletedActivation,
+  records: ActivationRecords,
+  executionArn: string,
+  now: Date,
+): Promise<ActivationRecord> {
   const { engagement } = state;
   const activatedAt = now.toISOString();
-  const approvedAt = latest((state.approval?.decisions ?? []).map((decision) => decision.decidedAt)) ?? engagement.preparedAt;
-  const provisionedAt = latest([state.provisioned.erp.completedAt, state.provisioned.psa.completedAt]) ?? state.provisioned.psa.completedAt;
+  const approvedAt =
+    latest((state.approval?.decisions ?? []).map((decision) => decision.decidedAt)) ?? engagement.preparedAt;
+  const provisionedAt =
+    latest([state.provisioned.erp.completedAt, state.provisioned.psa.completedAt]) ?? state.provisioned.psa.completedAt;
   const stageSeconds = {
     prepare: seconds(state.wonAt, engagement.preparedAt),
     approval: seconds(engagement.preparedAt, approvedAt),

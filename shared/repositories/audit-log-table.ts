@@ -17,7 +17,11 @@ export class AuditLogTable implements AuditLog {
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { subjectKey: `${entry.subjectType}#${entry.subjectId}`, entryKey: `${entry.at}#${randomUUID()}`, ...entry },
+        Item: {
+          subjectKey: `${entry.subjectType}#${entry.subjectId}`,
+          entryKey: `${entry.at}#${randomUUID()}`,
+          ...entry,
+        },
         ConditionExpression: 'attribute_not_exists(subjectKey)',
       }),
     );
@@ -26,7 +30,11 @@ export class AuditLogTable implements AuditLog {
   /** The trail of one subject, oldest first. */
   async list(subjectType: AuditEntry['subjectType'], subjectId: string): Promise<AuditEntry[]> {
     const { Items = [] } = await this.documents.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'subjectKey = :key', ExpressionAttributeValues: { ':key': `${subjectType}#${subjectId}` } }),
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'subjectKey = :key',
+        ExpressionAttributeValues: { ':key': `${subjectType}#${subjectId}` },
+      }),
     );
     return Items as AuditEntry[];
   }

@@ -6,5 +6,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * worker boundary keep the name but not the prototype.
  */
 export function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
 }

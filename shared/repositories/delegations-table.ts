@@ -11,7 +11,10 @@ export class DelegationsTable implements DelegationStore {
 
   async put(delegation: Delegation): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...delegation, roleUntil: `${delegation.role}#${delegation.until}#${delegation.delegationId}` } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...delegation, roleUntil: `${delegation.role}#${delegation.until}#${delegation.delegationId}` },
+      }),
     );
   }
 

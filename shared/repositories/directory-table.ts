@@ -1,4 +1,10 @@
-import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { DirectoryUser, type Directory, type RoleGrant } from '../directory/directory';
 import { isConditionFailure } from './condition-failure';
 
@@ -16,13 +22,21 @@ export class DirectoryTable implements Directory {
   ) {}
 
   async find(userId: string): Promise<DirectoryUser | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: true }),
+    );
     return Item ? this.parse(Item) : undefined;
   }
 
   async findBySubject(subject: string): Promise<DirectoryUser | undefined> {
     const { Items = [] } = await this.documents.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: DIRECTORY_BY_SUBJECT_INDEX, KeyConditionExpression: 'subject = :subject', ExpressionAttributeValues: { ':subject': subject }, Limit: 2 }),
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DIRECTORY_BY_SUBJECT_INDEX,
+        KeyConditionExpression: 'subject = :subject',
+        ExpressionAttributeValues: { ':subject': subject },
+        Limit: 2,
+      }),
     );
     // Two people signing in with one subject would make every decision ambiguous: refuse both.
     if (Items.length !== 1) return undefined;
@@ -34,7 +48,9 @@ export class DirectoryTable implements Directory {
     const users: DirectoryUser[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.documents.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
+      const page = await this.documents.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
       users.push(...(page.Items ?? []).map((item) => this.parse(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -44,7 +60,13 @@ export class DirectoryTable implements Directory {
   async setGrants(userId: string, grants: readonly RoleGrant[]): Promise<boolean> {
     try {
       await this.documents.send(
-        new UpdateCommand({ TableName: this.tableName, Key: { userId }, UpdateExpression: 'SET grants = :grants', ConditionExpression: 'attribute_exists(userId)', ExpressionAttributeValues: { ':grants': grants } }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId },
+          UpdateExpression: 'SET grants = :grants',
+          ConditionExpression: 'attribute_exists(userId)',
+          ExpressionAttributeValues: { ':grants': grants },
+        }),
       );
       return true;
     } catch (error) {
@@ -56,10 +78,11 @@ export class DirectoryTable implements Directory {
   private parse(item: Record<string, unknown>): DirectoryUser {
     const parsed = DirectoryUser.safeParse(item);
     if (!parsed.success) {
-      const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`).join('; ');
+      const where = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`)
+        .join('; ');
       throw new Error(`directory item ${JSON.stringify(item.userId)} in ${this.tableName} is invalid: ${where}`);
     }
     return parsed.data;
   }
 }
-

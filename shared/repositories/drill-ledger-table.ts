@@ -17,18 +17,28 @@ export class DrillLedgerTable implements DrillLedger {
   ) {}
 
   async isFaultCleared(drillId: string): Promise<boolean> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { ledgerKey: faultClearedKey(drillId) }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { ledgerKey: faultClearedKey(drillId) }, ConsistentRead: true }),
+    );
     return Item !== undefined;
   }
 
   async postEntry(drillId: string, amount: Money, postedAt: string): Promise<DrillEntryOutput> {
     const item = { ledgerKey: `entry#${drillId}`, entryId: `je-${drillId}`, postedAt, amount };
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(ledgerKey)' }));
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(ledgerKey)',
+        }),
+      );
       return { entryId: item.entryId, postedAt: item.postedAt };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { ledgerKey: item.ledgerKey }, ConsistentRead: true }));
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: { ledgerKey: item.ledgerKey }, ConsistentRead: true }),
+      );
       return { entryId: String(Item?.entryId), postedAt: String(Item?.postedAt) };
     }
   }

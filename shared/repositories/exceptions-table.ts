@@ -1,7 +1,19 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { businessKey } from '../workflows/workflow-names';
 import type { Role } from '../directory/roles';
-import type { ExceptionFilter, ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from '../exceptions/workflow-exception';
+import type {
+  ExceptionFilter,
+  ExceptionResolution,
+  ExceptionStatus,
+  ExceptionStore,
+  WorkflowException,
+} from '../exceptions/workflow-exception';
 import { isConditionFailure } from './condition-failure';
 
 /** Indexes of the exceptions table, one per way operators list exceptions. */
@@ -16,7 +28,13 @@ export const EXCEPTION_INDEXES = {
 } as const;
 
 /** Attributes the indexes read, derived from the exception so they never drift from it. */
-function indexAttributes(exception: Pick<WorkflowException, 'status' | 'ownerRole' | 'workflow' | 'clientId' | 'projectId' | 'executionArn' | 'step' | 'attempt'>, status = exception.status): Record<string, string> {
+function indexAttributes(
+  exception: Pick<
+    WorkflowException,
+    'status' | 'ownerRole' | 'workflow' | 'clientId' | 'projectId' | 'executionArn' | 'step' | 'attempt'
+  >,
+  status = exception.status,
+): Record<string, string> {
   return {
     ownerStatus: `${exception.ownerRole}#${status}`,
     workflowStatus: `${exception.workflow}#${status}`,
@@ -41,13 +59,21 @@ export class ExceptionsTable implements ExceptionStore {
   ) {}
 
   async get(exceptionId: string): Promise<WorkflowException | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { exceptionId }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { exceptionId }, ConsistentRead: true }),
+    );
     return Item ? strip(Item) : undefined;
   }
 
   async put(exception: WorkflowException): Promise<void> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...exception, ...indexAttributes(exception) }, ConditionExpression: 'attribute_not_exists(exceptionId)' }));
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...exception, ...indexAttributes(exception) },
+          ConditionExpression: 'attribute_not_exists(exceptionId)',
+        }),
+      );
       return;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -70,7 +96,11 @@ export class ExceptionsTable implements ExceptionStore {
     }
   }
 
-  async resolve(exceptionId: string, status: Exclude<ExceptionStatus, 'open'>, resolution: ExceptionResolution): Promise<boolean> {
+  async resolve(
+    exceptionId: string,
+    status: Exclude<ExceptionStatus, 'open'>,
+    resolution: ExceptionResolution,
+  ): Promise<boolean> {
     const exception = await this.get(exceptionId);
     if (!exception) return false;
     const derived = indexAttributes(exception, status);
@@ -79,10 +109,17 @@ export class ExceptionsTable implements ExceptionStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { exceptionId },
-          UpdateExpression: 'SET #status = :status, resolution = :resolution, ownerStatus = :ownerStatus, workflowStatus = :workflowStatus',
+          UpdateExpression:
+            'SET #status = :status, resolution = :resolution, ownerStatus = :ownerStatus, workflowStatus = :workflowStatus',
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':resolution': resolution, ':ownerStatus': derived.ownerStatus, ':workflowStatus': derived.workflowStatus, ':open': 'open' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':resolution': resolution,
+            ':ownerStatus': derived.ownerStatus,
+            ':workflowStatus': derived.workflowStatus,
+            ':open': 'open',
+          },
         }),
       );
       return true;
@@ -95,10 +132,22 @@ export class ExceptionsTable implements ExceptionStore {
   async list(filter: ExceptionFilter, limit: number): Promise<WorkflowException[]> {
     const status = filter.status;
     const query = ((): { index: string; key: string; value: string } => {
-      if (filter.projectKey) return { index: EXCEPTION_INDEXES.byProject.name, key: 'projectKey', value: filter.projectKey };
-      if (filter.clientKey) return { index: EXCEPTION_INDEXES.byClient.name, key: 'clientKey', value: filter.clientKey };
-      if (filter.ownerRole) return { index: EXCEPTION_INDEXES.byOwnerStatus.name, key: 'ownerStatus', value: `${filter.ownerRole}#${status ?? 'open'}` };
-      if (filter.workflow) return { index: EXCEPTION_INDEXES.byWorkflowStatus.name, key: 'workflowStatus', value: `${filter.workflow}#${status ?? 'open'}` };
+      if (filter.projectKey)
+        return { index: EXCEPTION_INDEXES.byProject.name, key: 'projectKey', value: filter.projectKey };
+      if (filter.clientKey)
+        return { index: EXCEPTION_INDEXES.byClient.name, key: 'clientKey', value: filter.clientKey };
+      if (filter.ownerRole)
+        return {
+          index: EXCEPTION_INDEXES.byOwnerStatus.name,
+          key: 'ownerStatus',
+          value: `${filter.ownerRole}#${status ?? 'open'}`,
+        };
+      if (filter.workflow)
+        return {
+          index: EXCEPTION_INDEXES.byWorkflowStatus.name,
+          key: 'workflowStatus',
+          value: `${filter.workflow}#${status ?? 'open'}`,
+        };
       return { index: EXCEPTION_INDEXES.byStatus.name, key: 'status', value: status ?? 'open' };
     })();
     const items: WorkflowException[] = [];
@@ -119,7 +168,12 @@ export class ExceptionsTable implements ExceptionStore {
     } while (startKey && items.length < limit);
     // The index answers one key; the other filters narrow its answer.
     return items
-      .filter((item) => (!status || item.status === status) && (!filter.ownerRole || item.ownerRole === filter.ownerRole) && (!filter.workflow || item.workflow === filter.workflow))
+      .filter(
+        (item) =>
+          (!status || item.status === status) &&
+          (!filter.ownerRole || item.ownerRole === filter.ownerRole) &&
+          (!filter.workflow || item.workflow === filter.workflow),
+      )
       .slice(0, limit);
   }
 
@@ -151,7 +205,11 @@ export class ExceptionsTable implements ExceptionStore {
     return Items.map(strip);
   }
 
-  async recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+  async recordBreach(
+    exceptionId: string,
+    expectedBreaches: number,
+    next: { ownerRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
@@ -159,7 +217,10 @@ export class ExceptionsTable implements ExceptionStore {
           Key: { exceptionId },
           UpdateExpression: 'SET ownerRole = :owner, ownerStatus = :ownerStatus, dueAt = :due, breaches = :breaches',
           // Exceptions filed before breaches were counted have none recorded.
-          ConditionExpression: expectedBreaches === 0 ? '#status = :open AND (attribute_not_exists(breaches) OR breaches = :expected)' : '#status = :open AND breaches = :expected',
+          ConditionExpression:
+            expectedBreaches === 0
+              ? '#status = :open AND (attribute_not_exists(breaches) OR breaches = :expected)'
+              : '#status = :open AND breaches = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':owner': next.ownerRole,

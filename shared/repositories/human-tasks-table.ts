@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../directory/roles';
 import type { HumanTask, TaskDecision, TaskStatus } from '../human-tasks/human-task';
 import type { HumanTaskStore } from '../human-tasks/task-ports';
@@ -22,13 +28,20 @@ export class HumanTasksTable implements HumanTaskStore {
   ) {}
 
   async get(taskId: string): Promise<HumanTask | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { taskId }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { taskId }, ConsistentRead: true }),
+    );
     return Item ? strip(Item) : undefined;
   }
 
   async listByRequest(requestId: string): Promise<HumanTask[]> {
     const { Items = [] } = await this.documents.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: TASKS_BY_REQUEST_INDEX, KeyConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': requestId } }),
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TASKS_BY_REQUEST_INDEX,
+        KeyConditionExpression: 'requestId = :id',
+        ExpressionAttributeValues: { ':id': requestId },
+      }),
     );
     return Items.map(strip);
   }
@@ -36,7 +49,11 @@ export class HumanTasksTable implements HumanTaskStore {
   async put(task: HumanTask): Promise<void> {
     try {
       await this.documents.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...task, roleStatus: `${task.assigneeRole}#${task.status}` }, ConditionExpression: 'attribute_not_exists(taskId)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...task, roleStatus: `${task.assigneeRole}#${task.status}` },
+          ConditionExpression: 'attribute_not_exists(taskId)',
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -67,7 +84,8 @@ export class HumanTasksTable implements HumanTaskStore {
           Key: { taskId: task.taskId },
           UpdateExpression: 'SET #status = :status, decision = :decision, roleStatus = :roleStatus',
           // The role is part of the condition: an escalation between read and write changes who may decide.
-          ConditionExpression: '#status = :open AND #token = :token AND assigneeRole = :role AND attribute_not_exists(decision)',
+          ConditionExpression:
+            '#status = :open AND #token = :token AND assigneeRole = :role AND attribute_not_exists(decision)',
           ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
           ExpressionAttributeValues: {
             ':status': decision.outcome,
@@ -87,7 +105,14 @@ export class HumanTasksTable implements HumanTaskStore {
   }
 
   async markDelivered(taskId: string): Promise<void> {
-    await this.documents.send(new UpdateCommand({ TableName: this.tableName, Key: { taskId }, UpdateExpression: 'SET decision.delivered = :true', ExpressionAttributeValues: { ':true': true } }));
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { taskId },
+        UpdateExpression: 'SET decision.delivered = :true',
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
   }
 
   async setStatus(taskId: string, status: TaskStatus): Promise<void> {
@@ -131,7 +156,11 @@ export class HumanTasksTable implements HumanTaskStore {
     return Items.map(strip);
   }
 
-  async recordBreach(taskId: string, expectedBreaches: number, next: { assigneeRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+  async recordBreach(
+    taskId: string,
+    expectedBreaches: number,
+    next: { assigneeRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
@@ -140,7 +169,14 @@ export class HumanTasksTable implements HumanTaskStore {
           UpdateExpression: 'SET assigneeRole = :role, dueAt = :due, breaches = :breaches, roleStatus = :roleStatus',
           ConditionExpression: '#status = :open AND breaches = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':role': next.assigneeRole, ':due': next.dueAt, ':breaches': next.breaches, ':roleStatus': `${next.assigneeRole}#open`, ':open': 'open', ':expected': expectedBreaches },
+          ExpressionAttributeValues: {
+            ':role': next.assigneeRole,
+            ':due': next.dueAt,
+            ':breaches': next.breaches,
+            ':roleStatus': `${next.assigneeRole}#open`,
+            ':open': 'open',
+            ':expected': expectedBreaches,
+          },
         }),
       );
       return true;

@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { IngestionLedger, LedgerEntry } from '../ingestion/ingestion-ports';
 
 /** Name of the sparse index that lists the unknown-event counters. */
@@ -27,12 +33,16 @@ export class IngestionLedgerTable implements IngestionLedger {
   ) {}
 
   async find(dedupeKey: string): Promise<LedgerEntry | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { ledgerKey: `change#${dedupeKey}` } }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { ledgerKey: `change#${dedupeKey}` } }),
+    );
     return Item as LedgerEntry | undefined;
   }
 
   async remember(entry: LedgerEntry): Promise<void> {
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ledgerKey: `change#${entry.dedupeKey}`, ...entry } }));
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { ledgerKey: `change#${entry.dedupeKey}`, ...entry } }),
+    );
   }
 
   async countUnknown(source: string, detailType: string, eventId: string, at: string): Promise<void> {
@@ -43,7 +53,14 @@ export class IngestionLedgerTable implements IngestionLedger {
         UpdateExpression:
           'SET #kind = :kind, #source = :source, detailType = :detailType, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at, lastEventId = :eventId ADD eventCount :one',
         ExpressionAttributeNames: { '#kind': 'kind', '#source': 'source' },
-        ExpressionAttributeValues: { ':kind': UNKNOWN_KIND, ':source': source, ':detailType': detailType, ':at': at, ':eventId': eventId, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':kind': UNKNOWN_KIND,
+          ':source': source,
+          ':detailType': detailType,
+          ':at': at,
+          ':eventId': eventId,
+          ':one': 1,
+        },
       }),
     );
   }

@@ -51,22 +51,26 @@ export class RejectedEventsTable implements RejectedEventStore {
   async hold(rejection: RejectedEventInput): Promise<string> {
     const rawBytes = Buffer.byteLength(rejection.rawEvent, 'utf8');
     const truncated = rawBytes > MAX_RAW_BYTES;
-    const rawEvent = truncated ? Buffer.from(rejection.rawEvent, 'utf8').subarray(0, MAX_RAW_BYTES).toString('utf8') : rejection.rawEvent;
+    const rawEvent = truncated
+      ? Buffer.from(rejection.rawEvent, 'utf8').subarray(0, MAX_RAW_BYTES).toString('utf8')
+      : rejection.rawEvent;
     const issues = rejection.issues.slice(0, MAX_ISSUES).map((issue) => ({
       path: issue.path.slice(0, MAX_ISSUE_TEXT),
       message: issue.message.slice(0, MAX_ISSUE_TEXT),
     }));
-    if (rejection.issues.length > MAX_ISSUES) issues.push({ path: '$', message: `${rejection.issues.length - MAX_ISSUES} more issues not listed` });
+    if (rejection.issues.length > MAX_ISSUES)
+      issues.push({ path: '$', message: `${rejection.issues.length - MAX_ISSUES} more issues not listed` });
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { rejectionId: rejection.fingerprint },
-        UpdateExpression: [
-          'SET #status = :open, reason = :reason, message = :message, issues = :issues',
-          '#source = :source, detailType = :detailType, eventId = if_not_exists(eventId, :eventId)',
-          'recordId = :recordId, dedupeKey = :dedupeKey, receivedAt = if_not_exists(receivedAt, :at), lastSeenAt = :at',
-          'rawEvent = if_not_exists(rawEvent, :raw), rawEventBytes = if_not_exists(rawEventBytes, :rawBytes), rawEventTruncated = if_not_exists(rawEventTruncated, :truncated)',
-        ].join(', ') + ' ADD occurrences :one',
+        UpdateExpression:
+          [
+            'SET #status = :open, reason = :reason, message = :message, issues = :issues',
+            '#source = :source, detailType = :detailType, eventId = if_not_exists(eventId, :eventId)',
+            'recordId = :recordId, dedupeKey = :dedupeKey, receivedAt = if_not_exists(receivedAt, :at), lastSeenAt = :at',
+            'rawEvent = if_not_exists(rawEvent, :raw), rawEventBytes = if_not_exists(rawEventBytes, :rawBytes), rawEventTruncated = if_not_exists(rawEventTruncated, :truncated)',
+          ].join(', ') + ' ADD occurrences :one',
         ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
         ExpressionAttributeValues: {
           ':open': 'open',
@@ -99,7 +103,13 @@ export class RejectedEventsTable implements RejectedEventStore {
    * Records an operator's action on a rejected event: `replayed` after the event was put
    * on the bus again, `resolved` when nothing more is to be done. Fails for an unknown id.
    */
-  async markActed(rejectionId: string, status: Exclude<RejectedEventStatus, 'open'>, actedBy: string, note: string, at: string): Promise<void> {
+  async markActed(
+    rejectionId: string,
+    status: Exclude<RejectedEventStatus, 'open'>,
+    actedBy: string,
+    note: string,
+    at: string,
+  ): Promise<void> {
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,

@@ -56,8 +56,12 @@ export class WorkflowExecutionsTable implements ExecutionIndex {
     const { Items } = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: workflow ? 'businessKey = :key AND begins_with(workflowExecution, :workflow)' : 'businessKey = :key',
-        ExpressionAttributeValues: workflow ? { ':key': businessKey, ':workflow': `${workflow}#` } : { ':key': businessKey },
+        KeyConditionExpression: workflow
+          ? 'businessKey = :key AND begins_with(workflowExecution, :workflow)'
+          : 'businessKey = :key',
+        ExpressionAttributeValues: workflow
+          ? { ':key': businessKey, ':workflow': `${workflow}#` }
+          : { ':key': businessKey },
       }),
     );
     return (Items ?? []) as WorkflowExecutionRecord[];

@@ -14,9 +14,12 @@ import { tracer } from './powertools';
  */
 
 /** DynamoDB with plain JavaScript values; absent optional fields are left out rather than refused. */
-export const documentClient = /* @__PURE__ */ DynamoDBDocumentClient.from(/* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+export const documentClient = /* @__PURE__ */ DynamoDBDocumentClient.from(
+  /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new DynamoDBClient({})),
+  {
+    marshallOptions: { removeUndefinedValues: true },
+  },
+);
 
 /** Step Functions. */
 export const stepFunctionsClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));

@@ -17,11 +17,16 @@ const metricsLogger = {
   info: (...args: unknown[]) => logger.info(String(args[0]), ...args.slice(1).map((extra) => ({ extra }))),
   error: (...args: unknown[]) => logger.error(String(args[0]), ...args.slice(1).map((extra) => ({ extra }))),
   warn: (...args: unknown[]) => {
-    if (!String(args[0]).startsWith('No application metrics to publish')) logger.warn(String(args[0]), ...args.slice(1).map((extra) => ({ extra })));
+    if (!String(args[0]).startsWith('No application metrics to publish'))
+      logger.warn(String(args[0]), ...args.slice(1).map((extra) => ({ extra })));
   },
 };
 
 /** Metrics singleton; namespace comes from POWERTOOLS_METRICS_NAMESPACE. */
-export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'psflow', logger: metricsLogger });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'psflow',
+  logger: metricsLogger,
+});
 /** Tracer singleton; disabled where POWERTOOLS_TRACE_ENABLED=false (the local cloud has no X-Ray). */
 export const tracer = new Tracer({ serviceName });

@@ -25,7 +25,11 @@ export interface SlaSubject {
  * The next breach of an overdue subject: the first reminds its role and gives it another SLA
  * period; later ones escalate to `escalateTo(role)`, or remind again at the top of the chain.
  */
-export function nextSlaBreach(subject: SlaSubject, now: Date, escalateTo: (role: Role) => Role | undefined): SlaBreachTiming {
+export function nextSlaBreach(
+  subject: SlaSubject,
+  now: Date,
+  escalateTo: (role: Role) => Role | undefined,
+): SlaBreachTiming {
   const breach = subject.breaches + 1;
   const target = breach >= 2 ? escalateTo(subject.role) : undefined;
   return {

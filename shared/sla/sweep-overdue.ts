@@ -23,7 +23,11 @@ export interface WatchedQueue<Item, Breach> {
   /** Records the breach unless another sweep already did; `false` when it lost that race. */
   recordBreach(item: Item, timing: SlaBreachTiming): Promise<boolean>;
   /** The audit subject of the item, and what its audit entry adds to the breach's roles and due time. */
-  auditSubjectOf(item: Item): { readonly subjectType: AuditEntry['subjectType']; readonly subjectId: string; readonly details?: Record<string, unknown> };
+  auditSubjectOf(item: Item): {
+    readonly subjectType: AuditEntry['subjectType'];
+    readonly subjectId: string;
+    readonly details?: Record<string, unknown>;
+  };
   /** The breach event's detail. */
   breachOf(item: Item, timing: SlaBreachTiming): Breach;
   /** Emits the queue's breaches of one sweep as events, in one call. */
@@ -34,7 +38,9 @@ export interface WatchedQueue<Item, Breach> {
  * The queues of one sweep, by name, with the breach type of each. The item type is left open
  * (`unknown`): each queue only ever receives back the items it listed itself.
  */
-export type WatchedQueues<Breaches extends Record<string, unknown>> = { readonly [Name in keyof Breaches]: WatchedQueue<unknown, Breaches[Name]> };
+export type WatchedQueues<Breaches extends Record<string, unknown>> = {
+  readonly [Name in keyof Breaches]: WatchedQueue<unknown, Breaches[Name]>;
+};
 
 /** What the sweep needs besides its queues. */
 export interface SweepOverdueDependencies {
@@ -47,14 +53,22 @@ export interface SweepOverdueDependencies {
  * top of the chain is reminded again). Each breach is recorded once, even if two sweeps overlap,
  * audited, and emitted as an event; each queue publishes its breaches in one call.
  */
-export async function sweepOverdue<Breaches extends Record<string, unknown>>(now: Date, queues: WatchedQueues<Breaches>, deps: SweepOverdueDependencies): Promise<{ [Name in keyof Breaches]: Breaches[Name][] }> {
+export async function sweepOverdue<Breaches extends Record<string, unknown>>(
+  now: Date,
+  queues: WatchedQueues<Breaches>,
+  deps: SweepOverdueDependencies,
+): Promise<{ [Name in keyof Breaches]: Breaches[Name][] }> {
   // Filled for every name in the loop below, so no name is missing when it is returned.
   const swept = {} as { [Name in keyof Breaches]: Breaches[Name][] };
   for (const name in queues) swept[name] = await sweepQueue(now, queues[name], deps);
   return swept;
 }
 
-async function sweepQueue<Breach>(now: Date, queue: WatchedQueue<unknown, Breach>, deps: SweepOverdueDependencies): Promise<Breach[]> {
+async function sweepQueue<Breach>(
+  now: Date,
+  queue: WatchedQueue<unknown, Breach>,
+  deps: SweepOverdueDependencies,
+): Promise<Breach[]> {
   const at = now.toISOString();
   const breaches: Breach[] = [];
   for (const item of await queue.listOverdue(at, SWEEP_LIMIT)) {

@@ -12,11 +12,17 @@ export class StepFunctionsLauncher implements WorkflowLauncher {
     private readonly stateMachineArns: Readonly<Partial<Record<WorkflowName, string>>>,
   ) {}
 
-  async start(workflow: WorkflowName, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+  async start(
+    workflow: WorkflowName,
+    executionName: string,
+    input: unknown,
+  ): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     const stateMachineArn = this.stateMachineArns[workflow];
     if (!stateMachineArn) throw new Error(`no state machine is configured for workflow ${workflow}`);
     try {
-      const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
+      const { executionArn } = await this.sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
       if (!executionArn) throw new Error(`StartExecution of ${workflow} returned no execution ARN`);
       return { executionArn, alreadyStarted: false };
     } catch (error) {

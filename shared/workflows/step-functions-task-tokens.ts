@@ -9,11 +9,15 @@ export class StepFunctionsTaskTokens implements WorkflowTokens {
   constructor(private readonly sfn: SFNClient) {}
 
   async succeed(token: string, output: unknown): Promise<TokenDelivery> {
-    return this.send(() => this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })));
+    return this.send(() =>
+      this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })),
+    );
   }
 
   async fail(token: string, error: string, cause: string): Promise<TokenDelivery> {
-    return this.send(() => this.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) })));
+    return this.send(() =>
+      this.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32_000) })),
+    );
   }
 
   private async send(call: () => Promise<unknown>): Promise<TokenDelivery> {

@@ -26,7 +26,10 @@ export function executionNameFor(subject: string, id: ExternalId): string {
   // A plain name that looks like a hashed one could collide with another id's hashed name.
   if (plain.length <= EXECUTION_NAME_MAX && SAFE.test(plain) && !HASHED_SUFFIX.test(plain)) return plain;
   const hash = createHash('sha256').update(`${id.system}\u0000${id.id}`).digest('hex').slice(0, 16);
-  const readable = `${subject}-${id.system}-${id.id.replace(/[^A-Za-z0-9_-]+/g, '_')}`.slice(0, EXECUTION_NAME_MAX - hash.length - 1);
+  const readable = `${subject}-${id.system}-${id.id.replace(/[^A-Za-z0-9_-]+/g, '_')}`.slice(
+    0,
+    EXECUTION_NAME_MAX - hash.length - 1,
+  );
   return `${readable}-${hash}`;
 }
 
@@ -41,6 +44,9 @@ export function businessKey(kind: 'client' | 'opportunity' | 'project', id: Exte
  * first moment and ERP and PSA records can be mapped to it when they are created.
  */
 export function projectIdFor(opportunityId: ExternalId): ExternalId {
-  const hash = createHash('sha256').update(`${opportunityId.system}\u0000${opportunityId.id}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(`${opportunityId.system}\u0000${opportunityId.id}`)
+    .digest('hex')
+    .slice(0, 16);
   return { system: 'psflow', id: `prj-${hash}` };
 }

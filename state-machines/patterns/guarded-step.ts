@@ -1,10 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Chain, Choice, Condition, Fail, IntegrationPattern, JitterType, JsonPath, Pass, TaskInput, type IChainable, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Chain,
+  Choice,
+  Condition,
+  Fail,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  Pass,
+  TaskInput,
+  type IChainable,
+  type TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ErrorName, RETRYABLE_ERRORS } from '../../shared/errors/error-names';
-
 
 /** What a guarded step needs from its workflow. */
 export interface GuardedStepProps {
@@ -25,8 +36,20 @@ export interface GuardedStepProps {
 }
 
 /** Stable state names of a guarded step called `step`. */
-export function guardedStepStateNames(step: string): { file: string; decide: string; correct: string; skip: string; invalid: string } {
-  return { file: `File${step}Exception`, decide: `Decide${step}Recovery`, correct: `Correct${step}Input`, skip: `Use${step}SuppliedOutput`, invalid: `${step}RecoveryInvalid` };
+export function guardedStepStateNames(step: string): {
+  file: string;
+  decide: string;
+  correct: string;
+  skip: string;
+  invalid: string;
+} {
+  return {
+    file: `File${step}Exception`,
+    decide: `Decide${step}Recovery`,
+    correct: `Correct${step}Input`,
+    skip: `Use${step}SuppliedOutput`,
+    invalid: `${step}RecoveryInvalid`,
+  };
 }
 
 /**
@@ -40,7 +63,13 @@ export function guardedStep(scope: Construct, props: GuardedStepProps): Chain {
   const step = props.task.id;
   const names = guardedStepStateNames(step);
   const retry = props.retry ?? { maxAttempts: 3, interval: Duration.seconds(1) };
-  props.task.addRetry({ errors: [...RETRYABLE_ERRORS], interval: retry.interval, maxAttempts: retry.maxAttempts, backoffRate: 2, jitterStrategy: JitterType.FULL });
+  props.task.addRetry({
+    errors: [...RETRYABLE_ERRORS],
+    interval: retry.interval,
+    maxAttempts: retry.maxAttempts,
+    backoffRate: 2,
+    jitterStrategy: JitterType.FULL,
+  });
   const file = new LambdaInvoke(scope, names.file, {
     lambdaFunction: props.fileException,
     integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -65,7 +94,12 @@ export function guardedStep(scope: Construct, props: GuardedStepProps): Chain {
     new Choice(scope, names.decide)
       .when(Condition.stringEquals('$.recovery.action', 'retry'), correct)
       .when(Condition.stringEquals('$.recovery.action', 'skip'), skip)
-      .otherwise(new Fail(scope, names.invalid, { error: ErrorName.InvalidRecovery, cause: 'the exception was answered with an unknown action' })),
+      .otherwise(
+        new Fail(scope, names.invalid, {
+          error: ErrorName.InvalidRecovery,
+          cause: 'the exception was answered with an unknown action',
+        }),
+      ),
   );
   return Chain.custom(props.task, [props.task, skip], skip);
 }

@@ -1,6 +1,17 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Chain, Choice, Timeout, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState, Pass, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Chain,
+  Choice,
+  Timeout,
+  Condition,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  Map as MapState,
+  Pass,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ErrorName } from '../../shared/errors/error-names';
@@ -23,7 +34,14 @@ export interface HumanApprovalProps {
 }
 
 /** Stable state names of an approval step named `name`. */
-export function humanApprovalStateNames(name: string): { route: string; needed: string; collect: string; request: string; rejected: string; granted: string } {
+export function humanApprovalStateNames(name: string): {
+  route: string;
+  needed: string;
+  collect: string;
+  request: string;
+  rejected: string;
+  granted: string;
+} {
   return {
     route: `Route${name}Approval`,
     needed: `Is${name}ApprovalNeeded`,
@@ -79,7 +97,10 @@ export function humanApproval(scope: Construct, props: HumanApprovalProps): Chai
     resultPath: `${props.resultPath}.decisions`,
   });
   collect.itemProcessor(request);
-  const rejected = new Fail(scope, names.rejected, { error: ErrorName.ApprovalRejected, causePath: '$.rejection.Cause' });
+  const rejected = new Fail(scope, names.rejected, {
+    error: ErrorName.ApprovalRejected,
+    causePath: '$.rejection.Cause',
+  });
   collect.addCatch(rejected, { errors: [ErrorName.ApprovalRejected], resultPath: '$.rejection' });
   const granted = new Pass(scope, names.granted);
   const needed = new Choice(scope, names.needed)

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type ExecutionListItem,
+} from '@aws-sdk/client-sfn';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
@@ -93,10 +98,30 @@ export async function measureActivations(count: number, progress: (line: string)
     const stage = async (total: number): Promise<string[]> => {
       const ids = Array.from({ length: total }, () => salesforceId('006'));
       const items = ids.flatMap((opportunityId) => [
-        { recordKey: `Sow#${opportunityId}`, opportunityId, roleLines: [{ lineId: 'L1', role: 'Consultant', skills: ['sql'], hours: 100, rate: { amountMinor: 20000, currency: 'USD' }, startDate: '2027-01-04', endDate: '2027-01-29' }] },
+        {
+          recordKey: `Sow#${opportunityId}`,
+          opportunityId,
+          roleLines: [
+            {
+              lineId: 'L1',
+              role: 'Consultant',
+              skills: ['sql'],
+              hours: 100,
+              rate: { amountMinor: 20000, currency: 'USD' },
+              startDate: '2027-01-04',
+              endDate: '2027-01-29',
+            },
+          ],
+        },
       ]);
       for (let start = 0; start < items.length; start += 25) {
-        await documents.send(new BatchWriteCommand({ RequestItems: { 'psflow-dev-sandbox-crm': items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+        await documents.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              'psflow-dev-sandbox-crm': items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })),
+            },
+          }),
+        );
       }
       return ids;
     };
@@ -107,9 +132,28 @@ export async function measureActivations(count: number, progress: (line: string)
       DetailType: SalesforceDetailType.OpportunityChangeEvent,
       Detail: JSON.stringify({
         payload: {
-          ChangeEventHeader: { entityName: 'Opportunity', recordIds: [opportunityId], changeType: 'UPDATE', transactionKey: randomUUID(), sequenceNumber: 1, commitTimestamp: Date.now(), changedFields: ['StageName', 'IsWon'] },
-          StageName: 'Closed Won', IsWon: true, IsClosed: true, Name: `Bench deal ${opportunityId}`, AccountId: ACCOUNT_ID, Amount: 20000, CurrencyIsoCode: 'USD',
-          CloseDate: '2026-11-20', Region__c: 'AMER', Practice__c: 'Data Engineering', Billing_Model__c: 'Time and Materials', Contract_Start__c: '2027-01-04', Contract_End__c: '2027-01-29',
+          ChangeEventHeader: {
+            entityName: 'Opportunity',
+            recordIds: [opportunityId],
+            changeType: 'UPDATE',
+            transactionKey: randomUUID(),
+            sequenceNumber: 1,
+            commitTimestamp: Date.now(),
+            changedFields: ['StageName', 'IsWon'],
+          },
+          StageName: 'Closed Won',
+          IsWon: true,
+          IsClosed: true,
+          Name: `Bench deal ${opportunityId}`,
+          AccountId: ACCOUNT_ID,
+          Amount: 20000,
+          CurrencyIsoCode: 'USD',
+          CloseDate: '2026-11-20',
+          Region__c: 'AMER',
+          Practice__c: 'Data Engineering',
+          Billing_Model__c: 'Time and Materials',
+          Contract_Start__c: '2027-01-04',
+          Contract_End__c: '2027-01-29',
         },
       }),
     });
@@ -154,7 +198,9 @@ export async function measureActivations(count: number, progress: (line: string)
           lastSucceeded = SUCCEEDED;
           lastProgress = Date.now();
         } else if (Date.now() - lastProgress > STALL_MS) {
-          throw new Error(`no activation finished for ${STALL_MS / 1000} s: ${SUCCEEDED}/${total} succeeded, ${RUNNING} still running (waiting on approval or an exception?)`);
+          throw new Error(
+            `no activation finished for ${STALL_MS / 1000} s: ${SUCCEEDED}/${total} succeeded, ${RUNNING} still running (waiting on approval or an exception?)`,
+          );
         }
         if (Date.now() - lastReport > 2000) {
           progress(`  ... ${SUCCEEDED}/${total} activations done`);
@@ -181,7 +227,9 @@ export async function measureActivations(count: number, progress: (line: string)
     const after = await health();
 
     const pacedIds = await stage(PACED_ACTIVATIONS);
-    progress(`paced: ${PACED_ACTIVATIONS} won deals at ${PACED_RATE}/s, for the latency of one activation on a busy, unsaturated cloud ...`);
+    progress(
+      `paced: ${PACED_ACTIVATIONS} won deals at ${PACED_RATE}/s, for the latency of one activation on a busy, unsaturated cloud ...`,
+    );
     await sendPaced(pacedIds, PACED_RATE);
     await waitForSucceeded(WARMUP + count + PACED_ACTIVATIONS);
 
@@ -189,8 +237,11 @@ export async function measureActivations(count: number, progress: (line: string)
     /** PutEvents → stop latencies of the given deals, sorted, and their executions. */
     const latenciesOf = (wanted: string[]): { sorted: number[]; lastStop: number; executions: ExecutionListItem[] } => {
       const names = new Set(wanted);
-      const executions = allExecutions.filter((execution) => names.has(String(execution.name).replace('opportunity-salesforce-', '')));
-      if (executions.length !== wanted.length) throw new Error(`expected ${wanted.length} activations, found ${executions.length}`);
+      const executions = allExecutions.filter((execution) =>
+        names.has(String(execution.name).replace('opportunity-salesforce-', '')),
+      );
+      if (executions.length !== wanted.length)
+        throw new Error(`expected ${wanted.length} activations, found ${executions.length}`);
       let lastStop = 0;
       const latencies = executions.map((execution) => {
         const stop = execution.stopDate?.getTime() ?? 0;
@@ -202,13 +253,20 @@ export async function measureActivations(count: number, progress: (line: string)
     const { sorted, lastStop, executions } = latenciesOf(ids);
     const paced = latenciesOf(pacedIds).sorted;
     const sample = executions.slice(0, 20);
-    const histories = await Promise.all(sample.map((execution) => sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }))));
-    const entered = histories.map((history) => (history.events ?? []).filter((event) => event.type?.endsWith('StateEntered')));
+    const histories = await Promise.all(
+      sample.map((execution) =>
+        sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 })),
+      ),
+    );
+    const entered = histories.map((history) =>
+      (history.events ?? []).filter((event) => event.type?.endsWith('StateEntered')),
+    );
     const diff = (pick: (value: Health) => Record<string, number>, names?: string[]): number =>
       Object.entries(pick(after))
         .filter(([name]) => !names || names.includes(name))
         .reduce((total, [name, value]) => total + value - (pick(before)[name] ?? 0), 0);
-    const lambdaCounts = (value: Health): Record<string, number> => Object.fromEntries(Object.entries(value.lambda).map(([name, stats]) => [name, stats.invocations]));
+    const lambdaCounts = (value: Health): Record<string, number> =>
+      Object.fromEntries(Object.entries(value.lambda).map(([name, stats]) => [name, stats.invocations]));
     const seconds = (lastStop - firstPut) / 1000;
     return {
       warmupActivations: WARMUP,

@@ -60,27 +60,37 @@ function lambdaEnvironment(spec: FunctionSpec): NodeJS.ProcessEnv {
 
 function loadOnce(spec: FunctionSpec, file: string, exportName: string): Promise<LoadSample> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', LOADER, file, exportName], { env: lambdaEnvironment(spec), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', LOADER, file, exportName], {
+      env: lambdaEnvironment(spec),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let errors = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`loading ${spec.name} from ${file} exited with ${code}: ${errors.trim()}`));
+      if (code !== 0)
+        return reject(new Error(`loading ${spec.name} from ${file} exited with ${code}: ${errors.trim()}`));
       resolve(JSON.parse(output) as LoadSample);
     });
   });
 }
 
 function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** The handler file of a function in cdk.out, e.g. `<asset>/index.js` for handler `index.handler`. */
 export function bundleFileOf(spec: FunctionSpec): { file: string; exportName: string } {
   const separator = spec.handler.lastIndexOf('.');
-  return { file: path.resolve(spec.codeDirectory, `${spec.handler.slice(0, separator)}.js`), exportName: spec.handler.slice(separator + 1) };
+  return {
+    file: path.resolve(spec.codeDirectory, `${spec.handler.slice(0, separator)}.js`),
+    exportName: spec.handler.slice(separator + 1),
+  };
 }
 
 /**

@@ -54,7 +54,10 @@ export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = {
   ...Object.fromEntries(SDK_FUNCTIONS.map((name) => [name, { ceilingBytes: SDK_CEILING_BYTES, reason: SDK_REASON }])),
   // The one function with three clients: DynamoDB, Step Functions (task tokens, histories) and
   // Lambda (a rejected event is replayed by invoking ingestion), about 60 KB more.
-  'operations-api': { ceilingBytes: 820 * 1024, reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion)` },
+  'operations-api': {
+    ceilingBytes: 820 * 1024,
+    reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion)`,
+  },
 };
 
 /** The short name of a deployed function: `psflow-dev-ingest-event` → `ingest-event`. */

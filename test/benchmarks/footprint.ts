@@ -78,6 +78,12 @@ export class FootprintSampler {
     clearInterval(this.timer);
     this.sample();
     const status = readStatus(this.pid);
-    return { label: this.label, idleMb: this.idleMb, peakSampledMb: this.peakSampledMb, highWaterMb: status?.highWaterMb ?? this.peakSampledMb, peakThreads: this.peakThreads };
+    return {
+      label: this.label,
+      idleMb: this.idleMb,
+      peakSampledMb: this.peakSampledMb,
+      highWaterMb: status?.highWaterMb ?? this.peakSampledMb,
+      peakThreads: this.peakThreads,
+    };
   }
 }

@@ -63,7 +63,13 @@ interface Figures {
 
 function summarise(latencies: number[], seconds: number): Figures {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { executions: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) };
+  return {
+    executions: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+  };
 }
 
 function progress(message: string): void {
@@ -76,7 +82,9 @@ async function measureFloor(definitionText: string, count: number): Promise<Figu
   const table = new Map<string, unknown>();
   type JsonValue = Parameters<StateMachine['run']>[0];
   const handlers: Record<string, (input: JsonValue) => JsonValue> = {
-    [DiagnosticsProbeState.ComputeProbeResult]: (input) => ({ Payload: { ...computeProbeResult((input as { Payload: { detail: unknown } }).Payload.detail) } }),
+    [DiagnosticsProbeState.ComputeProbeResult]: (input) => ({
+      Payload: { ...computeProbeResult((input as { Payload: { detail: unknown } }).Payload.detail) },
+    }),
     [DiagnosticsProbeState.StoreProbeResult]: (input) => {
       const item = (input as { Item: { probeId: { S: string } } }).Item;
       table.set(item.probeId.S, item);
@@ -127,11 +135,18 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
               EventBusName: 'psflow-dev',
               Source: PsflowSource.Diagnostics,
               DetailType: DiagnosticsDetailType.ProbeRequested,
-              Detail: JSON.stringify({ probeId: randomUUID(), requestedAt: new Date().toISOString(), requestedBy: 'bench' }),
+              Detail: JSON.stringify({
+                probeId: randomUUID(),
+                requestedAt: new Date().toISOString(),
+                requestedBy: 'bench',
+              }),
             }));
             const putAt = Date.now();
             const result = await events.send(new PutEventsCommand({ Entries: entries }));
-            if (result.FailedEntryCount) throw new Error(`${label}: ${result.FailedEntryCount} entries refused: ${JSON.stringify(result.Entries)}`);
+            if (result.FailedEntryCount)
+              throw new Error(
+                `${label}: ${result.FailedEntryCount} entries refused: ${JSON.stringify(result.Entries)}`,
+              );
             for (const entry of result.Entries ?? []) putTimes.set(entry.EventId as string, putAt);
           }
         }),
@@ -141,9 +156,12 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
     const waitFor = async (succeeded: number): Promise<void> => {
       let lastReport = 0;
       for (;;) {
-        const health = (await (await fetch(`${cloud.url}/_psflow/health`)).json()) as { stepFunctions: Record<string, number> };
+        const health = (await (await fetch(`${cloud.url}/_psflow/health`)).json()) as {
+          stepFunctions: Record<string, number>;
+        };
         const { SUCCEEDED = 0, FAILED = 0, ABORTED = 0, TIMED_OUT = 0 } = health.stepFunctions;
-        if (FAILED + ABORTED + TIMED_OUT > 0) throw new Error(`executions did not succeed: ${JSON.stringify(health.stepFunctions)}`);
+        if (FAILED + ABORTED + TIMED_OUT > 0)
+          throw new Error(`executions did not succeed: ${JSON.stringify(health.stepFunctions)}`);
         if (SUCCEEDED >= succeeded) return;
         if (Date.now() - lastReport > 2000) {
           progress(`  ... ${SUCCEEDED}/${succeeded} executions succeeded`);
@@ -164,10 +182,12 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
         latencies.push(execution.stopDate.getTime() - putAt);
         lastStop = Math.max(lastStop, execution.stopDate.getTime());
       }
-      if (latencies.length !== eventIds.size) throw new Error(`expected ${eventIds.size} measured executions, found ${latencies.length}`);
+      if (latencies.length !== eventIds.size)
+        throw new Error(`expected ${eventIds.size} measured executions, found ${latencies.length}`);
       return summarise(latencies, (lastStop - firstPut) / 1000);
     };
-    const idsSince = (before: Set<string>): Set<string> => new Set([...putTimes.keys()].filter((id) => !before.has(id)));
+    const idsSince = (before: Set<string>): Set<string> =>
+      new Set([...putTimes.keys()].filter((id) => !before.has(id)));
 
     progress(`warming up with ${WARMUP} executions (Lambda cold starts happen here) ...`);
     await send(WARMUP, 'warm-up');
@@ -178,7 +198,9 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
     const { firstPut } = await send(count, 'saturated');
     await waitFor(WARMUP + count);
     const saturated = await latenciesOf(idsSince(before), firstPut);
-    progress(`  ${saturated.perSecond.toFixed(0)} executions/s, p50 ${saturated.p50Ms.toFixed(1)} ms, p95 ${saturated.p95Ms.toFixed(1)} ms`);
+    progress(
+      `  ${saturated.perSecond.toFixed(0)} executions/s, p50 ${saturated.p50Ms.toFixed(1)} ms, p95 ${saturated.p95Ms.toFixed(1)} ms`,
+    );
 
     progress(`paced: ${PACED_EXECUTIONS} executions at ${PACED_RATE} events/s ...`);
     before = new Set(putTimes.keys());
@@ -209,9 +231,15 @@ function row(label: string, figures: Figures): string {
 
 async function main(): Promise<void> {
   await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', progress);
-  const model = buildResourceModel(readCloudAssembly(path.join(projectRoot, 'cdk.out')), { region: 'us-east-1', accountId: '000000000000', endpoint: 'http://127.0.0.1' });
+  const model = buildResourceModel(readCloudAssembly(path.join(projectRoot, 'cdk.out')), {
+    region: 'us-east-1',
+    accountId: '000000000000',
+    endpoint: 'http://127.0.0.1',
+  });
 
-  progress(`bundles: weighing each function's bundle in cdk.out and loading it ${LOAD_RUNS} times in a fresh Node process ...`);
+  progress(
+    `bundles: weighing each function's bundle in cdk.out and loading it ${LOAD_RUNS} times in a fresh Node process ...`,
+  );
   const bundles = await measureBundles(model.functions, LOAD_RUNS);
   const bundleReport = bundleSection(bundles);
   if (process.argv.includes('--bundles-only')) {
@@ -222,15 +250,21 @@ async function main(): Promise<void> {
   const probe = model.stateMachines.find((machine) => machine.name === 'psflow-dev-diagnostics-probe');
   if (!probe) throw new Error('the diagnostics probe state machine is missing from cdk.out');
 
-  progress(`floor: ${EXECUTIONS} executions of the probe definition in aws-local-stepfunctions, in-process handlers ...`);
+  progress(
+    `floor: ${EXECUTIONS} executions of the probe definition in aws-local-stepfunctions, in-process handlers ...`,
+  );
   const floor = await measureFloor(probe.definition, EXECUTIONS);
-  progress(`  ${floor.perSecond.toFixed(0)} executions/s, p50 ${floor.p50Ms.toFixed(1)} ms, p95 ${floor.p95Ms.toFixed(1)} ms`);
+  progress(
+    `  ${floor.perSecond.toFixed(0)} executions/s, p50 ${floor.p50Ms.toFixed(1)} ms, p95 ${floor.p95Ms.toFixed(1)} ms`,
+  );
 
   const { saturated: endToEnd, paced, footprint: probeFootprint } = await measureEndToEnd(EXECUTIONS);
   progress(`  paced: p50 ${paced.p50Ms.toFixed(1)} ms, p95 ${paced.p95Ms.toFixed(1)} ms`);
 
   const activation = await measureActivations(ACTIVATIONS, progress);
-  progress(`  ${activation.perSecond.toFixed(1)} activations/s, p50 ${activation.p50Ms.toFixed(0)} ms, p95 ${activation.p95Ms.toFixed(0)} ms; paced at ${activation.pacedRate}/s: p50 ${activation.pacedP50Ms.toFixed(0)} ms, p95 ${activation.pacedP95Ms.toFixed(0)} ms`);
+  progress(
+    `  ${activation.perSecond.toFixed(1)} activations/s, p50 ${activation.p50Ms.toFixed(0)} ms, p95 ${activation.p95Ms.toFixed(0)} ms; paced at ${activation.pacedRate}/s: p50 ${activation.pacedP50Ms.toFixed(0)} ms, p95 ${activation.pacedP95Ms.toFixed(0)} ms`,
+  );
 
   const ratio = floor.perSecond / endToEnd.perSecond;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
@@ -250,7 +284,7 @@ async function main(): Promise<void> {
     `over the AWS SDK from a second process. After ${WARMUP} warm-up executions (Lambda cold starts), the saturated run puts`,
     `${EXECUTIONS} events with ${IN_FLIGHT_BATCHES} PutEvents calls of 10 entries in flight; its latency is mostly queueing behind`,
     `the events ahead. The paced run puts ${PACED_EXECUTIONS} events at ${PACED_RATE}/s, which shows the latency of one event on a`,
-    'busy but not saturated endpoint. Latency runs from sending PutEvents to the execution\'s stop date. The floor runs the same',
+    "busy but not saturated endpoint. Latency runs from sending PutEvents to the execution's stop date. The floor runs the same",
     'synthesized definition in aws-local-stepfunctions with in-process handlers (the same domain function, an in-memory table),',
     `${IN_FLIGHT_BATCHES * 10} executions in flight.`,
     '',
@@ -280,25 +314,37 @@ function kb(bytes: number): string {
 function bundleSection(bundles: readonly BundleFigures[]): string[] {
   const rows = bundles.map((bundle) => {
     const { ceilingBytes, reason } = bundleCeiling(bundle.functionName);
-    const size = bundle.bundleBytes <= BUNDLE_BUDGET_BYTES ? 'met' : reason === undefined ? 'NOT met' : `over: ${bundle.bundleBytes <= ceilingBytes ? 'within' : 'ABOVE'} its ${kb(ceilingBytes)} ceiling`;
+    const size =
+      bundle.bundleBytes <= BUNDLE_BUDGET_BYTES
+        ? 'met'
+        : reason === undefined
+          ? 'NOT met'
+          : `over: ${bundle.bundleBytes <= ceilingBytes ? 'within' : 'ABOVE'} its ${kb(ceilingBytes)} ceiling`;
     const load = bundle.loadMedianMs <= MODULE_LOAD_BUDGET_MS ? 'met' : 'NOT met';
     return `| ${shortFunctionName(bundle.functionName)} | ${kb(bundle.bundleBytes)} | ${size} | ${kb(bundle.sourceMapBytes)} | ${bundle.loadMedianMs.toFixed(1)} | ${bundle.loadCpuMedianMs.toFixed(1)} | ${load} | ${bundle.rssAfterLoadMb.toFixed(0)} |`;
   });
-  const reasons = [...new Set(bundles.map((bundle) => bundleCeiling(bundle.functionName).reason).filter((reason) => reason !== undefined))];
+  const reasons = [
+    ...new Set(
+      bundles.map((bundle) => bundleCeiling(bundle.functionName).reason).filter((reason) => reason !== undefined),
+    ),
+  ];
   return [
     '## Lambda bundles',
     '',
     `Each function's handler file in cdk.out (the bytes that deploy, and that the local cloud runs), minified by esbuild with the AWS SDK`,
     `inside. Module load is \`require\` of that file until the handler is exported, in a fresh Node.js process with the function's environment,`,
     `${LOAD_RUNS} times one after another; the table gives the median wall time and, because other work on a shared machine stretches wall`,
-    'time, the median CPU time too. Memory is the loading process\'s resident set, Node.js itself included. Before issue 11 every bundle was',
+    "time, the median CPU time too. Memory is the loading process's resident set, Node.js itself included. Before issue 11 every bundle was",
     'about 2.8 MB unminified with a 4.7 MB source map loaded on every error (`--enable-source-maps`), and loading one took about 110 ms.',
     '',
     `| function | bundle | at most ${kb(BUNDLE_BUDGET_BYTES)} | source map | load p50 ms | load CPU p50 ms | at most ${MODULE_LOAD_BUDGET_MS} ms | RSS after load MB |`,
     '| --- | ---: | --- | ---: | ---: | ---: | --- | ---: |',
     ...rows,
     '',
-    ...reasons.map((reason) => `- Over the budget because it ${reason}; see test/benchmarks/bundle-budget.ts for the measured breakdown.`),
+    ...reasons.map(
+      (reason) =>
+        `- Over the budget because it ${reason}; see test/benchmarks/bundle-budget.ts for the measured breakdown.`,
+    ),
     '- Source maps ship beside each bundle and are not loaded: Node reads one only with `--enable-source-maps`, which no function sets.',
     '  Stack traces keep function names (esbuild `keepNames`); turn the flag on for one function to map frames to TypeScript lines.',
     '',
@@ -311,14 +357,17 @@ function footprintSection(footprints: readonly Footprint[]): string[] {
   return [
     "## The local cloud's footprint",
     '',
-    'Resident memory of the local cloud\'s process (`/proc/<pid>/status`), which holds every Lambda execution environment as a worker',
+    "Resident memory of the local cloud's process (`/proc/<pid>/status`), which holds every Lambda execution environment as a worker",
     'thread and dynalite: idle a few seconds after the ready line (sandbox data seeded), then sampled every 200 ms through the phase; the',
-    'high-water mark is the kernel\'s (VmHWM), short spikes included. Each phase runs its own local cloud. Before issue 11 the peak was',
-    'about 3.5 GB with 50 threads: every environment parsed and held its bundle\'s 4.7 MB source map, and loaded 2.8 MB of code.',
+    "high-water mark is the kernel's (VmHWM), short spikes included. Each phase runs its own local cloud. Before issue 11 the peak was",
+    "about 3.5 GB with 50 threads: every environment parsed and held its bundle's 4.7 MB source map, and loaded 2.8 MB of code.",
     '',
     '| local cloud | idle after start MB | peak sampled MB | high-water mark MB | threads at most |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...footprints.map((footprint) => `| ${footprint.label} | ${footprint.idleMb.toFixed(0)} | ${footprint.peakSampledMb.toFixed(0)} | ${footprint.highWaterMb.toFixed(0)} | ${footprint.peakThreads} |`),
+    ...footprints.map(
+      (footprint) =>
+        `| ${footprint.label} | ${footprint.idleMb.toFixed(0)} | ${footprint.peakSampledMb.toFixed(0)} | ${footprint.highWaterMb.toFixed(0)} | ${footprint.peakThreads} |`,
+    ),
     '',
     `- Target, at most ${(TARGET_PEAK_MB / 1024).toFixed(1)} GB at the benchmark's peak: ${peak.toFixed(0)} MB, ${peak <= TARGET_PEAK_MB ? 'met' : 'NOT met'}.`,
     '- An execution environment idle for 60 s (`--lambda-idle-timeout`) is released, as Lambda reclaims idle ones; the peak is set while',
@@ -331,7 +380,10 @@ function footprintSection(footprints: readonly Footprint[]): string[] {
 function activationSection(figures: ActivationFigures, verdict: (ok: boolean) => string): string[] {
   const perThousand = {
     transitions: (figures.transitionsPerActivation * 1000 * PRICES.stateTransitionPerThousand) / 1000,
-    lambda: figures.lambdaInvocationsPerActivation * 1000 * (PRICES.lambdaRequestPerMillion / 1e6 + PRICES.assumedLambdaGbSeconds * PRICES.lambdaArmGbSecond),
+    lambda:
+      figures.lambdaInvocationsPerActivation *
+      1000 *
+      (PRICES.lambdaRequestPerMillion / 1e6 + PRICES.assumedLambdaGbSeconds * PRICES.lambdaArmGbSecond),
     writes: (figures.dynamoWritesPerActivation * 1000 * PRICES.dynamoWritePerMillion) / 1e6,
     reads: (figures.dynamoReadsPerActivation * 1000 * PRICES.dynamoReadPerMillion) / 1e6,
     events: (figures.eventsPerActivation * 1000 * PRICES.eventBridgePerMillion) / 1e6,
@@ -343,9 +395,9 @@ function activationSection(figures: ActivationFigures, verdict: (ok: boolean) =>
     '',
     `${figures.activations} won deals as Salesforce Event Relay change events: ingestion → project-activation → \`Project Activated\`, measured after`,
     `${figures.warmupActivations} warm-up activations on the same local cloud. Each function runs in up to four execution environments, each a V8`,
-    'isolate that optimises the AWS SDK\'s hot code on its own; the warm-up row shows a fresh local cloud, cold starts and JIT included.',
-    'Latency runs from PutEvents to the execution\'s stop (the state after `AnnounceProjectActivated`). In the saturated run it is mostly',
-    'queueing behind the deals ahead; the paced run then puts one deal at a time, which shows one activation\'s own latency. Per-activation counts come from',
+    "isolate that optimises the AWS SDK's hot code on its own; the warm-up row shows a fresh local cloud, cold starts and JIT included.",
+    "Latency runs from PutEvents to the execution's stop (the state after `AnnounceProjectActivated`). In the saturated run it is mostly",
+    "queueing behind the deals ahead; the paced run then puts one deal at a time, which shows one activation's own latency. Per-activation counts come from",
     "the local cloud's counters for the measured run: transitions from the execution histories (a sample of 20), Lambda invocations",
     '(ingestion and steps), every DynamoDB request the functions and direct integrations made, and events put on the bus. The DynamoDB',
     'figures include the sandbox systems of record (ERP, PSA and documents records, and each environment reading its fault settings at',

@@ -9,7 +9,11 @@ import { BUNDLE_BUDGET_BYTES, OVER_BUDGET, bundleCeiling, shortFunctionName } fr
 const CDK_OUT = path.resolve(__dirname, '..', '..', 'cdk.out');
 
 function deployedFunctions(): readonly FunctionSpec[] {
-  const model = buildResourceModel(readCloudAssembly(CDK_OUT), { region: 'us-east-1', accountId: '000000000000', endpoint: 'http://127.0.0.1' });
+  const model = buildResourceModel(readCloudAssembly(CDK_OUT), {
+    region: 'us-east-1',
+    accountId: '000000000000',
+    endpoint: 'http://127.0.0.1',
+  });
   if (model.functions.length === 0) throw new Error(`${CDK_OUT} holds no Lambda function`);
   return model.functions;
 }
@@ -24,7 +28,11 @@ describe('Lambda bundle budget', () => {
 
     // Assess
     for (const bundle of bundles) {
-      expect({ functionName: bundle.functionName, withinCeiling: bundle.bytes <= bundle.ceilingBytes, bytes: bundle.bytes }).toEqual({
+      expect({
+        functionName: bundle.functionName,
+        withinCeiling: bundle.bytes <= bundle.ceilingBytes,
+        bytes: bundle.bytes,
+      }).toEqual({
         functionName: bundle.functionName,
         withinCeiling: true,
         bytes: bundle.bytes,
@@ -39,10 +47,15 @@ describe('Lambda bundle budget', () => {
     // Act
     const exemptions = Object.keys(OVER_BUDGET).map((name) => {
       const spec = byShortName.get(name);
-      return { name, exists: spec !== undefined, overBudget: spec !== undefined && fs.statSync(bundleFileOf(spec).file).size > BUNDLE_BUDGET_BYTES };
+      return {
+        name,
+        exists: spec !== undefined,
+        overBudget: spec !== undefined && fs.statSync(bundleFileOf(spec).file).size > BUNDLE_BUDGET_BYTES,
+      };
     });
 
     // Assess
-    for (const exemption of exemptions) expect(exemption).toEqual({ name: exemption.name, exists: true, overBudget: true });
+    for (const exemption of exemptions)
+      expect(exemption).toEqual({ name: exemption.name, exists: true, overBudget: true });
   });
 });

@@ -34,7 +34,8 @@ function placeholderFor(part: unknown, resources: JsonObject): string {
   const getAtt = part['Fn::GetAtt'];
   if (Array.isArray(getAtt) && getAtt[1] === 'Arn') {
     const target = resources[String(getAtt[0])];
-    if (isRecord(target) && target.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:123456789012:function:${TOKEN}`;
+    if (isRecord(target) && target.Type === 'AWS::Lambda::Function')
+      return `arn:aws:lambda:us-east-1:123456789012:function:${TOKEN}`;
   }
   return TOKEN;
 }
@@ -89,7 +90,9 @@ function taskStateNames(scope: unknown): string[] {
   if (!isRecord(scope) || !isRecord(scope.States)) return [];
   return Object.entries(scope.States).flatMap(([name, state]) => {
     if (!isRecord(state)) return [];
-    const nested = [...list(state.Branches), state.ItemProcessor ?? state.Iterator].flatMap((child) => taskStateNames(child));
+    const nested = [...list(state.Branches), state.ItemProcessor ?? state.Iterator].flatMap((child) =>
+      taskStateNames(child),
+    );
     return state.Type === 'Task' ? [name, ...nested] : nested;
   });
 }
@@ -109,7 +112,10 @@ beforeAll(() => {
   const resources = Template.fromStack(stack).toJSON().Resources;
   if (!isRecord(resources)) throw new Error('the template has no Resources');
   definitions = Object.entries(resources)
-    .filter((entry): entry is [string, JsonObject] => isRecord(entry[1]) && entry[1].Type === 'AWS::StepFunctions::StateMachine')
+    .filter(
+      (entry): entry is [string, JsonObject] =>
+        isRecord(entry[1]) && entry[1].Type === 'AWS::StepFunctions::StateMachine',
+    )
     .map(([logicalId, resource]) => {
       const properties = isRecord(resource.Properties) ? resource.Properties : {};
       const name = typeof properties.StateMachineName === 'string' ? properties.StateMachineName : logicalId;
@@ -127,7 +133,9 @@ describe('synthesized state machine definitions', () => {
     const parsed = definitions.map(({ name, text }) => ({ name, definition: JSON.parse(text) as unknown }));
 
     // Act
-    const gaps = parsed.flatMap(({ name, definition }) => findInterpreterGaps(definition).map((gap) => ({ stateMachine: name, ...gap })));
+    const gaps = parsed.flatMap(({ name, definition }) =>
+      findInterpreterGaps(definition).map((gap) => ({ stateMachine: name, ...gap })),
+    );
 
     // Assess
     expect(definitions.length).toBeGreaterThan(0);
@@ -136,10 +144,16 @@ describe('synthesized state machine definitions', () => {
 
   it('prepare for the local interpreter with every Task state dispatchable', () => {
     // Prepare
-    const expectedTasks = definitions.map(({ name, text }) => ({ name, tasks: taskStateNames(JSON.parse(text)).sort() }));
+    const expectedTasks = definitions.map(({ name, text }) => ({
+      name,
+      tasks: taskStateNames(JSON.parse(text)).sort(),
+    }));
 
     // Act
-    const prepared = definitions.map(({ name, text }) => ({ name, tasks: [...prepareDefinition(name, text).tasks.keys()].sort() }));
+    const prepared = definitions.map(({ name, text }) => ({
+      name,
+      tasks: [...prepareDefinition(name, text).tasks.keys()].sort(),
+    }));
 
     // Assess
     expect(definitions.length).toBeGreaterThan(0);
@@ -181,7 +195,10 @@ describe('the guards against what the local interpreter cannot run', () => {
 
   it('catch a single state that switches to JSONata', () => {
     // Prepare
-    const definition = { StartAt: 'ShapeOutput', States: { ShapeOutput: { Type: 'Pass', QueryLanguage: 'JSONata', Output: '{% $states.input %}', End: true } } };
+    const definition = {
+      StartAt: 'ShapeOutput',
+      States: { ShapeOutput: { Type: 'Pass', QueryLanguage: 'JSONata', Output: '{% $states.input %}', End: true } },
+    };
 
     // Act
     const gaps = findInterpreterGaps(definition);
@@ -194,7 +211,10 @@ describe('the guards against what the local interpreter cannot run', () => {
 
   it('catch a state that assigns variables', () => {
     // Prepare
-    const definition = { StartAt: 'RememberClient', States: { RememberClient: { Type: 'Pass', Assign: { 'clientId.$': '$.clientId' }, End: true } } };
+    const definition = {
+      StartAt: 'RememberClient',
+      States: { RememberClient: { Type: 'Pass', Assign: { 'clientId.$': '$.clientId' }, End: true } },
+    };
 
     // Act
     const gaps = findInterpreterGaps(definition);
@@ -211,8 +231,15 @@ describe('the guards against what the local interpreter cannot run', () => {
     const definition = {
       StartAt: 'Route',
       States: {
-        Route: { Type: 'Choice', Choices: [{ Variable: '$.retry', BooleanEquals: true, Assign: { attempt: 2 }, Next: 'CallErp' }], Default: 'CallErp' },
-        CallErp: lambdaTask({ Next: 'Done', Catch: [{ ErrorEquals: ['States.ALL'], Assign: { failed: true }, Next: 'Done' }] }),
+        Route: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.retry', BooleanEquals: true, Assign: { attempt: 2 }, Next: 'CallErp' }],
+          Default: 'CallErp',
+        },
+        CallErp: lambdaTask({
+          Next: 'Done',
+          Catch: [{ ErrorEquals: ['States.ALL'], Assign: { failed: true }, Next: 'Done' }],
+        }),
         Done: succeed,
       },
     };
@@ -232,13 +259,28 @@ describe('the guards against what the local interpreter cannot run', () => {
     const processorWide = {
       StartAt: 'EachLine',
       States: {
-        EachLine: { Type: 'Map', ItemProcessor: { QueryLanguage: 'JSONata', StartAt: 'PriceLine', States: { PriceLine: { Type: 'Pass', End: true } } }, End: true },
+        EachLine: {
+          Type: 'Map',
+          ItemProcessor: {
+            QueryLanguage: 'JSONata',
+            StartAt: 'PriceLine',
+            States: { PriceLine: { Type: 'Pass', End: true } },
+          },
+          End: true,
+        },
       },
     };
     const oneInnerState = {
       StartAt: 'EachLine',
       States: {
-        EachLine: { Type: 'Map', ItemProcessor: { StartAt: 'PriceLine', States: { PriceLine: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } } }, End: true },
+        EachLine: {
+          Type: 'Map',
+          ItemProcessor: {
+            StartAt: 'PriceLine',
+            States: { PriceLine: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } },
+          },
+          End: true,
+        },
       },
     };
 
@@ -285,7 +327,12 @@ describe('the guards against what the local interpreter cannot run', () => {
     const definition = {
       StartAt: 'NotifyFinance',
       States: {
-        NotifyFinance: { Type: 'Task', Resource: 'arn:aws:states:::ses:sendEmail', Parameters: { 'Content.$': '$' }, End: true },
+        NotifyFinance: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::ses:sendEmail',
+          Parameters: { 'Content.$': '$' },
+          End: true,
+        },
       },
     };
 
@@ -299,7 +346,6 @@ describe('the guards against what the local interpreter cannot run', () => {
     expect(error?.message).toContain('state NotifyFinance');
     expect(error?.message).toContain('arn:aws:states:::ses:sendEmail');
   });
-
 });
 
 describe('resolving a synthesized DefinitionString', () => {

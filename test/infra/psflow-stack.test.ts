@@ -6,7 +6,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { classifyPartnerEventBus } from '../../infra/ingestion/event-ingestion';
 import { PsflowStack } from '../../infra/psflow-stack';
-import { DiagnosticsDetailType, PSFLOW_EMITTED_SOURCES, PsflowSource, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import {
+  DiagnosticsDetailType,
+  PSFLOW_EMITTED_SOURCES,
+  PsflowSource,
+  SalesforceSourcePrefix,
+} from '../../shared/events/catalogue';
 import { StackOutput, tableOutputKey } from '../../shared/deployment/stack-outputs';
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
@@ -73,7 +78,10 @@ afterAll(() => {
 });
 
 function resourcesOf(type: string): Array<[string, JsonObject]> {
-  return Object.entries(template.findResources(type)).map(([logicalId, resource]): [string, JsonObject] => [logicalId, record(resource, logicalId)]);
+  return Object.entries(template.findResources(type)).map(([logicalId, resource]): [string, JsonObject] => [
+    logicalId,
+    record(resource, logicalId),
+  ]);
 }
 
 function propertiesOf(logicalId: string): JsonObject {
@@ -115,12 +123,20 @@ function statementsOfRole(roleLogicalId: string): JsonObject[] {
   return resourcesOf('AWS::IAM::Policy')
     .map(([logicalId]) => propertiesOf(logicalId))
     .filter((policy) => list(policy.Roles).some((role) => referencedId(role) === roleLogicalId))
-    .flatMap((policy) => list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((statement) => record(statement, 'Statement')));
+    .flatMap((policy) =>
+      list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((statement) =>
+        record(statement, 'Statement'),
+      ),
+    );
 }
 
 function allowedActionsOn(statements: readonly JsonObject[], resourceLogicalId: string): string[] {
   return statements
-    .filter((statement) => statement.Effect === 'Allow' && list(statement.Resource).some((resource) => mentions(resource, resourceLogicalId)))
+    .filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        list(statement.Resource).some((resource) => mentions(resource, resourceLogicalId)),
+    )
     .flatMap((statement) => list(statement.Action).map(String))
     .sort();
 }
@@ -178,7 +194,9 @@ describe('target dead-letter queue', () => {
       .filter((policy) => list(policy.Queues).some((queue) => referencedId(queue) === queueId));
 
     // Act
-    const statements = policies.flatMap((policy) => list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((s) => record(s, 'Statement')));
+    const statements = policies.flatMap((policy) =>
+      list(record(policy.PolicyDocument, 'PolicyDocument').Statement).map((s) => record(s, 'Statement')),
+    );
     const tlsDenials = statements.filter(
       (statement) =>
         statement.Effect === 'Deny' &&
@@ -196,7 +214,10 @@ describe('target dead-letter queue', () => {
   it('receives what every rule target fails to deliver, after 8 retries within 2 hours (as the docs say)', () => {
     // Prepare
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
-    const rules = resourcesOf('AWS::Events::Rule').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
+    const rules = resourcesOf('AWS::Events::Rule').map(([logicalId]) => ({
+      logicalId,
+      properties: propertiesOf(logicalId),
+    }));
 
     // Act
     const targets = rules.flatMap(({ logicalId, properties }) =>
@@ -209,16 +230,24 @@ describe('target dead-letter queue', () => {
       const deadLetter = record(target.DeadLetterConfig, `${rule} ${String(target.Id)} DeadLetterConfig`);
       const retry = record(target.RetryPolicy, `${rule} ${String(target.Id)} RetryPolicy`);
       expect({ rule, deadLetterQueue: referencedId(deadLetter.Arn) }).toEqual({ rule, deadLetterQueue: queueId });
-      expect({ rule, attempts: retry.MaximumRetryAttempts, maxAgeSeconds: retry.MaximumEventAgeInSeconds }).toEqual({ rule, attempts: 8, maxAgeSeconds: 2 * 3600 });
+      expect({ rule, attempts: retry.MaximumRetryAttempts, maxAgeSeconds: retry.MaximumEventAgeInSeconds }).toEqual({
+        rule,
+        attempts: 8,
+        maxAgeSeconds: 2 * 3600,
+      });
     }
   });
 
   it('lets EventBridge send dead letters from each rule, and only from those rules', () => {
     // Prepare
     const queueId = resourceNamed('AWS::SQS::Queue', NAMES.deadLetterQueue);
-    const ruleIds = resourcesOf('AWS::Events::Rule').map(([logicalId]) => logicalId).sort();
+    const ruleIds = resourcesOf('AWS::Events::Rule')
+      .map(([logicalId]) => logicalId)
+      .sort();
     const statements = resourcesOf('AWS::SQS::QueuePolicy').flatMap(([logicalId]) =>
-      list(record(propertiesOf(logicalId).PolicyDocument, 'PolicyDocument').Statement).map((s) => record(s, 'Statement')),
+      list(record(propertiesOf(logicalId).PolicyDocument, 'PolicyDocument').Statement).map((s) =>
+        record(s, 'Statement'),
+      ),
     );
 
     // Act
@@ -267,7 +296,8 @@ describe('probe rule', () => {
 
     // Act
     const roleId = referencedId(target.RoleArn);
-    const granted = roleId === undefined ? [] : statementsOfRole(roleId).filter((statement) => statement.Effect === 'Allow');
+    const granted =
+      roleId === undefined ? [] : statementsOfRole(roleId).filter((statement) => statement.Effect === 'Allow');
 
     // Assess
     expect(referencedId(target.Arn)).toBe(stateMachineId);
@@ -287,7 +317,8 @@ describe('tables', () => {
       return {
         logicalId,
         billingMode: properties.BillingMode,
-        pointInTimeRecovery: record(properties.PointInTimeRecoverySpecification ?? {}, 'PITR').PointInTimeRecoveryEnabled,
+        pointInTimeRecovery: record(properties.PointInTimeRecoverySpecification ?? {}, 'PITR')
+          .PointInTimeRecoveryEnabled,
         encrypted: record(properties.SSESpecification ?? {}, 'SSE').SSEEnabled,
         deletionPolicy: resource.DeletionPolicy,
         namedWithStage: typeof properties.TableName === 'string' && properties.TableName.startsWith(`psflow-${STAGE}-`),
@@ -311,28 +342,45 @@ describe('tables', () => {
 
 describe('functions', () => {
   function functions(): Array<{ logicalId: string; properties: JsonObject }> {
-    const found = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, properties: propertiesOf(logicalId) }));
+    const found = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({
+      logicalId,
+      properties: propertiesOf(logicalId),
+    }));
     if (found.length === 0) throw new Error('the stack declares no Lambda function');
     return found;
   }
 
   /** The folder in the cloud assembly that holds a function's bundle, found through the asset manifest. */
   function bundleDirectoryOf(logicalId: string, properties: JsonObject): string {
-    const manifest = record(JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')), 'asset manifest');
+    const manifest = record(
+      JSON.parse(fs.readFileSync(path.join(outdir, `${STACK_NAME}.assets.json`), 'utf8')),
+      'asset manifest',
+    );
     const objectKey = String(record(properties.Code, `${logicalId}.Code`).S3Key);
     const asset = Object.values(record(manifest.files, 'asset files'))
       .map((candidate) => record(candidate, 'asset'))
-      .find((candidate) => Object.values(record(candidate.destinations, 'destinations')).some((destination) => record(destination, 'destination').objectKey === objectKey));
+      .find((candidate) =>
+        Object.values(record(candidate.destinations, 'destinations')).some(
+          (destination) => record(destination, 'destination').objectKey === objectKey,
+        ),
+      );
     if (asset === undefined) throw new Error(`${logicalId}: no asset in cdk.out for its code`);
     return path.join(outdir, String(record(asset.source, 'source').path));
   }
 
   it(`runs every function on Node.js ${MIN_NODE_RUNTIME} or newer`, () => {
     // Prepare
-    const runtimes = functions().map(({ logicalId, properties }) => ({ logicalId, runtime: String(properties.Runtime) }));
+    const runtimes = functions().map(({ logicalId, properties }) => ({
+      logicalId,
+      runtime: String(properties.Runtime),
+    }));
 
     // Act
-    const versions = runtimes.map(({ logicalId, runtime }) => ({ logicalId, runtime, major: Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? NaN) }));
+    const versions = runtimes.map(({ logicalId, runtime }) => ({
+      logicalId,
+      runtime,
+      major: Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? NaN),
+    }));
 
     // Assess
     expect(versions.filter(({ major }) => !(major >= MIN_NODE_RUNTIME))).toEqual([]);
@@ -347,16 +395,22 @@ describe('functions', () => {
       logicalId,
       architectures: properties.Architectures,
       tracing: record(properties.TracingConfig ?? {}, 'TracingConfig').Mode,
-      namedWithStage: typeof properties.FunctionName === 'string' && properties.FunctionName.startsWith(`psflow-${STAGE}-`),
+      namedWithStage:
+        typeof properties.FunctionName === 'string' && properties.FunctionName.startsWith(`psflow-${STAGE}-`),
     }));
 
     // Assess
     for (const setting of settings) {
-      expect(setting).toEqual({ logicalId: setting.logicalId, architectures: ['arm64'], tracing: 'Active', namedWithStage: true });
+      expect(setting).toEqual({
+        logicalId: setting.logicalId,
+        architectures: ['arm64'],
+        tracing: 'Active',
+        namedWithStage: true,
+      });
     }
   });
 
-  it('sends every function log to its own log group, /aws/lambda/<function name>, with one month\'s retention', () => {
+  it("sends every function log to its own log group, /aws/lambda/<function name>, with one month's retention", () => {
     // Prepare
     const all = functions();
 
@@ -378,12 +432,19 @@ describe('functions', () => {
   it('leaves source maps off in every function, so an error does not pay for reading the map', () => {
     // Act
     const options = functions().map(({ logicalId, properties }) => {
-      const variables = record(record(properties.Environment ?? {}, `${logicalId}.Environment`).Variables ?? {}, `${logicalId}.Variables`);
+      const variables = record(
+        record(properties.Environment ?? {}, `${logicalId}.Environment`).Variables ?? {},
+        `${logicalId}.Variables`,
+      );
       return { logicalId, nodeOptions: String(variables.NODE_OPTIONS ?? '') };
     });
 
     // Assess
-    for (const option of options) expect(option).toEqual({ logicalId: option.logicalId, nodeOptions: expect.not.stringContaining('--enable-source-maps') });
+    for (const option of options)
+      expect(option).toEqual({
+        logicalId: option.logicalId,
+        nodeOptions: expect.not.stringContaining('--enable-source-maps'),
+      });
   });
 
   it('ships every bundle with a source map of the TypeScript sources', () => {
@@ -393,10 +454,15 @@ describe('functions', () => {
       const handlerFile = `${String(properties.Handler).split('.')[0]}.js`;
       const code = fs.readFileSync(path.join(directory, handlerFile), 'utf8');
       const mapFile = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code)?.[1];
-      const map = mapFile === undefined ? {} : record(JSON.parse(fs.readFileSync(path.join(directory, mapFile), 'utf8')), 'source map');
+      const map =
+        mapFile === undefined
+          ? {}
+          : record(JSON.parse(fs.readFileSync(path.join(directory, mapFile), 'utf8')), 'source map');
       const ownSources = list(map.sources)
         .map((source) => path.resolve(directory, String(source)))
-        .filter((source) => source.startsWith(path.join(PROJECT_ROOT, 'functions') + path.sep) && source.endsWith('.ts'));
+        .filter(
+          (source) => source.startsWith(path.join(PROJECT_ROOT, 'functions') + path.sep) && source.endsWith('.ts'),
+        );
       return {
         logicalId,
         mapFile,
@@ -410,13 +476,21 @@ describe('functions', () => {
 
     // Assess
     for (const bundle of bundles) {
-      expect(bundle).toEqual({ logicalId: bundle.logicalId, mapFile: expect.any(String), ownSourcesExist: true, sourcesContent: undefined, minified: true });
+      expect(bundle).toEqual({
+        logicalId: bundle.logicalId,
+        mapFile: expect.any(String),
+        ownSourcesExist: true,
+        sourcesContent: undefined,
+        minified: true,
+      });
     }
   });
 
   it('keeps function names in minified bundles, so stack traces name the functions without a source map', () => {
     // Prepare
-    const probe = functions().find(({ properties }) => String(properties.FunctionName).endsWith('-compute-probe-result'));
+    const probe = functions().find(({ properties }) =>
+      String(properties.FunctionName).endsWith('-compute-probe-result'),
+    );
     if (probe === undefined) throw new Error('the compute-probe-result function is missing');
 
     // Act
@@ -437,7 +511,9 @@ describe('event schema registry', () => {
 
     // Assess
     expect(registries.map(([logicalId]) => propertiesOf(logicalId).RegistryName)).toEqual(['psflow-test']);
-    expect(schemas.map((schema) => schema.SchemaName).sort()).toEqual(EVENT_CONTRACTS.map((contract) => `${contract.source}@${contract.name}V${contract.version}`).sort());
+    expect(schemas.map((schema) => schema.SchemaName).sort()).toEqual(
+      EVENT_CONTRACTS.map((contract) => `${contract.source}@${contract.name}V${contract.version}`).sort(),
+    );
     for (const schema of schemas) {
       expect(schema.Type).toBe('JSONSchemaDraft4');
       const content = record(JSON.parse(String(schema.Content)), 'schema content');
@@ -456,7 +532,9 @@ describe('state machines', () => {
       const properties = propertiesOf(logicalId);
       const logging = record(properties.LoggingConfiguration ?? {}, 'LoggingConfiguration');
       const logGroupIds = list(logging.Destinations).map((destination) =>
-        referencedId(record(record(destination, 'destination').CloudWatchLogsLogGroup, 'CloudWatchLogsLogGroup').LogGroupArn),
+        referencedId(
+          record(record(destination, 'destination').CloudWatchLogsLogGroup, 'CloudWatchLogsLogGroup').LogGroupArn,
+        ),
       );
       return {
         logicalId,
@@ -464,7 +542,8 @@ describe('state machines', () => {
         tracing: record(properties.TracingConfiguration ?? {}, 'TracingConfiguration').Enabled,
         level: logging.Level,
         retentions: logGroupIds.map((id) => (id === undefined ? undefined : propertiesOf(id).RetentionInDays)),
-        namedWithStage: typeof properties.StateMachineName === 'string' && properties.StateMachineName.startsWith(`psflow-${STAGE}-`),
+        namedWithStage:
+          typeof properties.StateMachineName === 'string' && properties.StateMachineName.startsWith(`psflow-${STAGE}-`),
       };
     });
 
@@ -537,7 +616,10 @@ describe('ingestion', () => {
     const statements = statementsOfRole(roleOf(functionId, 'Role'));
 
     // Act
-    const starts = statements.filter((statement) => statement.Effect === 'Allow' && list(statement.Action).some((action) => String(action).startsWith('states:')));
+    const starts = statements.filter(
+      (statement) =>
+        statement.Effect === 'Allow' && list(statement.Action).some((action) => String(action).startsWith('states:')),
+    );
 
     // Assess
     expect(starts.flatMap((statement) => list(statement.Action))).toEqual(['states:StartExecution']);
@@ -555,7 +637,11 @@ describe('ingestion', () => {
     const bindings = Object.entries(INGESTION.tables).map(([variable, tableName]) => {
       const tableId = resourceNamed('AWS::DynamoDB::Table', tableName);
       const actions = allowedActionsOn(statements, tableId);
-      return { variable, bound: referencedId(variables[variable]) === tableId, writes: actions.includes('dynamodb:PutItem') };
+      return {
+        variable,
+        bound: referencedId(variables[variable]) === tableId,
+        writes: actions.includes('dynamodb:PutItem'),
+      };
     });
 
     // Assess
@@ -584,8 +670,24 @@ describe('ingestion', () => {
     const executionKeys = propertiesOf(executionsId).KeySchema;
 
     // Assess
-    expect(rejectedIndexes).toEqual([{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'receivedAt', KeyType: 'RANGE' }] }]);
-    expect(ledgerIndexes).toEqual([{ IndexName: 'byKind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }, { AttributeName: 'ledgerKey', KeyType: 'RANGE' }] }]);
+    expect(rejectedIndexes).toEqual([
+      {
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+        ],
+      },
+    ]);
+    expect(ledgerIndexes).toEqual([
+      {
+        IndexName: 'byKind',
+        KeySchema: [
+          { AttributeName: 'kind', KeyType: 'HASH' },
+          { AttributeName: 'ledgerKey', KeyType: 'RANGE' },
+        ],
+      },
+    ]);
     expect(executionKeys).toEqual([
       { AttributeName: 'businessKey', KeyType: 'HASH' },
       { AttributeName: 'workflowExecution', KeyType: 'RANGE' },
@@ -604,8 +706,15 @@ describe('ingestion', () => {
 
     // Assess
     expect(configs).toHaveLength(1);
-    expect({ attempts: configs[0].MaximumRetryAttempts, maxAgeSeconds: configs[0].MaximumEventAgeInSeconds }).toEqual({ attempts: 2, maxAgeSeconds: 6 * 3600 });
-    expect(referencedId(record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination)).toBe(queueId);
+    expect({ attempts: configs[0].MaximumRetryAttempts, maxAgeSeconds: configs[0].MaximumEventAgeInSeconds }).toEqual({
+      attempts: 2,
+      maxAgeSeconds: 6 * 3600,
+    });
+    expect(
+      referencedId(
+        record(record(configs[0].DestinationConfig, 'DestinationConfig').OnFailure, 'OnFailure').Destination,
+      ),
+    ).toBe(queueId);
   });
 });
 
@@ -619,7 +728,12 @@ describe('Salesforce partner buses', () => {
   beforeAll(() => {
     partnerOutdir = makeOutdir();
     const app = new App({ outdir: partnerOutdir });
-    partnerTemplate = Template.fromStack(new PsflowStack(app, `psflow-${PARTNER_STAGE}`, { stage: PARTNER_STAGE, partnerEventBusNames: [EVENT_RELAY_BUS, APPFLOW_BUS] }));
+    partnerTemplate = Template.fromStack(
+      new PsflowStack(app, `psflow-${PARTNER_STAGE}`, {
+        stage: PARTNER_STAGE,
+        partnerEventBusNames: [EVENT_RELAY_BUS, APPFLOW_BUS],
+      }),
+    );
   }, SYNTH_TIMEOUT_MS);
 
   afterAll(() => {
@@ -627,21 +741,35 @@ describe('Salesforce partner buses', () => {
   });
 
   function partnerResources(type: string): JsonObject[] {
-    return Object.values(partnerTemplate.findResources(type)).map((resource) => record(record(resource, type).Properties, 'Properties'));
+    return Object.values(partnerTemplate.findResources(type)).map((resource) =>
+      record(record(resource, type).Properties, 'Properties'),
+    );
   }
 
   it('adds one ingestion rule per partner bus, matching the source prefix of its channel', () => {
     // Prepare
-    const [functionId] = Object.entries(partnerTemplate.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `psflow-${PARTNER_STAGE}-ingest-event` } }))[0];
+    const [functionId] = Object.entries(
+      partnerTemplate.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: `psflow-${PARTNER_STAGE}-ingest-event` },
+      }),
+    )[0];
 
     // Act
     const partnerRules = partnerResources('AWS::Events::Rule')
       .filter((rule) => rule.EventBusName === EVENT_RELAY_BUS || rule.EventBusName === APPFLOW_BUS)
-      .map((rule) => ({ bus: rule.EventBusName, pattern: rule.EventPattern, targets: list(rule.Targets).map((target) => referencedId(record(target, 'target').Arn)) }));
+      .map((rule) => ({
+        bus: rule.EventBusName,
+        pattern: rule.EventPattern,
+        targets: list(rule.Targets).map((target) => referencedId(record(target, 'target').Arn)),
+      }));
 
     // Assess
     expect(partnerRules).toEqual([
-      { bus: EVENT_RELAY_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, targets: [functionId] },
+      {
+        bus: EVENT_RELAY_BUS,
+        pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+        targets: [functionId],
+      },
       { bus: APPFLOW_BUS, pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, targets: [functionId] },
     ]);
   });
@@ -653,12 +781,27 @@ describe('Salesforce partner buses', () => {
     // Act
     const partnerArchives = partnerResources('AWS::Events::Archive')
       .filter((archive) => JSON.stringify(archive.SourceArn).includes(':event-bus/aws.partner/'))
-      .map((archive) => ({ name: archive.ArchiveName, source: JSON.stringify(archive.SourceArn), pattern: archive.EventPattern, retentionDays: archive.RetentionDays }));
+      .map((archive) => ({
+        name: archive.ArchiveName,
+        source: JSON.stringify(archive.SourceArn),
+        pattern: archive.EventPattern,
+        retentionDays: archive.RetentionDays,
+      }));
 
     // Assess
     expect(partnerArchives).toEqual([
-      { name: `psflow-${PARTNER_STAGE}-partner-0`, source: expect.stringContaining(busArn(EVENT_RELAY_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] }, retentionDays: 365 },
-      { name: `psflow-${PARTNER_STAGE}-partner-1`, source: expect.stringContaining(busArn(APPFLOW_BUS)), pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] }, retentionDays: 365 },
+      {
+        name: `psflow-${PARTNER_STAGE}-partner-0`,
+        source: expect.stringContaining(busArn(EVENT_RELAY_BUS)),
+        pattern: { source: [{ prefix: SalesforceSourcePrefix.EventRelay }] },
+        retentionDays: 365,
+      },
+      {
+        name: `psflow-${PARTNER_STAGE}-partner-1`,
+        source: expect.stringContaining(busArn(APPFLOW_BUS)),
+        pattern: { source: [{ prefix: SalesforceSourcePrefix.AppFlow }] },
+        retentionDays: 365,
+      },
     ]);
   });
 
@@ -672,7 +815,9 @@ describe('Salesforce partner buses', () => {
 
     // Assess
     expect(channels).toEqual(['event-relay', 'appflow']);
-    expect(refuse).toThrow(/partnerEventBuses: "aws\.partner\/zendesk\.com\/123\/default" is not a Salesforce partner event bus/);
+    expect(refuse).toThrow(
+      /partnerEventBuses: "aws\.partner\/zendesk\.com\/123\/default" is not a Salesforce partner event bus/,
+    );
   });
 });
 
@@ -685,12 +830,25 @@ describe('human tasks and exceptions', () => {
     sweeper: `psflow-${STAGE}-sweep-overdue-tasks`,
     opener: `psflow-${STAGE}-open-approval-task`,
   } as const;
-  const MUTATING_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:PartiQLInsert', 'dynamodb:*', '*'];
+  const MUTATING_ACTIONS = [
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:PartiQLUpdate',
+    'dynamodb:PartiQLDelete',
+    'dynamodb:PartiQLInsert',
+    'dynamodb:*',
+    '*',
+  ];
 
   it('lets no function role update or delete audit entries; writers may only put new ones', () => {
     // Prepare
     const auditId = resourceNamed('AWS::DynamoDB::Table', HUMAN.audit);
-    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).FunctionName), role: roleOf(logicalId, 'Role') }));
+    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({
+      logicalId,
+      name: String(propertiesOf(logicalId).FunctionName),
+      role: roleOf(logicalId, 'Role'),
+    }));
 
     // Act
     const grants = roles
@@ -700,33 +858,49 @@ describe('human tasks and exceptions', () => {
     // Assess
     expect(grants.map(({ name }) => name).sort()).toEqual([HUMAN.api, HUMAN.opener, HUMAN.sweeper].sort());
     for (const { name, actions } of grants) {
-      expect({ name, mutating: actions.filter((action) => MUTATING_ACTIONS.includes(action)) }).toEqual({ name, mutating: [] });
+      expect({ name, mutating: actions.filter((action) => MUTATING_ACTIONS.includes(action)) }).toEqual({
+        name,
+        mutating: [],
+      });
       expect(actions).toContain('dynamodb:PutItem');
     }
   });
 
   it('warns at synth about every (practice, region) scope where nobody may decide some approval level', () => {
     // Act
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no practice lead for managed-services'));
+    const warnings = Annotations.fromStack(stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('no practice lead for managed-services'),
+    );
 
     // Assess
-    expect(warnings.map((warning) => String(warning.entry.data).split(':')[0]).sort()).toEqual(
-      ['no practice lead for managed-services in AMER', 'no practice lead for managed-services in APAC', 'no practice lead for managed-services in EMEA'],
-    );
+    expect(warnings.map((warning) => String(warning.entry.data).split(':')[0]).sort()).toEqual([
+      'no practice lead for managed-services in AMER',
+      'no practice lead for managed-services in APAC',
+      'no practice lead for managed-services in EMEA',
+    ]);
     expect(String(warnings[0]?.entry.data)).toContain('project-activation rule activation-50k-to-500k level 1');
   });
 
   it('holds the directory in a table indexed by token subject, which only the operations API may change', () => {
     // Prepare
     const directoryId = resourceNamed('AWS::DynamoDB::Table', `psflow-${STAGE}-directory`);
-    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).FunctionName), role: roleOf(logicalId, 'Role') }));
+    const roles = resourcesOf('AWS::Lambda::Function').map(([logicalId]) => ({
+      logicalId,
+      name: String(propertiesOf(logicalId).FunctionName),
+      role: roleOf(logicalId, 'Role'),
+    }));
 
     // Act
     const indexes = list(propertiesOf(directoryId).GlobalSecondaryIndexes).map((index) => {
       const { IndexName, KeySchema } = record(index, 'index');
       return { IndexName, keys: list(KeySchema).map((key) => record(key, 'key').AttributeName) };
     });
-    const access = Object.fromEntries(roles.map(({ name, role }) => [name, allowedActionsOn(statementsOfRole(role), directoryId)]).filter(([, actions]) => actions.length > 0));
+    const access = Object.fromEntries(
+      roles
+        .map(({ name, role }) => [name, allowedActionsOn(statementsOfRole(role), directoryId)])
+        .filter(([, actions]) => actions.length > 0),
+    );
 
     // Assess
     expect(indexes).toEqual([{ IndexName: 'bySubject', keys: ['subject'] }]);
@@ -738,10 +912,12 @@ describe('human tasks and exceptions', () => {
 
   it('indexes tasks by role and status, by status and due time, and by request', () => {
     // Act
-    const indexes = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.tasks)).GlobalSecondaryIndexes).map((index) => {
-      const { IndexName, KeySchema } = record(index, 'index');
-      return { IndexName, keys: list(KeySchema).map((key) => record(key, 'key').AttributeName) };
-    });
+    const indexes = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.tasks)).GlobalSecondaryIndexes).map(
+      (index) => {
+        const { IndexName, KeySchema } = record(index, 'index');
+        return { IndexName, keys: list(KeySchema).map((key) => record(key, 'key').AttributeName) };
+      },
+    );
 
     // Assess
     expect(indexes).toEqual([
@@ -753,10 +929,14 @@ describe('human tasks and exceptions', () => {
 
   it('lists exceptions by status, owner, workflow, client and project through indexes', () => {
     // Act
-    const names = list(propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.exceptions)).GlobalSecondaryIndexes).map((index) => record(index, 'index').IndexName);
+    const names = list(
+      propertiesOf(resourceNamed('AWS::DynamoDB::Table', HUMAN.exceptions)).GlobalSecondaryIndexes,
+    ).map((index) => record(index, 'index').IndexName);
 
     // Assess
-    expect(names).toEqual(expect.arrayContaining(['byStatus', 'byOwnerStatus', 'byWorkflowStatus', 'byClient', 'byProject']));
+    expect(names).toEqual(
+      expect.arrayContaining(['byStatus', 'byOwnerStatus', 'byWorkflowStatus', 'byClient', 'byProject']),
+    );
   });
 
   it('protects every API route with the JWT authorizer and writes access logs', () => {
@@ -772,7 +952,12 @@ describe('human tasks and exceptions', () => {
     expect(record(authorizer.Properties, 'authorizer').AuthorizerType).toBe('JWT');
     expect(routes.length).toBeGreaterThan(5);
     for (const route of routes) {
-      expect({ route: route.RouteKey, api: referencedId(route.ApiId), type: route.AuthorizationType, authorizer: referencedId(route.AuthorizerId) }).toEqual({
+      expect({
+        route: route.RouteKey,
+        api: referencedId(route.ApiId),
+        type: route.AuthorizationType,
+        authorizer: referencedId(route.AuthorizerId),
+      }).toEqual({
         route: route.RouteKey,
         api: apiId,
         type: 'JWT',
@@ -791,7 +976,8 @@ describe('human tasks and exceptions', () => {
     const app = new App({ outdir: makeOutdir() });
 
     // Act
-    const build = (): unknown => new PsflowStack(app, 'psflow-broken-policy', { stage: 'broken', approvalPolicy: incomplete });
+    const build = (): unknown =>
+      new PsflowStack(app, 'psflow-broken-policy', { stage: 'broken', approvalPolicy: incomplete });
 
     // Assess
     expect(build).toThrow(/no rule for project-activation, EMEA, practice \(any other\), 0 EUR/);
@@ -827,7 +1013,12 @@ describe('stack outputs', () => {
     const all = outputs();
 
     // Act
-    const found = [StackOutput.ApiUrl, StackOutput.UserPoolId, StackOutput.UserPoolClientId, StackOutput.EventBusName].map((key) => ({
+    const found = [
+      StackOutput.ApiUrl,
+      StackOutput.UserPoolId,
+      StackOutput.UserPoolClientId,
+      StackOutput.EventBusName,
+    ].map((key) => ({
       key,
       names: [apiId, poolId, clientId, busId].filter((logicalId) => mentions(all[key]?.Value, logicalId)),
       exportName: record(all[key]?.Export ?? {}, `${key}.Export`).Name,
@@ -844,15 +1035,21 @@ describe('stack outputs', () => {
     expect(all.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
   });
 
-  it('names every table of the stack in an output the CLI finds by the table\'s short name', () => {
+  it("names every table of the stack in an output the CLI finds by the table's short name", () => {
     // Prepare
     const all = outputs();
-    const tables = resourcesOf('AWS::DynamoDB::Table').map(([logicalId]) => ({ logicalId, name: String(propertiesOf(logicalId).TableName) }));
+    const tables = resourcesOf('AWS::DynamoDB::Table').map(([logicalId]) => ({
+      logicalId,
+      name: String(propertiesOf(logicalId).TableName),
+    }));
 
     // Act
     const unnamed = tables.filter(({ logicalId, name }) => {
       const key = tableOutputKey(name.slice(`${STACK_NAME}-`.length));
-      return referencedId(all[key]?.Value) !== logicalId || record(all[key]?.Export ?? {}, 'Export').Name !== `${STACK_NAME}-${key}`;
+      return (
+        referencedId(all[key]?.Value) !== logicalId ||
+        record(all[key]?.Export ?? {}, 'Export').Name !== `${STACK_NAME}-${key}`
+      );
     });
 
     // Assess
@@ -868,7 +1065,9 @@ describe('stack outputs', () => {
     const flows = list(propertiesOf(clientId).ExplicitAuthFlows);
 
     // Assess
-    expect(flows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']));
+    expect(flows).toEqual(
+      expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+    );
     expect(propertiesOf(clientId).GenerateSecret).toBe(false);
   });
 });
@@ -889,7 +1088,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     nagOutdir = makeOutdir();
     const app = new App({ outdir: nagOutdir });
     // Partner buses add rules and archives of their own, so the checks see those too.
-    const partnerEventBusNames = ['aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU', 'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities'];
+    const partnerEventBusNames = [
+      'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU',
+      'aws.partner/appflow/salesforce.com/111122223333/psflow-opportunities',
+    ];
     new PsflowStack(app, STACK_NAME, { stage: STAGE, partnerEventBusNames });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
@@ -899,14 +1101,21 @@ describe('cdk-nag AwsSolutions checks', () => {
       synthError = error;
     }
     const reportFile = path.join(nagOutdir, 'validation-report.json');
-    if (!fs.existsSync(reportFile)) throw new Error(`no validation report at ${reportFile}; synth error: ${String(synthError)}`);
+    if (!fs.existsSync(reportFile))
+      throw new Error(`no validation report at ${reportFile}; synth error: ${String(synthError)}`);
     const report = record(JSON.parse(fs.readFileSync(reportFile, 'utf8')), 'validation report');
     pluginReports = list(report.pluginReports).map((pluginReport) => record(pluginReport, 'plugin report'));
     // Validations.acknowledge records each acknowledgement as construct metadata, reason included.
     acknowledgements = app.node.findAll().flatMap((construct) =>
       construct.node.metadata
         .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((entry) => Object.entries(record(entry.data, 'acknowledgement')).map(([id, reason]) => ({ constructPath: construct.node.path, id, reason }))),
+        .flatMap((entry) =>
+          Object.entries(record(entry.data, 'acknowledgement')).map(([id, reason]) => ({
+            constructPath: construct.node.path,
+            id,
+            reason,
+          })),
+        ),
     );
   }, SYNTH_TIMEOUT_MS);
 
@@ -916,7 +1125,11 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('reports success with no violation from every plugin', () => {
     // Prepare
-    const expected = pluginReports.map((pluginReport) => ({ plugin: pluginReport.pluginName, conclusion: 'success', violations: [] }));
+    const expected = pluginReports.map((pluginReport) => ({
+      plugin: pluginReport.pluginName,
+      conclusion: 'success',
+      violations: [],
+    }));
 
     // Act
     const actual = pluginReports.map((pluginReport) => ({

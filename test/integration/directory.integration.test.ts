@@ -7,7 +7,13 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-log';
 import type { HumanTask } from '../../shared/human-tasks/human-task';
 import { runPsflow, type CliResult } from '../support/psflow-cli';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 /**
  * The directory as data: the local cloud seeds the demo users into its directory table, an
@@ -44,8 +50,17 @@ describe('the directory as data', () => {
 
   const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
 
-  async function api(method: 'GET' | 'POST', route: string, headers: Record<string, string>, body?: unknown): Promise<ApiAnswer> {
-    const response = await fetch(`${cloud.url}/api${route}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  async function api(
+    method: 'GET' | 'POST',
+    route: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<ApiAnswer> {
+    const response = await fetch(`${cloud.url}/api${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : {}) as ApiAnswer['body'] };
   }
@@ -53,14 +68,34 @@ describe('the directory as data', () => {
   /** Starts a one-level drill in EMEA and answers its open delivery-lead task. */
   async function openDrillTask(): Promise<{ task: HumanTask; executionArn: string }> {
     const drillId = `drill-${randomUUID()}`;
-    const input = { drillId, requestedBy: 'sally.sales', title: `Drill ${drillId}`, amount: { amountMinor: ONE_LEVEL, currency: 'EUR' }, region: 'EMEA', practice: 'cloud-strategy', clientId: { system: 'salesforce', id: `client-${randomUUID()}` }, failWith: 'none' };
-    const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }));
-    const task = await eventually(async () => {
-      const { Items = [] } = await documents.send(
-        new QueryCommand({ TableName: TASKS_TABLE, IndexName: 'byRequest', KeyConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': `${executionArn}#CollectDrillApprovals` } }),
-      );
-      return (Items as HumanTask[])[0];
-    }, 20_000, `the task of ${drillId}`);
+    const input = {
+      drillId,
+      requestedBy: 'sally.sales',
+      title: `Drill ${drillId}`,
+      amount: { amountMinor: ONE_LEVEL, currency: 'EUR' },
+      region: 'EMEA',
+      practice: 'cloud-strategy',
+      clientId: { system: 'salesforce', id: `client-${randomUUID()}` },
+      failWith: 'none',
+    };
+    const { executionArn = '' } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }),
+    );
+    const task = await eventually(
+      async () => {
+        const { Items = [] } = await documents.send(
+          new QueryCommand({
+            TableName: TASKS_TABLE,
+            IndexName: 'byRequest',
+            KeyConditionExpression: 'requestId = :id',
+            ExpressionAttributeValues: { ':id': `${executionArn}#CollectDrillApprovals` },
+          }),
+        );
+        return (Items as HumanTask[])[0];
+      },
+      20_000,
+      `the task of ${drillId}`,
+    );
     return { task, executionArn };
   }
 
@@ -70,21 +105,46 @@ describe('the directory as data', () => {
     const before = await psflow('approvals', 'approve', task.taskId, '--as', 'sam.staffing');
 
     // Act
-    const granted = await psflow('users', 'grant', 'sam.staffing', '--role', 'delivery-lead', '--regions', 'EMEA', '--note', 'cover for Dana', '--as', 'ada.admin');
+    const granted = await psflow(
+      'users',
+      'grant',
+      'sam.staffing',
+      '--role',
+      'delivery-lead',
+      '--regions',
+      'EMEA',
+      '--note',
+      'cover for Dana',
+      '--as',
+      'ada.admin',
+    );
     const after = await psflow('approvals', 'approve', task.taskId, '--as', 'sam.staffing');
 
     // Assess
     expect(before.code).not.toBe(0);
     expect(before.stderr).toMatch(/sam\.staffing/);
-    expect(granted).toMatchObject({ code: 0, stdout: expect.stringContaining('sam.staffing now holds: staffing-manager; delivery-lead (EMEA)') });
+    expect(granted).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('sam.staffing now holds: staffing-manager; delivery-lead (EMEA)'),
+    });
     expect(after.code).toBe(0);
-    const finished = await eventually(async () => {
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return described.status === 'RUNNING' ? undefined : described;
-    }, 20_000, 'the drill to finish');
+    const finished = await eventually(
+      async () => {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return described.status === 'RUNNING' ? undefined : described;
+      },
+      20_000,
+      'the drill to finish',
+    );
     expect(finished.status).toBe('SUCCEEDED');
     const audit = await api('GET', '/audit/user/sam.staffing', { 'x-psflow-user': 'ada.admin' });
-    expect(audit.body).toEqual([expect.objectContaining({ action: 'grant', actor: 'ada.admin', why: 'grant delivery-lead (regions EMEA): cover for Dana' })] satisfies Partial<AuditEntry>[]);
+    expect(audit.body).toEqual([
+      expect.objectContaining({
+        action: 'grant',
+        actor: 'ada.admin',
+        why: 'grant delivery-lead (regions EMEA): cover for Dana',
+      }),
+    ] satisfies Partial<AuditEntry>[]);
   });
 
   it('refuses a decision by someone whose role was revoked', async () => {
@@ -92,8 +152,23 @@ describe('the directory as data', () => {
     const { task } = await openDrillTask();
 
     // Act
-    const revoked = await psflow('users', 'revoke', 'dana.delivery', '--role', 'delivery-lead', '--regions', 'EMEA', '--as', 'ada.admin');
-    const decision = await api('POST', `/tasks/${task.taskId}/decision`, { 'x-psflow-user': 'dana.delivery' }, { decision: 'approve' });
+    const revoked = await psflow(
+      'users',
+      'revoke',
+      'dana.delivery',
+      '--role',
+      'delivery-lead',
+      '--regions',
+      'EMEA',
+      '--as',
+      'ada.admin',
+    );
+    const decision = await api(
+      'POST',
+      `/tasks/${task.taskId}/decision`,
+      { 'x-psflow-user': 'dana.delivery' },
+      { decision: 'approve' },
+    );
 
     // Assess
     expect(revoked.code).toBe(0);
@@ -125,7 +200,9 @@ describe('the directory as data', () => {
   it('compiles no demo user into any function bundle', () => {
     // Prepare: the bundles the current synth deploys (cdk.out keeps older assets beside them).
     const cdkOut = path.resolve(__dirname, '..', '..', 'cdk.out');
-    const manifest = JSON.parse(fs.readFileSync(path.join(cdkOut, 'psflow-dev.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(cdkOut, 'psflow-dev.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
     const bundles = Object.values(manifest.files)
       .map((asset) => path.join(cdkOut, asset.source.path, 'index.js'))
       .filter((file) => fs.existsSync(file));

@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { TemplateValue } from '../../local/cdk/cloud-assembly';
-import { clientConfig, cloudAssemblyVariant, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  cloudAssemblyVariant,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 /**
  * Serves a copy of cdk.out with an HTTP API and Scheduler schedules added, in front of a small
@@ -34,10 +41,17 @@ exports.handler = async (event) => {
 };
 `;
 
-type Resources = Record<string, { Type: string; Properties: Record<string, TemplateValue>; Metadata?: Record<string, TemplateValue> }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, TemplateValue>; Metadata?: Record<string, TemplateValue> }
+>;
 
 function logicalIdOf(resources: Resources, type: string, name?: string): string {
-  const found = Object.keys(resources).find((logicalId) => resources[logicalId].Type === type && (name === undefined || resources[logicalId].Properties.FunctionName === name));
+  const found = Object.keys(resources).find(
+    (logicalId) =>
+      resources[logicalId].Type === type &&
+      (name === undefined || resources[logicalId].Properties.FunctionName === name),
+  );
   if (!found) throw new Error(`no ${type} ${name ?? ''} in ${TEMPLATE}`);
   return found;
 }
@@ -54,11 +68,16 @@ function variantOfCdkOut(): { cdkOut: string; basePath: string } {
   const templatePath = path.join(directory, TEMPLATE);
   const template = JSON.parse(fs.readFileSync(templatePath, 'utf8')) as { Resources: Resources };
   const resources = template.Resources;
-  const appHasHttpApi = Object.values(resources).some((resource) => resource.Type === 'AWS::ApiGatewayV2::Api' && resource.Properties.ProtocolType === 'HTTP');
+  const appHasHttpApi = Object.values(resources).some(
+    (resource) => resource.Type === 'AWS::ApiGatewayV2::Api' && resource.Properties.ProtocolType === 'HTTP',
+  );
   const machine = logicalIdOf(resources, 'AWS::StepFunctions::StateMachine');
   const apiId = { Ref: 'EchoApi' };
   const target = { 'Fn::Join': ['', ['integrations/', { Ref: 'EchoIntegration' }]] };
-  const route = (routeKey: string, authorization: Record<string, TemplateValue> = { AuthorizationType: 'NONE' }): Resources[string] => ({
+  const route = (
+    routeKey: string,
+    authorization: Record<string, TemplateValue> = { AuthorizationType: 'NONE' },
+  ): Resources[string] => ({
     Type: 'AWS::ApiGatewayV2::Route',
     Properties: { ApiId: apiId, RouteKey: routeKey, Target: target, ...authorization },
   });
@@ -78,11 +97,24 @@ function variantOfCdkOut(): { cdkOut: string; basePath: string } {
     EchoApi: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: API_NAME, ProtocolType: 'HTTP' } },
     EchoStage: {
       Type: 'AWS::ApiGatewayV2::Stage',
-      Properties: { ApiId: apiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: { DestinationArn: 'arn:aws:logs:us-east-1:000000000000:log-group:api', Format: '$context.requestId' } },
+      Properties: {
+        ApiId: apiId,
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: {
+          DestinationArn: 'arn:aws:logs:us-east-1:000000000000:log-group:api',
+          Format: '$context.requestId',
+        },
+      },
     },
     EchoIntegration: {
       Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: { ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['EchoFunction', 'Arn'] }, PayloadFormatVersion: '2.0' },
+      Properties: {
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': ['EchoFunction', 'Arn'] },
+        PayloadFormatVersion: '2.0',
+      },
     },
     EchoAuthorizer: {
       Type: 'AWS::ApiGatewayV2::Authorizer',
@@ -90,11 +122,17 @@ function variantOfCdkOut(): { cdkOut: string; basePath: string } {
         ApiId: apiId,
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: { Audience: ['psflow'], Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example' },
+        JwtConfiguration: {
+          Audience: ['psflow'],
+          Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example',
+        },
         Name: 'psflow-jwt',
       },
     },
-    DecisionRoute: route('POST /tasks/{taskId}/decision', { AuthorizationType: 'JWT', AuthorizerId: { Ref: 'EchoAuthorizer' } }),
+    DecisionRoute: route('POST /tasks/{taskId}/decision', {
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: 'EchoAuthorizer' },
+    }),
     PublicRoute: route('GET /public/{proxy+}'),
     StatusRoute: route('ANY /status/{code}'),
     PlainRoute: route('GET /plain'),
@@ -130,7 +168,8 @@ function variantOfCdkOut(): { cdkOut: string; basePath: string } {
         Target: {
           Arn: { Ref: machine },
           RoleArn: 'arn:aws:iam::000000000000:role/scheduler',
-          Input: '{"id": "<aws.scheduler.execution-id>", "detail": {"probeId": "scheduled-<aws.scheduler.execution-id>", "requestedAt": "<aws.scheduler.scheduled-time>", "requestedBy": "scheduler"}}',
+          Input:
+            '{"id": "<aws.scheduler.execution-id>", "detail": {"probeId": "scheduled-<aws.scheduler.execution-id>", "requestedAt": "<aws.scheduler.scheduled-time>", "requestedBy": "scheduler"}}',
         },
       },
     },
@@ -164,7 +203,11 @@ interface EchoedEvent {
   readonly headers: Record<string, string>;
   readonly queryStringParameters?: Record<string, string>;
   readonly pathParameters?: Record<string, string>;
-  readonly requestContext: Record<string, unknown> & { readonly requestId: string; readonly authorizer?: unknown; readonly http: Record<string, unknown> };
+  readonly requestContext: Record<string, unknown> & {
+    readonly requestId: string;
+    readonly authorizer?: unknown;
+    readonly http: Record<string, unknown>;
+  };
   readonly body?: string;
   readonly isBase64Encoded: boolean;
 }
@@ -210,25 +253,46 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
   afterAll(async () => {
     sfn?.destroy();
     await cloud?.stop();
-    for (const directory of [cdkOut, dataDirectory]) if (directory) fs.rmSync(directory, { recursive: true, force: true });
+    for (const directory of [cdkOut, dataDirectory])
+      if (directory) fs.rmSync(directory, { recursive: true, force: true });
   });
 
   it('lists the API, its development identity, the schedules and what it does not emulate', () => {
     // Assess
     const output = cloud.output();
-    expect(output).toMatch(new RegExp(`http api\\s+${API_NAME} at http://127\\.0\\.0\\.1:\\d+${basePath} \\(6 routes, 1 not served \\(see below\\)\\)`));
-    expect(output).toContain('JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification');
-    expect(output).toContain(`access log ${path.join(cloud.dataDirectory, 'logs', 'api-access.log')} (the stage's AccessLogSettings format is not applied)`);
-    expect(output).toMatch(new RegExp(`schedules\\s+.*${SCHEDULE_NAME} rate\\(1 minute\\) every 1 s \\(--schedule-interval\\)`));
+    expect(output).toMatch(
+      new RegExp(
+        `http api\\s+${API_NAME} at http://127\\.0\\.0\\.1:\\d+${basePath} \\(6 routes, 1 not served \\(see below\\)\\)`,
+      ),
+    );
+    expect(output).toContain(
+      'JWT routes take the development identity: X-Psflow-User: <name>, or a Bearer token decoded without verification',
+    );
+    expect(output).toContain(
+      `access log ${path.join(cloud.dataDirectory, 'logs', 'api-access.log')} (the stage's AccessLogSettings format is not applied)`,
+    );
+    expect(output).toMatch(
+      new RegExp(`schedules\\s+.*${SCHEDULE_NAME} rate\\(1 minute\\) every 1 s \\(--schedule-interval\\)`),
+    );
     expect(output).toContain('psflow-dev-nightly cron(0 2 * * ? *) (disabled)');
-    expect(output).toMatch(/AWS::ApiGatewayV2::Authorizer x\d+: JWT signatures, issuer, audience, expiry and scopes are not verified locally/);
+    expect(output).toMatch(
+      /AWS::ApiGatewayV2::Authorizer x\d+: JWT signatures, issuer, audience, expiry and scopes are not verified locally/,
+    );
     expect(output).toContain('AWS::ApiGatewayV2::Route x1: GET /iam: AWS_IAM authorization is not emulated locally');
   });
 
   it('answers 401 on a JWT route without an identity, without invoking the function', async () => {
     // Act
-    const anonymous = await fetch(`${api}/tasks/t-1/decision`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-    const garbled = await fetch(`${api}/tasks/t-1/decision`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer not-a-jwt' } });
+    const anonymous = await fetch(`${api}/tasks/t-1/decision`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const garbled = await fetch(`${api}/tasks/t-1/decision`, {
+      method: 'POST',
+      body: '{}',
+      headers: { authorization: 'Bearer not-a-jwt' },
+    });
     const requestIds = [anonymous.headers.get('apigw-requestid'), garbled.headers.get('apigw-requestid')];
 
     // Assess
@@ -236,7 +300,9 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     expect(await anonymous.json()).toEqual({ message: 'Unauthorized' });
     expect(await garbled.json()).toEqual({ message: 'Unauthorized' });
     expect(requestIds.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
-    const invoked = loggedEvents(cloud.dataDirectory).map((event) => (event.requestContext as { requestId?: string } | undefined)?.requestId);
+    const invoked = loggedEvents(cloud.dataDirectory).map(
+      (event) => (event.requestContext as { requestId?: string } | undefined)?.requestId,
+    );
     expect(invoked).not.toContain(requestIds[0]);
     expect(invoked).not.toContain(requestIds[1]);
   });
@@ -250,7 +316,12 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     const response = await fetch(`${api}/tasks/${encodeURIComponent(taskId)}/decision`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'x-psflow-user': 'alice', 'X-Custom': 'one', 'user-agent': 'psflow-test' },
+      headers: {
+        'content-type': 'application/json',
+        'x-psflow-user': 'alice',
+        'X-Custom': 'one',
+        'user-agent': 'psflow-test',
+      },
     });
     const event = (await response.json()) as EchoedEvent;
 
@@ -265,14 +336,25 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
       body,
       isBase64Encoded: false,
     });
-    expect(event.headers).toMatchObject({ 'content-type': 'application/json', 'x-custom': 'one', 'x-psflow-user': 'alice', 'x-forwarded-proto': 'http' });
+    expect(event.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-custom': 'one',
+      'x-psflow-user': 'alice',
+      'x-forwarded-proto': 'http',
+    });
     expect(event.requestContext).toEqual({
       accountId: '000000000000',
       apiId: expect.stringMatching(/^[a-z0-9]{10}$/),
       authorizer: { jwt: { claims: { sub: 'alice', username: 'alice' }, scopes: null } },
       domainName: new URL(cloud.url).host,
       domainPrefix: expect.stringMatching(/^[a-z0-9]{10}$/),
-      http: { method: 'POST', path: `/tasks/${encodeURIComponent(taskId)}/decision`, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'psflow-test' },
+      http: {
+        method: 'POST',
+        path: `/tasks/${encodeURIComponent(taskId)}/decision`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'psflow-test',
+      },
       requestId: response.headers.get('apigw-requestid'),
       routeKey: 'POST /tasks/{taskId}/decision',
       stage: '$default',
@@ -285,23 +367,36 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
 
   it('takes the claims of a Bearer token without verifying it, as API Gateway renders them', async () => {
     // Prepare
-    const token = unsignedJwt({ sub: 'bob', 'cognito:groups': ['approvers', 'finance'], exp: 1900000000, email_verified: true });
+    const token = unsignedJwt({
+      sub: 'bob',
+      'cognito:groups': ['approvers', 'finance'],
+      exp: 1900000000,
+      email_verified: true,
+    });
 
     // Act
-    const response = await fetch(`${api}/tasks/t-2/decision`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${api}/tasks/t-2/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const event = (await response.json()) as EchoedEvent;
 
     // Assess
     expect(response.status).toBe(200);
     expect(event.requestContext.authorizer).toEqual({
-      jwt: { claims: { sub: 'bob', 'cognito:groups': '[approvers finance]', exp: '1900000000', email_verified: 'true' }, scopes: null },
+      jwt: {
+        claims: { sub: 'bob', 'cognito:groups': '[approvers finance]', exp: '1900000000', email_verified: 'true' },
+        scopes: null,
+      },
     });
     expect(event).not.toHaveProperty('body');
   });
 
   it('decodes a greedy path parameter and joins repeated query parameters, without authorizer context on a NONE route', async () => {
     // Act
-    const response = await fetch(`${api}/public/reports/q%203/summary?region=emea&region=apac&name=caf%C3%A9&flag`, { headers: { cookie: 'a=1; b=2', 'x-psflow-user': 'carol' } });
+    const response = await fetch(`${api}/public/reports/q%203/summary?region=emea&region=apac&name=caf%C3%A9&flag`, {
+      headers: { cookie: 'a=1; b=2', 'x-psflow-user': 'carol' },
+    });
     const event = (await response.json()) as EchoedEvent;
 
     // Assess
@@ -316,7 +411,11 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
 
   it('maps a proxy response: status, headers, cookies, and the API endpoint the template resolved', async () => {
     // Act
-    const response = await fetch(`${api}/status/201`, { method: 'PUT', body: 'hello', headers: { 'content-type': 'text/plain' } });
+    const response = await fetch(`${api}/status/201`, {
+      method: 'PUT',
+      body: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     const event = (await response.json()) as EchoedEvent;
 
     // Assess
@@ -324,7 +423,12 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     expect(response.headers.get('x-api-url')).toBe(api);
     expect(response.headers.getSetCookie()).toEqual(['session=abc; HttpOnly', 'theme=dark']);
     expect(response.headers.get('apigw-requestid')).toBe(event.requestContext.requestId);
-    expect(event).toMatchObject({ routeKey: 'ANY /status/{code}', pathParameters: { code: '201' }, body: 'hello', isBase64Encoded: false });
+    expect(event).toMatchObject({
+      routeKey: 'ANY /status/{code}',
+      pathParameters: { code: '201' },
+      body: 'hello',
+      isBase64Encoded: false,
+    });
   });
 
   it('base64-encodes a binary body', async () => {
@@ -332,7 +436,11 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     const bytes = Buffer.from([0, 1, 2, 250, 251, 252]);
 
     // Act
-    const response = await fetch(`${api}/status/200`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const response = await fetch(`${api}/status/200`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     const event = (await response.json()) as EchoedEvent;
 
     // Assess
@@ -356,10 +464,16 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     const wrongMethod = await fetch(`${api}/plain`, { method: 'DELETE' });
     const failing = await fetch(`${api}/fail`);
     const unserved = await fetch(`${api}/iam`);
-    const tooLarge = await fetch(`${api}/status/200`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1, 97), headers: { 'content-type': 'text/plain' } });
+    const tooLarge = await fetch(`${api}/status/200`, {
+      method: 'POST',
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 97),
+      headers: { 'content-type': 'text/plain' },
+    });
 
     // Assess
-    expect([missing.status, wrongMethod.status, failing.status, unserved.status, tooLarge.status]).toEqual([404, 404, 500, 500, 413]);
+    expect([missing.status, wrongMethod.status, failing.status, unserved.status, tooLarge.status]).toEqual([
+      404, 404, 500, 500, 413,
+    ]);
     expect(await missing.json()).toEqual({ message: 'Not Found' });
     expect(await wrongMethod.json()).toEqual({ message: 'Not Found' });
     expect(await failing.json()).toEqual({ message: 'Internal Server Error' });
@@ -375,7 +489,11 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     // Act
     const response = await fetch(`${api}/tasks/t-3/decision`, { method: 'POST', headers: { 'x-psflow-user': 'dave' } });
     const requestId = response.headers.get('apigw-requestid');
-    const line = await eventually(async () => jsonLines(accessLog).find((record) => record.requestId === requestId), 10_000, 'the access log line');
+    const line = await eventually(
+      async () => jsonLines(accessLog).find((record) => record.requestId === requestId),
+      10_000,
+      'the access log line',
+    );
 
     // Assess
     expect(line).toEqual({
@@ -396,8 +514,22 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
     const startedAt = Date.now();
 
     // Act
-    const fired = await eventually(async () => loggedEvents(cloud.dataDirectory).find((event) => event.source === 'schedule' && Date.parse(String(event.scheduledTime)) >= startedAt - 1000), 15_000, 'a scheduled invocation');
-    const schedulerLog = await eventually(async () => jsonLines(path.join(cloud.dataDirectory, 'logs', 'scheduler.log')).find((record) => record.executionId === fired.executionId && record.outcome === 'delivered'), 10_000, 'the scheduler log line');
+    const fired = await eventually(
+      async () =>
+        loggedEvents(cloud.dataDirectory).find(
+          (event) => event.source === 'schedule' && Date.parse(String(event.scheduledTime)) >= startedAt - 1000,
+        ),
+      15_000,
+      'a scheduled invocation',
+    );
+    const schedulerLog = await eventually(
+      async () =>
+        jsonLines(path.join(cloud.dataDirectory, 'logs', 'scheduler.log')).find(
+          (record) => record.executionId === fired.executionId && record.outcome === 'delivered',
+        ),
+      10_000,
+      'the scheduler log line',
+    );
 
     // Assess
     expect(fired).toEqual({
@@ -408,19 +540,38 @@ describe('an HTTP API and Scheduler schedules in the cloud assembly', () => {
       attempt: '1',
     });
     expect(Math.abs(Date.parse(String(fired.scheduledTime)) - Date.now())).toBeLessThan(15_000);
-    expect(schedulerLog).toMatchObject({ schedule: SCHEDULE_NAME, scheduledTime: fired.scheduledTime, target: `arn:aws:lambda:us-east-1:000000000000:function:${ECHO_FUNCTION}` });
+    expect(schedulerLog).toMatchObject({
+      schedule: SCHEDULE_NAME,
+      scheduledTime: fired.scheduledTime,
+      target: `arn:aws:lambda:us-east-1:000000000000:function:${ECHO_FUNCTION}`,
+    });
   });
 
   it('starts a state machine from a schedule under a unique execution name', async () => {
     // Act
-    const execution = await eventually(async () => {
-      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }));
-      const candidates = await Promise.all(executions.map((item) => sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }))));
-      return candidates.find((candidate) => (JSON.parse(candidate.input ?? '{}') as { detail?: { requestedBy?: string } }).detail?.requestedBy === 'scheduler');
-    }, 15_000, 'a scheduled execution');
+    const execution = await eventually(
+      async () => {
+        const { executions = [] } = await sfn.send(
+          new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }),
+        );
+        const candidates = await Promise.all(
+          executions.map((item) => sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }))),
+        );
+        return candidates.find(
+          (candidate) =>
+            (JSON.parse(candidate.input ?? '{}') as { detail?: { requestedBy?: string } }).detail?.requestedBy ===
+            'scheduler',
+        );
+      },
+      15_000,
+      'a scheduled execution',
+    );
 
     // Assess
-    const input = JSON.parse(execution.input ?? '{}') as { id: string; detail: { probeId: string; requestedAt: string } };
+    const input = JSON.parse(execution.input ?? '{}') as {
+      id: string;
+      detail: { probeId: string; requestedAt: string };
+    };
     expect(execution.name).toBe(input.id);
     expect(execution.name).toMatch(/^[0-9a-f-]{36}$/);
     expect(input.detail.probeId).toBe(`scheduled-${input.id}`);

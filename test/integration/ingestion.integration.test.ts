@@ -3,7 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, type ExecutionListItem, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type ExecutionListItem,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CrmAccountFacts, CrmOpportunityFacts } from '../../shared/connectors/crm/crm-connector';
@@ -13,7 +18,13 @@ import type { OpportunityWonDetail } from '../../shared/events/contracts';
 import type { IngestionReport } from '../../shared/ingestion/ingestion-ports';
 import { businessKey, projectIdFor } from '../../shared/workflows/workflow-names';
 import { deliverEvents } from '../support/partner-events';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 const BUS = 'psflow-dev';
 const ACTIVATION_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-project-activation';
@@ -134,7 +145,10 @@ function eventRelayEntry(payload: unknown): PutEventsRequestEntry {
 }
 
 function headerOf(detail: string | undefined): ChangeHeader {
-  const parsed = JSON.parse(detail ?? '{}') as { payload?: { ChangeEventHeader: ChangeHeader }; ChangeEventHeader?: ChangeHeader };
+  const parsed = JSON.parse(detail ?? '{}') as {
+    payload?: { ChangeEventHeader: ChangeHeader };
+    ChangeEventHeader?: ChangeHeader;
+  };
   const header = parsed.payload?.ChangeEventHeader ?? parsed.ChangeEventHeader;
   if (!header) throw new Error(`no ChangeEventHeader in ${detail}`);
   return header;
@@ -153,7 +167,11 @@ function readSample(file: string): SampleEnvelope {
   return JSON.parse(fs.readFileSync(path.join(SAMPLES_DIRECTORY, file), 'utf8')) as SampleEnvelope;
 }
 
-function canonicalDetail(opportunityId: string, clientId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function canonicalDetail(
+  opportunityId: string,
+  clientId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     opportunity: {
       opportunityId: { system: 'salesforce', id: opportunityId },
@@ -226,12 +244,16 @@ describe('ingestion on the local cloud', () => {
   async function stageAccount(facts: Partial<CrmAccountFacts> = {}): Promise<string> {
     const accountId = facts.accountId ?? salesforceId('001');
     const item = { name: `Staged client ${accountId}`, region: 'EMEA', isNewClient: true, ...facts, accountId };
-    await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Account#${accountId}`, ...item } }));
+    await documents.send(
+      new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Account#${accountId}`, ...item } }),
+    );
     return accountId;
   }
 
   /** Stages an open opportunity (and, unless one is given, its account) in the sandbox CRM. */
-  async function stageOpportunity(facts: Partial<CrmOpportunityFacts> = {}): Promise<CrmOpportunityFacts & { accountId: string }> {
+  async function stageOpportunity(
+    facts: Partial<CrmOpportunityFacts> = {},
+  ): Promise<CrmOpportunityFacts & { accountId: string }> {
     const opportunityId = facts.opportunityId ?? salesforceId('006');
     const accountId = facts.accountId ?? (await stageAccount());
     const opportunity = {
@@ -253,12 +275,16 @@ describe('ingestion on the local cloud', () => {
       opportunityId,
       accountId,
     };
-    await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Opportunity#${opportunityId}`, ...opportunity } }));
+    await documents.send(
+      new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Opportunity#${opportunityId}`, ...opportunity } }),
+    );
     return opportunity;
   }
 
   async function ledgerItem(ledgerKey: string): Promise<LedgerItem | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey }, ConsistentRead: true }));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey }, ConsistentRead: true }),
+    );
     return Item as LedgerItem | undefined;
   }
 
@@ -271,7 +297,9 @@ describe('ingestion on the local cloud', () => {
     const all: ExecutionListItem[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: ACTIVATION_MACHINE_ARN, maxResults: 1000, nextToken }));
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: ACTIVATION_MACHINE_ARN, maxResults: 1000, nextToken }),
+      );
       all.push(...(page.executions ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
@@ -289,7 +317,11 @@ describe('ingestion on the local cloud', () => {
 
   async function indexed(businessKey: string): Promise<ExecutionRecord[]> {
     const { Items = [] } = await documents.send(
-      new QueryCommand({ TableName: EXECUTIONS_TABLE, KeyConditionExpression: 'businessKey = :key', ExpressionAttributeValues: { ':key': businessKey } }),
+      new QueryCommand({
+        TableName: EXECUTIONS_TABLE,
+        KeyConditionExpression: 'businessKey = :key',
+        ExpressionAttributeValues: { ':key': businessKey },
+      }),
     );
     return Items as ExecutionRecord[];
   }
@@ -315,14 +347,24 @@ describe('ingestion on the local cloud', () => {
   }
 
   /** Waits for the open rejected event whose raw event contains `marker`. */
-  function rejectionContaining(marker: string, accept: (item: RejectedItem) => boolean = () => true): Promise<RejectedItem> {
-    return eventually(async () => (await openRejections()).find((item) => item.rawEvent.includes(marker) && accept(item)), 20_000, `a rejected event containing ${marker}`);
+  function rejectionContaining(
+    marker: string,
+    accept: (item: RejectedItem) => boolean = () => true,
+  ): Promise<RejectedItem> {
+    return eventually(
+      async () => (await openRejections()).find((item) => item.rawEvent.includes(marker) && accept(item)),
+      20_000,
+      `a rejected event containing ${marker}`,
+    );
   }
 
   async function deadLetterCount(): Promise<number> {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: DEAD_LETTER_QUEUE }));
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   }
@@ -334,7 +376,9 @@ describe('ingestion on the local cloud', () => {
       const sampleEntry = entry(sample.source, sample['detail-type'], sample.detail);
       const header = headerOf(sampleEntry.Detail);
       const [opportunityId] = header.recordIds;
-      const accountId = SEED_OPPORTUNITIES.find((opportunity) => opportunity.opportunityId === opportunityId)?.accountId;
+      const accountId = SEED_OPPORTUNITIES.find(
+        (opportunity) => opportunity.opportunityId === opportunityId,
+      )?.accountId;
       const executionName = executionNameOf(opportunityId);
 
       // Act
@@ -352,7 +396,11 @@ describe('ingestion on the local cloud', () => {
       expect(await ledgerItem(`change#${changeKey(header, opportunityId)}`)).toEqual(firstOutcome);
       const byOpportunity = await indexed(`opportunity#salesforce#${opportunityId}`);
       expect(byOpportunity).toEqual([
-        expect.objectContaining({ workflowExecution: `project-activation#${executionName}`, executionArn: executions[0].executionArn, dedupeKey: changeKey(header, opportunityId) }),
+        expect.objectContaining({
+          workflowExecution: `project-activation#${executionName}`,
+          executionArn: executions[0].executionArn,
+          dedupeKey: changeKey(header, opportunityId),
+        }),
       ]);
       const byClient = await indexed(`client#salesforce#${accountId}`);
       expect(byClient.map((record) => record.executionArn)).toContain(executions[0].executionArn);
@@ -386,23 +434,48 @@ describe('ingestion on the local cloud', () => {
 
     it('starts one activation per record of a multi-record UPDATE event', async () => {
       // Prepare
-      const first = await stageOpportunity({ amount: 1200, currency: 'USD', region: 'AMER', practice: 'Data Engineering' });
-      const second = await stageOpportunity({ amount: 3400, currency: 'JPY', region: 'APAC', practice: 'Operations Research' });
-      const change = appFlowEntry({ ChangeEventHeader: changeHeader([first.opportunityId, second.opportunityId]), ...WON_FIELDS });
+      const first = await stageOpportunity({
+        amount: 1200,
+        currency: 'USD',
+        region: 'AMER',
+        practice: 'Data Engineering',
+      });
+      const second = await stageOpportunity({
+        amount: 3400,
+        currency: 'JPY',
+        region: 'APAC',
+        practice: 'Operations Research',
+      });
+      const change = appFlowEntry({
+        ChangeEventHeader: changeHeader([first.opportunityId, second.opportunityId]),
+        ...WON_FIELDS,
+      });
       const header = headerOf(change.Detail);
 
       // Act
       await put([change]);
-      const outcomes = [await processed(changeKey(header, first.opportunityId)), await processed(changeKey(header, second.opportunityId))];
+      const outcomes = [
+        await processed(changeKey(header, first.opportunityId)),
+        await processed(changeKey(header, second.opportunityId)),
+      ];
       await allDelivered();
 
       // Assess
       expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['started', 'started']);
-      const [firstExecutions, secondExecutions] = [await activationsNamed(executionNameOf(first.opportunityId)), await activationsNamed(executionNameOf(second.opportunityId))];
+      const [firstExecutions, secondExecutions] = [
+        await activationsNamed(executionNameOf(first.opportunityId)),
+        await activationsNamed(executionNameOf(second.opportunityId)),
+      ];
       expect(firstExecutions).toHaveLength(1);
       expect(secondExecutions).toHaveLength(1);
-      expect((await executionInput(firstExecutions[0].executionArn as string)).opportunity.amount).toEqual({ amountMinor: 120_000, currency: 'USD' });
-      expect((await executionInput(secondExecutions[0].executionArn as string)).opportunity.amount).toEqual({ amountMinor: 3400, currency: 'JPY' });
+      expect((await executionInput(firstExecutions[0].executionArn as string)).opportunity.amount).toEqual({
+        amountMinor: 120_000,
+        currency: 'USD',
+      });
+      expect((await executionInput(secondExecutions[0].executionArn as string)).opportunity.amount).toEqual({
+        amountMinor: 3400,
+        currency: 'JPY',
+      });
     });
 
     it('starts nothing new when a processed batch is replayed', async () => {
@@ -410,12 +483,23 @@ describe('ingestion on the local cloud', () => {
       const singles = [await stageOpportunity(), await stageOpportunity(), await stageOpportunity()];
       const pair = [await stageOpportunity(), await stageOpportunity()];
       const batch = [
-        ...singles.map((opportunity) => eventRelayEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId]), ...WON_FIELDS })),
-        appFlowEntry({ ChangeEventHeader: changeHeader(pair.map((opportunity) => opportunity.opportunityId)), ...WON_FIELDS }),
+        ...singles.map((opportunity) =>
+          eventRelayEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId]), ...WON_FIELDS }),
+        ),
+        appFlowEntry({
+          ChangeEventHeader: changeHeader(pair.map((opportunity) => opportunity.opportunityId)),
+          ...WON_FIELDS,
+        }),
       ];
       const records = [
-        ...singles.map((opportunity, index) => ({ opportunity, key: changeKey(headerOf(batch[index].Detail), opportunity.opportunityId) })),
-        ...pair.map((opportunity) => ({ opportunity, key: changeKey(headerOf(batch[3].Detail), opportunity.opportunityId) })),
+        ...singles.map((opportunity, index) => ({
+          opportunity,
+          key: changeKey(headerOf(batch[index].Detail), opportunity.opportunityId),
+        })),
+        ...pair.map((opportunity) => ({
+          opportunity,
+          key: changeKey(headerOf(batch[3].Detail), opportunity.opportunityId),
+        })),
       ];
       await put(batch);
       const before = await Promise.all(records.map((record) => processed(record.key)));
@@ -453,7 +537,11 @@ describe('ingestion on the local cloud', () => {
         discountPercent: 7.5,
         dealType: 'New Business',
       });
-      const change = appFlowEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId], { changedFields: ['StageName', 'IsWon'] }), StageName: 'Closed Won', IsWon: true });
+      const change = appFlowEntry({
+        ChangeEventHeader: changeHeader([opportunity.opportunityId], { changedFields: ['StageName', 'IsWon'] }),
+        StageName: 'Closed Won',
+        IsWon: true,
+      });
       const header = headerOf(change.Detail);
 
       // Act
@@ -466,7 +554,12 @@ describe('ingestion on the local cloud', () => {
       expect(input).toEqual({
         opportunity: {
           opportunityId: { system: 'salesforce', id: opportunity.opportunityId },
-          client: { clientId: { system: 'salesforce', id: accountId }, name: 'Ünïcødé Industries ✓', region: 'APAC', isNew: true },
+          client: {
+            clientId: { system: 'salesforce', id: accountId },
+            name: 'Ünïcødé Industries ✓',
+            region: 'APAC',
+            isNew: true,
+          },
           name: 'Ünïcødé Industries - Supply Chain Twin',
           stage: 'Closed Won',
           amount: { amountMinor: 9_876_543, currency: 'EUR' },
@@ -488,7 +581,12 @@ describe('ingestion on the local cloud', () => {
       // Prepare
       const lost = await stageOpportunity();
       const repriced = await stageOpportunity({ stage: 'Closed Won', isWon: true, isClosed: true });
-      const lostChange = appFlowEntry({ ChangeEventHeader: changeHeader([lost.opportunityId]), StageName: 'Closed Lost', IsClosed: true, IsWon: false });
+      const lostChange = appFlowEntry({
+        ChangeEventHeader: changeHeader([lost.opportunityId]),
+        StageName: 'Closed Lost',
+        IsClosed: true,
+        IsWon: false,
+      });
       // Enriched fields (StageName, IsWon) are present but unchanged: changedFields is authoritative.
       const amountChange = eventRelayEntry({
         ChangeEventHeader: changeHeader([repriced.opportunityId], { changedFields: ['Amount', 'LastModifiedDate'] }),
@@ -538,15 +636,53 @@ describe('ingestion on the local cloud', () => {
       readonly path: string;
       readonly message?: RegExp;
     }
-    const wonChange = (marker: string, header: Record<string, unknown> = {}, fields: Record<string, unknown> = WON_FIELDS): PutEventsRequestEntry =>
-      appFlowEntry({ ChangeEventHeader: changeHeader([salesforceId('006')], { transactionKey: marker, ...header }), ...fields });
+    const wonChange = (
+      marker: string,
+      header: Record<string, unknown> = {},
+      fields: Record<string, unknown> = WON_FIELDS,
+    ): PutEventsRequestEntry =>
+      appFlowEntry({
+        ChangeEventHeader: changeHeader([salesforceId('006')], { transactionKey: marker, ...header }),
+        ...fields,
+      });
     const fullWonChange = (marker: string, fields: Record<string, unknown>): PutEventsRequestEntry =>
-      eventRelayEntry({ ChangeEventHeader: changeHeader([salesforceId('006')], { transactionKey: marker }), ...wonFields(SEEDED_ACCOUNT_ID, fields) });
+      eventRelayEntry({
+        ChangeEventHeader: changeHeader([salesforceId('006')], { transactionKey: marker }),
+        ...wonFields(SEEDED_ACCOUNT_ID, fields),
+      });
     const hostileCases: Array<[string, HostileCase]> = [
-      ['a text Amount', { build: (marker) => fullWonChange(marker, { Amount: '486000' }), reason: 'InvalidChangeEvent', path: '$.detail.payload.Amount' }],
-      ['a text sequenceNumber', { build: (marker) => wonChange(marker, { sequenceNumber: '1' }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.sequenceNumber' }],
-      ['IsWon as the text "true"', { build: (marker) => wonChange(marker, {}, { StageName: 'Closed Won', IsWon: 'true' }), reason: 'InvalidChangeEvent', path: '$.detail.IsWon' }],
-      ['a payload without ChangeEventHeader', { build: (marker) => appFlowEntry({ ...WON_FIELDS, Marker__c: marker }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader' }],
+      [
+        'a text Amount',
+        {
+          build: (marker) => fullWonChange(marker, { Amount: '486000' }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.payload.Amount',
+        },
+      ],
+      [
+        'a text sequenceNumber',
+        {
+          build: (marker) => wonChange(marker, { sequenceNumber: '1' }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.sequenceNumber',
+        },
+      ],
+      [
+        'IsWon as the text "true"',
+        {
+          build: (marker) => wonChange(marker, {}, { StageName: 'Closed Won', IsWon: 'true' }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.IsWon',
+        },
+      ],
+      [
+        'a payload without ChangeEventHeader',
+        {
+          build: (marker) => appFlowEntry({ ...WON_FIELDS, Marker__c: marker }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader',
+        },
+      ],
       [
         'a header without transactionKey',
         {
@@ -560,23 +696,70 @@ describe('ingestion on the local cloud', () => {
       ],
       [
         'an Event Relay event without payload',
-        { build: (marker) => entry(EVENT_RELAY_SOURCE, CHANGE_EVENT, { schemaId: 'Xk3vN1pQ7rT2mY9wZ4aB6c', id: marker }), reason: 'InvalidChangeEvent', path: '$.detail.payload' },
+        {
+          build: (marker) =>
+            entry(EVENT_RELAY_SOURCE, CHANGE_EVENT, { schemaId: 'Xk3vN1pQ7rT2mY9wZ4aB6c', id: marker }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.payload',
+        },
       ],
-      ['unicode in a record id', { build: (marker) => wonChange(marker, { recordIds: ['006Ünïcødé✓0000AAJ'] }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.recordIds[0]' }],
+      [
+        'unicode in a record id',
+        {
+          build: (marker) => wonChange(marker, { recordIds: ['006Ünïcødé✓0000AAJ'] }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.recordIds[0]',
+        },
+      ],
       [
         'an injection string among the record ids',
-        { build: (marker) => wonChange(marker, { recordIds: [salesforceId('006'), "006'; DROP TABLE--"] }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.recordIds[1]' },
+        {
+          build: (marker) => wonChange(marker, { recordIds: [salesforceId('006'), "006'; DROP TABLE--"] }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.recordIds[1]',
+        },
       ],
-      ['an empty recordIds list', { build: (marker) => wonChange(marker, { recordIds: [] }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.recordIds' }],
-      ['a key prefix in an UPDATE', { build: (marker) => wonChange(marker, { recordIds: ['006*'] }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.recordIds[0]' }],
-      ['an undocumented changeType', { build: (marker) => wonChange(marker, { changeType: 'MERGE' }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.changeType' }],
-      ['an Account change on the Opportunity adapter', { build: (marker) => wonChange(marker, { entityName: 'Account' }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.entityName' }],
+      [
+        'an empty recordIds list',
+        {
+          build: (marker) => wonChange(marker, { recordIds: [] }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.recordIds',
+        },
+      ],
+      [
+        'a key prefix in an UPDATE',
+        {
+          build: (marker) => wonChange(marker, { recordIds: ['006*'] }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.recordIds[0]',
+        },
+      ],
+      [
+        'an undocumented changeType',
+        {
+          build: (marker) => wonChange(marker, { changeType: 'MERGE' }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.changeType',
+        },
+      ],
+      [
+        'an Account change on the Opportunity adapter',
+        {
+          build: (marker) => wonChange(marker, { entityName: 'Account' }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.entityName',
+        },
+      ],
       [
         'a canonical Opportunity Won with a region the model lacks',
         {
           build: (marker) => {
             const detail = canonicalDetail(salesforceId('006'), salesforceId('001'), { dedupeKey: marker });
-            return entry(PsflowSource.Crm, CrmDetailType.OpportunityWon, { ...detail, opportunity: { ...(detail.opportunity as object), region: 'EU' } });
+            return entry(PsflowSource.Crm, CrmDetailType.OpportunityWon, {
+              ...detail,
+              opportunity: { ...(detail.opportunity as object), region: 'EU' },
+            });
           },
           reason: 'InvalidCanonicalEvent',
           path: '$.detail.opportunity.region',
@@ -587,24 +770,74 @@ describe('ingestion on the local cloud', () => {
         {
           build: (marker) => {
             const detail = canonicalDetail(salesforceId('006'), salesforceId('001'), { dedupeKey: marker });
-            return entry(PsflowSource.Crm, CrmDetailType.OpportunityWon, { ...detail, opportunity: { ...(detail.opportunity as object), amount: { amountMinor: 312500.5, currency: 'EUR' } } });
+            return entry(PsflowSource.Crm, CrmDetailType.OpportunityWon, {
+              ...detail,
+              opportunity: { ...(detail.opportunity as object), amount: { amountMinor: 312500.5, currency: 'EUR' } },
+            });
           },
           reason: 'InvalidCanonicalEvent',
           path: '$.detail.opportunity.amount.amountMinor',
         },
       ],
-      ['an unknown sales region', { build: (marker) => fullWonChange(marker, { Region__c: 'Atlantis' }), reason: 'IncompleteOpportunity', path: '$.detail.payload.Region__c', message: /Atlantis/ }],
-      ['a currency that does not exist', { build: (marker) => fullWonChange(marker, { CurrencyIsoCode: 'EURO' }), reason: 'IncompleteOpportunity', path: '$.detail.payload.CurrencyIsoCode' }],
-      ['more decimals than the currency has', { build: (marker) => fullWonChange(marker, { Amount: 10.005 }), reason: 'IncompleteOpportunity', path: '$.detail.payload.Amount' }],
-      ['a contract that ends before it starts', { build: (marker) => fullWonChange(marker, { Contract_End__c: '2026-12-31' }), reason: 'IncompleteOpportunity', path: '$.detail.payload.Contract_End__c' }],
-      ['a cleared AccountId', { build: (marker) => fullWonChange(marker, { AccountId: null }), reason: 'IncompleteOpportunity', path: '$.detail.payload.AccountId', message: /cleared/ }],
+      [
+        'an unknown sales region',
+        {
+          build: (marker) => fullWonChange(marker, { Region__c: 'Atlantis' }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.Region__c',
+          message: /Atlantis/,
+        },
+      ],
+      [
+        'a currency that does not exist',
+        {
+          build: (marker) => fullWonChange(marker, { CurrencyIsoCode: 'EURO' }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.CurrencyIsoCode',
+        },
+      ],
+      [
+        'more decimals than the currency has',
+        {
+          build: (marker) => fullWonChange(marker, { Amount: 10.005 }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.Amount',
+        },
+      ],
+      [
+        'a contract that ends before it starts',
+        {
+          build: (marker) => fullWonChange(marker, { Contract_End__c: '2026-12-31' }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.Contract_End__c',
+        },
+      ],
+      [
+        'a cleared AccountId',
+        {
+          build: (marker) => fullWonChange(marker, { AccountId: null }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.AccountId',
+          message: /cleared/,
+        },
+      ],
       [
         'a won opportunity whose account is not in the CRM',
-        { build: (marker) => fullWonChange(marker, { AccountId: salesforceId('001') }), reason: 'CrmRecordNotFound', path: '$.detail.payload.AccountId', message: /unknown to the CRM/ },
+        {
+          build: (marker) => fullWonChange(marker, { AccountId: salesforceId('001') }),
+          reason: 'CrmRecordNotFound',
+          path: '$.detail.payload.AccountId',
+          message: /unknown to the CRM/,
+        },
       ],
       [
         'a complete won change for an opportunity the CRM lacks',
-        { build: (marker) => fullWonChange(marker, {}), reason: 'CrmRecordNotFound', path: '$.detail.payload.ChangeEventHeader.recordIds', message: /unknown to the CRM/ },
+        {
+          build: (marker) => fullWonChange(marker, {}),
+          reason: 'CrmRecordNotFound',
+          path: '$.detail.payload.ChangeEventHeader.recordIds',
+          message: /unknown to the CRM/,
+        },
       ],
       [
         'a stage change for an opportunity the CRM lacks',
@@ -620,19 +853,42 @@ describe('ingestion on the local cloud', () => {
         {
           build: async (marker) => {
             const opportunity = await stageOpportunity({ billingModel: 'Barter', practice: '!!' });
-            return appFlowEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }), ...WON_FIELDS });
+            return appFlowEntry({
+              ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }),
+              ...WON_FIELDS,
+            });
           },
           reason: 'IncompleteOpportunity',
           path: '$.detail.Billing_Model__c',
           message: /value read from the CRM/,
         },
       ],
-      ['an empty stage name on a won change', { build: (marker) => fullWonChange(marker, { StageName: '' }), reason: 'IncompleteOpportunity', path: '$.detail.payload.StageName', message: /empty/ }],
-      ['a commit timestamp past year 9999', { build: (marker) => wonChange(marker, { commitTimestamp: 9e15 }), reason: 'InvalidChangeEvent', path: '$.detail.ChangeEventHeader.commitTimestamp' }],
+      [
+        'an empty stage name on a won change',
+        {
+          build: (marker) => fullWonChange(marker, { StageName: '' }),
+          reason: 'IncompleteOpportunity',
+          path: '$.detail.payload.StageName',
+          message: /empty/,
+        },
+      ],
+      [
+        'a commit timestamp past year 9999',
+        {
+          build: (marker) => wonChange(marker, { commitTimestamp: 9e15 }),
+          reason: 'InvalidChangeEvent',
+          path: '$.detail.ChangeEventHeader.commitTimestamp',
+        },
+      ],
       [
         'a canonical Opportunity Won with a 3000-character dedupe key',
         {
-          build: (marker) => entry(PsflowSource.Crm, CrmDetailType.OpportunityWon, canonicalDetail(salesforceId('006'), salesforceId('001'), { dedupeKey: `${marker}${'k'.repeat(3000)}` })),
+          build: (marker) =>
+            entry(
+              PsflowSource.Crm,
+              CrmDetailType.OpportunityWon,
+              canonicalDetail(salesforceId('006'), salesforceId('001'), { dedupeKey: `${marker}${'k'.repeat(3000)}` }),
+            ),
           reason: 'InvalidCanonicalEvent',
           path: '$.detail.dedupeKey',
         },
@@ -642,7 +898,10 @@ describe('ingestion on the local cloud', () => {
         {
           build: async (marker) => {
             const opportunity = await stageOpportunity({ amount: 'lots' } as unknown as Partial<CrmOpportunityFacts>);
-            return appFlowEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }), ...WON_FIELDS });
+            return appFlowEntry({
+              ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }),
+              ...WON_FIELDS,
+            });
           },
           reason: 'CrmRecordInvalid',
           path: '$.detail.ChangeEventHeader.recordIds',
@@ -654,7 +913,10 @@ describe('ingestion on the local cloud', () => {
         {
           build: async (marker) => {
             const opportunity = await stageOpportunity({ ownerEmail: 'dana at example dot com' });
-            return appFlowEntry({ ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }), ...WON_FIELDS });
+            return appFlowEntry({
+              ChangeEventHeader: changeHeader([opportunity.opportunityId], { transactionKey: marker }),
+              ...WON_FIELDS,
+            });
           },
           reason: 'IncompleteOpportunity',
           path: '$.detail.ownerEmail',
@@ -664,7 +926,14 @@ describe('ingestion on the local cloud', () => {
       [
         'a Salesforce overflow (GAP_OVERFLOW)',
         {
-          build: (marker) => eventRelayEntry({ ChangeEventHeader: changeHeader(['006*'], { changeType: 'GAP_OVERFLOW', transactionKey: marker, changedFields: [] }) }),
+          build: (marker) =>
+            eventRelayEntry({
+              ChangeEventHeader: changeHeader(['006*'], {
+                changeType: 'GAP_OVERFLOW',
+                transactionKey: marker,
+                changedFields: [],
+              }),
+            }),
           reason: 'ReconciliationRequired',
           path: '$.detail.payload.ChangeEventHeader.changeType',
         },
@@ -691,7 +960,11 @@ describe('ingestion on the local cloud', () => {
       });
       expect(rejection.issues.map((issue) => issue.path)).toContain(hostile.path);
       if (hostile.message) expect(rejection.issues.map((issue) => issue.message).join('\n')).toMatch(hostile.message);
-      expect(JSON.parse(rejection.rawEvent)).toMatchObject({ id: eventId, source: hostileEntry.Source, detail: JSON.parse(hostileEntry.Detail as string) });
+      expect(JSON.parse(rejection.rawEvent)).toMatchObject({
+        id: eventId,
+        source: hostileEntry.Source,
+        detail: JSON.parse(hostileEntry.Detail as string),
+      });
     });
 
     it('counts a re-put of the same malformed event as a second occurrence of one rejected item', async () => {
@@ -740,11 +1013,18 @@ describe('ingestion on the local cloud', () => {
         time: new Date().toISOString(),
         region: 'us-east-1',
         resources: [],
-        detail: { ChangeEventHeader: changeHeader([opportunityId]), ...WON_FIELDS, Description: 'ü'.repeat(150 * 1024) },
+        detail: {
+          ChangeEventHeader: changeHeader([opportunityId]),
+          ...WON_FIELDS,
+          Description: 'ü'.repeat(150 * 1024),
+        },
       };
 
       // Act
-      const response = await fetch(`${cloud.url}/2015-03-31/functions/${INGEST_FUNCTION}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+      const response = await fetch(`${cloud.url}/2015-03-31/functions/${INGEST_FUNCTION}/invocations`, {
+        method: 'POST',
+        body: JSON.stringify(event),
+      });
       const report = (await response.json()) as IngestionReport;
       const rejection = await rejectionContaining(event.id, (item) => item.eventId === event.id);
 
@@ -752,15 +1032,27 @@ describe('ingestion on the local cloud', () => {
       expect(Buffer.byteLength(JSON.stringify(event))).toBeGreaterThan(256 * 1024);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-amz-function-error')).toBeNull();
-      expect(report.outcomes).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'PayloadTooLarge', rejectionId: rejection.rejectionId })]);
-      expect(rejection).toMatchObject({ status: 'open', reason: 'PayloadTooLarge', eventId: event.id, source: APPFLOW_SOURCE, rawEventTruncated: true });
+      expect(report.outcomes).toEqual([
+        expect.objectContaining({ outcome: 'rejected', reason: 'PayloadTooLarge', rejectionId: rejection.rejectionId }),
+      ]);
+      expect(rejection).toMatchObject({
+        status: 'open',
+        reason: 'PayloadTooLarge',
+        eventId: event.id,
+        source: APPFLOW_SOURCE,
+        rawEventTruncated: true,
+      });
       expect(rejection.issues.map((issue) => issue.path)).toEqual(['$']);
       expect(await activationsNamed(executionNameOf(opportunityId))).toEqual([]);
     });
 
     it('refuses partner events over 256 KB in all with ValidationException, as AWS', async () => {
       // Prepare
-      const oversized = appFlowEntry({ ChangeEventHeader: changeHeader([salesforceId('006')]), ...WON_FIELDS, Description: 'x'.repeat(256 * 1024) });
+      const oversized = appFlowEntry({
+        ChangeEventHeader: changeHeader([salesforceId('006')]),
+        ...WON_FIELDS,
+        Description: 'x'.repeat(256 * 1024),
+      });
 
       // Act
       const result = deliverEvents(cloud.url, [oversized]);

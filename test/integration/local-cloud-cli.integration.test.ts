@@ -7,7 +7,10 @@ const projectRoot = path.resolve(__dirname, '..', '..');
 describe('the local cloud command', () => {
   it('prints its usage with --help and exits', () => {
     // Act
-    const output = execFileSync(process.execPath, ['--import', 'tsx', 'local/main.ts', '--help'], { cwd: projectRoot, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--import', 'tsx', 'local/main.ts', '--help'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    });
 
     // Assess
     expect(output).toContain('Usage: npm start -- [options]');
@@ -18,7 +21,11 @@ describe('the local cloud command', () => {
     // Act
     const run = (...args: string[]): string => {
       try {
-        execFileSync(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], { cwd: projectRoot, encoding: 'utf8', stdio: 'pipe' });
+        execFileSync(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+          cwd: projectRoot,
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
         return 'exited 0';
       } catch (error) {
         return String((error as { stderr?: string }).stderr);

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  PutEventsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DescribeExecutionCommand,
@@ -13,13 +18,22 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DiagnosticsDetailType, PsflowSource } from '../../shared/events/catalogue';
 import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 const BUS = 'psflow-dev';
 const PROBE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-diagnostics-probe';
 const PROBE_TABLE = 'psflow-dev-probes';
 
-function probeEntry(probeId: string, detail: Record<string, unknown> = {}): { EventBusName: string; Source: string; DetailType: string; Detail: string } {
+function probeEntry(
+  probeId: string,
+  detail: Record<string, unknown> = {},
+): { EventBusName: string; Source: string; DetailType: string; Detail: string } {
   return {
     EventBusName: BUS,
     Source: PsflowSource.Diagnostics,
@@ -49,10 +63,16 @@ describe('the local cloud serving the psflow app', () => {
   });
 
   async function executionFor(eventId: string): Promise<string> {
-    return eventually(async () => {
-      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }));
-      return executions.find((execution) => execution.name?.startsWith(eventId))?.executionArn;
-    }, 20_000, `an execution for event ${eventId}`);
+    return eventually(
+      async () => {
+        const { executions = [] } = await sfn.send(
+          new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }),
+        );
+        return executions.find((execution) => execution.name?.startsWith(eventId))?.executionArn;
+      },
+      20_000,
+      `an execution for event ${eventId}`,
+    );
   }
 
   async function closedStatus(executionArn: string): Promise<string> {
@@ -88,7 +108,10 @@ describe('the local cloud serving the psflow app', () => {
     expect(EventBuses.map((bus) => bus.Name)).toEqual(expect.arrayContaining(['default', BUS]));
     expect(Rules.map((rule) => rule.Name).sort()).toEqual(['psflow-dev-ingest-events', 'psflow-dev-probe-requested']);
     const probeRule = Rules.find((rule) => rule.Name === 'psflow-dev-probe-requested');
-    expect(JSON.parse(probeRule?.EventPattern as string)).toEqual({ source: [PsflowSource.Diagnostics], 'detail-type': [DiagnosticsDetailType.ProbeRequested] });
+    expect(JSON.parse(probeRule?.EventPattern as string)).toEqual({
+      source: [PsflowSource.Diagnostics],
+      'detail-type': [DiagnosticsDetailType.ProbeRequested],
+    });
     expect(stateMachines.map((machine) => machine.stateMachineArn)).toContain(PROBE_MACHINE_ARN);
   });
 
@@ -104,13 +127,19 @@ describe('the local cloud serving the psflow app', () => {
     // Assess
     expect(put.FailedEntryCount).toBe(0);
     expect(status).toBe('SUCCEEDED');
-    const stored = await dynamodb.send(new GetItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: probeId } } }));
+    const stored = await dynamodb.send(
+      new GetItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: probeId } } }),
+    );
     expect(stored.Item?.eventId.S).toBe(put.Entries?.[0].EventId);
     expect(Number(stored.Item?.latencyMs.N)).toBeGreaterThanOrEqual(0);
     const { events: history = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    const entered = history.filter((event) => event.stateEnteredEventDetails).map((event) => event.stateEnteredEventDetails?.name);
+    const entered = history
+      .filter((event) => event.stateEnteredEventDetails)
+      .map((event) => event.stateEnteredEventDetails?.name);
     expect(entered).toEqual(Object.values(DiagnosticsProbeState));
-    expect(history.map((event) => event.type)).toEqual(expect.arrayContaining(['ExecutionStarted', 'TaskScheduled', 'TaskSucceeded', 'ExecutionSucceeded']));
+    expect(history.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['ExecutionStarted', 'TaskScheduled', 'TaskSucceeded', 'ExecutionSucceeded']),
+    );
   });
 
   it('surfaces a handler error as a Lambda error that fails the execution', async () => {
@@ -118,7 +147,9 @@ describe('the local cloud serving the psflow app', () => {
     const probeId = `probe-${randomUUID()}`;
 
     // Act
-    const put = await events.send(new PutEventsCommand({ Entries: [probeEntry(probeId, { requestedAt: 'yesterday' })] }));
+    const put = await events.send(
+      new PutEventsCommand({ Entries: [probeEntry(probeId, { requestedAt: 'yesterday' })] }),
+    );
     const executionArn = await executionFor(put.Entries?.[0].EventId as string);
     const status = await closedStatus(executionArn);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -126,14 +157,22 @@ describe('the local cloud serving the psflow app', () => {
     // Assess
     expect(status).toBe('FAILED');
     expect(described.error).toBe('InvalidProbeRequest');
-    expect(JSON.parse(described.cause as string)).toMatchObject({ errorType: 'InvalidProbeRequest', errorMessage: expect.stringContaining('requestedAt') });
+    expect(JSON.parse(described.cause as string)).toMatchObject({
+      errorType: 'InvalidProbeRequest',
+      errorMessage: expect.stringContaining('requestedAt'),
+    });
   });
 
   it('answers each malformed PutEvents entry with what is wrong and accepts the valid ones', async () => {
     // Prepare
     const hostile = [
       { EventBusName: BUS, DetailType: 'Probe Requested', Detail: '{}' },
-      { EventBusName: BUS, Source: PsflowSource.Diagnostics, DetailType: 'Probe Requested', Detail: '{"unterminated": ' },
+      {
+        EventBusName: BUS,
+        Source: PsflowSource.Diagnostics,
+        DetailType: 'Probe Requested',
+        Detail: '{"unterminated": ',
+      },
       { EventBusName: BUS, Source: PsflowSource.Diagnostics, DetailType: 'Probe Requested', Detail: '[1, 2, 3]' },
       { EventBusName: 'no-such-bus', Source: PsflowSource.Diagnostics, DetailType: 'Probe Requested', Detail: '{}' },
       probeEntry(`probe-ünïcødé-✓-${randomUUID()}`),
@@ -148,7 +187,10 @@ describe('the local cloud serving the psflow app', () => {
     expect(entries[0]).toMatchObject({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining('Source') });
     expect(entries[1]).toMatchObject({ ErrorCode: 'MalformedDetail' });
     expect(entries[2]).toMatchObject({ ErrorCode: 'MalformedDetail' });
-    expect(entries[3]).toMatchObject({ ErrorCode: 'ResourceNotFoundException', ErrorMessage: expect.stringContaining('no-such-bus') });
+    expect(entries[3]).toMatchObject({
+      ErrorCode: 'ResourceNotFoundException',
+      ErrorMessage: expect.stringContaining('no-such-bus'),
+    });
     expect(entries[4].EventId).toBeDefined();
     expect(await closedStatus(await executionFor(entries[4].EventId as string))).toBe('SUCCEEDED');
   });
@@ -172,7 +214,9 @@ describe('the local cloud serving the psflow app', () => {
 
   it('rejects more than ten entries as a whole, like AWS', async () => {
     // Act
-    const put = events.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => probeEntry('too-many')) })).catch((error: Error) => error);
+    const put = events
+      .send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => probeEntry('too-many')) }))
+      .catch((error: Error) => error);
 
     // Assess
     await expect(put).resolves.toMatchObject({ name: 'ValidationException' });
@@ -189,10 +233,16 @@ describe('the local cloud serving the psflow app', () => {
     const put = await events.send(new PutEventsCommand({ Entries: [entry] }));
     const eventId = put.Entries?.[0].EventId as string;
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'psflow-dev-target-dlq' }));
-    const message = await eventually(async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
-      return Messages.find((candidate) => (JSON.parse(candidate.Body as string) as { id: string }).id === eventId);
-    }, 20_000, 'the dead letter');
+    const message = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+        );
+        return Messages.find((candidate) => (JSON.parse(candidate.Body as string) as { id: string }).id === eventId);
+      },
+      20_000,
+      'the dead letter',
+    );
 
     // Assess
     expect(put.FailedEntryCount).toBe(0);
@@ -208,10 +258,16 @@ describe('the local cloud serving the psflow app', () => {
 
     // Act
     const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input }));
-    const second = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input })).catch((error: Error) => error);
+    const second = await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input }))
+      .catch((error: Error) => error);
     await closedStatus(first.executionArn as string);
-    const afterClose = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input })).catch((error: Error) => error);
-    const differentInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input: '{"other": true}' })).catch((error: Error) => error);
+    const afterClose = sfn
+      .send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input }))
+      .catch((error: Error) => error);
+    const differentInput = sfn
+      .send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name, input: '{"other": true}' }))
+      .catch((error: Error) => error);
 
     // Assess: the second call either joined the running execution or (if it had already closed) was refused.
     if (second instanceof Error) expect(second.name).toBe('ExecutionAlreadyExists');
@@ -222,12 +278,31 @@ describe('the local cloud serving the psflow app', () => {
 
   it('refuses invalid names, inputs and ARNs with the AWS error names', async () => {
     // Act
-    const badName = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name: 'has space/and:colon' })).catch((error: Error) => error);
-    const badInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: '{not json' })).catch((error: Error) => error);
-    const hugeInput = sfn.send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: JSON.stringify({ blob: 'x'.repeat(262_144) }) })).catch((error: Error) => error);
-    const unknownMachine = sfn.send(new StartExecutionCommand({ stateMachineArn: `${PROBE_MACHINE_ARN}-missing` })).catch((error: Error) => error);
-    const badArn = sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' })).catch((error: Error) => error);
-    const stopMissing = sfn.send(new StopExecutionCommand({ executionArn: `${PROBE_MACHINE_ARN.replace('stateMachine', 'execution')}:nope` })).catch((error: Error) => error);
+    const badName = sfn
+      .send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, name: 'has space/and:colon' }))
+      .catch((error: Error) => error);
+    const badInput = sfn
+      .send(new StartExecutionCommand({ stateMachineArn: PROBE_MACHINE_ARN, input: '{not json' }))
+      .catch((error: Error) => error);
+    const hugeInput = sfn
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: PROBE_MACHINE_ARN,
+          input: JSON.stringify({ blob: 'x'.repeat(262_144) }),
+        }),
+      )
+      .catch((error: Error) => error);
+    const unknownMachine = sfn
+      .send(new StartExecutionCommand({ stateMachineArn: `${PROBE_MACHINE_ARN}-missing` }))
+      .catch((error: Error) => error);
+    const badArn = sfn
+      .send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' }))
+      .catch((error: Error) => error);
+    const stopMissing = sfn
+      .send(
+        new StopExecutionCommand({ executionArn: `${PROBE_MACHINE_ARN.replace('stateMachine', 'execution')}:nope` }),
+      )
+      .catch((error: Error) => error);
 
     // Assess
     await expect(badName).resolves.toMatchObject({ name: 'InvalidName' });

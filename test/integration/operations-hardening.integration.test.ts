@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-log';
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -9,7 +14,13 @@ import { CrmDetailType, PsflowSource } from '../../shared/events/catalogue';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import type { HumanTask } from '../../shared/human-tasks/human-task';
 import { runPsflow, salesforceId, type CliResult } from '../support/psflow-cli';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 /**
  * What the outside probe of issue 11 found in the operations API, end to end against a local
@@ -64,11 +75,21 @@ describe('operations hardening through the CLI and the HTTP API', () => {
 
   const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
 
-  async function api<T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: unknown): Promise<ApiAnswer<T>> {
+  async function api<T>(
+    method: 'GET' | 'POST',
+    route: string,
+    as: string | undefined,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> {
     return rawApi<T>(method, route, as, body === undefined ? undefined : JSON.stringify(body));
   }
 
-  async function rawApi<T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: string): Promise<ApiAnswer<T>> {
+  async function rawApi<T>(
+    method: 'GET' | 'POST',
+    route: string,
+    as: string | undefined,
+    body?: string,
+  ): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (as !== undefined) headers['x-psflow-user'] = as;
     const response = await fetch(`${cloud.url}/api${route}`, { method, headers, body });
@@ -76,7 +97,12 @@ describe('operations hardening through the CLI and the HTTP API', () => {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  async function startDrill(options: { amountMinor: number; failWith: 'none' | 'permanent'; region?: string; practice?: string }): Promise<Drill> {
+  async function startDrill(options: {
+    amountMinor: number;
+    failWith: 'none' | 'permanent';
+    region?: string;
+    practice?: string;
+  }): Promise<Drill> {
     const drillId = `drill-${randomUUID()}`;
     const input = {
       drillId,
@@ -88,33 +114,45 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       clientId: { system: 'salesforce', id: `client-${randomUUID()}` },
       failWith: options.failWith,
     };
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }),
+    );
     return { drillId, executionArn: executionArn as string };
   }
 
   async function exceptionOf(drill: Drill): Promise<WorkflowException> {
-    return eventually(async () => {
-      const { Items = [] } = await documents.send(
-        new QueryCommand({
-          TableName: EXCEPTIONS_TABLE,
-          IndexName: 'byExecutionStep',
-          KeyConditionExpression: 'executionStep = :key',
-          ExpressionAttributeValues: { ':key': `${drill.executionArn}#PostDrillEntry` },
-        }),
-      );
-      return (Items as WorkflowException[]).find((item) => item.attempt === 1);
-    }, 20_000, `the exception of ${drill.drillId}`);
+    return eventually(
+      async () => {
+        const { Items = [] } = await documents.send(
+          new QueryCommand({
+            TableName: EXCEPTIONS_TABLE,
+            IndexName: 'byExecutionStep',
+            KeyConditionExpression: 'executionStep = :key',
+            ExpressionAttributeValues: { ':key': `${drill.executionArn}#PostDrillEntry` },
+          }),
+        );
+        return (Items as WorkflowException[]).find((item) => item.attempt === 1);
+      },
+      20_000,
+      `the exception of ${drill.drillId}`,
+    );
   }
 
   async function finished(drill: Drill): Promise<DescribeExecutionCommandOutput> {
-    return eventually(async () => {
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }));
-      return described.status === 'RUNNING' ? undefined : described;
-    }, 20_000, `${drill.drillId} to finish`);
+    return eventually(
+      async () => {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }));
+        return described.status === 'RUNNING' ? undefined : described;
+      },
+      20_000,
+      `${drill.drillId} to finish`,
+    );
   }
 
   async function ledgerEntry(drill: Drill): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey: `entry#${drill.drillId}` }, ConsistentRead: true }));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey: `entry#${drill.drillId}` }, ConsistentRead: true }),
+    );
     return Item;
   }
 
@@ -127,19 +165,48 @@ describe('operations hardening through the CLI and the HTTP API', () => {
 
       // Act
       const longId = await api<Refusal>('GET', `/tasks/${'a'.repeat(3000)}`, 'carl.cfo');
-      const huge = await api<Refusal>('POST', retry, 'fiona.finance', { patch: [{ op: 'replace', path: '/drillId', value: 'x'.repeat(7.7 * 1024 * 1024) }] });
-      const deep = await rawApi<Refusal>('POST', retry, 'fiona.finance', `{"patch":[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]}`);
-      const tooDeepForDynamoDb = await rawApi<Refusal>('POST', retry, 'fiona.finance', `{"patch":[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(40)}0${'}'.repeat(40)}}]}`);
-      const large = await api<Refusal>('POST', retry, 'fiona.finance', { patch: [{ op: 'replace', path: '/drillId', value: 'x'.repeat(3 * 1024 * 1024) }] });
+      const huge = await api<Refusal>('POST', retry, 'fiona.finance', {
+        patch: [{ op: 'replace', path: '/drillId', value: 'x'.repeat(7.7 * 1024 * 1024) }],
+      });
+      const deep = await rawApi<Refusal>(
+        'POST',
+        retry,
+        'fiona.finance',
+        `{"patch":[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]}`,
+      );
+      const tooDeepForDynamoDb = await rawApi<Refusal>(
+        'POST',
+        retry,
+        'fiona.finance',
+        `{"patch":[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(40)}0${'}'.repeat(40)}}]}`,
+      );
+      const large = await api<Refusal>('POST', retry, 'fiona.finance', {
+        patch: [{ op: 'replace', path: '/drillId', value: 'x'.repeat(3 * 1024 * 1024) }],
+      });
       const health = await fetch(`${cloud.url}/_psflow/health`);
       const after = await api<WorkflowException>('GET', `/exceptions/${filed.exceptionId}`, 'fiona.finance');
 
       // Assess
-      expect(longId).toEqual({ status: 400, body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' } });
+      expect(longId).toEqual({
+        status: 400,
+        body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' },
+      });
       expect(huge).toEqual({ status: 413, body: { message: 'Request Too Long' } });
-      expect(deep).toEqual({ status: 400, body: { error: 'InvalidRequest', message: 'the body nests more than 64 levels deep' } });
-      expect(tooDeepForDynamoDb).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the patch nests more than 31 levels deep') } });
-      expect(large).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('a workflow state holds at most 262144 bytes') } });
+      expect(deep).toEqual({
+        status: 400,
+        body: { error: 'InvalidRequest', message: 'the body nests more than 64 levels deep' },
+      });
+      expect(tooDeepForDynamoDb).toMatchObject({
+        status: 400,
+        body: { error: 'InvalidRequest', message: expect.stringContaining('the patch nests more than 31 levels deep') },
+      });
+      expect(large).toMatchObject({
+        status: 400,
+        body: {
+          error: 'InvalidRequest',
+          message: expect.stringContaining('a workflow state holds at most 262144 bytes'),
+        },
+      });
       expect(health.status).toBe(200);
       expect(after).toMatchObject({ status: 200, body: { status: 'open' } });
     });
@@ -149,12 +216,33 @@ describe('operations hardening through the CLI and the HTTP API', () => {
     /** A rejected event as ingestion holds one: a won opportunity whose account the CRM did not know. */
     async function holdRejectedEvent(): Promise<string> {
       const rejectionId = `rej-${randomUUID()}`;
-      const raw = { version: '0', id: randomUUID(), source: 'psflow.test', 'detail-type': 'Opportunity Won', detail: { opportunityId: rejectionId } };
+      const raw = {
+        version: '0',
+        id: randomUUID(),
+        source: 'psflow.test',
+        'detail-type': 'Opportunity Won',
+        detail: { opportunityId: rejectionId },
+      };
       const at = new Date().toISOString();
       await documents.send(
         new PutCommand({
           TableName: REJECTED_TABLE,
-          Item: { rejectionId, status: 'open', reason: 'CrmRecordNotFound', message: 'account unknown to the CRM', issues: [], source: raw.source, detailType: raw['detail-type'], eventId: raw.id, receivedAt: at, lastSeenAt: at, occurrences: 1, rawEvent: JSON.stringify(raw), rawEventBytes: 100, rawEventTruncated: false },
+          Item: {
+            rejectionId,
+            status: 'open',
+            reason: 'CrmRecordNotFound',
+            message: 'account unknown to the CRM',
+            issues: [],
+            source: raw.source,
+            detailType: raw['detail-type'],
+            eventId: raw.id,
+            receivedAt: at,
+            lastSeenAt: at,
+            occurrences: 1,
+            rawEvent: JSON.stringify(raw),
+            rawEventBytes: 100,
+            rawEventTruncated: false,
+          },
         }),
       );
       return rejectionId;
@@ -166,30 +254,62 @@ describe('operations hardening through the CLI and the HTTP API', () => {
 
       // Act
       const byStranger = await psflow('rejected', 'resolve', rejectionId, '--note', 'nothing to do', '--as', 'mallory');
-      const bySales = await psflow('rejected', 'resolve', rejectionId, '--note', 'nothing to do', '--as', 'sally.sales');
+      const bySales = await psflow(
+        'rejected',
+        'resolve',
+        rejectionId,
+        '--note',
+        'nothing to do',
+        '--as',
+        'sally.sales',
+      );
       const listedByStranger = await psflow('rejected', 'list', '--as', 'mallory');
-      const afterRefusals = await documents.send(new GetCommand({ TableName: REJECTED_TABLE, Key: { rejectionId }, ConsistentRead: true }));
-      const byIntegration = await psflow('rejected', 'resolve', rejectionId, '--note', 'test record, deleted in CRM', '--as', 'ian.integration');
+      const afterRefusals = await documents.send(
+        new GetCommand({ TableName: REJECTED_TABLE, Key: { rejectionId }, ConsistentRead: true }),
+      );
+      const byIntegration = await psflow(
+        'rejected',
+        'resolve',
+        rejectionId,
+        '--note',
+        'test record, deleted in CRM',
+        '--as',
+        'ian.integration',
+      );
       const audit = await api<AuditEntry[]>('GET', `/audit/rejected-event/${rejectionId}`, 'ian.integration');
       const auditByStranger = await api<Refusal>('GET', `/audit/rejected-event/${rejectionId}`, 'mallory');
 
       // Assess
       expect(byStranger).toMatchObject({ code: 1, stderr: expect.stringContaining('mallory is not in the directory') });
-      expect(bySales).toMatchObject({ code: 1, stderr: expect.stringContaining('that needs the role integration-ops') });
+      expect(bySales).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('that needs the role integration-ops'),
+      });
       expect(listedByStranger).toMatchObject({ code: 1, stderr: expect.stringContaining('HTTP 403') });
       expect(afterRefusals.Item).toMatchObject({ status: 'open' });
       expect(byIntegration).toMatchObject({ code: 0, stdout: expect.stringContaining(`resolved ${rejectionId}`) });
-      expect(audit.body).toEqual([expect.objectContaining({ subjectType: 'rejected-event', action: 'resolve', actor: 'ian.integration', why: 'test record, deleted in CRM' })]);
+      expect(audit.body).toEqual([
+        expect.objectContaining({
+          subjectType: 'rejected-event',
+          action: 'resolve',
+          actor: 'ian.integration',
+          why: 'test record, deleted in CRM',
+        }),
+      ]);
       expect(auditByStranger.status).toBe(403);
     });
 
     it('refuses an identity outside the directory reading tasks and exception step inputs, and answers 403 without the decider to someone who may not decide a decided task', async () => {
       // Prepare
       const drill = await startDrill({ amountMinor: 500_000, failWith: 'permanent' });
-      const task = await eventually(async () => {
-        const listed = await api<Array<{ taskId: string; executionArn: string }>>('GET', '/tasks', 'dana.delivery');
-        return listed.body.find((item) => item.executionArn === drill.executionArn);
-      }, 20_000, 'the drill approval task');
+      const task = await eventually(
+        async () => {
+          const listed = await api<Array<{ taskId: string; executionArn: string }>>('GET', '/tasks', 'dana.delivery');
+          return listed.body.find((item) => item.executionArn === drill.executionArn);
+        },
+        20_000,
+        'the drill approval task',
+      );
       await psflow('approvals', 'approve', task.taskId, '--as', 'dana.delivery');
       const filed = await exceptionOf(drill);
 
@@ -197,10 +317,19 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       const tasks = await api<Refusal>('GET', '/tasks', 'mallory');
       const shown = await api<Refusal>('GET', `/tasks/${task.taskId}`, 'mallory');
       const stepInput = await api<Refusal>('GET', `/exceptions/${filed.exceptionId}`, 'mallory');
-      const lateDecision = await psflow('approvals', 'reject', task.taskId, '--comment', 'too late', '--as', 'carl.cfo');
+      const lateDecision = await psflow(
+        'approvals',
+        'reject',
+        task.taskId,
+        '--comment',
+        'too late',
+        '--as',
+        'carl.cfo',
+      );
 
       // Assess
-      for (const answer of [tasks, shown, stepInput]) expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
+      for (const answer of [tasks, shown, stepInput])
+        expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
       expect(JSON.stringify(stepInput.body)).not.toContain(drill.drillId);
       expect(lateDecision).toMatchObject({ code: 1, stderr: expect.stringContaining('HTTP 403 NotAuthorized') });
       expect(lateDecision.stderr).not.toContain('dana.delivery');
@@ -218,15 +347,42 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       ]);
 
       // Act
-      const refusedByApi = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', { patch: JSON.parse(raise) as unknown });
-      const refusedByCli = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', raise, '--as', 'fiona.finance');
+      const refusedByApi = await api<Refusal>('POST', `/exceptions/${filed.exceptionId}/retry`, 'fiona.finance', {
+        patch: JSON.parse(raise) as unknown,
+      });
+      const refusedByCli = await psflow(
+        'exceptions',
+        'retry',
+        filed.exceptionId,
+        '--patch',
+        raise,
+        '--as',
+        'fiona.finance',
+      );
       const postedMeanwhile = await ledgerEntry(drill);
-      const retried = await psflow('exceptions', 'retry', filed.exceptionId, '--patch', '[{"op":"replace","path":"/failWith","value":"none"}]', '--as', 'fiona.finance');
+      const retried = await psflow(
+        'exceptions',
+        'retry',
+        filed.exceptionId,
+        '--patch',
+        '[{"op":"replace","path":"/failWith","value":"none"}]',
+        '--as',
+        'fiona.finance',
+      );
       const execution = await finished(drill);
 
       // Assess
-      expect(refusedByApi).toMatchObject({ status: 409, body: { error: 'ChangesApprovedFields', message: expect.stringContaining('operation 0 (replace /amount/amountMinor) changes /amount') } });
-      expect(refusedByCli).toMatchObject({ code: 1, stderr: expect.stringContaining('the patch changes what was approved') });
+      expect(refusedByApi).toMatchObject({
+        status: 409,
+        body: {
+          error: 'ChangesApprovedFields',
+          message: expect.stringContaining('operation 0 (replace /amount/amountMinor) changes /amount'),
+        },
+      });
+      expect(refusedByCli).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('the patch changes what was approved'),
+      });
       expect(postedMeanwhile).toBeUndefined();
       expect(retried.code).toBe(0);
       expect(execution.status).toBe('SUCCEEDED');
@@ -240,10 +396,34 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       const opportunityId = salesforceId('006');
       const accountId = salesforceId('001');
       const dates = { startDate: '2027-01-11', endDate: '2027-03-31' };
-      const line = (lineId: string, rate: number) => ({ lineId, role: 'Service Manager', skills: ['operations'], hours: 60_000 / rate, rate: { amountMinor: rate * 100, currency: 'EUR' }, ...dates });
+      const line = (lineId: string, rate: number) => ({
+        lineId,
+        role: 'Service Manager',
+        skills: ['operations'],
+        hours: 60_000 / rate,
+        rate: { amountMinor: rate * 100, currency: 'EUR' },
+        ...dates,
+      });
       for (const item of [
         { recordKey: `Account#${accountId}`, accountId, name: 'Kiwi Operations', region: 'APAC', isNewClient: false },
-        { recordKey: `Opportunity#${opportunityId}`, opportunityId, accountId, name: 'Kiwi managed platform', stage: 'Closed Won', isWon: true, isClosed: true, amount: 120_000, currency: 'EUR', closeDate: '2026-11-20', region: 'APAC', practice: 'Managed Services', billingModel: 'Time and Materials', discountPercent: 0, dealType: 'Existing Customer - Upgrade', ...dates },
+        {
+          recordKey: `Opportunity#${opportunityId}`,
+          opportunityId,
+          accountId,
+          name: 'Kiwi managed platform',
+          stage: 'Closed Won',
+          isWon: true,
+          isClosed: true,
+          amount: 120_000,
+          currency: 'EUR',
+          closeDate: '2026-11-20',
+          region: 'APAC',
+          practice: 'Managed Services',
+          billingModel: 'Time and Materials',
+          discountPercent: 0,
+          dealType: 'Existing Customer - Upgrade',
+          ...dates,
+        },
         { recordKey: `Sow#${opportunityId}`, opportunityId, roleLines: [line('L1', 100), line('L2', 125)] },
       ]) {
         await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: item }));
@@ -251,7 +431,12 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       const detail = {
         opportunity: {
           opportunityId: { system: 'salesforce', id: opportunityId },
-          client: { clientId: { system: 'salesforce', id: accountId }, name: 'Kiwi Operations', region: 'APAC', isNew: false },
+          client: {
+            clientId: { system: 'salesforce', id: accountId },
+            name: 'Kiwi Operations',
+            region: 'APAC',
+            isNew: false,
+          },
           name: 'Kiwi managed platform',
           stage: 'Closed Won',
           amount: { amountMinor: 12_000_000, currency: 'EUR' },
@@ -265,7 +450,18 @@ describe('operations hardening through the CLI and the HTTP API', () => {
         wonAt: new Date().toISOString(),
         dedupeKey: `crm-sync-${randomUUID()}`,
       };
-      const put = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: BUS, Source: PsflowSource.Crm, DetailType: CrmDetailType.OpportunityWon, Detail: JSON.stringify(detail) }] }));
+      const put = await events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: BUS,
+              Source: PsflowSource.Crm,
+              DetailType: CrmDetailType.OpportunityWon,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
       expect(put.FailedEntryCount).toBe(0);
       return opportunityId;
     }
@@ -275,16 +471,26 @@ describe('operations hardening through the CLI and the HTTP API', () => {
       const opportunityId = await winManagedServicesDealInApac();
 
       // Act
-      const task = await eventually(async () => {
-        const listed = await api<HumanTask[]>('GET', '/tasks', 'carl.cfo');
-        return listed.body.find((item) => item.subject.opportunityId?.id === opportunityId);
-      }, 30_000, 'the activation approval to reach the CFO');
+      const task = await eventually(
+        async () => {
+          const listed = await api<HumanTask[]>('GET', '/tasks', 'carl.cfo');
+          return listed.body.find((item) => item.subject.opportunityId?.id === opportunityId);
+        },
+        30_000,
+        'the activation approval to reach the CFO',
+      );
       const shown = await psflow('approvals', 'show', task.taskId, '--as', 'carl.cfo');
       const forPracticeLeads = await api<HumanTask[]>('GET', '/tasks?role=practice-lead', 'pat.practice');
       const approved = await psflow('approvals', 'approve', task.taskId, '--as', 'carl.cfo');
 
       // Assess
-      expect(task).toMatchObject({ level: 1, candidateRoles: ['practice-lead'], assigneeRole: 'cfo', breaches: 0, routing: ['no practice lead for managed-services in APAC; escalated at once to cfo'] });
+      expect(task).toMatchObject({
+        level: 1,
+        candidateRoles: ['practice-lead'],
+        assigneeRole: 'cfo',
+        breaches: 0,
+        routing: ['no practice lead for managed-services in APAC; escalated at once to cfo'],
+      });
       expect(shown.code).toBe(0);
       expect(shown.stdout).toContain('no practice lead for managed-services in APAC; escalated at once to cfo');
       expect(shown.stdout).toMatch(/approval-routing\s+escalate\s+no practice lead for managed-services in APAC/);

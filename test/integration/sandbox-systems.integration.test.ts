@@ -15,12 +15,16 @@ import { SandboxErpConnector } from '../../shared/connectors/sandbox/sandbox-erp
 import { SandboxPsaConnector } from '../../shared/connectors/sandbox/sandbox-psa-connector';
 import { type SandboxRecord, SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { runPsflow, salesforceId, type CliResult } from '../support/psflow-cli';
-import { clientConfig, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 const RECORDS_TABLE = 'psflow-dev-sandbox-records';
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
 const SYSTEMS = ['erp', 'psa', 'documents'] as const;
-
 
 /** A deterministic random source (mulberry32), so a fault mix plays out the same on every run. */
 function seededRandom(seed: number): () => number {
@@ -33,7 +37,6 @@ function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
-
 
 function projectRequest(psflowProjectId: string, overrides: Partial<ErpProjectRequest> = {}): ErpProjectRequest {
   return {
@@ -53,7 +56,16 @@ function psaRequest(psflowProjectId: string): PsaProjectRequest {
     name: 'Contoso Retail - Data Platform Assessment',
     clientId: 'salesforce:0018d00000AbC34AAB',
     startDate: '2027-01-04',
-    workBreakdown: [{ code: '1', name: 'Data Architect (2027-01-04 to 2027-02-26)', startDate: '2027-01-04', endDate: '2027-02-26', plannedHours: 320, roleLineIds: ['L1'] }],
+    workBreakdown: [
+      {
+        code: '1',
+        name: 'Data Architect (2027-01-04 to 2027-02-26)',
+        startDate: '2027-01-04',
+        endDate: '2027-02-26',
+        plannedHours: 320,
+        roleLineIds: ['L1'],
+      },
+    ],
     roles: [{ lineId: 'L1', role: 'Data Architect', skills: ['snowflake'], hours: 320, workPackage: '1' }],
   };
 }
@@ -124,16 +136,24 @@ describe('sandbox systems of record on the local cloud', () => {
 
     // Act
     const results: ErpProject[] = [];
-    for (let attempt = 0; attempt < 3; attempt += 1) results.push(await erp.createProject(key, projectRequest(psflowProjectId)));
+    for (let attempt = 0; attempt < 3; attempt += 1)
+      results.push(await erp.createProject(key, projectRequest(psflowProjectId)));
     const records = (await listed('erp', 'project')).filter((record) => record.idempotencyKey === key);
     const table = await psflow('sandbox', 'list', 'erp', 'project');
     const shown = await psflow('sandbox', 'show', `erp#project#${results[0].erpProjectId}`);
 
     // Assess
-    expect(new Set(results.map((result) => result.erpProjectId))).toEqual(new Set([SandboxRecordStore.idFor('ERP', key)]));
+    expect(new Set(results.map((result) => result.erpProjectId))).toEqual(
+      new Set([SandboxRecordStore.idFor('ERP', key)]),
+    );
     expect(results.map((result) => result.status)).toEqual(['open', 'open', 'open']);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ ...projectRequest(psflowProjectId), id: results[0].erpProjectId, status: 'open', recordKey: `erp#project#${results[0].erpProjectId}` });
+    expect(records[0]).toMatchObject({
+      ...projectRequest(psflowProjectId),
+      id: results[0].erpProjectId,
+      status: 'open',
+      recordKey: `erp#project#${results[0].erpProjectId}`,
+    });
     expect(table.stdout).toMatch(/^ID\s+CREATED\s+STATUS\s+PSFLOW PROJECT\s+KEY/);
     expect(table.stdout).toContain(results[0].erpProjectId);
     expect(shown.code).toBe(0);
@@ -148,12 +168,16 @@ describe('sandbox systems of record on the local cloud', () => {
     const first = await erp.createProject(key, projectRequest(psflowProjectId));
 
     // Act
-    const error = await rejection(erp.createProject(key, projectRequest(psflowProjectId, { name: 'A different project' })));
+    const error = await rejection(
+      erp.createProject(key, projectRequest(psflowProjectId, { name: 'A different project' })),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(PermanentConnectorError);
     expect(error.message).toContain(IDEMPOTENCY_CONFLICT);
-    const { Item } = await documents.send(new GetCommand({ TableName: RECORDS_TABLE, Key: { recordKey: `erp#project#${first.erpProjectId}` } }));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: RECORDS_TABLE, Key: { recordKey: `erp#project#${first.erpProjectId}` } }),
+    );
     expect(Item?.name).toBe(projectRequest(psflowProjectId).name);
   });
 
@@ -166,8 +190,14 @@ describe('sandbox systems of record on the local cloud', () => {
     // Act
     const set = await psflow('sandbox', 'faults', 'erp', '--set', '{"createProject":{"throttleRate":1}}');
     const shownAsJson = await psflow('sandbox', 'faults', 'erp', '--json');
-    const refused = await Promise.all([1, 2, 3].map(() => rejection(new SandboxErpConnector(freshStore()).createProject(key, projectRequest(psflowProjectId)))));
-    const { Item: duringFaults } = await documents.send(new GetCommand({ TableName: RECORDS_TABLE, Key: { recordKey } }));
+    const refused = await Promise.all(
+      [1, 2, 3].map(() =>
+        rejection(new SandboxErpConnector(freshStore()).createProject(key, projectRequest(psflowProjectId))),
+      ),
+    );
+    const { Item: duringFaults } = await documents.send(
+      new GetCommand({ TableName: RECORDS_TABLE, Key: { recordKey } }),
+    );
     const listedDuringFaults = (await listed('erp', 'project')).filter((record) => record.idempotencyKey === key);
     const cleared = await psflow('sandbox', 'faults', 'erp', '--clear');
     const created = await new SandboxErpConnector(freshStore()).createProject(key, projectRequest(psflowProjectId));
@@ -175,7 +205,9 @@ describe('sandbox systems of record on the local cloud', () => {
     // Assess
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/createProject\s+0\s+1\s+0\s+0\s+0/);
-    expect(JSON.parse(shownAsJson.stdout)).toEqual({ createProject: { latencyMs: 0, throttleRate: 1, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 } });
+    expect(JSON.parse(shownAsJson.stdout)).toEqual({
+      createProject: { latencyMs: 0, throttleRate: 1, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 },
+    });
     for (const error of refused) {
       expect(error).toBeInstanceOf(RetryableConnectorError);
       expect(error.message).toBe('erp.createProject: 429 Too Many Requests (injected)');
@@ -190,13 +222,28 @@ describe('sandbox systems of record on the local cloud', () => {
     // Prepare
     const psflowProjectId = `PRJ-${randomUUID()}`;
     const erp = new SandboxErpConnector(freshStore());
-    const { erpProjectId } = await erp.createProject(`activation-${randomUUID()}:erp-project`, projectRequest(psflowProjectId));
+    const { erpProjectId } = await erp.createProject(
+      `activation-${randomUUID()}:erp-project`,
+      projectRequest(psflowProjectId),
+    );
     await psflow('sandbox', 'faults', 'erp', '--set', '{"setBilling":{"rejectRate":1}}');
 
     // Act
     const connector = new SandboxErpConnector(freshStore());
-    const billing = await rejection(connector.setBilling(`activation-${randomUUID()}:billing`, erpProjectId, { kind: 'rate-card', rates: [] }, psflowProjectId));
-    const budget = await connector.setBudgetBaseline(`activation-${randomUUID()}:budget`, erpProjectId, { amountMinor: 100_000, currency: 'EUR' }, psflowProjectId);
+    const billing = await rejection(
+      connector.setBilling(
+        `activation-${randomUUID()}:billing`,
+        erpProjectId,
+        { kind: 'rate-card', rates: [] },
+        psflowProjectId,
+      ),
+    );
+    const budget = await connector.setBudgetBaseline(
+      `activation-${randomUUID()}:budget`,
+      erpProjectId,
+      { amountMinor: 100_000, currency: 'EUR' },
+      psflowProjectId,
+    );
 
     // Assess
     expect(billing).toBeInstanceOf(PermanentConnectorError);
@@ -208,7 +255,13 @@ describe('sandbox systems of record on the local cloud', () => {
     // Prepare
     const keys = Array.from({ length: 20 }, (_, index) => `activation-${randomUUID()}:psa-project-${index}`);
     const psflowProjectId = `PRJ-${randomUUID()}`;
-    const set = await psflow('sandbox', 'faults', 'psa', '--set', '{"*":{"throttleRate":0.1,"unavailableRate":0.1,"timeoutRate":0.1}}');
+    const set = await psflow(
+      'sandbox',
+      'faults',
+      'psa',
+      '--set',
+      '{"*":{"throttleRate":0.1,"unavailableRate":0.1,"timeoutRate":0.1}}',
+    );
     const psa = new SandboxPsaConnector(freshStore(seededRandom(20261120)));
     const faultsSeen: string[] = [];
 
@@ -232,7 +285,9 @@ describe('sandbox systems of record on the local cloud', () => {
     expect(faultsSeen.some((message) => message.includes('429'))).toBe(true);
     expect(faultsSeen.some((message) => message.includes('503'))).toBe(true);
     expect(faultsSeen.some((message) => message.includes('timed out'))).toBe(true);
-    expect(created.map((result) => result.psaProjectId)).toEqual(keys.map((key) => SandboxRecordStore.idFor('PSA', key)));
+    expect(created.map((result) => result.psaProjectId)).toEqual(
+      keys.map((key) => SandboxRecordStore.idFor('PSA', key)),
+    );
     expect(records).toHaveLength(20);
     expect(new Set(records.map((record) => record.idempotencyKey))).toEqual(new Set(keys));
   });
@@ -241,8 +296,16 @@ describe('sandbox systems of record on the local cloud', () => {
     // Prepare
     const psflowProjectId = `PRJ-${randomUUID()}`;
     const erp = new SandboxErpConnector(freshStore());
-    const { erpProjectId } = await erp.createProject(`activation-${randomUUID()}:erp-project`, projectRequest(psflowProjectId));
-    const { billingId } = await erp.setBilling(`activation-${randomUUID()}:billing`, erpProjectId, { kind: 'rate-card', rates: [] }, psflowProjectId);
+    const { erpProjectId } = await erp.createProject(
+      `activation-${randomUUID()}:erp-project`,
+      projectRequest(psflowProjectId),
+    );
+    const { billingId } = await erp.setBilling(
+      `activation-${randomUUID()}:billing`,
+      erpProjectId,
+      { kind: 'rate-card', rates: [] },
+      psflowProjectId,
+    );
 
     // Act
     const actions = await erp.compensateProject(psflowProjectId, 'activation aborted by finance.ops');
@@ -251,13 +314,22 @@ describe('sandbox systems of record on the local cloud', () => {
 
     // Assess
     expect(actions).toEqual([`erp billing ${billingId} voided`, `erp project ${erpProjectId} closed`]);
-    expect(JSON.parse(project.stdout)).toMatchObject({ ...projectRequest(psflowProjectId), status: 'closed', closedReason: 'activation aborted by finance.ops' });
+    expect(JSON.parse(project.stdout)).toMatchObject({
+      ...projectRequest(psflowProjectId),
+      status: 'closed',
+      closedReason: 'activation aborted by finance.ops',
+    });
     expect(billing).toMatchObject({ status: 'void', voidReason: 'activation aborted by finance.ops' });
   });
 
   it('stages CRM records from a load file that SandboxCrmConnector then reads, replacing them on a second load', async () => {
     // Prepare
-    const account: CrmAccountFacts = { accountId: salesforceId('001'), name: 'Load Test GmbH', region: 'EMEA', isNewClient: true };
+    const account: CrmAccountFacts = {
+      accountId: salesforceId('001'),
+      name: 'Load Test GmbH',
+      region: 'EMEA',
+      isNewClient: true,
+    };
     const opportunity: CrmOpportunityFacts = {
       opportunityId: salesforceId('006'),
       accountId: account.accountId,
@@ -285,7 +357,10 @@ describe('sandbox systems of record on the local cloud', () => {
     const readAgain = await crm.getAccount(account.accountId);
 
     // Assess
-    expect(loaded).toMatchObject({ code: 0, stdout: 'loaded 1 account(s), 1 opportunity(ies) and 0 statement(s) of work into the sandbox CRM\n' });
+    expect(loaded).toMatchObject({
+      code: 0,
+      stdout: 'loaded 1 account(s), 1 opportunity(ies) and 0 statement(s) of work into the sandbox CRM\n',
+    });
     expect(readOpportunity).toEqual(opportunity);
     expect(readAccount).toEqual(account);
     expect(JSON.parse(reloaded.stdout)).toEqual({ accounts: 1, opportunities: 0, statementsOfWork: 0 });
@@ -295,7 +370,10 @@ describe('sandbox systems of record on the local cloud', () => {
   it('refuses an invalid load file with the path of each bad field and loads none of it', async () => {
     // Prepare
     const accountId = salesforceId('001');
-    const file = writeFile('invalid.json', { accounts: [{ accountId, name: 'Never Loaded Ltd' }], opportunities: [{ opportunityId: salesforceId('006'), amount: 'a lot' }] });
+    const file = writeFile('invalid.json', {
+      accounts: [{ accountId, name: 'Never Loaded Ltd' }],
+      opportunities: [{ opportunityId: salesforceId('006'), amount: 'a lot' }],
+    });
     const notJson = writeFile('broken.json', '{ "accounts": [');
 
     // Act
@@ -317,10 +395,18 @@ describe('sandbox systems of record on the local cloud', () => {
 
   it('seeds the demo data where it is missing, keeps what exists, and says how much it wrote', async () => {
     // Prepare: the local cloud seeded at start; one demo account is gone, another was restaged.
-    const total = SEED_ACCOUNTS.length + SEED_OPPORTUNITIES.length + SEED_STATEMENTS_OF_WORK.length + SEED_CONSULTANTS.length;
+    const total =
+      SEED_ACCOUNTS.length + SEED_OPPORTUNITIES.length + SEED_STATEMENTS_OF_WORK.length + SEED_CONSULTANTS.length;
     const [restaged, removed] = [SEED_ACCOUNTS[0], SEED_ACCOUNTS[SEED_ACCOUNTS.length - 1]];
-    await documents.send(new DeleteCommand({ TableName: CRM_TABLE, Key: { recordKey: `Account#${removed.accountId}` } }));
-    await documents.send(new PutCommand({ TableName: CRM_TABLE, Item: { recordKey: `Account#${restaged.accountId}`, ...restaged, name: 'Restaged by a test' } }));
+    await documents.send(
+      new DeleteCommand({ TableName: CRM_TABLE, Key: { recordKey: `Account#${removed.accountId}` } }),
+    );
+    await documents.send(
+      new PutCommand({
+        TableName: CRM_TABLE,
+        Item: { recordKey: `Account#${restaged.accountId}`, ...restaged, name: 'Restaged by a test' },
+      }),
+    );
     const crm = new SandboxCrmConnector(documents, CRM_TABLE);
 
     // Act
@@ -335,13 +421,33 @@ describe('sandbox systems of record on the local cloud', () => {
   });
 
   it.each([
-    ['an unknown system for sandbox list', ['sandbox', 'list', 'billing-system', 'project'], 'name a sandbox system: erp, psa, documents'],
-    ['an unknown system for sandbox faults', ['sandbox', 'faults', 'crm'], 'name a sandbox system: erp, psa, documents'],
+    [
+      'an unknown system for sandbox list',
+      ['sandbox', 'list', 'billing-system', 'project'],
+      'name a sandbox system: erp, psa, documents',
+    ],
+    [
+      'an unknown system for sandbox faults',
+      ['sandbox', 'faults', 'crm'],
+      'name a sandbox system: erp, psa, documents',
+    ],
     ['sandbox list without a type', ['sandbox', 'list', 'erp'], 'psflow sandbox list SYSTEM TYPE'],
-    ['an unknown record key', ['sandbox', 'show', 'erp#project#ERP-0000000000000000'], 'no sandbox record erp#project#ERP-0000000000000000'],
-    ['faults out of range', ['sandbox', 'faults', 'erp', '--set', '{"createProject":{"throttleRate":2}}'], '--set: createProject.throttleRate'],
+    [
+      'an unknown record key',
+      ['sandbox', 'show', 'erp#project#ERP-0000000000000000'],
+      'no sandbox record erp#project#ERP-0000000000000000',
+    ],
+    [
+      'faults out of range',
+      ['sandbox', 'faults', 'erp', '--set', '{"createProject":{"throttleRate":2}}'],
+      '--set: createProject.throttleRate',
+    ],
     ['faults that are not JSON', ['sandbox', 'faults', 'erp', '--set', '{throttle'], '--set is not JSON'],
-    ['--set together with --clear', ['sandbox', 'faults', 'erp', '--set', '{}', '--clear'], '--set and --clear exclude each other'],
+    [
+      '--set together with --clear',
+      ['sandbox', 'faults', 'erp', '--set', '{}', '--clear'],
+      '--set and --clear exclude each other',
+    ],
     ['an extra argument', ['sandbox', 'list', 'erp', 'project', 'extra'], 'unexpected argument "extra"'],
   ])('exits 1 and explains %s', async (_label, args, message) => {
     // Act
@@ -364,7 +470,16 @@ describe('sandbox systems of record on the local cloud', () => {
 
     // Assess
     expect(refused.code).toBe(1);
-    expect(JSON.parse(shown.stdout)).toEqual({ fileDocument: { latencyMs: 5, throttleRate: 0, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 } });
-    for (const command of ['sandbox list SYSTEM TYPE', 'sandbox show KEY', 'sandbox faults SYSTEM', 'sandbox load FILE', 'sandbox seed']) expect(help.stdout).toContain(command);
+    expect(JSON.parse(shown.stdout)).toEqual({
+      fileDocument: { latencyMs: 5, throttleRate: 0, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 },
+    });
+    for (const command of [
+      'sandbox list SYSTEM TYPE',
+      'sandbox show KEY',
+      'sandbox faults SYSTEM',
+      'sandbox load FILE',
+      'sandbox seed',
+    ])
+      expect(help.stdout).toContain(command);
   });
 });

@@ -16,7 +16,13 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { clientConfig, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 const PROBE_FUNCTION = 'psflow-dev-compute-probe-result';
 const PROBE_FUNCTION_ARN = `arn:aws:lambda:us-east-1:000000000000:function:${PROBE_FUNCTION}`;
@@ -30,7 +36,11 @@ function semanticsDefinition(inboxArn: string): object {
   return {
     StartAt: 'ChooseRoute',
     States: {
-      ChooseRoute: { Type: 'Choice', Choices: [{ Variable: '$.route', StringEquals: 'full', Next: 'WaitBriefly' }], Default: 'RejectRoute' },
+      ChooseRoute: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.route', StringEquals: 'full', Next: 'WaitBriefly' }],
+        Default: 'RejectRoute',
+      },
       RejectRoute: { Type: 'Fail', Error: 'UnknownRoute', Cause: 'route must be "full"' },
       WaitBriefly: { Type: 'Wait', Seconds: 1, Next: 'FanOut' },
       FanOut: {
@@ -44,7 +54,10 @@ function semanticsDefinition(inboxArn: string): object {
               ProbeViaInvoke: {
                 Type: 'Task',
                 Resource: 'arn:aws:states:::lambda:invoke',
-                Parameters: { FunctionName: PROBE_FUNCTION, Payload: { detail: { 'probeId.$': '$.runId', 'requestedAt.$': '$$.Execution.StartTime' } } },
+                Parameters: {
+                  FunctionName: PROBE_FUNCTION,
+                  Payload: { detail: { 'probeId.$': '$.runId', 'requestedAt.$': '$$.Execution.StartTime' } },
+                },
                 OutputPath: '$.Payload',
                 End: true,
               },
@@ -87,7 +100,9 @@ function semanticsDefinition(inboxArn: string): object {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem',
         Parameters: { TableName: 'no-such-table', Key: { probeId: { S: 'x' } } },
-        Retry: [{ ErrorEquals: ['DynamoDb.ResourceNotFoundException'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 }],
+        Retry: [
+          { ErrorEquals: ['DynamoDb.ResourceNotFoundException'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
+        ],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.readError', Next: 'AwaitApproval' }],
         Next: 'AwaitApproval',
       },
@@ -117,9 +132,23 @@ describe('a state machine of its own on the local cloud', () => {
     sfn = new SFNClient(clientConfig(cloud.url));
     dynamodb = new DynamoDBClient(clientConfig(cloud.url));
     const suffix = randomUUID().slice(0, 8);
-    inboxArn = (await sfn.send(new CreateStateMachineCommand({ name: `inbox-${suffix}`, definition: JSON.stringify(inboxDefinition), roleArn: 'arn:aws:iam::000000000000:role/test' }))).stateMachineArn as string;
+    inboxArn = (
+      await sfn.send(
+        new CreateStateMachineCommand({
+          name: `inbox-${suffix}`,
+          definition: JSON.stringify(inboxDefinition),
+          roleArn: 'arn:aws:iam::000000000000:role/test',
+        }),
+      )
+    ).stateMachineArn as string;
     semanticsArn = (
-      await sfn.send(new CreateStateMachineCommand({ name: `semantics-${suffix}`, definition: JSON.stringify(semanticsDefinition(inboxArn)), roleArn: 'arn:aws:iam::000000000000:role/test' }))
+      await sfn.send(
+        new CreateStateMachineCommand({
+          name: `semantics-${suffix}`,
+          definition: JSON.stringify(semanticsDefinition(inboxArn)),
+          roleArn: 'arn:aws:iam::000000000000:role/test',
+        }),
+      )
     ).stateMachineArn as string;
   });
 
@@ -131,25 +160,33 @@ describe('a state machine of its own on the local cloud', () => {
 
   /** Waits for the next approval request of a run and returns its token. */
   async function nextToken(runId: string): Promise<string> {
-    return eventually(async () => {
-      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: inboxArn }));
-      for (const execution of executions) {
-        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-        const input = JSON.parse(described.input ?? '{}') as { TaskToken?: string; runId?: string };
-        if (input.runId === runId && input.TaskToken && !seenTokens.has(input.TaskToken)) {
-          seenTokens.add(input.TaskToken);
-          return input.TaskToken;
+    return eventually(
+      async () => {
+        const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: inboxArn }));
+        for (const execution of executions) {
+          const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+          const input = JSON.parse(described.input ?? '{}') as { TaskToken?: string; runId?: string };
+          if (input.runId === runId && input.TaskToken && !seenTokens.has(input.TaskToken)) {
+            seenTokens.add(input.TaskToken);
+            return input.TaskToken;
+          }
         }
-      }
-      return undefined;
-    }, 20_000, `an approval request for ${runId}`);
+        return undefined;
+      },
+      20_000,
+      `an approval request for ${runId}`,
+    );
   }
 
   async function closed(executionArn: string): Promise<DescribeExecutionCommandOutput> {
-    return eventually(async () => {
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return described.status === 'RUNNING' ? undefined : described;
-    }, 30_000, `execution ${executionArn} to close`);
+    return eventually(
+      async () => {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return described.status === 'RUNNING' ? undefined : described;
+      },
+      30_000,
+      `execution ${executionArn} to close`,
+    );
   }
 
   async function history(executionArn: string): Promise<HistoryEvent[]> {
@@ -164,12 +201,23 @@ describe('a state machine of its own on the local cloud', () => {
   }
 
   async function createMachine(label: string, definition: object): Promise<string> {
-    const created = await sfn.send(new CreateStateMachineCommand({ name: `${label}-${randomUUID().slice(0, 8)}`, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/test' }));
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `${label}-${randomUUID().slice(0, 8)}`,
+        definition: JSON.stringify(definition),
+        roleArn: 'arn:aws:iam::000000000000:role/test',
+      }),
+    );
     return created.stateMachineArn as string;
   }
 
-  async function runToEnd(stateMachineArn: string, input: object): Promise<{ executionArn: string; described: DescribeExecutionCommandOutput }> {
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+  async function runToEnd(
+    stateMachineArn: string,
+    input: object,
+  ): Promise<{ executionArn: string; described: DescribeExecutionCommandOutput }> {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+    );
     return { executionArn: executionArn as string, described: await closed(executionArn as string) };
   }
 
@@ -179,11 +227,20 @@ describe('a state machine of its own on the local cloud', () => {
     const items = [{ id: `${runId}-a` }, { id: `${runId}-b` }];
 
     // Act
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: semanticsArn,
+        input: JSON.stringify({ route: 'full', runId, items }),
+      }),
+    );
     const firstToken = await nextToken(runId);
-    await sfn.send(new SendTaskFailureCommand({ taskToken: firstToken, error: 'Rejected', cause: 'needs a second look' }));
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: firstToken, error: 'Rejected', cause: 'needs a second look' }),
+    );
     const secondToken = await nextToken(runId);
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: secondToken, output: JSON.stringify({ approvedBy: 'cfo' }) }));
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken: secondToken, output: JSON.stringify({ approvedBy: 'cfo' }) }),
+    );
     const result = await closed(executionArn as string);
 
     // Assess
@@ -201,32 +258,72 @@ describe('a state machine of its own on the local cloud', () => {
     expect(output.readError.Error).toBe('DynamoDb.ResourceNotFoundException');
     expect(output.approval).toEqual({ approvedBy: 'cfo' });
     for (const item of items) {
-      const stored = await dynamodb.send(new GetItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: item.id } } }));
+      const stored = await dynamodb.send(
+        new GetItemCommand({ TableName: PROBE_TABLE, Key: { probeId: { S: item.id } } }),
+      );
       expect(stored.Item?.probeId.S).toBe(item.id);
     }
     const events = await history(executionArn as string);
     const types = events.map((event) => event.type);
-    for (const type of ['ChoiceStateEntered', 'WaitStateEntered', 'ParallelStateEntered', 'MapStateEntered', 'TaskSubmitted', 'LambdaFunctionFailed', 'ExecutionSucceeded']) {
+    for (const type of [
+      'ChoiceStateEntered',
+      'WaitStateEntered',
+      'ParallelStateEntered',
+      'MapStateEntered',
+      'TaskSubmitted',
+      'LambdaFunctionFailed',
+      'ExecutionSucceeded',
+    ]) {
       expect(types).toContain(type);
     }
     expect(types.filter((type) => type === 'MapIterationStarted')).toHaveLength(2);
-    expect(events.find((event) => event.type === 'MapStateStarted')?.mapStateStartedEventDetails).toEqual({ length: 2 });
-    const readFailures = events.filter((event) => event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'DynamoDb.ResourceNotFoundException');
+    expect(events.find((event) => event.type === 'MapStateStarted')?.mapStateStartedEventDetails).toEqual({
+      length: 2,
+    });
+    const readFailures = events.filter(
+      (event) =>
+        event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'DynamoDb.ResourceNotFoundException',
+    );
     expect(readFailures).toHaveLength(3);
-    const rejected = events.filter((event) => event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'Rejected');
+    const rejected = events.filter(
+      (event) => event.type === 'TaskFailed' && event.taskFailedEventDetails?.error === 'Rejected',
+    );
     expect(rejected).toHaveLength(1);
-    const entered = events.filter((event) => event.stateEnteredEventDetails).map((event) => event.stateEnteredEventDetails?.name);
-    expect(entered).toEqual(expect.arrayContaining(['ChooseRoute', 'WaitBriefly', 'FanOut', 'ProbeViaInvoke', 'ProbeViaArn', 'RecordRejection', 'RecordEachItem', 'PutProbeItem', 'ReadMissingTable', 'AwaitApproval', 'Approved']));
+    const entered = events
+      .filter((event) => event.stateEnteredEventDetails)
+      .map((event) => event.stateEnteredEventDetails?.name);
+    expect(entered).toEqual(
+      expect.arrayContaining([
+        'ChooseRoute',
+        'WaitBriefly',
+        'FanOut',
+        'ProbeViaInvoke',
+        'ProbeViaArn',
+        'RecordRejection',
+        'RecordEachItem',
+        'PutProbeItem',
+        'ReadMissingTable',
+        'AwaitApproval',
+        'Approved',
+      ]),
+    );
   });
 
   it('fails the execution when the callback fails beyond its retries', async () => {
     // Prepare
     const runId = `run-${randomUUID()}`;
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: semanticsArn,
+        input: JSON.stringify({ route: 'full', runId, items: [] }),
+      }),
+    );
 
     // Act
     await sfn.send(new SendTaskFailureCommand({ taskToken: await nextToken(runId), error: 'Rejected', cause: 'no' }));
-    await sfn.send(new SendTaskFailureCommand({ taskToken: await nextToken(runId), error: 'Rejected', cause: 'still no' }));
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: await nextToken(runId), error: 'Rejected', cause: 'still no' }),
+    );
     const result = await closed(executionArn as string);
 
     // Assess
@@ -238,14 +335,25 @@ describe('a state machine of its own on the local cloud', () => {
   it('refuses answered, forged and malformed task tokens', async () => {
     // Prepare
     const runId = `run-${randomUUID()}`;
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: semanticsArn,
+        input: JSON.stringify({ route: 'full', runId, items: [] }),
+      }),
+    );
     const token = await nextToken(runId);
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
 
     // Act
-    const answeredAgain = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
-    const forged = sfn.send(new SendTaskSuccessCommand({ taskToken: `psflow1.${'A'.repeat(43)}`, output: '{}' })).catch((error: Error) => error);
-    const malformed = sfn.send(new SendTaskFailureCommand({ taskToken: 'not-a-token', error: 'x' })).catch((error: Error) => error);
+    const answeredAgain = sfn
+      .send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))
+      .catch((error: Error) => error);
+    const forged = sfn
+      .send(new SendTaskSuccessCommand({ taskToken: `psflow1.${'A'.repeat(43)}`, output: '{}' }))
+      .catch((error: Error) => error);
+    const malformed = sfn
+      .send(new SendTaskFailureCommand({ taskToken: 'not-a-token', error: 'x' }))
+      .catch((error: Error) => error);
 
     // Assess
     await expect(answeredAgain).resolves.toMatchObject({ name: 'TaskDoesNotExist' });
@@ -256,13 +364,20 @@ describe('a state machine of its own on the local cloud', () => {
   it('stops an execution waiting on a callback and refuses its token afterwards', async () => {
     // Prepare
     const runId = `run-${randomUUID()}`;
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: semanticsArn,
+        input: JSON.stringify({ route: 'full', runId, items: [] }),
+      }),
+    );
     const token = await nextToken(runId);
 
     // Act
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Cancelled', cause: 'deal withdrawn' }));
     const result = await closed(executionArn as string);
-    const lateAnswer = await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
+    const lateAnswer = await sfn
+      .send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))
+      .catch((error: Error) => error);
     const stopAgain = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Again' }));
 
     // Assess
@@ -271,31 +386,59 @@ describe('a state machine of its own on the local cloud', () => {
     expect(lateAnswer).toMatchObject({ name: 'TaskDoesNotExist' });
     // AWS answers a stop of a closed execution with its stop date and changes nothing.
     expect(stopAgain.stopDate).toEqual(result.stopDate);
-    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Operator.Cancelled' });
-    expect((await history(executionArn as string)).filter((event) => event.type === 'ExecutionAborted')).toHaveLength(1);
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator.Cancelled',
+    });
+    expect((await history(executionArn as string)).filter((event) => event.type === 'ExecutionAborted')).toHaveLength(
+      1,
+    );
   });
 
   it('fails through a Fail state chosen by Choice', async () => {
     // Act
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'other' }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'other' }) }),
+    );
     const result = await closed(executionArn as string);
 
     // Assess
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('UnknownRoute');
-    expect((await history(executionArn as string)).map((event) => event.type)).toEqual(['ExecutionStarted', 'ChoiceStateEntered', 'ChoiceStateExited', 'FailStateEntered', 'ExecutionFailed']);
+    expect((await history(executionArn as string)).map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'FailStateEntered',
+      'ExecutionFailed',
+    ]);
   });
 
   it('returns the child output as JSON for startExecution.sync:2', async () => {
     // Prepare
     const parent = {
       StartAt: 'RunChild',
-      States: { RunChild: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.sync:2', Parameters: { StateMachineArn: inboxArn, Input: { 'echo.$': '$.echo' } }, End: true } },
+      States: {
+        RunChild: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: { StateMachineArn: inboxArn, Input: { 'echo.$': '$.echo' } },
+          End: true,
+        },
+      },
     };
-    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name: `sync-parent-${randomUUID().slice(0, 8)}`, definition: JSON.stringify(parent), roleArn: 'arn:aws:iam::000000000000:role/test' }));
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `sync-parent-${randomUUID().slice(0, 8)}`,
+        definition: JSON.stringify(parent),
+        roleArn: 'arn:aws:iam::000000000000:role/test',
+      }),
+    );
 
     // Act
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ echo: 'ünïcødé ✓' }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ echo: 'ünïcødé ✓' }) }),
+    );
     const result = await closed(executionArn as string);
 
     // Assess
@@ -321,7 +464,12 @@ describe('a state machine of its own on the local cloud', () => {
       const { executionArn, described } = await runToEnd(arn, { padding });
 
       // Assess
-      expect(described).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: "The state/task 'Grow' returned a result with a size exceeding the maximum number of bytes service limit." });
+      expect(described).toMatchObject({
+        status: 'FAILED',
+        error: 'States.DataLimitExceeded',
+        cause:
+          "The state/task 'Grow' returned a result with a size exceeding the maximum number of bytes service limit.",
+      });
       const types = (await history(executionArn)).map((event) => event.type);
       expect(types).not.toContain('PassStateExited');
       expect(types.at(-1)).toBe('ExecutionFailed');
@@ -367,10 +515,14 @@ describe('a state machine of its own on the local cloud', () => {
       const runId = `run-${randomUUID()}`;
 
       // Act
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ runId }) }));
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ runId }) }),
+      );
       const token = await nextToken(runId);
       const described = await closed(executionArn as string);
-      const late = await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })).catch((error: Error) => error);
+      const late = await sfn
+        .send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))
+        .catch((error: Error) => error);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const events = await history(executionArn as string);
 
@@ -382,7 +534,10 @@ describe('a state machine of its own on the local cloud', () => {
       expect(types).not.toContain('TaskFailed');
       expect(types).not.toContain('TaskSucceeded');
       expect(types.at(-1)).toBe('ExecutionFailed');
-      expect(events.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout', resource: 'startExecution.waitForTaskToken' });
+      expect(events.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({
+        error: 'States.Timeout',
+        resource: 'startExecution.waitForTaskToken',
+      });
     });
 
     it('fails through a Fail state that declares no Error or Cause with neither', async () => {
@@ -403,7 +558,14 @@ describe('a state machine of its own on the local cloud', () => {
       // Prepare
       const arn = await createMachine('history-limit', {
         StartAt: 'Spin',
-        States: { Spin: { Type: 'Choice', Choices: [{ Variable: '$.spin', BooleanEquals: true, Next: 'Spin' }], Default: 'Stop' }, Stop: { Type: 'Succeed' } },
+        States: {
+          Spin: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.spin', BooleanEquals: true, Next: 'Spin' }],
+            Default: 'Stop',
+          },
+          Stop: { Type: 'Succeed' },
+        },
       });
 
       // Act
@@ -411,7 +573,11 @@ describe('a state machine of its own on the local cloud', () => {
       const events = await history(executionArn);
 
       // Assess
-      expect(described).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'The execution reached the maximum number of history events (25000).' });
+      expect(described).toMatchObject({
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: 'The execution reached the maximum number of history events (25000).',
+      });
       expect(events).toHaveLength(25_000);
       expect(events.at(-1)).toMatchObject({ id: 25_000, type: 'ExecutionFailed' });
       expect(events.at(-2)?.type).toMatch(/^ChoiceState(Entered|Exited)$/);
@@ -460,8 +626,12 @@ describe('a state machine of its own on the local cloud', () => {
         seen.push(...(page.executions ?? []));
         nextToken = page.nextToken;
       }
-      const forged = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, nextToken: 'not-a-token' })).catch((error: Error) => error);
-      const foreign = await sfn.send(new ListStateMachinesCommand({ nextToken: first.nextToken })).catch((error: Error) => error);
+      const forged = await sfn
+        .send(new ListExecutionsCommand({ stateMachineArn: arn, nextToken: 'not-a-token' }))
+        .catch((error: Error) => error);
+      const foreign = await sfn
+        .send(new ListStateMachinesCommand({ nextToken: first.nextToken }))
+        .catch((error: Error) => error);
 
       // Assess
       expect(first.nextToken).not.toMatch(/^\d+$/);
@@ -474,11 +644,19 @@ describe('a state machine of its own on the local cloud', () => {
 
     it('describes a deployed state machine with its logging and tracing configuration', async () => {
       // Act
-      const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill' }));
+      const described = await sfn.send(
+        new DescribeStateMachineCommand({
+          stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill',
+        }),
+      );
       const own = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: inboxArn }));
 
       // Assess
-      expect(described.loggingConfiguration).toMatchObject({ level: 'ALL', includeExecutionData: true, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: expect.stringContaining(':log-group:') } }] });
+      expect(described.loggingConfiguration).toMatchObject({
+        level: 'ALL',
+        includeExecutionData: true,
+        destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: expect.stringContaining(':log-group:') } }],
+      });
       expect(described.tracingConfiguration).toEqual({ enabled: true });
       expect(own.loggingConfiguration).toEqual({ level: 'OFF', includeExecutionData: false });
       expect(own.tracingConfiguration).toEqual({ enabled: false });
@@ -489,7 +667,9 @@ describe('a state machine of its own on the local cloud', () => {
     it('redrives a failed execution from the state that failed, and refuses to redrive one that succeeded', async () => {
       // Prepare
       const probeId = `redrive-${randomUUID()}`;
-      await dynamodb.send(new PutItemCommand({ TableName: PROBE_TABLE, Item: { probeId: { S: probeId }, by: { S: 'someone else' } } }));
+      await dynamodb.send(
+        new PutItemCommand({ TableName: PROBE_TABLE, Item: { probeId: { S: probeId }, by: { S: 'someone else' } } }),
+      );
       const arn = await createMachine('redrive', {
         StartAt: 'Prepare',
         States: {
@@ -497,7 +677,11 @@ describe('a state machine of its own on the local cloud', () => {
           ClaimProbe: {
             Type: 'Task',
             Resource: 'arn:aws:states:::dynamodb:putItem',
-            Parameters: { TableName: PROBE_TABLE, Item: { probeId: { 'S.$': '$.probeId' } }, ConditionExpression: 'attribute_not_exists(probeId)' },
+            Parameters: {
+              TableName: PROBE_TABLE,
+              Item: { probeId: { 'S.$': '$.probeId' } },
+              ConditionExpression: 'attribute_not_exists(probeId)',
+            },
             ResultPath: null,
             End: true,
           },
@@ -513,14 +697,26 @@ describe('a state machine of its own on the local cloud', () => {
       const events = await history(executionArn);
 
       // Assess
-      expect(failed).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ConditionalCheckFailedException', redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+      expect(failed).toMatchObject({
+        status: 'FAILED',
+        error: 'DynamoDB.ConditionalCheckFailedException',
+        redriveCount: 0,
+        redriveStatus: 'REDRIVABLE',
+      });
       expect(redriven.redriveDate).toBeInstanceOf(Date);
-      expect(succeeded).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: expect.stringContaining('SUCCEEDED') });
+      expect(succeeded).toMatchObject({
+        status: 'SUCCEEDED',
+        redriveCount: 1,
+        redriveStatus: 'NOT_REDRIVABLE',
+        redriveStatusReason: expect.stringContaining('SUCCEEDED'),
+      });
       expect(again).toMatchObject({ name: 'ExecutionNotRedrivable' });
       const types = events.map((event) => event.type);
       expect(types.filter((type) => type === 'ExecutionFailed')).toHaveLength(1);
       expect(types.indexOf('ExecutionRedriven')).toBe(types.indexOf('ExecutionFailed') + 1);
-      expect(events.find((event) => event.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+      expect(events.find((event) => event.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({
+        redriveCount: 1,
+      });
       expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'Prepare')).toHaveLength(1);
       expect(events.filter((event) => event.stateEnteredEventDetails?.name === 'ClaimProbe')).toHaveLength(2);
       expect(events.map((event) => event.id)).toEqual(events.map((_event, index) => index + 1));
@@ -530,7 +726,12 @@ describe('a state machine of its own on the local cloud', () => {
     it('refuses to redrive a running execution with ExecutionNotRedrivable', async () => {
       // Prepare
       const runId = `run-${randomUUID()}`;
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: semanticsArn, input: JSON.stringify({ route: 'full', runId, items: [] }) }));
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: semanticsArn,
+          input: JSON.stringify({ route: 'full', runId, items: [] }),
+        }),
+      );
       await nextToken(runId);
 
       // Act

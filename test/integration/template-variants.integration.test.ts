@@ -6,7 +6,14 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { TemplateValue } from '../../local/cdk/cloud-assembly';
-import { clientConfig, cloudAssemblyVariant, eventually, type LocalCloudProcess, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import {
+  clientConfig,
+  cloudAssemblyVariant,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
 
 /**
  * The local cloud serves whatever a cloud assembly declares. These suites serve copies of the
@@ -34,7 +41,11 @@ function variantOfCdkOut(change: (resources: Resources) => void): string {
   return directory;
 }
 
-function rule(resources: Resources, eventPattern: TemplateValue, target: Record<string, TemplateValue>): { Type: string; Properties: Record<string, TemplateValue> } {
+function rule(
+  resources: Resources,
+  eventPattern: TemplateValue,
+  target: Record<string, TemplateValue>,
+): { Type: string; Properties: Record<string, TemplateValue> } {
   return {
     Type: 'AWS::Events::Rule',
     Properties: {
@@ -63,21 +74,53 @@ describe('a cloud assembly with more than the app uses today', () => {
         Properties: {
           TableName: 'fixture-indexed',
           BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-          AttributeDefinitions: ['pk', 'sk', 'status', 'createdAt'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-          GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
-          LocalSecondaryIndexes: [{ IndexName: 'byCreatedAt', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          AttributeDefinitions: ['pk', 'sk', 'status', 'createdAt'].map((name) => ({
+            AttributeName: name,
+            AttributeType: 'S',
+          })),
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byStatus',
+              KeySchema: [
+                { AttributeName: 'status', KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+          LocalSecondaryIndexes: [
+            {
+              IndexName: 'byCreatedAt',
+              KeySchema: [
+                { AttributeName: 'pk', KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          ],
         },
       };
-      resources.FixtureTransformRule = rule(resources, { source: ['fixture.transform'], detail: { amount: [{ numeric: ['>', 100] }] } }, {
-        Arn: { Ref: machine },
-        InputTransformer: {
-          InputPathsMap: { reference: '$.detail.ref', at: '$.time' },
-          InputTemplate: '{"id": "transformed", "detail": {"probeId": "<reference>", "requestedAt": "<at>", "requestedBy": "<aws.events.rule-name>"}}',
+      resources.FixtureTransformRule = rule(
+        resources,
+        { source: ['fixture.transform'], detail: { amount: [{ numeric: ['>', 100] }] } },
+        {
+          Arn: { Ref: machine },
+          InputTransformer: {
+            InputPathsMap: { reference: '$.detail.ref', at: '$.time' },
+            InputTemplate:
+              '{"id": "transformed", "detail": {"probeId": "<reference>", "requestedAt": "<at>", "requestedBy": "<aws.events.rule-name>"}}',
+          },
         },
-      });
+      );
       resources.FixtureAlarmsTopic = { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'fixture-alarms' } };
-      resources.FixtureNotificationsQueue = { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'fixture-notifications' } };
+      resources.FixtureNotificationsQueue = {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: 'fixture-notifications' },
+      };
       resources.FixtureNotifyMachine = {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {
@@ -96,20 +139,31 @@ describe('a cloud assembly with more than the app uses today', () => {
               Notify: {
                 Type: 'Task',
                 Resource: 'arn:aws:states:::sqs:sendMessage',
-                Parameters: { QueueUrl: '${NotificationsQueue}', 'MessageBody.$': '$.alarm', MessageAttributes: { kind: { DataType: 'String', StringValue: 'alarm' } } },
+                Parameters: {
+                  QueueUrl: '${NotificationsQueue}',
+                  'MessageBody.$': '$.alarm',
+                  MessageAttributes: { kind: { DataType: 'String', StringValue: 'alarm' } },
+                },
                 ResultPath: '$.sent',
                 End: true,
               },
             },
           }),
-          DefinitionSubstitutions: { AlarmsTopic: { Ref: 'FixtureAlarmsTopic' }, NotificationsQueue: { Ref: 'FixtureNotificationsQueue' } },
+          DefinitionSubstitutions: {
+            AlarmsTopic: { Ref: 'FixtureAlarmsTopic' },
+            NotificationsQueue: { Ref: 'FixtureNotificationsQueue' },
+          },
         },
       };
-      resources.FixtureLambdaRule = rule(resources, { source: ['fixture.lambda'] }, {
-        Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
-        InputPath: '$.detail',
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
-      });
+      resources.FixtureLambdaRule = rule(
+        resources,
+        { source: ['fixture.lambda'] },
+        {
+          Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+          InputPath: '$.detail',
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        },
+      );
     });
     cloud = await startLocalCloud(temporaryDataDirectory('variants'), ['--cdk-out', cdkOut]);
     events = new EventBridgeClient(clientConfig(cloud.url));
@@ -128,8 +182,15 @@ describe('a cloud assembly with more than the app uses today', () => {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: 'fixture-indexed' }));
 
     // Assess
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema?.map((key) => key.AttributeName)])).toEqual([['byStatus', ['status', 'createdAt']]]);
-    expect(Table?.LocalSecondaryIndexes?.map((index) => [index.IndexName, index.Projection?.ProjectionType])).toEqual([['byCreatedAt', 'KEYS_ONLY']]);
+    expect(
+      Table?.GlobalSecondaryIndexes?.map((index) => [
+        index.IndexName,
+        index.KeySchema?.map((key) => key.AttributeName),
+      ]),
+    ).toEqual([['byStatus', ['status', 'createdAt']]]);
+    expect(Table?.LocalSecondaryIndexes?.map((index) => [index.IndexName, index.Projection?.ProjectionType])).toEqual([
+      ['byCreatedAt', 'KEYS_ONLY'],
+    ]);
   });
 
   it('matches numeric filters and shapes the input with the InputTransformer', async () => {
@@ -147,22 +208,32 @@ describe('a cloud assembly with more than the app uses today', () => {
     const matched = await events.send(new PutEventsCommand({ Entries: [entry(100.5)] }));
     const matchedId = matched.Entries?.[0].EventId as string;
     const executionArn = await eventually(async () => {
-      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }));
+      const { executions = [] } = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }),
+      );
       return executions.find((execution) => execution.name?.startsWith(matchedId))?.executionArn;
     });
     const described = await eventually(async () => {
       const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       return execution.status === 'RUNNING' ? undefined : execution;
     });
-    const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }));
+    const { executions = [] } = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: PROBE_MACHINE_ARN, maxResults: 1000 }),
+    );
 
     // Assess
     expect(JSON.parse(described.input as string)).toEqual({
       id: 'transformed',
-      detail: { probeId: reference, requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), requestedBy: 'psflow-dev-FixtureTransformRule' },
+      detail: {
+        probeId: reference,
+        requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        requestedBy: 'psflow-dev-FixtureTransformRule',
+      },
     });
     expect(described.status).toBe('SUCCEEDED');
-    expect(executions.filter((execution) => execution.name?.startsWith(ignored.Entries?.[0].EventId as string))).toEqual([]);
+    expect(
+      executions.filter((execution) => execution.name?.startsWith(ignored.Entries?.[0].EventId as string)),
+    ).toEqual([]);
   });
 
   it('dispatches sns:publish and sqs:sendMessage tasks to the topic and the queue of the template', async () => {
@@ -170,19 +241,37 @@ describe('a cloud assembly with more than the app uses today', () => {
     const alarmId = `alarm-${randomUUID()}`;
 
     // Act
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fixture-notify', input: JSON.stringify({ alarm: { alarmId } }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fixture-notify',
+        input: JSON.stringify({ alarm: { alarmId } }),
+      }),
+    );
     const described = await eventually(async () => {
       const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       return execution.status === 'RUNNING' ? undefined : execution;
     });
-    const published = (await (await fetch(`${cloud.url}/_psflow/sns/fixture-alarms`)).json()) as { messages: Array<{ MessageId: string; Subject?: string; Message: string }> };
+    const published = (await (await fetch(`${cloud.url}/_psflow/sns/fixture-alarms`)).json()) as {
+      messages: Array<{ MessageId: string; Subject?: string; Message: string }>;
+    };
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'fixture-notifications' }));
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
 
     // Assess
     expect(described.status).toBe('SUCCEEDED');
-    const output = JSON.parse(described.output as string) as { published: { MessageId: string }; sent: { MessageId: string } };
-    expect(published.messages).toEqual([expect.objectContaining({ MessageId: output.published.MessageId, Subject: 'Drill alarm', Message: JSON.stringify({ alarmId }) })]);
+    const output = JSON.parse(described.output as string) as {
+      published: { MessageId: string };
+      sent: { MessageId: string };
+    };
+    expect(published.messages).toEqual([
+      expect.objectContaining({
+        MessageId: output.published.MessageId,
+        Subject: 'Drill alarm',
+        Message: JSON.stringify({ alarmId }),
+      }),
+    ]);
     const sent = Messages.find((message) => message.MessageId === output.sent.MessageId);
     expect(JSON.parse(sent?.Body as string)).toEqual({ alarmId });
     expect(sent?.MessageAttributes?.kind.StringValue).toBe('alarm');
@@ -193,16 +282,35 @@ describe('a cloud assembly with more than the app uses today', () => {
     const probeId = `lambda-${randomUUID()}`;
 
     // Act
-    const put = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'psflow-dev', Source: 'fixture.lambda', DetailType: 'Probe', Detail: JSON.stringify({ probeId }) }] }));
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'psflow-dev',
+            Source: 'fixture.lambda',
+            DetailType: 'Probe',
+            Detail: JSON.stringify({ probeId }),
+          },
+        ],
+      }),
+    );
     const eventId = put.Entries?.[0].EventId as string;
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'psflow-dev-target-dlq' }));
-    const message = await eventually(async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
-      return Messages.find((candidate) => (JSON.parse(candidate.Body as string) as { id: string }).id === eventId);
-    }, 20_000, 'the dead letter');
+    const message = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+        );
+        return Messages.find((candidate) => (JSON.parse(candidate.Body as string) as { id: string }).id === eventId);
+      },
+      20_000,
+      'the dead letter',
+    );
 
     // Assess
-    expect(message.MessageAttributes?.TARGET_ARN.StringValue).toBe('arn:aws:lambda:us-east-1:000000000000:function:psflow-dev-compute-probe-result');
+    expect(message.MessageAttributes?.TARGET_ARN.StringValue).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:psflow-dev-compute-probe-result',
+    );
     expect(message.MessageAttributes?.ERROR_CODE.StringValue).toBe('InvalidProbeRequest');
     expect(message.MessageAttributes?.ERROR_MESSAGE.StringValue).toContain('Probe request is invalid');
   });
@@ -225,11 +333,17 @@ describe('a cloud assembly the local cloud cannot serve faithfully', () => {
   it('refuses an invalid event pattern at start, naming the rule', async () => {
     // Act
     const message = await startFailure((resources) => {
-      resources.BrokenRule = rule(resources, { source: [{ prefix: 5 }] }, { Arn: { Ref: logicalIdOf(resources, 'AWS::StepFunctions::StateMachine') } });
+      resources.BrokenRule = rule(
+        resources,
+        { source: [{ prefix: 5 }] },
+        { Arn: { Ref: logicalIdOf(resources, 'AWS::StepFunctions::StateMachine') } },
+      );
     });
 
     // Assess
-    expect(message).toContain('Rule psflow-dev-BrokenRule: Event pattern is not valid. Reason: prefix match pattern must be a string');
+    expect(message).toContain(
+      'Rule psflow-dev-BrokenRule: Event pattern is not valid. Reason: prefix match pattern must be a string',
+    );
   });
 
   it('refuses integrations it cannot dispatch at start, naming every offending state of every state machine', async () => {
@@ -254,19 +368,29 @@ describe('a cloud assembly the local cloud cannot serve faithfully', () => {
     });
 
     // Assess
-    expect(message).toContain('State machine fixture-containers, state RunContainer: integration arn:aws:states:::ecs:runTask.sync is not dispatched by the local cloud');
+    expect(message).toContain(
+      'State machine fixture-containers, state RunContainer: integration arn:aws:states:::ecs:runTask.sync is not dispatched by the local cloud',
+    );
     expect(message).toContain('State machine fixture-containers, state Remember: Assign');
-    expect(message).toContain('State machine fixture-batch, state RunContainer: integration arn:aws:states:::batch:submitJob.sync is not dispatched by the local cloud');
+    expect(message).toContain(
+      'State machine fixture-batch, state RunContainer: integration arn:aws:states:::batch:submitJob.sync is not dispatched by the local cloud',
+    );
     expect(message).toContain('State machine fixture-batch, state Remember: Assign');
   });
 
   it('refuses a rule target of a kind it does not serve, naming the rule and target', async () => {
     // Act
     const message = await startFailure((resources) => {
-      resources.TopicRule = rule(resources, { source: ['fixture.topic'] }, { Arn: 'arn:aws:sns:us-east-1:000000000000:fixture-topic' });
+      resources.TopicRule = rule(
+        resources,
+        { source: ['fixture.topic'] },
+        { Arn: 'arn:aws:sns:us-east-1:000000000000:fixture-topic' },
+      );
     });
 
     // Assess
-    expect(message).toContain('Rule psflow-dev-TopicRule, target Target0 (arn:aws:sns:us-east-1:000000000000:fixture-topic): only Step Functions, Lambda and SQS targets are served locally');
+    expect(message).toContain(
+      'Rule psflow-dev-TopicRule, target Target0 (arn:aws:sns:us-east-1:000000000000:fixture-topic): only Step Functions, Lambda and SQS targets are served locally',
+    );
   });
 });

@@ -2,11 +2,23 @@ import type { AuditEntry, AuditLog } from '../../shared/audit/audit-log';
 import { DEMO_USERS } from '../../shared/directory/demo-directory';
 import { InMemoryDirectory } from '../../shared/directory/directory';
 import type { Role } from '../../shared/directory/roles';
-import type { ExceptionFilter, ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from '../../shared/exceptions/workflow-exception';
+import type {
+  ExceptionFilter,
+  ExceptionResolution,
+  ExceptionStatus,
+  ExceptionStore,
+  WorkflowException,
+} from '../../shared/exceptions/workflow-exception';
 import type { DecideDependencies } from '../../shared/human-tasks/decide-task';
 import type { HumanTask, TaskDecision, TaskStatus } from '../../shared/human-tasks/human-task';
 import type { BreachPublisher, SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
-import type { Delegation, DelegationStore, HumanTaskStore, TokenDelivery, WorkflowTokens } from '../../shared/human-tasks/task-ports';
+import type {
+  Delegation,
+  DelegationStore,
+  HumanTaskStore,
+  TokenDelivery,
+  WorkflowTokens,
+} from '../../shared/human-tasks/task-ports';
 import { businessKey } from '../../shared/workflows/workflow-names';
 import type { StepContractLookup } from '../../shared/workflows/step-contract';
 import { stepContract } from '../../shared/workflows/step-contracts';
@@ -22,7 +34,8 @@ import { stepContract } from '../../shared/workflows/step-contracts';
 export const NOW = new Date('2026-11-19T10:00:00.000Z');
 
 /** The execution most tasks and exceptions belong to. */
-export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:111122223333:execution:psflow-project-activation:opportunity-salesforce-0068d00000B7kQwAAJ';
+export const EXECUTION_ARN =
+  'arn:aws:states:eu-west-1:111122223333:execution:psflow-project-activation:opportunity-salesforce-0068d00000B7kQwAAJ';
 
 /** A clock the tests move forward. */
 export class FakeClock {
@@ -81,7 +94,14 @@ export class InMemoryHumanTaskStore implements HumanTaskStore {
   async recordDecision(task: HumanTask, decision: TaskDecision): Promise<boolean> {
     this.beforeRecordDecision?.(this);
     const current = this.items.get(task.taskId);
-    if (!current || current.status !== 'open' || current.token !== task.token || current.assigneeRole !== task.assigneeRole || current.decision) return false;
+    if (
+      !current ||
+      current.status !== 'open' ||
+      current.token !== task.token ||
+      current.assigneeRole !== task.assigneeRole ||
+      current.decision
+    )
+      return false;
     this.items.set(task.taskId, { ...current, status: decision.outcome, decision: structuredClone(decision) });
     return true;
   }
@@ -104,7 +124,11 @@ export class InMemoryHumanTaskStore implements HumanTaskStore {
     return this.sorted((task) => task.status === 'open' && task.assigneeRole === role).slice(0, limit);
   }
 
-  async recordBreach(taskId: string, expectedBreaches: number, next: { assigneeRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+  async recordBreach(
+    taskId: string,
+    expectedBreaches: number,
+    next: { assigneeRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean> {
     this.breachAttempts.push({ taskId, expectedBreaches });
     const current = this.items.get(taskId);
     if (!current || current.status !== 'open' || current.breaches !== expectedBreaches) return false;
@@ -129,12 +153,22 @@ export class InMemoryDelegationStore implements DelegationStore {
   }
 
   async activeFor(delegate: string, role: Role, at: string): Promise<Delegation[]> {
-    return this.items.filter((delegation) => delegation.delegate === delegate && delegation.role === role && delegation.from <= at && at < delegation.until).map((delegation) => ({ ...delegation }));
+    return this.items
+      .filter(
+        (delegation) =>
+          delegation.delegate === delegate &&
+          delegation.role === role &&
+          delegation.from <= at &&
+          at < delegation.until,
+      )
+      .map((delegation) => ({ ...delegation }));
   }
 }
 
 /** One call to the workflow tokens. */
-export type TokenCall = { readonly kind: 'succeed'; readonly token: string; readonly output: unknown } | { readonly kind: 'fail'; readonly token: string; readonly error: string; readonly cause: string };
+export type TokenCall =
+  | { readonly kind: 'succeed'; readonly token: string; readonly output: unknown }
+  | { readonly kind: 'fail'; readonly token: string; readonly error: string; readonly cause: string };
 
 /** Records every token completion; answers `stale` for tokens listed in `staleTokens`. */
 export class RecordingWorkflowTokens implements WorkflowTokens {
@@ -216,7 +250,11 @@ export class InMemoryExceptionStore implements ExceptionStore {
     else if (existing.status === 'open') this.items.set(exception.exceptionId, { ...existing, token: exception.token });
   }
 
-  async resolve(exceptionId: string, status: Exclude<ExceptionStatus, 'open'>, resolution: ExceptionResolution): Promise<boolean> {
+  async resolve(
+    exceptionId: string,
+    status: Exclude<ExceptionStatus, 'open'>,
+    resolution: ExceptionResolution,
+  ): Promise<boolean> {
     this.beforeResolve?.(this);
     const current = this.items.get(exceptionId);
     if (!current || current.status !== 'open') return false;
@@ -232,8 +270,10 @@ export class InMemoryExceptionStore implements ExceptionStore {
           exception.status === status &&
           (!filter.ownerRole || exception.ownerRole === filter.ownerRole) &&
           (!filter.workflow || exception.workflow === filter.workflow) &&
-          (!filter.clientKey || (exception.clientId !== undefined && businessKey('client', exception.clientId) === filter.clientKey)) &&
-          (!filter.projectKey || (exception.projectId !== undefined && businessKey('project', exception.projectId) === filter.projectKey)),
+          (!filter.clientKey ||
+            (exception.clientId !== undefined && businessKey('client', exception.clientId) === filter.clientKey)) &&
+          (!filter.projectKey ||
+            (exception.projectId !== undefined && businessKey('project', exception.projectId) === filter.projectKey)),
       )
       .sort((left, right) => left.createdAt.localeCompare(right.createdAt))
       .slice(0, limit)
@@ -241,7 +281,9 @@ export class InMemoryExceptionStore implements ExceptionStore {
   }
 
   async latestAttempt(executionArn: string, step: string): Promise<WorkflowException | undefined> {
-    const attempts = [...this.items.values()].filter((exception) => exception.executionArn === executionArn && exception.step === step).sort((left, right) => right.attempt - left.attempt);
+    const attempts = [...this.items.values()]
+      .filter((exception) => exception.executionArn === executionArn && exception.step === step)
+      .sort((left, right) => right.attempt - left.attempt);
     return attempts[0] ? structuredClone(attempts[0]) : undefined;
   }
 
@@ -253,7 +295,11 @@ export class InMemoryExceptionStore implements ExceptionStore {
       .map((exception) => structuredClone(exception));
   }
 
-  async recordBreach(exceptionId: string, expectedBreaches: number, next: { ownerRole: Role; dueAt: string; breaches: number }): Promise<boolean> {
+  async recordBreach(
+    exceptionId: string,
+    expectedBreaches: number,
+    next: { ownerRole: Role; dueAt: string; breaches: number },
+  ): Promise<boolean> {
     const current = this.items.get(exceptionId);
     if (!current || current.status !== 'open' || (current.breaches ?? 0) !== expectedBreaches) return false;
     this.items.set(exceptionId, { ...current, ...next });
@@ -270,7 +316,11 @@ export interface TaskWorld {
   readonly tokens: RecordingWorkflowTokens;
   readonly audit: InMemoryAuditLog;
   readonly directory: InMemoryDirectory;
-  readonly deps: DecideDependencies & { readonly exceptions: InMemoryExceptionStore; readonly audit: InMemoryAuditLog; readonly contracts: StepContractLookup };
+  readonly deps: DecideDependencies & {
+    readonly exceptions: InMemoryExceptionStore;
+    readonly audit: InMemoryAuditLog;
+    readonly contracts: StepContractLookup;
+  };
 }
 
 /** A fresh world on the demo directory, its clock at {@link NOW}. */
@@ -282,7 +332,16 @@ export function taskWorld(): TaskWorld {
   const tokens = new RecordingWorkflowTokens();
   const audit = new InMemoryAuditLog();
   const directory = new InMemoryDirectory(DEMO_USERS);
-  return { clock, tasks, delegations, exceptions, tokens, audit, directory, deps: { tasks, delegations, exceptions, directory, tokens, audit, contracts: stepContract, now: clock.now } };
+  return {
+    clock,
+    tasks,
+    delegations,
+    exceptions,
+    tokens,
+    audit,
+    directory,
+    deps: { tasks, delegations, exceptions, directory, tokens, audit, contracts: stepContract, now: clock.now },
+  };
 }
 
 /** What to change in a built task. */
@@ -320,13 +379,21 @@ export function approvalTask(overrides: TaskOverrides = {}): HumanTask {
     slaSeconds: 24 * 3600,
     breaches: 0,
     token: `token-level-${level}`,
-    policy: { version: 1, ruleId: 'activation-emea-over-250k', reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO' },
+    policy: {
+      version: 1,
+      ruleId: 'activation-emea-over-250k',
+      reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO',
+    },
     ...rest,
   };
 }
 
 /** The drill's guarded step input that fails permanently. */
-export function drillStepInput(): { drillId: string; amount: { amountMinor: number; currency: string }; failWith: string } {
+export function drillStepInput(): {
+  drillId: string;
+  amount: { amountMinor: number; currency: string };
+  failWith: string;
+} {
   return { drillId: 'drill-0001', amount: { amountMinor: 1_234_500, currency: 'EUR' }, failWith: 'permanent' };
 }
 
@@ -349,7 +416,10 @@ export function drillException(overrides: Partial<WorkflowException> = {}): Work
     dueAt: hoursAfterNow(24).toISOString(),
     slaSeconds: 24 * 3600,
     token: 'exception-token-1',
-    links: { execution: executionArn, console: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}` },
+    links: {
+      execution: executionArn,
+      console: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+    },
     ...overrides,
   };
 }

@@ -1,7 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CrmAccountFacts, CrmConnector, CrmOpportunityFacts, CrmStatementOfWork } from '../../shared/connectors/crm/crm-connector';
-import type { ExecutionIndex, ExecutionIndexEntry, IngestionDependencies, IngestionLedger, LedgerEntry, RejectedEventInput, RejectedEventStore, WorkflowLauncher } from '../../shared/ingestion/ingestion-ports';
+import type {
+  CrmAccountFacts,
+  CrmConnector,
+  CrmOpportunityFacts,
+  CrmStatementOfWork,
+} from '../../shared/connectors/crm/crm-connector';
+import type {
+  ExecutionIndex,
+  ExecutionIndexEntry,
+  IngestionDependencies,
+  IngestionLedger,
+  LedgerEntry,
+  RejectedEventInput,
+  RejectedEventStore,
+  WorkflowLauncher,
+} from '../../shared/ingestion/ingestion-ports';
 import type { WorkflowName } from '../../shared/workflows/workflow-names';
 
 /**
@@ -97,7 +111,11 @@ export function canonicalOpportunityWonDetail(): JsonObject {
   return {
     opportunity: {
       opportunityId: { system: 'salesforce', id: '006Dn000004ABCDIA2' },
-      client: { clientId: { system: 'salesforce', id: '001Dn000001XYZAIA4' }, name: 'Müller & Söhne GmbH', region: 'EMEA' },
+      client: {
+        clientId: { system: 'salesforce', id: '001Dn000001XYZAIA4' },
+        name: 'Müller & Söhne GmbH',
+        region: 'EMEA',
+      },
       name: 'Data platform modernisation',
       stage: 'Closed Won',
       amount: { amountMinor: 31_250_000, currency: 'EUR' },
@@ -112,8 +130,21 @@ export function canonicalOpportunityWonDetail(): JsonObject {
 }
 
 /** A `psflow.crm` / `Opportunity Won` envelope around `detail`. */
-export function canonicalEvent(detail: unknown = canonicalOpportunityWonDetail(), id = 'b7e1c2d3-0000-4000-8000-000000000001'): JsonObject {
-  return { version: '0', id, source: 'psflow.crm', 'detail-type': 'Opportunity Won', time: '2026-11-20T10:15:01Z', account: '111122223333', region: 'eu-west-1', resources: [], detail };
+export function canonicalEvent(
+  detail: unknown = canonicalOpportunityWonDetail(),
+  id = 'b7e1c2d3-0000-4000-8000-000000000001',
+): JsonObject {
+  return {
+    version: '0',
+    id,
+    source: 'psflow.crm',
+    'detail-type': 'Opportunity Won',
+    time: '2026-11-20T10:15:01Z',
+    account: '111122223333',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
 }
 
 /** The CRM's view of the Event Relay sample's opportunity (the event carries all of it). */
@@ -175,7 +206,12 @@ export class FakeCrm implements CrmConnector {
     const crm = new FakeCrm();
     crm.putOpportunity(eventRelayCrmFacts());
     crm.putOpportunity(appFlowCrmFacts());
-    crm.putAccount({ accountId: EVENT_RELAY_ACCOUNT_ID, name: 'Northwind Logistics GmbH', region: 'EMEA', isNewClient: false });
+    crm.putAccount({
+      accountId: EVENT_RELAY_ACCOUNT_ID,
+      name: 'Northwind Logistics GmbH',
+      region: 'EMEA',
+      isNewClient: false,
+    });
     crm.putAccount({ accountId: APPFLOW_ACCOUNT_ID, name: '  Contoso Pharma  ', region: 'amer', isNewClient: true });
     return crm;
   }
@@ -269,7 +305,11 @@ export class FakeLauncher implements WorkflowLauncher {
   /** When set, every start throws it (an infrastructure failure). */
   failure: Error | undefined;
 
-  async start(workflow: WorkflowName, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+  async start(
+    workflow: WorkflowName,
+    executionName: string,
+    input: unknown,
+  ): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     this.calls.push(executionName);
     if (this.failure) throw this.failure;
     const executionArn = `arn:aws:states:eu-west-1:111122223333:execution:psflow-${workflow}:${executionName}`;
@@ -304,5 +344,12 @@ export function fakeWorld(crm: FakeCrm = FakeCrm.withSamples()): FakeWorld {
   const rejections = new FakeRejectedStore();
   const launcher = new FakeLauncher();
   const executions = new FakeExecutionIndex();
-  return { crm, ledger, rejections, launcher, executions, deps: { crm, ledger, rejections, launcher, executions, now: () => NOW } };
+  return {
+    crm,
+    ledger,
+    rejections,
+    launcher,
+    executions,
+    deps: { crm, ledger, rejections, launcher, executions, now: () => NOW },
+  };
 }

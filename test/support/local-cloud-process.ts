@@ -20,7 +20,11 @@ export interface LocalCloudProcess {
 }
 
 /** SDK client settings for a local cloud; any credentials are accepted. */
-export function clientConfig(url: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+export function clientConfig(url: string): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
   return { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
 
@@ -95,7 +99,11 @@ export function startLocalCloud(dataDirectory: string, extraArguments: string[] 
 }
 
 /** Polls until `probe` returns a value other than undefined, or fails with the last observation. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, describe = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  describe = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -13,7 +13,10 @@ export const LOCAL_APPFLOW_SOURCE = LOCAL_PARTNER_EVENT_SOURCES[1];
  * cloud's partner path onto the partner bus named after their source, other events with
  * PutEvents on the bus each entry names. Answers in PutEvents' shape, entries in order.
  */
-export async function deliverEvents(url: string, entries: readonly PutEventsRequestEntry[]): Promise<PutEventsResponse> {
+export async function deliverEvents(
+  url: string,
+  entries: readonly PutEventsRequestEntry[],
+): Promise<PutEventsResponse> {
   const isPartner = (entry: PutEventsRequestEntry): boolean => entry.Source?.startsWith('aws.partner/') ?? false;
   const answers: NonNullable<PutEventsResponse['Entries']> = [];
   const partner = entries.filter(isPartner);

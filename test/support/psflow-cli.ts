@@ -16,7 +16,9 @@ export interface CliResult {
 /** Runs `npx psflow ...` as a user would, against the local cloud at `endpoint`; never throws on a non-zero exit. */
 export async function runPsflow(endpoint: string, args: readonly string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [PSFLOW_BIN, ...args], { env: { ...process.env, PSFLOW_ENDPOINT: endpoint } });
+    const { stdout, stderr } = await run(process.execPath, [PSFLOW_BIN, ...args], {
+      env: { ...process.env, PSFLOW_ENDPOINT: endpoint },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -20,7 +20,13 @@ import { WorkflowName } from '../../shared/workflows/workflow-names';
 type PolicyJson = {
   referenceRates: Record<string, number>;
   escalation: Record<string, string | null>;
-  rules: Array<Record<string, unknown> & { id: string; amountEur: { min: number; max: number | null }; levels: Array<{ role: string; slaHours: number }> }>;
+  rules: Array<
+    Record<string, unknown> & {
+      id: string;
+      amountEur: { min: number; max: number | null };
+      levels: Array<{ role: string; slaHours: number }>;
+    }
+  >;
 } & Record<string, unknown>;
 
 function policyJson(): PolicyJson {
@@ -128,17 +134,20 @@ describe('routeApproval', () => {
       expect(route.levels).toEqual([{ role: 'practice-lead', slaHours: 24 }]);
     });
 
-    it.each(['AMER', 'APAC'] as const)('routes 300k EUR in %s to the practice lead alone: the EMEA rule does not apply', (region) => {
-      // Prepare
-      const amount = eur(300_000);
+    it.each(['AMER', 'APAC'] as const)(
+      'routes 300k EUR in %s to the practice lead alone: the EMEA rule does not apply',
+      (region) => {
+        // Prepare
+        const amount = eur(300_000);
 
-      // Act
-      const route = activation(region, amount);
+        // Act
+        const route = activation(region, amount);
 
-      // Assess
-      expect(route.ruleId).toBe('activation-50k-to-500k');
-      expect(route.levels.map((level) => level.role)).toEqual(['practice-lead']);
-    });
+        // Assess
+        expect(route.ruleId).toBe('activation-50k-to-500k');
+        expect(route.levels.map((level) => level.role)).toEqual(['practice-lead']);
+      },
+    );
   });
 
   describe('band edges (min inclusive, max exclusive)', () => {
@@ -171,7 +180,12 @@ describe('routeApproval', () => {
       [eur(100_000), 'drill-over-100k', ['delivery-lead', 'cfo']],
     ] as const)('routes an operations drill of %j to %s', (amount, ruleId, roles) => {
       // Prepare
-      const subject = { workflow: WorkflowName.OperationsDrill, region: 'EMEA' as const, practice: 'erp-advisory', amount };
+      const subject = {
+        workflow: WorkflowName.OperationsDrill,
+        region: 'EMEA' as const,
+        practice: 'erp-advisory',
+        amount,
+      };
 
       // Act
       const route = routeApproval(CURRENT_APPROVAL_POLICY, subject);
@@ -183,7 +197,12 @@ describe('routeApproval', () => {
 
     it('gives the drill levels their SLAs: 4 hours for the delivery lead, 8 for the CFO', () => {
       // Prepare
-      const subject = { workflow: WorkflowName.OperationsDrill, region: 'APAC' as const, practice: 'data-engineering', amount: eur(150_000) };
+      const subject = {
+        workflow: WorkflowName.OperationsDrill,
+        region: 'APAC' as const,
+        practice: 'data-engineering',
+        amount: eur(150_000),
+      };
 
       // Act
       const route = routeApproval(CURRENT_APPROVAL_POLICY, subject);
@@ -205,8 +224,18 @@ describe('routeApproval', () => {
       const policy = loadApprovalPolicy(json);
 
       // Act
-      const emea600k = routeApproval(policy, { workflow: WorkflowName.ProjectActivation, region: 'EMEA', practice: 'erp-advisory', amount: eur(600_000) });
-      const emea300k = routeApproval(policy, { workflow: WorkflowName.ProjectActivation, region: 'EMEA', practice: 'erp-advisory', amount: eur(300_000) });
+      const emea600k = routeApproval(policy, {
+        workflow: WorkflowName.ProjectActivation,
+        region: 'EMEA',
+        practice: 'erp-advisory',
+        amount: eur(600_000),
+      });
+      const emea300k = routeApproval(policy, {
+        workflow: WorkflowName.ProjectActivation,
+        region: 'EMEA',
+        practice: 'erp-advisory',
+        amount: eur(300_000),
+      });
 
       // Assess
       expect(emea600k.ruleId).toBe('activation-over-500k');
@@ -228,8 +257,18 @@ describe('routeApproval', () => {
       const policy = loadApprovalPolicy(json);
 
       // Act
-      const named = routeApproval(policy, { workflow: WorkflowName.ProjectActivation, region: 'AMER', practice: 'data-engineering', amount: eur(10) });
-      const other = routeApproval(policy, { workflow: WorkflowName.ProjectActivation, region: 'AMER', practice: 'erp-advisory', amount: eur(10) });
+      const named = routeApproval(policy, {
+        workflow: WorkflowName.ProjectActivation,
+        region: 'AMER',
+        practice: 'data-engineering',
+        amount: eur(10),
+      });
+      const other = routeApproval(policy, {
+        workflow: WorkflowName.ProjectActivation,
+        region: 'AMER',
+        practice: 'erp-advisory',
+        amount: eur(10),
+      });
 
       // Assess
       expect(named.ruleId).toBe('activation-data-engineering-any');
@@ -348,7 +387,11 @@ describe('loadApprovalPolicy and policyProblems', () => {
 
       // Assess: every band boundary below 50k (the drill's 1k included) is named, per region.
       expect(problems).toEqual(
-        ['EMEA', 'AMER', 'APAC'].flatMap((region) => [0, 999, 1000, 49999].map((amount) => `no rule for project-activation, ${region}, practice (any other), ${amount} EUR`)),
+        ['EMEA', 'AMER', 'APAC'].flatMap((region) =>
+          [0, 999, 1000, 49999].map(
+            (amount) => `no rule for project-activation, ${region}, practice (any other), ${amount} EUR`,
+          ),
+        ),
       );
     });
 
@@ -361,7 +404,10 @@ describe('loadApprovalPolicy and policyProblems', () => {
       const problems = problemsOf(json);
 
       // Assess
-      expect(problems).toEqual(['no rule for operations-drill, APAC, practice (any other), 0 EUR', 'no rule for operations-drill, APAC, practice (any other), 999 EUR']);
+      expect(problems).toEqual([
+        'no rule for operations-drill, APAC, practice (any other), 0 EUR',
+        'no rule for operations-drill, APAC, practice (any other), 999 EUR',
+      ]);
     });
 
     it('refuses a table whose small-deal rule covers only named practices, naming the others', () => {
@@ -410,7 +456,9 @@ describe('loadApprovalPolicy and policyProblems', () => {
       const problems = problemsOf(json);
 
       // Assess
-      expect(problems).toEqual(['rule activation-emea-small is never reached: rules above it match everything it would']);
+      expect(problems).toEqual([
+        'rule activation-emea-small is never reached: rules above it match everything it would',
+      ]);
     });
 
     it('refuses a specific rule placed below the general rule that covers it', () => {
@@ -423,7 +471,9 @@ describe('loadApprovalPolicy and policyProblems', () => {
       const problems = problemsOf(json);
 
       // Assess
-      expect(problems).toEqual(['rule activation-emea-over-250k is never reached: rules above it match everything it would']);
+      expect(problems).toEqual([
+        'rule activation-emea-over-250k is never reached: rules above it match everything it would',
+      ]);
     });
   });
 
@@ -453,7 +503,9 @@ describe('loadApprovalPolicy and policyProblems', () => {
       const problems = problemsOf(json);
 
       // Assess
-      expect(problems).toEqual(['rule activation-over-500k: a role appears at two levels; one person could approve both']);
+      expect(problems).toEqual([
+        'rule activation-over-500k: a role appears at two levels; one person could approve both',
+      ]);
     });
 
     it.each([
@@ -571,10 +623,34 @@ describe('loadApprovalPolicy and policyProblems', () => {
       ['an unknown workflow', (json: PolicyJson) => (json.rules[0].workflow = 'invoice-run'), /^rules\.0\.workflow: /],
       ['a non-positive reference rate', (json: PolicyJson) => (json.referenceRates.USD = 0), /^referenceRates\.USD: /],
       ['a lower-case currency code', (json: PolicyJson) => (json.referenceRates.usd = 0.92), /^referenceRates/],
-      ['a negative band minimum', (json: PolicyJson) => (json.rules[0].amountEur.min = -1), /^rules\.0\.amountEur\.min: /],
-      ['a fractional band maximum', (json: PolicyJson) => (json.rules[0].amountEur.max = 0.5), /^rules\.0\.amountEur\.max: /],
-      ['an SLA of zero hours', (json: PolicyJson) => (json.rules[0].levels[0].slaHours = 0), /^rules\.0\.levels\.0\.slaHours: /],
-      ['more than five levels', (json: PolicyJson) => (json.rules[0].levels = ['delivery-lead', 'practice-lead', 'cfo', 'finance-ops', 'staffing-manager', 'integration-ops'].map((role) => ({ role, slaHours: 1 }))), /^rules\.0\.levels: /],
+      [
+        'a negative band minimum',
+        (json: PolicyJson) => (json.rules[0].amountEur.min = -1),
+        /^rules\.0\.amountEur\.min: /,
+      ],
+      [
+        'a fractional band maximum',
+        (json: PolicyJson) => (json.rules[0].amountEur.max = 0.5),
+        /^rules\.0\.amountEur\.max: /,
+      ],
+      [
+        'an SLA of zero hours',
+        (json: PolicyJson) => (json.rules[0].levels[0].slaHours = 0),
+        /^rules\.0\.levels\.0\.slaHours: /,
+      ],
+      [
+        'more than five levels',
+        (json: PolicyJson) =>
+          (json.rules[0].levels = [
+            'delivery-lead',
+            'practice-lead',
+            'cfo',
+            'finance-ops',
+            'staffing-manager',
+            'integration-ops',
+          ].map((role) => ({ role, slaHours: 1 }))),
+        /^rules\.0\.levels: /,
+      ],
       ['an empty rule list', (json: PolicyJson) => (json.rules = []), /^rules: /],
       ['an upper-case rule id', (json: PolicyJson) => (json.rules[0].id = 'Activation'), /^rules\.0\.id: /],
     ])('refuses %s', (_label, mutate, expected) => {
@@ -610,7 +686,14 @@ describe('loadApprovalPolicy and policyProblems', () => {
     const policy = loadApprovalPolicy(json);
 
     // Assess
-    expect(routeApproval(policy, { workflow: WorkflowName.ProjectActivation, region: 'EMEA', practice: 'x-practice', amount: eur(200_000) }).ruleId).toBe('activation-emea-over-250k');
+    expect(
+      routeApproval(policy, {
+        workflow: WorkflowName.ProjectActivation,
+        region: 'EMEA',
+        practice: 'x-practice',
+        amount: eur(200_000),
+      }).ruleId,
+    ).toBe('activation-emea-over-250k');
     expect((policy.rules as ApprovalRule[]).length).toBe(approvalRoutingV1.rules.length);
   });
 });

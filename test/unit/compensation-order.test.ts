@@ -10,7 +10,10 @@ import { compensateActivation } from '../../shared/project-activation/activation
 const undone: string[] = [];
 
 // The store is never reached: each connector's compensation is replaced to record its turn.
-const store = new SandboxRecordStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'psflow-test-sandbox-records');
+const store = new SandboxRecordStore(
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  'psflow-test-sandbox-records',
+);
 
 class RecordingDocuments extends SandboxDocumentsConnector {
   override async compensateProject(): Promise<string[]> {
@@ -36,13 +39,22 @@ class RecordingPsa extends SandboxPsaConnector {
 describe('compensateActivation', () => {
   it('undoes onboarding, then ERP billing and project, then the PSA project, as docs/project-activation.md says', async () => {
     // Prepare
-    const ports = { documents: new RecordingDocuments(store), erp: new RecordingErp(store), psa: new RecordingPsa(store) };
+    const ports = {
+      documents: new RecordingDocuments(store),
+      erp: new RecordingErp(store),
+      psa: new RecordingPsa(store),
+    };
 
     // Act
     const { actions } = await compensateActivation({ projectId: { system: 'psflow', id: 'prj-0001' } }, ports);
 
     // Assess
     expect(undone).toEqual(['documents', 'erp', 'psa']);
-    expect(actions).toEqual(['onboarding tasks TL-1 cancelled', 'erp billing B-1 voided', 'erp project E-1 closed', 'psa project P-1 closed']);
+    expect(actions).toEqual([
+      'onboarding tasks TL-1 cancelled',
+      'erp billing B-1 voided',
+      'erp project E-1 closed',
+      'psa project P-1 closed',
+    ]);
   });
 });

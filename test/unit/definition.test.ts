@@ -52,20 +52,34 @@ describe('prepareDefinition task tokens', () => {
     const { executable } = prepare(definition);
 
     // Assess
-    expect(at(executable, 'States', 'DoWork', 'Parameters', 'Payload')).toEqual({ taskToken: TASK_TOKEN_PLACEHOLDER, 'input.$': '$' });
+    expect(at(executable, 'States', 'DoWork', 'Parameters', 'Payload')).toEqual({
+      taskToken: TASK_TOKEN_PLACEHOLDER,
+      'input.$': '$',
+    });
   });
 
   it('replaces the token inside arrays, as in an EventBridge putEvents entry', () => {
     // Prepare
     const definition = singleTask('arn:aws:states:::events:putEvents.waitForTaskToken', {
-      Parameters: { Entries: [{ Source: 'psflow.test', DetailType: 'Approval Requested', Detail: { 'TaskToken.$': '$$.Task.Token', 'quote.$': '$.quote' } }] },
+      Parameters: {
+        Entries: [
+          {
+            Source: 'psflow.test',
+            DetailType: 'Approval Requested',
+            Detail: { 'TaskToken.$': '$$.Task.Token', 'quote.$': '$.quote' },
+          },
+        ],
+      },
     });
 
     // Act
     const { executable } = prepare(definition);
 
     // Assess
-    expect(at(executable, 'States', 'DoWork', 'Parameters', 'Entries', 0, 'Detail')).toEqual({ TaskToken: TASK_TOKEN_PLACEHOLDER, 'quote.$': '$.quote' });
+    expect(at(executable, 'States', 'DoWork', 'Parameters', 'Entries', 0, 'Detail')).toEqual({
+      TaskToken: TASK_TOKEN_PLACEHOLDER,
+      'quote.$': '$.quote',
+    });
   });
 
   it('replaces the token in a waitForTaskToken task nested in a Parallel branch', () => {
@@ -79,7 +93,14 @@ describe('prepareDefinition task tokens', () => {
           Branches: [
             {
               StartAt: 'AskFinance',
-              States: { AskFinance: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: FUNCTION_ARN, Payload: { 'token.$': '$$.Task.Token' } }, End: true } },
+              States: {
+                AskFinance: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                  Parameters: { FunctionName: FUNCTION_ARN, Payload: { 'token.$': '$$.Task.Token' } },
+                  End: true,
+                },
+              },
             },
           ],
         },
@@ -90,7 +111,9 @@ describe('prepareDefinition task tokens', () => {
     const { executable } = prepare(definition);
 
     // Assess
-    expect(at(executable, 'States', 'AskApprovers', 'Branches', 0, 'States', 'AskFinance', 'Parameters', 'Payload')).toEqual({ token: TASK_TOKEN_PLACEHOLDER });
+    expect(
+      at(executable, 'States', 'AskApprovers', 'Branches', 0, 'States', 'AskFinance', 'Parameters', 'Payload'),
+    ).toEqual({ token: TASK_TOKEN_PLACEHOLDER });
   });
 
   it('leaves the original definition as written', () => {
@@ -128,8 +151,18 @@ describe('prepareDefinition task timeouts', () => {
     const definition = {
       StartAt: 'FanOut',
       States: {
-        FanOut: { Type: 'Parallel', Next: 'EachLine', Branches: [{ StartAt: 'InBranch', States: { InBranch: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } }] },
-        EachLine: { Type: 'Map', End: true, ItemProcessor: { StartAt: 'InMap', States: { InMap: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } } },
+        FanOut: {
+          Type: 'Parallel',
+          Next: 'EachLine',
+          Branches: [
+            { StartAt: 'InBranch', States: { InBranch: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } },
+          ],
+        },
+        EachLine: {
+          Type: 'Map',
+          End: true,
+          ItemProcessor: { StartAt: 'InMap', States: { InMap: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } },
+        },
       },
     };
 
@@ -174,8 +207,14 @@ describe('prepareDefinition task timeouts', () => {
 describe('prepareDefinition state names', () => {
   it('refuses a Task name used in two Parallel branches, naming it', () => {
     // Prepare
-    const branch = { StartAt: 'BookResource', States: { BookResource: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } };
-    const definition = { StartAt: 'FanOut', States: { FanOut: { Type: 'Parallel', End: true, Branches: [branch, branch] } } };
+    const branch = {
+      StartAt: 'BookResource',
+      States: { BookResource: { Type: 'Task', Resource: FUNCTION_ARN, End: true } },
+    };
+    const definition = {
+      StartAt: 'FanOut',
+      States: { FanOut: { Type: 'Parallel', End: true, Branches: [branch, branch] } },
+    };
 
     // Act
     const error = refusalOf(definition);
@@ -192,7 +231,14 @@ describe('prepareDefinition state names', () => {
       StartAt: 'PriceLine',
       States: {
         PriceLine: { Type: 'Task', Resource: FUNCTION_ARN, Next: 'EachLine' },
-        EachLine: { Type: 'Map', End: true, ItemProcessor: { StartAt: 'PriceLine', States: { PriceLine: { Type: 'Task', Resource: FUNCTION_ARN, End: true } } } },
+        EachLine: {
+          Type: 'Map',
+          End: true,
+          ItemProcessor: {
+            StartAt: 'PriceLine',
+            States: { PriceLine: { Type: 'Task', Resource: FUNCTION_ARN, End: true } },
+          },
+        },
       },
     };
 
@@ -209,7 +255,16 @@ describe('prepareDefinition Map states', () => {
 
   it('refuses a distributed Map, naming it', () => {
     // Prepare
-    const definition = { StartAt: 'EachFile', States: { EachFile: { Type: 'Map', End: true, ItemProcessor: { ...inline, ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } } } } };
+    const definition = {
+      StartAt: 'EachFile',
+      States: {
+        EachFile: {
+          Type: 'Map',
+          End: true,
+          ItemProcessor: { ...inline, ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+        },
+      },
+    };
 
     // Act
     const error = refusalOf(definition);
@@ -223,7 +278,14 @@ describe('prepareDefinition Map states', () => {
     // Prepare
     const definition = {
       StartAt: 'EachRow',
-      States: { EachRow: { Type: 'Map', End: true, ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'b', Key: 'k' } }, ItemProcessor: inline } },
+      States: {
+        EachRow: {
+          Type: 'Map',
+          End: true,
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'b', Key: 'k' } },
+          ItemProcessor: inline,
+        },
+      },
     };
 
     // Act
@@ -309,7 +371,13 @@ describe('prepareDefinition integrations', () => {
 describe('prepareDefinition limits of the local interpreter', () => {
   it('caps declared task and execution timeouts to what a Node timer can hold', () => {
     // Prepare: a 30-day human task inside a machine with a very long execution timeout.
-    const definition = { ...singleTask('arn:aws:states:::lambda:invoke.waitForTaskToken', { TimeoutSeconds: 2_592_000, Parameters: { FunctionName: FUNCTION_ARN } }), TimeoutSeconds: 99_999_999 };
+    const definition = {
+      ...singleTask('arn:aws:states:::lambda:invoke.waitForTaskToken', {
+        TimeoutSeconds: 2_592_000,
+        Parameters: { FunctionName: FUNCTION_ARN },
+      }),
+      TimeoutSeconds: 99_999_999,
+    };
 
     // Act
     const { executable } = prepare(definition);
@@ -322,7 +390,10 @@ describe('prepareDefinition limits of the local interpreter', () => {
   it('refuses a non-Task state name used twice across Parallel branches', () => {
     // Prepare
     const branch = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
-    const definition = { StartAt: 'FanOut', States: { FanOut: { Type: 'Parallel', Branches: [branch, branch], End: true } } };
+    const definition = {
+      StartAt: 'FanOut',
+      States: { FanOut: { Type: 'Parallel', Branches: [branch, branch], End: true } },
+    };
 
     // Act
     const error = refusalOf(definition);
@@ -334,23 +405,37 @@ describe('prepareDefinition limits of the local interpreter', () => {
 
   it('refuses Assign inside a Catch and inside a Choice rule', () => {
     // Prepare
-    const inCatch = singleTask(FUNCTION_ARN, { Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Recover', Assign: { failed: true } }] });
+    const inCatch = singleTask(FUNCTION_ARN, {
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Recover', Assign: { failed: true } }],
+    });
     (inCatch.States as AslObject).Recover = { Type: 'Pass', End: true };
     const inChoice = {
       StartAt: 'Route',
-      States: { Route: { Type: 'Choice', Choices: [{ Variable: '$.a', IsPresent: true, Next: 'Done', Assign: { routed: true } }], Default: 'Done' }, Done: { Type: 'Succeed' } },
+      States: {
+        Route: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.a', IsPresent: true, Next: 'Done', Assign: { routed: true } }],
+          Default: 'Done',
+        },
+        Done: { Type: 'Succeed' },
+      },
     };
 
     // Act
     const errors = [refusalOf(inCatch), refusalOf(inChoice)];
 
     // Assess
-    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining('state DoWork: Assign'), expect.stringContaining('state Route: Assign')]);
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining('state DoWork: Assign'),
+      expect.stringContaining('state Route: Assign'),
+    ]);
   });
 
   it('refuses DynamoDB transactions, which dynalite cannot serve', () => {
     // Act
-    const error = refusalOf(singleTask('arn:aws:states:::aws-sdk:dynamodb:transactWriteItems', { Parameters: { TransactItems: [] } }));
+    const error = refusalOf(
+      singleTask('arn:aws:states:::aws-sdk:dynamodb:transactWriteItems', { Parameters: { TransactItems: [] } }),
+    );
 
     // Assess
     expect(error.message).toContain('state DoWork: integration arn:aws:states:::aws-sdk:dynamodb:transactWriteItems');
@@ -370,7 +455,10 @@ describe('prepareDefinition ResultPath "$"', () => {
     const machine = new StateMachine(executable as unknown as ConstructorParameters<typeof StateMachine>[0]);
 
     // Act
-    const output = await machine.run({ engagement: { hours: 10 }, recovery: { input: { engagement: { hours: 50000 } } } }).result;
+    const output = await machine.run({
+      engagement: { hours: 10 },
+      recovery: { input: { engagement: { hours: 50000 } } },
+    }).result;
 
     // Assess
     expect(output).toEqual({ engagement: { hours: 50000 } });
@@ -378,14 +466,22 @@ describe('prepareDefinition ResultPath "$"', () => {
 
   it('replaces the whole state with the error output of a Catch whose ResultPath is "$"', () => {
     // Prepare
-    const definition = singleTask(FUNCTION_ARN, { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }] });
+    const definition = singleTask(FUNCTION_ARN, {
+      Catch: [
+        { ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Recover' },
+        { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' },
+      ],
+    });
     (definition.States as AslObject).Recover = { Type: 'Pass', End: true };
 
     // Act
     const { executable, original } = prepare(definition);
 
     // Assess
-    expect(at(executable, 'States', 'DoWork').Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Recover' }, { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' }]);
+    expect(at(executable, 'States', 'DoWork').Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], Next: 'Recover' },
+      { ErrorEquals: ['Other'], ResultPath: '$.error', Next: 'Recover' },
+    ]);
     expect(at(original, 'States', 'DoWork', 'Catch', 0)).toMatchObject({ ResultPath: '$' });
   });
 });
@@ -398,7 +494,15 @@ describe('prepareDefinition refusals', () => {
       States: {
         RunContainer: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', Next: 'Remember' },
         Remember: { Type: 'Pass', Assign: { seen: true }, Next: 'FanOut' },
-        FanOut: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'Each', States: { Each: { Type: 'Pass', End: true } } }, End: true },
+        FanOut: {
+          Type: 'Map',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED' },
+            StartAt: 'Each',
+            States: { Each: { Type: 'Pass', End: true } },
+          },
+          End: true,
+        },
       },
     };
 

@@ -16,7 +16,13 @@ class StubDocuments {
   }
 }
 
-const PAT = { userId: 'pat.practice', subject: 'sub-pat', name: 'Pat Practice', title: 'Practice lead', grants: [{ role: 'practice-lead', practices: ['erp-advisory'] }] };
+const PAT = {
+  userId: 'pat.practice',
+  subject: 'sub-pat',
+  name: 'Pat Practice',
+  title: 'Practice lead',
+  grants: [{ role: 'practice-lead', practices: ['erp-advisory'] }],
+};
 
 describe('DirectoryTable', () => {
   it('finds a token subject with one Query on the bySubject index, never a Scan', async () => {
@@ -31,7 +37,11 @@ describe('DirectoryTable', () => {
     expect(found).toEqual(PAT);
     expect(documents.sent).toHaveLength(1);
     expect(documents.sent[0]).toBeInstanceOf(QueryCommand);
-    expect((documents.sent[0] as QueryCommand).input).toMatchObject({ TableName: 'psflow-dev-directory', IndexName: 'bySubject', ExpressionAttributeValues: { ':subject': 'sub-pat' } });
+    expect((documents.sent[0] as QueryCommand).input).toMatchObject({
+      TableName: 'psflow-dev-directory',
+      IndexName: 'bySubject',
+      ExpressionAttributeValues: { ':subject': 'sub-pat' },
+    });
   });
 
   it('refuses a subject that two entries claim, so no one acts as the wrong person', async () => {
@@ -48,13 +58,17 @@ describe('DirectoryTable', () => {
 
   it('names the item and the field when a hand-written entry is invalid', async () => {
     // Prepare
-    const documents = new StubDocuments((command) => (command instanceof GetCommand ? { Item: { ...PAT, grants: [{ role: 'practice-leed' }] } } : {}));
+    const documents = new StubDocuments((command) =>
+      command instanceof GetCommand ? { Item: { ...PAT, grants: [{ role: 'practice-leed' }] } } : {},
+    );
     const table = new DirectoryTable(documents.asClient(), 'psflow-dev-directory');
 
     // Act
     const found = table.find('pat.practice');
 
     // Assess
-    await expect(found).rejects.toThrow(/directory item "pat\.practice" in psflow-dev-directory is invalid: grants\.0\.role: /);
+    await expect(found).rejects.toThrow(
+      /directory item "pat\.practice" in psflow-dev-directory is invalid: grants\.0\.role: /,
+    );
   });
 });

@@ -33,7 +33,10 @@ describe('DynamoDB request limits', () => {
     const refused = putItem(nestedMap(32));
 
     // Act
-    const outcomes = [checkDynamoDbRequest('PutItem', accepted, keysOf), checkDynamoDbRequest('PutItem', refused, keysOf)];
+    const outcomes = [
+      checkDynamoDbRequest('PutItem', accepted, keysOf),
+      checkDynamoDbRequest('PutItem', refused, keysOf),
+    ];
 
     // Assess
     expect(outcomes).toEqual([undefined, DYNAMODB_LIMIT_MESSAGES.nesting]);
@@ -56,15 +59,28 @@ describe('DynamoDB request limits', () => {
     // Prepare
     const deep = nestedMap(32);
     const requests: Array<[string, unknown]> = [
-      ['UpdateItem', { TableName: 'orders', Key: { pk: { S: 'p' }, sk: { S: 's' } }, UpdateExpression: 'SET d = :d', ExpressionAttributeValues: { ':d': deep } }],
+      [
+        'UpdateItem',
+        {
+          TableName: 'orders',
+          Key: { pk: { S: 'p' }, sk: { S: 's' } },
+          UpdateExpression: 'SET d = :d',
+          ExpressionAttributeValues: { ':d': deep },
+        },
+      ],
       ['Query', { TableName: 'orders', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': deep } }],
-      ['BatchWriteItem', { RequestItems: { orders: [{ PutRequest: { Item: { pk: { S: 'p' }, sk: { S: 's' }, d: deep } } }] } }],
+      [
+        'BatchWriteItem',
+        { RequestItems: { orders: [{ PutRequest: { Item: { pk: { S: 'p' }, sk: { S: 's' }, d: deep } } }] } },
+      ],
       ['BatchGetItem', { RequestItems: { orders: { Keys: [{ pk: deep, sk: { S: 's' } }] } } }],
       ['PutItem', { TableName: 'orders', Item: { pk: { S: 'p' }, sk: { S: 's' } }, Expected: { d: { Value: deep } } }],
     ];
 
     // Act
-    const outcomes = requests.map(([operation, request]) => checkDynamoDbRequest(operation, JSON.stringify(request), keysOf));
+    const outcomes = requests.map(([operation, request]) =>
+      checkDynamoDbRequest(operation, JSON.stringify(request), keysOf),
+    );
 
     // Assess
     expect(outcomes).toEqual(requests.map(() => DYNAMODB_LIMIT_MESSAGES.nesting));
@@ -90,14 +106,27 @@ describe('DynamoDB request limits', () => {
 
     // Act
     const outcomes = [
-      checkDynamoDbRequest('GetItem', JSON.stringify({ TableName: 'orders', Key: { pk: { S: long }, sk: { S: 's' } } }), keysOf),
+      checkDynamoDbRequest(
+        'GetItem',
+        JSON.stringify({ TableName: 'orders', Key: { pk: { S: long }, sk: { S: 's' } } }),
+        keysOf,
+      ),
       checkDynamoDbRequest('PutItem', putItem({ S: 'x' }, { pk: { S: 'p' }, sk: { S: long } }), keysOf),
       checkDynamoDbRequest('PutItem', putItem({ S: 'x' }, { pk: { S: shortEnough }, sk: { S: shortEnough } }), keysOf),
-      checkDynamoDbRequest('PutItem', JSON.stringify({ TableName: 'unknown-table', Item: { pk: { S: long } } }), keysOf),
+      checkDynamoDbRequest(
+        'PutItem',
+        JSON.stringify({ TableName: 'unknown-table', Item: { pk: { S: long } } }),
+        keysOf,
+      ),
     ];
 
     // Assess
-    expect(outcomes).toEqual([DYNAMODB_LIMIT_MESSAGES.partitionKey, DYNAMODB_LIMIT_MESSAGES.sortKey, undefined, undefined]);
+    expect(outcomes).toEqual([
+      DYNAMODB_LIMIT_MESSAGES.partitionKey,
+      DYNAMODB_LIMIT_MESSAGES.sortKey,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('leaves malformed JSON to dynalite, which answers it as DynamoDB does', () => {

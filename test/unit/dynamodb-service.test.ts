@@ -41,13 +41,20 @@ describe('the DynamoDB thread', () => {
     // Act
     service.crashForTest();
     const deadline = Date.now() + 20_000;
-    while ((service.status.restarts === 0 || service.status.state !== 'running') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((service.status.restarts === 0 || service.status.state !== 'running') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
 
     // Assess
-    expect(service.status).toMatchObject({ state: 'running', restarts: 1, lastFailure: { message: expect.stringContaining('crash requested') } });
+    expect(service.status).toMatchObject({
+      state: 'running',
+      restarts: 1,
+      lastFailure: { message: expect.stringContaining('crash requested') },
+    });
     expect(logged.join('\n')).toMatch(/the DynamoDB thread stopped unexpectedly .*restarting it/);
     expect(service.endpoint).toBe(endpoint);
-    await expect(service.call('GetItem', { TableName: TABLE.name, Key: { pk: { S: 'kept' } } })).resolves.toEqual({ Item: { pk: { S: 'kept' } } });
+    await expect(service.call('GetItem', { TableName: TABLE.name, Key: { pk: { S: 'kept' } } })).resolves.toEqual({
+      Item: { pk: { S: 'kept' } },
+    });
     await expect(service.statistics()).resolves.toMatchObject({ PutItem: 1, GetItem: 1 });
   });
 

@@ -10,7 +10,11 @@ const publishedDirectory = path.join(projectRoot, 'shared', 'events', 'published
 const opportunityWon = {
   opportunity: {
     opportunityId: { system: 'salesforce', id: '006Dn000004ABCDIA2' },
-    client: { clientId: { system: 'salesforce', id: '001Dn000001XYZAIA4' }, name: 'Müller & Söhne GmbH', region: 'EMEA' },
+    client: {
+      clientId: { system: 'salesforce', id: '001Dn000001XYZAIA4' },
+      name: 'Müller & Söhne GmbH',
+      region: 'EMEA',
+    },
     name: 'Data platform modernisation',
     stage: 'Closed Won',
     amount: { amountMinor: 31_250_000, currency: 'EUR' },
@@ -24,17 +28,21 @@ const opportunityWon = {
 };
 
 describe('published event contracts', () => {
-  it.each(EVENT_CONTRACTS.map((contract) => [`${contract.name} v${contract.version}`, contract] as const))('keeps %s compatible with its published schema', (_label, contract) => {
-    // Prepare
-    const file = path.join(publishedDirectory, publishedFileName(contract));
-    if (!fs.existsSync(file)) throw new Error(`${publishedFileName(contract)} is not published: run npm run events:publish`);
+  it.each(EVENT_CONTRACTS.map((contract) => [`${contract.name} v${contract.version}`, contract] as const))(
+    'keeps %s compatible with its published schema',
+    (_label, contract) => {
+      // Prepare
+      const file = path.join(publishedDirectory, publishedFileName(contract));
+      if (!fs.existsSync(file))
+        throw new Error(`${publishedFileName(contract)} is not published: run npm run events:publish`);
 
-    // Act
-    const problems = breakingChanges(JSON.parse(fs.readFileSync(file, 'utf8')), detailJsonSchema(contract));
+      // Act
+      const problems = breakingChanges(JSON.parse(fs.readFileSync(file, 'utf8')), detailJsonSchema(contract));
 
-    // Assess
-    expect(problems).toEqual([]);
-  });
+      // Assess
+      expect(problems).toEqual([]);
+    },
+  );
 
   it('gives every source and detail-type constant exactly one contract', () => {
     // Prepare
@@ -58,7 +66,10 @@ describe('published event contracts', () => {
 
     // Act
     const missing = EVENT_CONTRACTS.filter(
-      (contract) => !catalogue.includes(`| ${contract.name} | \`${contract.source}\` | \`${contract.detailType}\` | ${contract.version} | ${contract.producer} | ${contract.consumers.join(', ')} |`),
+      (contract) =>
+        !catalogue.includes(
+          `| ${contract.name} | \`${contract.source}\` | \`${contract.detailType}\` | ${contract.version} | ${contract.producer} | ${contract.consumers.join(', ')} |`,
+        ),
     ).map((contract) => contract.name);
 
     // Assess
@@ -70,10 +81,28 @@ describe('published event contracts', () => {
     const contract = EVENT_CONTRACTS.find((candidate) => candidate.name === 'OpportunityWon');
     if (!contract) throw new Error('OpportunityWon contract is missing');
     const hostile: Array<[string, unknown]> = [
-      ['opportunity.amount.amountMinor', { ...opportunityWon, opportunity: { ...opportunityWon.opportunity, amount: { amountMinor: 312500.5, currency: 'EUR' } } }],
-      ['opportunity.amount.currency', { ...opportunityWon, opportunity: { ...opportunityWon.opportunity, amount: { amountMinor: 1, currency: 'euro' } } }],
+      [
+        'opportunity.amount.amountMinor',
+        {
+          ...opportunityWon,
+          opportunity: { ...opportunityWon.opportunity, amount: { amountMinor: 312500.5, currency: 'EUR' } },
+        },
+      ],
+      [
+        'opportunity.amount.currency',
+        {
+          ...opportunityWon,
+          opportunity: { ...opportunityWon.opportunity, amount: { amountMinor: 1, currency: 'euro' } },
+        },
+      ],
       ['opportunity.region', { ...opportunityWon, opportunity: { ...opportunityWon.opportunity, region: 'EU' } }],
-      ['opportunity.opportunityId.system', { ...opportunityWon, opportunity: { ...opportunityWon.opportunity, opportunityId: { system: 'excel', id: '1' } } }],
+      [
+        'opportunity.opportunityId.system',
+        {
+          ...opportunityWon,
+          opportunity: { ...opportunityWon.opportunity, opportunityId: { system: 'excel', id: '1' } },
+        },
+      ],
       ['wonAt', { ...opportunityWon, wonAt: 'yesterday' }],
       ['dedupeKey', { ...opportunityWon, dedupeKey: undefined }],
     ];
@@ -94,12 +123,20 @@ describe('published event contracts', () => {
 describe('breakingChanges', () => {
   const published = {
     type: 'object',
-    properties: { id: { type: 'string' }, amount: { type: 'integer' }, status: { type: 'string', enum: ['open', 'closed'] }, lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' } } } } },
+    properties: {
+      id: { type: 'string' },
+      amount: { type: 'integer' },
+      status: { type: 'string', enum: ['open', 'closed'] },
+      lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' } } } },
+    },
   };
 
   it('accepts an added field and an integer widened to number', () => {
     // Act
-    const problems = breakingChanges(published, { ...published, properties: { ...published.properties, amount: { type: 'number' }, note: { type: 'string' } } });
+    const problems = breakingChanges(published, {
+      ...published,
+      properties: { ...published.properties, amount: { type: 'number' }, note: { type: 'string' } },
+    });
 
     // Assess
     expect(problems).toEqual([]);
@@ -110,7 +147,12 @@ describe('breakingChanges', () => {
     const { id: _removed, ...rest } = published.properties;
     const current = {
       type: 'object',
-      properties: { ...rest, amount: { type: 'string' }, status: { type: 'string', enum: ['open'] }, lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'number' } } } } },
+      properties: {
+        ...rest,
+        amount: { type: 'string' },
+        status: { type: 'string', enum: ['open'] },
+        lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'number' } } } },
+      },
     };
 
     // Act

@@ -13,9 +13,7 @@ const FIXTURE_DIR = path.resolve(__dirname, '..', 'fixtures', 'eventbridge-patte
 
 // A missing folder must fail the run, not skip it: an empty test.each would otherwise pass green.
 if (!fs.existsSync(FIXTURE_DIR) || !fs.statSync(FIXTURE_DIR).isDirectory()) {
-  throw new Error(
-    `EventBridge conformance fixtures not found at ${FIXTURE_DIR}; the checkout is incomplete.`,
-  );
+  throw new Error(`EventBridge conformance fixtures not found at ${FIXTURE_DIR}; the checkout is incomplete.`);
 }
 
 const MULTI_KEY_EVENT = 'complex_multi_key_event.json';

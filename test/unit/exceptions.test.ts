@@ -8,9 +8,22 @@ import { approvedFieldsTouched } from '../../shared/exceptions/approved-fields';
 import { stepContract } from '../../shared/workflows/step-contracts';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
 import { TaskActionRefused } from '../../shared/human-tasks/human-task';
-import { sweepOverdueExceptions, type ExceptionSlaBreach, type ExceptionSweepDependencies } from '../../shared/exceptions/sweep-overdue-exceptions';
+import {
+  sweepOverdueExceptions,
+  type ExceptionSlaBreach,
+  type ExceptionSweepDependencies,
+} from '../../shared/exceptions/sweep-overdue-exceptions';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
-import { InMemoryAuditLog, InMemoryExceptionStore, NOW, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import {
+  InMemoryAuditLog,
+  InMemoryExceptionStore,
+  NOW,
+  drillException,
+  drillStepInput,
+  hoursAfterNow,
+  taskWorld,
+  type TaskWorld,
+} from '../support/human-task-fakes';
 
 /** Runs an action that must be refused and returns the refusal. */
 async function refusal(action: () => Promise<unknown>): Promise<TaskActionRefused> {
@@ -36,7 +49,11 @@ function patchError(document: unknown, patch: unknown): InvalidPatchError {
 
 /** The Cause Step Functions records for a Lambda that threw `error`. */
 function lambdaCause(error: Error): string {
-  return JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [`${error.name}: ${error.message}`, '    at handler (/var/task/index.js:1:1)'] });
+  return JSON.stringify({
+    errorType: error.name,
+    errorMessage: error.message,
+    trace: [`${error.name}: ${error.message}`, '    at handler (/var/task/index.js:1:1)'],
+  });
 }
 
 describe('json-patch', () => {
@@ -102,14 +119,41 @@ describe('json-patch', () => {
     });
 
     it.each([
-      ['replacing a missing member', [{ op: 'replace', path: '/missing', value: 1 }], 'operation 0: nothing to replace at /missing'],
-      ['removing a missing member', [{ op: 'add', path: '/b', value: 1 }, { op: 'remove', path: '/missing' }], 'operation 1: nothing to remove at /missing'],
-      ['a failed test', [{ op: 'add', path: '/b', value: 1 }, { op: 'add', path: '/c', value: 1 }, { op: 'test', path: '/a', value: 2 }], 'operation 2: test failed at /a'],
-      ['a test of a missing member', [{ op: 'test', path: '/missing', value: null }], 'operation 0: test failed at /missing'],
+      [
+        'replacing a missing member',
+        [{ op: 'replace', path: '/missing', value: 1 }],
+        'operation 0: nothing to replace at /missing',
+      ],
+      [
+        'removing a missing member',
+        [
+          { op: 'add', path: '/b', value: 1 },
+          { op: 'remove', path: '/missing' },
+        ],
+        'operation 1: nothing to remove at /missing',
+      ],
+      [
+        'a failed test',
+        [
+          { op: 'add', path: '/b', value: 1 },
+          { op: 'add', path: '/c', value: 1 },
+          { op: 'test', path: '/a', value: 2 },
+        ],
+        'operation 2: test failed at /a',
+      ],
+      [
+        'a test of a missing member',
+        [{ op: 'test', path: '/missing', value: null }],
+        'operation 0: test failed at /missing',
+      ],
       ['a failed test at the root', [{ op: 'test', path: '', value: {} }], 'operation 0: test failed at the root'],
       ['removing the whole document', [{ op: 'remove', path: '' }], 'operation 0: cannot remove the whole document'],
       ['a missing parent', [{ op: 'add', path: '/x/y/z', value: 1 }], 'operation 0: /x/y/z does not exist'],
-      ['a parent that is a scalar', [{ op: 'add', path: '/a/b', value: 1 }], 'operation 0: the parent of /a/b is not an object or array'],
+      [
+        'a parent that is a scalar',
+        [{ op: 'add', path: '/a/b', value: 1 }],
+        'operation 0: the parent of /a/b is not an object or array',
+      ],
     ])('refuses %s, naming the operation index, and leaves the original untouched', (_label, patch, message) => {
       // Prepare
       const document = { a: 1 };
@@ -158,12 +202,32 @@ describe('json-patch', () => {
     });
 
     it.each([
-      ['an index past the end', [{ op: 'add', path: '/lines/3', value: 'x' }], 'operation 0: no array element 3 at /lines/3'],
-      ['a replace at -', [{ op: 'replace', path: '/lines/-', value: 'x' }], 'operation 0: no array element - at /lines/-'],
+      [
+        'an index past the end',
+        [{ op: 'add', path: '/lines/3', value: 'x' }],
+        'operation 0: no array element 3 at /lines/3',
+      ],
+      [
+        'a replace at -',
+        [{ op: 'replace', path: '/lines/-', value: 'x' }],
+        'operation 0: no array element - at /lines/-',
+      ],
       ['a remove at the length', [{ op: 'remove', path: '/lines/2' }], 'operation 0: no array element 2 at /lines/2'],
-      ['a negative index', [{ op: 'add', path: '/lines/-1', value: 'x' }], 'operation 0: no array element -1 at /lines/-1'],
-      ['an index that is not a number', [{ op: 'remove', path: '/lines/first' }], 'operation 0: no array element first at /lines/first'],
-      ['a failed test of an element', [{ op: 'test', path: '/lines/0', value: 'b' }], 'operation 0: test failed at /lines/0'],
+      [
+        'a negative index',
+        [{ op: 'add', path: '/lines/-1', value: 'x' }],
+        'operation 0: no array element -1 at /lines/-1',
+      ],
+      [
+        'an index that is not a number',
+        [{ op: 'remove', path: '/lines/first' }],
+        'operation 0: no array element first at /lines/first',
+      ],
+      [
+        'a failed test of an element',
+        [{ op: 'test', path: '/lines/0', value: 'b' }],
+        'operation 0: test failed at /lines/0',
+      ],
     ])('refuses %s', (_label, patch, message) => {
       // Prepare
       const document = { lines: ['a', 'b'] };
@@ -236,10 +300,11 @@ describe('json-patch', () => {
     const document = { amount: { amountMinor: 1_234_500, currency: 'EUR' }, failWith: 'permanent' };
 
     // Act
-    const apply = (): unknown => applyPatch(document, [
-      { op: 'test', path: '/amount', value: { currency: 'EUR', amountMinor: 1_234_500 } },
-      { op: 'replace', path: '/failWith', value: 'none' },
-    ]);
+    const apply = (): unknown =>
+      applyPatch(document, [
+        { op: 'test', path: '/amount', value: { currency: 'EUR', amountMinor: 1_234_500 } },
+        { op: 'replace', path: '/failWith', value: 'none' },
+      ]);
 
     // Assess
     expect(apply).not.toThrow();
@@ -278,10 +343,25 @@ describe('json-patch', () => {
 
     it.each([
       ['something that is not an array', { op: 'add' }, 'a patch is a JSON array of operations'],
-      ['an unsupported op', [{ op: 'add', path: '/a', value: 1 }, { op: 'move', from: '/a', path: '/b' }], 'operation 1: op must be add, replace, remove or test'],
+      [
+        'an unsupported op',
+        [
+          { op: 'add', path: '/a', value: 1 },
+          { op: 'move', from: '/a', path: '/b' },
+        ],
+        'operation 1: op must be add, replace, remove or test',
+      ],
       ['an operation that is not an object', ['add'], 'operation 0: op must be add, replace, remove or test'],
-      ['a path without a leading slash', [{ op: 'remove', path: 'a' }], 'operation 0: path must be a JSON Pointer such as /amount/amountMinor'],
-      ['a path that is not a string', [{ op: 'remove', path: 3 }], 'operation 0: path must be a JSON Pointer such as /amount/amountMinor'],
+      [
+        'a path without a leading slash',
+        [{ op: 'remove', path: 'a' }],
+        'operation 0: path must be a JSON Pointer such as /amount/amountMinor',
+      ],
+      [
+        'a path that is not a string',
+        [{ op: 'remove', path: 3 }],
+        'operation 0: path must be a JSON Pointer such as /amount/amountMinor',
+      ],
       ['an add without a value', [{ op: 'add', path: '/a' }], 'operation 0: add needs a value'],
       ['a test without a value', [{ op: 'test', path: '/a' }], 'operation 0: test needs a value'],
     ])('refuses %s', (_label, patch, message) => {
@@ -316,27 +396,63 @@ describe('classifyFailure', () => {
     const classified = classifyFailure({ Error: error.name, Cause: lambdaCause(error) });
 
     // Assess
-    expect(classified).toEqual({ errorClass, ownerRole, reasonCode: 'PermanentConnectorError', message: `${connector}.${operation}: the record was refused` });
+    expect(classified).toEqual({
+      errorClass,
+      ownerRole,
+      reasonCode: 'PermanentConnectorError',
+      message: `${connector}.${operation}: the record was refused`,
+    });
   });
 
-  it('reads the errorMessage of the handbook\'s ERP cause', () => {
+  it("reads the errorMessage of the handbook's ERP cause", () => {
     // Prepare
-    const failure = { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}' };
+    const failure = {
+      Error: 'PermanentConnectorError',
+      Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}',
+    };
 
     // Act
     const classified = classifyFailure(failure);
 
     // Assess
-    expect(classified).toEqual({ errorClass: 'finance', ownerRole: 'finance-ops', reasonCode: 'PermanentConnectorError', message: 'erp.postJournalEntry: the period 2026-11 is closed' });
+    expect(classified).toEqual({
+      errorClass: 'finance',
+      ownerRole: 'finance-ops',
+      reasonCode: 'PermanentConnectorError',
+      message: 'erp.postJournalEntry: the period 2026-11 is closed',
+    });
   });
 
   it.each([
-    ['a RetryableConnectorError that outlived its retries', { Error: 'RetryableConnectorError', Cause: lambdaCause(new RetryableConnectorError('erp', 'postJournalEntry', 'HTTP 503')) }, 'erp.postJournalEntry: HTTP 503'],
-    ['States.Timeout', { Error: 'States.Timeout', Cause: 'Task timed out after 30.00 seconds' }, 'Task timed out after 30.00 seconds'],
+    [
+      'a RetryableConnectorError that outlived its retries',
+      {
+        Error: 'RetryableConnectorError',
+        Cause: lambdaCause(new RetryableConnectorError('erp', 'postJournalEntry', 'HTTP 503')),
+      },
+      'erp.postJournalEntry: HTTP 503',
+    ],
+    [
+      'States.Timeout',
+      { Error: 'States.Timeout', Cause: 'Task timed out after 30.00 seconds' },
+      'Task timed out after 30.00 seconds',
+    ],
     ['an unknown error without a cause', { Error: 'TypeError' }, 'TypeError'],
-    ['an unknown error with a plain-text cause', { Error: 'Lambda.Unknown', Cause: 'psa.createProject: out of memory' }, 'psa.createProject: out of memory'],
-    ['a permanent error whose message names no connector', { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"record refused"}' }, 'record refused'],
-    ['a JSON cause without errorMessage', { Error: 'PermanentConnectorError', Cause: '{"status":500}' }, '{"status":500}'],
+    [
+      'an unknown error with a plain-text cause',
+      { Error: 'Lambda.Unknown', Cause: 'psa.createProject: out of memory' },
+      'psa.createProject: out of memory',
+    ],
+    [
+      'a permanent error whose message names no connector',
+      { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"record refused"}' },
+      'record refused',
+    ],
+    [
+      'a JSON cause without errorMessage',
+      { Error: 'PermanentConnectorError', Cause: '{"status":500}' },
+      '{"status":500}',
+    ],
     ['a JSON null cause', { Error: 'PermanentConnectorError', Cause: 'null' }, 'null'],
   ])('gives %s to integration operations', (_label, failure, message) => {
     // Prepare
@@ -346,12 +462,20 @@ describe('classifyFailure', () => {
     const classified = classifyFailure(input);
 
     // Assess
-    expect(classified).toEqual({ errorClass: 'integration', ownerRole: 'integration-ops', reasonCode: input.Error, message });
+    expect(classified).toEqual({
+      errorClass: 'integration',
+      ownerRole: 'integration-ops',
+      reasonCode: input.Error,
+      message,
+    });
   });
 
   it('cuts the message to 2000 characters', () => {
     // Prepare
-    const failure = { Error: 'PermanentConnectorError', Cause: JSON.stringify({ errorMessage: `erp.postJournalEntry: ${'x'.repeat(5000)}` }) };
+    const failure = {
+      Error: 'PermanentConnectorError',
+      Cause: JSON.stringify({ errorMessage: `erp.postJournalEntry: ${'x'.repeat(5000)}` }),
+    };
 
     // Act
     const classified = classifyFailure(failure);
@@ -365,7 +489,13 @@ describe('classifyFailure', () => {
 describe('fileException', () => {
   const executionArn = 'arn:aws:states:eu-west-1:111122223333:execution:psflow-operations-drill:drill-0001';
 
-  function filing(taskToken: string, failure: { Error: string; Cause?: string } = { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}' }): unknown {
+  function filing(
+    taskToken: string,
+    failure: { Error: string; Cause?: string } = {
+      Error: 'PermanentConnectorError',
+      Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}',
+    },
+  ): unknown {
     return {
       taskToken,
       workflow: 'operations-drill',
@@ -403,7 +533,10 @@ describe('fileException', () => {
       dueAt: hoursAfterNow(24).toISOString(),
       slaSeconds: 86_400,
       token: 'token-1',
-      links: { execution: executionArn, console: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}` },
+      links: {
+        execution: executionArn,
+        console: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+      },
     });
     expect(exceptions.peek(filed.exceptionId)).toEqual(filed);
   });
@@ -426,13 +559,33 @@ describe('fileException', () => {
     // Prepare
     const exceptions = new InMemoryExceptionStore();
     const first = await fileException(filing('token-1'), exceptions, NOW, 'eu-west-1');
-    await exceptions.resolve(first.exceptionId, 'retrying', { action: 'retry', by: 'fiona.finance', at: NOW.toISOString(), note: 'period reopened' });
+    await exceptions.resolve(first.exceptionId, 'retrying', {
+      action: 'retry',
+      by: 'fiona.finance',
+      at: NOW.toISOString(),
+      note: 'period reopened',
+    });
 
     // Act
-    const second = await fileException(filing('token-2', { Error: 'RetryableConnectorError', Cause: '{"errorMessage":"erp.postJournalEntry: HTTP 503"}' }), exceptions, hoursAfterNow(1), 'eu-west-1');
+    const second = await fileException(
+      filing('token-2', {
+        Error: 'RetryableConnectorError',
+        Cause: '{"errorMessage":"erp.postJournalEntry: HTTP 503"}',
+      }),
+      exceptions,
+      hoursAfterNow(1),
+      'eu-west-1',
+    );
 
     // Assess
-    expect(second).toMatchObject({ attempt: 2, status: 'open', token: 'token-2', errorClass: 'integration', ownerRole: 'integration-ops', reasonCode: 'RetryableConnectorError' });
+    expect(second).toMatchObject({
+      attempt: 2,
+      status: 'open',
+      token: 'token-2',
+      errorClass: 'integration',
+      ownerRole: 'integration-ops',
+      reasonCode: 'RetryableConnectorError',
+    });
     expect(second.exceptionId).not.toBe(first.exceptionId);
     expect(exceptions.peek(first.exceptionId)).toMatchObject({ attempt: 1, status: 'retrying', token: 'token-1' });
   });
@@ -441,10 +594,21 @@ describe('fileException', () => {
     // Prepare
     const exceptions = new InMemoryExceptionStore();
     const first = await fileException(filing('token-1'), exceptions, NOW, 'eu-west-1');
-    await exceptions.resolve(first.exceptionId, 'skipped', { action: 'skip', by: 'fiona.finance', at: NOW.toISOString(), note: 'booked by hand', reference: 'JE-1' });
+    await exceptions.resolve(first.exceptionId, 'skipped', {
+      action: 'skip',
+      by: 'fiona.finance',
+      at: NOW.toISOString(),
+      note: 'booked by hand',
+      reference: 'JE-1',
+    });
 
     // Act
-    const otherStep = await fileException({ ...(filing('token-3') as Record<string, unknown>), step: 'CreatePsaProject' }, exceptions, NOW, 'eu-west-1');
+    const otherStep = await fileException(
+      { ...(filing('token-3') as Record<string, unknown>), step: 'CreatePsaProject' },
+      exceptions,
+      NOW,
+      'eu-west-1',
+    );
 
     // Assess
     expect(otherStep.attempt).toBe(1);
@@ -465,17 +629,37 @@ describe('fileException', () => {
 });
 
 describe('sweepOverdueExceptions', () => {
-  function sweepWorld(...exceptions: WorkflowException[]): { exceptions: InMemoryExceptionStore; published: ExceptionSlaBreach[][]; audit: InMemoryAuditLog; deps: ExceptionSweepDependencies } {
+  function sweepWorld(...exceptions: WorkflowException[]): {
+    exceptions: InMemoryExceptionStore;
+    published: ExceptionSlaBreach[][];
+    audit: InMemoryAuditLog;
+    deps: ExceptionSweepDependencies;
+  } {
     const store = new InMemoryExceptionStore();
     store.seed(...exceptions);
     const published: ExceptionSlaBreach[][] = [];
     const audit = new InMemoryAuditLog();
-    return { exceptions: store, published, audit, deps: { exceptions: store, policy: CURRENT_APPROVAL_POLICY, publisher: { publish: async (breaches) => void published.push([...breaches]) }, audit } };
+    return {
+      exceptions: store,
+      published,
+      audit,
+      deps: {
+        exceptions: store,
+        policy: CURRENT_APPROVAL_POLICY,
+        publisher: { publish: async (breaches) => void published.push([...breaches]) },
+        audit,
+      },
+    };
   }
 
   /** The drill's exception, owned by finance, due at NOW, with the given breaches so far. */
   function dueException(breaches: number | undefined, overrides: Partial<WorkflowException> = {}): WorkflowException {
-    return drillException({ dueAt: NOW.toISOString(), slaSeconds: 86_400, ...(breaches === undefined ? {} : { breaches }), ...overrides });
+    return drillException({
+      dueAt: NOW.toISOString(),
+      slaSeconds: 86_400,
+      ...(breaches === undefined ? {} : { breaches }),
+      ...overrides,
+    });
   }
 
   it('reminds the owner role at the first breach and gives it another SLA period', async () => {
@@ -503,9 +687,20 @@ describe('sweepOverdueExceptions', () => {
     };
     expect(breaches).toEqual([expected]);
     expect(world.published).toEqual([[expected]]);
-    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: 'finance-ops', dueAt: hoursAfterNow(25).toISOString(), breaches: 1, status: 'open' });
+    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({
+      ownerRole: 'finance-ops',
+      dueAt: hoursAfterNow(25).toISOString(),
+      breaches: 1,
+      status: 'open',
+    });
     expect(world.audit.entries).toEqual([
-      expect.objectContaining({ subjectType: 'exception', subjectId: 'exc-drill-0001-1', action: 'remind', actor: 'sla-sweeper', why: 'SLA of 86400 s breached (1); overdue by 3600 s' }),
+      expect.objectContaining({
+        subjectType: 'exception',
+        subjectId: 'exc-drill-0001-1',
+        action: 'remind',
+        actor: 'sla-sweeper',
+        why: 'SLA of 86400 s breached (1); overdue by 3600 s',
+      }),
     ]);
   });
 
@@ -514,18 +709,32 @@ describe('sweepOverdueExceptions', () => {
     { owner: 'integration-ops', next: 'cfo' },
     { owner: 'delivery-lead', next: 'practice-lead' },
     { owner: 'staffing-manager', next: 'delivery-lead' },
-  ] as const)('hands an exception of $owner to $next at the second breach, so the next role may act on it', async ({ owner, next }) => {
-    // Prepare
-    const world = sweepWorld(dueException(1, { ownerRole: owner }));
+  ] as const)(
+    'hands an exception of $owner to $next at the second breach, so the next role may act on it',
+    async ({ owner, next }) => {
+      // Prepare
+      const world = sweepWorld(dueException(1, { ownerRole: owner }));
 
-    // Act
-    const breaches = await sweepOverdueExceptions(hoursAfterNow(2), world.deps);
+      // Act
+      const breaches = await sweepOverdueExceptions(hoursAfterNow(2), world.deps);
 
-    // Assess
-    expect(breaches).toEqual([expect.objectContaining({ breach: 2, action: 'escalated', fromRole: owner, toRole: next })]);
-    expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: next, breaches: 2, dueAt: hoursAfterNow(26).toISOString() });
-    expect(world.audit.entries.map((entry) => [entry.action, entry.details])).toEqual([['escalate', { fromRole: owner, toRole: next, nextDueAt: hoursAfterNow(26).toISOString(), step: 'PostDrillEntry' }]]);
-  });
+      // Assess
+      expect(breaches).toEqual([
+        expect.objectContaining({ breach: 2, action: 'escalated', fromRole: owner, toRole: next }),
+      ]);
+      expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({
+        ownerRole: next,
+        breaches: 2,
+        dueAt: hoursAfterNow(26).toISOString(),
+      });
+      expect(world.audit.entries.map((entry) => [entry.action, entry.details])).toEqual([
+        [
+          'escalate',
+          { fromRole: owner, toRole: next, nextDueAt: hoursAfterNow(26).toISOString(), step: 'PostDrillEntry' },
+        ],
+      ]);
+    },
+  );
 
   it('reminds the top of the chain again rather than dropping the exception', async () => {
     // Prepare
@@ -535,7 +744,9 @@ describe('sweepOverdueExceptions', () => {
     const breaches = await sweepOverdueExceptions(hoursAfterNow(1), world.deps);
 
     // Assess
-    expect(breaches).toEqual([expect.objectContaining({ breach: 4, action: 'reminded', fromRole: 'cfo', toRole: 'cfo' })]);
+    expect(breaches).toEqual([
+      expect.objectContaining({ breach: 4, action: 'reminded', fromRole: 'cfo', toRole: 'cfo' }),
+    ]);
     expect(world.exceptions.peek('exc-drill-0001-1')).toMatchObject({ ownerRole: 'cfo', breaches: 4 });
   });
 
@@ -560,7 +771,10 @@ describe('sweepOverdueExceptions', () => {
     const world = sweepWorld(dueException(0));
 
     // Act: both sweeps read the exception before either writes.
-    const [first, second] = await Promise.all([sweepOverdueExceptions(hoursAfterNow(1), world.deps), sweepOverdueExceptions(hoursAfterNow(1), world.deps)]);
+    const [first, second] = await Promise.all([
+      sweepOverdueExceptions(hoursAfterNow(1), world.deps),
+      sweepOverdueExceptions(hoursAfterNow(1), world.deps),
+    ]);
 
     // Assess
     expect([...first, ...second]).toHaveLength(1);
@@ -571,7 +785,17 @@ describe('sweepOverdueExceptions', () => {
   it('keeps an escalation when the same failure is filed again: re-arming renews only the token', async () => {
     // Prepare: a finance exception escalated to the CFO, then its filing is redelivered.
     const world = sweepWorld();
-    const filingInput = { taskToken: 'token-1', workflow: 'operations-drill', executionArn: drillException().executionArn, step: 'PostDrillEntry', failure: { Error: 'PermanentConnectorError', Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}' }, stepInput: drillStepInput() };
+    const filingInput = {
+      taskToken: 'token-1',
+      workflow: 'operations-drill',
+      executionArn: drillException().executionArn,
+      step: 'PostDrillEntry',
+      failure: {
+        Error: 'PermanentConnectorError',
+        Cause: '{"errorMessage":"erp.postJournalEntry: the period 2026-11 is closed"}',
+      },
+      stepInput: drillStepInput(),
+    };
     const filed = await fileException(filingInput, world.exceptions, NOW, 'eu-west-1');
     await sweepOverdueExceptions(hoursAfterNow(25), world.deps);
     const escalated = world.exceptions.peek(filed.exceptionId);
@@ -579,11 +803,22 @@ describe('sweepOverdueExceptions', () => {
     const beforeRedelivery = world.exceptions.peek(filed.exceptionId);
 
     // Act
-    const rearmed = await fileException({ ...filingInput, taskToken: 'token-2' }, world.exceptions, hoursAfterNow(60), 'eu-west-1');
+    const rearmed = await fileException(
+      { ...filingInput, taskToken: 'token-2' },
+      world.exceptions,
+      hoursAfterNow(60),
+      'eu-west-1',
+    );
 
     // Assess
     expect(beforeRedelivery).toMatchObject({ ownerRole: 'cfo', breaches: 2 });
-    expect(rearmed).toMatchObject({ token: 'token-2', ownerRole: 'cfo', breaches: 2, createdAt: NOW.toISOString(), dueAt: beforeRedelivery.dueAt });
+    expect(rearmed).toMatchObject({
+      token: 'token-2',
+      ownerRole: 'cfo',
+      breaches: 2,
+      createdAt: NOW.toISOString(),
+      dueAt: beforeRedelivery.dueAt,
+    });
     expect(world.exceptions.peek(filed.exceptionId)).toEqual(rearmed);
   });
 });
@@ -595,7 +830,12 @@ describe('actOnException', () => {
     return created;
   }
 
-  function act(target: TaskWorld, actor: string, request: ExceptionAction, exceptionId = 'exc-drill-0001-1'): Promise<WorkflowException> {
+  function act(
+    target: TaskWorld,
+    actor: string,
+    request: ExceptionAction,
+    exceptionId = 'exc-drill-0001-1',
+  ): Promise<WorkflowException> {
     return actOnException(exceptionId, actor, request, target.deps);
   }
 
@@ -622,9 +862,17 @@ describe('actOnException', () => {
 
       // Assess
       const input = { ...drillStepInput(), failWith: 'none' };
-      expect(acted).toMatchObject({ status: 'retrying', resolution: { action: 'retry', by: 'fiona.finance', at: NOW.toISOString(), note: 'period reopened', patch } });
-      expect(target.exceptions.peek('exc-drill-0001-1')).toMatchObject({ status: 'retrying', resolution: { action: 'retry', patch } });
-      expect(target.tokens.calls).toEqual([{ kind: 'succeed', token: 'exception-token-1', output: { action: 'retry', input } }]);
+      expect(acted).toMatchObject({
+        status: 'retrying',
+        resolution: { action: 'retry', by: 'fiona.finance', at: NOW.toISOString(), note: 'period reopened', patch },
+      });
+      expect(target.exceptions.peek('exc-drill-0001-1')).toMatchObject({
+        status: 'retrying',
+        resolution: { action: 'retry', patch },
+      });
+      expect(target.tokens.calls).toEqual([
+        { kind: 'succeed', token: 'exception-token-1', output: { action: 'retry', input } },
+      ]);
       expect(target.audit.entries).toEqual([
         {
           subjectType: 'exception',
@@ -648,17 +896,45 @@ describe('actOnException', () => {
 
       // Assess
       expect(acted.resolution).toMatchObject({ action: 'retry', by: 'olga.ops', note: 'retried', patch: [] });
-      expect(target.tokens.calls).toEqual([{ kind: 'succeed', token: 'exception-token-1', output: { action: 'retry', input: drillStepInput() } }]);
-      expect(target.audit.entries[0]?.details).toEqual({ step: 'PostDrillEntry', executionArn: drillException().executionArn });
+      expect(target.tokens.calls).toEqual([
+        { kind: 'succeed', token: 'exception-token-1', output: { action: 'retry', input: drillStepInput() } },
+      ]);
+      expect(target.audit.entries[0]?.details).toEqual({
+        step: 'PostDrillEntry',
+        executionArn: drillException().executionArn,
+      });
     });
 
     it.each([
-      ['replaces /failWith with a value the schema does not allow', [{ op: 'replace', path: '/failWith', value: 'bogus' }], 'the corrected input does not fit PostDrillEntry: /failWith: '],
-      ['removes a required field', [{ op: 'remove', path: '/drillId' }], 'the corrected input does not fit PostDrillEntry: /drillId: '],
-      ['empties the drill id', [{ op: 'replace', path: '/drillId', value: '' }], 'the corrected input does not fit PostDrillEntry: /drillId: '],
+      [
+        'replaces /failWith with a value the schema does not allow',
+        [{ op: 'replace', path: '/failWith', value: 'bogus' }],
+        'the corrected input does not fit PostDrillEntry: /failWith: ',
+      ],
+      [
+        'removes a required field',
+        [{ op: 'remove', path: '/drillId' }],
+        'the corrected input does not fit PostDrillEntry: /drillId: ',
+      ],
+      [
+        'empties the drill id',
+        [{ op: 'replace', path: '/drillId', value: '' }],
+        'the corrected input does not fit PostDrillEntry: /drillId: ',
+      ],
       ['is not an array', { op: 'replace', path: '/failWith', value: 'none' }, 'a patch is a JSON array of operations'],
-      ['fails its own test', [{ op: 'test', path: '/failWith', value: 'transient' }, { op: 'replace', path: '/failWith', value: 'none' }], 'operation 0: test failed at /failWith'],
-      ['replaces a missing member', [{ op: 'replace', path: '/ledger', value: 'x' }], 'operation 0: nothing to replace at /ledger'],
+      [
+        'fails its own test',
+        [
+          { op: 'test', path: '/failWith', value: 'transient' },
+          { op: 'replace', path: '/failWith', value: 'none' },
+        ],
+        'operation 0: test failed at /failWith',
+      ],
+      [
+        'replaces a missing member',
+        [{ op: 'replace', path: '/ledger', value: 'x' }],
+        'operation 0: nothing to replace at /ledger',
+      ],
     ])('refuses (400) a patch that %s, and sends and records nothing', async (_label, patch, message) => {
       // Prepare
       const target = world();
@@ -675,30 +951,57 @@ describe('actOnException', () => {
     });
 
     it.each([
-      ['raises the approved amount', [{ op: 'replace', path: '/amount/amountMinor', value: 100_000_000 }, { op: 'replace', path: '/failWith', value: 'none' }], 'operation 0 (replace /amount/amountMinor) changes /amount'],
-      ['replaces the whole amount', [{ op: 'replace', path: '/amount', value: { amountMinor: 1, currency: 'USD' } }], 'operation 0 (replace /amount) changes /amount'],
+      [
+        'raises the approved amount',
+        [
+          { op: 'replace', path: '/amount/amountMinor', value: 100_000_000 },
+          { op: 'replace', path: '/failWith', value: 'none' },
+        ],
+        'operation 0 (replace /amount/amountMinor) changes /amount',
+      ],
+      [
+        'replaces the whole amount',
+        [{ op: 'replace', path: '/amount', value: { amountMinor: 1, currency: 'USD' } }],
+        'operation 0 (replace /amount) changes /amount',
+      ],
       ['removes the amount', [{ op: 'remove', path: '/amount' }], 'operation 0 (remove /amount) changes /amount'],
-      ['replaces the whole input', [{ op: 'replace', path: '', value: { ...drillStepInput(), amount: { amountMinor: 100_000_000, currency: 'EUR' } } }], 'operation 0 (replace (the whole input)) changes /amount'],
-    ])('refuses (409) a patch that %s, saying which approved field, and sends and records nothing', async (_label, patch, message) => {
-      // Prepare
-      const target = world();
+      [
+        'replaces the whole input',
+        [
+          {
+            op: 'replace',
+            path: '',
+            value: { ...drillStepInput(), amount: { amountMinor: 100_000_000, currency: 'EUR' } },
+          },
+        ],
+        'operation 0 (replace (the whole input)) changes /amount',
+      ],
+    ])(
+      'refuses (409) a patch that %s, saying which approved field, and sends and records nothing',
+      async (_label, patch, message) => {
+        // Prepare
+        const target = world();
 
-      // Act
-      const refused = await refusal(() => act(target, 'fiona.finance', { action: 'retry', patch }));
+        // Act
+        const refused = await refusal(() => act(target, 'fiona.finance', { action: 'retry', patch }));
 
-      // Assess
-      expect(refused).toMatchObject({ code: 'ChangesApprovedFields', httpStatus: 409 });
-      expect(refused.message).toContain('the patch changes what was approved');
-      expect(refused.message).toContain(message);
-      expect(target.tokens.calls).toEqual([]);
-      expect(target.exceptions.peek('exc-drill-0001-1')).toEqual(drillException());
-      expect(target.audit.entries).toEqual([]);
-    });
+        // Assess
+        expect(refused).toMatchObject({ code: 'ChangesApprovedFields', httpStatus: 409 });
+        expect(refused.message).toContain('the patch changes what was approved');
+        expect(refused.message).toContain(message);
+        expect(target.tokens.calls).toEqual([]);
+        expect(target.exceptions.peek('exc-drill-0001-1')).toEqual(drillException());
+        expect(target.audit.entries).toEqual([]);
+      },
+    );
 
     it('lets a patch test an approved field, since a test changes nothing', async () => {
       // Prepare
       const target = world();
-      const patch = [{ op: 'test', path: '/amount/amountMinor', value: drillStepInput().amount.amountMinor }, { op: 'replace', path: '/failWith', value: 'none' }];
+      const patch = [
+        { op: 'test', path: '/amount/amountMinor', value: drillStepInput().amount.amountMinor },
+        { op: 'replace', path: '/failWith', value: 'none' },
+      ];
 
       // Act
       const acted = await act(target, 'fiona.finance', { action: 'retry', patch });
@@ -707,17 +1010,26 @@ describe('actOnException', () => {
       expect(acted.status).toBe('retrying');
     });
 
-    it('keeps an activation step\'s approved terms fixed and leaves the rest patchable, while its preparation step is free', () => {
+    it("keeps an activation step's approved terms fixed and leaves the rest patchable, while its preparation step is free", () => {
       // Prepare
       const approved = stepContract('project-activation', 'SetUpBilling')?.approvedFields ?? [];
       const preparation = stepContract('project-activation', 'PrepareEngagement')?.approvedFields ?? ['unknown'];
       const patchOf = (path: string): PatchOperation[] => [{ op: 'replace', path, value: 1 }];
 
       // Act
-      const touched = ['/engagement/roleLines/0/hours', '/engagement/roleLines/0/rate/amountMinor', '/engagement/amount/amountMinor', '/engagement/clientId/id', '/engagement/billingModel', '/engagement', '/opportunity/amount', '/approval'].map(
-        (path) => approvedFieldsTouched(approved, patchOf(path)).length > 0,
+      const touched = [
+        '/engagement/roleLines/0/hours',
+        '/engagement/roleLines/0/rate/amountMinor',
+        '/engagement/amount/amountMinor',
+        '/engagement/clientId/id',
+        '/engagement/billingModel',
+        '/engagement',
+        '/opportunity/amount',
+        '/approval',
+      ].map((path) => approvedFieldsTouched(approved, patchOf(path)).length > 0);
+      const free = ['/engagement/startDate', '/engagement/name', '/engagement/amountEurNote'].map((path) =>
+        approvedFieldsTouched(approved, patchOf(path)),
       );
-      const free = ['/engagement/startDate', '/engagement/name', '/engagement/amountEurNote'].map((path) => approvedFieldsTouched(approved, patchOf(path)));
 
       // Assess
       expect(touched).toEqual([true, true, true, true, true, true, true, true]);
@@ -730,11 +1042,20 @@ describe('actOnException', () => {
       const target = world(drillException({ step: 'UncontractedStep', stepInput: { anything: 1 } }));
 
       // Act
-      const acted = await act(target, 'fiona.finance', { action: 'retry', patch: [{ op: 'add', path: '/more', value: 'free-form' }] });
+      const acted = await act(target, 'fiona.finance', {
+        action: 'retry',
+        patch: [{ op: 'add', path: '/more', value: 'free-form' }],
+      });
 
       // Assess
       expect(acted.status).toBe('retrying');
-      expect(target.tokens.calls).toEqual([{ kind: 'succeed', token: 'exception-token-1', output: { action: 'retry', input: { anything: 1, more: 'free-form' } } }]);
+      expect(target.tokens.calls).toEqual([
+        {
+          kind: 'succeed',
+          token: 'exception-token-1',
+          output: { action: 'retry', input: { anything: 1, more: 'free-form' } },
+        },
+      ]);
     });
   });
 
@@ -746,21 +1067,49 @@ describe('actOnException', () => {
       const target = world();
 
       // Act
-      const acted = await act(target, 'fiona.finance', { action: 'skip', output, note: 'booked by hand in the ERP', reference: 'JE-2026-0042' });
+      const acted = await act(target, 'fiona.finance', {
+        action: 'skip',
+        output,
+        note: 'booked by hand in the ERP',
+        reference: 'JE-2026-0042',
+      });
 
       // Assess
-      expect(acted).toMatchObject({ status: 'skipped', resolution: { action: 'skip', by: 'fiona.finance', note: 'booked by hand in the ERP', reference: 'JE-2026-0042' } });
-      expect(target.tokens.calls).toEqual([{ kind: 'succeed', token: 'exception-token-1', output: { action: 'skip', output } }]);
+      expect(acted).toMatchObject({
+        status: 'skipped',
+        resolution: {
+          action: 'skip',
+          by: 'fiona.finance',
+          note: 'booked by hand in the ERP',
+          reference: 'JE-2026-0042',
+        },
+      });
+      expect(target.tokens.calls).toEqual([
+        { kind: 'succeed', token: 'exception-token-1', output: { action: 'skip', output } },
+      ]);
       expect(target.audit.entries).toEqual([
-        expect.objectContaining({ action: 'skip', actor: 'fiona.finance', why: 'booked by hand in the ERP', details: { step: 'PostDrillEntry', executionArn: drillException().executionArn, reference: 'JE-2026-0042' } }),
+        expect.objectContaining({
+          action: 'skip',
+          actor: 'fiona.finance',
+          why: 'booked by hand in the ERP',
+          details: { step: 'PostDrillEntry', executionArn: drillException().executionArn, reference: 'JE-2026-0042' },
+        }),
       ]);
     });
 
     it.each([
       ['without a note', { note: ' ', reference: 'JE-1', output }, 'skipping needs evidence'],
       ['without a reference', { note: 'booked by hand', reference: '', output }, 'skipping needs evidence'],
-      ['with an output missing postedAt', { note: 'booked by hand', reference: 'JE-1', output: { entryId: 'JE-1' } }, 'the supplied output does not fit PostDrillEntry: /postedAt: '],
-      ['with no output', { note: 'booked by hand', reference: 'JE-1', output: undefined }, 'the supplied output does not fit PostDrillEntry'],
+      [
+        'with an output missing postedAt',
+        { note: 'booked by hand', reference: 'JE-1', output: { entryId: 'JE-1' } },
+        'the supplied output does not fit PostDrillEntry: /postedAt: ',
+      ],
+      [
+        'with no output',
+        { note: 'booked by hand', reference: 'JE-1', output: undefined },
+        'the supplied output does not fit PostDrillEntry',
+      ],
     ])('refuses (400) a skip %s and sends nothing', async (_label, request, message) => {
       // Prepare
       const target = world();
@@ -785,13 +1134,27 @@ describe('actOnException', () => {
       const acted = await act(target, 'fiona.finance', { action: 'abort', note: 'client cancelled' });
 
       // Assess
-      expect(acted).toMatchObject({ status: 'aborted', resolution: { action: 'abort', by: 'fiona.finance', note: 'client cancelled' } });
+      expect(acted).toMatchObject({
+        status: 'aborted',
+        resolution: { action: 'abort', by: 'fiona.finance', note: 'client cancelled' },
+      });
       expect(target.tokens.calls).toHaveLength(1);
       const [call] = target.tokens.calls;
       if (call?.kind !== 'fail') throw new Error('the token was not failed');
       expect(call).toMatchObject({ token: 'exception-token-1', error: 'psflow.Aborted' });
-      expect(JSON.parse(call.cause)).toEqual({ exceptionId: 'exc-drill-0001-1', by: 'fiona.finance', note: 'client cancelled' });
-      expect(target.audit.entries).toEqual([expect.objectContaining({ subjectType: 'exception', action: 'abort', actor: 'fiona.finance', why: 'client cancelled' })]);
+      expect(JSON.parse(call.cause)).toEqual({
+        exceptionId: 'exc-drill-0001-1',
+        by: 'fiona.finance',
+        note: 'client cancelled',
+      });
+      expect(target.audit.entries).toEqual([
+        expect.objectContaining({
+          subjectType: 'exception',
+          action: 'abort',
+          actor: 'fiona.finance',
+          why: 'client cancelled',
+        }),
+      ]);
     });
 
     it('refuses (400) an abort without a note', async () => {
@@ -808,19 +1171,22 @@ describe('actOnException', () => {
   });
 
   describe('who may act, and how often', () => {
-    it.each(['pat.practice', 'carl.cfo', 'ian.integration', 'sally.sales', 'mallory.outsider'])('refuses %s, who does not hold the owner role, with NotAuthorized (403)', async (actor) => {
-      // Prepare
-      const target = world();
+    it.each(['pat.practice', 'carl.cfo', 'ian.integration', 'sally.sales', 'mallory.outsider'])(
+      'refuses %s, who does not hold the owner role, with NotAuthorized (403)',
+      async (actor) => {
+        // Prepare
+        const target = world();
 
-      // Act
-      const refused = await refusal(() => act(target, actor, { action: 'abort', note: 'not mine' }));
+        // Act
+        const refused = await refusal(() => act(target, actor, { action: 'abort', note: 'not mine' }));
 
-      // Assess
-      expect(refused).toMatchObject({ code: 'NotAuthorized', httpStatus: 403 });
-      expect(refused.message).toContain('finance-ops');
-      expect(target.tokens.calls).toEqual([]);
-      expect(target.exceptions.peek('exc-drill-0001-1').status).toBe('open');
-    });
+        // Assess
+        expect(refused).toMatchObject({ code: 'NotAuthorized', httpStatus: 403 });
+        expect(refused.message).toContain('finance-ops');
+        expect(target.tokens.calls).toEqual([]);
+        expect(target.exceptions.peek('exc-drill-0001-1').status).toBe('open');
+      },
+    );
 
     it('lets any holder of the owner role act: the integration owner here', async () => {
       // Prepare
@@ -843,7 +1209,9 @@ describe('actOnException', () => {
 
       // Assess
       expect(refused).toMatchObject({ code: 'AlreadyDecided', httpStatus: 409 });
-      expect(refused.message).toBe(`exception exc-drill-0001-1 is retrying (retry by fiona.finance at ${NOW.toISOString()})`);
+      expect(refused.message).toBe(
+        `exception exc-drill-0001-1 is retrying (retry by fiona.finance at ${NOW.toISOString()})`,
+      );
       expect(target.tokens.calls).toHaveLength(1);
       expect(target.audit.entries).toHaveLength(1);
     });
@@ -853,7 +1221,11 @@ describe('actOnException', () => {
       const target = world();
       target.exceptions.beforeResolve = (store) => {
         store.beforeResolve = undefined;
-        store.seed({ ...store.peek('exc-drill-0001-1'), status: 'aborted', resolution: { action: 'abort', by: 'olga.ops', at: NOW.toISOString(), note: 'cancelled' } });
+        store.seed({
+          ...store.peek('exc-drill-0001-1'),
+          status: 'aborted',
+          resolution: { action: 'abort', by: 'olga.ops', at: NOW.toISOString(), note: 'cancelled' },
+        });
       };
 
       // Act

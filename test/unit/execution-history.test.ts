@@ -29,7 +29,11 @@ describe('ExecutionHistory', () => {
     // Assess
     expect(reached).toBe(1);
     expect(history.events).toHaveLength(MAX_HISTORY_EVENTS);
-    expect(history.events.at(-1)).toMatchObject({ id: MAX_HISTORY_EVENTS, previousEventId: MAX_HISTORY_EVENTS - 1, type: 'ExecutionFailed' });
+    expect(history.events.at(-1)).toMatchObject({
+      id: MAX_HISTORY_EVENTS,
+      previousEventId: MAX_HISTORY_EVENTS - 1,
+      type: 'ExecutionFailed',
+    });
   });
 
   it('numbers on from the events of an earlier run, for a redrive', () => {

@@ -16,7 +16,12 @@ import {
 } from '../../local/apigateway/http-api';
 import { HttpApiService } from '../../local/apigateway/http-api-service';
 import { readCloudAssembly, type TemplateResource, type TemplateValue } from '../../local/cdk/cloud-assembly';
-import { buildResourceModel, type HttpApiSpec, type HttpRouteSpec, type ResourceModel } from '../../local/cdk/resource-model';
+import {
+  buildResourceModel,
+  type HttpApiSpec,
+  type HttpRouteSpec,
+  type ResourceModel,
+} from '../../local/cdk/resource-model';
 import type { InvocationOutcome } from '../../local/lambda/lambda-service';
 
 function routes(...routeKeys: string[]): RouteTable<{ routeKey: string }> {
@@ -29,7 +34,15 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 describe('RouteTable', () => {
-  const table = routes('GET /tasks/open', 'GET /tasks/{taskId}', 'GET /tasks/{proxy+}', 'ANY /{proxy+}', 'ANY /tasks/{taskId}/decision', 'POST /tasks/{taskId}/decision', 'GET /');
+  const table = routes(
+    'GET /tasks/open',
+    'GET /tasks/{taskId}',
+    'GET /tasks/{proxy+}',
+    'ANY /{proxy+}',
+    'ANY /tasks/{taskId}/decision',
+    'POST /tasks/{taskId}/decision',
+    'GET /',
+  );
 
   it.each([
     ['GET', '/tasks/open', 'GET /tasks/open'],
@@ -62,7 +75,13 @@ describe('RouteTable', () => {
     const narrow = routes('GET /tasks/{taskId}', 'POST /tasks/{proxy+}');
 
     // Act
-    const outcomes = [narrow.match('DELETE', '/tasks/t-1'), narrow.match('GET', '/tasks/'), narrow.match('GET', '/tasks/t-1/extra'), narrow.match('POST', '/tasks'), narrow.match('POST', '/tasks/')];
+    const outcomes = [
+      narrow.match('DELETE', '/tasks/t-1'),
+      narrow.match('GET', '/tasks/'),
+      narrow.match('GET', '/tasks/t-1/extra'),
+      narrow.match('POST', '/tasks'),
+      narrow.match('POST', '/tasks/'),
+    ];
 
     // Assess
     expect(outcomes).toEqual([undefined, undefined, undefined, undefined, undefined]);
@@ -103,14 +122,26 @@ describe('developmentIdentity', () => {
 
   it('decodes the claims of a Bearer token without verification, rendering every value as API Gateway does', () => {
     // Prepare
-    const token = jwt({ sub: 'bob', exp: 1900000000, email_verified: true, 'cognito:groups': ['a', 'b'], address: { city: 'Oslo' } });
+    const token = jwt({
+      sub: 'bob',
+      exp: 1900000000,
+      email_verified: true,
+      'cognito:groups': ['a', 'b'],
+      address: { city: 'Oslo' },
+    });
 
     // Act
     const identity = developmentIdentity({ authorization: `Bearer ${token}`, 'x-psflow-user': 'ignored' });
 
     // Assess
     expect(identity).toEqual({
-      claims: { sub: 'bob', exp: '1900000000', email_verified: 'true', 'cognito:groups': '[a b]', address: '{"city":"Oslo"}' },
+      claims: {
+        sub: 'bob',
+        exp: '1900000000',
+        email_verified: 'true',
+        'cognito:groups': '[a b]',
+        address: '{"city":"Oslo"}',
+      },
       scopes: null,
     });
   });
@@ -148,7 +179,13 @@ describe('buildEventV2', () => {
     method: 'POST',
     rawPath: '/tasks/t%201/decision',
     rawQueryString: 'a=1&a=2&b=%C3%A9',
-    headers: { host: ['127.0.0.1:4566'], 'content-type': ['application/json'], 'x-multi': ['one', 'two'], cookie: ['s=1; t=2', 'u=3'], 'user-agent': ['curl/8'] },
+    headers: {
+      host: ['127.0.0.1:4566'],
+      'content-type': ['application/json'],
+      'x-multi': ['one', 'two'],
+      cookie: ['s=1; t=2', 'u=3'],
+      'user-agent': ['curl/8'],
+    },
     body: Buffer.from('{"decision":"approve"}'),
     sourceIp: '127.0.0.1',
     protocol: 'HTTP/1.1',
@@ -173,7 +210,12 @@ describe('buildEventV2', () => {
       rawPath: '/tasks/t%201/decision',
       rawQueryString: 'a=1&a=2&b=%C3%A9',
       cookies: ['s=1', 't=2', 'u=3'],
-      headers: { host: '127.0.0.1:4566', 'content-type': 'application/json', 'x-multi': 'one,two', 'user-agent': 'curl/8' },
+      headers: {
+        host: '127.0.0.1:4566',
+        'content-type': 'application/json',
+        'x-multi': 'one,two',
+        'user-agent': 'curl/8',
+      },
       queryStringParameters: { a: '1,2', b: 'é' },
       requestContext: {
         accountId: '000000000000',
@@ -181,7 +223,13 @@ describe('buildEventV2', () => {
         authorizer: { jwt: { claims: { sub: 'alice', username: 'alice' }, scopes: null } },
         domainName: '127.0.0.1:4566',
         domainPrefix: 'abcdefghij',
-        http: { method: 'POST', path: '/tasks/t%201/decision', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'curl/8' },
+        http: {
+          method: 'POST',
+          path: '/tasks/t%201/decision',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'curl/8',
+        },
         requestId: 'Abc123DefGhiJ=',
         routeKey: 'POST /tasks/{taskId}/decision',
         stage: '$default',
@@ -196,10 +244,21 @@ describe('buildEventV2', () => {
 
   it('leaves out what a request without cookies, query, body or route parameters does not have, and the authorizer on a NONE route', () => {
     // Act
-    const event = buildEventV2({ ...facts, method: 'GET', rawQueryString: '', headers: { host: ['h'] }, body: Buffer.alloc(0) }, { accountId: '1', apiId: 'x', routeKey: '$default' });
+    const event = buildEventV2(
+      { ...facts, method: 'GET', rawQueryString: '', headers: { host: ['h'] }, body: Buffer.alloc(0) },
+      { accountId: '1', apiId: 'x', routeKey: '$default' },
+    );
 
     // Assess
-    expect(Object.keys(event)).toEqual(['version', 'routeKey', 'rawPath', 'rawQueryString', 'headers', 'requestContext', 'isBase64Encoded']);
+    expect(Object.keys(event)).toEqual([
+      'version',
+      'routeKey',
+      'rawPath',
+      'rawQueryString',
+      'headers',
+      'requestContext',
+      'isBase64Encoded',
+    ]);
     expect(event.requestContext).not.toHaveProperty('authorizer');
     expect(event.requestContext.http.userAgent).toBe('');
     expect(event.isBase64Encoded).toBe(false);
@@ -210,8 +269,14 @@ describe('buildEventV2', () => {
     const bytes = Buffer.from([0xff, 0x00, 0x10]);
 
     // Act
-    const binary = buildEventV2({ ...facts, headers: { 'content-type': ['image/png'] }, body: bytes }, { accountId: '1', apiId: 'x', routeKey: '$default' });
-    const untyped = buildEventV2({ ...facts, headers: {}, body: Buffer.from('a=b') }, { accountId: '1', apiId: 'x', routeKey: '$default' });
+    const binary = buildEventV2(
+      { ...facts, headers: { 'content-type': ['image/png'] }, body: bytes },
+      { accountId: '1', apiId: 'x', routeKey: '$default' },
+    );
+    const untyped = buildEventV2(
+      { ...facts, headers: {}, body: Buffer.from('a=b') },
+      { accountId: '1', apiId: 'x', routeKey: '$default' },
+    );
 
     // Assess
     expect(binary).toMatchObject({ body: bytes.toString('base64'), isBase64Encoded: true });
@@ -257,15 +322,28 @@ describe('buildEventV2', () => {
 describe('mapResponseV2', () => {
   it('takes a result with statusCode as the response, cookies as set-cookie headers', () => {
     // Act
-    const response = mapResponseV2({ statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-Count': 3 }, cookies: ['a=1', 'b=2'], body: 'created' });
+    const response = mapResponseV2({
+      statusCode: 201,
+      headers: { 'Content-Type': 'text/plain', 'X-Count': 3 },
+      cookies: ['a=1', 'b=2'],
+      body: 'created',
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'text/plain', 'x-count': '3', 'set-cookie': ['a=1', 'b=2'] }, body: Buffer.from('created') });
+    expect(response).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'text/plain', 'x-count': '3', 'set-cookie': ['a=1', 'b=2'] },
+      body: Buffer.from('created'),
+    });
   });
 
   it('decodes a base64 body and sends an empty body when there is none', () => {
     // Act
-    const binary = mapResponseV2({ statusCode: 200, body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true });
+    const binary = mapResponseV2({
+      statusCode: 200,
+      body: Buffer.from([1, 2, 3]).toString('base64'),
+      isBase64Encoded: true,
+    });
     const empty = mapResponseV2({ statusCode: 204 });
 
     // Assess
@@ -284,15 +362,25 @@ describe('mapResponseV2', () => {
     const response = mapResponseV2(result);
 
     // Assess
-    expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) });
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(body),
+    });
   });
 
   it('answers 500 for a malformed proxy response', () => {
     // Act
-    const outcomes = [mapResponseV2({ statusCode: '200' }), mapResponseV2({ statusCode: 200, body: { not: 'a string' } }), mapResponseV2({ statusCode: 99 })];
+    const outcomes = [
+      mapResponseV2({ statusCode: '200' }),
+      mapResponseV2({ statusCode: 200, body: { not: 'a string' } }),
+      mapResponseV2({ statusCode: 99 }),
+    ];
 
     // Assess
-    expect(outcomes.map((outcome) => [outcome.statusCode, outcome.body.toString()])).toEqual(Array(3).fill([500, '{"message":"Internal Server Error"}']));
+    expect(outcomes.map((outcome) => [outcome.statusCode, outcome.body.toString()])).toEqual(
+      Array(3).fill([500, '{"message":"Internal Server Error"}']),
+    );
   });
 });
 
@@ -304,7 +392,14 @@ function modelOf(resources: Record<string, TemplateResource>): ResourceModel {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-http-api-model-'));
   try {
     fs.writeFileSync(path.join(directory, `${STACK}.template.json`), JSON.stringify({ Resources: resources }));
-    fs.writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({ artifacts: { [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${STACK}.template.json` } } } }));
+    fs.writeFileSync(
+      path.join(directory, 'manifest.json'),
+      JSON.stringify({
+        artifacts: {
+          [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${STACK}.template.json` } },
+        },
+      }),
+    );
     fs.mkdirSync(path.join(directory, 'asset.echo'));
     return buildResourceModel(readCloudAssembly(directory), ENV);
   } finally {
@@ -315,25 +410,50 @@ function modelOf(resources: Record<string, TemplateResource>): ResourceModel {
 function echoFunction(environment: Record<string, TemplateValue> = {}): TemplateResource {
   return {
     Type: 'AWS::Lambda::Function',
-    Properties: { FunctionName: 'echo', Handler: 'index.handler', Runtime: 'nodejs22.x', Code: { S3Bucket: 'b', S3Key: 'echo.zip' }, Environment: { Variables: environment } },
+    Properties: {
+      FunctionName: 'echo',
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Code: { S3Bucket: 'b', S3Key: 'echo.zip' },
+      Environment: { Variables: environment },
+    },
     Metadata: { 'aws:asset:path': 'asset.echo' },
   };
 }
 
-function httpApi(logicalId: string, name: string, routeKeys: Record<string, string>, integration: Record<string, TemplateValue> = {}): Record<string, TemplateResource> {
+function httpApi(
+  logicalId: string,
+  name: string,
+  routeKeys: Record<string, string>,
+  integration: Record<string, TemplateValue> = {},
+): Record<string, TemplateResource> {
   const apiId = { Ref: logicalId };
   const resources: Record<string, TemplateResource> = {
     [logicalId]: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: name, ProtocolType: 'HTTP' } },
-    [`${logicalId}Stage`]: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: apiId, StageName: '$default', AutoDeploy: true } },
+    [`${logicalId}Stage`]: {
+      Type: 'AWS::ApiGatewayV2::Stage',
+      Properties: { ApiId: apiId, StageName: '$default', AutoDeploy: true },
+    },
     [`${logicalId}Integration`]: {
       Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: { ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Echo', 'Arn'] }, PayloadFormatVersion: '2.0', ...integration },
+      Properties: {
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': ['Echo', 'Arn'] },
+        PayloadFormatVersion: '2.0',
+        ...integration,
+      },
     },
   };
   for (const [routeLogicalId, routeKey] of Object.entries(routeKeys)) {
     resources[routeLogicalId] = {
       Type: 'AWS::ApiGatewayV2::Route',
-      Properties: { ApiId: apiId, RouteKey: routeKey, AuthorizationType: 'NONE', Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${logicalId}Integration` }]] } },
+      Properties: {
+        ApiId: apiId,
+        RouteKey: routeKey,
+        AuthorizationType: 'NONE',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${logicalId}Integration` }]] },
+      },
     };
   }
   return resources;
@@ -342,11 +462,20 @@ function httpApi(logicalId: string, name: string, routeKeys: Record<string, stri
 describe('buildResourceModel for HTTP APIs', () => {
   it('serves a single API at /api and resolves Ref and ApiEndpoint to it', () => {
     // Act
-    const model = modelOf({ Echo: echoFunction({ API_URL: { 'Fn::GetAtt': ['Api', 'ApiEndpoint'] }, API_ID: { Ref: 'Api' } }), ...httpApi('Api', 'tasks', { TasksRoute: 'GET /tasks' }) });
+    const model = modelOf({
+      Echo: echoFunction({ API_URL: { 'Fn::GetAtt': ['Api', 'ApiEndpoint'] }, API_ID: { Ref: 'Api' } }),
+      ...httpApi('Api', 'tasks', { TasksRoute: 'GET /tasks' }),
+    });
     const [api] = model.httpApis;
 
     // Assess
-    expect(api).toMatchObject({ name: 'tasks', basePath: '/api', endpoint: 'http://127.0.0.1:4566/api', stageNames: ['$default'], apiId: expect.stringMatching(/^[a-z0-9]{10}$/) });
+    expect(api).toMatchObject({
+      name: 'tasks',
+      basePath: '/api',
+      endpoint: 'http://127.0.0.1:4566/api',
+      stageNames: ['$default'],
+      apiId: expect.stringMatching(/^[a-z0-9]{10}$/),
+    });
     expect(api.routes).toEqual([
       {
         logicalId: 'TasksRoute',
@@ -354,7 +483,12 @@ describe('buildResourceModel for HTTP APIs', () => {
         routeKey: 'GET /tasks',
         authorizationType: 'NONE',
         authorizationScopes: [],
-        integration: { logicalId: 'ApiIntegration', integrationId: expect.stringMatching(/^[a-z0-9]{7}$/), functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo', timeoutMs: 30_000 },
+        integration: {
+          logicalId: 'ApiIntegration',
+          integrationId: expect.stringMatching(/^[a-z0-9]{7}$/),
+          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
+          timeoutMs: 30_000,
+        },
         unservedReason: undefined,
       },
     ]);
@@ -364,8 +498,19 @@ describe('buildResourceModel for HTTP APIs', () => {
   it('serves several APIs at /api/<name>', () => {
     // Act
     const second = httpApi('Second', 'admin', { B: 'GET /b' });
-    second.Second = { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'admin', ProtocolType: 'HTTP', CorsConfiguration: { AllowOrigins: ['http://localhost:3000'] } } };
-    const model = modelOf({ Echo: echoFunction({ URL: { 'Fn::GetAtt': ['Second', 'ApiEndpoint'] } }), ...httpApi('First', 'tasks', { A: 'GET /a' }), ...second });
+    second.Second = {
+      Type: 'AWS::ApiGatewayV2::Api',
+      Properties: {
+        Name: 'admin',
+        ProtocolType: 'HTTP',
+        CorsConfiguration: { AllowOrigins: ['http://localhost:3000'] },
+      },
+    };
+    const model = modelOf({
+      Echo: echoFunction({ URL: { 'Fn::GetAtt': ['Second', 'ApiEndpoint'] } }),
+      ...httpApi('First', 'tasks', { A: 'GET /a' }),
+      ...second,
+    });
 
     // Assess
     expect(model.httpApis.map((api) => [api.name, api.basePath, api.corsConfigured])).toEqual([
@@ -380,11 +525,16 @@ describe('buildResourceModel for HTTP APIs', () => {
     const model = modelOf({
       Echo: echoFunction(),
       ...httpApi('Api', 'tasks', { OldFormat: 'GET /old' }, { PayloadFormatVersion: '1.0' }),
-      Authorizer: { Type: 'AWS::ApiGatewayV2::Authorizer', Properties: { ApiId: { Ref: 'Api' }, AuthorizerType: 'JWT', Name: 'jwt' } },
+      Authorizer: {
+        Type: 'AWS::ApiGatewayV2::Authorizer',
+        Properties: { ApiId: { Ref: 'Api' }, AuthorizerType: 'JWT', Name: 'jwt' },
+      },
     });
 
     // Assess
-    expect(model.httpApis[0].routes[0].unservedReason).toBe('its integration is not served: payload format 1.0 is not served locally; only 2.0 is');
+    expect(model.httpApis[0].routes[0].unservedReason).toBe(
+      'its integration is not served: payload format 1.0 is not served locally; only 2.0 is',
+    );
     expect(model.notEmulated.map((resource) => [resource.logicalId, resource.reason])).toEqual(
       expect.arrayContaining([
         ['ApiIntegration', 'payload format 1.0 is not served locally; only 2.0 is'],
@@ -398,13 +548,20 @@ describe('buildResourceModel for HTTP APIs', () => {
     // Act
     const model = modelOf({
       Echo: echoFunction(),
-      Socket: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'socket', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' } },
+      Socket: {
+        Type: 'AWS::ApiGatewayV2::Api',
+        Properties: { Name: 'socket', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' },
+      },
       Connect: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Socket' }, RouteKey: '$connect' } },
     });
 
     // Assess
     expect(model.httpApis).toEqual([]);
-    expect(model.notEmulated.filter((resource) => resource.type.startsWith('AWS::ApiGatewayV2::')).map((resource) => [resource.logicalId, resource.reason])).toEqual([
+    expect(
+      model.notEmulated
+        .filter((resource) => resource.type.startsWith('AWS::ApiGatewayV2::'))
+        .map((resource) => [resource.logicalId, resource.reason]),
+    ).toEqual([
       ['Socket', 'WEBSOCKET APIs are not served locally; only HTTP APIs are'],
       ['Connect', expect.stringMatching(/^its API [a-z0-9]{10} is not served$/)],
     ]);
@@ -414,11 +571,22 @@ describe('buildResourceModel for HTTP APIs', () => {
     // Act
     const model = modelOf({
       Echo: echoFunction(),
-      ...httpApi('Api', 'tasks', { R: 'ANY /{proxy+}' }, { IntegrationUri: { 'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Echo.Arn}/invocations' } }),
+      ...httpApi(
+        'Api',
+        'tasks',
+        { R: 'ANY /{proxy+}' },
+        {
+          IntegrationUri: {
+            'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Echo.Arn}/invocations',
+          },
+        },
+      ),
     });
 
     // Assess
-    expect(model.httpApis[0].routes[0].integration?.functionArn).toBe('arn:aws:lambda:us-east-1:000000000000:function:echo');
+    expect(model.httpApis[0].routes[0].integration?.functionArn).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:echo',
+    );
   });
 });
 
@@ -455,11 +623,25 @@ describe('HttpApiService', () => {
   }
 
   function route(routeKey: string, functionArn: string, timeoutMs = 30_000): HttpRouteSpec {
-    return { logicalId: routeKey, routeId: 'r', routeKey, authorizationType: 'NONE', authorizationScopes: [], integration: { logicalId: 'i', integrationId: 'i', functionArn, timeoutMs } };
+    return {
+      logicalId: routeKey,
+      routeId: 'r',
+      routeKey,
+      authorizationType: 'NONE',
+      authorizationScopes: [],
+      integration: { logicalId: 'i', integrationId: 'i', functionArn, timeoutMs },
+    };
   }
 
-  async function serve(apis: HttpApiSpec[], invoke: (functionArn: string, event: unknown) => Promise<InvocationOutcome>): Promise<string> {
-    const httpApi = new HttpApiService(apis, { accountId: '000000000000', accessLogFile: path.join(directory, 'logs', 'api-access.log'), invoke });
+  async function serve(
+    apis: HttpApiSpec[],
+    invoke: (functionArn: string, event: unknown) => Promise<InvocationOutcome>,
+  ): Promise<string> {
+    const httpApi = new HttpApiService(apis, {
+      accountId: '000000000000',
+      accessLogFile: path.join(directory, 'logs', 'api-access.log'),
+      invoke,
+    });
     service = httpApi;
     const listening = http.createServer((request, response) => void httpApi.handle(request, response));
     server = listening;
@@ -470,10 +652,16 @@ describe('HttpApiService', () => {
   it('serves several APIs each under /api/<name>, with the path below it as rawPath', async () => {
     // Prepare
     const invoked: Array<[string, unknown]> = [];
-    const url = await serve([api('tasks', '/api/tasks', [route('GET /items/{id}', 'arn:tasks')]), api('admin', '/api/admin', [route('GET /items/{id}', 'arn:admin')])], async (functionArn, event) => {
-      invoked.push([functionArn, event]);
-      return { ok: true, value: { statusCode: 200, body: functionArn } };
-    });
+    const url = await serve(
+      [
+        api('tasks', '/api/tasks', [route('GET /items/{id}', 'arn:tasks')]),
+        api('admin', '/api/admin', [route('GET /items/{id}', 'arn:admin')]),
+      ],
+      async (functionArn, event) => {
+        invoked.push([functionArn, event]);
+        return { ok: true, value: { statusCode: 200, body: functionArn } };
+      },
+    );
 
     // Act
     const tasks = await fetch(`${url}/api/tasks/items/1`);
@@ -489,10 +677,15 @@ describe('HttpApiService', () => {
 
   it('answers 503 when the integration times out and 500 when the function fails', async () => {
     // Prepare
-    const url = await serve([api('tasks', '/api', [route('GET /slow', 'arn:slow', 50), route('GET /broken', 'arn:broken')])], (functionArn) =>
-      functionArn === 'arn:slow'
-        ? new Promise<InvocationOutcome>(() => undefined)
-        : Promise.resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds', trace: [] } }),
+    const url = await serve(
+      [api('tasks', '/api', [route('GET /slow', 'arn:slow', 50), route('GET /broken', 'arn:broken')])],
+      (functionArn) =>
+        functionArn === 'arn:slow'
+          ? new Promise<InvocationOutcome>(() => undefined)
+          : Promise.resolve({
+              ok: false,
+              error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds', trace: [] },
+            }),
     );
 
     // Act
@@ -504,14 +697,19 @@ describe('HttpApiService', () => {
     expect([broken.status, await broken.json()]).toEqual([500, { message: 'Internal Server Error' }]);
   });
 
-  it('answers 413 without invoking the function when the event exceeds Lambda\'s 6 MB request limit, and above 10 MB', async () => {
+  it("answers 413 without invoking the function when the event exceeds Lambda's 6 MB request limit, and above 10 MB", async () => {
     // Prepare
     const invoked: string[] = [];
     const url = await serve([api('tasks', '/api', [route('POST /items', 'arn:items')])], async (functionArn) => {
       invoked.push(functionArn);
       return { ok: true, value: { statusCode: 200, body: 'ok' } };
     });
-    const post = (bytes: number): Promise<Response> => fetch(`${url}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patch: 'a'.repeat(bytes) }) });
+    const post = (bytes: number): Promise<Response> =>
+      fetch(`${url}/api/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ patch: 'a'.repeat(bytes) }),
+      });
 
     // Act
     const fits = await post(5 * 1024 * 1024);
@@ -527,10 +725,16 @@ describe('HttpApiService', () => {
 
   it('answers 500 for response headers Node cannot send, and drops connection headers', async () => {
     // Prepare
-    const url = await serve([api('tasks', '/api', [route('GET /bad', 'arn:bad'), route('GET /chunked', 'arn:chunked')])], async (functionArn) => ({
-      ok: true,
-      value: functionArn === 'arn:bad' ? { statusCode: 200, headers: { 'x-bad': 'line\nbreak' }, body: 'x' } : { statusCode: 200, headers: { 'transfer-encoding': 'chunked', connection: 'close' }, body: 'whole' },
-    }));
+    const url = await serve(
+      [api('tasks', '/api', [route('GET /bad', 'arn:bad'), route('GET /chunked', 'arn:chunked')])],
+      async (functionArn) => ({
+        ok: true,
+        value:
+          functionArn === 'arn:bad'
+            ? { statusCode: 200, headers: { 'x-bad': 'line\nbreak' }, body: 'x' }
+            : { statusCode: 200, headers: { 'transfer-encoding': 'chunked', connection: 'close' }, body: 'whole' },
+      }),
+    );
 
     // Act
     const bad = await fetch(`${url}/api/bad`);

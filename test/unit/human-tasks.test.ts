@@ -6,11 +6,25 @@ import { decideTask, type DecisionRequest, type DecisionResult } from '../../sha
 import { delegateRole, type DelegationRequest } from '../../shared/human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../../shared/human-tasks/human-task';
 import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
-import { openApprovalTask, type OpenApprovalTaskInput, type OpenTaskDependencies } from '../../shared/human-tasks/open-approval-task';
+import {
+  openApprovalTask,
+  type OpenApprovalTaskInput,
+  type OpenTaskDependencies,
+} from '../../shared/human-tasks/open-approval-task';
 import { sweepOverdueTasks, type SweepDependencies } from '../../shared/human-tasks/sweep-overdue-tasks';
 import type { Delegation } from '../../shared/human-tasks/task-ports';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
-import { EXECUTION_ARN, InMemoryAuditLog, InMemoryHumanTaskStore, NOW, RecordingBreachPublisher, approvalTask, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import {
+  EXECUTION_ARN,
+  InMemoryAuditLog,
+  InMemoryHumanTaskStore,
+  NOW,
+  RecordingBreachPublisher,
+  approvalTask,
+  hoursAfterNow,
+  taskWorld,
+  type TaskWorld,
+} from '../support/human-task-fakes';
 
 /** Runs an action that must be refused and returns the refusal. */
 async function refusal(action: () => Promise<unknown>): Promise<TaskActionRefused> {
@@ -23,7 +37,12 @@ async function refusal(action: () => Promise<unknown>): Promise<TaskActionRefuse
   throw new Error('the action was not refused');
 }
 
-function decision(taskId: string, actor: string, outcome: DecisionRequest['outcome'] = 'approved', extra: Partial<DecisionRequest> = {}): DecisionRequest {
+function decision(
+  taskId: string,
+  actor: string,
+  outcome: DecisionRequest['outcome'] = 'approved',
+  extra: Partial<DecisionRequest> = {},
+): DecisionRequest {
   return { taskId, actor, outcome, comment: `${outcome} by ${actor}`, ...extra };
 }
 
@@ -34,7 +53,13 @@ function decide(world: TaskWorld, request: DecisionRequest): Promise<DecisionRes
 /** Pat hands practice-lead decisions to Priya from 1 hour after NOW until 25 hours after NOW. */
 async function patDelegatesToPriya(world: TaskWorld): Promise<Delegation> {
   return delegateRole(
-    { delegator: 'pat.practice', delegate: 'priya.practice', role: 'practice-lead', from: hoursAfterNow(1).toISOString(), until: hoursAfterNow(25).toISOString() },
+    {
+      delegator: 'pat.practice',
+      delegate: 'priya.practice',
+      role: 'practice-lead',
+      from: hoursAfterNow(1).toISOString(),
+      until: hoursAfterNow(25).toISOString(),
+    },
     { ...world.deps, now: world.clock.now },
   );
 }
@@ -58,15 +83,34 @@ describe('decideTask', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const result = await decide(world, decision('task-level-1', 'pat.practice', 'approved', { comment: 'Margin checked' }));
+      const result = await decide(
+        world,
+        decision('task-level-1', 'pat.practice', 'approved', { comment: 'Margin checked' }),
+      );
 
       // Assess
-      const expectedDecision = { outcome: 'approved', decidedBy: 'pat.practice', comment: 'Margin checked', decidedAt: NOW.toISOString(), delivered: true };
+      const expectedDecision = {
+        outcome: 'approved',
+        decidedBy: 'pat.practice',
+        comment: 'Margin checked',
+        decidedAt: NOW.toISOString(),
+        delivered: true,
+      };
       expect(result.repeated).toBe(false);
       expect(result.task).toMatchObject({ status: 'approved', decision: expectedDecision });
       expect(world.tasks.peek('task-level-1')).toMatchObject({ status: 'approved', decision: expectedDecision });
       expect(world.tokens.calls).toEqual([
-        { kind: 'succeed', token: 'token-level-1', output: { outcome: 'approved', decidedBy: 'pat.practice', comment: 'Margin checked', decidedAt: NOW.toISOString(), level: 1 } },
+        {
+          kind: 'succeed',
+          token: 'token-level-1',
+          output: {
+            outcome: 'approved',
+            decidedBy: 'pat.practice',
+            comment: 'Margin checked',
+            decidedAt: NOW.toISOString(),
+            level: 1,
+          },
+        },
       ]);
     });
 
@@ -76,16 +120,28 @@ describe('decideTask', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const result = await decide(world, decision('task-level-1', 'pat.practice', 'rejected', { comment: 'Rate card too low' }));
+      const result = await decide(
+        world,
+        decision('task-level-1', 'pat.practice', 'rejected', { comment: 'Rate card too low' }),
+      );
 
       // Assess
       expect(result.task.status).toBe('rejected');
-      expect(world.tasks.peek('task-level-1')).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', delivered: true } });
+      expect(world.tasks.peek('task-level-1')).toMatchObject({
+        status: 'rejected',
+        decision: { outcome: 'rejected', delivered: true },
+      });
       expect(world.tokens.calls).toHaveLength(1);
       const [call] = world.tokens.calls;
       if (call?.kind !== 'fail') throw new Error('the token was not failed');
       expect(call).toMatchObject({ token: 'token-level-1', error: 'psflow.ApprovalRejected' });
-      expect(JSON.parse(call.cause)).toEqual({ outcome: 'rejected', decidedBy: 'pat.practice', comment: 'Rate card too low', decidedAt: NOW.toISOString(), level: 1 });
+      expect(JSON.parse(call.cause)).toEqual({
+        outcome: 'rejected',
+        decidedBy: 'pat.practice',
+        comment: 'Rate card too low',
+        decidedAt: NOW.toISOString(),
+        level: 1,
+      });
     });
 
     it('appends the decision to the audit log with actor, action, why and the level', async () => {
@@ -110,13 +166,16 @@ describe('decideTask', () => {
       ]);
     });
 
-    it('accepts the task\'s own token from a link', async () => {
+    it("accepts the task's own token from a link", async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(approvalTask());
 
       // Act
-      const result = await decide(world, decision('task-level-1', 'pat.practice', 'approved', { token: 'token-level-1' }));
+      const result = await decide(
+        world,
+        decision('task-level-1', 'pat.practice', 'approved', { token: 'token-level-1' }),
+      );
 
       // Assess
       expect(result.task.status).toBe('approved');
@@ -148,7 +207,9 @@ describe('decideTask', () => {
     it('refuses a delivery lead whose grant is for other regions, and lets the one for the region decide', async () => {
       // Prepare
       const world = taskWorld();
-      world.tasks.seed(approvalTask({ candidateRoles: ['delivery-lead'], assigneeRole: 'delivery-lead', subject: { region: 'EMEA' } }));
+      world.tasks.seed(
+        approvalTask({ candidateRoles: ['delivery-lead'], assigneeRole: 'delivery-lead', subject: { region: 'EMEA' } }),
+      );
 
       // Act
       const refused = await refusal(() => decide(world, decision('task-level-1', 'dave.delivery')));
@@ -161,7 +222,7 @@ describe('decideTask', () => {
       expect(result.task.decision?.decidedBy).toBe('dana.delivery');
     });
 
-    it('lets the practice lead of the deal\'s practice decide regardless of region', async () => {
+    it("lets the practice lead of the deal's practice decide regardless of region", async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(approvalTask({ subject: { practice: 'cloud-strategy', region: 'APAC' } }));
@@ -208,7 +269,10 @@ describe('decideTask', () => {
     it('refuses one person deciding two levels of one request (the CFO after an escalation)', async () => {
       // Prepare: level 1 escalated from the practice lead to the CFO, who approved it.
       const world = taskWorld();
-      world.tasks.seed(approvalTask({ level: 1, assigneeRole: 'cfo', breaches: 2 }), approvalTask({ level: 2, candidateRoles: ['cfo'], assigneeRole: 'cfo' }));
+      world.tasks.seed(
+        approvalTask({ level: 1, assigneeRole: 'cfo', breaches: 2 }),
+        approvalTask({ level: 2, candidateRoles: ['cfo'], assigneeRole: 'cfo' }),
+      );
       await decide(world, decision('task-level-1', 'carl.cfo'));
 
       // Act
@@ -216,14 +280,19 @@ describe('decideTask', () => {
 
       // Assess
       expect(refused).toMatchObject({ code: 'SegregationOfDuties', httpStatus: 403 });
-      expect(refused.message).toBe('carl.cfo already decided level 1 of this request; another person must decide level 2');
+      expect(refused.message).toBe(
+        'carl.cfo already decided level 1 of this request; another person must decide level 2',
+      );
       expect(world.tokens.calls.map((call) => call.token)).toEqual(['token-level-1']);
     });
 
     it('does not hold a decision in another request against the same person', async () => {
       // Prepare
       const world = taskWorld();
-      world.tasks.seed(approvalTask({ level: 1 }), approvalTask({ taskId: 'task-other-request', requestId: 'another-request', level: 2, token: 'token-other' }));
+      world.tasks.seed(
+        approvalTask({ level: 1 }),
+        approvalTask({ taskId: 'task-other-request', requestId: 'another-request', level: 2, token: 'token-other' }),
+      );
       await decide(world, decision('task-level-1', 'pat.practice'));
 
       // Act
@@ -245,11 +314,14 @@ describe('decideTask', () => {
       const refused = await refusal(() => decide(world, decision('task-level-2', 'pat.practice')));
 
       // Assess
-      expect(world.tasks.peek('task-level-1').decision).toMatchObject({ decidedBy: 'priya.practice', onBehalfOf: 'pat.practice' });
+      expect(world.tasks.peek('task-level-1').decision).toMatchObject({
+        decidedBy: 'priya.practice',
+        onBehalfOf: 'pat.practice',
+      });
       expect(refused).toMatchObject({ code: 'SegregationOfDuties', httpStatus: 403 });
     });
 
-    it('refuses the delegate deciding a second level after deciding the first on someone\'s behalf', async () => {
+    it("refuses the delegate deciding a second level after deciding the first on someone's behalf", async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(...twoPracticeLeadLevels());
@@ -307,13 +379,15 @@ describe('decideTask', () => {
   });
 
   describe('tokens', () => {
-    it('refuses a token that is not the task\'s with TokenMismatch (403) and records nothing', async () => {
+    it("refuses a token that is not the task's with TokenMismatch (403) and records nothing", async () => {
       // Prepare
       const world = taskWorld();
       world.tasks.seed(approvalTask());
 
       // Act
-      const refused = await refusal(() => decide(world, decision('task-level-1', 'pat.practice', 'approved', { token: 'token-from-an-old-link' })));
+      const refused = await refusal(() =>
+        decide(world, decision('task-level-1', 'pat.practice', 'approved', { token: 'token-from-an-old-link' })),
+      );
 
       // Assess
       expect(refused).toMatchObject({ code: 'TokenMismatch', httpStatus: 403 });
@@ -332,7 +406,10 @@ describe('decideTask', () => {
 
       // Assess
       expect(refused).toMatchObject({ code: 'NoLongerWaiting', httpStatus: 409 });
-      expect(world.tasks.peek('task-level-1')).toMatchObject({ status: 'expired', decision: { outcome: 'approved', decidedBy: 'pat.practice', delivered: false } });
+      expect(world.tasks.peek('task-level-1')).toMatchObject({
+        status: 'expired',
+        decision: { outcome: 'approved', decidedBy: 'pat.practice', delivered: false },
+      });
       expect(world.tokens.calls).toHaveLength(1);
       expect(world.audit.entries.map((entry) => entry.action)).toEqual(['approve']);
     });
@@ -350,7 +427,10 @@ describe('decideTask', () => {
 
       // Assess
       expect(again.repeated).toBe(true);
-      expect(again.task).toMatchObject({ status: 'approved', decision: { decidedBy: 'pat.practice', delivered: true } });
+      expect(again.task).toMatchObject({
+        status: 'approved',
+        decision: { decidedBy: 'pat.practice', delivered: true },
+      });
       expect(world.tokens.calls).toHaveLength(1);
       expect(world.audit.entries).toHaveLength(1);
     });
@@ -430,7 +510,17 @@ describe('decideTask', () => {
       world.tasks.beforeRecordDecision = (store) => {
         store.beforeRecordDecision = undefined;
         const current = store.peek('task-level-1');
-        store.seed({ ...current, status: 'rejected', decision: { outcome: 'rejected', decidedBy: 'carl.cfo', comment: 'No', decidedAt: NOW.toISOString(), delivered: true } });
+        store.seed({
+          ...current,
+          status: 'rejected',
+          decision: {
+            outcome: 'rejected',
+            decidedBy: 'carl.cfo',
+            comment: 'No',
+            decidedAt: NOW.toISOString(),
+            delivered: true,
+          },
+        });
       };
 
       // Act
@@ -493,8 +583,13 @@ describe('decideTask', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const refused = await refusal(() => decide(world, decision('task-level-1', 'pat.practice', 'approved', { comment: 'x'.repeat(2001) })));
-      const accepted = await decide(world, decision('task-level-1', 'pat.practice', 'approved', { comment: 'x'.repeat(2000) }));
+      const refused = await refusal(() =>
+        decide(world, decision('task-level-1', 'pat.practice', 'approved', { comment: 'x'.repeat(2001) })),
+      );
+      const accepted = await decide(
+        world,
+        decision('task-level-1', 'pat.practice', 'approved', { comment: 'x'.repeat(2000) }),
+      );
 
       // Assess
       expect(refused).toMatchObject({ code: 'InvalidRequest', httpStatus: 400 });
@@ -511,12 +606,25 @@ describe('decideTask', () => {
       world.clock.advanceHours(2);
 
       // Act
-      const result = await decide(world, decision('task-level-1', 'priya.practice', 'approved', { comment: 'For Pat, on holiday' }));
+      const result = await decide(
+        world,
+        decision('task-level-1', 'priya.practice', 'approved', { comment: 'For Pat, on holiday' }),
+      );
 
       // Assess
-      expect(result.task.decision).toMatchObject({ decidedBy: 'priya.practice', onBehalfOf: 'pat.practice', delivered: true });
-      expect(world.tasks.peek('task-level-1').decision).toMatchObject({ decidedBy: 'priya.practice', onBehalfOf: 'pat.practice' });
-      expect(world.tokens.calls[0]).toMatchObject({ kind: 'succeed', output: { decidedBy: 'priya.practice', onBehalfOf: 'pat.practice' } });
+      expect(result.task.decision).toMatchObject({
+        decidedBy: 'priya.practice',
+        onBehalfOf: 'pat.practice',
+        delivered: true,
+      });
+      expect(world.tasks.peek('task-level-1').decision).toMatchObject({
+        decidedBy: 'priya.practice',
+        onBehalfOf: 'pat.practice',
+      });
+      expect(world.tokens.calls[0]).toMatchObject({
+        kind: 'succeed',
+        output: { decidedBy: 'priya.practice', onBehalfOf: 'pat.practice' },
+      });
       expect(world.audit.entries.at(-1)).toMatchObject({
         subjectType: 'task',
         action: 'approve',
@@ -559,7 +667,7 @@ describe('decideTask', () => {
       expect(result.task.decision?.onBehalfOf).toBe('pat.practice');
     });
 
-    it('does not extend a delegation beyond the delegator\'s own scope', async () => {
+    it("does not extend a delegation beyond the delegator's own scope", async () => {
       // Prepare: neither Pat nor Priya leads the strategy practice.
       const world = taskWorld();
       world.tasks.seed(approvalTask({ subject: { practice: 'strategy' } }));
@@ -591,7 +699,14 @@ describe('decideTask', () => {
 
 describe('delegateRole', () => {
   function request(overrides: Partial<DelegationRequest> = {}): DelegationRequest {
-    return { delegator: 'pat.practice', delegate: 'priya.practice', role: 'practice-lead', from: hoursAfterNow(1).toISOString(), until: hoursAfterNow(25).toISOString(), ...overrides };
+    return {
+      delegator: 'pat.practice',
+      delegate: 'priya.practice',
+      role: 'practice-lead',
+      from: hoursAfterNow(1).toISOString(),
+      until: hoursAfterNow(25).toISOString(),
+      ...overrides,
+    };
   }
 
   it('stores the delegation and appends it to the audit log with actor, action and why', async () => {
@@ -630,7 +745,10 @@ describe('delegateRole', () => {
     const world = taskWorld();
 
     // Act
-    const delegation = await delegateRole(request({ from: '2026-11-20T09:00:00+01:00', until: '2026-11-21T09:00:00+01:00' }), world.deps);
+    const delegation = await delegateRole(
+      request({ from: '2026-11-20T09:00:00+01:00', until: '2026-11-21T09:00:00+01:00' }),
+      world.deps,
+    );
 
     // Assess
     expect(delegation).toMatchObject({ from: '2026-11-20T08:00:00.000Z', until: '2026-11-21T08:00:00.000Z' });
@@ -641,7 +759,10 @@ describe('delegateRole', () => {
     const world = taskWorld();
 
     // Act
-    const delegation = await delegateRole(request({ from: hoursAfterNow(-1).toISOString(), until: hoursAfterNow(90 * 24 - 1).toISOString() }), world.deps);
+    const delegation = await delegateRole(
+      request({ from: hoursAfterNow(-1).toISOString(), until: hoursAfterNow(90 * 24 - 1).toISOString() }),
+      world.deps,
+    );
 
     // Assess
     expect(delegation.until).toBe(hoursAfterNow(90 * 24 - 1).toISOString());
@@ -649,17 +770,62 @@ describe('delegateRole', () => {
 
   it.each([
     ['to oneself', { delegate: 'pat.practice' }, 'InvalidRequest', 'one cannot delegate to oneself'],
-    ['a role the delegator does not hold', { delegator: 'sally.sales', delegate: 'pat.practice' }, 'NotAuthorized', 'sally.sales does not hold the role practice-lead, so cannot delegate it'],
-    ['by someone not in the directory', { delegator: 'mallory.outsider' }, 'NotAuthorized', 'mallory.outsider does not hold the role practice-lead, so cannot delegate it'],
-    ['to someone without the role', { delegate: 'carl.cfo' }, 'InvalidRequest', 'carl.cfo does not hold the role practice-lead; delegate only to someone with the same role'],
-    ['to someone not in the directory', { delegate: 'mallory.outsider' }, 'InvalidRequest', 'mallory.outsider is not in the directory'],
-    ['for more than 90 days', { until: hoursAfterNow(1 + 90 * 24 + 1).toISOString() }, 'InvalidRequest', 'a delegation lasts at most 90 days'],
-    ['with until equal to from', { until: hoursAfterNow(1).toISOString() }, 'InvalidRequest', 'until must be after from'],
+    [
+      'a role the delegator does not hold',
+      { delegator: 'sally.sales', delegate: 'pat.practice' },
+      'NotAuthorized',
+      'sally.sales does not hold the role practice-lead, so cannot delegate it',
+    ],
+    [
+      'by someone not in the directory',
+      { delegator: 'mallory.outsider' },
+      'NotAuthorized',
+      'mallory.outsider does not hold the role practice-lead, so cannot delegate it',
+    ],
+    [
+      'to someone without the role',
+      { delegate: 'carl.cfo' },
+      'InvalidRequest',
+      'carl.cfo does not hold the role practice-lead; delegate only to someone with the same role',
+    ],
+    [
+      'to someone not in the directory',
+      { delegate: 'mallory.outsider' },
+      'InvalidRequest',
+      'mallory.outsider is not in the directory',
+    ],
+    [
+      'for more than 90 days',
+      { until: hoursAfterNow(1 + 90 * 24 + 1).toISOString() },
+      'InvalidRequest',
+      'a delegation lasts at most 90 days',
+    ],
+    [
+      'with until equal to from',
+      { until: hoursAfterNow(1).toISOString() },
+      'InvalidRequest',
+      'until must be after from',
+    ],
     ['with until before from', { until: hoursAfterNow(0).toISOString() }, 'InvalidRequest', 'until must be after from'],
-    ['for a window that has ended', { from: hoursAfterNow(-48).toISOString(), until: hoursAfterNow(-24).toISOString() }, 'InvalidRequest', 'the window has already ended'],
-    ['for a window that ends now', { from: hoursAfterNow(-48).toISOString(), until: NOW.toISOString() }, 'InvalidRequest', 'the window has already ended'],
+    [
+      'for a window that has ended',
+      { from: hoursAfterNow(-48).toISOString(), until: hoursAfterNow(-24).toISOString() },
+      'InvalidRequest',
+      'the window has already ended',
+    ],
+    [
+      'for a window that ends now',
+      { from: hoursAfterNow(-48).toISOString(), until: NOW.toISOString() },
+      'InvalidRequest',
+      'the window has already ended',
+    ],
     ['for an unknown role', { role: 'auditor' }, 'InvalidRequest', 'unknown role "auditor"'],
-    ['with a timestamp that is not one', { from: 'next monday' }, 'InvalidRequest', 'from and until must be ISO-8601 timestamps'],
+    [
+      'with a timestamp that is not one',
+      { from: 'next monday' },
+      'InvalidRequest',
+      'from and until must be ISO-8601 timestamps',
+    ],
   ] as const)('refuses delegating %s', async (_label, overrides, code, message) => {
     // Prepare
     const world = taskWorld();
@@ -676,8 +842,18 @@ describe('delegateRole', () => {
 });
 
 describe('openApprovalTask', () => {
-  function openDeps(tasks: InMemoryHumanTaskStore, at: Date = NOW, audit = new InMemoryAuditLog()): OpenTaskDependencies {
-    return { tasks, directory: new InMemoryDirectory(DEMO_USERS), policy: CURRENT_APPROVAL_POLICY, audit, now: () => at };
+  function openDeps(
+    tasks: InMemoryHumanTaskStore,
+    at: Date = NOW,
+    audit = new InMemoryAuditLog(),
+  ): OpenTaskDependencies {
+    return {
+      tasks,
+      directory: new InMemoryDirectory(DEMO_USERS),
+      policy: CURRENT_APPROVAL_POLICY,
+      audit,
+      now: () => at,
+    };
   }
 
   describe('when nobody may decide the level now', () => {
@@ -685,13 +861,30 @@ describe('openApprovalTask', () => {
       // Prepare
       const tasks = new InMemoryHumanTaskStore();
       const audit = new InMemoryAuditLog();
-      const subject = { title: 'Activate Kiwi Ops', amount: { amountMinor: 12_000_000, currency: 'EUR' }, region: 'APAC' as const, practice: 'managed-services', reasons: [] };
+      const subject = {
+        title: 'Activate Kiwi Ops',
+        amount: { amountMinor: 12_000_000, currency: 'EUR' },
+        region: 'APAC' as const,
+        practice: 'managed-services',
+        reasons: [],
+      };
 
       // Act
-      const task = await openApprovalTask(input({ subject, levels: [{ role: 'practice-lead', slaHours: 24 }], policy: { version: 1, ruleId: 'activation-50k-to-500k', reason: '50k EUR or more: the practice lead' } }), openDeps(tasks, NOW, audit));
+      const task = await openApprovalTask(
+        input({
+          subject,
+          levels: [{ role: 'practice-lead', slaHours: 24 }],
+          policy: { version: 1, ruleId: 'activation-50k-to-500k', reason: '50k EUR or more: the practice lead' },
+        }),
+        openDeps(tasks, NOW, audit),
+      );
 
       // Assess
-      expect(task).toMatchObject({ assigneeRole: 'cfo', candidateRoles: ['practice-lead'], routing: ['no practice lead for managed-services in APAC; escalated at once to cfo'] });
+      expect(task).toMatchObject({
+        assigneeRole: 'cfo',
+        candidateRoles: ['practice-lead'],
+        routing: ['no practice lead for managed-services in APAC; escalated at once to cfo'],
+      });
       expect(tasks.peek(task.taskId).assigneeRole).toBe('cfo');
       expect(audit.entries).toEqual([
         {
@@ -711,17 +904,36 @@ describe('openApprovalTask', () => {
       const tasks = new InMemoryHumanTaskStore();
 
       // Act
-      const task = await openApprovalTask(input({ requestedBy: 'pat.practice', levels: [{ role: 'practice-lead', slaHours: 24 }] }), openDeps(tasks));
+      const task = await openApprovalTask(
+        input({ requestedBy: 'pat.practice', levels: [{ role: 'practice-lead', slaHours: 24 }] }),
+        openDeps(tasks),
+      );
 
       // Assess
       expect(task.assigneeRole).toBe('cfo');
-      expect(task.routing).toEqual(['separation of duties excludes every practice lead for erp-advisory in EMEA (pat.practice: requested it or decided another level); escalated at once to cfo']);
+      expect(task.routing).toEqual([
+        'separation of duties excludes every practice lead for erp-advisory in EMEA (pat.practice: requested it or decided another level); escalated at once to cfo',
+      ]);
     });
 
     it('escalates a level whose only holder decided an earlier level of the same request, skipping the role of another level', async () => {
       // Prepare
       const tasks = new InMemoryHumanTaskStore();
-      tasks.seed(approvalTask({ taskId: 'task-earlier', requestId: `${EXECUTION_ARN}#CollectActivationApprovals`, assigneeRole: 'finance-ops', status: 'approved', decision: { outcome: 'approved', decidedBy: 'dana.delivery', comment: '', decidedAt: NOW.toISOString(), delivered: true } }));
+      tasks.seed(
+        approvalTask({
+          taskId: 'task-earlier',
+          requestId: `${EXECUTION_ARN}#CollectActivationApprovals`,
+          assigneeRole: 'finance-ops',
+          status: 'approved',
+          decision: {
+            outcome: 'approved',
+            decidedBy: 'dana.delivery',
+            comment: '',
+            decidedAt: NOW.toISOString(),
+            delivered: true,
+          },
+        }),
+      );
       const levels = [
         { role: 'finance-ops' as const, slaHours: 24 },
         { role: 'delivery-lead' as const, slaHours: 24 },
@@ -733,10 +945,12 @@ describe('openApprovalTask', () => {
 
       // Assess: practice-lead is another level's role, so the chain goes on to the CFO.
       expect(task.assigneeRole).toBe('cfo');
-      expect(task.routing?.[0]).toContain('separation of duties excludes every delivery lead for erp-advisory in EMEA (dana.delivery');
+      expect(task.routing?.[0]).toContain(
+        'separation of duties excludes every delivery lead for erp-advisory in EMEA (dana.delivery',
+      );
     });
 
-    it('leaves a task that someone may decide with its level\'s role, without routing notes or audit', async () => {
+    it("leaves a task that someone may decide with its level's role, without routing notes or audit", async () => {
       // Prepare
       const tasks = new InMemoryHumanTaskStore();
       const audit = new InMemoryAuditLog();
@@ -754,7 +968,15 @@ describe('openApprovalTask', () => {
       // Prepare
       const tasks = new InMemoryHumanTaskStore();
       const audit = new InMemoryAuditLog();
-      const apac = input({ subject: { title: 'Activate Kiwi Ops', amount: { amountMinor: 12_000_000, currency: 'EUR' }, region: 'APAC', practice: 'managed-services', reasons: [] } });
+      const apac = input({
+        subject: {
+          title: 'Activate Kiwi Ops',
+          amount: { amountMinor: 12_000_000, currency: 'EUR' },
+          region: 'APAC',
+          practice: 'managed-services',
+          reasons: [],
+        },
+      });
       await openApprovalTask(apac, openDeps(tasks, NOW, audit));
 
       // Act
@@ -772,13 +994,23 @@ describe('openApprovalTask', () => {
       executionArn: EXECUTION_ARN,
       step: 'CollectActivationApprovals',
       requestedBy: 'sally.sales',
-      subject: { title: 'Activate Contoso Pharma', amount: { amountMinor: 30_000_000, currency: 'EUR' }, region: 'EMEA', practice: 'erp-advisory', reasons: ['New client'] },
+      subject: {
+        title: 'Activate Contoso Pharma',
+        amount: { amountMinor: 30_000_000, currency: 'EUR' },
+        region: 'EMEA',
+        practice: 'erp-advisory',
+        reasons: ['New client'],
+      },
       levelIndex: 0,
       levels: [
         { role: 'practice-lead', slaHours: 24 },
         { role: 'cfo', slaHours: 48 },
       ],
-      policy: { version: 1, ruleId: 'activation-emea-over-250k', reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO' },
+      policy: {
+        version: 1,
+        ruleId: 'activation-emea-over-250k',
+        reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO',
+      },
       ...overrides,
     };
   }
@@ -816,7 +1048,11 @@ describe('openApprovalTask', () => {
       slaSeconds: 48 * 3600,
       breaches: 0,
       token: 'token-a',
-      policy: { version: 1, ruleId: 'activation-emea-over-250k', reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO' },
+      policy: {
+        version: 1,
+        ruleId: 'activation-emea-over-250k',
+        reason: 'Over 250k EUR in EMEA: the practice lead, then the CFO',
+      },
     });
     expect(tasks.peek(task.taskId)).toEqual(task);
   });
@@ -826,7 +1062,10 @@ describe('openApprovalTask', () => {
     const tasks = new InMemoryHumanTaskStore();
 
     // Act
-    const task = await openApprovalTask(input({ levels: [{ role: 'delivery-lead', slaHours: 0.5 }] }), openDeps(tasks, NOW));
+    const task = await openApprovalTask(
+      input({ levels: [{ role: 'delivery-lead', slaHours: 0.5 }] }),
+      openDeps(tasks, NOW),
+    );
 
     // Assess
     expect(task).toMatchObject({ slaSeconds: 1800, dueAt: hoursAfterNow(0.5).toISOString() });
@@ -859,7 +1098,11 @@ describe('openApprovalTask', () => {
     // Assess
     expect(retried.taskId).toBe(first.taskId);
     expect(tasks.items.size).toBe(1);
-    expect(tasks.peek(first.taskId)).toMatchObject({ token: 'token-retried', status: 'open', dueAt: hoursAfterNow(25).toISOString() });
+    expect(tasks.peek(first.taskId)).toMatchObject({
+      token: 'token-retried',
+      status: 'open',
+      dueAt: hoursAfterNow(25).toISOString(),
+    });
   });
 
   it('refuses a level index the route does not have', async () => {
@@ -888,12 +1131,22 @@ describe('openApprovalTask', () => {
 });
 
 describe('sweepOverdueTasks', () => {
-  function sweepWorld(...tasks: HumanTask[]): { tasks: InMemoryHumanTaskStore; publisher: RecordingBreachPublisher; audit: InMemoryAuditLog; deps: SweepDependencies } {
+  function sweepWorld(...tasks: HumanTask[]): {
+    tasks: InMemoryHumanTaskStore;
+    publisher: RecordingBreachPublisher;
+    audit: InMemoryAuditLog;
+    deps: SweepDependencies;
+  } {
     const store = new InMemoryHumanTaskStore();
     store.seed(...tasks);
     const publisher = new RecordingBreachPublisher();
     const audit = new InMemoryAuditLog();
-    return { tasks: store, publisher, audit, deps: { tasks: store, policy: CURRENT_APPROVAL_POLICY, publisher, audit } };
+    return {
+      tasks: store,
+      publisher,
+      audit,
+      deps: { tasks: store, policy: CURRENT_APPROVAL_POLICY, publisher, audit },
+    };
   }
 
   /** A task of the given role, due at NOW, with the given breaches so far. */
@@ -912,33 +1165,68 @@ describe('sweepOverdueTasks', () => {
 
     // Assess: reminded once, then escalated past the CFO (who decides level 2) to the policy's fallback role.
     expect(CURRENT_APPROVAL_POLICY.fallbackRole).toBe('managing-partner');
-    expect(first).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 1, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
-    expect(second).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'escalated', fromRole: 'practice-lead', toRole: 'managing-partner' })]);
+    expect(first).toEqual([
+      expect.objectContaining({
+        taskId: 'task-level-1',
+        breach: 1,
+        action: 'reminded',
+        fromRole: 'practice-lead',
+        toRole: 'practice-lead',
+      }),
+    ]);
+    expect(second).toEqual([
+      expect.objectContaining({
+        taskId: 'task-level-1',
+        breach: 2,
+        action: 'escalated',
+        fromRole: 'practice-lead',
+        toRole: 'managing-partner',
+      }),
+    ]);
     expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'managing-partner', breaches: 2 });
     expect(world.audit.entries.map((entry) => entry.action)).toEqual(['remind', 'escalate']);
   });
 
   it('escalates past a role that decides another level of an opened sibling task to the fallback role', async () => {
     // Prepare: level 1 (practice lead) breached once; level 2 of the same request is already open for the CFO.
-    const levelTwo = approvalTask({ taskId: 'task-level-2', level: 2, assigneeRole: 'cfo', candidateRoles: ['cfo'], dueAt: hoursAfterNow(48).toISOString(), token: 'token-level-2' });
+    const levelTwo = approvalTask({
+      taskId: 'task-level-2',
+      level: 2,
+      assigneeRole: 'cfo',
+      candidateRoles: ['cfo'],
+      dueAt: hoursAfterNow(48).toISOString(),
+      token: 'token-level-2',
+    });
     const world = sweepWorld(dueTask('practice-lead', 1), levelTwo);
 
     // Act
     const breaches = await sweepOverdueTasks(hoursAfterNow(1), world.deps);
 
     // Assess: the CFO is skipped so one person is never needed twice; the fallback role takes the task.
-    expect(breaches).toEqual([expect.objectContaining({ taskId: 'task-level-1', breach: 2, action: 'escalated', fromRole: 'practice-lead', toRole: 'managing-partner' })]);
+    expect(breaches).toEqual([
+      expect.objectContaining({
+        taskId: 'task-level-1',
+        breach: 2,
+        action: 'escalated',
+        fromRole: 'practice-lead',
+        toRole: 'managing-partner',
+      }),
+    ]);
   });
 
   it('reminds again when even the fallback role decides another level of the request', async () => {
     // Prepare
-    const world = sweepWorld(dueTask('practice-lead', 1, { requestRoles: ['practice-lead', 'cfo', 'managing-partner'] }));
+    const world = sweepWorld(
+      dueTask('practice-lead', 1, { requestRoles: ['practice-lead', 'cfo', 'managing-partner'] }),
+    );
 
     // Act
     const breaches = await sweepOverdueTasks(hoursAfterNow(1), world.deps);
 
     // Assess
-    expect(breaches).toEqual([expect.objectContaining({ breach: 2, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' })]);
+    expect(breaches).toEqual([
+      expect.objectContaining({ breach: 2, action: 'reminded', fromRole: 'practice-lead', toRole: 'practice-lead' }),
+    ]);
   });
 
   it('reminds the same role on the first breach and gives it another SLA period', async () => {
@@ -965,7 +1253,13 @@ describe('sweepOverdueTasks', () => {
     };
     expect(breaches).toEqual([expected]);
     expect(world.publisher.batches).toEqual([[expected]]);
-    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'practice-lead', breaches: 1, dueAt: hoursAfterNow(5).toISOString(), status: 'open', token: 'token-level-1' });
+    expect(world.tasks.peek('task-level-1')).toMatchObject({
+      assigneeRole: 'practice-lead',
+      breaches: 1,
+      dueAt: hoursAfterNow(5).toISOString(),
+      status: 'open',
+      token: 'token-level-1',
+    });
     expect(world.audit.entries).toEqual([
       {
         subjectType: 'task',
@@ -987,9 +1281,27 @@ describe('sweepOverdueTasks', () => {
     const breaches = await sweepOverdueTasks(NOW, world.deps);
 
     // Assess
-    expect(breaches).toEqual([expect.objectContaining({ breach: 2, action: 'escalated', fromRole: 'practice-lead', toRole: 'cfo', overdueSeconds: 0 })]);
-    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'cfo', breaches: 2, dueAt: hoursAfterNow(4).toISOString() });
-    expect(world.audit.entries).toEqual([expect.objectContaining({ action: 'escalate', actor: 'sla-sweeper', details: { fromRole: 'practice-lead', toRole: 'cfo', nextDueAt: hoursAfterNow(4).toISOString() } })]);
+    expect(breaches).toEqual([
+      expect.objectContaining({
+        breach: 2,
+        action: 'escalated',
+        fromRole: 'practice-lead',
+        toRole: 'cfo',
+        overdueSeconds: 0,
+      }),
+    ]);
+    expect(world.tasks.peek('task-level-1')).toMatchObject({
+      assigneeRole: 'cfo',
+      breaches: 2,
+      dueAt: hoursAfterNow(4).toISOString(),
+    });
+    expect(world.audit.entries).toEqual([
+      expect.objectContaining({
+        action: 'escalate',
+        actor: 'sla-sweeper',
+        details: { fromRole: 'practice-lead', toRole: 'cfo', nextDueAt: hoursAfterNow(4).toISOString() },
+      }),
+    ]);
   });
 
   it('reminds the CFO again at the top of the chain', async () => {
@@ -1000,7 +1312,9 @@ describe('sweepOverdueTasks', () => {
     const breaches = await sweepOverdueTasks(NOW, world.deps);
 
     // Assess
-    expect(breaches).toEqual([expect.objectContaining({ breach: 3, action: 'reminded', fromRole: 'cfo', toRole: 'cfo' })]);
+    expect(breaches).toEqual([
+      expect.objectContaining({ breach: 3, action: 'reminded', fromRole: 'cfo', toRole: 'cfo' }),
+    ]);
     expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'cfo', breaches: 3 });
     expect(world.audit.entries.map((entry) => entry.action)).toEqual(['remind']);
   });
@@ -1013,24 +1327,45 @@ describe('sweepOverdueTasks', () => {
     // Act
     for (let sweep = 0; sweep < 5; sweep += 1) {
       const at = hoursAfterNow(4 * sweep);
-      for (const breach of await sweepOverdueTasks(at, world.deps)) actions.push(`${breach.action} ${breach.fromRole}->${breach.toRole}`);
+      for (const breach of await sweepOverdueTasks(at, world.deps))
+        actions.push(`${breach.action} ${breach.fromRole}->${breach.toRole}`);
     }
 
     // Assess
-    expect(actions).toEqual(['reminded delivery-lead->delivery-lead', 'escalated delivery-lead->practice-lead', 'escalated practice-lead->cfo', 'reminded cfo->cfo', 'reminded cfo->cfo']);
-    expect(world.tasks.peek('task-level-1')).toMatchObject({ assigneeRole: 'cfo', breaches: 5, token: 'token-level-1', candidateRoles: ['delivery-lead'] });
+    expect(actions).toEqual([
+      'reminded delivery-lead->delivery-lead',
+      'escalated delivery-lead->practice-lead',
+      'escalated practice-lead->cfo',
+      'reminded cfo->cfo',
+      'reminded cfo->cfo',
+    ]);
+    expect(world.tasks.peek('task-level-1')).toMatchObject({
+      assigneeRole: 'cfo',
+      breaches: 5,
+      token: 'token-level-1',
+      candidateRoles: ['delivery-lead'],
+    });
   });
 
   it('records and publishes each breach once when two sweeps race', async () => {
     // Prepare
-    const world = sweepWorld(dueTask('practice-lead', 0), dueTask('delivery-lead', 1, { taskId: 'task-other', requestId: 'another-request', token: 'token-other' }));
+    const world = sweepWorld(
+      dueTask('practice-lead', 0),
+      dueTask('delivery-lead', 1, { taskId: 'task-other', requestId: 'another-request', token: 'token-other' }),
+    );
 
     // Act
-    const [first, second] = await Promise.all([sweepOverdueTasks(hoursAfterNow(1), world.deps), sweepOverdueTasks(hoursAfterNow(1), world.deps)]);
+    const [first, second] = await Promise.all([
+      sweepOverdueTasks(hoursAfterNow(1), world.deps),
+      sweepOverdueTasks(hoursAfterNow(1), world.deps),
+    ]);
 
     // Assess
     expect(world.tasks.breachAttempts).toHaveLength(4);
-    expect([...first, ...second].map((breach) => `${breach.taskId}:${breach.breach}`).sort()).toEqual(['task-level-1:1', 'task-other:2']);
+    expect([...first, ...second].map((breach) => `${breach.taskId}:${breach.breach}`).sort()).toEqual([
+      'task-level-1:1',
+      'task-other:2',
+    ]);
     expect(world.publisher.all).toHaveLength(2);
     expect(world.audit.entries).toHaveLength(2);
     expect(world.tasks.peek('task-level-1').breaches).toBe(1);
@@ -1040,7 +1375,11 @@ describe('sweepOverdueTasks', () => {
   it('leaves tasks not yet due, and decided tasks, untouched and publishes nothing', async () => {
     // Prepare
     const notDue = approvalTask({ dueAt: hoursAfterNow(1).toISOString() });
-    const decided = approvalTask({ taskId: 'task-decided', status: 'approved', dueAt: hoursAfterNow(-10).toISOString() });
+    const decided = approvalTask({
+      taskId: 'task-decided',
+      status: 'approved',
+      dueAt: hoursAfterNow(-10).toISOString(),
+    });
     const world = sweepWorld(notDue, decided);
 
     // Act
@@ -1056,7 +1395,11 @@ describe('sweepOverdueTasks', () => {
 
   it('publishes every breach of one sweep in one batch', async () => {
     // Prepare
-    const world = sweepWorld(dueTask('practice-lead', 0), dueTask('cfo', 0, { taskId: 'task-other', token: 'token-other' }), approvalTask({ taskId: 'task-later', dueAt: hoursAfterNow(3).toISOString() }));
+    const world = sweepWorld(
+      dueTask('practice-lead', 0),
+      dueTask('cfo', 0, { taskId: 'task-other', token: 'token-other' }),
+      approvalTask({ taskId: 'task-later', dueAt: hoursAfterNow(3).toISOString() }),
+    );
 
     // Act
     const breaches = await sweepOverdueTasks(hoursAfterNow(2), world.deps);
@@ -1075,7 +1418,11 @@ describe('scopesWithoutDecider', () => {
     const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, DEMO_USERS, FIRM_PRACTICES);
 
     // Assess
-    expect(warnings.map((warning) => warning.split(':')[0])).toEqual(['no practice lead for managed-services in EMEA', 'no practice lead for managed-services in AMER', 'no practice lead for managed-services in APAC']);
+    expect(warnings.map((warning) => warning.split(':')[0])).toEqual([
+      'no practice lead for managed-services in EMEA',
+      'no practice lead for managed-services in AMER',
+      'no practice lead for managed-services in APAC',
+    ]);
     expect(warnings[2]).toContain('project-activation rule activation-50k-to-500k level 1');
   });
 
@@ -1095,6 +1442,10 @@ describe('scopesWithoutDecider', () => {
     const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, withoutDana, ['erp-advisory']);
 
     // Assess
-    expect(warnings).toEqual([expect.stringMatching(/^no delivery lead for erp-advisory in EMEA: .*operations-drill rule drill-over-100k level 1/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^no delivery lead for erp-advisory in EMEA: .*operations-drill rule drill-over-100k level 1/,
+      ),
+    ]);
   });
 });

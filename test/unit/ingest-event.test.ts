@@ -40,7 +40,8 @@ function onlyOutcome(report: IngestionReport): RecordOutcome {
 /** The opportunity a started execution received as input. */
 function startedOpportunity(world: FakeWorld, executionName: string): JsonObject {
   const input = world.launcher.started.get(executionName)?.input;
-  if (!isObject(input) || !isObject(input.opportunity)) throw new Error(`${executionName} was not started with an opportunity`);
+  if (!isObject(input) || !isObject(input.opportunity))
+    throw new Error(`${executionName} was not started with an opportunity`);
   return input.opportunity;
 }
 
@@ -53,7 +54,14 @@ function gapEvent(changeType: string, recordIds: unknown[] = [EVENT_RELAY_RECORD
     detail: {
       ...detail,
       payload: {
-        ChangeEventHeader: { entityName: 'Opportunity', recordIds, changeType, transactionKey: 'gap-0001', sequenceNumber: 4, commitTimestamp: 1763474530000 },
+        ChangeEventHeader: {
+          entityName: 'Opportunity',
+          recordIds,
+          changeType,
+          transactionKey: 'gap-0001',
+          sequenceNumber: 4,
+          commitTimestamp: 1763474530000,
+        },
       },
     },
   };
@@ -91,7 +99,11 @@ describe('ingestEvent', () => {
       expect([...world.launcher.started.keys()]).toEqual([RELAY_EXECUTION]);
       expect(world.launcher.started.get(RELAY_EXECUTION)).toMatchObject({
         workflow: 'project-activation',
-        input: { dedupeKey: RELAY_DEDUPE_KEY, wonAt: '2025-11-18T14:02:10.000Z', opportunity: { opportunityId: { system: 'salesforce', id: EVENT_RELAY_RECORD_ID } } },
+        input: {
+          dedupeKey: RELAY_DEDUPE_KEY,
+          wonAt: '2025-11-18T14:02:10.000Z',
+          opportunity: { opportunityId: { system: 'salesforce', id: EVENT_RELAY_RECORD_ID } },
+        },
       });
       expect(world.executions.entries).toEqual([
         {
@@ -107,7 +119,10 @@ describe('ingestEvent', () => {
           startedAt: NOW.toISOString(),
         },
       ]);
-      expect(world.ledger.entries.get(RELAY_DEDUPE_KEY)).toMatchObject({ outcome: 'started', eventId: '6f0f2b1e-3c1a-4d0e-9b7a-2a4c1e9d5f10' });
+      expect(world.ledger.entries.get(RELAY_DEDUPE_KEY)).toMatchObject({
+        outcome: 'started',
+        eventId: '6f0f2b1e-3c1a-4d0e-9b7a-2a4c1e9d5f10',
+      });
       expect(world.rejections.items.size).toBe(0);
     });
 
@@ -132,9 +147,16 @@ describe('ingestEvent', () => {
       const report = await ingestEvent(eventRelayEvent(), world.deps);
 
       // Assess
-      expect(report.outcomes).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID })]);
+      expect(report.outcomes).toEqual([
+        expect.objectContaining({ outcome: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID }),
+      ]);
       expect(world.launcher.calls).toEqual([]);
-      expect([...world.rejections.items.values()]).toEqual([expect.objectContaining({ reason: 'CrmRecordNotFound', message: `the CRM has no opportunity ${EVENT_RELAY_RECORD_ID}; activation reads its statement of work there` })]);
+      expect([...world.rejections.items.values()]).toEqual([
+        expect.objectContaining({
+          reason: 'CrmRecordNotFound',
+          message: `the CRM has no opportunity ${EVENT_RELAY_RECORD_ID}; activation reads its statement of work there`,
+        }),
+      ]);
     });
 
     it('completes the AppFlow sample from the CRM and starts activation with the full canonical opportunity', async () => {
@@ -145,10 +167,18 @@ describe('ingestEvent', () => {
       const report = await ingestEvent(appFlowEvent(), world.deps);
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'started', dedupeKey: `salesforce:${APPFLOW_TRANSACTION_KEY}:1:${APPFLOW_RECORD_ID}` });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'started',
+        dedupeKey: `salesforce:${APPFLOW_TRANSACTION_KEY}:1:${APPFLOW_RECORD_ID}`,
+      });
       expect(startedOpportunity(world, `opportunity-salesforce-${APPFLOW_RECORD_ID}`)).toEqual({
         opportunityId: { system: 'salesforce', id: APPFLOW_RECORD_ID },
-        client: { clientId: { system: 'salesforce', id: APPFLOW_ACCOUNT_ID }, name: 'Contoso Pharma', region: 'AMER', isNew: false },
+        client: {
+          clientId: { system: 'salesforce', id: APPFLOW_ACCOUNT_ID },
+          name: 'Contoso Pharma',
+          region: 'AMER',
+          isNew: false,
+        },
         name: 'Contoso Pharma - SAP Carve-out',
         stage: 'Closed Won',
         amount: { amountMinor: 12_500_050, currency: 'EUR' },
@@ -168,7 +198,9 @@ describe('ingestEvent', () => {
     it('lets a field present in the event override what the CRM says', async () => {
       // Prepare
       const world = fakeWorld();
-      const event = appFlowEvent({ fields: { Amount: 99000, CurrencyIsoCode: 'JPY', Practice__c: 'Data & Analytics' } });
+      const event = appFlowEvent({
+        fields: { Amount: 99000, CurrencyIsoCode: 'JPY', Practice__c: 'Data & Analytics' },
+      });
 
       // Act
       await ingestEvent(event, world.deps);
@@ -208,9 +240,16 @@ describe('ingestEvent', () => {
       const report = await ingestEvent(appFlowEvent(), world.deps);
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'rejected', reason: 'IncompleteOpportunity', recordId: APPFLOW_RECORD_ID });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'rejected',
+        reason: 'IncompleteOpportunity',
+        recordId: APPFLOW_RECORD_ID,
+      });
       expect(world.rejections.all()[0]?.issues).toEqual([
-        { path: '$.detail.Practice__c', message: expect.stringContaining('absent from the event and unknown to the CRM') },
+        {
+          path: '$.detail.Practice__c',
+          message: expect.stringContaining('absent from the event and unknown to the CRM'),
+        },
       ]);
     });
 
@@ -224,7 +263,12 @@ describe('ingestEvent', () => {
       await ingestEvent(appFlowEvent(), world.deps);
 
       // Assess
-      expect(world.rejections.all()[0]?.issues).toEqual([{ path: '$.detail.Billing_Model__c', message: expect.stringMatching(/is not a billing model.*\(value read from the CRM\)$/) }]);
+      expect(world.rejections.all()[0]?.issues).toEqual([
+        {
+          path: '$.detail.Billing_Model__c',
+          message: expect.stringMatching(/is not a billing model.*\(value read from the CRM\)$/),
+        },
+      ]);
     });
 
     it('accepts an opportunity name with emoji and right-to-left text', async () => {
@@ -244,12 +288,32 @@ describe('ingestEvent', () => {
 
   describe('each changeType', () => {
     it.each<[string, string, () => JsonObject]>([
-      ['CREATE won at creation', 'started', () => eventRelayEvent({ header: { changeType: 'CREATE', changedFields: undefined } })],
+      [
+        'CREATE won at creation',
+        'started',
+        () => eventRelayEvent({ header: { changeType: 'CREATE', changedFields: undefined } }),
+      ],
       ['UPDATE into Closed Won', 'started', () => eventRelayEvent()],
-      ['UPDATE without StageName', 'ignored/StageUnchanged', () => eventRelayEvent({ fields: { StageName: undefined, IsWon: undefined, IsClosed: undefined }, header: { changedFields: undefined } })],
-      ['UPDATE with an unchanged, enriched StageName', 'ignored/StageUnchanged', () => eventRelayEvent({ header: { changedFields: ['Amount', 'LastModifiedDate'] } })],
+      [
+        'UPDATE without StageName',
+        'ignored/StageUnchanged',
+        () =>
+          eventRelayEvent({
+            fields: { StageName: undefined, IsWon: undefined, IsClosed: undefined },
+            header: { changedFields: undefined },
+          }),
+      ],
+      [
+        'UPDATE with an unchanged, enriched StageName',
+        'ignored/StageUnchanged',
+        () => eventRelayEvent({ header: { changedFields: ['Amount', 'LastModifiedDate'] } }),
+      ],
       ['DELETE', 'ignored/Deleted', () => eventRelayEvent({ header: { changeType: 'DELETE' } })],
-      ['UNDELETE of a won opportunity', 'started', () => eventRelayEvent({ header: { changeType: 'UNDELETE', changedFields: undefined } })],
+      [
+        'UNDELETE of a won opportunity',
+        'started',
+        () => eventRelayEvent({ header: { changeType: 'UNDELETE', changedFields: undefined } }),
+      ],
       ['GAP_CREATE won in the CRM', 'started', () => gapEvent('GAP_CREATE')],
       ['GAP_UPDATE won in the CRM', 'started', () => gapEvent('GAP_UPDATE')],
       ['GAP_UNDELETE won in the CRM', 'started', () => gapEvent('GAP_UNDELETE')],
@@ -278,21 +342,29 @@ describe('ingestEvent', () => {
       ['a key prefix', ['006*'], 'salesforce:gap-0001:4:006*'],
       ['no record ids', [], 'salesforce:gap-0001:4:*'],
       ['two key prefixes', ['006*', '001*'], 'salesforce:gap-0001:4:006*'],
-    ])('holds exactly one ReconciliationRequired item for an overflow naming %s', async (_label, recordIds, dedupeKey) => {
-      // Prepare
-      const world = fakeWorld();
+    ])(
+      'holds exactly one ReconciliationRequired item for an overflow naming %s',
+      async (_label, recordIds, dedupeKey) => {
+        // Prepare
+        const world = fakeWorld();
 
-      // Act
-      const report = await ingestEvent(gapEvent('GAP_OVERFLOW', recordIds), world.deps);
+        // Act
+        const report = await ingestEvent(gapEvent('GAP_OVERFLOW', recordIds), world.deps);
 
-      // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'rejected', reason: 'ReconciliationRequired', dedupeKey });
-      const items = world.rejections.all();
-      expect(items).toHaveLength(1);
-      expect(items[0]?.issues).toEqual([{ path: '$.detail.payload.ChangeEventHeader.changeType', message: 'GAP_OVERFLOW carries no record ids or values' }]);
-      expect(world.crm.opportunityReads).toEqual([]);
-      expect(world.launcher.calls).toEqual([]);
-    });
+        // Assess
+        expect(onlyOutcome(report)).toMatchObject({ outcome: 'rejected', reason: 'ReconciliationRequired', dedupeKey });
+        const items = world.rejections.all();
+        expect(items).toHaveLength(1);
+        expect(items[0]?.issues).toEqual([
+          {
+            path: '$.detail.payload.ChangeEventHeader.changeType',
+            message: 'GAP_OVERFLOW carries no record ids or values',
+          },
+        ]);
+        expect(world.crm.opportunityReads).toEqual([]);
+        expect(world.launcher.calls).toEqual([]);
+      },
+    );
 
     it.each<[string, JsonObject, string]>([
       ['closed as lost', { StageName: 'Closed Lost', IsWon: false, IsClosed: true }, 'Lost'],
@@ -305,7 +377,12 @@ describe('ingestEvent', () => {
       const report = await ingestEvent(eventRelayEvent({ fields }), world.deps);
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'ignored', reason, recordId: EVENT_RELAY_RECORD_ID, dedupeKey: RELAY_DEDUPE_KEY });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'ignored',
+        reason,
+        recordId: EVENT_RELAY_RECORD_ID,
+        dedupeKey: RELAY_DEDUPE_KEY,
+      });
       expect(world.launcher.calls).toEqual([]);
       expect(world.ledger.entries.get(RELAY_DEDUPE_KEY)).toMatchObject({ outcome: 'ignored', reason });
     });
@@ -315,7 +392,8 @@ describe('ingestEvent', () => {
     it('starts one activation per record of a multi-record event', async () => {
       // Prepare
       const world = fakeWorld();
-      for (const recordId of [SECOND_RECORD_ID, THIRD_RECORD_ID]) world.crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: recordId });
+      for (const recordId of [SECOND_RECORD_ID, THIRD_RECORD_ID])
+        world.crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: recordId });
       const recordIds = [EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID, THIRD_RECORD_ID];
 
       // Act
@@ -325,8 +403,12 @@ describe('ingestEvent', () => {
       expect(report.outcomes.map((outcome) => [outcome.outcome, outcome.recordId, outcome.dedupeKey])).toEqual(
         recordIds.map((recordId) => ['started', recordId, `salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${recordId}`]),
       );
-      expect([...world.launcher.started.keys()]).toEqual(recordIds.map((recordId) => `opportunity-salesforce-${recordId}`));
-      expect(world.executions.entries.map((entry) => entry.businessKeys[0])).toEqual(recordIds.map((recordId) => `opportunity#salesforce#${recordId}`));
+      expect([...world.launcher.started.keys()]).toEqual(
+        recordIds.map((recordId) => `opportunity-salesforce-${recordId}`),
+      );
+      expect(world.executions.entries.map((entry) => entry.businessKeys[0])).toEqual(
+        recordIds.map((recordId) => `opportunity#salesforce#${recordId}`),
+      );
       expect(world.ledger.entries.size).toBe(3);
     });
 
@@ -336,7 +418,10 @@ describe('ingestEvent', () => {
       world.crm.putOpportunity({ ...eventRelayCrmFacts(), opportunityId: SECOND_RECORD_ID });
 
       // Act
-      const report = await ingestEvent(eventRelayEvent({ header: { recordIds: [EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID, EVENT_RELAY_RECORD_ID] } }), world.deps);
+      const report = await ingestEvent(
+        eventRelayEvent({ header: { recordIds: [EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID, EVENT_RELAY_RECORD_ID] } }),
+        world.deps,
+      );
 
       // Assess
       expect(report.outcomes.map((outcome) => outcome.recordId)).toEqual([EVENT_RELAY_RECORD_ID, SECOND_RECORD_ID]);
@@ -348,10 +433,15 @@ describe('ingestEvent', () => {
       const world = fakeWorld();
 
       // Act
-      const report = await ingestEvent(gapEvent('GAP_UPDATE', [EVENT_RELAY_RECORD_ID, APPFLOW_RECORD_ID, THIRD_RECORD_ID]), world.deps);
+      const report = await ingestEvent(
+        gapEvent('GAP_UPDATE', [EVENT_RELAY_RECORD_ID, APPFLOW_RECORD_ID, THIRD_RECORD_ID]),
+        world.deps,
+      );
 
       // Assess
-      expect(report.outcomes.map((outcome) => `${outcome.recordId}:${outcome.outcome}:${outcome.reason ?? ''}`)).toEqual([
+      expect(
+        report.outcomes.map((outcome) => `${outcome.recordId}:${outcome.outcome}:${outcome.reason ?? ''}`),
+      ).toEqual([
         `${EVENT_RELAY_RECORD_ID}:started:`,
         `${APPFLOW_RECORD_ID}:ignored:NotWon`,
         `${THIRD_RECORD_ID}:rejected:CrmRecordNotFound`,
@@ -367,7 +457,11 @@ describe('ingestEvent', () => {
       const event = eventRelayEvent();
 
       // Act
-      const reports = [await ingestEvent(event, world.deps), await ingestEvent(event, world.deps), await ingestEvent(event, world.deps)];
+      const reports = [
+        await ingestEvent(event, world.deps),
+        await ingestEvent(event, world.deps),
+        await ingestEvent(event, world.deps),
+      ];
 
       // Assess
       const outcomes = reports.map((report) => onlyOutcome(report));
@@ -386,7 +480,9 @@ describe('ingestEvent', () => {
       // Prepare
       const world = fakeWorld();
       await ingestEvent(eventRelayEvent(), world.deps);
-      const reput = eventRelayEvent({ envelope: { id: '11111111-2222-4333-8444-555555555555', time: '2026-11-19T08:00:00Z' } });
+      const reput = eventRelayEvent({
+        envelope: { id: '11111111-2222-4333-8444-555555555555', time: '2026-11-19T08:00:00Z' },
+      });
 
       // Act
       const report = await ingestEvent(reput, world.deps);
@@ -400,13 +496,19 @@ describe('ingestEvent', () => {
       // Prepare
       const world = fakeWorld();
       await ingestEvent(eventRelayEvent(), world.deps);
-      const later = eventRelayEvent({ header: { transactionKey: '00052a1c-0000-4c3d-a1f2-000000000002' }, envelope: { id: 'later-change' } });
+      const later = eventRelayEvent({
+        header: { transactionKey: '00052a1c-0000-4c3d-a1f2-000000000002' },
+        envelope: { id: 'later-change' },
+      });
 
       // Act
       const report = await ingestEvent(later, world.deps);
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'already-started', dedupeKey: `salesforce:00052a1c-0000-4c3d-a1f2-000000000002:1:${EVENT_RELAY_RECORD_ID}` });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'already-started',
+        dedupeKey: `salesforce:00052a1c-0000-4c3d-a1f2-000000000002:1:${EVENT_RELAY_RECORD_ID}`,
+      });
       expect(world.launcher.started.size).toBe(1);
       expect(world.launcher.calls).toEqual([RELAY_EXECUTION, RELAY_EXECUTION]);
       expect(world.ledger.entries.size).toBe(2);
@@ -452,43 +554,190 @@ describe('ingestEvent', () => {
       ['a null event', () => null, 'InvalidEnvelope', '$'],
       ['a string', () => 'OpportunityChangeEvent', 'InvalidEnvelope', '$'],
       ['an array', () => [eventRelayEvent()], 'InvalidEnvelope', '$'],
-      ['an event without detail', () => eventRelayEvent({ envelope: { detail: undefined } }), 'InvalidEnvelope', '$.detail'],
-      ['a detail that is a string', () => eventRelayEvent({ envelope: { detail: '{"payload":{}}' } }), 'InvalidEnvelope', '$.detail'],
+      [
+        'an event without detail',
+        () => eventRelayEvent({ envelope: { detail: undefined } }),
+        'InvalidEnvelope',
+        '$.detail',
+      ],
+      [
+        'a detail that is a string',
+        () => eventRelayEvent({ envelope: { detail: '{"payload":{}}' } }),
+        'InvalidEnvelope',
+        '$.detail',
+      ],
       ['a detail that is an array', () => eventRelayEvent({ envelope: { detail: [] } }), 'InvalidEnvelope', '$.detail'],
       ['a numeric source', () => eventRelayEvent({ envelope: { source: 42 } }), 'InvalidEnvelope', '$.source'],
-      ['no detail-type', () => eventRelayEvent({ envelope: { 'detail-type': undefined } }), 'InvalidEnvelope', '$["detail-type"]'],
+      [
+        'no detail-type',
+        () => eventRelayEvent({ envelope: { 'detail-type': undefined } }),
+        'InvalidEnvelope',
+        '$["detail-type"]',
+      ],
       ['no id', () => eventRelayEvent({ envelope: { id: undefined } }), 'InvalidEnvelope', '$.id'],
-      ['a Salesforce payload that is not an object', () => eventRelayEvent({ envelope: { detail: { payload: 'StageName=Closed Won' } } }), 'InvalidChangeEvent', '$.detail.payload'],
-      ['an Event Relay detail without payload', () => eventRelayEvent({ envelope: { detail: { schemaId: 'x' } } }), 'InvalidChangeEvent', '$.detail.payload'],
-      ['an AppFlow detail without header', () => appFlowEvent({ envelope: { detail: { StageName: 'Closed Won' } } }), 'InvalidChangeEvent', '$.detail.ChangeEventHeader'],
-      ['recordIds that is not an array', () => eventRelayEvent({ header: { recordIds: EVENT_RELAY_RECORD_ID } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.recordIds'],
-      ['a record id with bad characters', () => eventRelayEvent({ header: { recordIds: ["006'; DROP TABLE--x"] } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.recordIds[0]'],
-      ['a record id of the wrong length', () => eventRelayEvent({ header: { recordIds: ['0068d00000B7kQwAA'] } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.recordIds[0]'],
-      ["changeType 'MERGE'", () => eventRelayEvent({ header: { changeType: 'MERGE' } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.changeType'],
-      ['sequenceNumber -1', () => eventRelayEvent({ header: { sequenceNumber: -1 } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.sequenceNumber'],
-      ["sequenceNumber '1'", () => eventRelayEvent({ header: { sequenceNumber: '1' } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.sequenceNumber'],
-      ["entityName 'Account'", () => eventRelayEvent({ header: { entityName: 'Account' } }), 'InvalidChangeEvent', '$.detail.payload.ChangeEventHeader.entityName'],
-      ['Amount as the string "486000"', () => eventRelayEvent({ fields: { Amount: '486000' } }), 'InvalidChangeEvent', '$.detail.payload.Amount'],
-      ['Amount as the string "NaN"', () => eventRelayEvent({ fields: { Amount: 'NaN' } }), 'InvalidChangeEvent', '$.detail.payload.Amount'],
-      ['IsWon as the string "true"', () => eventRelayEvent({ fields: { IsWon: 'true' } }), 'InvalidChangeEvent', '$.detail.payload.IsWon'],
-      ["CloseDate '2026-13-45'", () => eventRelayEvent({ fields: { CloseDate: '2026-13-45' } }), 'IncompleteOpportunity', '$.detail.payload.CloseDate'],
-      ["Region__c 'Mars'", () => eventRelayEvent({ fields: { Region__c: 'Mars' } }), 'IncompleteOpportunity', '$.detail.payload.Region__c'],
-      ["Region__c 'Mars' over AppFlow", () => appFlowEvent({ fields: { Region__c: 'Mars' } }), 'IncompleteOpportunity', '$.detail.Region__c'],
-      ["CurrencyIsoCode 'ZZZ'", () => eventRelayEvent({ fields: { CurrencyIsoCode: 'ZZZ' } }), 'IncompleteOpportunity', '$.detail.payload.CurrencyIsoCode'],
-      ['Amount 486000.125 in EUR (three decimals)', () => eventRelayEvent({ fields: { Amount: 486000.125 } }), 'IncompleteOpportunity', '$.detail.payload.Amount'],
-      ['Amount -1', () => eventRelayEvent({ fields: { Amount: -1 } }), 'IncompleteOpportunity', '$.detail.payload.Amount'],
-      ['Discount__c 150', () => eventRelayEvent({ fields: { Discount__c: 150 } }), 'IncompleteOpportunity', '$.detail.payload.Discount__c'],
-      ['Contract_End__c before Contract_Start__c', () => eventRelayEvent({ fields: { Contract_End__c: '2026-12-31' } }), 'IncompleteOpportunity', '$.detail.payload.Contract_End__c'],
-      ['a name of 300 characters', () => eventRelayEvent({ fields: { Name: longName } }), 'IncompleteOpportunity', '$.detail.payload.Name'],
-      ['an account the CRM does not know', () => eventRelayEvent({ fields: { AccountId: '0018d00000ZzZ99AAB' } }), 'CrmRecordNotFound', '$.detail.payload.AccountId'],
-      ['an event over 256 KB', () => eventRelayEvent({ fields: { Description: 'x'.repeat(300_000) } }), 'PayloadTooLarge', '$'],
+      [
+        'a Salesforce payload that is not an object',
+        () => eventRelayEvent({ envelope: { detail: { payload: 'StageName=Closed Won' } } }),
+        'InvalidChangeEvent',
+        '$.detail.payload',
+      ],
+      [
+        'an Event Relay detail without payload',
+        () => eventRelayEvent({ envelope: { detail: { schemaId: 'x' } } }),
+        'InvalidChangeEvent',
+        '$.detail.payload',
+      ],
+      [
+        'an AppFlow detail without header',
+        () => appFlowEvent({ envelope: { detail: { StageName: 'Closed Won' } } }),
+        'InvalidChangeEvent',
+        '$.detail.ChangeEventHeader',
+      ],
+      [
+        'recordIds that is not an array',
+        () => eventRelayEvent({ header: { recordIds: EVENT_RELAY_RECORD_ID } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.recordIds',
+      ],
+      [
+        'a record id with bad characters',
+        () => eventRelayEvent({ header: { recordIds: ["006'; DROP TABLE--x"] } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.recordIds[0]',
+      ],
+      [
+        'a record id of the wrong length',
+        () => eventRelayEvent({ header: { recordIds: ['0068d00000B7kQwAA'] } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.recordIds[0]',
+      ],
+      [
+        "changeType 'MERGE'",
+        () => eventRelayEvent({ header: { changeType: 'MERGE' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.changeType',
+      ],
+      [
+        'sequenceNumber -1',
+        () => eventRelayEvent({ header: { sequenceNumber: -1 } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.sequenceNumber',
+      ],
+      [
+        "sequenceNumber '1'",
+        () => eventRelayEvent({ header: { sequenceNumber: '1' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.sequenceNumber',
+      ],
+      [
+        "entityName 'Account'",
+        () => eventRelayEvent({ header: { entityName: 'Account' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.ChangeEventHeader.entityName',
+      ],
+      [
+        'Amount as the string "486000"',
+        () => eventRelayEvent({ fields: { Amount: '486000' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.Amount',
+      ],
+      [
+        'Amount as the string "NaN"',
+        () => eventRelayEvent({ fields: { Amount: 'NaN' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.Amount',
+      ],
+      [
+        'IsWon as the string "true"',
+        () => eventRelayEvent({ fields: { IsWon: 'true' } }),
+        'InvalidChangeEvent',
+        '$.detail.payload.IsWon',
+      ],
+      [
+        "CloseDate '2026-13-45'",
+        () => eventRelayEvent({ fields: { CloseDate: '2026-13-45' } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.CloseDate',
+      ],
+      [
+        "Region__c 'Mars'",
+        () => eventRelayEvent({ fields: { Region__c: 'Mars' } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Region__c',
+      ],
+      [
+        "Region__c 'Mars' over AppFlow",
+        () => appFlowEvent({ fields: { Region__c: 'Mars' } }),
+        'IncompleteOpportunity',
+        '$.detail.Region__c',
+      ],
+      [
+        "CurrencyIsoCode 'ZZZ'",
+        () => eventRelayEvent({ fields: { CurrencyIsoCode: 'ZZZ' } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.CurrencyIsoCode',
+      ],
+      [
+        'Amount 486000.125 in EUR (three decimals)',
+        () => eventRelayEvent({ fields: { Amount: 486000.125 } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Amount',
+      ],
+      [
+        'Amount -1',
+        () => eventRelayEvent({ fields: { Amount: -1 } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Amount',
+      ],
+      [
+        'Discount__c 150',
+        () => eventRelayEvent({ fields: { Discount__c: 150 } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Discount__c',
+      ],
+      [
+        'Contract_End__c before Contract_Start__c',
+        () => eventRelayEvent({ fields: { Contract_End__c: '2026-12-31' } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Contract_End__c',
+      ],
+      [
+        'a name of 300 characters',
+        () => eventRelayEvent({ fields: { Name: longName } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.Name',
+      ],
+      [
+        'an account the CRM does not know',
+        () => eventRelayEvent({ fields: { AccountId: '0018d00000ZzZ99AAB' } }),
+        'CrmRecordNotFound',
+        '$.detail.payload.AccountId',
+      ],
+      [
+        'an event over 256 KB',
+        () => eventRelayEvent({ fields: { Description: 'x'.repeat(300_000) } }),
+        'PayloadTooLarge',
+        '$',
+      ],
       [
         'an Opportunity Won with a wrong-typed field',
-        () => canonicalEvent({ ...canonicalOpportunityWonDetail(), opportunity: { ...(canonicalOpportunityWonDetail().opportunity as JsonObject), amount: { amountMinor: '31250000', currency: 'EUR' } } }),
+        () =>
+          canonicalEvent({
+            ...canonicalOpportunityWonDetail(),
+            opportunity: {
+              ...(canonicalOpportunityWonDetail().opportunity as JsonObject),
+              amount: { amountMinor: '31250000', currency: 'EUR' },
+            },
+          }),
         'InvalidCanonicalEvent',
         '$.detail.opportunity.amount.amountMinor',
       ],
-      ['an Opportunity Won without dedupeKey', () => canonicalEvent({ ...canonicalOpportunityWonDetail(), dedupeKey: undefined }), 'InvalidCanonicalEvent', '$.detail.dedupeKey'],
+      [
+        'an Opportunity Won without dedupeKey',
+        () => canonicalEvent({ ...canonicalOpportunityWonDetail(), dedupeKey: undefined }),
+        'InvalidCanonicalEvent',
+        '$.detail.dedupeKey',
+      ],
     ];
 
     it.each(hostile)('holds %s as one rejected item with its reason and path', async (_label, build, reason, path) => {
@@ -503,7 +752,12 @@ describe('ingestEvent', () => {
       expect(onlyOutcome(report)).toMatchObject({ outcome: 'rejected', reason, rejectionId: 'rejection-1' });
       const items = world.rejections.all();
       expect(items).toHaveLength(1);
-      expect(items[0]).toMatchObject({ reason, source: sourceOf(event), rawEvent: JSON.stringify(event), receivedAt: NOW.toISOString() });
+      expect(items[0]).toMatchObject({
+        reason,
+        source: sourceOf(event),
+        rawEvent: JSON.stringify(event),
+        receivedAt: NOW.toISOString(),
+      });
       expect(items[0]?.issues.map((issue) => issue.path)).toContain(path);
       expect(world.launcher.calls).toEqual([]);
     });
@@ -538,20 +792,27 @@ describe('ingestEvent', () => {
       ['an invalid envelope', () => eventRelayEvent({ envelope: { source: 42 } })],
       ['an invalid change event', () => eventRelayEvent({ header: { changeType: 'MERGE' } })],
       ['an oversized event', () => eventRelayEvent({ fields: { Description: 'x'.repeat(300_000) } })],
-    ])('keeps one rejected item when %s is delivered twice, and when it is re-put under a new id', async (_label, build) => {
-      // Prepare
-      const world = fakeWorld();
-      const event = build();
-      const reput = isObject(event) ? { ...jsonCopy(event), id: 'reput-0001', time: '2026-11-19T09:59:00Z' } : event;
+    ])(
+      'keeps one rejected item when %s is delivered twice, and when it is re-put under a new id',
+      async (_label, build) => {
+        // Prepare
+        const world = fakeWorld();
+        const event = build();
+        const reput = isObject(event) ? { ...jsonCopy(event), id: 'reput-0001', time: '2026-11-19T09:59:00Z' } : event;
 
-      // Act
-      const reports = [await ingestEvent(event, world.deps), await ingestEvent(jsonCopy(event), world.deps), await ingestEvent(reput, world.deps)];
+        // Act
+        const reports = [
+          await ingestEvent(event, world.deps),
+          await ingestEvent(jsonCopy(event), world.deps),
+          await ingestEvent(reput, world.deps),
+        ];
 
-      // Assess
-      expect(reports.map((report) => onlyOutcome(report).outcome)).toEqual(['rejected', 'rejected', 'rejected']);
-      expect(world.rejections.holds).toBe(3);
-      expect(world.rejections.items.size).toBe(1);
-    });
+        // Assess
+        expect(reports.map((report) => onlyOutcome(report).outcome)).toEqual(['rejected', 'rejected', 'rejected']);
+        expect(world.rejections.holds).toBe(3);
+        expect(world.rejections.items.size).toBe(1);
+      },
+    );
 
     it('keeps one rejected item for a record rejection delivered twice and re-put, deciding it afresh each time', async () => {
       // Prepare
@@ -560,10 +821,18 @@ describe('ingestEvent', () => {
       const reput = { ...jsonCopy(event), id: 'reput-0002', time: '2026-11-19T09:59:30Z' };
 
       // Act
-      const reports = [await ingestEvent(event, world.deps), await ingestEvent(jsonCopy(event), world.deps), await ingestEvent(reput, world.deps)];
+      const reports = [
+        await ingestEvent(event, world.deps),
+        await ingestEvent(jsonCopy(event), world.deps),
+        await ingestEvent(reput, world.deps),
+      ];
 
       // Assess
-      const rejected = expect.objectContaining({ outcome: 'rejected', reason: 'IncompleteOpportunity', rejectionId: 'rejection-1' });
+      const rejected = expect.objectContaining({
+        outcome: 'rejected',
+        reason: 'IncompleteOpportunity',
+        rejectionId: 'rejection-1',
+      });
       expect(reports.map((report) => onlyOutcome(report))).toEqual([rejected, rejected, rejected]);
       expect(world.rejections.holds).toBe(3);
       expect(world.rejections.items.size).toBe(1);
@@ -585,7 +854,10 @@ describe('ingestEvent', () => {
 
       // Assess
       expect(onlyOutcome(rejected)).toMatchObject({ outcome: 'rejected', reason: 'CrmRecordNotFound' });
-      expect(onlyOutcome(replayed)).toMatchObject({ outcome: 'started', dedupeKey: `salesforce:gap-0001:4:${EVENT_RELAY_RECORD_ID}` });
+      expect(onlyOutcome(replayed)).toMatchObject({
+        outcome: 'started',
+        dedupeKey: `salesforce:gap-0001:4:${EVENT_RELAY_RECORD_ID}`,
+      });
       expect(world.launcher.calls).toEqual([RELAY_EXECUTION]);
     });
 
@@ -614,7 +886,12 @@ describe('ingestEvent', () => {
         'InvalidChangeEvent',
         '$.detail.payload.ChangeEventHeader.commitTimestamp',
       ],
-      ['an empty StageName on a won opportunity', () => eventRelayEvent({ fields: { StageName: '' } }), 'IncompleteOpportunity', '$.detail.payload.StageName'],
+      [
+        'an empty StageName on a won opportunity',
+        () => eventRelayEvent({ fields: { StageName: '' } }),
+        'IncompleteOpportunity',
+        '$.detail.payload.StageName',
+      ],
       [
         'an owner e-mail from the CRM that is not an address',
         (world) => {
@@ -643,22 +920,45 @@ describe('ingestEvent', () => {
 
       // Assess
       expect(report).not.toBeInstanceOf(Error);
-      expect(isObject(report) && Array.isArray(report.outcomes) ? report.outcomes[0] : report).toMatchObject({ outcome: 'rejected', reason });
-      expect(world.rejections.all().flatMap((item) => item.issues.map((issue) => issue.path)).some((issuePath) => issuePath.startsWith(path))).toBe(true);
+      expect(isObject(report) && Array.isArray(report.outcomes) ? report.outcomes[0] : report).toMatchObject({
+        outcome: 'rejected',
+        reason,
+      });
+      expect(
+        world.rejections
+          .all()
+          .flatMap((item) => item.issues.map((issue) => issue.path))
+          .some((issuePath) => issuePath.startsWith(path)),
+      ).toBe(true);
     });
   });
 
   describe('routing', () => {
     it.each<[string, string, string]>([
       ['an unknown source', 'acme.billing', 'Invoice Paid'],
-      ['a Salesforce change event without an adapter', 'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU', 'AccountChangeEvent'],
-      ['an AppFlow change event without an adapter', 'aws.partner/appflow/salesforce.com/111122223333/psflow-accounts', 'AccountChangeEvent'],
+      [
+        'a Salesforce change event without an adapter',
+        'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU',
+        'AccountChangeEvent',
+      ],
+      [
+        'an AppFlow change event without an adapter',
+        'aws.partner/appflow/salesforce.com/111122223333/psflow-accounts',
+        'AccountChangeEvent',
+      ],
       ['a psflow source with an unknown detail-type', 'psflow.hr', 'Employee Hired'],
       ['a psflow.crm detail-type without a contract', 'psflow.crm', 'Opportunity Lost'],
     ])('counts %s as unknown with its source and detail-type', async (_label, source, detailType) => {
       // Prepare
       const world = fakeWorld();
-      const event = { version: '0', id: 'evt-unknown-1', source, 'detail-type': detailType, time: '2026-11-19T09:00:00Z', detail: { anything: true } };
+      const event = {
+        version: '0',
+        id: 'evt-unknown-1',
+        source,
+        'detail-type': detailType,
+        time: '2026-11-19T09:00:00Z',
+        detail: { anything: true },
+      };
 
       // Act
       const report = await ingestEvent(event, world.deps);
@@ -702,7 +1002,10 @@ describe('ingestEvent', () => {
       const report = await ingestEvent(canonicalEvent(), world.deps);
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'started', dedupeKey: 'psflow.crm:0002-a7c1:12:006Dn000004ABCDIA2' });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'started',
+        dedupeKey: 'psflow.crm:0002-a7c1:12:006Dn000004ABCDIA2',
+      });
       expect(world.launcher.started.get('opportunity-salesforce-006Dn000004ABCDIA2')?.input).toMatchObject({
         dedupeKey: '0002-a7c1:12:006Dn000004ABCDIA2',
         opportunity: { amount: { amountMinor: 31_250_000, currency: 'EUR' }, discountPercent: 0 },
@@ -722,10 +1025,17 @@ describe('ingestEvent', () => {
       await ingestEvent(canonicalEvent(), world.deps);
 
       // Act
-      const report = await ingestEvent(canonicalEvent(canonicalOpportunityWonDetail(), 'b7e1c2d3-0000-4000-8000-000000000002'), world.deps);
+      const report = await ingestEvent(
+        canonicalEvent(canonicalOpportunityWonDetail(), 'b7e1c2d3-0000-4000-8000-000000000002'),
+        world.deps,
+      );
 
       // Assess
-      expect(onlyOutcome(report)).toMatchObject({ outcome: 'ignored', reason: 'Duplicate', dedupeKey: 'psflow.crm:0002-a7c1:12:006Dn000004ABCDIA2' });
+      expect(onlyOutcome(report)).toMatchObject({
+        outcome: 'ignored',
+        reason: 'Duplicate',
+        dedupeKey: 'psflow.crm:0002-a7c1:12:006Dn000004ABCDIA2',
+      });
       expect(world.launcher.calls).toHaveLength(1);
     });
 

@@ -5,7 +5,12 @@ describe('jsonPath', () => {
   it.each<[string, string, PropertyKey[], string]>([
     ['the base itself for an empty path', '$', [], '$'],
     ['identifiers with dots', '$', ['detail', 'payload', 'Amount'], '$.detail.payload.Amount'],
-    ['array indexes in brackets', '$.detail.payload', ['ChangeEventHeader', 'recordIds', 2], '$.detail.payload.ChangeEventHeader.recordIds[2]'],
+    [
+      'array indexes in brackets',
+      '$.detail.payload',
+      ['ChangeEventHeader', 'recordIds', 2],
+      '$.detail.payload.ChangeEventHeader.recordIds[2]',
+    ],
     ['a key with a hyphen in quoted brackets', '$', ['detail-type'], '$["detail-type"]'],
     ['a key that starts with a digit in quoted brackets', '$', ['1st'], '$["1st"]'],
     ['a numeric string key in quoted brackets', '$', ['0'], '$["0"]'],

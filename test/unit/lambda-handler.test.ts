@@ -50,8 +50,13 @@ describe('lambdaHandler', () => {
     // Assess
     expect(error).toBeInstanceOf(InvalidStepInputError);
     expect(error).toMatchObject({ name: ErrorName.InvalidStepInput, step: 'Plan' });
-    expect((error as InvalidStepInputError).issues).toEqual([expect.stringMatching(/^\/projectId: /), expect.stringMatching(/^\/hours: /)]);
-    expect((error as Error).message).toMatch(/^Plan: the input does not fit the step's contract: \/projectId: .*; \/hours: /);
+    expect((error as InvalidStepInputError).issues).toEqual([
+      expect.stringMatching(/^\/projectId: /),
+      expect.stringMatching(/^\/hours: /),
+    ]);
+    expect((error as Error).message).toMatch(
+      /^Plan: the input does not fit the step's contract: \/projectId: .*; \/hours: /,
+    );
     expect(step).not.toHaveBeenCalled();
   });
 
@@ -74,13 +79,18 @@ describe('lambdaHandler', () => {
 
 describe('every Lambda handler', () => {
   const functionsDirectory = path.resolve(__dirname, '..', '..', 'functions');
-  const handlerFiles = fs.readdirSync(functionsDirectory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+  const handlerFiles = fs
+    .readdirSync(functionsDirectory, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'));
 
   it('is built by the one handler factory, never by hand', () => {
     // Act
     const offenders = handlerFiles.filter((file) => {
       const source = fs.readFileSync(path.join(functionsDirectory, file), 'utf8');
-      return !/export const handler = lambdaHandler\(/.test(source) || /from '@middy\/core'|injectLambdaContext|captureLambdaHandler/.test(source);
+      return (
+        !/export const handler = lambdaHandler\(/.test(source) ||
+        /from '@middy\/core'|injectLambdaContext|captureLambdaHandler/.test(source)
+      );
     });
 
     // Assess

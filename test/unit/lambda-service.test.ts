@@ -47,7 +47,17 @@ beforeAll(() => {
   directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
   fs.mkdirSync(path.join(directory, 'bundle'));
   fs.writeFileSync(path.join(directory, 'bundle', 'index.js'), BUNDLE);
-  service = new LambdaService([spec('echo', 'echo'), spec('fail', 'fail'), spec('slow', 'slow', 1), spec('callback', 'callback'), spec('missing', 'nope'), spec('budget', 'budget', 3)], serviceOptions());
+  service = new LambdaService(
+    [
+      spec('echo', 'echo'),
+      spec('fail', 'fail'),
+      spec('slow', 'slow', 1),
+      spec('callback', 'callback'),
+      spec('missing', 'nope'),
+      spec('budget', 'budget', 3),
+    ],
+    serviceOptions(),
+  );
 });
 
 afterAll(async () => {
@@ -61,7 +71,16 @@ describe('LambdaService', () => {
     const outcome = await service.invoke('arn:aws:lambda:us-east-1:000000000000:function:echo', { orderId: 'ünï-1' });
 
     // Assess
-    expect(outcome).toEqual({ ok: true, value: { event: { orderId: 'ünï-1' }, functionName: 'echo', region: 'eu-west-1', table: 'psflow-test-orders', endpoint: 'http://127.0.0.1:1' } });
+    expect(outcome).toEqual({
+      ok: true,
+      value: {
+        event: { orderId: 'ünï-1' },
+        functionName: 'echo',
+        region: 'eu-west-1',
+        table: 'psflow-test-orders',
+        endpoint: 'http://127.0.0.1:1',
+      },
+    });
   });
 
   it('reports a handler error with its name and message, as Lambda does', async () => {
@@ -69,7 +88,10 @@ describe('LambdaService', () => {
     const outcome = await service.invoke('fail', {});
 
     // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'RateCardMissing', errorMessage: 'rate card missing for EMEA' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { errorType: 'RateCardMissing', errorMessage: 'rate card missing for EMEA' },
+    });
   });
 
   it('fails an invocation that runs past the timeout and serves the next one from a fresh environment', async () => {
@@ -81,7 +103,17 @@ describe('LambdaService', () => {
     const outcomes = await Promise.all(invocations);
 
     // Assess: the queued one gets a fresh environment and its own full timeout, not the dying one.
-    expect(outcomes).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ ok: false, error: expect.objectContaining({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' }) })));
+    expect(outcomes).toEqual(
+      Array.from({ length: 3 }, () =>
+        expect.objectContaining({
+          ok: false,
+          error: expect.objectContaining({
+            errorType: 'Sandbox.Timedout',
+            errorMessage: 'Task timed out after 1.00 seconds',
+          }),
+        }),
+      ),
+    );
     expect(service.statistics().slow).toEqual(expect.objectContaining({ invocations: 3, coldStarts: 3, queued: 0 }));
   });
 
@@ -112,22 +144,44 @@ describe('LambdaService', () => {
     const outcome = await service.invoke('missing', {});
 
     // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nope is undefined or not exported' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nope is undefined or not exported' },
+    });
   });
 
-  it('reads a bundle\'s source map only when the function\'s NODE_OPTIONS asks for it, as Lambda does', async () => {
+  it("reads a bundle's source map only when the function's NODE_OPTIONS asks for it, as Lambda does", async () => {
     // Prepare: a TypeScript handler bundled with an external map, as cdk.out holds it
     const mapped = path.join(directory, 'mapped');
     fs.mkdirSync(mapped);
-    fs.writeFileSync(path.join(mapped, 'rate-card.ts'), "export async function handler(): Promise<never> {\n  throw new Error('no rate card');\n}\n");
-    buildSync({ entryPoints: [path.join(mapped, 'rate-card.ts')], outfile: path.join(mapped, 'index.js'), bundle: true, platform: 'node', format: 'cjs', minify: true, sourcemap: true, logLevel: 'silent' });
+    fs.writeFileSync(
+      path.join(mapped, 'rate-card.ts'),
+      "export async function handler(): Promise<never> {\n  throw new Error('no rate card');\n}\n",
+    );
+    buildSync({
+      entryPoints: [path.join(mapped, 'rate-card.ts')],
+      outfile: path.join(mapped, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      minify: true,
+      sourcemap: true,
+      logLevel: 'silent',
+    });
     const options = { ...serviceOptions(), logDirectory: path.join(directory, 'logs-mapped') };
-    const withMaps = { ...spec('with-maps', 'handler'), codeDirectory: mapped, environment: { NODE_OPTIONS: '--enable-source-maps' } };
+    const withMaps = {
+      ...spec('with-maps', 'handler'),
+      codeDirectory: mapped,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    };
     const withoutMaps = { ...spec('without-maps', 'handler'), codeDirectory: mapped };
     const mappedService = new LambdaService([withMaps, withoutMaps], options);
 
     // Act
-    const outcomes = await Promise.all([mappedService.invoke('with-maps', {}), mappedService.invoke('without-maps', {})]).finally(() => mappedService.stop());
+    const outcomes = await Promise.all([
+      mappedService.invoke('with-maps', {}),
+      mappedService.invoke('without-maps', {}),
+    ]).finally(() => mappedService.stop());
 
     // Assess
     const traces = outcomes.map((outcome) => (outcome.ok ? '' : outcome.error.trace.join('\n')));
@@ -138,7 +192,11 @@ describe('LambdaService', () => {
 
   it('releases an execution environment that sits idle past the idle timeout, and starts a fresh one for the next invocation', async () => {
     // Prepare
-    const reclaiming = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], { ...serviceOptions(), logDirectory: path.join(directory, 'logs-idle'), idleTimeoutMs: 300 });
+    const reclaiming = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-idle'),
+      idleTimeoutMs: 300,
+    });
     try {
       await reclaiming.invoke('echo', {});
       const afterFirst = reclaiming.statistics().echo.environments;
@@ -151,7 +209,13 @@ describe('LambdaService', () => {
       const busy = await reclaiming.invoke('budget', { holdMs: 700 });
 
       // Assess
-      expect({ afterFirst, afterIdle, againOk: again.ok, coldStarts: reclaiming.statistics().echo.coldStarts, busyOk: busy.ok }).toEqual({
+      expect({
+        afterFirst,
+        afterIdle,
+        againOk: again.ok,
+        coldStarts: reclaiming.statistics().echo.coldStarts,
+        busyOk: busy.ok,
+      }).toEqual({
         afterFirst: 1,
         afterIdle: 0,
         againOk: true,
@@ -165,7 +229,10 @@ describe('LambdaService', () => {
 
   it('stops a function that outgrows its memory size with Runtime.OutOfMemory, as Lambda does, and serves the next invocation', async () => {
     // Prepare
-    const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], { ...serviceOptions(), logDirectory: path.join(directory, 'logs-capped') });
+    const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-capped'),
+    });
     try {
       // Act
       const outcome = await capped.invoke('hoard', {});

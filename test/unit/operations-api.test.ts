@@ -1,10 +1,35 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type ExecutionStatus, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { DEMO_USERS } from '../../shared/directory/demo-directory';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
-import type { EventReplayer, RejectedEventQueue, ReplayableEvent } from '../../shared/operations-api/rejected-event-actions';
+import type {
+  EventReplayer,
+  RejectedEventQueue,
+  ReplayableEvent,
+} from '../../shared/operations-api/rejected-event-actions';
 import type { RejectedEvent, RejectedEventStatus } from '../../shared/repositories/rejected-events-table';
-import { exceptionOutcome, handleOperationsRequest, OPERATIONS_ROUTES, type HttpApiEvent, type HttpApiResult, type OperationsDependencies } from '../../shared/operations-api/operations-api';
-import { NOW, approvalTask, drillException, drillStepInput, hoursAfterNow, taskWorld, type TaskWorld } from '../support/human-task-fakes';
+import {
+  exceptionOutcome,
+  handleOperationsRequest,
+  OPERATIONS_ROUTES,
+  type HttpApiEvent,
+  type HttpApiResult,
+  type OperationsDependencies,
+} from '../../shared/operations-api/operations-api';
+import {
+  NOW,
+  approvalTask,
+  drillException,
+  drillStepInput,
+  hoursAfterNow,
+  taskWorld,
+  type TaskWorld,
+} from '../support/human-task-fakes';
 
 /** Canned Step Functions answers: history pages and the execution status; records each command. */
 class FakeStepFunctions {
@@ -50,7 +75,13 @@ class InMemoryRejectedEvents implements RejectedEventQueue {
     return [...this.items.values()].filter((item) => item.status === status).slice(0, limit);
   }
 
-  async markActed(rejectionId: string, status: Exclude<RejectedEventStatus, 'open'>, actedBy: string, note: string, at: string): Promise<void> {
+  async markActed(
+    rejectionId: string,
+    status: Exclude<RejectedEventStatus, 'open'>,
+    actedBy: string,
+    note: string,
+    at: string,
+  ): Promise<void> {
     const item = this.items.get(rejectionId);
     if (!item) throw new Error(`no rejected event ${rejectionId}`);
     this.items.set(rejectionId, { ...item, status, actedBy, note, actedAt: at });
@@ -69,7 +100,13 @@ class RecordingReplayer implements EventReplayer {
 
 /** A won-opportunity event ingestion rejected because the CRM did not know its account. */
 function rejectedEvent(): RejectedEvent {
-  const raw = { version: '0', id: 'evt-1', source: 'psflow.crm', 'detail-type': 'Opportunity Won', detail: { opportunityId: '0068d00000B7kQwAAJ' } };
+  const raw = {
+    version: '0',
+    id: 'evt-1',
+    source: 'psflow.crm',
+    'detail-type': 'Opportunity Won',
+    detail: { opportunityId: '0068d00000B7kQwAAJ' },
+  };
   return {
     rejectionId: 'rej-0001',
     status: 'open',
@@ -99,7 +136,13 @@ function apiWorld(sfn = new FakeStepFunctions()): ApiWorld {
   const world = taskWorld();
   const rejected = new InMemoryRejectedEvents();
   const replayer = new RecordingReplayer();
-  return { ...world, sfn, rejected, replayer, api: { ...world.deps, sfn: sfn.asClient(), rejectedEvents: rejected, replayer } };
+  return {
+    ...world,
+    sfn,
+    rejected,
+    replayer,
+    api: { ...world.deps, sfn: sfn.asClient(), rejectedEvents: rejected, replayer },
+  };
 }
 
 interface RequestOptions {
@@ -122,7 +165,11 @@ function request(routeKey: string, options: RequestOptions = {}): HttpApiEvent {
   };
 }
 
-async function call(world: ApiWorld, routeKey: string, options: RequestOptions = {}): Promise<{ status: number; body: unknown; raw: HttpApiResult }> {
+async function call(
+  world: ApiWorld,
+  routeKey: string,
+  options: RequestOptions = {},
+): Promise<{ status: number; body: unknown; raw: HttpApiResult }> {
   const raw = await handleOperationsRequest(request(routeKey, options), world.api);
   return { status: raw.statusCode, body: JSON.parse(raw.body) as unknown, raw };
 }
@@ -173,7 +220,9 @@ describe('handleOperationsRequest', () => {
       if (pat) world.directory.put({ ...pat, subject: '5f1c2e9a-cognito-sub' });
 
       // Act
-      const answer = await call(world, 'GET /me', { claims: { sub: '5f1c2e9a-cognito-sub', username: 'carl.cfo', 'cognito:username': 'carl.cfo' } });
+      const answer = await call(world, 'GET /me', {
+        claims: { sub: '5f1c2e9a-cognito-sub', username: 'carl.cfo', 'cognito:username': 'carl.cfo' },
+      });
 
       // Assess
       expect(answer.status).toBe(200);
@@ -189,7 +238,10 @@ describe('handleOperationsRequest', () => {
 
       // Assess
       expect(answer.status).toBe(403);
-      expect(answer.body).toEqual({ error: 'NotAuthorized', message: expect.stringContaining('token subject unknown-subject is not in the directory') });
+      expect(answer.body).toEqual({
+        error: 'NotAuthorized',
+        message: expect.stringContaining('token subject unknown-subject is not in the directory'),
+      });
     });
 
     it('answers GET /me for someone outside the directory with no grants', async () => {
@@ -221,12 +273,19 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const granted = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'sally.sales' }, body: { role: 'practice-lead', practices: ['erp-advisory'], note: 'covering for Pat' } });
+      const granted = await call(world, 'POST /users/{userId}/grants', {
+        as: 'ada.admin',
+        path: { userId: 'sally.sales' },
+        body: { role: 'practice-lead', practices: ['erp-advisory'], note: 'covering for Pat' },
+      });
       const me = await call(world, 'GET /me', { as: 'sally.sales' });
 
       // Assess
       expect(granted.status).toBe(200);
-      expect(me.body).toMatchObject({ userId: 'sally.sales', grants: [{ role: 'practice-lead', practices: ['erp-advisory'] }] });
+      expect(me.body).toMatchObject({
+        userId: 'sally.sales',
+        grants: [{ role: 'practice-lead', practices: ['erp-advisory'] }],
+      });
       expect(world.audit.entries).toEqual([
         {
           subjectType: 'user',
@@ -245,12 +304,28 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const revoked = await call(world, 'POST /users/{userId}/grants/revoke', { as: 'ada.admin', path: { userId: 'olga.ops' }, body: { role: 'finance-ops' } });
+      const revoked = await call(world, 'POST /users/{userId}/grants/revoke', {
+        as: 'ada.admin',
+        path: { userId: 'olga.ops' },
+        body: { role: 'finance-ops' },
+      });
 
       // Assess
       expect(revoked.status).toBe(200);
       expect((await world.directory.find('olga.ops'))?.grants).toEqual([{ role: 'integration-ops' }]);
-      expect(world.audit.entries).toEqual([expect.objectContaining({ subjectType: 'user', subjectId: 'olga.ops', action: 'revoke', actor: 'ada.admin', why: 'revoke finance-ops', details: { before: [{ role: 'finance-ops' }, { role: 'integration-ops' }], after: [{ role: 'integration-ops' }] } })]);
+      expect(world.audit.entries).toEqual([
+        expect.objectContaining({
+          subjectType: 'user',
+          subjectId: 'olga.ops',
+          action: 'revoke',
+          actor: 'ada.admin',
+          why: 'revoke finance-ops',
+          details: {
+            before: [{ role: 'finance-ops' }, { role: 'integration-ops' }],
+            after: [{ role: 'integration-ops' }],
+          },
+        }),
+      ]);
     });
 
     it('refuses with 404 a revocation of a grant not held, naming what is held', async () => {
@@ -258,11 +333,19 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'POST /users/{userId}/grants/revoke', { as: 'ada.admin', path: { userId: 'pat.practice' }, body: { role: 'practice-lead' } });
+      const answer = await call(world, 'POST /users/{userId}/grants/revoke', {
+        as: 'ada.admin',
+        path: { userId: 'pat.practice' },
+        body: { role: 'practice-lead' },
+      });
 
       // Assess
       expect(answer.status).toBe(404);
-      expect(answer.body).toEqual({ error: 'NotFound', message: 'pat.practice holds no grant practice-lead; their grants: practice-lead (practices erp-advisory, data-engineering)' });
+      expect(answer.body).toEqual({
+        error: 'NotFound',
+        message:
+          'pat.practice holds no grant practice-lead; their grants: practice-lead (practices erp-advisory, data-engineering)',
+      });
       expect(world.audit.entries).toEqual([]);
     });
 
@@ -271,7 +354,11 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'ada.admin' }, body: { role: 'cfo' } });
+      const answer = await call(world, 'POST /users/{userId}/grants', {
+        as: 'ada.admin',
+        path: { userId: 'ada.admin' },
+        body: { role: 'cfo' },
+      });
 
       // Assess
       expect(answer.status).toBe(403);
@@ -285,11 +372,18 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'carl.cfo', path: { userId: 'sally.sales' }, body: { role: 'cfo' } });
+      const answer = await call(world, 'POST /users/{userId}/grants', {
+        as: 'carl.cfo',
+        path: { userId: 'sally.sales' },
+        body: { role: 'cfo' },
+      });
 
       // Assess
       expect(answer.status).toBe(403);
-      expect(answer.body).toEqual({ error: 'NotAuthorized', message: 'carl.cfo may not grant roles: that needs the admin role' });
+      expect(answer.body).toEqual({
+        error: 'NotAuthorized',
+        message: 'carl.cfo may not grant roles: that needs the admin role',
+      });
       expect((await world.directory.find('sally.sales'))?.grants).toEqual([]);
     });
 
@@ -302,7 +396,11 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'sally.sales' }, body });
+      const answer = await call(world, 'POST /users/{userId}/grants', {
+        as: 'ada.admin',
+        path: { userId: 'sally.sales' },
+        body,
+      });
 
       // Assess
       expect(answer.status).toBe(400);
@@ -314,11 +412,18 @@ describe('handleOperationsRequest', () => {
       const world = apiWorld();
 
       // Act
-      const answer = await call(world, 'POST /users/{userId}/grants', { as: 'ada.admin', path: { userId: 'new.joiner' }, body: { role: 'cfo' } });
+      const answer = await call(world, 'POST /users/{userId}/grants', {
+        as: 'ada.admin',
+        path: { userId: 'new.joiner' },
+        body: { role: 'cfo' },
+      });
 
       // Assess
       expect(answer.status).toBe(404);
-      expect(answer.body).toEqual({ error: 'NotFound', message: expect.stringContaining('no user new.joiner in the directory') });
+      expect(answer.body).toEqual({
+        error: 'NotFound',
+        message: expect.stringContaining('no user new.joiner in the directory'),
+      });
     });
   });
 
@@ -341,7 +446,11 @@ describe('handleOperationsRequest', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, rawBody: '{decision: approve' });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        rawBody: '{decision: approve',
+      });
 
       // Assess
       expect(answer.status).toBe(400);
@@ -355,7 +464,11 @@ describe('handleOperationsRequest', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'maybe' } });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'maybe' },
+      });
 
       // Assess
       expect(answer.status).toBe(400);
@@ -369,7 +482,10 @@ describe('handleOperationsRequest', () => {
       world.exceptions.seed(drillException());
 
       // Act
-      const answer = await call(world, 'POST /exceptions/{exceptionId}/abort', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' } });
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/abort', {
+        as: 'fiona.finance',
+        path: { exceptionId: 'exc-drill-0001-1' },
+      });
 
       // Assess
       expect(answer.status).toBe(400);
@@ -404,7 +520,11 @@ describe('handleOperationsRequest', () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(approvalTask());
-      const event = { ...request('POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' } }), body: Buffer.from(JSON.stringify({ decision: 'approve', comment: 'ok' })).toString('base64'), isBase64Encoded: true };
+      const event = {
+        ...request('POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' } }),
+        body: Buffer.from(JSON.stringify({ decision: 'approve', comment: 'ok' })).toString('base64'),
+        isBase64Encoded: true,
+      };
 
       // Act
       const raw = await handleOperationsRequest(event, world.api);
@@ -422,7 +542,10 @@ describe('handleOperationsRequest', () => {
       };
 
       // Act
-      const handled = handleOperationsRequest(request('GET /tasks/{taskId}', { as: 'pat.practice', path: { taskId: 'task-level-1' } }), world.api);
+      const handled = handleOperationsRequest(
+        request('GET /tasks/{taskId}', { as: 'pat.practice', path: { taskId: 'task-level-1' } }),
+        world.api,
+      );
 
       // Assess
       await expect(handled).rejects.toThrow('ProvisionedThroughputExceededException');
@@ -437,7 +560,14 @@ describe('handleOperationsRequest', () => {
 
       // Assess
       expect(malformed).toEqual([]);
-      expect(keys).toEqual(expect.arrayContaining(['GET /tasks', 'POST /tasks/{taskId}/decision', 'GET /exceptions/{exceptionId}/outcome', 'POST /delegations']));
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'GET /tasks',
+          'POST /tasks/{taskId}/decision',
+          'GET /exceptions/{exceptionId}/outcome',
+          'POST /delegations',
+        ]),
+      );
     });
   });
 
@@ -453,7 +583,11 @@ describe('handleOperationsRequest', () => {
       world.tasks.seed(approvalTask());
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: actor, path: { taskId }, body: { decision: 'approve', ...extra } });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: actor,
+        path: { taskId },
+        body: { decision: 'approve', ...extra },
+      });
 
       // Assess
       expect(answer.status).toBe(status);
@@ -466,22 +600,41 @@ describe('handleOperationsRequest', () => {
       world.tasks.seed(approvalTask({ requestedBy: 'pat.practice' }));
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve' },
+      });
 
       // Assess
       expect(answer.status).toBe(403);
-      expect(answer.body).toEqual({ error: 'SegregationOfDuties', message: 'pat.practice requested this approval and cannot decide it' });
+      expect(answer.body).toEqual({
+        error: 'SegregationOfDuties',
+        message: 'pat.practice requested this approval and cannot decide it',
+      });
     });
 
     it('answers AlreadyDecided with 409 and a repeated identical decision with 200 and repeated: true', async () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(approvalTask());
-      const first = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+      const first = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve' },
+      });
 
       // Act
-      const repeated = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
-      const conflicting = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'reject' } });
+      const repeated = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve' },
+      });
+      const conflicting = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'reject' },
+      });
 
       // Assess
       expect(first).toMatchObject({ status: 200, body: { repeated: false, task: { status: 'approved' } } });
@@ -497,7 +650,11 @@ describe('handleOperationsRequest', () => {
       world.tokens.staleTokens.add('token-level-1');
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve' },
+      });
 
       // Assess
       expect(answer).toMatchObject({ status: 409, body: { error: 'NoLongerWaiting' } });
@@ -506,15 +663,31 @@ describe('handleOperationsRequest', () => {
     it('answers InvalidRequest with 400, and makes the caller the delegator', async () => {
       // Prepare
       const world = apiWorld();
-      const window = { role: 'practice-lead', from: hoursAfterNow(1).toISOString(), until: hoursAfterNow(2).toISOString() };
+      const window = {
+        role: 'practice-lead',
+        from: hoursAfterNow(1).toISOString(),
+        until: hoursAfterNow(2).toISOString(),
+      };
 
       // Act
-      const toSelf = await call(world, 'POST /delegations', { as: 'pat.practice', body: { delegate: 'pat.practice', ...window } });
-      const created = await call(world, 'POST /delegations', { as: 'pat.practice', body: { delegate: 'priya.practice', ...window } });
+      const toSelf = await call(world, 'POST /delegations', {
+        as: 'pat.practice',
+        body: { delegate: 'pat.practice', ...window },
+      });
+      const created = await call(world, 'POST /delegations', {
+        as: 'pat.practice',
+        body: { delegate: 'priya.practice', ...window },
+      });
 
       // Assess
-      expect(toSelf).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: 'one cannot delegate to oneself' } });
-      expect(created).toMatchObject({ status: 200, body: { delegator: 'pat.practice', delegate: 'priya.practice', role: 'practice-lead' } });
+      expect(toSelf).toMatchObject({
+        status: 400,
+        body: { error: 'InvalidRequest', message: 'one cannot delegate to oneself' },
+      });
+      expect(created).toMatchObject({
+        status: 200,
+        body: { delegator: 'pat.practice', delegate: 'priya.practice', role: 'practice-lead' },
+      });
       expect(world.delegations.items).toHaveLength(1);
     });
 
@@ -524,7 +697,10 @@ describe('handleOperationsRequest', () => {
       world.exceptions.seed(drillException());
 
       // Act
-      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', { as: 'pat.practice', path: { exceptionId: 'exc-drill-0001-1' } });
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', {
+        as: 'pat.practice',
+        path: { exceptionId: 'exc-drill-0001-1' },
+      });
 
       // Assess
       expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
@@ -551,7 +727,11 @@ describe('handleOperationsRequest', () => {
       const answer = await call(world, routeKey, { as: 'mallory', ...options });
 
       // Assess
-      expect(answer).toEqual({ status: 403, body: { error: 'NotAuthorized', message: expect.stringContaining('mallory is not in the directory') }, raw: expect.anything() });
+      expect(answer).toEqual({
+        status: 403,
+        body: { error: 'NotAuthorized', message: expect.stringContaining('mallory is not in the directory') },
+        raw: expect.anything(),
+      });
       expect(answer.raw.body).not.toContain('stepInput');
     });
 
@@ -562,17 +742,50 @@ describe('handleOperationsRequest', () => {
       world.rejected.seed({ ...rejectedEvent(), rejectionId: 'rej-0002' });
 
       // Act
-      const replayed = await call(world, 'POST /rejected-events/{rejectionId}/replay', { as: 'ian.integration', path: { rejectionId: 'rej-0001' }, body: { note: 'account created in CRM' } });
-      const resolved = await call(world, 'POST /rejected-events/{rejectionId}/resolve', { as: 'olga.ops', path: { rejectionId: 'rej-0002' }, body: { note: 'test opportunity, deleted' } });
-      const audit = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'ian.integration', path: { subjectType: 'rejected-event', subjectId: 'rej-0001' } });
+      const replayed = await call(world, 'POST /rejected-events/{rejectionId}/replay', {
+        as: 'ian.integration',
+        path: { rejectionId: 'rej-0001' },
+        body: { note: 'account created in CRM' },
+      });
+      const resolved = await call(world, 'POST /rejected-events/{rejectionId}/resolve', {
+        as: 'olga.ops',
+        path: { rejectionId: 'rej-0002' },
+        body: { note: 'test opportunity, deleted' },
+      });
+      const audit = await call(world, 'GET /audit/{subjectType}/{subjectId}', {
+        as: 'ian.integration',
+        path: { subjectType: 'rejected-event', subjectId: 'rej-0001' },
+      });
 
       // Assess
-      expect(replayed).toMatchObject({ status: 200, body: { rejectionId: 'rej-0001', status: 'replayed', eventId: 'event-1' } });
+      expect(replayed).toMatchObject({
+        status: 200,
+        body: { rejectionId: 'rej-0001', status: 'replayed', eventId: 'event-1' },
+      });
       expect(resolved).toMatchObject({ status: 200, body: { rejectionId: 'rej-0002', status: 'resolved' } });
-      expect(world.replayer.replayed).toEqual([{ source: 'psflow.crm', detailType: 'Opportunity Won', detail: { opportunityId: '0068d00000B7kQwAAJ' } }]);
-      expect(world.rejected.items.get('rej-0001')).toMatchObject({ status: 'replayed', actedBy: 'ian.integration', note: 'account created in CRM' });
+      expect(world.replayer.replayed).toEqual([
+        { source: 'psflow.crm', detailType: 'Opportunity Won', detail: { opportunityId: '0068d00000B7kQwAAJ' } },
+      ]);
+      expect(world.rejected.items.get('rej-0001')).toMatchObject({
+        status: 'replayed',
+        actedBy: 'ian.integration',
+        note: 'account created in CRM',
+      });
       expect(audit.body).toEqual([
-        { subjectType: 'rejected-event', subjectId: 'rej-0001', action: 'replay', actor: 'ian.integration', at: NOW.toISOString(), why: 'account created in CRM', details: { reason: 'CrmRecordNotFound', source: 'psflow.crm', detailType: 'Opportunity Won', eventId: 'event-1' } },
+        {
+          subjectType: 'rejected-event',
+          subjectId: 'rej-0001',
+          action: 'replay',
+          actor: 'ian.integration',
+          at: NOW.toISOString(),
+          why: 'account created in CRM',
+          details: {
+            reason: 'CrmRecordNotFound',
+            source: 'psflow.crm',
+            detailType: 'Opportunity Won',
+            eventId: 'event-1',
+          },
+        },
       ]);
       expect(world.audit.entries.map((entry) => [entry.subjectId, entry.action, entry.actor])).toEqual([
         ['rej-0001', 'replay', 'ian.integration'],
@@ -581,8 +794,18 @@ describe('handleOperationsRequest', () => {
     });
 
     it.each([
-      ['someone in the directory without integration-ops', 'sally.sales', 'POST /rejected-events/{rejectionId}/resolve', 'that needs the role integration-ops'],
-      ['an identity outside the directory', 'mallory', 'POST /rejected-events/{rejectionId}/replay', 'mallory is not in the directory'],
+      [
+        'someone in the directory without integration-ops',
+        'sally.sales',
+        'POST /rejected-events/{rejectionId}/resolve',
+        'that needs the role integration-ops',
+      ],
+      [
+        'an identity outside the directory',
+        'mallory',
+        'POST /rejected-events/{rejectionId}/replay',
+        'mallory is not in the directory',
+      ],
     ])('refuses %s acting on a rejected event with 403 and changes nothing', async (_label, as, routeKey, message) => {
       // Prepare
       const world = apiWorld();
@@ -592,7 +815,10 @@ describe('handleOperationsRequest', () => {
       const answer = await call(world, routeKey, { as, path: { rejectionId: 'rej-0001' }, body: { note: 'because' } });
 
       // Assess
-      expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized', message: expect.stringContaining(message) } });
+      expect(answer).toMatchObject({
+        status: 403,
+        body: { error: 'NotAuthorized', message: expect.stringContaining(message) },
+      });
       expect(world.rejected.items.get('rej-0001')?.status).toBe('open');
       expect(world.replayer.replayed).toEqual([]);
       expect(world.audit.entries).toEqual([]);
@@ -604,10 +830,17 @@ describe('handleOperationsRequest', () => {
       world.rejected.seed(rejectedEvent());
 
       // Act
-      const answer = await call(world, 'POST /rejected-events/{rejectionId}/resolve', { as: 'ian.integration', path: { rejectionId: 'rej-0001' }, body: {} });
+      const answer = await call(world, 'POST /rejected-events/{rejectionId}/resolve', {
+        as: 'ian.integration',
+        path: { rejectionId: 'rej-0001' },
+        body: {},
+      });
 
       // Assess
-      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('say why with a note') } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'InvalidRequest', message: expect.stringContaining('say why with a note') },
+      });
     });
 
     it('lists rejected events without their raw event, and shows one with it', async () => {
@@ -617,22 +850,36 @@ describe('handleOperationsRequest', () => {
 
       // Act
       const listed = await call(world, 'GET /rejected-events', { as: 'sally.sales' });
-      const shown = await call(world, 'GET /rejected-events/{rejectionId}', { as: 'sally.sales', path: { rejectionId: 'rej-0001' } });
+      const shown = await call(world, 'GET /rejected-events/{rejectionId}', {
+        as: 'sally.sales',
+        path: { rejectionId: 'rej-0001' },
+      });
 
       // Assess
       expect(listed).toMatchObject({ status: 200, body: [{ rejectionId: 'rej-0001', reason: 'CrmRecordNotFound' }] });
       expect(listed.raw.body).not.toContain('"rawEvent"');
-      expect(shown).toMatchObject({ status: 200, body: { rejectionId: 'rej-0001', rawEvent: expect.stringContaining('Opportunity Won') } });
+      expect(shown).toMatchObject({
+        status: 200,
+        body: { rejectionId: 'rej-0001', rawEvent: expect.stringContaining('Opportunity Won') },
+      });
     });
 
     it('answers a decision on a decided task with 403 for someone who may not decide it, and 409 without the decider for no one else', async () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(approvalTask({ assigneeRole: 'cfo' }));
-      await call(world, 'POST /tasks/{taskId}/decision', { as: 'carl.cfo', path: { taskId: 'task-level-1' }, body: { decision: 'approve' } });
+      await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'carl.cfo',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve' },
+      });
 
       // Act
-      const answer = await call(world, 'POST /tasks/{taskId}/decision', { as: 'fiona.finance', path: { taskId: 'task-level-1' }, body: { decision: 'reject', comment: 'no' } });
+      const answer = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'fiona.finance',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'reject', comment: 'no' },
+      });
 
       // Assess
       expect(answer).toMatchObject({ status: 403, body: { error: 'NotAuthorized' } });
@@ -655,17 +902,32 @@ describe('handleOperationsRequest', () => {
 
       // Act
       const read = await call(world, 'GET /tasks/{taskId}', { as: 'carl.cfo', path: { taskId } });
-      const decided = await call(world, 'POST /tasks/{taskId}/decision', { as: 'carl.cfo', path: { taskId }, body: { decision: 'approve' } });
+      const decided = await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'carl.cfo',
+        path: { taskId },
+        body: { decision: 'approve' },
+      });
 
       // Assess
-      expect(read).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' } });
+      expect(read).toMatchObject({
+        status: 400,
+        body: { error: 'InvalidRequest', message: 'taskId is 3000 characters long; an id has at most 256' },
+      });
       expect(decided.status).toBe(400);
     });
 
     it.each([
-      ['nested 40 levels deep', [{ op: 'replace', path: '/failWith', value: nested(40) }], 'the patch nests more than 31 levels deep'],
+      [
+        'nested 40 levels deep',
+        [{ op: 'replace', path: '/failWith', value: nested(40) }],
+        'the patch nests more than 31 levels deep',
+      ],
       // Written out by hand: JSON.stringify itself overflows the stack on such a value.
-      ['nested 5,000 levels deep', `[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]`, 'the body nests more than 64 levels deep'],
+      [
+        'nested 5,000 levels deep',
+        `[{"op":"replace","path":"/failWith","value":${'{"n":'.repeat(5000)}0${'}'.repeat(5000)}}]`,
+        'the body nests more than 64 levels deep',
+      ],
       ['of 300 KB', [{ op: 'replace', path: '/drillId', value: 'x'.repeat(300 * 1024) }], 'the patch is 307'],
     ])('answers a retry patch %s with 400 and leaves the exception open', async (_label, patch, message) => {
       // Prepare
@@ -674,10 +936,17 @@ describe('handleOperationsRequest', () => {
       const rawBody = typeof patch === 'string' ? `{"patch":${patch}}` : JSON.stringify({ patch });
 
       // Act
-      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, rawBody });
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', {
+        as: 'fiona.finance',
+        path: { exceptionId: 'exc-drill-0001-1' },
+        rawBody,
+      });
 
       // Assess
-      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining(message) } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'InvalidRequest', message: expect.stringContaining(message) },
+      });
       expect(world.exceptions.peek('exc-drill-0001-1').status).toBe('open');
       expect(world.tokens.calls).toEqual([]);
     });
@@ -691,11 +960,19 @@ describe('handleOperationsRequest', () => {
       const answer = await call(world, 'POST /exceptions/{exceptionId}/retry', {
         as: 'fiona.finance',
         path: { exceptionId: 'exc-drill-0001-1' },
-        body: { patch: [{ op: 'add', path: '/extra/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n', value: nested(10) }] },
+        body: {
+          patch: [{ op: 'add', path: '/extra/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n', value: nested(10) }],
+        },
       });
 
       // Assess
-      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the corrected input nests more than 32 levels deep') } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: {
+          error: 'InvalidRequest',
+          message: expect.stringContaining('the corrected input nests more than 32 levels deep'),
+        },
+      });
     });
 
     it('answers a skip whose output is nested too deep with 400', async () => {
@@ -704,10 +981,20 @@ describe('handleOperationsRequest', () => {
       world.exceptions.seed(drillException());
 
       // Act
-      const answer = await call(world, 'POST /exceptions/{exceptionId}/skip', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' }, body: { output: nested(40), note: 'by hand', reference: 'JE-1' } });
+      const answer = await call(world, 'POST /exceptions/{exceptionId}/skip', {
+        as: 'fiona.finance',
+        path: { exceptionId: 'exc-drill-0001-1' },
+        body: { output: nested(40), note: 'by hand', reference: 'JE-1' },
+      });
 
       // Assess
-      expect(answer).toMatchObject({ status: 400, body: { error: 'InvalidRequest', message: expect.stringContaining('the supplied output nests more than 32 levels deep') } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: {
+          error: 'InvalidRequest',
+          message: expect.stringContaining('the supplied output nests more than 32 levels deep'),
+        },
+      });
     });
   });
 
@@ -715,7 +1002,10 @@ describe('handleOperationsRequest', () => {
     it.each([
       ['GET /tasks/{taskId}', { path: { taskId: 'task-level-1' } }],
       ['GET /tasks', {}],
-      ['POST /tasks/{taskId}/decision', { path: { taskId: 'task-level-1' }, body: { decision: 'approve', token: 'token-level-1' } }],
+      [
+        'POST /tasks/{taskId}/decision',
+        { path: { taskId: 'task-level-1' }, body: { decision: 'approve', token: 'token-level-1' } },
+      ],
     ])('leaves the task token out of %s', async (routeKey, options) => {
       // Prepare
       const world = apiWorld();
@@ -734,9 +1024,24 @@ describe('handleOperationsRequest', () => {
     it.each([
       ['GET /exceptions', {}],
       ['GET /exceptions/{exceptionId}', { path: { exceptionId: 'exc-drill-0001-1' } }],
-      ['POST /exceptions/{exceptionId}/retry', { path: { exceptionId: 'exc-drill-0001-1' }, body: { patch: [{ op: 'replace', path: '/failWith', value: 'none' }] } }],
-      ['POST /exceptions/{exceptionId}/skip', { path: { exceptionId: 'exc-drill-0001-1' }, body: { output: { entryId: 'JE-1', postedAt: NOW.toISOString() }, note: 'by hand', reference: 'JE-1' } }],
-      ['POST /exceptions/{exceptionId}/abort', { path: { exceptionId: 'exc-drill-0001-1' }, body: { note: 'cancelled' } }],
+      [
+        'POST /exceptions/{exceptionId}/retry',
+        {
+          path: { exceptionId: 'exc-drill-0001-1' },
+          body: { patch: [{ op: 'replace', path: '/failWith', value: 'none' }] },
+        },
+      ],
+      [
+        'POST /exceptions/{exceptionId}/skip',
+        {
+          path: { exceptionId: 'exc-drill-0001-1' },
+          body: { output: { entryId: 'JE-1', postedAt: NOW.toISOString() }, note: 'by hand', reference: 'JE-1' },
+        },
+      ],
+      [
+        'POST /exceptions/{exceptionId}/abort',
+        { path: { exceptionId: 'exc-drill-0001-1' }, body: { note: 'cancelled' } },
+      ],
     ])('leaves the exception token out of %s', async (routeKey, options) => {
       // Prepare
       const world = apiWorld();
@@ -754,7 +1059,7 @@ describe('handleOperationsRequest', () => {
   });
 
   describe('GET /tasks', () => {
-    it('lists the open tasks of the caller\'s role, soonest due first', async () => {
+    it("lists the open tasks of the caller's role, soonest due first", async () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(
@@ -776,9 +1081,21 @@ describe('handleOperationsRequest', () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(
-        approvalTask({ taskId: 'task-finance-late', assigneeRole: 'finance-ops', dueAt: hoursAfterNow(9).toISOString() }),
-        approvalTask({ taskId: 'task-integration', assigneeRole: 'integration-ops', dueAt: hoursAfterNow(5).toISOString() }),
-        approvalTask({ taskId: 'task-finance-soon', assigneeRole: 'finance-ops', dueAt: hoursAfterNow(1).toISOString() }),
+        approvalTask({
+          taskId: 'task-finance-late',
+          assigneeRole: 'finance-ops',
+          dueAt: hoursAfterNow(9).toISOString(),
+        }),
+        approvalTask({
+          taskId: 'task-integration',
+          assigneeRole: 'integration-ops',
+          dueAt: hoursAfterNow(5).toISOString(),
+        }),
+        approvalTask({
+          taskId: 'task-finance-soon',
+          assigneeRole: 'finance-ops',
+          dueAt: hoursAfterNow(1).toISOString(),
+        }),
         approvalTask({ taskId: 'task-cfo', assigneeRole: 'cfo', dueAt: hoursAfterNow(3).toISOString() }),
       );
 
@@ -786,7 +1103,11 @@ describe('handleOperationsRequest', () => {
       const answer = await call(world, 'GET /tasks', { as: 'olga.ops' });
 
       // Assess
-      expect((answer.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-finance-soon', 'task-integration', 'task-finance-late']);
+      expect((answer.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual([
+        'task-finance-soon',
+        'task-integration',
+        'task-finance-late',
+      ]);
     });
 
     it('lists only the tasks the caller may decide: their practices, and those delegated to them', async () => {
@@ -796,18 +1117,29 @@ describe('handleOperationsRequest', () => {
         approvalTask({ taskId: 'task-erp', subject: { practice: 'erp-advisory' } }),
         approvalTask({ taskId: 'task-cloud', subject: { practice: 'cloud-strategy' } }),
       );
-      await world.delegations.put({ delegationId: 'd1', delegator: 'priya.practice', delegate: 'pat.practice', role: 'practice-lead', from: NOW.toISOString(), until: hoursAfterNow(48).toISOString(), createdAt: NOW.toISOString() });
+      await world.delegations.put({
+        delegationId: 'd1',
+        delegator: 'priya.practice',
+        delegate: 'pat.practice',
+        role: 'practice-lead',
+        from: NOW.toISOString(),
+        until: hoursAfterNow(48).toISOString(),
+        createdAt: NOW.toISOString(),
+      });
 
       // Act
       const pat = await call(world, 'GET /tasks', { as: 'pat.practice' });
       const priya = await call(world, 'GET /tasks', { as: 'priya.practice' });
 
       // Assess
-      expect((pat.body as Array<{ taskId: string }>).map((task) => task.taskId).sort()).toEqual(['task-cloud', 'task-erp']);
+      expect((pat.body as Array<{ taskId: string }>).map((task) => task.taskId).sort()).toEqual([
+        'task-cloud',
+        'task-erp',
+      ]);
       expect((priya.body as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual(['task-cloud']);
     });
 
-    it('lists one role\'s tasks when asked for it, and refuses an unknown role with 400', async () => {
+    it("lists one role's tasks when asked for it, and refuses an unknown role with 400", async () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(approvalTask({ taskId: 'task-cfo', assigneeRole: 'cfo' }), approvalTask());
@@ -838,24 +1170,39 @@ describe('handleOperationsRequest', () => {
     it('lists open exceptions by owner role', async () => {
       // Prepare
       const world = apiWorld();
-      world.exceptions.seed(drillException(), drillException({ exceptionId: 'exc-integration', errorClass: 'integration', ownerRole: 'integration-ops' }));
+      world.exceptions.seed(
+        drillException(),
+        drillException({ exceptionId: 'exc-integration', errorClass: 'integration', ownerRole: 'integration-ops' }),
+      );
 
       // Act
       const answer = await call(world, 'GET /exceptions', { as: 'olga.ops', query: { owner: 'integration-ops' } });
 
       // Assess
-      expect((answer.body as Array<{ exceptionId: string }>).map((exception) => exception.exceptionId)).toEqual(['exc-integration']);
+      expect((answer.body as Array<{ exceptionId: string }>).map((exception) => exception.exceptionId)).toEqual([
+        'exc-integration',
+      ]);
     });
 
     it('answers the audit trail of a subject', async () => {
       // Prepare
       const world = apiWorld();
       world.tasks.seed(approvalTask());
-      await call(world, 'POST /tasks/{taskId}/decision', { as: 'pat.practice', path: { taskId: 'task-level-1' }, body: { decision: 'approve', comment: 'fine' } });
+      await call(world, 'POST /tasks/{taskId}/decision', {
+        as: 'pat.practice',
+        path: { taskId: 'task-level-1' },
+        body: { decision: 'approve', comment: 'fine' },
+      });
 
       // Act
-      const answer = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'carl.cfo', path: { subjectType: 'task', subjectId: 'task-level-1' } });
-      const badType = await call(world, 'GET /audit/{subjectType}/{subjectId}', { as: 'carl.cfo', path: { subjectType: 'invoice', subjectId: 'x' } });
+      const answer = await call(world, 'GET /audit/{subjectType}/{subjectId}', {
+        as: 'carl.cfo',
+        path: { subjectType: 'task', subjectId: 'task-level-1' },
+      });
+      const badType = await call(world, 'GET /audit/{subjectType}/{subjectId}', {
+        as: 'carl.cfo',
+        path: { subjectType: 'invoice', subjectId: 'x' },
+      });
 
       // Assess
       expect(answer.body).toEqual([expect.objectContaining({ action: 'approve', actor: 'pat.practice', why: 'fine' })]);
@@ -868,7 +1215,11 @@ describe('exceptionOutcome', () => {
   const retriedAt = hoursAfterNow(2);
 
   function retrying(overrides: Partial<WorkflowException> = {}): WorkflowException {
-    return drillException({ status: 'retrying', resolution: { action: 'retry', by: 'fiona.finance', at: retriedAt.toISOString(), note: 'reopened', patch: [] }, ...overrides });
+    return drillException({
+      status: 'retrying',
+      resolution: { action: 'retry', by: 'fiona.finance', at: retriedAt.toISOString(), note: 'reopened', patch: [] },
+      ...overrides,
+    });
   }
 
   it('is waiting-for-owner while the exception is open, without asking Step Functions', async () => {
@@ -898,13 +1249,27 @@ describe('exceptionOutcome', () => {
   it('is failed-again when a newer attempt of the step was filed, naming it', async () => {
     // Prepare
     const world = apiWorld();
-    world.exceptions.seed(retrying(), drillException({ exceptionId: 'exc-drill-0001-2', attempt: 2, reasonCode: 'PermanentConnectorError', message: 'erp.postJournalEntry: account 4711 is blocked', createdAt: hoursAfterNow(3).toISOString() }));
+    world.exceptions.seed(
+      retrying(),
+      drillException({
+        exceptionId: 'exc-drill-0001-2',
+        attempt: 2,
+        reasonCode: 'PermanentConnectorError',
+        message: 'erp.postJournalEntry: account 4711 is blocked',
+        createdAt: hoursAfterNow(3).toISOString(),
+      }),
+    );
 
     // Act
     const outcome = await exceptionOutcome(retrying(), world.api);
 
     // Assess
-    expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'failed-again', nextExceptionId: 'exc-drill-0001-2', detail: 'PermanentConnectorError: erp.postJournalEntry: account 4711 is blocked' });
+    expect(outcome).toEqual({
+      exceptionId: 'exc-drill-0001-1',
+      outcome: 'failed-again',
+      nextExceptionId: 'exc-drill-0001-2',
+      detail: 'PermanentConnectorError: erp.postJournalEntry: account 4711 is blocked',
+    });
     expect(world.sfn.commands).toEqual([]);
   });
 
@@ -923,13 +1288,25 @@ describe('exceptionOutcome', () => {
 
     // Assess
     expect(outcome).toEqual({ exceptionId: 'exc-drill-0001-1', outcome: 'succeeded' });
-    expect(sfn.commands.map((command) => command.name)).toEqual(['GetExecutionHistory', 'GetExecutionHistory', 'GetExecutionHistory']);
-    expect(sfn.commands[0]?.input).toEqual({ executionArn: drillException().executionArn, nextToken: undefined, maxResults: 1000 });
+    expect(sfn.commands.map((command) => command.name)).toEqual([
+      'GetExecutionHistory',
+      'GetExecutionHistory',
+      'GetExecutionHistory',
+    ]);
+    expect(sfn.commands[0]?.input).toEqual({
+      executionArn: drillException().executionArn,
+      nextToken: undefined,
+      maxResults: 1000,
+    });
   });
 
   it('counts an exit at the very instant of the retry', async () => {
     // Prepare
-    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', retriedAt), stateEntered('ConsumeDrillBudget', retriedAt)]]));
+    const world = apiWorld(
+      new FakeStepFunctions([
+        [stateExited('PostDrillEntry', retriedAt), stateEntered('ConsumeDrillBudget', retriedAt)],
+      ]),
+    );
     world.exceptions.seed(retrying());
 
     // Act
@@ -941,7 +1318,14 @@ describe('exceptionOutcome', () => {
 
   it('is still running, not succeeded, when the step exited into filing another exception', async () => {
     // Prepare: a caught failure also exits the step; the new exception is not written yet.
-    const world = apiWorld(new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(3)), stateEntered('FilePostDrillEntryException', hoursAfterNow(3))]]));
+    const world = apiWorld(
+      new FakeStepFunctions([
+        [
+          stateExited('PostDrillEntry', hoursAfterNow(3)),
+          stateEntered('FilePostDrillEntryException', hoursAfterNow(3)),
+        ],
+      ]),
+    );
     world.exceptions.seed(retrying());
 
     // Act
@@ -953,7 +1337,20 @@ describe('exceptionOutcome', () => {
 
   it('is running when the step has not exited since the retry and the execution runs', async () => {
     // Prepare: the only exit of the step is from before the retry.
-    const sfn = new FakeStepFunctions([[stateExited('PostDrillEntry', hoursAfterNow(1)), { type: 'TaskStateEntered', id: 11, timestamp: hoursAfterNow(3), stateEnteredEventDetails: { name: 'PostDrillEntry' } }]], 'RUNNING');
+    const sfn = new FakeStepFunctions(
+      [
+        [
+          stateExited('PostDrillEntry', hoursAfterNow(1)),
+          {
+            type: 'TaskStateEntered',
+            id: 11,
+            timestamp: hoursAfterNow(3),
+            stateEnteredEventDetails: { name: 'PostDrillEntry' },
+          },
+        ],
+      ],
+      'RUNNING',
+    );
     const world = apiWorld(sfn);
     world.exceptions.seed(retrying());
 
@@ -987,11 +1384,20 @@ describe('exceptionOutcome', () => {
     world.exceptions.seed(retrying());
 
     // Act
-    const answer = await call(world, 'GET /exceptions/{exceptionId}/outcome', { as: 'fiona.finance', path: { exceptionId: 'exc-drill-0001-1' } });
-    const missing = await call(world, 'GET /exceptions/{exceptionId}/outcome', { as: 'fiona.finance', path: { exceptionId: 'exc-missing' } });
+    const answer = await call(world, 'GET /exceptions/{exceptionId}/outcome', {
+      as: 'fiona.finance',
+      path: { exceptionId: 'exc-drill-0001-1' },
+    });
+    const missing = await call(world, 'GET /exceptions/{exceptionId}/outcome', {
+      as: 'fiona.finance',
+      path: { exceptionId: 'exc-missing' },
+    });
 
     // Assess
-    expect(answer).toMatchObject({ status: 200, body: { exceptionId: 'exc-drill-0001-1', outcome: 'execution-failed' } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { exceptionId: 'exc-drill-0001-1', outcome: 'execution-failed' },
+    });
     expect(missing).toMatchObject({ status: 404, body: { error: 'NotFound' } });
   });
 });

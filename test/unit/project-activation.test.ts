@@ -40,8 +40,21 @@ function roleLine(overrides: Partial<RoleLine> = {}): RoleLine {
 function dataPlatformLines(currency = 'EUR'): RoleLine[] {
   return [
     roleLine({ rate: money(18_500, currency) }),
-    roleLine({ lineId: 'L-020', role: 'Senior Data Engineer', skills: ['dbt', 'snowflake'], hours: 480, rate: money(14_500, currency) }),
-    roleLine({ lineId: 'L-030', role: 'Data Engineer', skills: ['python', 'airflow'], hours: 320, rate: money(11_000, currency), startDate: '2027-02-01' }),
+    roleLine({
+      lineId: 'L-020',
+      role: 'Senior Data Engineer',
+      skills: ['dbt', 'snowflake'],
+      hours: 480,
+      rate: money(14_500, currency),
+    }),
+    roleLine({
+      lineId: 'L-030',
+      role: 'Data Engineer',
+      skills: ['python', 'airflow'],
+      hours: 320,
+      rate: money(11_000, currency),
+      startDate: '2027-02-01',
+    }),
   ];
 }
 const DATA_PLATFORM_TOTAL_MINOR = 12_700_000;
@@ -65,7 +78,12 @@ function activationInput(overrides: OpportunityOverrides = {}): Record<string, u
     dedupeKey: `salesforce:${OPPORTUNITY_ID}:Closed Won`,
     opportunity: {
       opportunityId: { system: 'salesforce', id: OPPORTUNITY_ID },
-      client: { clientId: { system: 'salesforce', id: ACCOUNT_ID }, name: 'Müller & Söhne GmbH', region: 'EMEA', ...(isNew === undefined ? {} : { isNew }) },
+      client: {
+        clientId: { system: 'salesforce', id: ACCOUNT_ID },
+        name: 'Müller & Söhne GmbH',
+        region: 'EMEA',
+        ...(isNew === undefined ? {} : { isNew }),
+      },
       name: 'Data platform modernisation',
       stage: 'Closed Won',
       amount: money(DATA_PLATFORM_TOTAL_MINOR),
@@ -83,7 +101,10 @@ function activationInput(overrides: OpportunityOverrides = {}): Record<string, u
 }
 
 /** A CRM in memory that knows statements of work by opportunity id and records what it was asked. */
-function fakeCrm(statements: Readonly<Record<string, readonly RoleLine[]>>, failure?: Error): CrmConnector & { readonly sowRequests: string[] } {
+function fakeCrm(
+  statements: Readonly<Record<string, readonly RoleLine[]>>,
+  failure?: Error,
+): CrmConnector & { readonly sowRequests: string[] } {
   const sowRequests: string[] = [];
   return {
     system: 'salesforce',
@@ -105,7 +126,10 @@ async function prepareFrom(input: unknown, crm: CrmConnector): Promise<Engagemen
 }
 
 /** Prepares the engagement for the default deal with `roleLines` as its statement of work. */
-function prepare(overrides: OpportunityOverrides = {}, roleLines: readonly RoleLine[] = dataPlatformLines(overrides.amount?.currency)): Promise<Engagement> {
+function prepare(
+  overrides: OpportunityOverrides = {},
+  roleLines: readonly RoleLine[] = dataPlatformLines(overrides.amount?.currency),
+): Promise<Engagement> {
   return prepareFrom(activationInput(overrides), fakeCrm({ [OPPORTUNITY_ID]: roleLines }));
 }
 
@@ -230,7 +254,10 @@ describe('prepareEngagement', () => {
     const engagement = await prepare({ startDate: undefined, endDate: undefined }, lines);
 
     // Assess
-    expect({ startDate: engagement.startDate, endDate: engagement.endDate }).toEqual({ startDate: '2027-01-04', endDate: '2027-04-30' });
+    expect({ startDate: engagement.startDate, endDate: engagement.endDate }).toEqual({
+      startDate: '2027-01-04',
+      endDate: '2027-04-30',
+    });
   });
 
   it('prefers the dates of the opportunity over those of the role lines', async () => {
@@ -238,7 +265,10 @@ describe('prepareEngagement', () => {
     const engagement = await prepare({ startDate: '2027-01-11', endDate: '2027-05-28' });
 
     // Assess
-    expect({ startDate: engagement.startDate, endDate: engagement.endDate }).toEqual({ startDate: '2027-01-11', endDate: '2027-05-28' });
+    expect({ startDate: engagement.startDate, endDate: engagement.endDate }).toEqual({
+      startDate: '2027-01-11',
+      endDate: '2027-05-28',
+    });
   });
 
   it('names the CRM integration as requester when the opportunity has no owner', async () => {
@@ -255,22 +285,27 @@ describe('prepareEngagement', () => {
       { below: 'small', band: 'medium', thresholdEur: bands.medium },
       { below: 'medium', band: 'large', thresholdEur: bands.large },
       { below: 'large', band: 'strategic', thresholdEur: bands.strategic },
-    ])('puts a EUR deal of exactly $thresholdEur EUR in $band, and one cent less in $below', async ({ below, band, thresholdEur }) => {
-      // Prepare
-      const at = money(thresholdEur * 100);
-      const justBelow = money(thresholdEur * 100 - 1);
+    ])(
+      'puts a EUR deal of exactly $thresholdEur EUR in $band, and one cent less in $below',
+      async ({ below, band, thresholdEur }) => {
+        // Prepare
+        const at = money(thresholdEur * 100);
+        const justBelow = money(thresholdEur * 100 - 1);
 
-      // Act
-      const atThreshold = await prepare({ amount: at });
-      const belowThreshold = await prepare({ amount: justBelow });
+        // Act
+        const atThreshold = await prepare({ amount: at });
+        const belowThreshold = await prepare({ amount: justBelow });
 
-      // Assess
-      expect(atThreshold.classification.sizeBand).toBe(band);
-      expect(atThreshold.amountEur).toBe(thresholdEur);
-      expect(atThreshold.classification.reasons[0]).toBe(`size band ${band}: ${thresholdEur.toLocaleString('en')} EUR`);
-      expect(belowThreshold.classification.sizeBand).toBe(below);
-      expect(belowThreshold.amountEur).toBe(thresholdEur - 1);
-    });
+        // Assess
+        expect(atThreshold.classification.sizeBand).toBe(band);
+        expect(atThreshold.amountEur).toBe(thresholdEur);
+        expect(atThreshold.classification.reasons[0]).toBe(
+          `size band ${band}: ${thresholdEur.toLocaleString('en')} EUR`,
+        );
+        expect(belowThreshold.classification.sizeBand).toBe(below);
+        expect(belowThreshold.amountEur).toBe(thresholdEur - 1);
+      },
+    );
 
     it('puts a deal of 0 EUR in the small band', async () => {
       // Act
@@ -288,15 +323,18 @@ describe('prepareEngagement', () => {
       { amount: money(21_367_521, 'GBP'), amountEur: bands.large - 1, band: 'medium' }, // 213,675.21 GBP x 1.17 = 249,999.9957 EUR
       { amount: money(85_470_086, 'GBP'), amountEur: bands.strategic, band: 'strategic' }, // 854,700.86 GBP x 1.17 = 1,000,000.0062 EUR
       { amount: money(85_470_085, 'GBP'), amountEur: bands.strategic - 1, band: 'large' }, // 854,700.85 GBP x 1.17 = 999,999.9945 EUR
-    ])('bands $amount.amountMinor minor units of $amount.currency as $amountEur EUR, $band', async ({ amount, amountEur, band }) => {
-      // Act
-      const engagement = await prepare({ amount });
+    ])(
+      'bands $amount.amountMinor minor units of $amount.currency as $amountEur EUR, $band',
+      async ({ amount, amountEur, band }) => {
+        // Act
+        const engagement = await prepare({ amount });
 
-      // Assess
-      expect(engagement.amountEur).toBe(amountEur);
-      expect(engagement.classification.sizeBand).toBe(band);
-      expect(engagement.classification.reasons[0]).toBe(`size band ${band}: ${amountEur.toLocaleString('en')} EUR`);
-    });
+        // Assess
+        expect(engagement.amountEur).toBe(amountEur);
+        expect(engagement.classification.sizeBand).toBe(band);
+        expect(engagement.classification.reasons[0]).toBe(`size band ${band}: ${amountEur.toLocaleString('en')} EUR`);
+      },
+    );
   });
 
   describe('risk flags', () => {
@@ -327,7 +365,9 @@ describe('prepareEngagement', () => {
 
       // Assess
       expect(at.classification.riskFlags).toEqual(['large-fixed-fee']);
-      expect(at.classification.reasons).toContain(`fixed fee of ${threshold.toLocaleString('en')} EUR, at or above ${threshold.toLocaleString('en')} EUR`);
+      expect(at.classification.reasons).toContain(
+        `fixed fee of ${threshold.toLocaleString('en')} EUR, at or above ${threshold.toLocaleString('en')} EUR`,
+      );
       expect(below.classification.riskFlags).toEqual([]);
     });
 
@@ -381,39 +421,49 @@ describe('prepareEngagement', () => {
 
       // Assess
       expect(classification.riskFlags).toEqual(['sow-amount-mismatch']);
-      expect(classification.reasons).toContain('role lines add up to 127,000 EUR, 5.8% off the deal amount (more than 5%)');
+      expect(classification.reasons).toContain(
+        'role lines add up to 127,000 EUR, 5.8% off the deal amount (more than 5%)',
+      );
     });
 
     it.each([
       { direction: 'over', sowMinor: 12_600_000, flaggedDealMinor: 11_999_999 },
       { direction: 'under', sowMinor: 11_400_000, flaggedDealMinor: 12_000_001 },
-    ])('accepts role lines exactly CLASSIFIER.sowMismatchPercent $direction the amount and flags them one cent further off', async ({ sowMinor, flaggedDealMinor }) => {
-      // Prepare: 600 hours at a rate that makes the lines add up to sowMinor; the deal is 120,000.00 EUR, 5% away.
-      const lines = [roleLine({ hours: 600, rate: money(sowMinor / 600) })];
-      expect(Math.abs(sowMinor - 12_000_000) / 12_000_000).toBe(CLASSIFIER.sowMismatchPercent / 100);
+    ])(
+      'accepts role lines exactly CLASSIFIER.sowMismatchPercent $direction the amount and flags them one cent further off',
+      async ({ sowMinor, flaggedDealMinor }) => {
+        // Prepare: 600 hours at a rate that makes the lines add up to sowMinor; the deal is 120,000.00 EUR, 5% away.
+        const lines = [roleLine({ hours: 600, rate: money(sowMinor / 600) })];
+        expect(Math.abs(sowMinor - 12_000_000) / 12_000_000).toBe(CLASSIFIER.sowMismatchPercent / 100);
 
-      // Act
-      const atThreshold = await prepare({ amount: money(12_000_000) }, lines);
-      const beyond = await prepare({ amount: money(flaggedDealMinor) }, lines);
+        // Act
+        const atThreshold = await prepare({ amount: money(12_000_000) }, lines);
+        const beyond = await prepare({ amount: money(flaggedDealMinor) }, lines);
 
-      // Assess
-      expect(atThreshold.classification.riskFlags).toEqual([]);
-      expect(beyond.classification.riskFlags).toEqual(['sow-amount-mismatch']);
-    });
+        // Assess
+        expect(atThreshold.classification.riskFlags).toEqual([]);
+        expect(beyond.classification.riskFlags).toEqual(['sow-amount-mismatch']);
+      },
+    );
 
     it('rounds each role line to whole minor units before comparing the statement of work with the amount', async () => {
       // Prepare: 37.5 h x 123.45 EUR = 4,629.375 EUR, rounded to 4,629.38 EUR per line.
-      const lines = [roleLine({ hours: 37.5, rate: money(12_345) }), roleLine({ lineId: 'L-020', hours: 37.5, rate: money(12_345) })];
+      const lines = [
+        roleLine({ hours: 37.5, rate: money(12_345) }),
+        roleLine({ lineId: 'L-020', hours: 37.5, rate: money(12_345) }),
+      ];
       const amount = money(1_111_051);
 
       // Act
       const { classification } = await prepare({ amount }, lines);
 
       // Assess: 9,258.76 EUR (not 9,258.75) against 11,110.51 EUR is 16.7% off.
-      expect(classification.reasons).toContain('role lines add up to 9,258.76 EUR, 16.7% off the deal amount (more than 5%)');
+      expect(classification.reasons).toContain(
+        'role lines add up to 9,258.76 EUR, 16.7% off the deal amount (more than 5%)',
+      );
     });
 
-    it('states the role lines in the currency\'s own minor unit: yen have none', async () => {
+    it("states the role lines in the currency's own minor unit: yen have none", async () => {
       // Prepare: 100 h at 20,000 JPY is 2,000,000 JPY against a deal of 3,000,000 JPY.
       const lines = [roleLine({ hours: 100, rate: money(20_000, 'JPY') })];
 
@@ -421,7 +471,9 @@ describe('prepareEngagement', () => {
       const { classification } = await prepare({ amount: money(3_000_000, 'JPY') }, lines);
 
       // Assess
-      expect(classification.reasons).toContain('role lines add up to 2,000,000 JPY, 33.3% off the deal amount (more than 5%)');
+      expect(classification.reasons).toContain(
+        'role lines add up to 2,000,000 JPY, 33.3% off the deal amount (more than 5%)',
+      );
     });
 
     it('flags a time-and-materials deal of no amount as a full mismatch', async () => {
@@ -430,7 +482,9 @@ describe('prepareEngagement', () => {
 
       // Assess
       expect(classification.riskFlags).toEqual(['sow-amount-mismatch']);
-      expect(classification.reasons).toContain('role lines add up to 127,000 EUR, 100.0% off the deal amount (more than 5%)');
+      expect(classification.reasons).toContain(
+        'role lines add up to 127,000 EUR, 100.0% off the deal amount (more than 5%)',
+      );
     });
 
     it('does not compare the role lines of a fixed-fee deal with its amount', async () => {
@@ -446,7 +500,12 @@ describe('prepareEngagement', () => {
 
     it('raises every flag that applies, in a fixed order, each with its own reason after the size band', async () => {
       // Act
-      const { classification } = await prepare({ billingModel: 'fixed-fee', amount: money(45_000_000), isNew: true, discountPercent: 22 });
+      const { classification } = await prepare({
+        billingModel: 'fixed-fee',
+        amount: money(45_000_000),
+        isNew: true,
+        discountPercent: 22,
+      });
 
       // Assess
       expect(classification).toEqual({
@@ -473,12 +532,17 @@ describe('prepareEngagement', () => {
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
       expect(error).toMatchObject({ connector: 'crm', operation: 'getStatementOfWork' });
-      expect(error.message).toBe(`crm.getStatementOfWork: opportunity ${OPPORTUNITY_ID} has no statement of work with role lines`);
+      expect(error.message).toBe(
+        `crm.getStatementOfWork: opportunity ${OPPORTUNITY_ID} has no statement of work with role lines`,
+      );
     });
 
     it('refuses a role line priced in another currency than the deal, naming the line and both currencies', async () => {
       // Prepare
-      const lines = [...dataPlatformLines('EUR'), roleLine({ lineId: 'L-040', role: 'Solution Architect', rate: money(16_000, 'GBP') })];
+      const lines = [
+        ...dataPlatformLines('EUR'),
+        roleLine({ lineId: 'L-040', role: 'Solution Architect', rate: money(16_000, 'GBP') }),
+      ];
 
       // Act
       const error = await rejectionOf(prepare({}, lines));
@@ -491,7 +555,9 @@ describe('prepareEngagement', () => {
 
     it('names the first line in another currency when several are', async () => {
       // Prepare
-      const lines = dataPlatformLines('USD').map((line, index) => (index === 0 ? { ...line, rate: money(18_500, 'EUR') } : line));
+      const lines = dataPlatformLines('USD').map((line, index) =>
+        index === 0 ? { ...line, rate: money(18_500, 'EUR') } : line,
+      );
 
       // Act
       const error = await rejectionOf(prepare({}, lines));
@@ -501,11 +567,31 @@ describe('prepareEngagement', () => {
     });
 
     it.each([
-      { what: 'no project id', input: (): unknown => ({ ...activationInput(), projectId: undefined }), path: 'projectId' },
-      { what: 'a lower-case currency', input: (): unknown => activationInput({ amount: money(12_700_000, 'eur') }), path: 'opportunity.amount.currency' },
-      { what: 'a discount above 100%', input: (): unknown => activationInput({ discountPercent: 120 }), path: 'opportunity.discountPercent' },
-      { what: 'a start date that is not a date', input: (): unknown => activationInput({ startDate: '04/01/2027' }), path: 'opportunity.startDate' },
-      { what: 'a won time that is not a timestamp', input: (): unknown => ({ ...activationInput(), wonAt: 'yesterday' }), path: 'wonAt' },
+      {
+        what: 'no project id',
+        input: (): unknown => ({ ...activationInput(), projectId: undefined }),
+        path: 'projectId',
+      },
+      {
+        what: 'a lower-case currency',
+        input: (): unknown => activationInput({ amount: money(12_700_000, 'eur') }),
+        path: 'opportunity.amount.currency',
+      },
+      {
+        what: 'a discount above 100%',
+        input: (): unknown => activationInput({ discountPercent: 120 }),
+        path: 'opportunity.discountPercent',
+      },
+      {
+        what: 'a start date that is not a date',
+        input: (): unknown => activationInput({ startDate: '04/01/2027' }),
+        path: 'opportunity.startDate',
+      },
+      {
+        what: 'a won time that is not a timestamp',
+        input: (): unknown => ({ ...activationInput(), wonAt: 'yesterday' }),
+        path: 'wonAt',
+      },
     ])('refuses input with $what, saying where, without asking the CRM', async ({ input, path }) => {
       // Prepare
       const crm = fakeCrm({ [OPPORTUNITY_ID]: dataPlatformLines() });
@@ -550,7 +636,12 @@ describe('prepareEngagement', () => {
 
   it('classifies the same input the same way every time, whatever the order of the role lines', async () => {
     // Prepare
-    const input = activationInput({ billingModel: 'fixed-fee', amount: money(31_250_000, 'GBP'), isNew: true, discountPercent: 17 });
+    const input = activationInput({
+      billingModel: 'fixed-fee',
+      amount: money(31_250_000, 'GBP'),
+      isNew: true,
+      discountPercent: 17,
+    });
     const lines = dataPlatformLines('GBP');
 
     // Act
@@ -569,7 +660,13 @@ describe('prepareEngagement', () => {
 describe('billingArrangementFor', () => {
   /** The engagement as steps read it from the workflow state. */
   function stepEngagement(overrides: Record<string, unknown> = {}): Engagement {
-    return Engagement.parse({ ...preparedEngagement(), billingModel: 'fixed-fee', amount: money(45_000_000), endDate: '2027-06-30', ...overrides });
+    return Engagement.parse({
+      ...preparedEngagement(),
+      billingModel: 'fixed-fee',
+      amount: money(45_000_000),
+      endDate: '2027-06-30',
+      ...overrides,
+    });
   }
 
   it('gives a time-and-materials engagement a rate card with the rate of each role line, in line order', async () => {
@@ -592,13 +689,20 @@ describe('billingArrangementFor', () => {
 
   it('keeps one rate per role line, even when two lines share a role', () => {
     // Prepare
-    const lines = [roleLine({ lineId: 'L-010', role: 'Data Engineer', rate: money(11_000, 'USD') }), roleLine({ lineId: 'L-020', role: 'Data Engineer', rate: money(12_500, 'USD') })];
+    const lines = [
+      roleLine({ lineId: 'L-010', role: 'Data Engineer', rate: money(11_000, 'USD') }),
+      roleLine({ lineId: 'L-020', role: 'Data Engineer', rate: money(12_500, 'USD') }),
+    ];
 
     // Act
-    const billing = billingArrangementFor(stepEngagement({ billingModel: 'time-and-materials', amount: money(2_820_000, 'USD'), roleLines: lines }));
+    const billing = billingArrangementFor(
+      stepEngagement({ billingModel: 'time-and-materials', amount: money(2_820_000, 'USD'), roleLines: lines }),
+    );
 
     // Assess
-    expect(billing.kind === 'rate-card' ? billing.rates : []).toEqual(lines.map((line) => ({ role: line.role, rate: line.rate })));
+    expect(billing.kind === 'rate-card' ? billing.rates : []).toEqual(
+      lines.map((line) => ({ role: line.role, rate: line.rate })),
+    );
   });
 
   it('splits a fixed fee into three milestones of 30, 40 and 30 percent, in the currency of the deal', () => {
@@ -628,7 +732,8 @@ describe('billingArrangementFor', () => {
     const billing = billingArrangementFor(stepEngagement({ amount: money(total, 'EUR') }));
 
     // Assess
-    const amounts = billing.kind === 'milestone-schedule' ? billing.milestones.map((milestone) => milestone.amount.amountMinor) : [];
+    const amounts =
+      billing.kind === 'milestone-schedule' ? billing.milestones.map((milestone) => milestone.amount.amountMinor) : [];
     expect(amounts).toEqual(parts);
     expect(amounts.reduce((sum, amount) => sum + amount, 0)).toBe(total);
     expect(amounts.every((amount) => Number.isInteger(amount) && amount >= 0)).toBe(true);
@@ -639,17 +744,21 @@ describe('billingArrangementFor', () => {
     { startDate: '2027-02-01', endDate: '2027-02-12' },
     { startDate: '2026-12-14', endDate: '2027-12-17' },
     { startDate: '2027-03-01', endDate: '2027-03-01' },
-  ])('dates the milestones of an engagement from $startDate to $endDate inside the window, in order, the last at the end', ({ startDate, endDate }) => {
-    // Act
-    const billing = billingArrangementFor(stepEngagement({ startDate, endDate }));
+  ])(
+    'dates the milestones of an engagement from $startDate to $endDate inside the window, in order, the last at the end',
+    ({ startDate, endDate }) => {
+      // Act
+      const billing = billingArrangementFor(stepEngagement({ startDate, endDate }));
 
-    // Assess
-    const dueDates = billing.kind === 'milestone-schedule' ? billing.milestones.map((milestone) => milestone.dueDate) : [];
-    expect(dueDates).toHaveLength(3);
-    expect(dueDates.every((due) => /^\d{4}-\d{2}-\d{2}$/.test(due) && due >= startDate && due <= endDate)).toBe(true);
-    expect([...dueDates].sort()).toEqual(dueDates);
-    expect(dueDates[2]).toBe(endDate);
-  });
+      // Assess
+      const dueDates =
+        billing.kind === 'milestone-schedule' ? billing.milestones.map((milestone) => milestone.dueDate) : [];
+      expect(dueDates).toHaveLength(3);
+      expect(dueDates.every((due) => /^\d{4}-\d{2}-\d{2}$/.test(due) && due >= startDate && due <= endDate)).toBe(true);
+      expect([...dueDates].sort()).toEqual(dueDates);
+      expect(dueDates[2]).toBe(endDate);
+    },
+  );
 });
 
 describe('workBreakdownFor', () => {
@@ -674,9 +783,27 @@ describe('workBreakdownFor', () => {
 
     // Assess
     expect(packages).toEqual([
-      { code: '1', name: 'Engagement Manager, Business Analyst (2027-01-04 to 2027-01-29)', ...discovery, plannedHours: 120, roleLineIds: ['L-010', 'L-020'] },
-      { code: '2', name: 'SAP FI Consultant, SAP MM Consultant (2027-02-01 to 2027-04-30)', ...build, plannedHours: 930, roleLineIds: ['L-040', 'L-030'] },
-      { code: '3', name: 'Support Analyst (2027-05-03 to 2027-05-28)', ...hypercare, plannedHours: 120, roleLineIds: ['L-050'] },
+      {
+        code: '1',
+        name: 'Engagement Manager, Business Analyst (2027-01-04 to 2027-01-29)',
+        ...discovery,
+        plannedHours: 120,
+        roleLineIds: ['L-010', 'L-020'],
+      },
+      {
+        code: '2',
+        name: 'SAP FI Consultant, SAP MM Consultant (2027-02-01 to 2027-04-30)',
+        ...build,
+        plannedHours: 930,
+        roleLineIds: ['L-040', 'L-030'],
+      },
+      {
+        code: '3',
+        name: 'Support Analyst (2027-05-03 to 2027-05-28)',
+        ...hypercare,
+        plannedHours: 120,
+        roleLineIds: ['L-050'],
+      },
     ]);
   });
 
@@ -689,10 +816,16 @@ describe('workBreakdownFor', () => {
     const breakdowns = orders.map((order) => workBreakdownFor(order));
 
     // Assess
-    const windows = breakdowns.map((packages) => packages.map(({ code, startDate, endDate, plannedHours }) => ({ code, startDate, endDate, plannedHours })));
+    const windows = breakdowns.map((packages) =>
+      packages.map(({ code, startDate, endDate, plannedHours }) => ({ code, startDate, endDate, plannedHours })),
+    );
     expect(windows[1]).toEqual(windows[0]);
     expect(windows[2]).toEqual(windows[0]);
-    expect(windows[0].map((workPackage) => workPackage.startDate)).toEqual([discovery.startDate, build.startDate, hypercare.startDate]);
+    expect(windows[0].map((workPackage) => workPackage.startDate)).toEqual([
+      discovery.startDate,
+      build.startDate,
+      hypercare.startDate,
+    ]);
   });
 
   it('keeps the input order of the lines within a window', () => {
@@ -717,13 +850,20 @@ describe('workBreakdownFor', () => {
     const packages = workBreakdownFor(lines);
 
     // Assess
-    expect(packages.flatMap((workPackage) => workPackage.roleLineIds).sort()).toEqual(lines.map((line) => line.lineId).sort());
-    expect(packages.reduce((sum, workPackage) => sum + workPackage.plannedHours, 0)).toBe(lines.reduce((sum, line) => sum + line.hours, 0));
+    expect(packages.flatMap((workPackage) => workPackage.roleLineIds).sort()).toEqual(
+      lines.map((line) => line.lineId).sort(),
+    );
+    expect(packages.reduce((sum, workPackage) => sum + workPackage.plannedHours, 0)).toBe(
+      lines.reduce((sum, line) => sum + line.hours, 0),
+    );
   });
 
   it('sums part-time hours of the lines of a window', () => {
     // Prepare
-    const lines = [roleLine({ lineId: 'L-010', hours: 37.5, ...discovery }), roleLine({ lineId: 'L-020', role: 'Quality Reviewer', hours: 7.5, ...discovery })];
+    const lines = [
+      roleLine({ lineId: 'L-010', hours: 37.5, ...discovery }),
+      roleLine({ lineId: 'L-020', role: 'Quality Reviewer', hours: 7.5, ...discovery }),
+    ];
 
     // Act
     const packages = workBreakdownFor(lines);
@@ -734,7 +874,10 @@ describe('workBreakdownFor', () => {
 
   it('makes windows that share a start but end on different days separate packages, the earlier end first', () => {
     // Prepare
-    const lines = [roleLine({ lineId: 'L-020', startDate: '2027-02-01', endDate: '2027-06-30' }), roleLine({ lineId: 'L-010', startDate: '2027-02-01', endDate: '2027-03-31' })];
+    const lines = [
+      roleLine({ lineId: 'L-020', startDate: '2027-02-01', endDate: '2027-06-30' }),
+      roleLine({ lineId: 'L-010', startDate: '2027-02-01', endDate: '2027-03-31' }),
+    ];
 
     // Act
     const packages = workBreakdownFor(lines);
@@ -748,13 +891,29 @@ describe('workBreakdownFor', () => {
 
   it('makes a single line one package numbered 1', () => {
     // Prepare
-    const line = roleLine({ lineId: 'L-001', role: 'Interim CFO', skills: ['finance-transformation'], hours: 320, startDate: '2027-01-11', endDate: '2027-04-09' });
+    const line = roleLine({
+      lineId: 'L-001',
+      role: 'Interim CFO',
+      skills: ['finance-transformation'],
+      hours: 320,
+      startDate: '2027-01-11',
+      endDate: '2027-04-09',
+    });
 
     // Act
     const packages = workBreakdownFor([line]);
 
     // Assess
-    expect(packages).toEqual([{ code: '1', name: 'Interim CFO (2027-01-11 to 2027-04-09)', startDate: '2027-01-11', endDate: '2027-04-09', plannedHours: 320, roleLineIds: ['L-001'] }]);
+    expect(packages).toEqual([
+      {
+        code: '1',
+        name: 'Interim CFO (2027-01-11 to 2027-04-09)',
+        startDate: '2027-01-11',
+        endDate: '2027-04-09',
+        plannedHours: 320,
+        roleLineIds: ['L-001'],
+      },
+    ]);
   });
 
   it('makes no package of no lines', () => {
@@ -775,7 +934,9 @@ describe('recordActivation', () => {
   let client: DynamoDBDocumentClient;
 
   beforeEach(() => {
-    client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }));
+    client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    );
     dynamo = mockClient(client);
     dynamo.on(PutCommand).resolves({});
   });
@@ -892,19 +1053,25 @@ describe('recordActivation', () => {
 
   it.each([
     { what: 'no approval at all', approval: undefined },
-    { what: 'an approval route with no levels, so no decisions', approval: { route: { ruleId: 'activation-small', levelCount: 0 } } },
+    {
+      what: 'an approval route with no levels, so no decisions',
+      approval: { route: { ruleId: 'activation-small', levelCount: 0 } },
+    },
     { what: 'an empty list of decisions', approval: { decisions: [] } },
-  ])('counts no approval time when the state has $what, and measures provisioning from the preparation', async ({ approval }) => {
-    // Prepare
-    const state = { ...activationState(), approval };
+  ])(
+    'counts no approval time when the state has $what, and measures provisioning from the preparation',
+    async ({ approval }) => {
+      // Prepare
+      const state = { ...activationState(), approval };
 
-    // Act
-    const { stageSeconds } = await recordFrom(state);
+      // Act
+      const { stageSeconds } = await recordFrom(state);
 
-    // Assess
-    expect(stageSeconds.approval).toBe(0);
-    expect(stageSeconds.provisioning).toBe(83_708.2); // 2026-11-20T09:00:04.250Z to 2026-11-21T08:15:12.400Z: 83,708.15 s
-  });
+      // Assess
+      expect(stageSeconds.approval).toBe(0);
+      expect(stageSeconds.provisioning).toBe(83_708.2); // 2026-11-20T09:00:04.250Z to 2026-11-21T08:15:12.400Z: 83,708.15 s
+    },
+  );
 
   it('counts a stage whose end is stamped before its start, by a host whose clock is behind, as zero seconds, never negative', async () => {
     // Prepare: the billing host's clock is 2.5 s behind the PSA's.
@@ -920,15 +1087,50 @@ describe('recordActivation', () => {
   });
 
   it.each([
-    { what: 'no onboarding stage', change: (state: Record<string, unknown>) => delete state.onboarding, path: 'onboarding' },
-    { what: 'no resources time', change: (state: Record<string, unknown>) => delete (state.resources as Record<string, unknown>).completedAt, path: 'resources.completedAt' },
-    { what: 'no billing time', change: (state: Record<string, unknown>) => delete (state.billing as Record<string, unknown>).completedAt, path: 'billing.completedAt' },
-    { what: 'no PSA provisioning time', change: (state: Record<string, unknown>) => delete (state.provisioned as { psa: Record<string, unknown> }).psa.completedAt, path: 'provisioned.psa.completedAt' },
-    { what: 'no preparation time', change: (state: Record<string, unknown>) => delete (state.engagement as Record<string, unknown>).preparedAt, path: 'engagement.preparedAt' },
+    {
+      what: 'no onboarding stage',
+      change: (state: Record<string, unknown>) => delete state.onboarding,
+      path: 'onboarding',
+    },
+    {
+      what: 'no resources time',
+      change: (state: Record<string, unknown>) => delete (state.resources as Record<string, unknown>).completedAt,
+      path: 'resources.completedAt',
+    },
+    {
+      what: 'no billing time',
+      change: (state: Record<string, unknown>) => delete (state.billing as Record<string, unknown>).completedAt,
+      path: 'billing.completedAt',
+    },
+    {
+      what: 'no PSA provisioning time',
+      change: (state: Record<string, unknown>) =>
+        delete (state.provisioned as { psa: Record<string, unknown> }).psa.completedAt,
+      path: 'provisioned.psa.completedAt',
+    },
+    {
+      what: 'no preparation time',
+      change: (state: Record<string, unknown>) => delete (state.engagement as Record<string, unknown>).preparedAt,
+      path: 'engagement.preparedAt',
+    },
     // As an owner's correction might leave a state: refused with its path instead of recording NaN seconds.
-    { what: 'an empty billing time', change: (state: Record<string, unknown>) => ((state.billing as Record<string, unknown>).completedAt = ''), path: 'billing.completedAt' },
-    { what: 'a date without a time', change: (state: Record<string, unknown>) => ((state.onboarding as Record<string, unknown>).completedAt = '2026-11-21'), path: 'onboarding.completedAt' },
-    { what: 'a decision time in words', change: (state: Record<string, unknown>) => ((state.approval as { decisions: Record<string, unknown>[] }).decisions[0].decidedAt = 'this morning'), path: 'approval.decisions.0.decidedAt' },
+    {
+      what: 'an empty billing time',
+      change: (state: Record<string, unknown>) => ((state.billing as Record<string, unknown>).completedAt = ''),
+      path: 'billing.completedAt',
+    },
+    {
+      what: 'a date without a time',
+      change: (state: Record<string, unknown>) =>
+        ((state.onboarding as Record<string, unknown>).completedAt = '2026-11-21'),
+      path: 'onboarding.completedAt',
+    },
+    {
+      what: 'a decision time in words',
+      change: (state: Record<string, unknown>) =>
+        ((state.approval as { decisions: Record<string, unknown>[] }).decisions[0].decidedAt = 'this morning'),
+      path: 'approval.decisions.0.decidedAt',
+    },
   ])('refuses a state with $what, saying where, and writes nothing', async ({ change, path }) => {
     // Prepare
     const state = activationState();
@@ -945,7 +1147,10 @@ describe('recordActivation', () => {
 
   it('ends approval at the latest decision by instant, when decisions carry different offsets and precision', async () => {
     // Prepare: 11:30+02:00 is 09:30Z, earlier than 09:40Z although its text sorts later.
-    const state = activationState() as { approval: { decisions: { decidedAt: string }[] }; engagement: { preparedAt: string } };
+    const state = activationState() as {
+      approval: { decisions: { decidedAt: string }[] };
+      engagement: { preparedAt: string };
+    };
     state.engagement.preparedAt = '2026-11-20T09:00:00Z';
     state.approval.decisions[0].decidedAt = '2026-11-20T09:40:00Z';
     state.approval.decisions[1].decidedAt = '2026-11-20T11:30:00+02:00';

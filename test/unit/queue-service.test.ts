@@ -46,12 +46,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isReceivedMessage(value: unknown): value is ReceivedMessage {
-  return isRecord(value) && typeof value.MessageId === 'string' && typeof value.ReceiptHandle === 'string' && typeof value.Body === 'string' && isRecord(value.Attributes);
+  return (
+    isRecord(value) &&
+    typeof value.MessageId === 'string' &&
+    typeof value.ReceiptHandle === 'string' &&
+    typeof value.Body === 'string' &&
+    isRecord(value.Attributes)
+  );
 }
 
 async function receive(service: QueueService, request: Record<string, unknown> = {}): Promise<ReceivedMessage[]> {
   const result = await service.handle('ReceiveMessage', { QueueUrl: QUEUE.url, ...request });
-  if (!isRecord(result) || !Array.isArray(result.Messages)) throw new Error(`ReceiveMessage answered ${JSON.stringify(result)}`);
+  if (!isRecord(result) || !Array.isArray(result.Messages))
+    throw new Error(`ReceiveMessage answered ${JSON.stringify(result)}`);
   return result.Messages.map((message: unknown) => {
     if (!isReceivedMessage(message)) throw new Error(`not a message: ${JSON.stringify(message)}`);
     return message;
@@ -60,7 +67,8 @@ async function receive(service: QueueService, request: Record<string, unknown> =
 
 async function attributes(service: QueueService): Promise<Record<string, unknown>> {
   const result = await service.handle('GetQueueAttributes', { QueueUrl: QUEUE.url, AttributeNames: ['All'] });
-  if (!isRecord(result) || !isRecord(result.Attributes)) throw new Error(`GetQueueAttributes answered ${JSON.stringify(result)}`);
+  if (!isRecord(result) || !isRecord(result.Attributes))
+    throw new Error(`GetQueueAttributes answered ${JSON.stringify(result)}`);
   return result.Attributes;
 }
 
@@ -95,7 +103,10 @@ describe('QueueService messages', () => {
     // Prepare
     const service = open();
     const body = '{"detail-type":"Order Placed","detail":{"orderId":"o-1"}}';
-    const messageId = await service.send(QUEUE.url, body, { RULE_ARN: 'arn:aws:events:eu-west-1:000000000000:rule/psflow-test/orders', ERROR_CODE: 'Lambda.Timeout' });
+    const messageId = await service.send(QUEUE.url, body, {
+      RULE_ARN: 'arn:aws:events:eu-west-1:000000000000:rule/psflow-test/orders',
+      ERROR_CODE: 'Lambda.Timeout',
+    });
 
     // Act
     const messages = await receive(service);
@@ -182,7 +193,18 @@ describe('QueueService messages', () => {
 
     // Assess
     expect(byDefault.map((message) => message.Body)).toEqual(['m0']);
-    expect(capped.map((message) => message.Body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10']);
+    expect(capped.map((message) => message.Body)).toEqual([
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+      'm8',
+      'm9',
+      'm10',
+    ]);
     expect(rest.map((message) => message.Body)).toEqual(['m11']);
   });
 
@@ -196,7 +218,11 @@ describe('QueueService messages', () => {
     const counts = await attributes(service);
 
     // Assess
-    expect(counts).toEqual({ QueueArn: QUEUE.arn, ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1' });
+    expect(counts).toEqual({
+      QueueArn: QUEUE.arn,
+      ApproximateNumberOfMessages: '2',
+      ApproximateNumberOfMessagesNotVisible: '1',
+    });
   });
 
   it('answers SendMessage from the JSON protocol with the new message id', async () => {
@@ -251,7 +277,9 @@ describe('QueueService durability', () => {
   it('keeps undeleted messages, ids and attributes across a reopen, visible again', async () => {
     // Prepare
     let service = open();
-    const firstId = await service.send(QUEUE.url, 'first', { TARGET_ARN: 'arn:aws:lambda:eu-west-1:000000000000:function:f' });
+    const firstId = await service.send(QUEUE.url, 'first', {
+      TARGET_ARN: 'arn:aws:lambda:eu-west-1:000000000000:function:f',
+    });
     const secondId = await service.send(QUEUE.url, 'second');
     await receive(service, { MaxNumberOfMessages: 10, VisibilityTimeout: 300 });
 
@@ -264,7 +292,9 @@ describe('QueueService durability', () => {
       [firstId, 'first'],
       [secondId, 'second'],
     ]);
-    expect(messages[0].MessageAttributes).toEqual({ TARGET_ARN: { DataType: 'String', StringValue: 'arn:aws:lambda:eu-west-1:000000000000:function:f' } });
+    expect(messages[0].MessageAttributes).toEqual({
+      TARGET_ARN: { DataType: 'String', StringValue: 'arn:aws:lambda:eu-west-1:000000000000:function:f' },
+    });
     expect(service.describe()).toEqual([{ name: QUEUE.name, messages: 2 }]);
   });
 
@@ -394,7 +424,9 @@ describe('handleSqsQuery', () => {
     expect(response.ended).toBe(true);
     expect(response.headers['content-type']).toBe('text/xml');
     expect(response.headers['content-length']).toBe(Buffer.byteLength(response.body));
-    expect(response.body).toContain(`<ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><ListQueuesResult><QueueUrl>${QUEUE.url}</QueueUrl></ListQueuesResult>`);
+    expect(response.body).toContain(
+      `<ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><ListQueuesResult><QueueUrl>${QUEUE.url}</QueueUrl></ListQueuesResult>`,
+    );
   });
 
   it('escapes markup characters of a message body in the ReceiveMessage XML', async () => {
@@ -403,12 +435,19 @@ describe('handleSqsQuery', () => {
     await service.send(QUEUE.url, `<order id="o-1"> & 'rush'`, { NOTE: 'a<b' });
 
     // Act
-    const response = await query(service, { Action: 'ReceiveMessage', QueueUrl: QUEUE.url, 'AttributeName.1': 'All', 'MessageAttributeName.1': 'All' });
+    const response = await query(service, {
+      Action: 'ReceiveMessage',
+      QueueUrl: QUEUE.url,
+      'AttributeName.1': 'All',
+      'MessageAttributeName.1': 'All',
+    });
 
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toContain('<Body>&lt;order id=&quot;o-1&quot;&gt; &amp; &apos;rush&apos;</Body>');
-    expect(response.body).toContain('<MessageAttribute><Name>NOTE</Name><Value><StringValue>a&lt;b</StringValue><DataType>String</DataType></Value></MessageAttribute>');
+    expect(response.body).toContain(
+      '<MessageAttribute><Name>NOTE</Name><Value><StringValue>a&lt;b</StringValue><DataType>String</DataType></Value></MessageAttribute>',
+    );
     expect(response.body).toContain('<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>');
     expect(response.body).not.toContain(`<order id="o-1">`);
   });
@@ -434,7 +473,11 @@ describe('handleSqsQuery', () => {
     await service.send(QUEUE.url, 'x');
 
     // Act
-    const response = await query(service, { Action: 'GetQueueAttributes', QueueUrl: QUEUE.url, 'AttributeName.1': 'All' });
+    const response = await query(service, {
+      Action: 'GetQueueAttributes',
+      QueueUrl: QUEUE.url,
+      'AttributeName.1': 'All',
+    });
 
     // Assess
     expect(response.body).toContain(`<Attribute><Name>QueueArn</Name><Value>${QUEUE.arn}</Value></Attribute>`);

@@ -12,10 +12,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TEXT_FILE = /\.(ts|js|mjs|cjs|json|md|sh)$|^\.ci\/run$/;
 
 function trackedTextFiles(): string[] {
-  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return listed
     .split('\n')
-    .filter((file) => file !== '' && TEXT_FILE.test(file) && !file.startsWith('test/fixtures/') && file !== 'package-lock.json')
+    .filter(
+      (file) =>
+        file !== '' && TEXT_FILE.test(file) && !file.startsWith('test/fixtures/') && file !== 'package-lock.json',
+    )
     .filter((file) => fs.existsSync(path.join(ROOT, file)));
 }
 
@@ -29,7 +35,8 @@ function escapingReferences(file: string, text: string): string[] {
   }
   for (const match of text.matchAll(/__dirname((?:\s*,\s*'[^']*')+)/g)) {
     const segments = [...match[1].matchAll(/'([^']*)'/g)].map((segment) => segment[1]);
-    if (outside(path.resolve(folder, ...segments))) found.push(`__dirname, ${segments.map((s) => `'${s}'`).join(', ')}`);
+    if (outside(path.resolve(folder, ...segments)))
+      found.push(`__dirname, ${segments.map((s) => `'${s}'`).join(', ')}`);
   }
   return found;
 }
@@ -62,7 +69,9 @@ describe('the repository stands alone', () => {
     const files = trackedTextFiles();
 
     // Act
-    const offenders = files.flatMap((file) => escapingReferences(file, fs.readFileSync(path.join(ROOT, file), 'utf8')).map((ref) => `${file}: ${ref}`));
+    const offenders = files.flatMap((file) =>
+      escapingReferences(file, fs.readFileSync(path.join(ROOT, file), 'utf8')).map((ref) => `${file}: ${ref}`),
+    );
 
     // Assess
     expect(files.length).toBeGreaterThan(100);
@@ -81,6 +90,9 @@ describe('the repository stands alone', () => {
     expect(readme).toMatch(/Apache License 2\.0/);
     expect(readme).toMatch(/Copyright \(c\) 2017\+ LocalStack contributors/);
     expect(fs.readdirSync(fixtures).filter((file) => /\.json5?$/.test(file))).toHaveLength(157);
-    expect(samples.sort()).toEqual(['salesforce-appflow-opportunity-won.json', 'salesforce-event-relay-opportunity-won.json']);
+    expect(samples.sort()).toEqual([
+      'salesforce-appflow-opportunity-won.json',
+      'salesforce-event-relay-opportunity-won.json',
+    ]);
   });
 });

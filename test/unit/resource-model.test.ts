@@ -74,11 +74,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A function whose bundle exists, with the given environment variables. */
-function functionWith(variables: Record<string, TemplateValue>, extra: Record<string, TemplateValue> = {}): TemplateResource {
+function functionWith(
+  variables: Record<string, TemplateValue>,
+  extra: Record<string, TemplateValue> = {},
+): TemplateResource {
   return {
     Type: 'AWS::Lambda::Function',
     Properties: {
-      Code: { S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' }, S3Key: `${WORKER_BUNDLE}.zip` },
+      Code: {
+        S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' },
+        S3Key: `${WORKER_BUNDLE}.zip`,
+      },
       Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Environment: { Variables: variables },
@@ -130,20 +136,38 @@ function appResources(): Record<string, TemplateResource> {
     OrdersTable: ORDERS_TABLE,
     AuditTable1A2B3C4D: {
       Type: 'AWS::DynamoDB::Table',
-      Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }] },
+      Properties: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      },
     },
     Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'psflow-test' } },
-    DeadLetterQueue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'psflow-test-dlq', MessageRetentionPeriod: 1209600 } },
+    DeadLetterQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: 'psflow-test-dlq', MessageRetentionPeriod: 1209600 },
+    },
     UnnamedQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
     WorkerRole: {
       Type: 'AWS::IAM::Role',
-      Properties: { AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] } },
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        },
+      },
     },
     WorkerRoleDefaultPolicy: {
       Type: 'AWS::IAM::Policy',
       Properties: {
         // Not served, so never resolved: an attribute the local cloud cannot answer must not break loading.
-        PolicyDocument: { Statement: [{ Action: 'dynamodb:GetRecords', Effect: 'Allow', Resource: { 'Fn::GetAtt': ['OrdersTable', 'StreamArn'] } }] },
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: 'dynamodb:GetRecords',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': ['OrdersTable', 'StreamArn'] },
+            },
+          ],
+        },
         Roles: [{ Ref: 'WorkerRole' }],
       },
     },
@@ -181,7 +205,11 @@ function appResources(): Record<string, TemplateResource> {
         Handler: 'index.handler',
         Runtime: 'nodejs20.x',
       },
-      Metadata: { 'aws:cdk:path': `${STACK}/Audit/Resource`, 'aws:asset:path': `asset.${AUDIT_BUNDLE}`, 'aws:asset:property': 'Code' },
+      Metadata: {
+        'aws:cdk:path': `${STACK}/Audit/Resource`,
+        'aws:asset:path': `asset.${AUDIT_BUNDLE}`,
+        'aws:asset:property': 'Code',
+      },
     },
     WorkflowStateMachine: {
       Type: 'AWS::StepFunctions::StateMachine',
@@ -244,7 +272,10 @@ function appResources(): Record<string, TemplateResource> {
           {
             Id: 'Transformed',
             Arn: { 'Fn::GetAtt': ['WorkerFunction', 'Arn'] },
-            InputTransformer: { InputPathsMap: { orderId: '$.detail.orderId', source: '$.source' }, InputTemplate: '{"order":<orderId>,"from":<source>}' },
+            InputTransformer: {
+              InputPathsMap: { orderId: '$.detail.orderId', source: '$.source' },
+              InputTemplate: '{"order":<orderId>,"from":<source>}',
+            },
             RetryPolicy: { MaximumRetryAttempts: 4 },
           },
         ],
@@ -261,11 +292,18 @@ function appResources(): Record<string, TemplateResource> {
     },
     DefaultBusRule: {
       Type: 'AWS::Events::Rule',
-      Properties: { EventPattern: { source: ['aws.partner/salesforce.com/org/channel'] }, Targets: [{ Id: 'Worker', Arn: { 'Fn::GetAtt': ['WorkerFunction', 'Arn'] } }] },
+      Properties: {
+        EventPattern: { source: ['aws.partner/salesforce.com/org/channel'] },
+        Targets: [{ Id: 'Worker', Arn: { 'Fn::GetAtt': ['WorkerFunction', 'Arn'] } }],
+      },
     },
     NightlyRule: {
       Type: 'AWS::Events::Rule',
-      Properties: { ScheduleExpression: 'rate(1 day)', State: 'ENABLED', Targets: [{ Id: 'Worker', Arn: { 'Fn::GetAtt': ['WorkerFunction', 'Arn'] } }] },
+      Properties: {
+        ScheduleExpression: 'rate(1 day)',
+        State: 'ENABLED',
+        Targets: [{ Id: 'Worker', Arn: { 'Fn::GetAtt': ['WorkerFunction', 'Arn'] } }],
+      },
     },
     CDKMetadata: { Type: 'AWS::CDK::Metadata', Properties: { Analytics: 'v2:deflate64:H4sI' } },
   };
@@ -288,7 +326,9 @@ describe('readCloudAssembly', () => {
     expect(assembly.stacks).toHaveLength(1);
     expect(assembly.stacks[0].stackName).toBe(STACK);
     expect(assembly.stacks[0].templateFile).toBe(path.join(directory, `${STACK}.template.json`));
-    expect(assembly.stacks[0].resources).toEqual({ Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'psflow-test' } } });
+    expect(assembly.stacks[0].resources).toEqual({
+      Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'psflow-test' } },
+    });
   });
 
   it('names a stack after its artifact id when the manifest gives no display name', () => {
@@ -316,7 +356,13 @@ describe('readCloudAssembly', () => {
 
   it('refuses an assembly that holds no CloudFormation stack', () => {
     // Prepare
-    fs.writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts: { Tree: { type: 'cdk:tree', properties: { file: 'tree.json' } } } }));
+    fs.writeFileSync(
+      path.join(directory, 'manifest.json'),
+      JSON.stringify({
+        version: '48.0.0',
+        artifacts: { Tree: { type: 'cdk:tree', properties: { file: 'tree.json' } } },
+      }),
+    );
 
     // Act
     const error = errorOf(() => readCloudAssembly(directory));
@@ -373,7 +419,13 @@ describe('buildResourceModel tables', () => {
         { AttributeName: 'status', AttributeType: 'S' },
         { AttributeName: 'createdAt', AttributeType: 'S' },
       ],
-      GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       LocalSecondaryIndexes: [
         {
           IndexName: 'byCreatedAt',
@@ -507,7 +559,14 @@ describe('buildResourceModel functions', () => {
   it('refuses a function with inline code, which has no bundle to run', () => {
     // Prepare
     const resources: Record<string, TemplateResource> = {
-      InlineFunction: { Type: 'AWS::Lambda::Function', Properties: { Code: { ZipFile: 'exports.handler = async () => 1;' }, Handler: 'index.handler', Runtime: 'nodejs22.x' } },
+      InlineFunction: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { ZipFile: 'exports.handler = async () => 1;' },
+          Handler: 'index.handler',
+          Runtime: 'nodejs22.x',
+        },
+      },
     };
 
     // Act
@@ -534,10 +593,18 @@ describe('buildResourceModel state machines', () => {
         Work: {
           Type: 'Task',
           Resource: 'arn:aws:states:::lambda:invoke',
-          Parameters: { FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:psflow-test-worker', 'Payload.$': '$' },
+          Parameters: {
+            FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:psflow-test-worker',
+            'Payload.$': '$',
+          },
           Next: 'Store',
         },
-        Store: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 'psflow-test-orders', Item: { pk: { 'S.$': '$.id' } } }, End: true },
+        Store: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:putItem',
+          Parameters: { TableName: 'psflow-test-orders', Item: { pk: { 'S.$': '$.id' } } },
+          End: true,
+        },
       },
     });
   });
@@ -583,7 +650,13 @@ describe('buildResourceModel state machines', () => {
   it('refuses a state machine whose definition is not inline', () => {
     // Prepare
     const resources: Record<string, TemplateResource> = {
-      S3Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionS3Location: { Bucket: 'b', Key: 'k.json' }, RoleArn: 'arn:aws:iam::000000000000:role/r' } },
+      S3Machine: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          DefinitionS3Location: { Bucket: 'b', Key: 'k.json' },
+          RoleArn: 'arn:aws:iam::000000000000:role/r',
+        },
+      },
     };
 
     // Act
@@ -613,11 +686,20 @@ describe('buildResourceModel rules', () => {
         maximumRetryAttempts: 0,
         maximumEventAgeSeconds: 3600,
       },
-      { id: 'Worker', arn: 'arn:aws:lambda:eu-west-1:000000000000:function:psflow-test-worker', input: '{"fixed":true}', maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 },
+      {
+        id: 'Worker',
+        arn: 'arn:aws:lambda:eu-west-1:000000000000:function:psflow-test-worker',
+        input: '{"fixed":true}',
+        maximumRetryAttempts: 185,
+        maximumEventAgeSeconds: 86400,
+      },
       {
         id: 'Transformed',
         arn: 'arn:aws:lambda:eu-west-1:000000000000:function:psflow-test-worker',
-        inputTransformer: { inputPathsMap: { orderId: '$.detail.orderId', source: '$.source' }, inputTemplate: '{"order":<orderId>,"from":<source>}' },
+        inputTransformer: {
+          inputPathsMap: { orderId: '$.detail.orderId', source: '$.source' },
+          inputTemplate: '{"order":<orderId>,"from":<source>}',
+        },
         maximumRetryAttempts: 4,
         maximumEventAgeSeconds: 86400,
       },
@@ -650,7 +732,9 @@ describe('buildResourceModel rules', () => {
     expect(rule.eventPattern).toBe('{"source":["psflow.billing"]}');
     expect(rule.enabled).toBe(false);
     expect(rule.name).toBe('psflow-test-BusArnRule');
-    expect(rule.targets.map((target) => target.arn)).toEqual(['arn:aws:states:eu-west-1:000000000000:stateMachine:psflow-test-ExpressStateMachine']);
+    expect(rule.targets.map((target) => target.arn)).toEqual([
+      'arn:aws:states:eu-west-1:000000000000:stateMachine:psflow-test-ExpressStateMachine',
+    ]);
   });
 
   it('puts a rule without EventBusName on the default bus, enabled when State is absent', () => {
@@ -675,7 +759,12 @@ describe('buildResourceModel rules', () => {
 
     // Assess
     expect(served).not.toContain('NightlyRule');
-    expect(skipped).toEqual({ stackName: STACK, logicalId: 'NightlyRule', type: 'AWS::Events::Rule', reason: 'scheduled rules are not served' });
+    expect(skipped).toEqual({
+      stackName: STACK,
+      logicalId: 'NightlyRule',
+      type: 'AWS::Events::Rule',
+      reason: 'scheduled rules are not served',
+    });
   });
 });
 
@@ -688,9 +777,19 @@ describe('buildResourceModel resources it does not serve', () => {
     const reasons = Object.fromEntries(model.notEmulated.map((resource) => [resource.logicalId, resource]));
 
     // Assess
-    expect(reasons.WorkerRole).toMatchObject({ stackName: STACK, type: 'AWS::IAM::Role', reason: expect.stringContaining('IAM is not enforced locally') });
-    expect(reasons.WorkerRoleDefaultPolicy).toMatchObject({ type: 'AWS::IAM::Policy', reason: expect.stringContaining('IAM is not enforced locally') });
-    expect(reasons.WorkerLogs).toMatchObject({ type: 'AWS::Logs::LogGroup', reason: expect.stringContaining('.psflow/logs') });
+    expect(reasons.WorkerRole).toMatchObject({
+      stackName: STACK,
+      type: 'AWS::IAM::Role',
+      reason: expect.stringContaining('IAM is not enforced locally'),
+    });
+    expect(reasons.WorkerRoleDefaultPolicy).toMatchObject({
+      type: 'AWS::IAM::Policy',
+      reason: expect.stringContaining('IAM is not enforced locally'),
+    });
+    expect(reasons.WorkerLogs).toMatchObject({
+      type: 'AWS::Logs::LogGroup',
+      reason: expect.stringContaining('.psflow/logs'),
+    });
     expect(reasons.CDKMetadata).toMatchObject({ type: 'AWS::CDK::Metadata', reason: 'CDK bookkeeping only' });
   });
 
@@ -702,7 +801,12 @@ describe('buildResourceModel resources it does not serve', () => {
     const pipe = model.notEmulated.find((resource) => resource.logicalId === 'Pipe');
 
     // Assess
-    expect(pipe).toEqual({ stackName: STACK, logicalId: 'Pipe', type: 'AWS::Pipes::Pipe', reason: 'no local emulation for this resource type' });
+    expect(pipe).toEqual({
+      stackName: STACK,
+      logicalId: 'Pipe',
+      type: 'AWS::Pipes::Pipe',
+      reason: 'no local emulation for this resource type',
+    });
   });
 
   it('serves an SNS topic under its generated name and ARN', () => {
@@ -710,7 +814,13 @@ describe('buildResourceModel resources it does not serve', () => {
     const model = appModel();
 
     // Assess
-    expect(model.topics).toEqual([{ logicalId: 'Topic', name: `${STACK}-Topic`, arn: `arn:aws:sns:${model.environment.region}:${model.environment.accountId}:${STACK}-Topic` }]);
+    expect(model.topics).toEqual([
+      {
+        logicalId: 'Topic',
+        name: `${STACK}-Topic`,
+        arn: `arn:aws:sns:${model.environment.region}:${model.environment.accountId}:${STACK}-Topic`,
+      },
+    ]);
   });
 
   it('lists every template resource exactly once, served or not', () => {
@@ -719,7 +829,15 @@ describe('buildResourceModel resources it does not serve', () => {
 
     // Act
     const model = modelOf(resources, { bundles: [WORKER_BUNDLE, AUDIT_BUNDLE] });
-    const listed = [model.tables, model.rules, model.functions, model.stateMachines, model.queues, model.topics, model.notEmulated].flatMap((items) => items.map((item) => item.logicalId));
+    const listed = [
+      model.tables,
+      model.rules,
+      model.functions,
+      model.stateMachines,
+      model.queues,
+      model.topics,
+      model.notEmulated,
+    ].flatMap((items) => items.map((item) => item.logicalId));
     const busCount = model.eventBuses.length - 1;
 
     // Assess
@@ -730,13 +848,22 @@ describe('buildResourceModel resources it does not serve', () => {
 
 describe('buildResourceModel intrinsic functions', () => {
   function environmentOf(variables: Record<string, TemplateValue>): Readonly<Record<string, string>> {
-    const resources: Record<string, TemplateResource> = { OrdersTable: ORDERS_TABLE, Bus: appResources().Bus, Probe: functionWith(variables) };
+    const resources: Record<string, TemplateResource> = {
+      OrdersTable: ORDERS_TABLE,
+      Bus: appResources().Bus,
+      Probe: functionWith(variables),
+    };
     return byLogicalId(modelOf(resources, { bundles: [WORKER_BUNDLE] }).functions, 'Probe').environment;
   }
 
   it('substitutes pseudo parameters in Fn::Sub', () => {
     // Prepare
-    const variables = { VALUE: { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default in ${AWS::StackName}' } };
+    const variables = {
+      VALUE: {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default in ${AWS::StackName}',
+      },
+    };
 
     // Act
     const environment = environmentOf(variables);
@@ -753,7 +880,9 @@ describe('buildResourceModel intrinsic functions', () => {
     const environment = environmentOf(variables);
 
     // Assess
-    expect(environment.VALUE).toBe('arn:aws:dynamodb:eu-west-1:000000000000:table/psflow-test-orders/index/* on psflow-test');
+    expect(environment.VALUE).toBe(
+      'arn:aws:dynamodb:eu-west-1:000000000000:table/psflow-test-orders/index/* on psflow-test',
+    );
   });
 
   it('substitutes from the variables map of Fn::Sub, resolving intrinsics inside it first', () => {
@@ -787,7 +916,10 @@ describe('buildResourceModel intrinsic functions', () => {
   it('treats a property set to AWS::NoValue as not declared', () => {
     // Prepare
     const resources: Record<string, TemplateResource> = {
-      Probe: functionWith({}, { Timeout: { Ref: 'AWS::NoValue' }, MemorySize: { Ref: 'AWS::NoValue' }, Runtime: 'nodejs22.x' }),
+      Probe: functionWith(
+        {},
+        { Timeout: { Ref: 'AWS::NoValue' }, MemorySize: { Ref: 'AWS::NoValue' }, Runtime: 'nodejs22.x' },
+      ),
     };
 
     // Act
@@ -800,7 +932,9 @@ describe('buildResourceModel intrinsic functions', () => {
 
   it('refuses an unsupported intrinsic in a served resource, naming the stack', () => {
     // Prepare
-    const resources: Record<string, TemplateResource> = { Probe: functionWith({ SHARED_TABLE: { 'Fn::ImportValue': 'shared-orders-table' } }) };
+    const resources: Record<string, TemplateResource> = {
+      Probe: functionWith({ SHARED_TABLE: { 'Fn::ImportValue': 'shared-orders-table' } }),
+    };
 
     // Act
     const error = errorOf(() => modelOf(resources, { bundles: [WORKER_BUNDLE] }));
@@ -813,7 +947,10 @@ describe('buildResourceModel intrinsic functions', () => {
 
   it('refuses a GetAtt of an attribute the local cloud cannot answer', () => {
     // Prepare
-    const resources: Record<string, TemplateResource> = { OrdersTable: ORDERS_TABLE, Probe: functionWith({ STREAM: { 'Fn::GetAtt': ['OrdersTable', 'StreamArn'] } }) };
+    const resources: Record<string, TemplateResource> = {
+      OrdersTable: ORDERS_TABLE,
+      Probe: functionWith({ STREAM: { 'Fn::GetAtt': ['OrdersTable', 'StreamArn'] } }),
+    };
 
     // Act
     const error = errorOf(() => modelOf(resources, { bundles: [WORKER_BUNDLE] }));
@@ -839,7 +976,10 @@ describe('buildResourceModel intrinsic functions', () => {
     const resources: Record<string, TemplateResource> = {
       Machine: {
         Type: 'AWS::StepFunctions::StateMachine',
-        Properties: { RoleArn: 'arn:aws:iam::000000000000:role/r', Definition: { StartAt: 'P', States: { P: { Type: 'Pass', Result: { Ref: 'x', other: 1 }, End: true } } } },
+        Properties: {
+          RoleArn: 'arn:aws:iam::000000000000:role/r',
+          Definition: { StartAt: 'P', States: { P: { Type: 'Pass', Result: { Ref: 'x', other: 1 }, End: true } } },
+        },
       },
     };
 
@@ -848,13 +988,20 @@ describe('buildResourceModel intrinsic functions', () => {
     const definition: unknown = JSON.parse(byLogicalId(model.stateMachines, 'Machine').definition);
 
     // Assess
-    expect(isRecord(definition) && isRecord(definition.States) && isRecord(definition.States.P) ? definition.States.P.Result : undefined).toEqual({ Ref: 'x', other: 1 });
+    expect(
+      isRecord(definition) && isRecord(definition.States) && isRecord(definition.States.P)
+        ? definition.States.P.Result
+        : undefined,
+    ).toEqual({ Ref: 'x', other: 1 });
   });
 });
 
 describe('buildResourceModel CloudFormation details', () => {
   function environmentOf(variables: Record<string, TemplateValue>): Readonly<Record<string, string>> {
-    return byLogicalId(modelOf({ OrdersTable: ORDERS_TABLE, Probe: functionWith(variables) }, { bundles: [WORKER_BUNDLE] }).functions, 'Probe').environment;
+    return byLogicalId(
+      modelOf({ OrdersTable: ORDERS_TABLE, Probe: functionWith(variables) }, { bundles: [WORKER_BUNDLE] }).functions,
+      'Probe',
+    ).environment;
   }
 
   it('writes ${!Name} in Fn::Sub as a literal ${Name}', () => {
@@ -867,10 +1014,16 @@ describe('buildResourceModel CloudFormation details', () => {
 
   it('drops a property or list item set to AWS::NoValue, as CloudFormation does', () => {
     // Prepare
-    const table: TemplateResource = { Type: 'AWS::DynamoDB::Table', Properties: { ...ORDERS_TABLE.Properties, TableName: { Ref: 'AWS::NoValue' } } };
+    const table: TemplateResource = {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { ...ORDERS_TABLE.Properties, TableName: { Ref: 'AWS::NoValue' } },
+    };
 
     // Act
-    const environment = environmentOf({ GONE: { Ref: 'AWS::NoValue' }, LIST: { 'Fn::Join': [',', ['a', { Ref: 'AWS::NoValue' }, 'b']] } });
+    const environment = environmentOf({
+      GONE: { Ref: 'AWS::NoValue' },
+      LIST: { 'Fn::Join': [',', ['a', { Ref: 'AWS::NoValue' }, 'b']] },
+    });
     const model = modelOf({ Unnamed: table });
 
     // Assess
@@ -902,7 +1055,8 @@ describe('buildResourceModel CloudFormation details', () => {
       Properties: {
         StateMachineName: 'psflow-test-substituted',
         RoleArn: 'arn:aws:iam::000000000000:role/test',
-        DefinitionString: '{"StartAt":"Save","States":{"Save":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"${OrdersTableName}","Item":{}},"End":true}}}',
+        DefinitionString:
+          '{"StartAt":"Save","States":{"Save":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"${OrdersTableName}","Item":{}},"End":true}}}',
         DefinitionSubstitutions: { OrdersTableName: { Ref: 'OrdersTable' } },
       },
     };
@@ -911,7 +1065,10 @@ describe('buildResourceModel CloudFormation details', () => {
     const [spec] = modelOf({ OrdersTable: ORDERS_TABLE, Machine: machine }).stateMachines;
 
     // Assess
-    expect((JSON.parse(spec.definition) as { States: { Save: { Parameters: { TableName: string } } } }).States.Save.Parameters.TableName).toBe('psflow-test-orders');
+    expect(
+      (JSON.parse(spec.definition) as { States: { Save: { Parameters: { TableName: string } } } }).States.Save
+        .Parameters.TableName,
+    ).toBe('psflow-test-orders');
   });
 
   it('puts the bus name in the ARN of a rule on a custom bus, and not on the default bus', () => {
@@ -919,8 +1076,19 @@ describe('buildResourceModel CloudFormation details', () => {
     const target = [{ Id: 'T', Arn: 'arn:aws:sqs:eu-west-1:000000000000:psflow-test-dlq' }];
     const resources: Record<string, TemplateResource> = {
       Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'psflow-test' } },
-      OnCustom: { Type: 'AWS::Events::Rule', Properties: { Name: 'on-custom', EventBusName: { Ref: 'Bus' }, EventPattern: { source: ['a'] }, Targets: target } },
-      OnDefault: { Type: 'AWS::Events::Rule', Properties: { Name: 'on-default', EventPattern: { source: ['a'] }, Targets: target } },
+      OnCustom: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          Name: 'on-custom',
+          EventBusName: { Ref: 'Bus' },
+          EventPattern: { source: ['a'] },
+          Targets: target,
+        },
+      },
+      OnDefault: {
+        Type: 'AWS::Events::Rule',
+        Properties: { Name: 'on-default', EventPattern: { source: ['a'] }, Targets: target },
+      },
     };
 
     // Act

@@ -1,5 +1,14 @@
-import type { ChangeType as ChangeTypeName, OpportunityChange, OpportunityChangeDecision } from '../../shared/ingestion/salesforce/opportunity-change';
-import { ChangeType, changeDedupeKey, decideOpportunityRecord, parseOpportunityChange } from '../../shared/ingestion/salesforce/opportunity-change';
+import type {
+  ChangeType as ChangeTypeName,
+  OpportunityChange,
+  OpportunityChangeDecision,
+} from '../../shared/ingestion/salesforce/opportunity-change';
+import {
+  ChangeType,
+  changeDedupeKey,
+  decideOpportunityRecord,
+  parseOpportunityChange,
+} from '../../shared/ingestion/salesforce/opportunity-change';
 import {
   APPFLOW_ACCOUNT_ID,
   APPFLOW_RECORD_ID,
@@ -48,7 +57,17 @@ describe('ChangeType', () => {
     const options = [...ChangeType.options].sort();
 
     // Assess
-    expect(options).toEqual(['CREATE', 'DELETE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_OVERFLOW', 'GAP_UNDELETE', 'GAP_UPDATE', 'UNDELETE', 'UPDATE']);
+    expect(options).toEqual([
+      'CREATE',
+      'DELETE',
+      'GAP_CREATE',
+      'GAP_DELETE',
+      'GAP_OVERFLOW',
+      'GAP_UNDELETE',
+      'GAP_UPDATE',
+      'UNDELETE',
+      'UPDATE',
+    ]);
     expect(ChangeType.safeParse('MERGE').success).toBe(false);
   });
 });
@@ -63,7 +82,13 @@ describe('parseOpportunityChange', () => {
 
     // Assess
     expect(change.payloadPath).toBe(RELAY_PATH);
-    expect(change.header).toMatchObject({ entityName: 'Opportunity', recordIds: [EVENT_RELAY_RECORD_ID], changeType: 'UPDATE', transactionKey: EVENT_RELAY_TRANSACTION_KEY, sequenceNumber: 1 });
+    expect(change.header).toMatchObject({
+      entityName: 'Opportunity',
+      recordIds: [EVENT_RELAY_RECORD_ID],
+      changeType: 'UPDATE',
+      transactionKey: EVENT_RELAY_TRANSACTION_KEY,
+      sequenceNumber: 1,
+    });
     expect(change.fields).toMatchObject({ StageName: 'Closed Won', Amount: 486000, Probability: 100 });
   });
 
@@ -94,7 +119,10 @@ describe('parseOpportunityChange', () => {
 
   it('reports header and field problems together, each with its JSONPath', () => {
     // Prepare
-    const payload = eventRelayPayload({ header: { sequenceNumber: '1', changeType: 'MERGE' }, fields: { Amount: '486000' } });
+    const payload = eventRelayPayload({
+      header: { sequenceNumber: '1', changeType: 'MERGE' },
+      fields: { Amount: '486000' },
+    });
 
     // Act
     const result = parseOpportunityChange(payload, RELAY_PATH);
@@ -102,7 +130,11 @@ describe('parseOpportunityChange', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'rejected', reason: 'InvalidChangeEvent' });
     const paths = 'kind' in result ? result.issues.map((issue) => issue.path).sort() : [];
-    expect(paths).toEqual([`${RELAY_PATH}.Amount`, `${RELAY_PATH}.ChangeEventHeader.changeType`, `${RELAY_PATH}.ChangeEventHeader.sequenceNumber`]);
+    expect(paths).toEqual([
+      `${RELAY_PATH}.Amount`,
+      `${RELAY_PATH}.ChangeEventHeader.changeType`,
+      `${RELAY_PATH}.ChangeEventHeader.sequenceNumber`,
+    ]);
   });
 
   it('rejects a payload without ChangeEventHeader', () => {
@@ -113,20 +145,36 @@ describe('parseOpportunityChange', () => {
     const result = parseOpportunityChange(fields, RELAY_PATH);
 
     // Assess
-    expect(result).toMatchObject({ kind: 'rejected', reason: 'InvalidChangeEvent', issues: [{ path: `${RELAY_PATH}.ChangeEventHeader` }] });
+    expect(result).toMatchObject({
+      kind: 'rejected',
+      reason: 'InvalidChangeEvent',
+      issues: [{ path: `${RELAY_PATH}.ChangeEventHeader` }],
+    });
   });
 
   it.each<[string, JsonObject, string]>([
     ['an Account change', { entityName: 'Account' }, 'ChangeEventHeader.entityName'],
     ['recordIds that is not an array', { recordIds: EVENT_RELAY_RECORD_ID }, 'ChangeEventHeader.recordIds'],
     ['a record id with bad characters', { recordIds: ['0068d00000B7k!wAAJ'] }, 'ChangeEventHeader.recordIds[0]'],
-    ['a record id of the wrong length', { recordIds: [EVENT_RELAY_RECORD_ID, '0068d00000B7kQ'] }, 'ChangeEventHeader.recordIds[1]'],
+    [
+      'a record id of the wrong length',
+      { recordIds: [EVENT_RELAY_RECORD_ID, '0068d00000B7kQ'] },
+      'ChangeEventHeader.recordIds[1]',
+    ],
     ['a key prefix in an UPDATE', { recordIds: [EVENT_RELAY_RECORD_ID, '006*'] }, 'ChangeEventHeader.recordIds[1]'],
-    ['a record id in an overflow', { changeType: 'GAP_OVERFLOW', recordIds: [EVENT_RELAY_RECORD_ID] }, 'ChangeEventHeader.recordIds[0]'],
+    [
+      'a record id in an overflow',
+      { changeType: 'GAP_OVERFLOW', recordIds: [EVENT_RELAY_RECORD_ID] },
+      'ChangeEventHeader.recordIds[0]',
+    ],
     ['no record ids in an UPDATE', { recordIds: [] }, 'ChangeEventHeader.recordIds'],
     ['a negative sequenceNumber', { sequenceNumber: -1 }, 'ChangeEventHeader.sequenceNumber'],
     ['an empty transactionKey', { transactionKey: '' }, 'ChangeEventHeader.transactionKey'],
-    ['a commitTimestamp in seconds as a string', { commitTimestamp: '1763474530' }, 'ChangeEventHeader.commitTimestamp'],
+    [
+      'a commitTimestamp in seconds as a string',
+      { commitTimestamp: '1763474530' },
+      'ChangeEventHeader.commitTimestamp',
+    ],
   ])('rejects a header with %s', (_label, header, path) => {
     // Prepare
     const payload = eventRelayPayload({ header });
@@ -163,13 +211,18 @@ describe('parseOpportunityChange', () => {
 describe('changeDedupeKey', () => {
   it('identifies a change by transactionKey, sequenceNumber and record id', () => {
     // Prepare
-    const change = parsed(eventRelayPayload({ header: { recordIds: [EVENT_RELAY_RECORD_ID, '0068d00000B7kQxAAJ'], sequenceNumber: 7 } }));
+    const change = parsed(
+      eventRelayPayload({ header: { recordIds: [EVENT_RELAY_RECORD_ID, '0068d00000B7kQxAAJ'], sequenceNumber: 7 } }),
+    );
 
     // Act
     const keys = change.header.recordIds.map((recordId) => changeDedupeKey(change, recordId));
 
     // Assess
-    expect(keys).toEqual([`salesforce:${EVENT_RELAY_TRANSACTION_KEY}:7:${EVENT_RELAY_RECORD_ID}`, `salesforce:${EVENT_RELAY_TRANSACTION_KEY}:7:0068d00000B7kQxAAJ`]);
+    expect(keys).toEqual([
+      `salesforce:${EVENT_RELAY_TRANSACTION_KEY}:7:${EVENT_RELAY_RECORD_ID}`,
+      `salesforce:${EVENT_RELAY_TRANSACTION_KEY}:7:0068d00000B7kQxAAJ`,
+    ]);
   });
 });
 
@@ -190,7 +243,12 @@ describe('decideOpportunityRecord', () => {
       detail: {
         opportunity: {
           opportunityId: { system: 'salesforce', id: EVENT_RELAY_RECORD_ID },
-          client: { clientId: { system: 'salesforce', id: EVENT_RELAY_ACCOUNT_ID }, name: 'Northwind Logistics GmbH', region: 'EMEA', isNew: true },
+          client: {
+            clientId: { system: 'salesforce', id: EVENT_RELAY_ACCOUNT_ID },
+            name: 'Northwind Logistics GmbH',
+            region: 'EMEA',
+            isNew: true,
+          },
           name: 'Northwind Logistics - ERP Modernisation Phase 1',
           stage: 'Closed Won',
           amount: { amountMinor: 48_600_000, currency: 'EUR' },
@@ -220,7 +278,12 @@ describe('decideOpportunityRecord', () => {
     const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
     // Assess
-    expect(decision).toMatchObject({ kind: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID, issues: [{ message: `opportunity ${EVENT_RELAY_RECORD_ID} is unknown to the CRM` }] });
+    expect(decision).toMatchObject({
+      kind: 'rejected',
+      reason: 'CrmRecordNotFound',
+      recordId: EVENT_RELAY_RECORD_ID,
+      issues: [{ message: `opportunity ${EVENT_RELAY_RECORD_ID} is unknown to the CRM` }],
+    });
   });
 
   it('activates an opportunity won at creation', async () => {
@@ -259,7 +322,10 @@ describe('decideOpportunityRecord', () => {
     const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
     // Assess
-    expect(decision).toMatchObject({ kind: 'activate', detail: { opportunity: { opportunityId: { id: EVENT_RELAY_RECORD_ID } } } });
+    expect(decision).toMatchObject({
+      kind: 'activate',
+      detail: { opportunity: { opportunityId: { id: EVENT_RELAY_RECORD_ID } } },
+    });
   });
 
   it('activates an update whose changedFields names only IsWon', async () => {
@@ -278,7 +344,10 @@ describe('decideOpportunityRecord', () => {
     // Prepare
     const crm = FakeCrm.withSamples();
     const change = parsed(
-      eventRelayPayload({ fields: { StageName: undefined, IsWon: undefined, IsClosed: undefined, Amount: 500000 }, header: { changedFields: undefined } }),
+      eventRelayPayload({
+        fields: { StageName: undefined, IsWon: undefined, IsClosed: undefined, Amount: 500000 },
+        header: { changedFields: undefined },
+      }),
     );
 
     // Act
@@ -293,7 +362,9 @@ describe('decideOpportunityRecord', () => {
   it('takes changedFields as authoritative: an enriched StageName that did not change is StageUnchanged', async () => {
     // Prepare
     const crm = FakeCrm.withSamples();
-    const change = parsed(eventRelayPayload({ header: { changedFields: ['Amount', 'LastModifiedDate'] }, fields: { Amount: 500000 } }));
+    const change = parsed(
+      eventRelayPayload({ header: { changedFields: ['Amount', 'LastModifiedDate'] }, fields: { Amount: 500000 } }),
+    );
 
     // Act
     const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
@@ -302,18 +373,23 @@ describe('decideOpportunityRecord', () => {
     expect(decision).toMatchObject({ kind: 'ignored', reason: 'StageUnchanged' });
   });
 
-  it.each<[ChangeTypeName]>([['DELETE'], ['GAP_DELETE']])('ignores a %s as Deleted without reading the CRM', async (changeType) => {
-    // Prepare
-    const crm = FakeCrm.withSamples();
-    const change = parsed(changeType === 'DELETE' ? eventRelayPayload({ header: { changeType } }) : gapPayload(changeType));
+  it.each<[ChangeTypeName]>([['DELETE'], ['GAP_DELETE']])(
+    'ignores a %s as Deleted without reading the CRM',
+    async (changeType) => {
+      // Prepare
+      const crm = FakeCrm.withSamples();
+      const change = parsed(
+        changeType === 'DELETE' ? eventRelayPayload({ header: { changeType } }) : gapPayload(changeType),
+      );
 
-    // Act
-    const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
+      // Act
+      const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
-    // Assess
-    expect(decision).toMatchObject({ kind: 'ignored', reason: 'Deleted', recordId: EVENT_RELAY_RECORD_ID });
-    expect(crm.opportunityReads).toEqual([]);
-  });
+      // Assess
+      expect(decision).toMatchObject({ kind: 'ignored', reason: 'Deleted', recordId: EVENT_RELAY_RECORD_ID });
+      expect(crm.opportunityReads).toEqual([]);
+    },
+  );
 
   it('ignores an opportunity closed as lost', async () => {
     // Prepare
@@ -332,20 +408,32 @@ describe('decideOpportunityRecord', () => {
   it('ignores a move into a stage that is not won as NotWon', async () => {
     // Prepare
     const crm = FakeCrm.withSamples();
-    const change = parsed(appFlowPayload({ fields: { StageName: 'Negotiation', IsWon: false, IsClosed: false } }), APPFLOW_PATH);
+    const change = parsed(
+      appFlowPayload({ fields: { StageName: 'Negotiation', IsWon: false, IsClosed: false } }),
+      APPFLOW_PATH,
+    );
 
     // Act
     const decision = await decideOpportunityRecord(change, APPFLOW_RECORD_ID, crm);
 
     // Assess
-    expect(decision).toMatchObject({ kind: 'ignored', reason: 'NotWon', dedupeKey: `salesforce:${APPFLOW_TRANSACTION_KEY}:1:${APPFLOW_RECORD_ID}` });
+    expect(decision).toMatchObject({
+      kind: 'ignored',
+      reason: 'NotWon',
+      dedupeKey: `salesforce:${APPFLOW_TRANSACTION_KEY}:1:${APPFLOW_RECORD_ID}`,
+    });
     expect(decision.kind === 'ignored' ? decision.message : '').toContain('"Negotiation"');
   });
 
   it('reads IsWon from the CRM when a stage change does not carry it', async () => {
     // Prepare
     const crm = FakeCrm.withSamples();
-    const change = parsed(eventRelayPayload({ fields: { IsWon: undefined, IsClosed: undefined }, header: { changedFields: ['StageName'] } }));
+    const change = parsed(
+      eventRelayPayload({
+        fields: { IsWon: undefined, IsClosed: undefined },
+        header: { changedFields: ['StageName'] },
+      }),
+    );
 
     // Act
     const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
@@ -358,57 +446,70 @@ describe('decideOpportunityRecord', () => {
   it('rejects a stage change without IsWon for a record the CRM does not know', async () => {
     // Prepare
     const crm = new FakeCrm();
-    const change = parsed(eventRelayPayload({ fields: { IsWon: undefined }, header: { changedFields: ['StageName'] } }));
+    const change = parsed(
+      eventRelayPayload({ fields: { IsWon: undefined }, header: { changedFields: ['StageName'] } }),
+    );
 
     // Act
     const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
     // Assess
-    expect(decision).toMatchObject({ kind: 'rejected', reason: 'CrmRecordNotFound', issues: [{ path: `${RELAY_PATH}.ChangeEventHeader.recordIds` }] });
+    expect(decision).toMatchObject({
+      kind: 'rejected',
+      reason: 'CrmRecordNotFound',
+      issues: [{ path: `${RELAY_PATH}.ChangeEventHeader.recordIds` }],
+    });
   });
 
-  describe.each<[ChangeTypeName]>([['GAP_CREATE'], ['GAP_UPDATE'], ['GAP_UNDELETE']])('for a %s event', (changeType) => {
-    it('activates from the CRM when the CRM says the opportunity is won', async () => {
-      // Prepare
-      const crm = FakeCrm.withSamples();
-      const change = parsed(gapPayload(changeType));
+  describe.each<[ChangeTypeName]>([['GAP_CREATE'], ['GAP_UPDATE'], ['GAP_UNDELETE']])(
+    'for a %s event',
+    (changeType) => {
+      it('activates from the CRM when the CRM says the opportunity is won', async () => {
+        // Prepare
+        const crm = FakeCrm.withSamples();
+        const change = parsed(gapPayload(changeType));
 
-      // Act
-      const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
+        // Act
+        const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
-      // Assess
-      expect(decision).toMatchObject({
-        kind: 'activate',
-        dedupeKey: `salesforce:gap-0001:3:${EVENT_RELAY_RECORD_ID}`,
-        detail: { opportunity: { practice: 'erp-advisory', amount: { amountMinor: 48_600_000, currency: 'EUR' } } },
+        // Assess
+        expect(decision).toMatchObject({
+          kind: 'activate',
+          dedupeKey: `salesforce:gap-0001:3:${EVENT_RELAY_RECORD_ID}`,
+          detail: { opportunity: { practice: 'erp-advisory', amount: { amountMinor: 48_600_000, currency: 'EUR' } } },
+        });
+        expect(crm.opportunityReads).toEqual([EVENT_RELAY_RECORD_ID]);
       });
-      expect(crm.opportunityReads).toEqual([EVENT_RELAY_RECORD_ID]);
-    });
 
-    it('ignores as NotWon what the CRM says is not won', async () => {
-      // Prepare
-      const crm = FakeCrm.withSamples();
-      const change = parsed(gapPayload(changeType, [APPFLOW_RECORD_ID]));
+      it('ignores as NotWon what the CRM says is not won', async () => {
+        // Prepare
+        const crm = FakeCrm.withSamples();
+        const change = parsed(gapPayload(changeType, [APPFLOW_RECORD_ID]));
 
-      // Act
-      const decision = await decideOpportunityRecord(change, APPFLOW_RECORD_ID, crm);
+        // Act
+        const decision = await decideOpportunityRecord(change, APPFLOW_RECORD_ID, crm);
 
-      // Assess
-      expect(decision).toMatchObject({ kind: 'ignored', reason: 'NotWon' });
-    });
+        // Assess
+        expect(decision).toMatchObject({ kind: 'ignored', reason: 'NotWon' });
+      });
 
-    it('rejects a record the CRM does not know as CrmRecordNotFound', async () => {
-      // Prepare
-      const crm = new FakeCrm();
-      const change = parsed(gapPayload(changeType));
+      it('rejects a record the CRM does not know as CrmRecordNotFound', async () => {
+        // Prepare
+        const crm = new FakeCrm();
+        const change = parsed(gapPayload(changeType));
 
-      // Act
-      const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
+        // Act
+        const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, crm);
 
-      // Assess
-      expect(decision).toMatchObject({ kind: 'rejected', reason: 'CrmRecordNotFound', recordId: EVENT_RELAY_RECORD_ID });
-    });
-  });
+        // Assess
+        expect(decision).toMatchObject({
+          kind: 'rejected',
+          reason: 'CrmRecordNotFound',
+          recordId: EVENT_RELAY_RECORD_ID,
+        });
+      });
+    },
+  );
 
   it('ignores any values a gap event carries and trusts the CRM', async () => {
     // Prepare
@@ -462,7 +563,12 @@ describe('decideOpportunityRecord', () => {
           practice: 'erp-advisory',
           billingModel: 'fixed-fee',
           region: 'EMEA',
-          client: { clientId: { system: 'salesforce', id: APPFLOW_ACCOUNT_ID }, name: 'Contoso Pharma', region: 'AMER', isNew: false },
+          client: {
+            clientId: { system: 'salesforce', id: APPFLOW_ACCOUNT_ID },
+            name: 'Contoso Pharma',
+            region: 'AMER',
+            isNew: false,
+          },
         },
         wonAt: '2025-11-19T09:15:41.000Z',
       },
@@ -478,10 +584,16 @@ describe('decideOpportunityRecord', () => {
     const change = parsed(eventRelayPayload({ header: { recordIds: [EVENT_RELAY_RECORD_ID, second] } }));
 
     // Act
-    const decisions = await Promise.all(change.header.recordIds.map((recordId) => decideOpportunityRecord(change, recordId, crm)));
+    const decisions = await Promise.all(
+      change.header.recordIds.map((recordId) => decideOpportunityRecord(change, recordId, crm)),
+    );
 
     // Assess
-    expect(decisions.map((decision) => (decision.kind === 'activate' ? [decision.dedupeKey, decision.detail.opportunity.opportunityId.id] : []))).toEqual([
+    expect(
+      decisions.map((decision) =>
+        decision.kind === 'activate' ? [decision.dedupeKey, decision.detail.opportunity.opportunityId.id] : [],
+      ),
+    ).toEqual([
       [`salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${EVENT_RELAY_RECORD_ID}`, EVENT_RELAY_RECORD_ID],
       [`salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${second}`, second],
     ]);

@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient, InternalServerError, ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -19,9 +25,19 @@ import type { PsaProjectRequest } from '../../shared/connectors/psa/psa-connecto
 import { SandboxCrmConnector } from '../../shared/connectors/sandbox/sandbox-crm-connector';
 import { SandboxDocumentsConnector } from '../../shared/connectors/sandbox/sandbox-documents-connector';
 import { SandboxErpConnector } from '../../shared/connectors/sandbox/sandbox-erp-connector';
-import { OperationFaults, SystemFaults, faultsFor, rollFault, type FaultOutcome } from '../../shared/connectors/sandbox/sandbox-faults';
+import {
+  OperationFaults,
+  SystemFaults,
+  faultsFor,
+  rollFault,
+  type FaultOutcome,
+} from '../../shared/connectors/sandbox/sandbox-faults';
 import { SandboxPsaConnector } from '../../shared/connectors/sandbox/sandbox-psa-connector';
-import { SANDBOX_BY_REFERENCE_INDEX, SANDBOX_BY_TYPE_INDEX, SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
+import {
+  SANDBOX_BY_REFERENCE_INDEX,
+  SANDBOX_BY_TYPE_INDEX,
+  SandboxRecordStore,
+} from '../../shared/connectors/sandbox/sandbox-record-store';
 
 const RECORDS_TABLE = 'psflow-test-sandbox-records';
 const CRM_TABLE = 'psflow-test-sandbox-crm';
@@ -32,14 +48,23 @@ type Item = Record<string, unknown>;
 type Operation = 'Get' | 'Put' | 'Update' | 'Query';
 
 /** Partition key of each index of the records table, as infra/sandbox/sandbox-systems.ts declares them. */
-const INDEX_PARTITION_KEYS: Readonly<Record<string, string>> = { [SANDBOX_BY_TYPE_INDEX]: 'systemType', [SANDBOX_BY_REFERENCE_INDEX]: 'reference' };
+const INDEX_PARTITION_KEYS: Readonly<Record<string, string>> = {
+  [SANDBOX_BY_TYPE_INDEX]: 'systemType',
+  [SANDBOX_BY_REFERENCE_INDEX]: 'reference',
+};
 
 function conditionalCheckFailed(): ConditionalCheckFailedException {
-  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 function throttled(): ThrottlingException {
-  return new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: { httpStatusCode: 400 } });
+  return new ThrottlingException({
+    message: 'Rate of requests exceeds the allowed throughput.',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 /**
@@ -48,7 +73,9 @@ function throttled(): ThrottlingException {
  * uses, items copied in and out as the wire would, and planned failures per operation.
  */
 class InMemoryDynamo {
-  readonly client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }));
+  readonly client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+  );
   readonly mock: AwsClientStub<DynamoDBDocumentClient> = mockClient(this.client);
   /** Items a Query answers per page; small values exercise pagination. */
   queryPageSize = 100;
@@ -125,7 +152,8 @@ class InMemoryDynamo {
       const keepFirst = /^if_not_exists\((#\w+), (:\w+)\)$/.exec(rawValue);
       const value = keepFirst ? keepFirst[2] : rawValue;
       const field = input.ExpressionAttributeNames?.[name];
-      if (field === undefined || !input.ExpressionAttributeValues || !(value in input.ExpressionAttributeValues)) throw new Error(`unbound update placeholder in ${assignment}`);
+      if (field === undefined || !input.ExpressionAttributeValues || !(value in input.ExpressionAttributeValues))
+        throw new Error(`unbound update placeholder in ${assignment}`);
       if (keepFirst && field in item) continue;
       item[field] = structuredClone(input.ExpressionAttributeValues[value]);
     }
@@ -136,18 +164,36 @@ class InMemoryDynamo {
   private query(input: QueryCommandInput): { Items: Item[]; LastEvaluatedKey?: Item } {
     const partitionKey = INDEX_PARTITION_KEYS[String(input.IndexName)];
     const match = /^(#?\w+) = (:\w+)$/.exec(String(input.KeyConditionExpression));
-    if (!partitionKey || !match) throw new Error(`the fake supports equality queries on ${Object.keys(INDEX_PARTITION_KEYS).join(', ')} only`);
+    if (!partitionKey || !match)
+      throw new Error(`the fake supports equality queries on ${Object.keys(INDEX_PARTITION_KEYS).join(', ')} only`);
     const attribute = match[1].startsWith('#') ? input.ExpressionAttributeNames?.[match[1]] : match[1];
     if (attribute !== partitionKey) throw new Error(`${input.IndexName} is keyed by ${partitionKey}, not ${attribute}`);
     const wanted = input.ExpressionAttributeValues?.[match[2]];
     const matching = [...this.table(String(input.TableName)).values()]
       .filter((item) => item[partitionKey] === wanted)
-      .sort((left, right) => String(left.createdAt).localeCompare(String(right.createdAt)) || String(left.recordKey).localeCompare(String(right.recordKey)));
-    const start = input.ExclusiveStartKey ? matching.findIndex((item) => item.recordKey === input.ExclusiveStartKey?.recordKey) + 1 : 0;
+      .sort(
+        (left, right) =>
+          String(left.createdAt).localeCompare(String(right.createdAt)) ||
+          String(left.recordKey).localeCompare(String(right.recordKey)),
+      );
+    const start = input.ExclusiveStartKey
+      ? matching.findIndex((item) => item.recordKey === input.ExclusiveStartKey?.recordKey) + 1
+      : 0;
     const page = matching.slice(start, start + this.queryPageSize);
     const last = page.at(-1);
     const more = start + page.length < matching.length;
-    return { Items: page.map((item) => structuredClone(item)), ...(more && last ? { LastEvaluatedKey: { recordKey: last.recordKey, [partitionKey]: last[partitionKey], createdAt: last.createdAt } } : {}) };
+    return {
+      Items: page.map((item) => structuredClone(item)),
+      ...(more && last
+        ? {
+            LastEvaluatedKey: {
+              recordKey: last.recordKey,
+              [partitionKey]: last[partitionKey],
+              createdAt: last.createdAt,
+            },
+          }
+        : {}),
+    };
   }
 
   private check(condition: string | undefined, exists: boolean): void {
@@ -202,7 +248,16 @@ function psaRequest(overrides: Partial<PsaProjectRequest> = {}): PsaProjectReque
     clientId: 'salesforce:0018d00000XyZ12AAB',
     startDate: '2027-01-11',
     endDate: '2027-06-30',
-    workBreakdown: [{ code: '1', name: 'Solution Architect (2027-01-11 to 2027-06-30)', startDate: '2027-01-11', endDate: '2027-06-30', plannedHours: 320, roleLineIds: ['L1'] }],
+    workBreakdown: [
+      {
+        code: '1',
+        name: 'Solution Architect (2027-01-11 to 2027-06-30)',
+        startDate: '2027-01-11',
+        endDate: '2027-06-30',
+        plannedHours: 320,
+        roleLineIds: ['L1'],
+      },
+    ],
     roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap', 'integration'], hours: 320, workPackage: '1' }],
     ...overrides,
   };
@@ -249,7 +304,11 @@ describe('payloadFingerprint', () => {
 
   it('ignores fields whose value is undefined, at every depth', () => {
     // Prepare
-    const withUndefined = { name: 'Alpha', endDate: undefined, budget: { amountMinor: 100, currency: 'EUR', note: undefined } };
+    const withUndefined = {
+      name: 'Alpha',
+      endDate: undefined,
+      budget: { amountMinor: 100, currency: 'EUR', note: undefined },
+    };
     const without = { name: 'Alpha', budget: { amountMinor: 100, currency: 'EUR' } };
 
     // Act
@@ -350,7 +409,13 @@ describe('sandbox faults', () => {
     const bad = SystemFaults.safeParse({ createProject: { throttleRate: 2 } });
 
     // Assess
-    expect(good.createProject).toEqual({ latencyMs: 0, throttleRate: 0.3, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 });
+    expect(good.createProject).toEqual({
+      latencyMs: 0,
+      throttleRate: 0.3,
+      unavailableRate: 0,
+      timeoutRate: 0,
+      rejectRate: 0,
+    });
     expect(good['*'].latencyMs).toBe(50);
     expect(bad.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['createProject.throttleRate']);
   });
@@ -386,7 +451,12 @@ describe('sandbox faults', () => {
     [0.9999, 'timeout-after-write'],
   ])('stacks the thresholds throttle, unavailable, reject, timeout: a roll of %p is %s', (roll, outcome) => {
     // Prepare
-    const faults = OperationFaults.parse({ throttleRate: 0.125, unavailableRate: 0.25, rejectRate: 0.375, timeoutRate: 0.25 });
+    const faults = OperationFaults.parse({
+      throttleRate: 0.125,
+      unavailableRate: 0.25,
+      rejectRate: 0.375,
+      timeoutRate: 0.25,
+    });
 
     // Act
     const rolled = rollFault(faults, () => roll);
@@ -397,7 +467,12 @@ describe('sandbox faults', () => {
 
   it('answers none above the sum of the rates', () => {
     // Prepare
-    const faults = OperationFaults.parse({ throttleRate: 0.125, unavailableRate: 0.125, rejectRate: 0.125, timeoutRate: 0.125 });
+    const faults = OperationFaults.parse({
+      throttleRate: 0.125,
+      unavailableRate: 0.125,
+      rejectRate: 0.125,
+      timeoutRate: 0.125,
+    });
 
     // Act
     const outcomes = [0.5, 0.75, 0.9999].map((roll) => rollFault(faults, () => roll));
@@ -458,7 +533,15 @@ describe('SandboxRecordStore', () => {
       const id = SandboxRecordStore.idFor('ERP', 'key-1');
 
       // Act
-      const record = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: payload, now: NOW });
+      const record = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: payload,
+        now: NOW,
+      });
 
       // Assess
       const puts = dynamo.mock.commandCalls(PutCommand);
@@ -466,7 +549,16 @@ describe('SandboxRecordStore', () => {
       expect(puts[0].args[0].input).toEqual({
         TableName: RECORDS_TABLE,
         ConditionExpression: 'attribute_not_exists(recordKey)',
-        Item: { recordKey: `erp#project#${id}`, systemType: 'erp#project', id, createdAt: NOW.toISOString(), idempotencyKey: 'key-1', fingerprint: payloadFingerprint(payload), name: 'Alpha', status: 'open' },
+        Item: {
+          recordKey: `erp#project#${id}`,
+          systemType: 'erp#project',
+          id,
+          createdAt: NOW.toISOString(),
+          idempotencyKey: 'key-1',
+          fingerprint: payloadFingerprint(payload),
+          name: 'Alpha',
+          status: 'open',
+        },
       });
       expect(record).toEqual(puts[0].args[0].input.Item);
       expect(dynamo.item(RECORDS_TABLE, `erp#project#${id}`)).toEqual(record);
@@ -476,11 +568,35 @@ describe('SandboxRecordStore', () => {
     it('answers a repeat with the same key and payload with the first record', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const first = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', hours: 10 }, now: NOW });
+      const first = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha', hours: 10 },
+        now: NOW,
+      });
 
       // Act
-      const repeat = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { hours: 10, name: 'Alpha' }, now: LATER });
-      const third = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', hours: 10 }, now: LATER });
+      const repeat = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { hours: 10, name: 'Alpha' },
+        now: LATER,
+      });
+      const third = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha', hours: 10 },
+        now: LATER,
+      });
 
       // Assess
       expect(repeat).toEqual(first);
@@ -493,10 +609,28 @@ describe('SandboxRecordStore', () => {
     it('refuses the same key with a different payload and keeps the first record', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const first = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW });
+      const first = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha' },
+        now: NOW,
+      });
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Beta' }, now: LATER }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { name: 'Beta' },
+          now: LATER,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -510,9 +644,33 @@ describe('SandboxRecordStore', () => {
       const { store } = world();
 
       // Act
-      const erpProject = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW });
-      const psaProject = await store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { name: 'Other' }, now: NOW });
-      const budget = await store.create({ system: 'erp', operation: 'setBudgetBaseline', type: 'budget', idPrefix: 'BUD', idempotencyKey: 'key-1', payload: { amount: 5 }, now: NOW });
+      const erpProject = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha' },
+        now: NOW,
+      });
+      const psaProject = await store.create({
+        system: 'psa',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'PSA',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Other' },
+        now: NOW,
+      });
+      const budget = await store.create({
+        system: 'erp',
+        operation: 'setBudgetBaseline',
+        type: 'budget',
+        idPrefix: 'BUD',
+        idempotencyKey: 'key-1',
+        payload: { amount: 5 },
+        now: NOW,
+      });
 
       // Assess
       expect(new Set([erpProject.recordKey, psaProject.recordKey, budget.recordKey]).size).toBe(3);
@@ -526,7 +684,17 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Put', conditionalCheckFailed());
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { name: 'Alpha' },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -538,14 +706,29 @@ describe('SandboxRecordStore', () => {
     it('sets fields of an existing record and keeps the others', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha', status: 'open' }, now: NOW });
+      const created = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha', status: 'open' },
+        now: NOW,
+      });
 
       // Act
-      const updated = await store.update('erp', 'closeProject', created.recordKey, { status: 'closed', closedReason: 'deal lost' });
+      const updated = await store.update('erp', 'closeProject', created.recordKey, {
+        status: 'closed',
+        closedReason: 'deal lost',
+      });
 
       // Assess
       expect(updated).toEqual({ ...created, status: 'closed', closedReason: 'deal lost' });
-      expect(dynamo.mock.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({ TableName: RECORDS_TABLE, Key: { recordKey: created.recordKey }, ConditionExpression: 'attribute_exists(recordKey)' });
+      expect(dynamo.mock.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+        TableName: RECORDS_TABLE,
+        Key: { recordKey: created.recordKey },
+        ConditionExpression: 'attribute_exists(recordKey)',
+      });
     });
 
     it('refuses a missing record as permanent and creates nothing', async () => {
@@ -553,7 +736,9 @@ describe('SandboxRecordStore', () => {
       const { dynamo, store } = world();
 
       // Act
-      const error = await rejection(store.update('erp', 'closeProject', 'erp#project#ERP-0000000000000000', { status: 'closed' }));
+      const error = await rejection(
+        store.update('erp', 'closeProject', 'erp#project#ERP-0000000000000000', { status: 'closed' }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -569,10 +754,34 @@ describe('SandboxRecordStore', () => {
       dynamo.queryPageSize = 2;
       await store.setFaults('erp', SystemFaults.parse({ '*': { latencyMs: 0 } }));
       for (let minute = 5; minute >= 1; minute -= 1) {
-        await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: `key-${minute}`, payload: { minute }, now: new Date(Date.UTC(2026, 10, 20, 9, minute)) });
+        await store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: `key-${minute}`,
+          payload: { minute },
+          now: new Date(Date.UTC(2026, 10, 20, 9, minute)),
+        });
       }
-      await store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { minute: 1 }, now: NOW });
-      await store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { minute: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'setBilling',
+        type: 'billing',
+        idPrefix: 'BIL',
+        idempotencyKey: 'key-1',
+        payload: { minute: 1 },
+        now: NOW,
+      });
+      await store.create({
+        system: 'psa',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'PSA',
+        idempotencyKey: 'key-1',
+        payload: { minute: 1 },
+        now: NOW,
+      });
 
       // Act
       const listed = await store.list('erp', 'project');
@@ -609,7 +818,9 @@ describe('SandboxRecordStore', () => {
       const never = await store.getFaults('psa');
 
       // Assess
-      expect(set).toEqual({ createProject: { latencyMs: 0, throttleRate: 1, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 } });
+      expect(set).toEqual({
+        createProject: { latencyMs: 0, throttleRate: 1, unavailableRate: 0, timeoutRate: 0, rejectRate: 0 },
+      });
       expect(cleared).toEqual({});
       expect(never).toBeUndefined();
     });
@@ -632,14 +843,40 @@ describe('SandboxRecordStore', () => {
       let clock = 1_000_000;
       jest.spyOn(Date, 'now').mockImplementation(() => clock);
       const { dynamo, store } = world(rolls(0, 0));
-      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
       writeFaults(dynamo, 'erp', { createProject: { throttleRate: 1 } });
 
       // Act
       clock += 400;
-      const withinCache = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW });
+      const withinCache = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-2',
+        payload: { n: 2 },
+        now: NOW,
+      });
       clock += 200;
-      const afterCache = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-3', payload: { n: 3 }, now: NOW }));
+      const afterCache = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-3',
+          payload: { n: 3 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(withinCache.id).toBe(SandboxRecordStore.idFor('ERP', 'key-2'));
@@ -650,11 +887,29 @@ describe('SandboxRecordStore', () => {
     it('applies its own change at once', async () => {
       // Prepare
       const { store } = world(rolls(0));
-      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
 
       // Act
       await store.setFaults('erp', SystemFaults.parse({ createProject: { throttleRate: 1 } }));
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-2',
+          payload: { n: 2 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -671,7 +926,17 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { [rate]: 1 } });
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { name: 'Alpha' },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -686,7 +951,17 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { rejectRate: 1 } });
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { name: 'Alpha' },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -700,9 +975,27 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { timeoutRate: 0.5 } });
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { name: 'Alpha' },
+          now: NOW,
+        }),
+      );
       const storedMeanwhile = await store.list('erp', 'project');
-      const retried = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { name: 'Alpha' }, now: LATER });
+      const retried = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { name: 'Alpha' },
+        now: LATER,
+      });
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -716,7 +1009,15 @@ describe('SandboxRecordStore', () => {
     it('timeoutRate on an update applies the change, then answers retryable', async () => {
       // Prepare
       const { dynamo, store } = world(rolls(0.1));
-      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { status: 'open' }, now: NOW });
+      const created = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { status: 'open' },
+        now: NOW,
+      });
       await store.setFaults('erp', SystemFaults.parse({ closeProject: { timeoutRate: 0.5 } }));
 
       // Act
@@ -730,7 +1031,15 @@ describe('SandboxRecordStore', () => {
     it('throttling on an update changes nothing', async () => {
       // Prepare
       const { dynamo, store } = world(rolls(0));
-      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { status: 'open' }, now: NOW });
+      const created = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { status: 'open' },
+        now: NOW,
+      });
       await store.setFaults('erp', SystemFaults.parse({ closeProject: { throttleRate: 1 } }));
 
       // Act
@@ -748,9 +1057,35 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { '*': { throttleRate: 1 }, createProject: { latencyMs: 5 } });
 
       // Act
-      const project = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
-      const billing = await rejection(store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
-      const otherSystem = await store.create({ system: 'psa', operation: 'setBilling', type: 'billing', idPrefix: 'PSA', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      const project = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
+      const billing = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'setBilling',
+          type: 'billing',
+          idPrefix: 'BIL',
+          idempotencyKey: 'key-1',
+          payload: { n: 1 },
+          now: NOW,
+        }),
+      );
+      const otherSystem = await store.create({
+        system: 'psa',
+        operation: 'setBilling',
+        type: 'billing',
+        idPrefix: 'PSA',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
 
       // Assess
       expect(project.id).toBe(SandboxRecordStore.idFor('ERP', 'key-1'));
@@ -764,9 +1099,35 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { latencyMs: 250, throttleRate: 0.5 } });
 
       // Act
-      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-2', payload: { n: 2 }, now: NOW }));
-      await store.create({ system: 'erp', operation: 'setBilling', type: 'billing', idPrefix: 'BIL', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-2',
+          payload: { n: 2 },
+          now: NOW,
+        }),
+      );
+      await store.create({
+        system: 'erp',
+        operation: 'setBilling',
+        type: 'billing',
+        idPrefix: 'BIL',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
 
       // Assess
       expect(sleeps).toEqual([250, 250]);
@@ -779,7 +1140,15 @@ describe('SandboxRecordStore', () => {
       writeFaults(dynamo, 'erp', { createProject: { throttleRate: 0 } });
 
       // Act
-      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
 
       // Assess
       expect(sleeps).toEqual([]);
@@ -788,10 +1157,19 @@ describe('SandboxRecordStore', () => {
 
   describe('DynamoDB failures', () => {
     it.each([
-      ['ProvisionedThroughputExceededException', () => new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } })],
+      [
+        'ProvisionedThroughputExceededException',
+        () => new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } }),
+      ],
       ['ThrottlingException', throttled],
-      ['InternalServerError (500)', () => new InternalServerError({ message: 'internal', $metadata: { httpStatusCode: 500 } })],
-      ['a network error without an answer', () => Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' })],
+      [
+        'InternalServerError (500)',
+        () => new InternalServerError({ message: 'internal', $metadata: { httpStatusCode: 500 } }),
+      ],
+      [
+        'a network error without an answer',
+        () => Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }),
+      ],
     ])('a write failing with %s becomes RetryableConnectorError carrying the cause', async (_label, failure) => {
       // Prepare
       const { dynamo, store } = world();
@@ -799,7 +1177,17 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Put', cause);
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { n: 1 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -810,7 +1198,15 @@ describe('SandboxRecordStore', () => {
     it('an update failing with a 5xx becomes RetryableConnectorError', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const created = await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      const created = await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
       dynamo.failNext('Update', new InternalServerError({ message: 'internal', $metadata: { httpStatusCode: 500 } }));
 
       // Act
@@ -823,11 +1219,24 @@ describe('SandboxRecordStore', () => {
     it('a client error (4xx, not throttling) is not presented as retryable', async () => {
       // Prepare
       const { dynamo, store } = world();
-      const invalid = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      const invalid = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      });
       dynamo.failNext('Put', invalid);
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { n: 1 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).not.toBeInstanceOf(RetryableConnectorError);
@@ -843,7 +1252,17 @@ describe('SandboxRecordStore', () => {
       dynamo.failNext('Get', throttled());
 
       // Act
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { n: 1 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -852,11 +1271,29 @@ describe('SandboxRecordStore', () => {
     it('a throttled read-back of a repeated create becomes RetryableConnectorError', async () => {
       // Prepare
       const { dynamo, store } = world();
-      await store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW });
+      await store.create({
+        system: 'erp',
+        operation: 'createProject',
+        type: 'project',
+        idPrefix: 'ERP',
+        idempotencyKey: 'key-1',
+        payload: { n: 1 },
+        now: NOW,
+      });
       dynamo.failNext('Get', throttled());
 
       // Act: the fault settings are cached, so the failing read is the read-back of the record.
-      const error = await rejection(store.create({ system: 'erp', operation: 'createProject', type: 'project', idPrefix: 'ERP', idempotencyKey: 'key-1', payload: { n: 1 }, now: NOW }));
+      const error = await rejection(
+        store.create({
+          system: 'erp',
+          operation: 'createProject',
+          type: 'project',
+          idPrefix: 'ERP',
+          idempotencyKey: 'key-1',
+          payload: { n: 1 },
+          now: NOW,
+        }),
+      );
 
       // Assess
       expect(error).toBeInstanceOf(RetryableConnectorError);
@@ -865,7 +1302,9 @@ describe('SandboxRecordStore', () => {
 });
 
 describe('SandboxErpConnector', () => {
-  function erp(random: () => number = rolls()): World & { readonly connector: SandboxErpConnector; readonly clock: { now: Date } } {
+  function erp(
+    random: () => number = rolls(),
+  ): World & { readonly connector: SandboxErpConnector; readonly clock: { now: Date } } {
     const base = world(random);
     const clock = { now: NOW };
     return { ...base, clock, connector: new SandboxErpConnector(base.store, () => clock.now) };
@@ -880,11 +1319,19 @@ describe('SandboxErpConnector', () => {
     const repeat = await connector.createProject('activation-1:erp-project', projectRequest());
 
     // Assess
-    expect(first).toEqual({ erpProjectId: SandboxRecordStore.idFor('ERP', 'activation-1:erp-project'), status: 'open' });
+    expect(first).toEqual({
+      erpProjectId: SandboxRecordStore.idFor('ERP', 'activation-1:erp-project'),
+      status: 'open',
+    });
     expect(repeat).toEqual(first);
     const records = await store.list('erp', 'project');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ ...projectRequest(), id: first.erpProjectId, status: 'open', createdAt: NOW.toISOString() });
+    expect(records[0]).toMatchObject({
+      ...projectRequest(),
+      id: first.erpProjectId,
+      status: 'open',
+      createdAt: NOW.toISOString(),
+    });
   });
 
   it('refuses the same key for a different project', async () => {
@@ -893,11 +1340,15 @@ describe('SandboxErpConnector', () => {
     await connector.createProject('activation-1:erp-project', projectRequest());
 
     // Act
-    const error = await rejection(connector.createProject('activation-1:erp-project', projectRequest({ name: 'Another project' })));
+    const error = await rejection(
+      connector.createProject('activation-1:erp-project', projectRequest({ name: 'Another project' })),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(PermanentConnectorError);
-    expect(error.message).toMatch(/^erp\.createProject: IdempotencyConflict: key activation-1:erp-project was first used for a different project$/);
+    expect(error.message).toMatch(
+      /^erp\.createProject: IdempotencyConflict: key activation-1:erp-project was first used for a different project$/,
+    );
   });
 
   it('sets a budget baseline and a billing arrangement as their own records', async () => {
@@ -908,15 +1359,29 @@ describe('SandboxErpConnector', () => {
 
     // Act
     const baseline = await connector.setBudgetBaseline('a1:budget', erpProjectId, budget, 'PRJ-7F3A2C');
-    const billing = await connector.setBilling('a1:billing', erpProjectId, { kind: 'rate-card', rates: [{ role: 'Solution Architect', rate: { amountMinor: 180_00, currency: 'EUR' } }] }, 'PRJ-7F3A2C');
-    const billingRepeat = await connector.setBilling('a1:billing', erpProjectId, { kind: 'rate-card', rates: [{ role: 'Solution Architect', rate: { amountMinor: 180_00, currency: 'EUR' } }] }, 'PRJ-7F3A2C');
+    const billing = await connector.setBilling(
+      'a1:billing',
+      erpProjectId,
+      { kind: 'rate-card', rates: [{ role: 'Solution Architect', rate: { amountMinor: 180_00, currency: 'EUR' } }] },
+      'PRJ-7F3A2C',
+    );
+    const billingRepeat = await connector.setBilling(
+      'a1:billing',
+      erpProjectId,
+      { kind: 'rate-card', rates: [{ role: 'Solution Architect', rate: { amountMinor: 180_00, currency: 'EUR' } }] },
+      'PRJ-7F3A2C',
+    );
 
     // Assess
     expect(baseline.baselineId).toBe(SandboxRecordStore.idFor('BUD', 'a1:budget'));
     expect(billing.billingId).toBe(SandboxRecordStore.idFor('BIL', 'a1:billing'));
     expect(billingRepeat).toEqual(billing);
     expect(await store.get(`erp#budget#${baseline.baselineId}`)).toMatchObject({ erpProjectId, budget });
-    expect(await store.get(`erp#billing#${billing.billingId}`)).toMatchObject({ erpProjectId, status: 'active', billing: { kind: 'rate-card' } });
+    expect(await store.get(`erp#billing#${billing.billingId}`)).toMatchObject({
+      erpProjectId,
+      status: 'active',
+      billing: { kind: 'rate-card' },
+    });
   });
 
   it('closes a project by keeping it with its status, reason and time, never deleting it', async () => {
@@ -930,14 +1395,27 @@ describe('SandboxErpConnector', () => {
 
     // Assess
     expect(closed).toEqual({ erpProjectId, status: 'closed' });
-    expect(await store.get(`erp#project#${erpProjectId}`)).toMatchObject({ ...projectRequest(), status: 'closed', closedReason: 'opportunity reopened', closedAt: LATER.toISOString() });
+    expect(await store.get(`erp#project#${erpProjectId}`)).toMatchObject({
+      ...projectRequest(),
+      status: 'closed',
+      closedReason: 'opportunity reopened',
+      closedAt: LATER.toISOString(),
+    });
     expect(dynamo.mock.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('voids a billing arrangement by keeping it, void, with the reason', async () => {
     // Prepare
     const { dynamo, store, connector, clock } = erp();
-    const { billingId } = await connector.setBilling('a1:billing', 'ERP-1', { kind: 'milestone-schedule', milestones: [{ name: 'Go-live', dueDate: '2027-06-30', amount: { amountMinor: 100_000_00, currency: 'EUR' } }] }, 'PRJ-1');
+    const { billingId } = await connector.setBilling(
+      'a1:billing',
+      'ERP-1',
+      {
+        kind: 'milestone-schedule',
+        milestones: [{ name: 'Go-live', dueDate: '2027-06-30', amount: { amountMinor: 100_000_00, currency: 'EUR' } }],
+      },
+      'PRJ-1',
+    );
     clock.now = LATER;
 
     // Act
@@ -945,7 +1423,12 @@ describe('SandboxErpConnector', () => {
 
     // Assess
     expect(voided).toEqual({ billingId, status: 'void' });
-    expect(await store.get(`erp#billing#${billingId}`)).toMatchObject({ erpProjectId: 'ERP-1', status: 'void', voidReason: 'activation compensated', voidedAt: LATER.toISOString() });
+    expect(await store.get(`erp#billing#${billingId}`)).toMatchObject({
+      erpProjectId: 'ERP-1',
+      status: 'void',
+      voidReason: 'activation compensated',
+      voidedAt: LATER.toISOString(),
+    });
     expect(dynamo.mock.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -1033,7 +1516,14 @@ describe('SandboxPsaConnector', () => {
     await connector.createProject('a1:psa', psaRequest());
 
     // Act
-    const error = await rejection(connector.createProject('a1:psa', psaRequest({ roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap'], hours: 400, workPackage: '1' }] })));
+    const error = await rejection(
+      connector.createProject(
+        'a1:psa',
+        psaRequest({
+          roles: [{ lineId: 'L1', role: 'Solution Architect', skills: ['sap'], hours: 400, workPackage: '1' }],
+        }),
+      ),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -1051,7 +1541,12 @@ describe('SandboxPsaConnector', () => {
 
     // Assess
     expect(closed).toEqual({ psaProjectId, status: 'closed' });
-    expect(await store.get(`psa#project#${psaProjectId}`)).toMatchObject({ ...psaRequest(), status: 'closed', closedReason: 'activation compensated', closedAt: NOW.toISOString() });
+    expect(await store.get(`psa#project#${psaProjectId}`)).toMatchObject({
+      ...psaRequest(),
+      status: 'closed',
+      closedReason: 'activation compensated',
+      closedAt: NOW.toISOString(),
+    });
     expect(dynamo.mock.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -1088,7 +1583,9 @@ describe('SandboxDocumentsConnector', () => {
     // Assess
     expect(filed).toEqual({ documentId: SandboxRecordStore.idFor('DOC', 'a1:contract') });
     expect(repeat).toEqual(filed);
-    expect(await store.list('documents', 'document')).toEqual([expect.objectContaining({ ...document, id: filed.documentId })]);
+    expect(await store.list('documents', 'document')).toEqual([
+      expect.objectContaining({ ...document, id: filed.documentId }),
+    ]);
   });
 
   it('refuses the same key for a different document', async () => {
@@ -1098,7 +1595,9 @@ describe('SandboxDocumentsConnector', () => {
     await connector.fileDocument('a1:contract', { psflowProjectId: 'PRJ-1', kind: 'contract', title: 'MSA' });
 
     // Act
-    const error = await rejection(connector.fileDocument('a1:contract', { psflowProjectId: 'PRJ-1', kind: 'sow', title: 'MSA' }));
+    const error = await rejection(
+      connector.fileDocument('a1:contract', { psflowProjectId: 'PRJ-1', kind: 'sow', title: 'MSA' }),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(PermanentConnectorError);
@@ -1115,7 +1614,11 @@ describe('SandboxDocumentsConnector', () => {
 
     // Assess
     expect(created).toEqual({ taskListId: SandboxRecordStore.idFor('TL', 'a1:tasks'), count: 2 });
-    expect(await store.get(`documents#task-list#${created.taskListId}`)).toMatchObject({ psflowProjectId: 'PRJ-1', tasks, status: 'open' });
+    expect(await store.get(`documents#task-list#${created.taskListId}`)).toMatchObject({
+      psflowProjectId: 'PRJ-1',
+      tasks,
+      status: 'open',
+    });
   });
 
   it('cancels a task list by keeping it, cancelled, with the reason', async () => {
@@ -1129,7 +1632,12 @@ describe('SandboxDocumentsConnector', () => {
 
     // Assess
     expect(cancelled).toEqual({ taskListId, status: 'cancelled' });
-    expect(await store.get(`documents#task-list#${taskListId}`)).toMatchObject({ tasks, status: 'cancelled', cancelledReason: 'activation compensated', cancelledAt: NOW.toISOString() });
+    expect(await store.get(`documents#task-list#${taskListId}`)).toMatchObject({
+      tasks,
+      status: 'cancelled',
+      cancelledReason: 'activation compensated',
+      cancelledAt: NOW.toISOString(),
+    });
     expect(dynamo.mock.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -1149,11 +1657,20 @@ describe('SandboxDocumentsConnector', () => {
 
 describe('compensation per psflow project', () => {
   /** Connectors on one store whose clock moves a minute per call, so creation order is unambiguous. */
-  function systems(random: () => number = rolls()): World & { readonly erp: SandboxErpConnector; readonly psa: SandboxPsaConnector; readonly documents: SandboxDocumentsConnector } {
+  function systems(random: () => number = rolls()): World & {
+    readonly erp: SandboxErpConnector;
+    readonly psa: SandboxPsaConnector;
+    readonly documents: SandboxDocumentsConnector;
+  } {
     const base = world(random);
     let minute = 0;
     const now = (): Date => new Date(NOW.getTime() + 60_000 * minute++);
-    return { ...base, erp: new SandboxErpConnector(base.store, now), psa: new SandboxPsaConnector(base.store, now), documents: new SandboxDocumentsConnector(base.store, now) };
+    return {
+      ...base,
+      erp: new SandboxErpConnector(base.store, now),
+      psa: new SandboxPsaConnector(base.store, now),
+      documents: new SandboxDocumentsConnector(base.store, now),
+    };
   }
 
   it('records the psflow project of every create as its reference', async () => {
@@ -1162,10 +1679,18 @@ describe('compensation per psflow project', () => {
 
     // Act
     const { erpProjectId } = await erp.createProject('a1:project', projectRequest({ psflowProjectId: 'PRJ-A' }));
-    const { baselineId } = await erp.setBudgetBaseline('a1:budget', erpProjectId, { amountMinor: 100, currency: 'EUR' }, 'PRJ-A');
+    const { baselineId } = await erp.setBudgetBaseline(
+      'a1:budget',
+      erpProjectId,
+      { amountMinor: 100, currency: 'EUR' },
+      'PRJ-A',
+    );
 
     // Assess
-    expect((await store.listByReference('erp', 'PRJ-A')).map((record) => record.id)).toEqual([erpProjectId, baselineId]);
+    expect((await store.listByReference('erp', 'PRJ-A')).map((record) => record.id)).toEqual([
+      erpProjectId,
+      baselineId,
+    ]);
     expect(await store.listByReference('psa', 'PRJ-A')).toEqual([]);
     expect(await store.listByReference('erp', 'PRJ-B')).toEqual([]);
   });
@@ -1174,7 +1699,12 @@ describe('compensation per psflow project', () => {
     // Prepare
     const { dynamo, store, erp } = systems();
     const { erpProjectId } = await erp.createProject('a:project', projectRequest({ psflowProjectId: 'PRJ-A' }));
-    const { baselineId } = await erp.setBudgetBaseline('a:budget', erpProjectId, { amountMinor: 100, currency: 'EUR' }, 'PRJ-A');
+    const { baselineId } = await erp.setBudgetBaseline(
+      'a:budget',
+      erpProjectId,
+      { amountMinor: 100, currency: 'EUR' },
+      'PRJ-A',
+    );
     const first = await erp.setBilling('a:billing-1', erpProjectId, { kind: 'rate-card', rates: [] }, 'PRJ-A');
     const second = await erp.setBilling('a:billing-2', erpProjectId, { kind: 'rate-card', rates: [] }, 'PRJ-A');
     const other = await erp.createProject('b:project', projectRequest({ psflowProjectId: 'PRJ-B' }));
@@ -1184,10 +1714,20 @@ describe('compensation per psflow project', () => {
     const again = await erp.compensateProject('PRJ-A', 'activation aborted');
 
     // Assess
-    expect(actions).toEqual([`erp billing ${second.billingId} voided`, `erp billing ${first.billingId} voided`, `erp project ${erpProjectId} closed`]);
+    expect(actions).toEqual([
+      `erp billing ${second.billingId} voided`,
+      `erp billing ${first.billingId} voided`,
+      `erp project ${erpProjectId} closed`,
+    ]);
     expect(again).toEqual([]);
-    expect(await store.get(`erp#billing#${first.billingId}`)).toMatchObject({ status: 'void', voidReason: 'activation aborted' });
-    expect(await store.get(`erp#project#${erpProjectId}`)).toMatchObject({ status: 'closed', closedReason: 'activation aborted' });
+    expect(await store.get(`erp#billing#${first.billingId}`)).toMatchObject({
+      status: 'void',
+      voidReason: 'activation aborted',
+    });
+    expect(await store.get(`erp#project#${erpProjectId}`)).toMatchObject({
+      status: 'closed',
+      closedReason: 'activation aborted',
+    });
     expect((await store.get(`erp#budget#${baselineId}`))?.status).toBeUndefined();
     expect((await store.get(`erp#project#${other.erpProjectId}`))?.status).toBe('open');
     expect(dynamo.mock.commandCalls(DeleteCommand)).toHaveLength(0);
@@ -1224,15 +1764,25 @@ describe('compensation per psflow project', () => {
     // Assess
     expect(actions).toEqual([`psa project ${psaProjectId} closed`]);
     expect(again).toEqual([]);
-    expect(await store.get(`psa#project#${psaProjectId}`)).toMatchObject({ status: 'closed', closedReason: 'activation aborted' });
+    expect(await store.get(`psa#project#${psaProjectId}`)).toMatchObject({
+      status: 'closed',
+      closedReason: 'activation aborted',
+    });
     expect((await store.get(`psa#project#${other.psaProjectId}`))?.status).toBe('active');
   });
 
   it('cancels the onboarding tasks of a psflow project and keeps its filed documents', async () => {
     // Prepare
     const { store, documents } = systems();
-    const { documentId } = await documents.fileDocument('a:contract', { psflowProjectId: 'PRJ-A', kind: 'contract', title: 'MSA' });
-    const { taskListId } = await documents.createTasks('a:tasks', { psflowProjectId: 'PRJ-A', tasks: [{ title: 'Kick-off', dueDate: '2027-01-11', ownerRole: 'delivery-lead' }] });
+    const { documentId } = await documents.fileDocument('a:contract', {
+      psflowProjectId: 'PRJ-A',
+      kind: 'contract',
+      title: 'MSA',
+    });
+    const { taskListId } = await documents.createTasks('a:tasks', {
+      psflowProjectId: 'PRJ-A',
+      tasks: [{ title: 'Kick-off', dueDate: '2027-01-11', ownerRole: 'delivery-lead' }],
+    });
 
     // Act
     const actions = await documents.compensateProject('PRJ-A', 'activation aborted');
@@ -1241,28 +1791,60 @@ describe('compensation per psflow project', () => {
     // Assess
     expect(actions).toEqual([`onboarding tasks ${taskListId} cancelled`]);
     expect(again).toEqual([]);
-    expect(await store.get(`documents#task-list#${taskListId}`)).toMatchObject({ status: 'cancelled', cancelledReason: 'activation aborted' });
+    expect(await store.get(`documents#task-list#${taskListId}`)).toMatchObject({
+      status: 'cancelled',
+      cancelledReason: 'activation aborted',
+    });
     expect(await store.get(`documents#document#${documentId}`)).toMatchObject({ kind: 'contract', title: 'MSA' });
   });
 });
 
 describe('SandboxCrmConnector', () => {
-  function crm(): { readonly dynamo: InMemoryDynamo; readonly connector: SandboxCrmConnector; stage(item: Item): void } {
+  function crm(): {
+    readonly dynamo: InMemoryDynamo;
+    readonly connector: SandboxCrmConnector;
+    stage(item: Item): void;
+  } {
     const dynamo = new InMemoryDynamo();
-    return { dynamo, connector: new SandboxCrmConnector(dynamo.client, CRM_TABLE), stage: (item) => dynamo.table(CRM_TABLE).set(String(item.recordKey), item) };
+    return {
+      dynamo,
+      connector: new SandboxCrmConnector(dynamo.client, CRM_TABLE),
+      stage: (item) => dynamo.table(CRM_TABLE).set(String(item.recordKey), item),
+    };
   }
 
   it('reads an opportunity by id from its table, without the storage key', async () => {
     // Prepare
     const { dynamo, connector, stage } = crm();
-    stage({ recordKey: 'Opportunity#0068d00000B7kQwAAJ', accountId: '0018d00000XyZ12AAB', name: 'ERP Modernisation', stage: 'Closed Won', isWon: true, amount: 486000, currency: 'EUR', closeDate: null });
+    stage({
+      recordKey: 'Opportunity#0068d00000B7kQwAAJ',
+      accountId: '0018d00000XyZ12AAB',
+      name: 'ERP Modernisation',
+      stage: 'Closed Won',
+      isWon: true,
+      amount: 486000,
+      currency: 'EUR',
+      closeDate: null,
+    });
 
     // Act
     const facts = await connector.getOpportunity('0068d00000B7kQwAAJ');
 
     // Assess
-    expect(facts).toEqual({ opportunityId: '0068d00000B7kQwAAJ', accountId: '0018d00000XyZ12AAB', name: 'ERP Modernisation', stage: 'Closed Won', isWon: true, amount: 486000, currency: 'EUR', closeDate: null });
-    expect(dynamo.mock.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ TableName: CRM_TABLE, Key: { recordKey: 'Opportunity#0068d00000B7kQwAAJ' } });
+    expect(facts).toEqual({
+      opportunityId: '0068d00000B7kQwAAJ',
+      accountId: '0018d00000XyZ12AAB',
+      name: 'ERP Modernisation',
+      stage: 'Closed Won',
+      isWon: true,
+      amount: 486000,
+      currency: 'EUR',
+      closeDate: null,
+    });
+    expect(dynamo.mock.commandCalls(GetCommand)[0].args[0].input).toMatchObject({
+      TableName: CRM_TABLE,
+      Key: { recordKey: 'Opportunity#0068d00000B7kQwAAJ' },
+    });
   });
 
   it('reads an account by id', async () => {
@@ -1274,7 +1856,12 @@ describe('SandboxCrmConnector', () => {
     const facts = await connector.getAccount('0018d00000XyZ12AAB');
 
     // Assess
-    expect(facts).toEqual({ accountId: '0018d00000XyZ12AAB', name: 'Northwind Logistics', region: 'EMEA', isNewClient: false });
+    expect(facts).toEqual({
+      accountId: '0018d00000XyZ12AAB',
+      name: 'Northwind Logistics',
+      region: 'EMEA',
+      isNewClient: false,
+    });
   });
 
   it('answers undefined for records it does not hold, and does not confuse record types', async () => {
@@ -1292,8 +1879,22 @@ describe('SandboxCrmConnector', () => {
   });
 
   it.each([
-    ['opportunity', 'Opportunity#006BAD', (connector: SandboxCrmConnector) => connector.getOpportunity('006BAD'), { amount: 'a lot' }, 'amount', 'crm.getOpportunity'],
-    ['account', 'Account#001BAD', (connector: SandboxCrmConnector) => connector.getAccount('001BAD'), { isNewClient: 'yes' }, 'isNewClient', 'crm.getAccount'],
+    [
+      'opportunity',
+      'Opportunity#006BAD',
+      (connector: SandboxCrmConnector) => connector.getOpportunity('006BAD'),
+      { amount: 'a lot' },
+      'amount',
+      'crm.getOpportunity',
+    ],
+    [
+      'account',
+      'Account#001BAD',
+      (connector: SandboxCrmConnector) => connector.getAccount('001BAD'),
+      { isNewClient: 'yes' },
+      'isNewClient',
+      'crm.getAccount',
+    ],
   ])('refuses a malformed %s as permanent, naming the field', async (_label, recordKey, act, fields, field, prefix) => {
     // Prepare
     const { connector, stage } = crm();
@@ -1327,7 +1928,15 @@ describe('SandboxCrmConnector', () => {
   it('reads a statement of work with its role lines', async () => {
     // Prepare
     const { connector, stage } = crm();
-    const roleLine = { lineId: 'L1', role: 'Solution Architect', skills: ['sap'], hours: 320, rate: { amountMinor: 18_000, currency: 'EUR' }, startDate: '2027-01-11', endDate: '2027-06-30' };
+    const roleLine = {
+      lineId: 'L1',
+      role: 'Solution Architect',
+      skills: ['sap'],
+      hours: 320,
+      rate: { amountMinor: 18_000, currency: 'EUR' },
+      startDate: '2027-01-11',
+      endDate: '2027-06-30',
+    };
     stage({ recordKey: 'Sow#006SOW', roleLines: [roleLine] });
     stage({ recordKey: 'Sow#006EMPTY', roleLines: [] });
 

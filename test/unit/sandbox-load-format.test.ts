@@ -1,6 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CRM_LOAD_FILE_SCHEMA_PATH, CrmLoadFile, crmLoadFileJsonSchema } from '../../shared/connectors/sandbox/crm-load-file';
+import {
+  CRM_LOAD_FILE_SCHEMA_PATH,
+  CrmLoadFile,
+  crmLoadFileJsonSchema,
+} from '../../shared/connectors/sandbox/crm-load-file';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE_PATH = 'samples/sandbox/crm.example.json';
@@ -31,17 +35,30 @@ describe('the sandbox CRM load format', () => {
     // Assess
     expect(parsed.error?.issues).toBeUndefined();
     expect(parsed.data).toEqual(example);
-    expect(path.normalize(path.join(path.dirname(EXAMPLE_PATH), String(schemaReference)))).toBe(path.normalize(CRM_LOAD_FILE_SCHEMA_PATH));
+    expect(path.normalize(path.join(path.dirname(EXAMPLE_PATH), String(schemaReference)))).toBe(
+      path.normalize(CRM_LOAD_FILE_SCHEMA_PATH),
+    );
   });
 
   it('describes each list the example uses, and every field its records carry', () => {
     // Prepare
-    const schema = crmLoadFileJsonSchema() as { properties: Record<string, { items: { properties: Record<string, unknown> } }> };
-    const { $schema: _reference, ...example } = readJson(EXAMPLE_PATH) as Record<string, Array<Record<string, unknown>>>;
+    const schema = crmLoadFileJsonSchema() as {
+      properties: Record<string, { items: { properties: Record<string, unknown> } }>;
+    };
+    const { $schema: _reference, ...example } = readJson(EXAMPLE_PATH) as Record<
+      string,
+      Array<Record<string, unknown>>
+    >;
 
     // Act
     const undescribed = Object.entries(example).flatMap(([list, records]) =>
-      schema.properties[list] === undefined ? [list] : records.flatMap((item) => Object.keys(item).filter((field) => schema.properties[list].items.properties[field] === undefined).map((field) => `${list}.${field}`)),
+      schema.properties[list] === undefined
+        ? [list]
+        : records.flatMap((item) =>
+            Object.keys(item)
+              .filter((field) => schema.properties[list].items.properties[field] === undefined)
+              .map((field) => `${list}.${field}`),
+          ),
     );
 
     // Assess

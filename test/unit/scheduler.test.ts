@@ -2,8 +2,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCloudAssembly, type TemplateResource, type TemplateValue } from '../../local/cdk/cloud-assembly';
-import { buildResourceModel, type ResourceModel, type ScheduleSpec, type ScheduleTargetSpec } from '../../local/cdk/resource-model';
-import { formatScheduledTime, nextFireTime, parseScheduleExpression, type ScheduleFire, substituteContextAttributes } from '../../local/scheduler/schedule-expression';
+import {
+  buildResourceModel,
+  type ResourceModel,
+  type ScheduleSpec,
+  type ScheduleTargetSpec,
+} from '../../local/cdk/resource-model';
+import {
+  formatScheduledTime,
+  nextFireTime,
+  parseScheduleExpression,
+  type ScheduleFire,
+  substituteContextAttributes,
+} from '../../local/scheduler/schedule-expression';
 import { SchedulerService } from '../../local/scheduler/scheduler-service';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -29,7 +40,11 @@ describe('parseScheduleExpression', () => {
     const expression = parseScheduleExpression('at(2026-11-25T10:00:00)');
 
     // Assess
-    expect(expression).toEqual({ kind: 'at', text: 'at(2026-11-25T10:00:00)', at: { year: 2026, month: 11, day: 25, hour: 10, minute: 0, second: 0 } });
+    expect(expression).toEqual({
+      kind: 'at',
+      text: 'at(2026-11-25T10:00:00)',
+      at: { year: 2026, month: 11, day: 25, hour: 10, minute: 0, second: 0 },
+    });
   });
 
   it.each([
@@ -157,7 +172,8 @@ describe('context attributes', () => {
 
   it('substitutes every attribute wherever it appears, and leaves other text alone', () => {
     // Prepare
-    const input = '{"arn":"<aws.scheduler.schedule-arn>","at":"<aws.scheduler.scheduled-time>","id":"<aws.scheduler.execution-id>","try":<aws.scheduler.attempt-number>,"again":"<aws.scheduler.execution-id>","other":"<aws.events.rule-name>"}';
+    const input =
+      '{"arn":"<aws.scheduler.schedule-arn>","at":"<aws.scheduler.scheduled-time>","id":"<aws.scheduler.execution-id>","try":<aws.scheduler.attempt-number>,"again":"<aws.scheduler.execution-id>","other":"<aws.events.rule-name>"}';
 
     // Act
     const substituted = substituteContextAttributes(input, fire);
@@ -209,7 +225,11 @@ describe('SchedulerService', () => {
       expression: 'rate(1 minute)',
       timezone: 'UTC',
       enabled: true,
-      target: { arn: 'arn:aws:lambda:us-east-1:000000000000:function:worker', roleArn: 'arn:aws:iam::000000000000:role/scheduler', input: '{"at":"<aws.scheduler.scheduled-time>"}' },
+      target: {
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:worker',
+        roleArn: 'arn:aws:iam::000000000000:role/scheduler',
+        input: '{"at":"<aws.scheduler.scheduled-time>"}',
+      },
       ...overrides,
     };
   }
@@ -241,10 +261,27 @@ describe('SchedulerService', () => {
     service = undefined;
 
     // Assess
-    expect(delivered.map(([, input]) => input)).toEqual(['{"at":"2026-11-25T10:01:00Z"}', '{"at":"2026-11-25T10:02:00Z"}']);
+    expect(delivered.map(([, input]) => input)).toEqual([
+      '{"at":"2026-11-25T10:01:00Z"}',
+      '{"at":"2026-11-25T10:02:00Z"}',
+    ]);
     expect(logLines()).toEqual([
-      { time: expect.any(String), schedule: 'every-minute', scheduledTime: '2026-11-25T10:01:00Z', executionId: 'execution-1', target: 'arn:aws:lambda:us-east-1:000000000000:function:worker', outcome: 'delivered' },
-      { time: expect.any(String), schedule: 'every-minute', scheduledTime: '2026-11-25T10:02:00Z', executionId: 'execution-2', target: 'arn:aws:lambda:us-east-1:000000000000:function:worker', outcome: 'delivered' },
+      {
+        time: expect.any(String),
+        schedule: 'every-minute',
+        scheduledTime: '2026-11-25T10:01:00Z',
+        executionId: 'execution-1',
+        target: 'arn:aws:lambda:us-east-1:000000000000:function:worker',
+        outcome: 'delivered',
+      },
+      {
+        time: expect.any(String),
+        schedule: 'every-minute',
+        scheduledTime: '2026-11-25T10:02:00Z',
+        executionId: 'execution-2',
+        target: 'arn:aws:lambda:us-east-1:000000000000:function:worker',
+        outcome: 'delivered',
+      },
     ]);
   });
 
@@ -270,15 +307,23 @@ describe('SchedulerService', () => {
     // Assess
     expect(attempts).toBe(3);
     expect(statistics).toEqual({ fired: 3, failed: 3 });
-    expect(logLines().map((line) => [line.outcome, line.error])).toEqual(Array(3).fill(['failed', { name: 'HandlerFailure', message: 'boom' }]));
+    expect(logLines().map((line) => [line.outcome, line.error])).toEqual(
+      Array(3).fill(['failed', { name: 'HandlerFailure', message: 'boom' }]),
+    );
   });
 
   it('clears its timers on stop, and describes each schedule with its next time', async () => {
     // Prepare
-    service = new SchedulerService([schedule('hourly', { expression: 'rate(1 hour)' }), schedule('off', { enabled: false, expression: 'cron(0 2 * * ? *)' })], {
-      logFile: path.join(directory, 'scheduler.log'),
-      deliver: async () => undefined,
-    });
+    service = new SchedulerService(
+      [
+        schedule('hourly', { expression: 'rate(1 hour)' }),
+        schedule('off', { enabled: false, expression: 'cron(0 2 * * ? *)' }),
+      ],
+      {
+        logFile: path.join(directory, 'scheduler.log'),
+        deliver: async () => undefined,
+      },
+    );
 
     // Act
     service.start();
@@ -304,9 +349,20 @@ describe('buildResourceModel for Scheduler schedules', () => {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-schedule-model-'));
     try {
       fs.writeFileSync(path.join(directory, `${STACK}.template.json`), JSON.stringify({ Resources: resources }));
-      fs.writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({ artifacts: { [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${STACK}.template.json` } } } }));
+      fs.writeFileSync(
+        path.join(directory, 'manifest.json'),
+        JSON.stringify({
+          artifacts: {
+            [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${STACK}.template.json` } },
+          },
+        }),
+      );
       fs.mkdirSync(path.join(directory, 'asset.worker'));
-      return buildResourceModel(readCloudAssembly(directory), { region: 'us-east-1', accountId: '000000000000', endpoint: 'http://127.0.0.1:4566' });
+      return buildResourceModel(readCloudAssembly(directory), {
+        region: 'us-east-1',
+        accountId: '000000000000',
+        endpoint: 'http://127.0.0.1:4566',
+      });
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
     }
@@ -318,10 +374,19 @@ describe('buildResourceModel for Scheduler schedules', () => {
     Metadata: { 'aws:asset:path': 'asset.worker' },
   };
 
-  function scheduleResource(expression: string, targetArn: TemplateValue, extra: Record<string, TemplateValue> = {}): TemplateResource {
+  function scheduleResource(
+    expression: string,
+    targetArn: TemplateValue,
+    extra: Record<string, TemplateValue> = {},
+  ): TemplateResource {
     return {
       Type: 'AWS::Scheduler::Schedule',
-      Properties: { ScheduleExpression: expression, FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: targetArn, RoleArn: 'arn:aws:iam::000000000000:role/r', Input: '{}' }, ...extra },
+      Properties: {
+        ScheduleExpression: expression,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: targetArn, RoleArn: 'arn:aws:iam::000000000000:role/r', Input: '{}' },
+        ...extra,
+      },
     };
   }
 
@@ -330,10 +395,19 @@ describe('buildResourceModel for Scheduler schedules', () => {
     const model = modelOf({
       Worker: {
         ...worker,
-        Properties: { ...worker.Properties, Environment: { Variables: { SCHEDULE: { Ref: 'Nightly' }, SCHEDULE_ARN: { 'Fn::GetAtt': ['Nightly', 'Arn'] } } } },
+        Properties: {
+          ...worker.Properties,
+          Environment: {
+            Variables: { SCHEDULE: { Ref: 'Nightly' }, SCHEDULE_ARN: { 'Fn::GetAtt': ['Nightly', 'Arn'] } },
+          },
+        },
       },
       Group: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'psflow' } },
-      Nightly: scheduleResource('cron(0 2 * * ? *)', { 'Fn::GetAtt': ['Worker', 'Arn'] }, { Name: 'nightly', GroupName: { Ref: 'Group' }, ScheduleExpressionTimezone: 'Europe/Oslo', State: 'DISABLED' }),
+      Nightly: scheduleResource(
+        'cron(0 2 * * ? *)',
+        { 'Fn::GetAtt': ['Worker', 'Arn'] },
+        { Name: 'nightly', GroupName: { Ref: 'Group' }, ScheduleExpressionTimezone: 'Europe/Oslo', State: 'DISABLED' },
+      ),
     });
 
     // Assess
@@ -348,10 +422,17 @@ describe('buildResourceModel for Scheduler schedules', () => {
         enabled: false,
         startDate: undefined,
         endDate: undefined,
-        target: { arn: 'arn:aws:lambda:us-east-1:000000000000:function:worker', roleArn: 'arn:aws:iam::000000000000:role/r', input: '{}' },
+        target: {
+          arn: 'arn:aws:lambda:us-east-1:000000000000:function:worker',
+          roleArn: 'arn:aws:iam::000000000000:role/r',
+          input: '{}',
+        },
       },
     ]);
-    expect(model.functions[0].environment).toEqual({ SCHEDULE: 'nightly', SCHEDULE_ARN: 'arn:aws:scheduler:us-east-1:000000000000:schedule/psflow/nightly' });
+    expect(model.functions[0].environment).toEqual({
+      SCHEDULE: 'nightly',
+      SCHEDULE_ARN: 'arn:aws:scheduler:us-east-1:000000000000:schedule/psflow/nightly',
+    });
   });
 
   it('lists a schedule it cannot serve as not emulated, saying why', () => {
@@ -360,12 +441,18 @@ describe('buildResourceModel for Scheduler schedules', () => {
       Worker: worker,
       LastDay: scheduleResource('cron(0 2 L * ? *)', { 'Fn::GetAtt': ['Worker', 'Arn'] }, { Name: 'last-day' }),
       Universal: scheduleResource('rate(1 hour)', 'arn:aws:scheduler:::aws-sdk:sqs:sendMessage', { Name: 'universal' }),
-      Elsewhere: scheduleResource('rate(1 hour)', 'arn:aws:lambda:us-east-1:000000000000:function:elsewhere', { Name: 'elsewhere' }),
+      Elsewhere: scheduleResource('rate(1 hour)', 'arn:aws:lambda:us-east-1:000000000000:function:elsewhere', {
+        Name: 'elsewhere',
+      }),
     });
 
     // Assess
     expect(model.schedules).toEqual([]);
-    expect(model.notEmulated.filter((resource) => resource.type === 'AWS::Scheduler::Schedule').map((resource) => resource.reason)).toEqual([
+    expect(
+      model.notEmulated
+        .filter((resource) => resource.type === 'AWS::Scheduler::Schedule')
+        .map((resource) => resource.reason),
+    ).toEqual([
       'last-day: cron(0 2 L * ? *): the L, W and # cron wildcards are not served locally',
       'universal: target arn:aws:scheduler:::aws-sdk:sqs:sendMessage: only Lambda, Step Functions and SQS targets are served locally',
       'elsewhere: target arn:aws:lambda:us-east-1:000000000000:function:elsewhere is not declared in the cloud assembly',

@@ -1,4 +1,9 @@
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+  type Output,
+} from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { createContext } from '../../cli/cli-context';
 import { CliError } from '../../cli/cli-error';
@@ -37,7 +42,14 @@ afterEach(() => {
 
 function stackWith(outputs: Output[]): void {
   cloudFormation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
-    Stacks: [{ StackName: STACK_NAME, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date('2026-01-05T08:00:00Z'), Outputs: outputs }],
+    Stacks: [
+      {
+        StackName: STACK_NAME,
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date('2026-01-05T08:00:00Z'),
+        Outputs: outputs,
+      },
+    ],
   });
 }
 
@@ -60,7 +72,9 @@ describe('discoverStage', () => {
     const outputs = await discoverStage(client, STAGE);
 
     // Assess
-    expect(cloudFormation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input)).toEqual([{ StackName: STACK_NAME }]);
+    expect(cloudFormation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input)).toEqual([
+      { StackName: STACK_NAME },
+    ]);
     expect({ ...outputs, tableName: undefined }).toEqual({
       stackName: STACK_NAME,
       apiUrl: API_URL,
@@ -74,16 +88,23 @@ describe('discoverStage', () => {
 
   it('says which stack does not exist, for which stage and region, and how to deploy it', async () => {
     // Prepare
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .rejects(new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: {}, message: `Stack with id ${STACK_NAME} does not exist` }));
+    cloudFormation.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: `Stack with id ${STACK_NAME} does not exist`,
+      }),
+    );
 
     // Act
     const discovery = discoverStage(client, STAGE);
 
     // Assess
     await expect(discovery).rejects.toThrow(CliError);
-    await expect(discovery).rejects.toThrow(`stack ${STACK_NAME} for stage "${STAGE}" does not exist in eu-west-1: deploy it (npx cdk deploy -c stage=${STAGE})`);
+    await expect(discovery).rejects.toThrow(
+      `stack ${STACK_NAME} for stage "${STAGE}" does not exist in eu-west-1: deploy it (npx cdk deploy -c stage=${STAGE})`,
+    );
   });
 
   it('names a missing output and the stack status', async () => {
@@ -95,7 +116,9 @@ describe('discoverStage', () => {
     const discovery = discoverStage(client, STAGE);
 
     // Assess
-    await expect(discovery).rejects.toThrow(`stack ${STACK_NAME} (UPDATE_COMPLETE) has no output UserPoolClientId (the user pool client id)`);
+    await expect(discovery).rejects.toThrow(
+      `stack ${STACK_NAME} (UPDATE_COMPLETE) has no output UserPoolClientId (the user pool client id)`,
+    );
   });
 
   it('names a table output the stack lacks when a command asks for that table', async () => {
@@ -107,12 +130,19 @@ describe('discoverStage', () => {
     const lookup = (): string => outputs.tableName('workflow-executions');
 
     // Assess
-    expect(lookup).toThrow(`stack ${STACK_NAME} (UPDATE_COMPLETE) has no output TableWorkflowExecutions (the workflow-executions table)`);
+    expect(lookup).toThrow(
+      `stack ${STACK_NAME} (UPDATE_COMPLETE) has no output TableWorkflowExecutions (the workflow-executions table)`,
+    );
   });
 
   it('passes on failures other than a missing stack, such as a refused permission', async () => {
     // Prepare
-    const refusal = new CloudFormationServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'not authorized to perform: cloudformation:DescribeStacks' });
+    const refusal = new CloudFormationServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: {},
+      message: 'not authorized to perform: cloudformation:DescribeStacks',
+    });
     cloudFormation.on(DescribeStacksCommand).rejects(refusal);
 
     // Act
@@ -132,10 +162,12 @@ describe('createContext', () => {
     process.env.AWS_REGION = 'eu-west-1';
 
     // Act
-    const context = await createContext({ endpoint: 'aws', stage: STAGE, json: true, as: 'pat.practice' }).finally(() => {
-      if (savedRegion === undefined) delete process.env.AWS_REGION;
-      else process.env.AWS_REGION = savedRegion;
-    });
+    const context = await createContext({ endpoint: 'aws', stage: STAGE, json: true, as: 'pat.practice' }).finally(
+      () => {
+        if (savedRegion === undefined) delete process.env.AWS_REGION;
+        else process.env.AWS_REGION = savedRegion;
+      },
+    );
     context.close();
 
     // Assess
@@ -148,7 +180,12 @@ describe('createContext', () => {
 
   it('keeps targeting the local cloud by the stage name, without asking CloudFormation', async () => {
     // Act
-    const context = await createContext({ endpoint: 'http://127.0.0.1:4566', stage: STAGE, json: true, as: 'pat.practice' });
+    const context = await createContext({
+      endpoint: 'http://127.0.0.1:4566',
+      stage: STAGE,
+      json: true,
+      as: 'pat.practice',
+    });
     context.close();
 
     // Assess

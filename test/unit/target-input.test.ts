@@ -18,7 +18,13 @@ function probeEvent(detail: Record<string, unknown> = {}): Record<string, unknow
     time: '2025-03-01T10:00:00Z',
     region: 'us-east-1',
     resources: [],
-    detail: { probeId: 'probe-1', attempt: 3, tags: { team: 'platform' }, lines: [{ sku: 'A-1' }, { sku: 'B-2' }], ...detail },
+    detail: {
+      probeId: 'probe-1',
+      attempt: 3,
+      tags: { team: 'platform' },
+      lines: [{ sku: 'A-1' }, { sku: 'B-2' }],
+      ...detail,
+    },
   };
 }
 
@@ -144,7 +150,8 @@ describe('buildTargetInput with an InputTransformer', () => {
 
   it('inserts the rule name and ARN from the predefined variables', () => {
     // Prepare
-    const template = '{"rule": "<aws.events.rule-name>", "arn": "<aws.events.rule-arn>", "at": "<aws.events.event.ingestion-time>"}';
+    const template =
+      '{"rule": "<aws.events.rule-name>", "arn": "<aws.events.rule-arn>", "at": "<aws.events.event.ingestion-time>"}';
 
     // Act
     const input = transform({}, template);
@@ -181,7 +188,11 @@ describe('buildTargetInput with an InputTransformer', () => {
     const event = probeEvent({ probeId: '<attempt>' });
 
     // Act
-    const input = transform({ id: '$.detail.probeId', attempt: '$.detail.attempt' }, '{"a": "<id>", "b": "<id>", "n": <attempt>}', event);
+    const input = transform(
+      { id: '$.detail.probeId', attempt: '$.detail.attempt' },
+      '{"a": "<id>", "b": "<id>", "n": <attempt>}',
+      event,
+    );
 
     // Assess
     expect(JSON.parse(input)).toEqual({ a: '<attempt>', b: '<attempt>', n: 3 });
@@ -256,7 +267,10 @@ describe('readJsonPath', () => {
 describe('buildTargetInput predefined variables and escaping', () => {
   it('gives aws.events.event without detail and aws.events.event.json with it', () => {
     // Act
-    const input = JSON.parse(transform({}, '{"envelope": <aws.events.event>, "whole": <aws.events.event.json>}')) as { envelope: Record<string, unknown>; whole: Record<string, unknown> };
+    const input = JSON.parse(transform({}, '{"envelope": <aws.events.event>, "whole": <aws.events.event.json>}')) as {
+      envelope: Record<string, unknown>;
+      whole: Record<string, unknown>;
+    };
 
     // Assess
     expect(input.envelope).not.toHaveProperty('detail');
@@ -279,7 +293,7 @@ describe('buildTargetInput predefined variables and escaping', () => {
 describe('readJsonPath escapes', () => {
   it('decodes escaped quotes inside bracketed keys', () => {
     // Act
-    const value = readJsonPath({ "it's": { 'a"b': 7 } }, "$['it\\'s'][\"a\\\"b\"]");
+    const value = readJsonPath({ "it's": { 'a"b': 7 } }, '$[\'it\\\'s\']["a\\"b"]');
 
     // Assess
     expect(value).toBe(7);

@@ -7,13 +7,23 @@ const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:psflow-sweep';
 const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:psflow-dlq';
 
 /** Records every call and answers as told. */
-function fakeServices(answers: { start?: () => Promise<unknown>; invoke?: InvocationOutcome } = {}): { services: TargetServices; calls: unknown[] } {
+function fakeServices(answers: { start?: () => Promise<unknown>; invoke?: InvocationOutcome } = {}): {
+  services: TargetServices;
+  calls: unknown[];
+} {
   const calls: unknown[] = [];
   return {
     calls,
     services: {
-      stepFunctions: { startExecution: async (request) => (calls.push(['start', request]), (answers.start ?? (async () => ({})))()) },
-      lambda: { invoke: async (arn, payload) => (calls.push(['invoke', arn, payload]), answers.invoke ?? { ok: true, value: null }) },
+      stepFunctions: {
+        startExecution: async (request) => (calls.push(['start', request]), (answers.start ?? (async () => ({})))()),
+      },
+      lambda: {
+        invoke: async (arn, payload) => (
+          calls.push(['invoke', arn, payload]),
+          answers.invoke ?? { ok: true, value: null }
+        ),
+      },
       queues: { send: async (arn, body) => (calls.push(['send', arn, body]), 'message-1') },
     },
   };
@@ -40,11 +50,18 @@ describe('TargetInvoker', () => {
 
   it('counts an execution already started as delivered only for a redelivery', async () => {
     // Prepare
-    const { services } = fakeServices({ start: async () => Promise.reject(new AwsError('ExecutionAlreadyExists', 'Execution already exists', 400)) });
+    const { services } = fakeServices({
+      start: async () => Promise.reject(new AwsError('ExecutionAlreadyExists', 'Execution already exists', 400)),
+    });
     const invoker = new TargetInvoker(services);
 
     // Act
-    const redelivered = invoker.invoke({ arn: MACHINE, input: '{}', executionName: 'run-1', alreadyStartedIsDelivered: true });
+    const redelivered = invoker.invoke({
+      arn: MACHINE,
+      input: '{}',
+      executionName: 'run-1',
+      alreadyStartedIsDelivered: true,
+    });
     const fresh = invoker.invoke({ arn: MACHINE, input: '{}', executionName: 'run-1' });
 
     // Assess
@@ -54,7 +71,12 @@ describe('TargetInvoker', () => {
 
   it("fails the delivery with the function's error name when the function fails", async () => {
     // Prepare
-    const { services } = fakeServices({ invoke: { ok: false, error: { errorType: 'PermanentConnectorError', errorMessage: 'the period is closed', trace: [] } } });
+    const { services } = fakeServices({
+      invoke: {
+        ok: false,
+        error: { errorType: 'PermanentConnectorError', errorMessage: 'the period is closed', trace: [] },
+      },
+    });
 
     // Act
     const delivery = new TargetInvoker(services).invoke({ arn: FUNCTION, input: '{}', executionName: 'unused' });
@@ -71,7 +93,10 @@ describe('TargetInvoker', () => {
     const delivery = new TargetInvoker(services).invoke({ arn: FUNCTION, input: 'not json', executionName: 'unused' });
 
     // Assess
-    await expect(delivery).rejects.toMatchObject({ name: 'InvalidRequestContentException', message: 'Could not parse request body into json' });
+    await expect(delivery).rejects.toMatchObject({
+      name: 'InvalidRequestContentException',
+      message: 'Could not parse request body into json',
+    });
     expect(calls).toEqual([]);
   });
 });

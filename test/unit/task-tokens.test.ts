@@ -6,7 +6,10 @@ const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:000000000000:execution:psflow-
 /** 32 random bytes in unpadded base64url are 43 characters. */
 const TOKEN_SHAPE = /^psflow1\.[A-Za-z0-9_-]{43}$/;
 
-type Outcome = { readonly state: 'pending' } | { readonly state: 'resolved'; readonly value: unknown } | { readonly state: 'rejected'; readonly error: unknown };
+type Outcome =
+  | { readonly state: 'pending' }
+  | { readonly state: 'resolved'; readonly value: unknown }
+  | { readonly state: 'rejected'; readonly error: unknown };
 
 /** Follows a completion without awaiting it, so a test can look while time is frozen. */
 function watch(completion: Promise<unknown>): { readonly current: Outcome } {
@@ -227,7 +230,10 @@ describe('TaskTokenRegistry.fail', () => {
     registry.fail(missing.token, undefined, undefined);
 
     // Assess
-    const [emptyFailure, missingFailure] = await Promise.all([failureOf(empty.completion), failureOf(missing.completion)]);
+    const [emptyFailure, missingFailure] = await Promise.all([
+      failureOf(empty.completion),
+      failureOf(missing.completion),
+    ]);
     expect(emptyFailure.name).toBe('States.TaskFailed');
     expect(emptyFailure.message).toBe('the approver gave no reason');
     expect(missingFailure.name).toBe('States.TaskFailed');

@@ -32,7 +32,11 @@ function crmWithAccount(): FakeCrm {
 }
 
 /** Builds with every fact attributed to `origin`, paths `$.facts.<fact>`. */
-function build(facts: CrmOpportunityFacts, crm: FakeCrm = crmWithAccount(), origin: (fact: string) => FactOrigin = () => 'event'): Promise<WonOpportunityResult> {
+function build(
+  facts: CrmOpportunityFacts,
+  crm: FakeCrm = crmWithAccount(),
+  origin: (fact: string) => FactOrigin = () => 'event',
+): Promise<WonOpportunityResult> {
   return buildWonOpportunity({ facts, factOrigin: origin, fieldPath: (fact) => `$.facts.${fact}`, crm });
 }
 
@@ -51,12 +55,25 @@ describe('buildWonOpportunity', () => {
     const crm = crmWithAccount();
 
     // Act
-    const result = await build(crmFacts({ startDate: '2027-01-04', endDate: '2027-03-31', discountPercent: 7.5, ownerEmail: 'dana.reyes@example.com' }), crm);
+    const result = await build(
+      crmFacts({
+        startDate: '2027-01-04',
+        endDate: '2027-03-31',
+        discountPercent: 7.5,
+        ownerEmail: 'dana.reyes@example.com',
+      }),
+      crm,
+    );
 
     // Assess
     expect(valid(result)).toEqual({
       opportunityId: { system: 'salesforce', id: OPPORTUNITY_ID },
-      client: { clientId: { system: 'salesforce', id: ACCOUNT_ID }, name: 'Müller & Söhne GmbH', region: 'EMEA', isNew: true },
+      client: {
+        clientId: { system: 'salesforce', id: ACCOUNT_ID },
+        name: 'Müller & Söhne GmbH',
+        region: 'EMEA',
+        isNew: true,
+      },
       name: 'Data platform modernisation',
       stage: 'Closed Won',
       amount: { amountMinor: 31_250_000, currency: 'EUR' },
@@ -93,7 +110,9 @@ describe('buildWonOpportunity', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'invalid', reason: 'IncompleteOpportunity' });
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.billingModel', message: expect.stringContaining('"Retainer" is not a billing model') }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.billingModel', message: expect.stringContaining('"Retainer" is not a billing model') },
+    ]);
   });
 
   it.each<[string, string]>([
@@ -148,7 +167,9 @@ describe('buildWonOpportunity', () => {
 
     // Assess
     expect(result.kind).toBe('invalid');
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.amount', message: expect.stringContaining(`decimals for ${currency}`) }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.amount', message: expect.stringContaining(`decimals for ${currency}`) },
+    ]);
   });
 
   it.each<[string, number]>([
@@ -167,7 +188,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ currency }));
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.currency', message: expect.stringContaining('is not an ISO-4217 currency code') }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.currency', message: expect.stringContaining('is not an ISO-4217 currency code') },
+    ]);
   });
 
   it.each<[string, string]>([
@@ -187,7 +210,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ region }));
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.region', message: expect.stringContaining('is not a region; expected one of EMEA, AMER, APAC') }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.region', message: expect.stringContaining('is not a region; expected one of EMEA, AMER, APAC') },
+    ]);
   });
 
   it.each<[string, string]>([
@@ -200,7 +225,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ closeDate }));
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.closeDate', message: expect.stringContaining('is not an ISO-8601 date (YYYY-MM-DD)') }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.closeDate', message: expect.stringContaining('is not an ISO-8601 date (YYYY-MM-DD)') },
+    ]);
   });
 
   it('refuses a contract that ends before it starts', async () => {
@@ -208,7 +235,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ startDate: '2027-06-30', endDate: '2027-01-11' }));
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.endDate', message: 'ends (2027-01-11) before it starts (2027-06-30)' }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.endDate', message: 'ends (2027-01-11) before it starts (2027-06-30)' },
+    ]);
   });
 
   it('accepts a contract that starts and ends on the same day, and leaves cleared contract dates out', async () => {
@@ -239,7 +268,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ discountPercent }));
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.discountPercent', message: 'must be a percentage from 0 to 100' }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.discountPercent', message: 'must be a percentage from 0 to 100' },
+    ]);
   });
 
   it.each<[string, string]>([
@@ -281,7 +312,11 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts({ currency: 'ZZZ', region: 'Mars', closeDate: 'soon' }));
 
     // Assess
-    expect(issuesOf(result).map((issue) => issue.path)).toEqual(['$.facts.currency', '$.facts.region', '$.facts.closeDate']);
+    expect(issuesOf(result).map((issue) => issue.path)).toEqual([
+      '$.facts.currency',
+      '$.facts.region',
+      '$.facts.closeDate',
+    ]);
     expect(result.kind === 'invalid' ? result.summary : '').toContain('$.facts.region "Mars" is not a region');
   });
 
@@ -307,7 +342,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts(), crm);
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.accountId', message: expect.stringContaining('"Atlantis" is not a region') }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.accountId', message: expect.stringContaining('"Atlantis" is not a region') },
+    ]);
     expect(issuesOf(result)[0]?.message).toContain('(value read from the CRM)');
   });
 
@@ -316,7 +353,11 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts(), new FakeCrm());
 
     // Assess
-    expect(result).toMatchObject({ kind: 'invalid', reason: 'CrmRecordNotFound', issues: [{ path: '$.facts.accountId', message: `account ${ACCOUNT_ID} is unknown to the CRM` }] });
+    expect(result).toMatchObject({
+      kind: 'invalid',
+      reason: 'CrmRecordNotFound',
+      issues: [{ path: '$.facts.accountId', message: `account ${ACCOUNT_ID} is unknown to the CRM` }],
+    });
   });
 
   it('refuses an account without a name', async () => {
@@ -328,7 +369,9 @@ describe('buildWonOpportunity', () => {
     const result = await build(crmFacts(), crm);
 
     // Assess
-    expect(issuesOf(result)).toEqual([{ path: '$.facts.accountId', message: `account ${ACCOUNT_ID} has no name (value read from the CRM)` }]);
+    expect(issuesOf(result)).toEqual([
+      { path: '$.facts.accountId', message: `account ${ACCOUNT_ID} has no name (value read from the CRM)` },
+    ]);
   });
 
   it("takes the client's region from the account, and the opportunity's region when the account has none", async () => {
@@ -353,17 +396,20 @@ describe('buildWonOpportunity', () => {
     ['Existing Business', true, false],
     [undefined, true, true],
     [undefined, undefined, false],
-  ])('decides from the deal type %j and the account flag %p that the client is new: %p', async (dealType, isNewClient, expected) => {
-    // Prepare
-    const crm = new FakeCrm();
-    crm.putAccount({ accountId: ACCOUNT_ID, name: 'Globex', region: 'EMEA', isNewClient });
+  ])(
+    'decides from the deal type %j and the account flag %p that the client is new: %p',
+    async (dealType, isNewClient, expected) => {
+      // Prepare
+      const crm = new FakeCrm();
+      crm.putAccount({ accountId: ACCOUNT_ID, name: 'Globex', region: 'EMEA', isNewClient });
 
-    // Act
-    const result = await build(crmFacts({ dealType }), crm);
+      // Act
+      const result = await build(crmFacts({ dealType }), crm);
 
-    // Assess
-    expect(valid(result).client.isNew).toBe(expected);
-  });
+      // Assess
+      expect(valid(result).client.isNew).toBe(expected);
+    },
+  );
 
   it('does not read the account when the account id is missing', async () => {
     // Prepare

@@ -1,4 +1,9 @@
-import { ActivationKey, ActivationResultPath, ActivationState, CompletedActivation } from '../../shared/project-activation/activation-state';
+import {
+  ActivationKey,
+  ActivationResultPath,
+  ActivationState,
+  CompletedActivation,
+} from '../../shared/project-activation/activation-state';
 import { ACTIVATION_STEP_CONTRACTS } from '../../shared/project-activation/activation-step-contracts';
 import { DrillKey, DrillResultPath } from '../../shared/operations-drill/drill-state';
 import { stepContract } from '../../shared/workflows/step-contracts';
@@ -8,7 +13,10 @@ import { ProjectActivationState } from '../../state-machines/project-activation'
 describe('workflow state contracts', () => {
   it('builds every activation result path from a key of the state', () => {
     // Act
-    const paths = Object.entries(ActivationResultPath).map(([name, resultPath]) => [resultPath, `$.${ActivationKey[name as keyof typeof ActivationKey]}`]);
+    const paths = Object.entries(ActivationResultPath).map(([name, resultPath]) => [
+      resultPath,
+      `$.${ActivationKey[name as keyof typeof ActivationKey]}`,
+    ]);
 
     // Assess
     for (const [resultPath, expected] of paths) expect(resultPath).toBe(expected);
@@ -20,7 +28,13 @@ describe('workflow state contracts', () => {
     const completedKeys = Object.keys(CompletedActivation.shape);
 
     // Assess
-    for (const key of [ActivationKey.engagement, ActivationKey.provisioned, ActivationKey.billing, ActivationKey.resources, ActivationKey.onboarding]) {
+    for (const key of [
+      ActivationKey.engagement,
+      ActivationKey.provisioned,
+      ActivationKey.billing,
+      ActivationKey.resources,
+      ActivationKey.onboarding,
+    ]) {
       expect(stateKeys).toContain(key);
       expect(completedKeys).toContain(key);
     }
@@ -54,6 +68,10 @@ describe('workflow state contracts', () => {
 
   it('builds the drill paths from its keys', () => {
     // Assess
-    expect(DrillResultPath).toEqual({ entryInput: `$.${DrillKey.entryInput}`, entry: `$.${DrillKey.entry}`, approval: `$.${DrillKey.approval}` });
+    expect(DrillResultPath).toEqual({
+      entryInput: `$.${DrillKey.entryInput}`,
+      entry: `$.${DrillKey.entry}`,
+      approval: `$.${DrillKey.approval}`,
+    });
   });
 });

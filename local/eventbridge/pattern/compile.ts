@@ -179,9 +179,7 @@ export function numericRange(low: number, lowOpen: boolean, high: number, highOp
   requireComparable(high);
   return {
     test: (value) =>
-      isComparableNumber(value) &&
-      (lowOpen ? value > low : value >= low) &&
-      (highOpen ? value < high : value <= high),
+      isComparableNumber(value) && (lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high),
   };
 }
 
@@ -189,7 +187,8 @@ export function compileNumeric(items: readonly JsonNode[]): Term {
   let index = 0;
   const next = (): JsonNode | undefined => items[index++];
   const first = next();
-  if (first === undefined || first.kind !== 'string') throw invalid(`Invalid member in numeric match: ${tokenText(first)}`);
+  if (first === undefined || first.kind !== 'string')
+    throw invalid(`Invalid member in numeric match: ${tokenText(first)}`);
   const operator = first.value;
   const operand = next();
   switch (operator) {
@@ -226,11 +225,7 @@ export function compileNumeric(items: readonly JsonNode[]): Term {
   }
 }
 
-export function compileStringOperator(
-  kind: 'prefix' | 'suffix',
-  value: JsonNode,
-  entryCount: number,
-): Term {
+export function compileStringOperator(kind: 'prefix' | 'suffix', value: JsonNode, entryCount: number): Term {
   if (value.kind === 'object') {
     // {"prefix": {"equals-ignore-case": "…"}} and its suffix twin.
     const label = kind === 'prefix' ? 'Prefix' : 'Suffix';
@@ -295,7 +290,7 @@ export function compileAnythingBut(value: JsonNode, entryCount: number): Term {
         numbers.add(item.value);
       } else throw invalid('Inside anything but list, start|null|boolean is not supported.');
     }
-    if ((strings.size > 0) === (numbers.size > 0)) {
+    if (strings.size > 0 === numbers.size > 0) {
       throw invalid('Inside anything but list, either all values are number or string, mixed type is not supported');
     }
     // Only a value of the listed type can be excluded: a string list lets every number, boolean and null

@@ -56,7 +56,9 @@ export class PatternJsonParser {
         `Unrecognized token '${token}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`,
       );
     }
-    throw this.unexpected("expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')");
+    throw this.unexpected(
+      "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+    );
   }
 
   private parseObject(depth: number): JsonNode {

@@ -20,7 +20,10 @@ export interface ErpProjectRequest {
 /** A billing arrangement: a rate card for time and materials, a milestone schedule for fixed fee. */
 export type BillingArrangement =
   | { readonly kind: 'rate-card'; readonly rates: readonly { readonly role: string; readonly rate: Money }[] }
-  | { readonly kind: 'milestone-schedule'; readonly milestones: readonly { readonly name: string; readonly dueDate: string; readonly amount: Money }[] };
+  | {
+      readonly kind: 'milestone-schedule';
+      readonly milestones: readonly { readonly name: string; readonly dueDate: string; readonly amount: Money }[];
+    };
 
 /**
  * The ERP port: projects, budgets and billing, later purchase orders and invoice drafts.
@@ -28,8 +31,18 @@ export type BillingArrangement =
  */
 export interface ErpConnector {
   createProject(idempotencyKey: string, request: ErpProjectRequest): Promise<ErpProject>;
-  setBudgetBaseline(idempotencyKey: string, erpProjectId: string, budget: Money, psflowProjectId: string): Promise<{ baselineId: string }>;
-  setBilling(idempotencyKey: string, erpProjectId: string, billing: BillingArrangement, psflowProjectId: string): Promise<{ billingId: string }>;
+  setBudgetBaseline(
+    idempotencyKey: string,
+    erpProjectId: string,
+    budget: Money,
+    psflowProjectId: string,
+  ): Promise<{ baselineId: string }>;
+  setBilling(
+    idempotencyKey: string,
+    erpProjectId: string,
+    billing: BillingArrangement,
+    psflowProjectId: string,
+  ): Promise<{ billingId: string }>;
   /**
    * Compensation for everything the ERP holds for a psflow project, in reverse order of
    * creation: billing voided, then the project closed. Budgets stay as recorded.
@@ -38,5 +51,9 @@ export interface ErpConnector {
   /** Compensation: the project stays on record, closed, with the reason. */
   closeProject(idempotencyKey: string, erpProjectId: string, reason: string): Promise<ErpProject>;
   /** Compensation: the billing arrangement stays on record, void. */
-  voidBilling(idempotencyKey: string, billingId: string, reason: string): Promise<{ billingId: string; status: 'void' }>;
+  voidBilling(
+    idempotencyKey: string,
+    billingId: string,
+    reason: string,
+  ): Promise<{ billingId: string; status: 'void' }>;
 }

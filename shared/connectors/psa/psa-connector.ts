@@ -25,7 +25,13 @@ export interface PsaProjectRequest {
   readonly endDate?: string;
   readonly workBreakdown: readonly WorkPackage[];
   /** One role per statement-of-work line, placed in the work package that holds the line. */
-  readonly roles: readonly { readonly lineId: string; readonly role: string; readonly skills: readonly string[]; readonly hours: number; readonly workPackage: string }[];
+  readonly roles: readonly {
+    readonly lineId: string;
+    readonly role: string;
+    readonly skills: readonly string[];
+    readonly hours: number;
+    readonly workPackage: string;
+  }[];
 }
 
 /** The PSA port: projects, work breakdown and roles; assignments and time entries later. */

@@ -22,6 +22,7 @@ export function crmLoadFileJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(CrmLoadFile, { io: 'input', target: 'draft-2020-12' }),
     title: 'psflow sandbox CRM load file',
-    description: 'Accounts, opportunities and statements of work for `psflow sandbox load FILE`; a record replaces the one with the same id.',
+    description:
+      'Accounts, opportunities and statements of work for `psflow sandbox load FILE`; a record replaces the one with the same id.',
   };
 }

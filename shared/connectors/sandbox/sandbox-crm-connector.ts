@@ -28,17 +28,23 @@ export class SandboxCrmConnector implements CrmConnector {
 
   async getOpportunity(opportunityId: string): Promise<CrmOpportunityFacts | undefined> {
     const item = await this.get('getOpportunity', sandboxCrmKey('Opportunity', opportunityId));
-    return item === undefined ? undefined : parseRecord(CrmOpportunityFacts, { ...item, opportunityId }, 'getOpportunity', `Opportunity ${opportunityId}`);
+    return item === undefined
+      ? undefined
+      : parseRecord(CrmOpportunityFacts, { ...item, opportunityId }, 'getOpportunity', `Opportunity ${opportunityId}`);
   }
 
   async getAccount(accountId: string): Promise<CrmAccountFacts | undefined> {
     const item = await this.get('getAccount', sandboxCrmKey('Account', accountId));
-    return item === undefined ? undefined : parseRecord(CrmAccountFacts, { ...item, accountId }, 'getAccount', `Account ${accountId}`);
+    return item === undefined
+      ? undefined
+      : parseRecord(CrmAccountFacts, { ...item, accountId }, 'getAccount', `Account ${accountId}`);
   }
 
   async getStatementOfWork(opportunityId: string): Promise<CrmStatementOfWork | undefined> {
     const item = await this.get('getStatementOfWork', sandboxCrmKey('Sow', opportunityId));
-    return item === undefined ? undefined : parseRecord(CrmStatementOfWork, { ...item, opportunityId }, 'getStatementOfWork', `Sow ${opportunityId}`);
+    return item === undefined
+      ? undefined
+      : parseRecord(CrmStatementOfWork, { ...item, opportunityId }, 'getStatementOfWork', `Sow ${opportunityId}`);
   }
 
   private async get(operation: string, recordKey: string): Promise<Record<string, unknown> | undefined> {
@@ -46,7 +52,8 @@ export class SandboxCrmConnector implements CrmConnector {
       const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { recordKey } }));
       return Item;
     } catch (error) {
-      if (isRetryableAwsError(error)) throw new RetryableConnectorError('crm', operation, (error as Error).message, { cause: error });
+      if (isRetryableAwsError(error))
+        throw new RetryableConnectorError('crm', operation, (error as Error).message, { cause: error });
       throw error;
     }
   }

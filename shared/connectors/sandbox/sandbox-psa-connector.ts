@@ -9,13 +9,24 @@ export class SandboxPsaConnector implements PsaConnector {
   ) {}
 
   async createProject(idempotencyKey: string, request: PsaProjectRequest): Promise<PsaProject> {
-    const record = await this.store.create({ system: 'psa', operation: 'createProject', type: 'project', idPrefix: 'PSA', idempotencyKey, payload: { ...request, status: 'active' }, now: this.now(), reference: request.psflowProjectId });
+    const record = await this.store.create({
+      system: 'psa',
+      operation: 'createProject',
+      type: 'project',
+      idPrefix: 'PSA',
+      idempotencyKey,
+      payload: { ...request, status: 'active' },
+      now: this.now(),
+      reference: request.psflowProjectId,
+    });
     return { psaProjectId: record.id, status: record.status as PsaProject['status'] };
   }
 
   async compensateProject(psflowProjectId: string, reason: string): Promise<string[]> {
     const actions: string[] = [];
-    for (const project of (await this.store.listByReference('psa', psflowProjectId)).filter((record) => record.systemType === 'psa#project' && record.status !== 'closed').reverse()) {
+    for (const project of (await this.store.listByReference('psa', psflowProjectId))
+      .filter((record) => record.systemType === 'psa#project' && record.status !== 'closed')
+      .reverse()) {
       await this.closeProject(`compensate:${project.id}`, project.id, reason);
       actions.push(`psa project ${project.id} closed`);
     }
@@ -23,7 +34,13 @@ export class SandboxPsaConnector implements PsaConnector {
   }
 
   async closeProject(_idempotencyKey: string, psaProjectId: string, reason: string): Promise<PsaProject> {
-    await this.store.update('psa', 'closeProject', `psa#project#${psaProjectId}`, { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() }, ['closedReason', 'closedAt']);
+    await this.store.update(
+      'psa',
+      'closeProject',
+      `psa#project#${psaProjectId}`,
+      { status: 'closed', closedReason: reason, closedAt: this.now().toISOString() },
+      ['closedReason', 'closedAt'],
+    );
     return { psaProjectId, status: 'closed' };
   }
 }

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { PermanentConnectorError, RetryableConnectorError } from '../connector-errors';
 import { IDEMPOTENCY_CONFLICT, payloadFingerprint } from '../idempotency';
 import { isRetryableAwsError } from './aws-errors';
@@ -69,16 +75,37 @@ export class SandboxRecordStore {
     const outcome = await this.beforeCall(system, operation);
     const id = SandboxRecordStore.idFor(idPrefix, idempotencyKey);
     const fingerprint = payloadFingerprint(payload);
-    const record: SandboxRecord = { recordKey: `${system}#${type}#${id}`, systemType: `${system}#${type}`, id, createdAt: now.toISOString(), idempotencyKey, fingerprint, ...(reference ? { reference } : {}), ...payload };
+    const record: SandboxRecord = {
+      recordKey: `${system}#${type}#${id}`,
+      systemType: `${system}#${type}`,
+      id,
+      createdAt: now.toISOString(),
+      idempotencyKey,
+      fingerprint,
+      ...(reference ? { reference } : {}),
+      ...payload,
+    };
     let stored: SandboxRecord = record;
     try {
-      await this.call(system, operation, () => this.documents.send(new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(recordKey)' })));
+      await this.call(system, operation, () =>
+        this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record,
+            ConditionExpression: 'attribute_not_exists(recordKey)',
+          }),
+        ),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.call(system, operation, () => this.get(record.recordKey));
       if (!existing) throw new RetryableConnectorError(system, operation, 'the record vanished between write and read');
       if (existing.fingerprint !== fingerprint) {
-        throw new PermanentConnectorError(system, operation, `${IDEMPOTENCY_CONFLICT}: key ${idempotencyKey} was first used for a different ${type}`);
+        throw new PermanentConnectorError(
+          system,
+          operation,
+          `${IDEMPOTENCY_CONFLICT}: key ${idempotencyKey} was first used for a different ${type}`,
+        );
       }
       stored = existing;
     }
@@ -90,19 +117,34 @@ export class SandboxRecordStore {
    * Sets fields of an existing record (status changes such as close or void). Fields in
    * `firstOnly` (when and why) keep their first value, so a repeated close changes nothing.
    */
-  async update(system: string, operation: string, recordKey: string, fields: Record<string, unknown>, firstOnly: readonly string[] = []): Promise<SandboxRecord> {
+  async update(
+    system: string,
+    operation: string,
+    recordKey: string,
+    fields: Record<string, unknown>,
+    firstOnly: readonly string[] = [],
+  ): Promise<SandboxRecord> {
     const outcome = await this.beforeCall(system, operation);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries(fields).map(([field, value], index) => {
       names[`#f${index}`] = field;
       values[`:v${index}`] = value;
-      return firstOnly.includes(field) ? `#f${index} = if_not_exists(#f${index}, :v${index})` : `#f${index} = :v${index}`;
+      return firstOnly.includes(field)
+        ? `#f${index} = if_not_exists(#f${index}, :v${index})`
+        : `#f${index} = :v${index}`;
     });
     try {
       await this.call(system, operation, () =>
         this.documents.send(
-          new UpdateCommand({ TableName: this.tableName, Key: { recordKey }, UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: 'attribute_exists(recordKey)', ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { recordKey },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(recordKey)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
         ),
       );
     } catch (error) {
@@ -114,7 +156,9 @@ export class SandboxRecordStore {
   }
 
   async get(recordKey: string): Promise<SandboxRecord | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { recordKey }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { recordKey }, ConsistentRead: true }),
+    );
     return Item as SandboxRecord | undefined;
   }
 
@@ -124,7 +168,13 @@ export class SandboxRecordStore {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
-        new QueryCommand({ TableName: this.tableName, IndexName: SANDBOX_BY_TYPE_INDEX, KeyConditionExpression: 'systemType = :type', ExpressionAttributeValues: { ':type': `${system}#${type}` }, ExclusiveStartKey: startKey }),
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SANDBOX_BY_TYPE_INDEX,
+          KeyConditionExpression: 'systemType = :type',
+          ExpressionAttributeValues: { ':type': `${system}#${type}` },
+          ExclusiveStartKey: startKey,
+        }),
       );
       records.push(...((page.Items ?? []) as SandboxRecord[]));
       startKey = page.LastEvaluatedKey;
@@ -135,15 +185,25 @@ export class SandboxRecordStore {
   /** Records one system holds for a psflow project (its external reference), oldest first. */
   async listByReference(system: string, reference: string): Promise<SandboxRecord[]> {
     const { Items = [] } = await this.documents.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: SANDBOX_BY_REFERENCE_INDEX, KeyConditionExpression: '#reference = :reference', ExpressionAttributeNames: { '#reference': 'reference' }, ExpressionAttributeValues: { ':reference': reference } }),
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: SANDBOX_BY_REFERENCE_INDEX,
+        KeyConditionExpression: '#reference = :reference',
+        ExpressionAttributeNames: { '#reference': 'reference' },
+        ExpressionAttributeValues: { ':reference': reference },
+      }),
     );
-    return (Items as SandboxRecord[]).filter((record) => record.recordKey.startsWith(`${system}#`)).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+    return (Items as SandboxRecord[])
+      .filter((record) => record.recordKey.startsWith(`${system}#`))
+      .sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
   /** Sets (or with `undefined`, clears) the faults of one system. */
   async setFaults(system: string, faults: SystemFaults | undefined): Promise<void> {
     const parsed = faults === undefined ? {} : SystemFaults.parse(faults);
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { recordKey: `faults#${system}`, faults: parsed } }));
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { recordKey: `faults#${system}`, faults: parsed } }),
+    );
     this.faultCache.delete(system);
   }
 
@@ -160,15 +220,19 @@ export class SandboxRecordStore {
     const faults = faultsFor(await this.getFaults(system), operation);
     if (faults?.latencyMs) await this.sleep(faults.latencyMs);
     const outcome = rollFault(faults, this.random);
-    if (outcome === 'throttle') throw new RetryableConnectorError(system, operation, '429 Too Many Requests (injected)');
-    if (outcome === 'unavailable') throw new RetryableConnectorError(system, operation, '503 Service Unavailable (injected)');
-    if (outcome === 'reject') throw new PermanentConnectorError(system, operation, 'validation rejected the request (injected)');
+    if (outcome === 'throttle')
+      throw new RetryableConnectorError(system, operation, '429 Too Many Requests (injected)');
+    if (outcome === 'unavailable')
+      throw new RetryableConnectorError(system, operation, '503 Service Unavailable (injected)');
+    if (outcome === 'reject')
+      throw new PermanentConnectorError(system, operation, 'validation rejected the request (injected)');
     return outcome;
   }
 
   private afterWrite(system: string, operation: string, outcome: FaultOutcome): void {
     // The write happened but the caller never hears: only its retry with the same key is safe.
-    if (outcome === 'timeout-after-write') throw new RetryableConnectorError(system, operation, 'timed out waiting for the answer (injected)');
+    if (outcome === 'timeout-after-write')
+      throw new RetryableConnectorError(system, operation, 'timed out waiting for the answer (injected)');
   }
 
   private async call<T>(system: string, operation: string, run: () => Promise<T>): Promise<T> {

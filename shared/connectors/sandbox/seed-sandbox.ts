@@ -24,17 +24,28 @@ export async function seedSandbox(documents: DynamoDBDocumentClient, stage: stri
   const tables = sandboxTableNames(stage);
   const items = [
     ...SEED_ACCOUNTS.map((account) => ({ recordKey: sandboxCrmKey('Account', account.accountId), ...account })),
-    ...SEED_OPPORTUNITIES.map((opportunity) => ({ recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId), ...opportunity })),
+    ...SEED_OPPORTUNITIES.map((opportunity) => ({
+      recordKey: sandboxCrmKey('Opportunity', opportunity.opportunityId),
+      ...opportunity,
+    })),
     ...SEED_STATEMENTS_OF_WORK.map((sow) => ({ recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow })),
   ];
   const consultants = SEED_CONSULTANTS.map((resource) => ({
     table: tables.records,
-    item: { recordKey: `psa#resource#${resource.resourceId.id}`, systemType: 'psa#resource', id: resource.resourceId.id, createdAt: '2026-01-01T00:00:00.000Z', ...resource },
+    item: {
+      recordKey: `psa#resource#${resource.resourceId.id}`,
+      systemType: 'psa#resource',
+      id: resource.resourceId.id,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      ...resource,
+    },
   }));
   let written = 0;
   for (const { table, item } of [...items.map((item) => ({ table: tables.crm, item })), ...consultants]) {
     try {
-      await documents.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(recordKey)' }));
+      await documents.send(
+        new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(recordKey)' }),
+      );
       written += 1;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

@@ -36,7 +36,9 @@ export const ChangeType = z.enum([
 export type ChangeType = z.infer<typeof ChangeType>;
 
 /** A 15- or 18-character Salesforce record id. */
-const SalesforceId = z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, 'must be a 15- or 18-character Salesforce id');
+const SalesforceId = z
+  .string()
+  .regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, 'must be a 15- or 18-character Salesforce id');
 /** Overflow events name a key prefix plus `*` (for example `006*`) instead of records. */
 const OverflowRecordId = z.string().regex(/^[A-Za-z0-9]{3}\*$/, 'must be a Salesforce key prefix followed by *');
 
@@ -109,7 +111,10 @@ export type OpportunityChangeDecision = ActivationDecision<OpportunityWonDetail>
 
 /** Parses a CDC payload found at `payloadPath`, or says exactly what is wrong with it. */
 export function parseOpportunityChange(payload: unknown, payloadPath: string): OpportunityChange | RejectedDecision {
-  const record = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  const record =
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   if (!record) {
     return rejected(RejectionReason.InvalidChangeEvent, 'the change data capture payload is not an object', [
       { path: payloadPath, message: 'expected an object with ChangeEventHeader' },
@@ -127,7 +132,9 @@ export function parseOpportunityChange(payload: unknown, payloadPath: string): O
       if (recordId.endsWith('*') !== overflow) {
         issues.push({
           path: `${payloadPath}.ChangeEventHeader.recordIds[${index}]`,
-          message: overflow ? 'an overflow event names a key prefix such as 006*' : 'must be a 15- or 18-character Salesforce id',
+          message: overflow
+            ? 'an overflow event names a key prefix such as 006*'
+            : 'must be a 15- or 18-character Salesforce id',
         });
       }
     });
@@ -136,7 +143,11 @@ export function parseOpportunityChange(payload: unknown, payloadPath: string): O
     }
   }
   if (issues.length > 0 || !header.success || !fields.success) {
-    return rejected(RejectionReason.InvalidChangeEvent, 'the Opportunity change event does not have the documented shape', issues);
+    return rejected(
+      RejectionReason.InvalidChangeEvent,
+      'the Opportunity change event does not have the documented shape',
+      issues,
+    );
   }
   return { header: header.data, fields: fields.data, payloadPath };
 }
@@ -166,16 +177,22 @@ export async function decideOpportunityRecord(
     // Bad data in the CRM will fail on every retry: hold it for an operator instead.
     if (!(error instanceof PermanentConnectorError)) throw error;
     return {
-      ...rejected(RejectionReason.CrmRecordInvalid, `the CRM answered for opportunity ${recordId} with data psflow cannot use: ${error.message}`, [
-        { path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: error.message },
-      ]),
+      ...rejected(
+        RejectionReason.CrmRecordInvalid,
+        `the CRM answered for opportunity ${recordId} with data psflow cannot use: ${error.message}`,
+        [{ path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: error.message }],
+      ),
       dedupeKey: changeDedupeKey(change, recordId),
       recordId,
     };
   }
 }
 
-async function decideRecord(change: OpportunityChange, recordId: string, crm: CrmConnector): Promise<OpportunityChangeDecision> {
+async function decideRecord(
+  change: OpportunityChange,
+  recordId: string,
+  crm: CrmConnector,
+): Promise<OpportunityChangeDecision> {
   const dedupeKey = changeDedupeKey(change, recordId);
   const { changeType } = change.header;
   const context = { dedupeKey, recordId };
@@ -184,7 +201,12 @@ async function decideRecord(change: OpportunityChange, recordId: string, crm: Cr
       ...rejected(
         RejectionReason.ReconciliationRequired,
         `Salesforce dropped the individual changes of transaction ${change.header.transactionKey} (overflow); resynchronise Opportunity records from the CRM`,
-        [{ path: `${change.payloadPath}.ChangeEventHeader.changeType`, message: 'GAP_OVERFLOW carries no record ids or values' }],
+        [
+          {
+            path: `${change.payloadPath}.ChangeEventHeader.changeType`,
+            message: 'GAP_OVERFLOW carries no record ids or values',
+          },
+        ],
       ),
       ...context,
     };
@@ -197,24 +219,47 @@ async function decideRecord(change: OpportunityChange, recordId: string, crm: Cr
   const isGap = changeType.startsWith('GAP_');
   const eventFacts = isGap ? {} : factsFromFields(change.fields);
   if (!isGap && !stageChanged(change)) {
-    return ignored(IgnoreReason.StageUnchanged, `the change to opportunity ${recordId} does not touch its stage`, context);
+    return ignored(
+      IgnoreReason.StageUnchanged,
+      `the change to opportunity ${recordId} does not touch its stage`,
+      context,
+    );
   }
 
   const needsCrm = isGap || eventFacts.isWon === undefined || missingRequiredFacts(eventFacts).length > 0;
   const crmFacts = needsCrm ? await crm.getOpportunity(recordId) : undefined;
   if (needsCrm && crmFacts === undefined && (isGap || eventFacts.isWon === undefined)) {
     return {
-      ...rejected(RejectionReason.CrmRecordNotFound, `the CRM has no opportunity ${recordId}, and the event does not say whether it was won`, [
-        { path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: `opportunity ${recordId} is unknown to the CRM` },
-      ]),
+      ...rejected(
+        RejectionReason.CrmRecordNotFound,
+        `the CRM has no opportunity ${recordId}, and the event does not say whether it was won`,
+        [
+          {
+            path: `${change.payloadPath}.ChangeEventHeader.recordIds`,
+            message: `opportunity ${recordId} is unknown to the CRM`,
+          },
+        ],
+      ),
       ...context,
     };
   }
-  const facts: CrmOpportunityFacts = { ...withoutUndefined(crmFacts ?? {}), ...withoutUndefined(eventFacts), opportunityId: recordId };
+  const facts: CrmOpportunityFacts = {
+    ...withoutUndefined(crmFacts ?? {}),
+    ...withoutUndefined(eventFacts),
+    opportunityId: recordId,
+  };
   if (facts.isWon !== true) {
     return facts.isClosed === true
-      ? ignored(IgnoreReason.Lost, `opportunity ${recordId} was closed as lost (stage ${JSON.stringify(facts.stage ?? null)})`, context)
-      : ignored(IgnoreReason.NotWon, `opportunity ${recordId} moved to stage ${JSON.stringify(facts.stage ?? null)}, which is not won`, context);
+      ? ignored(
+          IgnoreReason.Lost,
+          `opportunity ${recordId} was closed as lost (stage ${JSON.stringify(facts.stage ?? null)})`,
+          context,
+        )
+      : ignored(
+          IgnoreReason.NotWon,
+          `opportunity ${recordId} moved to stage ${JSON.stringify(facts.stage ?? null)}, which is not won`,
+          context,
+        );
   }
 
   const built = await buildWonOpportunity({
@@ -224,15 +269,25 @@ async function decideRecord(change: OpportunityChange, recordId: string, crm: Cr
     crm,
   });
   if (built.kind === 'invalid') {
-    return { ...rejected(built.reason, `opportunity ${recordId} cannot be activated: ${built.summary}`, built.issues), ...context };
+    return {
+      ...rejected(built.reason, `opportunity ${recordId} cannot be activated: ${built.summary}`, built.issues),
+      ...context,
+    };
   }
   // Activation reads the opportunity's statement of work from the CRM, so a win the CRM does not
   // know can never activate: even a complete event is held here, not left to fail as an exception.
   if (!needsCrm && (await crm.getOpportunity(recordId)) === undefined) {
     return {
-      ...rejected(RejectionReason.CrmRecordNotFound, `the CRM has no opportunity ${recordId}; activation reads its statement of work there`, [
-        { path: `${change.payloadPath}.ChangeEventHeader.recordIds`, message: `opportunity ${recordId} is unknown to the CRM` },
-      ]),
+      ...rejected(
+        RejectionReason.CrmRecordNotFound,
+        `the CRM has no opportunity ${recordId}; activation reads its statement of work there`,
+        [
+          {
+            path: `${change.payloadPath}.ChangeEventHeader.recordIds`,
+            message: `opportunity ${recordId} is unknown to the CRM`,
+          },
+        ],
+      ),
       ...context,
     };
   }
@@ -242,7 +297,14 @@ async function decideRecord(change: OpportunityChange, recordId: string, crm: Cr
     dedupeKey,
   });
   if (!detail.success) {
-    return { ...rejected(RejectionReason.IncompleteOpportunity, `opportunity ${recordId} does not make a valid Opportunity Won event`, issuesFromZod('$.canonical', detail.error)), ...context };
+    return {
+      ...rejected(
+        RejectionReason.IncompleteOpportunity,
+        `opportunity ${recordId} does not make a valid Opportunity Won event`,
+        issuesFromZod('$.canonical', detail.error),
+      ),
+      ...context,
+    };
   }
   return { kind: 'activate', dedupeKey, recordId, detail: detail.data };
 }
@@ -251,7 +313,8 @@ function stageChanged(change: OpportunityChange): boolean {
   const changed = change.header.changedFields;
   // Salesforce fills changedFields only for updates; there it is authoritative, because
   // enriched fields are present but unchanged. A creation or undeletion sets every field it carries.
-  if (change.header.changeType === 'UPDATE' && changed !== undefined && changed.length > 0) return changed.includes('StageName') || changed.includes('IsWon');
+  if (change.header.changeType === 'UPDATE' && changed !== undefined && changed.length > 0)
+    return changed.includes('StageName') || changed.includes('IsWon');
   return 'StageName' in change.fields || 'IsWon' in change.fields;
 }
 
@@ -263,7 +326,16 @@ function factsFromFields(fields: OpportunityChangeFields): Partial<CrmOpportunit
   return facts as Partial<CrmOpportunityFacts>;
 }
 
-const REQUIRED_FACTS = ['accountId', 'name', 'amount', 'currency', 'closeDate', 'region', 'practice', 'billingModel'] as const;
+const REQUIRED_FACTS = [
+  'accountId',
+  'name',
+  'amount',
+  'currency',
+  'closeDate',
+  'region',
+  'practice',
+  'billingModel',
+] as const;
 
 function missingRequiredFacts(facts: Partial<CrmOpportunityFacts>): string[] {
   return REQUIRED_FACTS.filter((fact) => facts[fact] === undefined);
@@ -281,6 +353,10 @@ function rejected(reason: RejectionReason, message: string, issues: readonly Rej
   return { kind: 'rejected', reason, message, issues };
 }
 
-function ignored(reason: IgnoreReason, message: string, context: { dedupeKey: string; recordId: string }): IgnoredDecision {
+function ignored(
+  reason: IgnoreReason,
+  message: string,
+  context: { dedupeKey: string; recordId: string },
+): IgnoredDecision {
   return { kind: 'ignored', reason, message, ...context };
 }
