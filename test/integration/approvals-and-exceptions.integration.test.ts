@@ -619,7 +619,7 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
       ]);
     });
 
-    it('keeps an escalation away from the role of the next level, so no one is needed for two levels of one request', async () => {
+    it("escalates past the role of the next level to the policy's fallback role, so no one is needed for two levels of one request", async () => {
       // Prepare: three breaches of level 1 (delivery lead); level 2 of the same request is the CFO's.
       const drill = await startDrill({ amountMinor: TWO_LEVELS });
       const first = await taskOf(drill, 1);
@@ -631,20 +631,20 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
         dueAt = breach.nextDueAt;
       }
 
-      // Act: the practice lead decides level 1, the CFO level 2.
-      const level1 = await decide(first.taskId, 'priya.practice', 'approve');
+      // Act: the managing partner decides level 1, the CFO level 2.
+      const level1 = await decide(first.taskId, 'mia.managing', 'approve');
       const second = await taskOf(drill, 2);
       const level2 = await decide(second.taskId, 'carl.cfo', 'approve');
 
-      // Assess: the chain would lead on to the CFO, who decides level 2, so the practice lead is reminded instead.
+      // Assess: the chain would lead on to the CFO, who decides level 2, so the task goes to the fallback role.
       expect(breaches.map((breach) => [breach.action, breach.toRole])).toEqual([
         ['reminded', 'delivery-lead'],
         ['escalated', 'practice-lead'],
-        ['reminded', 'practice-lead'],
+        ['escalated', 'managing-partner'],
       ]);
       expect(level1).toMatchObject({
         status: 200,
-        body: { task: { level: 1, status: 'approved', decision: { decidedBy: 'priya.practice' } } },
+        body: { task: { level: 1, status: 'approved', decision: { decidedBy: 'mia.managing' } } },
       });
       expect(level2).toMatchObject({
         status: 200,
