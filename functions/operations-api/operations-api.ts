@@ -12,6 +12,7 @@ import { EnvVar, requireEnv } from '../../shared/runtime/environment';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
 import { stepContract } from '../../shared/workflows/step-contracts';
+import { StepFunctionsExecutionReader } from '../../shared/workflows/step-functions-execution-reader';
 import { StepFunctionsTaskTokens } from '../../shared/workflows/step-functions-task-tokens';
 
 const dependencies = {
@@ -21,7 +22,7 @@ const dependencies = {
   audit: new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)),
   directory: new DirectoryTable(documentClient, requireEnv(EnvVar.DirectoryTable)),
   tokens: new StepFunctionsTaskTokens(stepFunctionsClient),
-  sfn: stepFunctionsClient,
+  executions: new StepFunctionsExecutionReader(stepFunctionsClient),
   contracts: stepContract,
   rejectedEvents: new RejectedEventsTable(documentClient, requireEnv(EnvVar.RejectedEventsTable)),
   // Set by the Lambda runtime in every region; the default is for running outside one.

@@ -1,9 +1,3 @@
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, UserId, type Directory } from '../directory/directory';
@@ -17,6 +11,7 @@ import { delegateRole } from '../human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../human-tasks/human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-tasks/task-ports';
 import { ExternalId, SourceSystem } from '../model/primitives';
+import type { ExecutionEvent, ExecutionReader } from '../workflows/execution-reader';
 import type { StepContractLookup } from '../workflows/step-contract';
 import { businessKey } from '../workflows/workflow-names';
 import { actOnRejectedEvent, type EventReplayer, type RejectedEventQueue } from './rejected-event-actions';
@@ -51,7 +46,8 @@ export interface OperationsDependencies {
       subjectId: string,
     ): Promise<unknown[]>;
   };
-  readonly sfn: SFNClient;
+  /** Reads executions, for the real outcome of a retry. */
+  readonly executions: ExecutionReader;
   readonly contracts: StepContractLookup;
   readonly rejectedEvents: RejectedEventQueue;
   readonly replayer: EventReplayer;
@@ -342,25 +338,17 @@ export async function exceptionOutcome(
       detail: `${latest.reasonCode}: ${latest.message}`,
     };
   const retriedAt = Date.parse(exception.resolution?.at ?? exception.createdAt);
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn: exception.executionArn, nextToken, maxResults: 1000 }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const events = await deps.executions.history(exception.executionArn);
   // The step succeeded only if, after the retry, it exited into something other than filing another
   // exception: a failure that is caught also exits the step, straight into File<Step>Exception.
-  const entered = (event: HistoryEvent): boolean => Boolean(event.type?.endsWith('StateEntered'));
-  const later = events.filter((event) => (event.timestamp?.getTime() ?? 0) >= retriedAt);
+  const entered = (event: ExecutionEvent): boolean => event.type.endsWith('StateEntered');
+  const later = events.filter((event) => event.at.getTime() >= retriedAt);
   for (const [index, event] of later.entries()) {
-    if (event.type !== 'TaskStateExited' || event.stateExitedEventDetails?.name !== exception.step) continue;
-    const next = later.slice(index + 1).find(entered)?.stateEnteredEventDetails?.name;
+    if (event.type !== 'TaskStateExited' || event.stateName !== exception.step) continue;
+    const next = later.slice(index + 1).find(entered)?.stateName;
     if (next !== undefined && next !== `File${exception.step}Exception`) return { ...base, outcome: 'succeeded' };
   }
-  const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: exception.executionArn }));
+  const status = await deps.executions.status(exception.executionArn);
   return status === 'RUNNING'
     ? { ...base, outcome: 'running' }
     : { ...base, outcome: `execution-${String(status).toLowerCase()}` };

@@ -30,6 +30,7 @@ import {
   taskWorld,
   type TaskWorld,
 } from '../support/human-task-fakes';
+import { StepFunctionsExecutionReader } from '../../shared/workflows/step-functions-execution-reader';
 
 /** Canned Step Functions answers: history pages and the execution status; records each command. */
 class FakeStepFunctions {
@@ -141,7 +142,12 @@ function apiWorld(sfn = new FakeStepFunctions()): ApiWorld {
     sfn,
     rejected,
     replayer,
-    api: { ...world.deps, sfn: sfn.asClient(), rejectedEvents: rejected, replayer },
+    api: {
+      ...world.deps,
+      executions: new StepFunctionsExecutionReader(sfn.asClient()),
+      rejectedEvents: rejected,
+      replayer,
+    },
   };
 }
 
