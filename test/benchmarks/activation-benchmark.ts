@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
@@ -9,8 +9,9 @@ import {
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SalesforceDetailType, SalesforceSourcePrefix } from '../../shared/events/catalogue';
+import { SalesforceDetailType } from '../../shared/events/catalogue';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
+import { deliverEvents, LOCAL_EVENT_RELAY_SOURCE } from '../support/partner-events';
 import { salesforceId } from '../support/psflow-cli';
 import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 
@@ -90,7 +91,6 @@ export async function measureActivations(count: number, progress: (line: string)
   const sampler = await FootprintSampler.start('project activation', cloud.pid);
   const config = clientConfig(cloud.url);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
-  const events = new EventBridgeClient({ ...config, maxAttempts: 1 });
   const sfn = new SFNClient(config);
   const machineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-project-activation';
   const health = async (): Promise<Health> => (await (await fetch(`${cloud.url}/_psflow/health`)).json()) as Health;
@@ -127,8 +127,8 @@ export async function measureActivations(count: number, progress: (line: string)
     };
     const putTimes = new Map<string, number>();
     const entryFor = (opportunityId: string): PutEventsRequestEntry => ({
-      EventBusName: 'psflow-dev',
-      Source: `${SalesforceSourcePrefix.EventRelay}00D000000000001/0YL000000000001`,
+      // Salesforce delivers to its partner bus; the local cloud plays the partner (test/support/partner-events.ts).
+      Source: LOCAL_EVENT_RELAY_SOURCE,
       DetailType: SalesforceDetailType.OpportunityChangeEvent,
       Detail: JSON.stringify({
         payload: {
@@ -164,7 +164,7 @@ export async function measureActivations(count: number, progress: (line: string)
         ids.map(async (opportunityId, index) => {
           await new Promise((resolve) => setTimeout(resolve, start + (index * 1000) / perSecond - Date.now()));
           const putAt = Date.now();
-          const result = await events.send(new PutEventsCommand({ Entries: [entryFor(opportunityId)] }));
+          const result = await deliverEvents(cloud.url, [entryFor(opportunityId)]);
           if (result.FailedEntryCount) throw new Error(`activation event for ${opportunityId} refused`);
           putTimes.set(opportunityId, putAt);
         }),
@@ -179,7 +179,7 @@ export async function measureActivations(count: number, progress: (line: string)
             next += batch.length;
             const entries = batch.map(entryFor);
             const putAt = Date.now();
-            const result = await events.send(new PutEventsCommand({ Entries: entries }));
+            const result = await deliverEvents(cloud.url, entries);
             if (result.FailedEntryCount) throw new Error(`${result.FailedEntryCount} activation events refused`);
             for (const opportunityId of batch) putTimes.set(opportunityId, putAt);
           }
@@ -291,7 +291,6 @@ export async function measureActivations(count: number, progress: (line: string)
   } finally {
     progress(`  memory: ${describeFootprint(sampler.finish())}`);
     documents.destroy();
-    events.destroy();
     sfn.destroy();
     await cloud.stop();
     fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
