@@ -98,6 +98,16 @@ export async function measureActivations(count: number, progress: (line: string)
     const stage = async (total: number): Promise<string[]> => {
       const ids = Array.from({ length: total }, () => salesforceId('006'));
       const items = ids.flatMap((opportunityId) => [
+        // Ingestion checks that the CRM knows a won opportunity before it starts an activation.
+        {
+          recordKey: `Opportunity#${opportunityId}`,
+          opportunityId,
+          accountId: ACCOUNT_ID,
+          name: `Bench deal ${opportunityId}`,
+          stage: 'Closed Won',
+          isWon: true,
+          isClosed: true,
+        },
         {
           recordKey: `Sow#${opportunityId}`,
           opportunityId,
