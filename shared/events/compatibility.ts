@@ -28,7 +28,7 @@ export function breakingChanges(published: unknown, current: unknown, at = '$'):
   // integer → number widens; anything else that changes the type set breaks readers.
   const widened = before.length === 1 && before[0] === 'integer' && after.length === 1 && after[0] === 'number';
   if (before.length > 0 && before.join('|') !== after.join('|') && !widened)
-    problems.push(`${at}: type changed from ${before.join('|')} to ${after.join('|') || 'any'}`);
+    problems.push(`${at}: type changed from ${before.join('|')} to ${after.join('|') || 'no type at all'}`);
   if (Array.isArray(published.enum)) {
     const allowed = new Set((Array.isArray(current.enum) ? current.enum : []).map((value) => JSON.stringify(value)));
     for (const value of published.enum)

@@ -5,7 +5,7 @@ import path from 'node:path';
 /**
  * A user clones the repository into an empty folder: nothing beside it exists. So no tracked
  * file may name a path that climbs out of the checkout, neither as a relative path written
- * out (`../shared/samples`) nor as `path.resolve(__dirname, '..', ...)` segments.
+ * out with leading `../` parts nor as `path.resolve(__dirname, '..', ...)` segments.
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
