@@ -18,6 +18,7 @@ import { listAllExecutions, measureActivations, percentile, type ActivationFigur
 import { type BundleFigures, measureBundles } from './bundle-benchmark';
 import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 import { BUNDLE_BUDGET_BYTES, MODULE_LOAD_BUDGET_MS, bundleCeiling, shortFunctionName } from './bundle-budget';
+import { WORKFLOW_BENCHMARKS } from './workflow-sections';
 
 /**
  * `npm run bench`: the local cloud end to end (PutEvents → rule → state machine → Lambda →
@@ -229,8 +230,29 @@ function row(label: string, figures: Figures): string {
   return `| ${label} | ${figures.executions} | ${figures.perSecond.toFixed(0)} | ${figures.p50Ms.toFixed(1)} | ${figures.p95Ms.toFixed(1)} |`;
 }
 
+/** Runs the workflow sections; with `--only NAME`, just that one. */
+async function measureWorkflows(only: string | undefined): Promise<string[]> {
+  const chosen = WORKFLOW_BENCHMARKS.filter((benchmark) => only === undefined || benchmark.name === only);
+  if (only !== undefined && chosen.length === 0) {
+    const known = WORKFLOW_BENCHMARKS.map((benchmark) => benchmark.name).join(', ') || 'none';
+    throw new Error(`no workflow benchmark is named "${only}"; known: ${known}`);
+  }
+  const lines: string[] = [];
+  for (const benchmark of chosen) {
+    progress(`workflow benchmark: ${benchmark.name} ...`);
+    lines.push(...(await benchmark.measure(progress)), '');
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', progress);
+  const onlyIndex = process.argv.indexOf('--only');
+  if (onlyIndex >= 0) {
+    // A quick look at one workflow; docs/benchmarks.md only ever holds a full run.
+    progress((await measureWorkflows(process.argv[onlyIndex + 1])).join('\n'));
+    return;
+  }
   const model = buildResourceModel(readCloudAssembly(path.join(projectRoot, 'cdk.out')), {
     region: 'us-east-1',
     accountId: '000000000000',
@@ -266,6 +288,8 @@ async function main(): Promise<void> {
     `  ${activation.perSecond.toFixed(1)} activations/s, p50 ${activation.p50Ms.toFixed(0)} ms, p95 ${activation.p95Ms.toFixed(0)} ms; paced at ${activation.pacedRate}/s: p50 ${activation.pacedP50Ms.toFixed(0)} ms, p95 ${activation.pacedP95Ms.toFixed(0)} ms`,
   );
 
+  const workflowReport = await measureWorkflows(undefined);
+
   const ratio = floor.perSecond / endToEnd.perSecond;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const cpus = os.cpus();
@@ -298,6 +322,7 @@ async function main(): Promise<void> {
     `- Ratio to the floor, no worse than ${TARGET_RATIO}x: ${ratio.toFixed(1)}x (floor ${floor.perSecond.toFixed(0)}/s over end to end ${endToEnd.perSecond.toFixed(0)}/s), ${verdict(ratio <= TARGET_RATIO)}.`,
     '',
     ...activationSection(activation, verdict),
+    ...workflowReport,
     ...bundleReport,
     ...footprintSection([probeFootprint, activation.footprint]),
   ].join('\n');
