@@ -63,6 +63,8 @@ export const WorkflowDetailType = {
   ProjectActivated: 'Project Activated',
   /** One role line of a statement of work needs staffing. */
   ResourceRequested: 'Resource Requested',
+  /** Nobody in the firm fits a role line; procurement sources a subcontractor for it. */
+  SubcontractorRequested: 'Subcontractor Requested',
   /** A human task passed its due time: reminded at the first breach, escalated after. */
   ApprovalSlaBreached: 'Approval SLA Breached',
   /** An exception's owner did not act in time: reminded at the first breach, escalated after. */

@@ -78,6 +78,27 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     detail: z.object({ projectId: ExternalId, roleLine: RoleLine, requestedAt: IsoDateTime }),
   },
   {
+    name: 'SubcontractorRequested',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.SubcontractorRequested,
+    version: 1,
+    description: 'Nobody in the firm fits a role line; procurement is asked to source a subcontractor for it.',
+    producer: 'staffing workflow (a manager asks for a subcontractor, or an unfilled request is resolved that way)',
+    consumers: ['procurement workflow'],
+    detail: z.object({
+      /** The staffing request the role line came from; procurement's idempotency key. */
+      requestId: z.string().min(1).max(200),
+      projectId: ExternalId,
+      roleLine: RoleLine,
+      /** Region whose procurement policy applies. */
+      region: z.string().min(1),
+      /** Who asked; separation of duties keeps them from approving the purchase. */
+      requestedBy: z.string().min(1),
+      reason: z.string().min(1).max(2000),
+      requestedAt: IsoDateTime,
+    }),
+  },
+  {
     name: 'ProjectActivated',
     source: PsflowSource.Workflow,
     detailType: WorkflowDetailType.ProjectActivated,
