@@ -143,8 +143,8 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */
-export function detailJsonSchema(contract: EventContract): Record<string, unknown> {
-  return z.toJSONSchema(contract.detail, { target: 'draft-04', io: 'input' }) as Record<string, unknown>;
+export function detailJsonSchema(contract: EventContract): z.core.JSONSchema.BaseSchema {
+  return z.toJSONSchema(contract.detail, { target: 'draft-04', io: 'input' });
 }
 
 /** File name of a contract version's published JSON Schema under `shared/events/published/`. */

@@ -8,6 +8,7 @@ import { approvedFieldsTouched } from './approved-fields';
 import { DYNAMODB_MAX_NESTING, jsonBytes, jsonDepth, MAX_STATE_BYTES } from './json-limits';
 import { applyPatch, InvalidPatchError, parsePatch } from './json-patch';
 import type { ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from './workflow-exception';
+import { messageOf } from '../errors/error-message';
 
 /** An owner's action on an exception. */
 export type ExceptionAction =
@@ -88,7 +89,7 @@ export async function actOnException(
         by: actor,
         at,
         note: request.note ?? 'retried',
-        patch: patch as unknown as Array<Record<string, unknown>>,
+        patch: [...patch],
       };
       send = () => deps.tokens.succeed(exception.token, { action: 'retry', input });
       break;
@@ -174,7 +175,7 @@ function toPatch(value: unknown): ReturnType<typeof parsePatch> {
   try {
     return parsePatch(value);
   } catch (error) {
-    throw new TaskActionRefused('InvalidRequest', (error as Error).message);
+    throw new TaskActionRefused('InvalidRequest', messageOf(error));
   }
 }
 

@@ -1,5 +1,6 @@
 import { ErrorName } from '../errors/error-names';
 import { ExceptionOwnerRole, type ErrorClass } from '../directory/roles';
+import { isPlainObject } from '../model/plain-object';
 
 /**
  * Which team owns a failure. A system rejecting psflow's data belongs to the team that owns
@@ -48,8 +49,8 @@ export function classifyFailure(failure: StepFailure): {
 function causeMessage(cause: string | undefined): string | undefined {
   if (!cause) return undefined;
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+    const parsed: unknown = JSON.parse(cause);
+    return isPlainObject(parsed) && typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
   } catch {
     return cause;
   }

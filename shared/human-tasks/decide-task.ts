@@ -113,7 +113,8 @@ async function repeatOrConflict(
 
 /** Tells the workflow; a token Step Functions no longer knows means the wait ended meanwhile. */
 async function deliver(task: HumanTask, deps: DecideDependencies): Promise<HumanTask> {
-  const decision = task.decision as TaskDecision;
+  const decision = task.decision;
+  if (!decision) throw new Error(`task ${task.taskId} has no decision to deliver`);
   const output = {
     outcome: decision.outcome,
     decidedBy: decision.decidedBy,
