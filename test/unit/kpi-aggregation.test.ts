@@ -9,6 +9,10 @@ import { KPI_FACT_SOURCES } from '../../shared/kpis/fact-registry';
 import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
 import { ANY } from '../../shared/kpis/kpi-facts';
 import { queryKpis } from '../../shared/kpis/query-kpis';
+import { KPI_ROUTE, KpiReport } from '../../shared/kpis/kpi-report';
+import { handleOperationsRequest, type OperationsDependencies } from '../../shared/operations-api/operations-api';
+import { renderKpiReport } from '../../cli/commands/kpis';
+import { taskWorld } from '../support/human-task-fakes';
 
 // dynalite ships no types; this is the part of its surface used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -209,5 +213,74 @@ describe('KPI aggregation', () => {
   it('has a registry entry for every event it counts, reading contracts that exist', () => {
     // Assess: each entry reads an event psflow has a versioned contract for.
     for (const entry of KPI_FACT_SOURCES) expect(findContract(entry.source, entry.detailType)).toBeDefined();
+  });
+});
+
+describe('GET /kpis', () => {
+  function api(): OperationsDependencies {
+    const refuse = async (): Promise<never> => {
+      throw new Error('not used by the KPI route');
+    };
+    return {
+      ...taskWorld().deps,
+      executions: { history: refuse, status: refuse },
+      rejectedEvents: { get: refuse, list: refuse, markActed: refuse },
+      replayer: { replay: refuse },
+      kpis: new KpiAggregatesTable(documents, TABLE, () => NOW),
+      now: () => NOW,
+    };
+  }
+
+  function get(query: Record<string, string>) {
+    return handleOperationsRequest(
+      {
+        routeKey: KPI_ROUTE.key,
+        queryStringParameters: query,
+        requestContext: { authorizer: { jwt: { claims: { sub: 'pat.practice' } } } },
+      },
+      api(),
+    );
+  }
+
+  it('answers a report the contract accepts, which the CLI renders', async () => {
+    // Prepare
+    await aggregateEvent(activation('api', '2026-11-14T09:00:00Z', '2026-11-14T21:00:00Z'), deps());
+
+    // Act
+    const answer = await get({ practice: 'api', from: '2026-11-01', to: '2026-11-20' });
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    const report = KpiReport.parse(JSON.parse(answer.body));
+    expect(report.query).toEqual({
+      workflow: null,
+      region: null,
+      practice: 'api',
+      from: '2026-11-01',
+      to: '2026-11-20',
+    });
+    expect(report.cycleTimes[0].cycleTime.count).toBe(1);
+    const text = renderKpiReport(report);
+    expect(text).toContain('KPIs 2026-11-01 to 2026-11-20 (workflow all, region all, practice api); 1 day items read');
+    expect(text).toMatch(/project-activation\s+\(end to end\)\s+1\s+1[12]\.\d h\s+1[12]\.\d h\s+12\.0 h/);
+    expect(text).toContain('no approvals decided in the range');
+  });
+
+  it('refuses a reversed range, a range over a year and an unknown filter, saying which', async () => {
+    // Act
+    const reversed = await get({ from: '2026-11-20', to: '2026-11-01' });
+    const tooLong = await get({ from: '2024-01-01', to: '2026-11-01' });
+    const unknown = await get({ colour: 'blue' });
+    const badRegion = await get({ region: 'MARS' });
+
+    // Assess
+    expect(reversed.statusCode).toBe(400);
+    expect(JSON.parse(reversed.body).message).toBe('from (2026-11-20) is after to (2026-11-01)');
+    expect(tooLong.statusCode).toBe(400);
+    expect(JSON.parse(tooLong.body).message).toContain('a query covers at most 366');
+    expect(unknown.statusCode).toBe(400);
+    expect(JSON.parse(unknown.body).message).toContain('colour');
+    expect(badRegion.statusCode).toBe(400);
+    expect(JSON.parse(badRegion.body).message).toContain('region');
   });
 });
