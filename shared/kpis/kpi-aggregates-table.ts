@@ -189,29 +189,43 @@ export class KpiAggregatesTable implements KpiAggregateStore {
   }
 
   /**
-   * Writes whole day items, replacing what is there: for loading generated history (the
-   * benchmark, demo data), never for live events, which go through {@link apply}.
+   * Writes whole items from merged deltas ({@link deltasByItem}), replacing what is there: for
+   * loading generated history (the benchmark), never for live events, which go through {@link apply}.
    */
-  async putDays(items: ReadonlyArray<{ dimensions: KpiDimensions; day: DayAggregate }>): Promise<void> {
-    for (let start = 0; start < items.length; start += 25) {
-      let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = items
-        .slice(start, start + 25)
-        .map(({ dimensions, day }) => ({ PutRequest: { Item: itemOf(aggregateKey(dimensions), day) } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`BatchWriteItem left ${requests.length} KPI items unwritten after 8 retries`);
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
-        requests = unprocessed.flatMap((request) =>
-          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
-        );
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  async loadItems(items: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void> {
+    const all = [...items].map(([key, deltas]) => ({ ...itemKey(key), ...Object.fromEntries(deltas) }));
+    await this.batchPut(all);
+  }
+
+  /** Puts items 25 to a request, as many requests in flight as given, retrying what DynamoDB leaves unprocessed. */
+  async batchPut(items: readonly Record<string, unknown>[], inFlight = 16): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const batch = items.slice(next, next + 25);
+        next += 25;
+        let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = batch.map((Item) => ({
+          PutRequest: { Item },
+        }));
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          if (attempt > 8) throw new Error(`BatchWriteItem left ${requests.length} items unwritten after 8 retries`);
+          const result = await this.client.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+          );
+          const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
+          requests = unprocessed.flatMap((request) =>
+            request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+          );
+          if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
   }
 }
 
 /** `<partition>\u0000<day>`: one map key per item a fact touches. */
-function itemKey(key: string): { pk: string; sk: string } {
+export function itemKey(key: string): { pk: string; sk: string } {
   const [pk, sk] = key.split('\u0000');
   return { pk, sk };
 }
@@ -249,7 +263,8 @@ export function rollupsOf(fact: KpiFact): KpiDimensions[] {
   );
 }
 
-function dayOf(item: Record<string, unknown>): DayAggregate {
+/** A day item as stored, read back into counters and histograms. */
+export function dayOf(item: Record<string, unknown>): DayAggregate {
   const day: DayAggregate = { day: String(item.sk), counters: new Map(), durations: new Map() };
   const duration = (metric: string) => {
     const existing = day.durations.get(metric);
@@ -268,16 +283,6 @@ function dayOf(item: Record<string, unknown>): DayAggregate {
     }
   }
   return day;
-}
-
-function itemOf(pk: string, day: DayAggregate): Record<string, unknown> {
-  const item: Record<string, unknown> = { pk, sk: day.day };
-  for (const [metric, value] of day.counters) item[`${COUNTER}${metric}`] = value;
-  for (const [metric, { histogram, sumSeconds }] of day.durations) {
-    item[`${SUM}${metric}`] = sumSeconds;
-    for (const [bucket, count] of histogram) item[`${BUCKET}${metric}|${bucket}`] = count;
-  }
-  return item;
 }
 
 function parseJson(text: string): unknown {
