@@ -22,6 +22,7 @@ import {
   showSandboxRecord,
 } from './commands/sandbox';
 import { listUnknownEvents } from './commands/ingestion-stats';
+import { showKpis } from './commands/kpis';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
 
@@ -73,6 +74,9 @@ Commands:
                                 fail the execution; its compensation runs
   exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
                                 retry all that match and report each real outcome
+  kpis [--workflow W] [--region R] [--practice P] [--from YYYY-MM-DD --to YYYY-MM-DD]
+                                cycle time, approval SLA, exceptions, staffing, billing, utilisation
+                                and margin over a range (default: the last 30 days)
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -118,6 +122,8 @@ async function run(argv: readonly string[]): Promise<void> {
       clear: { type: 'boolean', default: false },
       practices: { type: 'string' },
       regions: { type: 'string' },
+      region: { type: 'string' },
+      practice: { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -186,6 +192,14 @@ async function run(argv: readonly string[]): Promise<void> {
         });
       case 'ingestion unknown':
         return listUnknownEvents(ctx);
+      case 'kpis':
+        return showKpis(ctx, {
+          workflow: values.workflow,
+          region: values.region,
+          practice: values.practice,
+          from: values.from,
+          to: values.to,
+        });
       case 'events put':
         return putEvents(ctx, positionals.slice(2));
       case 'users list':

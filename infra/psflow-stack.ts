@@ -7,6 +7,7 @@ import { ExceptionQueue } from './exceptions/exception-queue';
 import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
+import { KpiPipeline } from './kpis/kpi-pipeline';
 import { OperationsApi } from './operations-api/operations-api';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
@@ -41,6 +42,7 @@ export class PsflowStack extends Stack {
   public readonly slaSweep: SlaSweep;
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
+  public readonly kpis: KpiPipeline;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -86,6 +88,12 @@ export class PsflowStack extends Stack {
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');
+    this.kpis = new KpiPipeline(this, 'Kpis', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      announcers: [this.exceptionQueue.fileException, this.operationsApi.operationsApi],
+      readers: [this.operationsApi.operationsApi],
+    });
     this.addClientOutputs(props.stage);
   }
 

@@ -69,4 +69,10 @@ export const WorkflowDetailType = {
   ApprovalSlaBreached: 'Approval SLA Breached',
   /** An exception's owner did not act in time: reminded at the first breach, escalated after. */
   ExceptionSlaBreached: 'Exception SLA Breached',
+  /** A person approved or rejected one level of an approval request. */
+  ApprovalDecided: 'Approval Decided',
+  /** A step failed after its retries and was filed as an exception for its owner. */
+  ExceptionFiled: 'Exception Filed',
+  /** An exception's owner retried, skipped with evidence or aborted. */
+  ExceptionResolved: 'Exception Resolved',
 } as const;

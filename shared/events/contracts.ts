@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
+import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exception-events';
+import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
 import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
@@ -139,6 +141,36 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       step: z.string(),
       ...SLA_BREACH_FIELDS,
     }),
+  },
+  {
+    name: 'ApprovalDecided',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ApprovalDecided,
+    version: 1,
+    description: 'A person approved or rejected one level of an approval request; announced again until delivered.',
+    producer: 'operations API (decideTask)',
+    consumers: ['KPIs: approval SLA performance per role'],
+    detail: ApprovalDecidedDetail,
+  },
+  {
+    name: 'ExceptionFiled',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ExceptionFiled,
+    version: 1,
+    description: 'A step failed after its retries and waits for its owner; re-announced when a filing is redelivered.',
+    producer: 'file-exception Lambda (every File<Step>Exception state)',
+    consumers: ['KPIs: exception rate per workflow, step and system'],
+    detail: ExceptionFiledDetail,
+  },
+  {
+    name: 'ExceptionResolved',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ExceptionResolved,
+    version: 1,
+    description: "An exception's owner retried it, skipped it with evidence or aborted the execution.",
+    producer: 'operations API (actOnException)',
+    consumers: ['KPIs: mean time to resolve'],
+    detail: ExceptionResolvedDetail,
   },
 ];
 

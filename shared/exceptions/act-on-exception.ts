@@ -3,6 +3,8 @@ import { ErrorName } from '../errors/error-names';
 import type { Directory } from '../directory/directory';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
+import type { EventPublisher } from '../events/event-publisher';
+import { publishExceptionResolved } from './exception-events';
 import type { StepContractLookup } from '../workflows/step-contract';
 import { approvedFieldsTouched } from './approved-fields';
 import { DYNAMODB_MAX_NESTING, jsonBytes, jsonDepth, MAX_STATE_BYTES } from './json-limits';
@@ -25,6 +27,8 @@ export interface ExceptionDependencies {
   /** The workflows' guarded-step contracts; this module knows no workflow itself. */
   readonly contracts: StepContractLookup;
   readonly now: () => Date;
+  /** Announces `Exception Resolved` for the KPIs; absent where nobody listens. */
+  readonly events?: EventPublisher;
 }
 
 /**
@@ -150,6 +154,17 @@ export async function actOnException(
       'NoLongerWaiting',
       `the workflow no longer waits on exception ${exceptionId} (stopped or timed out); the action was recorded but has no effect`,
     );
+  }
+  // After the workflow was told: the action is done and cannot be repeated, so a failure to announce
+  // it is reported as such, never as a failed action.
+  if (deps.events) {
+    try {
+      await publishExceptionResolved(deps.events, exception, resolution);
+    } catch (error) {
+      throw new Error(
+        `exception ${exceptionId} was ${status} and the workflow was told, but its Exception Resolved event could not be published: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
   return { ...exception, status, resolution };
 }

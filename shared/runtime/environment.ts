@@ -14,6 +14,7 @@ export const EnvVar = {
   HumanTasksTable: 'HUMAN_TASKS_TABLE',
   IngestionLedgerTable: 'INGESTION_LEDGER_TABLE',
   IngestFunctionName: 'INGEST_FUNCTION_NAME',
+  KpiTable: 'KPI_TABLE',
   ProjectActivationStateMachineArn: 'PROJECT_ACTIVATION_STATE_MACHINE_ARN',
   RejectedEventsTable: 'REJECTED_EVENTS_TABLE',
   SandboxCrmTable: 'SANDBOX_CRM_TABLE',
