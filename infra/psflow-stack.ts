@@ -16,6 +16,7 @@ import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
+import { StaffingSystems } from './staffing/staffing-systems';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -43,6 +44,7 @@ export class PsflowStack extends Stack {
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
   public readonly kpis: KpiPipeline;
+  public readonly staffingSystems: StaffingSystems;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -51,6 +53,7 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
+    this.staffingSystems = new StaffingSystems(this, 'StaffingSystems', { stage: props.stage });
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
     this.humanTasks = new HumanTasks(this, 'HumanTasks', {
       stage: props.stage,
