@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CrmLoadFile } from '../../shared/connectors/sandbox/crm-load-file';
+import { loadBillingSections } from './sandbox-billing-load';
 import { SystemFaults } from '../../shared/connectors/sandbox/sandbox-faults';
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { sandboxCrmKey } from '../../shared/connectors/sandbox/sandbox-crm-connector';
@@ -127,15 +128,23 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     await context.documents.send(
       new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow } }),
     );
+  const billing = await loadBillingSections(context, file, data);
   const summary = {
     accounts: parsed.data.accounts.length,
     opportunities: parsed.data.opportunities.length,
     statementsOfWork: parsed.data.statementsOfWork.length,
+    ...billing,
   };
   if (context.options.json) return context.printJson(summary);
   context.print(
     `loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`,
   );
+  if (billing)
+    context.print(
+      `loaded ${Object.entries(billing)
+        .map(([section, count]) => `${count} ${section}`)
+        .join(', ')} into the sandbox PSA billing records`,
+    );
 }
 
 /** `psflow sandbox seed`: the demo data, where it is missing. */
