@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BILLING_EVENT_CONTRACTS } from '../billing/billing-events';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
@@ -140,6 +141,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       ...SLA_BREACH_FIELDS,
     }),
   },
+  ...BILLING_EVENT_CONTRACTS,
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */
