@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createContext, type CliContext } from './cli-context';
 import { CliError } from './cli-error';
 import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
+import { billingStatus, recheckBillingProject, runBillingCycle } from './commands/billing';
 import { putEvents } from './commands/bus-events';
 import { changeGrant, listUsers } from './commands/directory-users';
 import {
@@ -55,6 +56,12 @@ Commands:
                                 (latencyMs, throttleRate, unavailableRate, timeoutRate, rejectRate)
   sandbox load FILE             stage CRM records ({"accounts":[],"opportunities":[],"statementsOfWork":[]})
   sandbox seed                  write the demo data where it is missing
+  billing run --region R --period P [--run-id ID] [--cut-off ISO]
+                                start a region's billing cycle on demand (reruns draft nothing twice)
+  billing status --region R --period P [--project ID]
+                                each project ready, blocked, drafted or carried, with every finding's owner and due time
+  billing recheck --project ID --period P [--note WHY]
+                                check a project again after a fix
   users list                    the directory: who holds which role
   users grant USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
   users revoke USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
@@ -124,6 +131,9 @@ async function run(argv: readonly string[]): Promise<void> {
       regions: { type: 'string' },
       region: { type: 'string' },
       practice: { type: 'string' },
+      period: { type: 'string' },
+      'run-id': { type: 'string' },
+      'cut-off': { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -222,6 +232,21 @@ async function run(argv: readonly string[]): Promise<void> {
         return loadSandboxFile(ctx, id);
       case 'sandbox seed':
         return seedSandboxData(ctx);
+      case 'billing run':
+      case 'billing status':
+      case 'billing recheck': {
+        const billing = {
+          region: values.region,
+          period: values.period,
+          project: values.project,
+          runId: values['run-id'],
+          cutOff: values['cut-off'],
+          note: values.note,
+        };
+        if (name === 'billing run') return runBillingCycle(ctx, billing);
+        if (name === 'billing status') return billingStatus(ctx, billing);
+        return recheckBillingProject(ctx, billing);
+      }
       case 'approvals list':
         return listApprovals(ctx, values.role);
       case 'approvals show':

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { AuditTrail } from './audit/audit-trail';
+import { BillingReadiness } from './billing-readiness/billing-readiness';
 import { ExceptionQueue } from './exceptions/exception-queue';
 import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
@@ -45,6 +46,7 @@ export class PsflowStack extends Stack {
   public readonly operationsDrill: OperationsDrill;
   public readonly kpis: KpiPipeline;
   public readonly staffingSystems: StaffingSystems;
+  public readonly billingReadiness: BillingReadiness;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -88,6 +90,12 @@ export class PsflowStack extends Stack {
       partnerEventBusNames: props.partnerEventBusNames,
     });
     this.operationsApi.serveRejectedEvents(this.ingestion);
+    this.billingReadiness = new BillingReadiness(this, 'BillingReadiness', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      ...workflowPatterns,
+    });
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');

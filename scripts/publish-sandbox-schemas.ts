@@ -5,6 +5,10 @@ import {
   SANDBOX_LOAD_FILE_SCHEMA_PATH,
   sandboxLoadFileJsonSchema,
 } from '../shared/connectors/sandbox/staffing-load-file';
+import {
+  BILLING_LOAD_FILE_SCHEMA_PATH,
+  billingLoadFileJsonSchema,
+} from '../shared/connectors/sandbox/billing-load-file';
 
 /**
  * `npm run sandbox:schemas`: writes the JSON Schema of each sandbox load format from the zod
@@ -13,6 +17,7 @@ import {
 for (const [relative, schema] of [
   [CRM_LOAD_FILE_SCHEMA_PATH, crmLoadFileJsonSchema()],
   [SANDBOX_LOAD_FILE_SCHEMA_PATH, sandboxLoadFileJsonSchema()],
+  [BILLING_LOAD_FILE_SCHEMA_PATH, billingLoadFileJsonSchema()],
 ] as const) {
   const file = path.resolve(__dirname, '..', relative);
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { loadBillingSections } from './sandbox-billing-load';
 import { SystemFaults } from '../../shared/connectors/sandbox/sandbox-faults';
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { sandboxCrmKey } from '../../shared/connectors/sandbox/sandbox-crm-connector';
@@ -142,6 +143,7 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     new SandboxPsaBookings(context.documents, context.tableName('sandbox-bookings'), undefined),
     parsed.data,
   );
+  const billing = await loadBillingSections(context, file, data);
   const summary = {
     accounts: parsed.data.accounts.length,
     opportunities: parsed.data.opportunities.length,
@@ -151,6 +153,7 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     holidays: staffing.holidays,
     bookings: staffing.bookings,
     refused: staffing.refused,
+    ...billing,
   };
   if (context.options.json) {
     context.printJson(summary);
@@ -161,6 +164,12 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     context.print(
       `loaded ${summary.people} person(s), ${summary.leave} leave entry(ies), ${summary.holidays} holiday calendar(s) into the sandbox HRIS and ${summary.bookings} booking(s) into the sandbox PSA`,
     );
+    if (billing)
+      context.print(
+        `loaded ${Object.entries(billing)
+          .map(([section, count]) => `${count} ${section}`)
+          .join(', ')} into the sandbox PSA billing records`,
+      );
   }
   if (staffing.refused.length > 0)
     throw new CliError(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BILLING_EVENT_CONTRACTS } from '../billing/billing-events';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
 import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exception-events';
 import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
@@ -172,6 +173,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     consumers: ['KPIs: mean time to resolve'],
     detail: ExceptionResolvedDetail,
   },
+  ...BILLING_EVENT_CONTRACTS,
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */

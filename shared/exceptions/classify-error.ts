@@ -17,6 +17,14 @@ const OWNER_BY_CONNECTOR: Readonly<Record<string, ErrorClass>> = {
   crm: 'integration',
 };
 
+/**
+ * Operations whose outage, once retries are spent, is the business's to handle rather than
+ * integration's: an invoice draft has a cut-off, and finance can draft it by hand.
+ */
+const OWNER_OF_EXHAUSTED_RETRIES: Readonly<Record<string, ErrorClass>> = {
+  'erp.createInvoiceDraft': 'finance',
+};
+
 /** A failure as Step Functions hands it to a Catch: the error name and the cause text. */
 export interface StepFailure {
   readonly Error: string;
@@ -33,10 +41,13 @@ export function classifyFailure(failure: StepFailure): {
   const message = causeMessage(failure.Cause) ?? failure.Error;
   // Connector errors say `<connector>.<operation>: <detail>`; the connector names the owner.
   const connector = /^([a-z]+)\.[A-Za-z]+: /.exec(message)?.[1];
+  const operation = /^([a-z]+\.[A-Za-z]+): /.exec(message)?.[1];
   const errorClass: ErrorClass =
     failure.Error === ErrorName.PermanentConnector && connector
       ? (OWNER_BY_CONNECTOR[connector] ?? 'integration')
-      : 'integration';
+      : failure.Error === ErrorName.RetryableConnector && operation && OWNER_OF_EXHAUSTED_RETRIES[operation]
+        ? OWNER_OF_EXHAUSTED_RETRIES[operation]
+        : 'integration';
   return {
     errorClass,
     ownerRole: ExceptionOwnerRole[errorClass],

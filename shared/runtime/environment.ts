@@ -21,6 +21,10 @@ export const EnvVar = {
   SandboxRecordsTable: 'SANDBOX_RECORDS_TABLE',
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
+  BillingReadinessTable: 'BILLING_READINESS_TABLE',
+  SandboxBillingTable: 'SANDBOX_BILLING_TABLE',
+  BillingCycleStateMachineArn: 'BILLING_CYCLE_STATE_MACHINE_ARN',
+  BillingProjectStateMachineArn: 'BILLING_PROJECT_STATE_MACHINE_ARN',
 } as const;
 
 /** One of {@link EnvVar}. */
