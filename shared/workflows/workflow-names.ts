@@ -6,6 +6,10 @@ export const WorkflowName = {
   ProjectActivation: 'project-activation',
   /** Exercises approvals and the exception queue end to end, for operators and deploy checks. */
   OperationsDrill: 'operations-drill',
+  /** Purchase request to purchase order: policy checks, approval, vendor onboarding, PO in ERP. */
+  Procurement: 'procurement',
+  /** Change request to applied change: impact, approval chain by delta, ERP/PSA/billing updates. */
+  ChangeControl: 'change-control',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];
