@@ -24,6 +24,7 @@ import {
 import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
+import { listPurchases, receivePurchase, requestPurchase, showPurchase } from './commands/purchases';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -73,6 +74,13 @@ Commands:
                                 fail the execution; its compensation runs
   exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
                                 retry all that match and report each real outcome
+  purchases request --vendor V --amount 12000.50 --currency EUR --region EMEA --description TEXT
+                    [--receiver USER] [--project ID] [--quotes JSON] [--request-id ID]
+                                ask for a purchase (you are the requester; the receiver may be
+                                neither you nor an approver)
+  purchases list --project ID   purchases of a project
+  purchases show <REQUEST>      status, hold reasons, approvers, ERP order, receipt
+  purchases receive <REQUEST>   record receipt of the goods or services
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -118,6 +126,14 @@ async function run(argv: readonly string[]): Promise<void> {
       clear: { type: 'boolean', default: false },
       practices: { type: 'string' },
       regions: { type: 'string' },
+      vendor: { type: 'string' },
+      amount: { type: 'string' },
+      currency: { type: 'string' },
+      region: { type: 'string' },
+      description: { type: 'string' },
+      receiver: { type: 'string' },
+      quotes: { type: 'string' },
+      'request-id': { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -230,6 +246,24 @@ async function run(argv: readonly string[]): Promise<void> {
         return abortException(ctx, id, values.note);
       case 'exceptions bulk-retry':
         return bulkRetryExceptions(ctx, exceptionFilter(), values.patch, values.note, waitSeconds());
+      case 'purchases request':
+        return requestPurchase(ctx, {
+          requestId: values['request-id'],
+          vendor: values.vendor,
+          amount: values.amount,
+          currency: values.currency,
+          region: values.region,
+          description: values.description,
+          receiver: values.receiver,
+          project: values.project,
+          quotes: jsonOption(values.quotes, 'quotes'),
+        });
+      case 'purchases list':
+        return listPurchases(ctx, values.project, limit);
+      case 'purchases show':
+        return showPurchase(ctx, id);
+      case 'purchases receive':
+        return receivePurchase(ctx, id);
       default:
         throw new CliError(`unknown command "${name}"; see npx psflow --help`);
     }

@@ -13,6 +13,7 @@ import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
 import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
+import { Procurement } from './procurement/procurement';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
 
@@ -24,6 +25,8 @@ export interface PsflowStackProps extends StackProps {
   readonly partnerEventBusNames?: readonly string[];
   /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
   readonly approvalPolicy?: unknown;
+  /** The procurement policy to check at synth (tests pass broken ones); defaults to the published one. */
+  readonly procurementPolicy?: unknown;
 }
 
 /** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
@@ -41,6 +44,7 @@ export class PsflowStack extends Stack {
   public readonly slaSweep: SlaSweep;
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
+  public readonly procurement: Procurement;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -86,6 +90,14 @@ export class PsflowStack extends Stack {
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');
+    this.procurement = new Procurement(this, 'Procurement', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      directory: this.directory,
+      procurementPolicy: props.procurementPolicy,
+      ...workflowPatterns,
+    });
     this.addClientOutputs(props.stage);
   }
 

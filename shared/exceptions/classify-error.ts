@@ -14,6 +14,8 @@ const OWNER_BY_CONNECTOR: Readonly<Record<string, ErrorClass>> = {
   hris: 'staffing',
   staffing: 'staffing',
   crm: 'integration',
+  procurement: 'finance',
+  changes: 'delivery',
 };
 
 /** A failure as Step Functions hands it to a Catch: the error name and the cause text. */

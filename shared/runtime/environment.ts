@@ -20,6 +20,10 @@ export const EnvVar = {
   SandboxRecordsTable: 'SANDBOX_RECORDS_TABLE',
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
+  SandboxProcurementTable: 'SANDBOX_PROCUREMENT_TABLE',
+  ProcurementStateMachineArn: 'PROCUREMENT_STATE_MACHINE_ARN',
+  ChangeRequestsTable: 'CHANGE_REQUESTS_TABLE',
+  ChangeControlStateMachineArn: 'CHANGE_CONTROL_STATE_MACHINE_ARN',
 } as const;
 
 /** One of {@link EnvVar}. */
