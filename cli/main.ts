@@ -26,6 +26,7 @@ import { listUnknownEvents } from './commands/ingestion-stats';
 import { showKpis } from './commands/kpis';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
+import { listPurchases, receivePurchase, requestPurchase, showPurchase } from './commands/purchases';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -84,6 +85,13 @@ Commands:
   kpis [--workflow W] [--region R] [--practice P] [--from YYYY-MM-DD --to YYYY-MM-DD]
                                 cycle time, approval SLA, exceptions, staffing, billing, utilisation
                                 and margin over a range (default: the last 30 days)
+  purchases request --vendor V --amount 12000.50 --currency EUR --region EMEA --description TEXT
+                    [--receiver USER] [--project ID] [--quotes JSON] [--request-id ID]
+                                ask for a purchase (you are the requester; the receiver may be
+                                neither you nor an approver)
+  purchases list --project ID   purchases of a project
+  purchases show <REQUEST>      status, hold reasons, approvers, ERP order, receipt
+  purchases receive <REQUEST>   record receipt of the goods or services
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -134,6 +142,13 @@ async function run(argv: readonly string[]): Promise<void> {
       period: { type: 'string' },
       'run-id': { type: 'string' },
       'cut-off': { type: 'string' },
+      vendor: { type: 'string' },
+      amount: { type: 'string' },
+      currency: { type: 'string' },
+      description: { type: 'string' },
+      receiver: { type: 'string' },
+      quotes: { type: 'string' },
+      'request-id': { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -269,6 +284,24 @@ async function run(argv: readonly string[]): Promise<void> {
         return abortException(ctx, id, values.note);
       case 'exceptions bulk-retry':
         return bulkRetryExceptions(ctx, exceptionFilter(), values.patch, values.note, waitSeconds());
+      case 'purchases request':
+        return requestPurchase(ctx, {
+          requestId: values['request-id'],
+          vendor: values.vendor,
+          amount: values.amount,
+          currency: values.currency,
+          region: values.region,
+          description: values.description,
+          receiver: values.receiver,
+          project: values.project,
+          quotes: jsonOption(values.quotes, 'quotes'),
+        });
+      case 'purchases list':
+        return listPurchases(ctx, values.project, limit);
+      case 'purchases show':
+        return showPurchase(ctx, id);
+      case 'purchases receive':
+        return receivePurchase(ctx, id);
       default:
         throw new CliError(`unknown command "${name}"; see npx psflow --help`);
     }

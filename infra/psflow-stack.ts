@@ -15,6 +15,7 @@ import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
 import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
+import { Procurement } from './procurement/procurement';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
 import { StaffingSystems } from './staffing/staffing-systems';
@@ -27,6 +28,8 @@ export interface PsflowStackProps extends StackProps {
   readonly partnerEventBusNames?: readonly string[];
   /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
   readonly approvalPolicy?: unknown;
+  /** The procurement policy to check at synth (tests pass broken ones); defaults to the published one. */
+  readonly procurementPolicy?: unknown;
 }
 
 /** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
@@ -47,6 +50,7 @@ export class PsflowStack extends Stack {
   public readonly kpis: KpiPipeline;
   public readonly staffingSystems: StaffingSystems;
   public readonly billingReadiness: BillingReadiness;
+  public readonly procurement: Procurement;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -104,6 +108,14 @@ export class PsflowStack extends Stack {
       eventBus: this.eventBus,
       announcers: [this.exceptionQueue.fileException, this.operationsApi.operationsApi],
       readers: [this.operationsApi.operationsApi],
+    });
+    this.procurement = new Procurement(this, 'Procurement', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      directory: this.directory,
+      procurementPolicy: props.procurementPolicy,
+      ...workflowPatterns,
     });
     this.addClientOutputs(props.stage);
   }

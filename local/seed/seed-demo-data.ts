@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedSandbox } from '../../shared/connectors/sandbox/seed-sandbox';
 import { seedDirectory } from '../../shared/directory/seed-directory';
+import { seedProcurement } from '../../shared/procurement/demo-vendors';
 
 /**
  * Seeds a running local cloud, through its DynamoDB endpoint as any client would, and says what
@@ -21,6 +22,10 @@ export async function seedDemoData(endpoint: string, stage: string, what: 'sandb
   try {
     const documents = DynamoDBDocumentClient.from(client);
     const seeded = what === 'sandbox' ? await seedSandbox(documents, stage) : await seedDirectory(documents, stage);
+    // The sandbox procurement system's vendors are seeded with the other sandbox systems.
+    const vendors = what === 'sandbox' ? await seedProcurement(documents, stage) : undefined;
+    if (vendors)
+      return `${seeded.written} demo records and ${vendors.written} vendors seeded, ${seeded.kept + vendors.kept} already present`;
     return `${seeded.written} demo ${what === 'sandbox' ? 'records' : 'users'} seeded, ${seeded.kept} already present`;
   } catch (error) {
     // A cloud assembly without these tables (another app, an older synth) is still served.

@@ -65,6 +65,10 @@ export const WorkflowDetailType = {
   ResourceRequested: 'Resource Requested',
   /** Nobody in the firm fits a role line; procurement sources a subcontractor for it. */
   SubcontractorRequested: 'Subcontractor Requested',
+  /** A purchase order was raised in the ERP after approval; carries the PO cycle time. */
+  PurchaseOrderIssued: 'Purchase Order Issued',
+  /** A new vendor passed onboarding (documents checked) and is active. */
+  VendorOnboarded: 'Vendor Onboarded',
   /** A human task passed its due time: reminded at the first breach, escalated after. */
   ApprovalSlaBreached: 'Approval SLA Breached',
   /** An exception's owner did not act in time: reminded at the first breach, escalated after. */

@@ -6,6 +6,7 @@ import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
 import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 
 /** Detail of `Opportunity Won`: the input of the project-activation workflow. */
 export const OpportunityWonDetail = z.object({
@@ -100,6 +101,26 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       reason: z.string().min(1).max(2000),
       requestedAt: IsoDateTime,
     }),
+  },
+  {
+    name: 'PurchaseOrderIssued',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.PurchaseOrderIssued,
+    version: 1,
+    description: 'A purchase order was raised in the ERP after approval; carries the PO cycle time.',
+    producer: 'procurement state machine (RaisePurchaseOrder)',
+    consumers: ['KPIs: PO cycle time (planned)'],
+    detail: PurchaseOrderIssuedDetail,
+  },
+  {
+    name: 'VendorOnboarded',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.VendorOnboarded,
+    version: 1,
+    description: 'A new vendor passed onboarding: insurance, tax form and NDA checked, the vendor made active.',
+    producer: 'procurement state machine (OnboardVendor)',
+    consumers: ['KPIs (planned)'],
+    detail: VendorOnboardedDetail,
   },
   {
     name: 'ProjectActivated',

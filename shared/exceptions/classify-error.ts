@@ -15,6 +15,8 @@ const OWNER_BY_CONNECTOR: Readonly<Record<string, ErrorClass>> = {
   hris: 'staffing',
   staffing: 'staffing',
   crm: 'integration',
+  procurement: 'finance',
+  changes: 'delivery',
 };
 
 /**

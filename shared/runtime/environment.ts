@@ -25,6 +25,10 @@ export const EnvVar = {
   SandboxBillingTable: 'SANDBOX_BILLING_TABLE',
   BillingCycleStateMachineArn: 'BILLING_CYCLE_STATE_MACHINE_ARN',
   BillingProjectStateMachineArn: 'BILLING_PROJECT_STATE_MACHINE_ARN',
+  SandboxProcurementTable: 'SANDBOX_PROCUREMENT_TABLE',
+  ProcurementStateMachineArn: 'PROCUREMENT_STATE_MACHINE_ARN',
+  ChangeRequestsTable: 'CHANGE_REQUESTS_TABLE',
+  ChangeControlStateMachineArn: 'CHANGE_CONTROL_STATE_MACHINE_ARN',
 } as const;
 
 /** One of {@link EnvVar}. */

@@ -10,6 +10,10 @@ export const WorkflowName = {
   BillingReadiness: 'billing-readiness',
   /** The billing readiness of one project in one cycle: check, then draft the invoice when ready. */
   BillingReadinessProject: 'billing-readiness-project',
+  /** Purchase request to purchase order: policy checks, approval, vendor onboarding, PO in ERP. */
+  Procurement: 'procurement',
+  /** Change request to applied change: impact, approval chain by delta, ERP/PSA/billing updates. */
+  ChangeControl: 'change-control',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];

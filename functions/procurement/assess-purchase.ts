@@ -1,0 +1,15 @@
+import { procurementConnectors } from '../../shared/procurement/procurement-connectors';
+import { CURRENT_PROCUREMENT_POLICY } from '../../shared/procurement/procurement-policy';
+import { ProcurementState } from '../../shared/procurement/procurement-state';
+import { assessPurchaseStep } from '../../shared/procurement/procurement-steps';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+
+const ports = {
+  procurement: procurementConnectors.procurement(),
+  purchaseOrders: procurementConnectors.purchaseOrders(),
+};
+
+/** Lambda entry point of the `AssessPurchase` state of procurement. */
+export const handler = lambdaHandler('AssessPurchase', ProcurementState, (state) =>
+  assessPurchaseStep(state, ports, CURRENT_PROCUREMENT_POLICY, new Date()),
+);
