@@ -2,7 +2,13 @@ import * as z from 'zod';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
-import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+import {
+  CrmDetailType,
+  DiagnosticsDetailType,
+  IntegrationsDetailType,
+  PsflowSource,
+  WorkflowDetailType,
+} from './catalogue';
 
 /** Detail of `Opportunity Won`: the input of the project-activation workflow. */
 export const OpportunityWonDetail = z.object({
@@ -138,6 +144,26 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       executionArn: z.string(),
       step: z.string(),
       ...SLA_BREACH_FIELDS,
+    }),
+  },
+  {
+    name: 'IntegrationDegraded',
+    source: PsflowSource.Integrations,
+    detailType: IntegrationsDetailType.IntegrationDegraded,
+    version: 1,
+    description:
+      "An external API's circuit breaker opened after repeated failures; calls are refused until it half-opens for a trial.",
+    producer: 'the governed HTTP client of every real connector (shared/integrations/api-governor.ts)',
+    consumers: ['integration-ops (alerting, planned)', 'psflow integrations'],
+    detail: z.object({
+      apiId: z.string().min(1),
+      system: z.string().min(1),
+      owner: z.string().min(1),
+      version: z.string().min(1),
+      consecutiveFailures: z.number().int().positive(),
+      lastFailure: z.string().max(1000),
+      openedAt: IsoDateTime,
+      openUntil: IsoDateTime,
     }),
   },
 ];
