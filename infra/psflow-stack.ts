@@ -1,11 +1,14 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
+import type { ApiCatalogue } from '../shared/integrations/api-catalogue';
+import { SANDBOX_SELECTION, type ConnectorSelection } from '../shared/integrations/connector-selection';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { AuditTrail } from './audit/audit-trail';
 import { ExceptionQueue } from './exceptions/exception-queue';
 import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
+import { Integrations } from './integrations/integrations';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { OperationsApi } from './operations-api/operations-api';
 import { OperationsDrill } from './operations-drill/operations-drill';
@@ -24,6 +27,10 @@ export interface PsflowStackProps extends StackProps {
   readonly partnerEventBusNames?: readonly string[];
   /** The approval decision table to check at synth (tests pass broken ones); defaults to the published one. */
   readonly approvalPolicy?: unknown;
+  /** Which connector each port uses (`-c connectors=`, `shared/policies/connectors.v1.json`); defaults to the sandbox. */
+  readonly connectors?: ConnectorSelection;
+  /** The API catalogue to check the connectors against (tests pass broken ones); defaults to the published one. */
+  readonly apiCatalogue?: ApiCatalogue;
 }
 
 /** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
@@ -41,6 +48,7 @@ export class PsflowStack extends Stack {
   public readonly slaSweep: SlaSweep;
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
+  public readonly integrations: Integrations;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -86,6 +94,12 @@ export class PsflowStack extends Stack {
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');
+    this.integrations = new Integrations(this, 'Integrations', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      connectors: props.connectors ?? SANDBOX_SELECTION,
+      catalogue: props.apiCatalogue,
+    });
     this.addClientOutputs(props.stage);
   }
 

@@ -20,6 +20,9 @@ export const EnvVar = {
   SandboxRecordsTable: 'SANDBOX_RECORDS_TABLE',
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
+  Connectors: 'PSFLOW_CONNECTORS',
+  IntegrationStateTable: 'INTEGRATION_STATE_TABLE',
+  Stage: 'PSFLOW_STAGE',
 } as const;
 
 /** One of {@link EnvVar}. */
