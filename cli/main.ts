@@ -24,6 +24,7 @@ import {
 import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
+import { setSecret } from './commands/secrets';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -73,6 +74,9 @@ Commands:
                                 fail the execution; its compensation runs
   exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
                                 retry all that match and report each real outcome
+  secrets set NAME (--from-file FILE | --value-stdin)
+                                store an API's credentials in Secrets Manager as psflow/<stage>/NAME
+                                (NAME as the API catalogue's secretName, e.g. salesforce); never printed
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -118,6 +122,8 @@ async function run(argv: readonly string[]): Promise<void> {
       clear: { type: 'boolean', default: false },
       practices: { type: 'string' },
       regions: { type: 'string' },
+      'from-file': { type: 'string' },
+      'value-stdin': { type: 'boolean', default: false },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -230,6 +236,8 @@ async function run(argv: readonly string[]): Promise<void> {
         return abortException(ctx, id, values.note);
       case 'exceptions bulk-retry':
         return bulkRetryExceptions(ctx, exceptionFilter(), values.patch, values.note, waitSeconds());
+      case 'secrets set':
+        return setSecret(ctx, id, { fromFile: values['from-file'], valueStdin: values['value-stdin'] as boolean });
       default:
         throw new CliError(`unknown command "${name}"; see npx psflow --help`);
     }
