@@ -2,6 +2,7 @@ import { documentClient } from '../runtime/aws-clients';
 import { EnvVar, requireEnv } from '../runtime/environment';
 import { parseConnectorSelection, type ConnectorSelection } from '../integrations/connector-selection';
 import { governedClient, runtimeSecrets, stageSecretName } from '../integrations/integration-runtime';
+import { BusinessCentralErpConnector } from './business-central/business-central-erp-connector';
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
@@ -30,7 +31,14 @@ export const connectors = {
           stageSecretName('salesforce-rest'),
         )
       : withCallRetries(new SandboxCrmConnector(documentClient, requireEnv(EnvVar.SandboxCrmTable))),
-  erp: (): ErpConnector => withCallRetries(new SandboxErpConnector(records())),
+  erp: (): ErpConnector =>
+    selection().erp === 'business-central'
+      ? new BusinessCentralErpConnector(
+          governedClient('erp', 'business-central-api'),
+          runtimeSecrets(),
+          stageSecretName('business-central-api'),
+        )
+      : withCallRetries(new SandboxErpConnector(records())),
   psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };

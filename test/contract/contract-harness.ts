@@ -25,10 +25,16 @@ export function contractClient(
   const calls: CallRecord[] = [];
   const waits: number[] = [];
   const state = new InMemoryIntegrationState();
-  const sleep = async (ms: number): Promise<void> => void waits.push(ms);
+  // Waits move a test clock instead of the real one, so a bucket refills without slowing the test.
+  let skipped = 0;
+  const now = (): number => Date.now() + skipped;
+  const sleep = async (ms: number): Promise<void> => {
+    waits.push(ms);
+    skipped += ms;
+  };
   const api = { ...catalogueEntry(apiId), ...overrides };
   const http = new GovernedHttpClient(api, connector, {
-    governor: new ApiGovernor(state, { sleep }),
+    governor: new ApiGovernor(state, { sleep, now }),
     observer: { record: (call) => calls.push(call) },
     sleep,
     random: () => 0.5,
