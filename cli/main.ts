@@ -27,6 +27,7 @@ import { showKpis } from './commands/kpis';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
 import { listPurchases, receivePurchase, requestPurchase, showPurchase } from './commands/purchases';
+import { setSecret } from './commands/secrets';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -92,6 +93,9 @@ Commands:
   purchases list --project ID   purchases of a project
   purchases show <REQUEST>      status, hold reasons, approvers, ERP order, receipt
   purchases receive <REQUEST>   record receipt of the goods or services
+  secrets set NAME (--from-file FILE | --value-stdin)
+                                store an API's credentials in Secrets Manager as psflow/<stage>/NAME
+                                (NAME as the API catalogue's secretName, e.g. salesforce); never printed
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -149,6 +153,8 @@ async function run(argv: readonly string[]): Promise<void> {
       receiver: { type: 'string' },
       quotes: { type: 'string' },
       'request-id': { type: 'string' },
+      'from-file': { type: 'string' },
+      'value-stdin': { type: 'boolean', default: false },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -302,6 +308,8 @@ async function run(argv: readonly string[]): Promise<void> {
         return showPurchase(ctx, id);
       case 'purchases receive':
         return receivePurchase(ctx, id);
+      case 'secrets set':
+        return setSecret(ctx, id, { fromFile: values['from-file'], valueStdin: values['value-stdin'] as boolean });
       default:
         throw new CliError(`unknown command "${name}"; see npx psflow --help`);
     }

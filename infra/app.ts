@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackNameOf } from '../shared/deployment/stack-outputs';
+import { selectConnectors } from '../shared/integrations/connector-selection';
 import { PsflowStack } from './psflow-stack';
 
 const app = new App();
@@ -12,9 +13,11 @@ const partnerEventBusNames = String(app.node.tryGetContext('partnerEventBuses') 
   .split(',')
   .map((name) => name.trim())
   .filter((name) => name.length > 0);
+const connectorsOverride: unknown = app.node.tryGetContext('connectors');
 new PsflowStack(app, stackNameOf(stage), {
   stage,
   partnerEventBusNames,
+  connectors: selectConnectors(stage, connectorsOverride === undefined ? undefined : String(connectorsOverride)),
   description: `psflow workflow orchestration (${stage})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -1,12 +1,15 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
+import type { ApiCatalogue } from '../shared/integrations/api-catalogue';
+import { SANDBOX_SELECTION, type ConnectorSelection } from '../shared/integrations/connector-selection';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { AuditTrail } from './audit/audit-trail';
 import { BillingReadiness } from './billing-readiness/billing-readiness';
 import { ExceptionQueue } from './exceptions/exception-queue';
 import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
+import { Integrations } from './integrations/integrations';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { KpiPipeline } from './kpis/kpi-pipeline';
 import { OperationsApi } from './operations-api/operations-api';
@@ -30,6 +33,10 @@ export interface PsflowStackProps extends StackProps {
   readonly approvalPolicy?: unknown;
   /** The procurement policy to check at synth (tests pass broken ones); defaults to the published one. */
   readonly procurementPolicy?: unknown;
+  /** Which connector each port uses (`-c connectors=`, `shared/policies/connectors.v1.json`); defaults to the sandbox. */
+  readonly connectors?: ConnectorSelection;
+  /** The API catalogue to check the connectors against (tests pass broken ones); defaults to the published one. */
+  readonly apiCatalogue?: ApiCatalogue;
 }
 
 /** One stage of psflow: the platform (bus, tables) plus one construct per workflow domain. */
@@ -51,6 +58,7 @@ export class PsflowStack extends Stack {
   public readonly staffingSystems: StaffingSystems;
   public readonly billingReadiness: BillingReadiness;
   public readonly procurement: Procurement;
+  public readonly integrations: Integrations;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -116,6 +124,12 @@ export class PsflowStack extends Stack {
       directory: this.directory,
       procurementPolicy: props.procurementPolicy,
       ...workflowPatterns,
+    });
+    this.integrations = new Integrations(this, 'Integrations', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      connectors: props.connectors ?? SANDBOX_SELECTION,
+      catalogue: props.apiCatalogue,
     });
     this.addClientOutputs(props.stage);
   }

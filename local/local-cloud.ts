@@ -16,6 +16,7 @@ import {
 import { AwsError, parseJsonBody, readBody, sendError, sendJson } from './http/aws-json';
 import { LambdaService } from './lambda/lambda-service';
 import { SchedulerService } from './scheduler/scheduler-service';
+import { SecretsManagerService } from './secretsmanager/secrets-manager-service';
 import { handleSqsQuery } from './sqs/query-protocol';
 import { TopicService } from './sns/topic-service';
 import { QueueService } from './sqs/queue-service';
@@ -187,7 +188,19 @@ export class LocalCloud {
         // The execution id is unique per firing, so it names the execution.
         deliver: (target, input, fire) => targets.invoke({ arn: target.arn, input, executionName: fire.executionId }),
       });
-      const services = { dynamodb, lambda, events, stepFunctions, queues, topics, deadLetters, httpApi, scheduler };
+      const secrets = new SecretsManagerService(options.dataDirectory, region, ACCOUNT_ID);
+      const services = {
+        dynamodb,
+        lambda,
+        events,
+        stepFunctions,
+        queues,
+        topics,
+        deadLetters,
+        httpApi,
+        scheduler,
+        secrets,
+      };
       handler = (request, response) => void route(services, request, response);
       const recovery: Recovery = { redeliveredEvents: 0, restartedExecutions: 0 };
       const tables = model.tables.map((table) => table.name);
@@ -293,6 +306,7 @@ interface Services {
   readonly topics: TopicService;
   readonly httpApi: HttpApiService;
   readonly scheduler: SchedulerService;
+  readonly secrets: SecretsManagerService;
 }
 
 async function statistics(services: Services): Promise<Record<string, unknown>> {
@@ -329,6 +343,7 @@ async function route(services: Services, request: http.IncomingMessage, response
         handle: (a, b) => services.stepFunctions.handle(a, b),
       },
       AmazonSQS: { contentType: 'application/x-amz-json-1.0', handle: (a, b) => services.queues.handle(a, b) },
+      secretsmanager: { contentType: 'application/x-amz-json-1.1', handle: (a, b) => services.secrets.handle(a, b) },
     };
     const service = jsonServices[prefix];
     if (service) {
@@ -344,7 +359,7 @@ async function route(services: Services, request: http.IncomingMessage, response
       response,
       new AwsError(
         'UnknownOperationException',
-        `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Lambda Invoke, HTTP APIs under /api)`,
+        `Service ${prefix} is not served by the local cloud (served: DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager, Lambda Invoke, HTTP APIs under /api)`,
         400,
       ),
     );

@@ -4,6 +4,7 @@ import type { DynamoDbService } from './dynamodb/dynamodb-service';
 import type { EventBusService } from './eventbridge/event-bus-service';
 import type { LambdaService } from './lambda/lambda-service';
 import type { SchedulerService } from './scheduler/scheduler-service';
+import type { SecretsManagerService } from './secretsmanager/secrets-manager-service';
 import type { TopicService } from './sns/topic-service';
 import type { QueueService } from './sqs/queue-service';
 import type { AppendLog } from './store/append-log';
@@ -45,6 +46,8 @@ export interface CloudParts {
   readonly httpApi: HttpApiService;
   readonly server: http.Server;
   readonly scheduler: SchedulerService;
+  /** Secrets Manager; absent in tests that wire parts by hand. */
+  readonly secrets?: SecretsManagerService;
   /** The `--schedule-interval` override, for the listing. */
   readonly scheduleIntervalSeconds?: number;
 }
@@ -91,6 +94,10 @@ export function lifecyclesOf(parts: CloudParts, recovery: Recovery): ServiceLife
       stop: () => topics.stop(),
     },
     { stop: () => deadLetters.close() },
+    {
+      describe: () => [listLine('secrets', parts.secrets?.names ?? [])],
+      stop: async () => parts.secrets?.stop(),
+    },
     {
       start: () => void (recovery.restartedExecutions = stepFunctions.resumeInterrupted()),
       describe: () => [listLine('state machines', stepFunctions.stateMachineNames)],

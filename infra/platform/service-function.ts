@@ -61,6 +61,9 @@ export type TableAccess = 'read' | 'readWrite' | 'append' | 'readAppend';
  * and a log group with a fixed retention.
  */
 export class ServiceFunction extends NodejsFunction {
+  /** The handler file, relative to the project root: what the dependency map and connector bindings read. */
+  public readonly entryFile: string;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const functionName = `psflow-${props.stage}-${props.name}`;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -89,6 +92,7 @@ export class ServiceFunction extends NodejsFunction {
         PSFLOW_STAGE: props.stage,
       },
     });
+    this.entryFile = props.entry;
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -1,9 +1,13 @@
 import { documentClient } from '../runtime/aws-clients';
 import { EnvVar, requireEnv } from '../runtime/environment';
+import { parseConnectorSelection, type ConnectorSelection } from '../integrations/connector-selection';
+import { governedClient, runtimeSecrets, stageSecretName } from '../integrations/integration-runtime';
+import { BusinessCentralErpConnector } from './business-central/business-central-erp-connector';
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
 import type { PsaConnector } from './psa/psa-connector';
+import { SalesforceCrmConnector } from './salesforce/salesforce-crm-connector';
 import { SandboxCrmConnector } from './sandbox/sandbox-crm-connector';
 import { SandboxDocumentsConnector } from './sandbox/sandbox-documents-connector';
 import { SandboxErpConnector } from './sandbox/sandbox-erp-connector';
@@ -12,15 +16,37 @@ import { SandboxRecordStore } from './sandbox/sandbox-record-store';
 import { withCallRetries } from './retrying-connector';
 
 /**
- * The connectors a function uses. The sandbox systems are the embedded default; a real
- * connector replaces one here, behind the same port, without touching a workflow step.
+ * The one place every connector is built, ingestion's CRM included. Which one is
+ * configuration: the stage's choice reaches each function as `PSFLOW_CONNECTORS`
+ * (`crm=salesforce,erp=sandbox,...`, see `shared/integrations/connector-selection.ts`), and a
+ * function without it uses the sandbox systems. A real connector retries per the API
+ * catalogue inside its governed client, so only the sandbox ones get the call-retry wrapper.
  */
 export const connectors = {
-  crm: (): CrmConnector => withCallRetries(new SandboxCrmConnector(documentClient, requireEnv(EnvVar.SandboxCrmTable))),
-  erp: (): ErpConnector => withCallRetries(new SandboxErpConnector(records())),
+  crm: (): CrmConnector =>
+    selection().crm === 'salesforce'
+      ? new SalesforceCrmConnector(
+          governedClient('crm', 'salesforce-rest'),
+          runtimeSecrets(),
+          stageSecretName('salesforce-rest'),
+        )
+      : withCallRetries(new SandboxCrmConnector(documentClient, requireEnv(EnvVar.SandboxCrmTable))),
+  erp: (): ErpConnector =>
+    selection().erp === 'business-central'
+      ? new BusinessCentralErpConnector(
+          governedClient('erp', 'business-central-api'),
+          runtimeSecrets(),
+          stageSecretName('business-central-api'),
+        )
+      : withCallRetries(new SandboxErpConnector(records())),
   psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };
+
+/** The stage's connector choice, as the construct passed it. */
+export function selection(): ConnectorSelection {
+  return parseConnectorSelection(process.env[EnvVar.Connectors] ?? '');
+}
 
 let store: SandboxRecordStore | undefined;
 

@@ -19,13 +19,19 @@ export const PsflowSource = {
   Hr: 'psflow.hr',
   /** Canonical events of psflow's own ERP integration. */
   Erp: 'psflow.erp',
+  /** psflow's integration layer: the health of the external APIs it calls. */
+  Integrations: 'psflow.integrations',
 } as const;
 
 /**
  * Sources psflow's own workflows emit. Ingestion ignores them: they are outputs, already
  * validated by their producers, and feeding them back would loop.
  */
-export const PSFLOW_EMITTED_SOURCES: readonly string[] = [PsflowSource.Diagnostics, PsflowSource.Workflow];
+export const PSFLOW_EMITTED_SOURCES: readonly string[] = [
+  PsflowSource.Diagnostics,
+  PsflowSource.Workflow,
+  PsflowSource.Integrations,
+];
 
 /**
  * Source prefixes of Salesforce change data capture. Event Relay uses the partner event
@@ -94,4 +100,10 @@ export const PsaDetailType = {
   TimeEntryApproved: 'Time Entry Approved',
   ExpenseApproved: 'Expense Approved',
   MilestoneAccepted: 'Milestone Accepted',
+} as const;
+
+/** Detail-types under `psflow.integrations`. */
+export const IntegrationsDetailType = {
+  /** An external API's circuit breaker opened: psflow stops calling it for a while. */
+  IntegrationDegraded: 'Integration Degraded',
 } as const;

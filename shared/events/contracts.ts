@@ -5,7 +5,13 @@ import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exc
 import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
-import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+import {
+  CrmDetailType,
+  DiagnosticsDetailType,
+  IntegrationsDetailType,
+  PsflowSource,
+  WorkflowDetailType,
+} from './catalogue';
 import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 
 /** Detail of `Opportunity Won`: the input of the project-activation workflow. */
@@ -195,6 +201,26 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     detail: ExceptionResolvedDetail,
   },
   ...BILLING_EVENT_CONTRACTS,
+  {
+    name: 'IntegrationDegraded',
+    source: PsflowSource.Integrations,
+    detailType: IntegrationsDetailType.IntegrationDegraded,
+    version: 1,
+    description:
+      "An external API's circuit breaker opened after repeated failures; calls are refused until it half-opens for a trial.",
+    producer: 'the governed HTTP client of every real connector (shared/integrations/api-governor.ts)',
+    consumers: ['integration-ops (alerting, planned)', 'psflow integrations'],
+    detail: z.object({
+      apiId: z.string().min(1),
+      system: z.string().min(1),
+      owner: z.string().min(1),
+      version: z.string().min(1),
+      consecutiveFailures: z.number().int().positive(),
+      lastFailure: z.string().max(1000),
+      openedAt: IsoDateTime,
+      openUntil: IsoDateTime,
+    }),
+  },
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */

@@ -29,6 +29,9 @@ export const EnvVar = {
   ProcurementStateMachineArn: 'PROCUREMENT_STATE_MACHINE_ARN',
   ChangeRequestsTable: 'CHANGE_REQUESTS_TABLE',
   ChangeControlStateMachineArn: 'CHANGE_CONTROL_STATE_MACHINE_ARN',
+  Connectors: 'PSFLOW_CONNECTORS',
+  IntegrationStateTable: 'INTEGRATION_STATE_TABLE',
+  Stage: 'PSFLOW_STAGE',
 } as const;
 
 /** One of {@link EnvVar}. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   CrmDetailType,
   DiagnosticsDetailType,
+  IntegrationsDetailType,
   PsaDetailType,
   PsflowSource,
   WorkflowDetailType,
@@ -57,6 +58,7 @@ describe('published event contracts', () => {
       ...Object.values(CrmDetailType).map((detailType) => `${PsflowSource.Crm}|${detailType}`),
       ...Object.values(WorkflowDetailType).map((detailType) => `${PsflowSource.Workflow}|${detailType}`),
       ...Object.values(PsaDetailType).map((detailType) => `${PsflowSource.Psa}|${detailType}`),
+      ...Object.values(IntegrationsDetailType).map((detailType) => `${PsflowSource.Integrations}|${detailType}`),
     ].sort();
 
     // Act
