@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureSynthesized } from '../local/cdk/synthesize';
+import { ensureConsoleBuilt } from '../local/console/build-console';
 import { TEST_TMPDIR_VARIABLE } from './support/local-cloud-process';
 
 /**
@@ -16,4 +17,5 @@ export default async function globalSetup(): Promise<void> {
   await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', (line) =>
     process.stdout.write(`${line}\n`),
   );
+  await ensureConsoleBuilt(projectRoot, (line) => process.stdout.write(`${line}\n`));
 }

@@ -118,6 +118,8 @@ export class OperationsApi extends Construct {
    */
   serveRejectedEvents(ingestion: EventIngestion): void {
     this.operationsApi.bindTable(ingestion.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite');
+    // The console's Executions page finds executions by client, project or opportunity through this index.
+    this.operationsApi.bindTable(ingestion.workflowExecutionsTable, EnvVar.WorkflowExecutionsTable, 'read');
     this.operationsApi.addEnvironment(EnvVar.IngestFunctionName, ingestion.ingestFunction.functionName);
     ingestion.ingestFunction.grantInvoke(this.operationsApi);
     Validations.of(this.operationsApi).acknowledge(ingestion.ingestFunction.invokeGrantAcknowledgement());
@@ -138,7 +140,7 @@ export class OperationsApi extends Construct {
     });
     this.operationsApi.addToRolePolicy(
       new PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'],
         resources: [executions],
       }),
     );
