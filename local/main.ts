@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
-import { ensureConsoleBuilt } from './console/build-console';
+import { ensureConsoleBuilt } from '../console/build-console';
 import { runDemo } from '../demo/demo-scenario';
 import { LocalCloud } from './local-cloud';
 import { seedDemoData } from './seed/seed-demo-data';
@@ -104,8 +104,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
+  // The console first: the CDK app deploys its build.
   if (!values['no-synth']) await ensureConsoleBuilt(projectRoot, console.log);
+  if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
   const concurrencyText = values['lambda-concurrency'] ?? process.env.PSFLOW_LAMBDA_CONCURRENCY;
   const lambdaConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
   if (
