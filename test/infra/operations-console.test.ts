@@ -60,7 +60,6 @@ describe('the operations console on S3 and CloudFront', () => {
         RestrictPublicBuckets: true,
       },
       BucketEncryption: Match.anyValue(),
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/' }),
     });
     consoleTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
