@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createContext, type CliContext } from './cli-context';
 import { CliError } from './cli-error';
 import { decideApproval, delegateApprovals, listApprovals, showApproval } from './commands/approvals';
+import { billingStatus, recheckBillingProject, runBillingCycle } from './commands/billing';
 import { putEvents } from './commands/bus-events';
 import { changeGrant, listUsers } from './commands/directory-users';
 import {
@@ -22,6 +23,7 @@ import {
   showSandboxRecord,
 } from './commands/sandbox';
 import { listUnknownEvents } from './commands/ingestion-stats';
+import { showKpis } from './commands/kpis';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
 
@@ -54,6 +56,12 @@ Commands:
                                 (latencyMs, throttleRate, unavailableRate, timeoutRate, rejectRate)
   sandbox load FILE             stage CRM records ({"accounts":[],"opportunities":[],"statementsOfWork":[]})
   sandbox seed                  write the demo data where it is missing
+  billing run --region R --period P [--run-id ID] [--cut-off ISO]
+                                start a region's billing cycle on demand (reruns draft nothing twice)
+  billing status --region R --period P [--project ID]
+                                each project ready, blocked, drafted or carried, with every finding's owner and due time
+  billing recheck --project ID --period P [--note WHY]
+                                check a project again after a fix
   users list                    the directory: who holds which role
   users grant USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
   users revoke USER --role ROLE [--practices A,B] [--regions EMEA,AMER] [--note TEXT]
@@ -73,6 +81,9 @@ Commands:
                                 fail the execution; its compensation runs
   exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
                                 retry all that match and report each real outcome
+  kpis [--workflow W] [--region R] [--practice P] [--from YYYY-MM-DD --to YYYY-MM-DD]
+                                cycle time, approval SLA, exceptions, staffing, billing, utilisation
+                                and margin over a range (default: the last 30 days)
 
 Options:
   --endpoint URL   local cloud URL (default: $PSFLOW_ENDPOINT or http://127.0.0.1:$PSFLOW_PORT,
@@ -118,6 +129,11 @@ async function run(argv: readonly string[]): Promise<void> {
       clear: { type: 'boolean', default: false },
       practices: { type: 'string' },
       regions: { type: 'string' },
+      region: { type: 'string' },
+      practice: { type: 'string' },
+      period: { type: 'string' },
+      'run-id': { type: 'string' },
+      'cut-off': { type: 'string' },
     },
   });
   const [group, command, id, ...extra] = positionals;
@@ -186,6 +202,14 @@ async function run(argv: readonly string[]): Promise<void> {
         });
       case 'ingestion unknown':
         return listUnknownEvents(ctx);
+      case 'kpis':
+        return showKpis(ctx, {
+          workflow: values.workflow,
+          region: values.region,
+          practice: values.practice,
+          from: values.from,
+          to: values.to,
+        });
       case 'events put':
         return putEvents(ctx, positionals.slice(2));
       case 'users list':
@@ -208,6 +232,21 @@ async function run(argv: readonly string[]): Promise<void> {
         return loadSandboxFile(ctx, id);
       case 'sandbox seed':
         return seedSandboxData(ctx);
+      case 'billing run':
+      case 'billing status':
+      case 'billing recheck': {
+        const billing = {
+          region: values.region,
+          period: values.period,
+          project: values.project,
+          runId: values['run-id'],
+          cutOff: values['cut-off'],
+          note: values.note,
+        };
+        if (name === 'billing run') return runBillingCycle(ctx, billing);
+        if (name === 'billing status') return billingStatus(ctx, billing);
+        return recheckBillingProject(ctx, billing);
+      }
       case 'approvals list':
         return listApprovals(ctx, values.role);
       case 'approvals show':

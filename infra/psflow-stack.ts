@@ -3,10 +3,12 @@ import type { Construct } from 'constructs';
 import { StackOutput, exportNameOf, tableOutputKey } from '../shared/deployment/stack-outputs';
 import { DiagnosticsProbe } from './diagnostics/diagnostics-probe';
 import { AuditTrail } from './audit/audit-trail';
+import { BillingReadiness } from './billing-readiness/billing-readiness';
 import { ExceptionQueue } from './exceptions/exception-queue';
 import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
+import { KpiPipeline } from './kpis/kpi-pipeline';
 import { OperationsApi } from './operations-api/operations-api';
 import { OperationsConsole } from './console/operations-console';
 import { OperationsDrill } from './operations-drill/operations-drill';
@@ -16,6 +18,7 @@ import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
+import { StaffingSystems } from './staffing/staffing-systems';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -42,6 +45,9 @@ export class PsflowStack extends Stack {
   public readonly slaSweep: SlaSweep;
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
+  public readonly kpis: KpiPipeline;
+  public readonly staffingSystems: StaffingSystems;
+  public readonly billingReadiness: BillingReadiness;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -50,6 +56,7 @@ export class PsflowStack extends Stack {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { stage: props.stage });
     this.diagnostics = new DiagnosticsProbe(this, 'Diagnostics', { stage: props.stage, eventBus: this.eventBus });
     this.sandbox = new SandboxSystems(this, 'Sandbox', { stage: props.stage });
+    this.staffingSystems = new StaffingSystems(this, 'StaffingSystems', { stage: props.stage });
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { stage: props.stage });
     this.humanTasks = new HumanTasks(this, 'HumanTasks', {
       stage: props.stage,
@@ -84,9 +91,21 @@ export class PsflowStack extends Stack {
       partnerEventBusNames: props.partnerEventBusNames,
     });
     this.operationsApi.serveRejectedEvents(this.ingestion);
+    this.billingReadiness = new BillingReadiness(this, 'BillingReadiness', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      ...workflowPatterns,
+    });
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');
+    this.kpis = new KpiPipeline(this, 'Kpis', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      announcers: [this.exceptionQueue.fileException, this.operationsApi.operationsApi],
+      readers: [this.operationsApi.operationsApi],
+    });
     new OperationsConsole(this, 'OperationsConsole', { stage: props.stage, operationsApi: this.operationsApi });
     this.addClientOutputs(props.stage);
   }

@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CrmLoadFile } from '../../shared/connectors/sandbox/crm-load-file';
+import { loadBillingSections } from './sandbox-billing-load';
 import { SystemFaults } from '../../shared/connectors/sandbox/sandbox-faults';
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { sandboxCrmKey } from '../../shared/connectors/sandbox/sandbox-crm-connector';
 import { seedSandbox } from '../../shared/connectors/sandbox/seed-sandbox';
+import { SandboxHrisConnector } from '../../shared/connectors/sandbox/sandbox-hris-connector';
+import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
+import { loadStaffingRecords } from '../../shared/connectors/sandbox/staffing-sandbox-loader';
+import { SandboxLoadFile } from '../../shared/connectors/sandbox/staffing-load-file';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { renderTable } from '../table-output';
@@ -94,16 +98,23 @@ export async function sandboxFaults(
   );
 }
 
-/** `psflow sandbox load FILE`: stages CRM accounts and opportunities from a JSON file, replacing records with the same id. */
+/**
+ * `psflow sandbox load FILE`: stages CRM accounts and opportunities, and HRIS people, leave and
+ * holidays and PSA bookings, from a JSON file, replacing records with the same id. A booking over
+ * capacity or a leave entry of an unknown person is refused and listed, and the command fails.
+ */
 export async function loadSandboxFile(context: CliContext, file: string | undefined): Promise<void> {
-  if (!file) throw new CliError('psflow sandbox load FILE ({ "accounts": [...], "opportunities": [...] })');
+  if (!file)
+    throw new CliError(
+      'psflow sandbox load FILE ({ "accounts": [...], "opportunities": [...], "people": [...], "leave": [...], "bookings": [...] })',
+    );
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const parsed = CrmLoadFile.safeParse(data);
+  const parsed = SandboxLoadFile.safeParse(data);
   if (!parsed.success)
     throw new CliError(
       `${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
@@ -127,15 +138,43 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     await context.documents.send(
       new PutCommand({ TableName: table, Item: { recordKey: sandboxCrmKey('Sow', sow.opportunityId), ...sow } }),
     );
+  const staffing = await loadStaffingRecords(
+    new SandboxHrisConnector(context.documents, context.tableName('sandbox-hris')),
+    new SandboxPsaBookings(context.documents, context.tableName('sandbox-bookings'), undefined),
+    parsed.data,
+  );
+  const billing = await loadBillingSections(context, file, data);
   const summary = {
     accounts: parsed.data.accounts.length,
     opportunities: parsed.data.opportunities.length,
     statementsOfWork: parsed.data.statementsOfWork.length,
+    people: staffing.people,
+    leave: staffing.leave,
+    holidays: staffing.holidays,
+    bookings: staffing.bookings,
+    refused: staffing.refused,
+    ...billing,
   };
-  if (context.options.json) return context.printJson(summary);
-  context.print(
-    `loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`,
-  );
+  if (context.options.json) {
+    context.printJson(summary);
+  } else {
+    context.print(
+      `loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`,
+    );
+    context.print(
+      `loaded ${summary.people} person(s), ${summary.leave} leave entry(ies), ${summary.holidays} holiday calendar(s) into the sandbox HRIS and ${summary.bookings} booking(s) into the sandbox PSA`,
+    );
+    if (billing)
+      context.print(
+        `loaded ${Object.entries(billing)
+          .map(([section, count]) => `${count} ${section}`)
+          .join(', ')} into the sandbox PSA billing records`,
+      );
+  }
+  if (staffing.refused.length > 0)
+    throw new CliError(
+      `${file}: refused ${staffing.refused.map((refusal) => `${refusal.id}: ${refusal.reason}`).join('; ')}`,
+    );
 }
 
 /** `psflow sandbox seed`: the demo data, where it is missing. */

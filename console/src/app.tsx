@@ -6,6 +6,7 @@ import { ErrorState, Loading } from './components/states';
 import { ApprovalsPage } from './pages/approvals';
 import { ExceptionsPage } from './pages/exceptions';
 import { ExecutionsPage } from './pages/executions';
+import { KpisPage } from './pages/kpis';
 import { RejectedEventsPage } from './pages/rejected-events';
 import { SessionContext } from './session';
 
@@ -14,6 +15,7 @@ const PAGES = [
   { path: 'approvals', label: 'Approvals', Page: ApprovalsPage },
   { path: 'exceptions', label: 'Exceptions', Page: ExceptionsPage },
   { path: 'rejected-events', label: 'Rejected events', Page: RejectedEventsPage },
+  { path: 'kpis', label: 'KPIs', Page: KpisPage },
 ] as const;
 
 const IDENTITY_KEY = 'psflow.console.identity';

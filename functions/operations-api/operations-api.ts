@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
+import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
@@ -7,7 +9,7 @@ import { DirectoryTable } from '../../shared/repositories/directory-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
 import { RejectedEventsTable } from '../../shared/repositories/rejected-events-table';
-import { documentClient, lambdaClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
+import { documentClient, eventBridgeClient, lambdaClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv } from '../../shared/runtime/environment';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
@@ -34,6 +36,8 @@ const dependencies = {
     process.env.AWS_REGION ?? 'us-east-1',
   ),
   now: () => new Date(),
+  events: new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
+  kpis: new KpiAggregatesTable(documentClient, requireEnv(EnvVar.KpiTable)),
   executionViews: new StepFunctionsExecutionViews(
     new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
     stepFunctionsClient,

@@ -27,7 +27,8 @@ export function withCallRetries<T extends object>(
       return async (...args: unknown[]) => {
         for (let attempt = 1; ; attempt += 1) {
           try {
-            return await (value as (...callArgs: unknown[]) => Promise<unknown>).apply(target, args);
+            const result: unknown = await Reflect.apply(value, target, args);
+            return result;
           } catch (error) {
             if (!(error instanceof RetryableConnectorError) || attempt >= policy.attempts) throw error;
             const cap = policy.baseDelayMs * 2 ** attempt;

@@ -44,7 +44,7 @@ export interface GrantScope {
 export function grantCovers(grant: RoleGrant, role: Role, scope: GrantScope): boolean {
   if (grant.role !== role) return false;
   if (grant.practices && (!scope.practice || !grant.practices.includes(scope.practice))) return false;
-  if (grant.regions && (!scope.region || !(grant.regions as string[]).includes(scope.region))) return false;
+  if (grant.regions && (!scope.region || !grant.regions.some((region) => region === scope.region))) return false;
   return true;
 }
 

@@ -69,4 +69,25 @@ export const WorkflowDetailType = {
   ApprovalSlaBreached: 'Approval SLA Breached',
   /** An exception's owner did not act in time: reminded at the first breach, escalated after. */
   ExceptionSlaBreached: 'Exception SLA Breached',
+  /** A person approved or rejected one level of an approval request. */
+  ApprovalDecided: 'Approval Decided',
+  /** A step failed after its retries and was filed as an exception for its owner. */
+  ExceptionFiled: 'Exception Filed',
+  /** An exception's owner retried, skipped with evidence or aborted. */
+  ExceptionResolved: 'Exception Resolved',
+  /** A project was checked for billing readiness: ready or blocked, with blockers by prerequisite and owner. */
+  ProjectReadinessChecked: 'Project Readiness Checked',
+  /** A ready project's invoice draft exists in the ERP. */
+  InvoiceDrafted: 'Invoice Drafted',
+  /** A billing cycle reached its cut-off: drafted, carried and unknown projects counted. */
+  BillingCycleClosed: 'Billing Cycle Closed',
+  /** An operator asks for a project's readiness to be checked again. */
+  BillingRecheckRequested: 'Billing Recheck Requested',
+} as const;
+
+/** Detail-types under `psflow.psa`: fixes to billing prerequisites, which re-check the project. */
+export const PsaDetailType = {
+  TimeEntryApproved: 'Time Entry Approved',
+  ExpenseApproved: 'Expense Approved',
+  MilestoneAccepted: 'Milestone Accepted',
 } as const;

@@ -1,5 +1,8 @@
 import * as z from 'zod';
+import { BILLING_EVENT_CONTRACTS } from '../billing/billing-events';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
+import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exception-events';
+import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
 import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
@@ -140,11 +143,42 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       ...SLA_BREACH_FIELDS,
     }),
   },
+  {
+    name: 'ApprovalDecided',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ApprovalDecided,
+    version: 1,
+    description: 'A person approved or rejected one level of an approval request; announced again until delivered.',
+    producer: 'operations API (decideTask)',
+    consumers: ['KPIs: approval SLA performance per role'],
+    detail: ApprovalDecidedDetail,
+  },
+  {
+    name: 'ExceptionFiled',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ExceptionFiled,
+    version: 1,
+    description: 'A step failed after its retries and waits for its owner; re-announced when a filing is redelivered.',
+    producer: 'file-exception Lambda (every File<Step>Exception state)',
+    consumers: ['KPIs: exception rate per workflow, step and system'],
+    detail: ExceptionFiledDetail,
+  },
+  {
+    name: 'ExceptionResolved',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ExceptionResolved,
+    version: 1,
+    description: "An exception's owner retried it, skipped it with evidence or aborted the execution.",
+    producer: 'operations API (actOnException)',
+    consumers: ['KPIs: mean time to resolve'],
+    detail: ExceptionResolvedDetail,
+  },
+  ...BILLING_EVENT_CONTRACTS,
 ];
 
 /** The JSON Schema (draft 4, what the EventBridge schema registry accepts) of a contract's detail. */
-export function detailJsonSchema(contract: EventContract): Record<string, unknown> {
-  return z.toJSONSchema(contract.detail, { target: 'draft-04', io: 'input' }) as Record<string, unknown>;
+export function detailJsonSchema(contract: EventContract): z.core.JSONSchema.BaseSchema {
+  return z.toJSONSchema(contract.detail, { target: 'draft-04', io: 'input' });
 }
 
 /** File name of a contract version's published JSON Schema under `shared/events/published/`. */

@@ -3,11 +3,14 @@ import { ErrorName } from '../errors/error-names';
 import type { Directory } from '../directory/directory';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { WorkflowTokens } from '../human-tasks/task-ports';
+import type { EventPublisher } from '../events/event-publisher';
+import { publishExceptionResolved } from './exception-events';
 import type { StepContractLookup } from '../workflows/step-contract';
 import { approvedFieldsTouched } from './approved-fields';
 import { DYNAMODB_MAX_NESTING, jsonBytes, jsonDepth, MAX_STATE_BYTES } from './json-limits';
 import { applyPatch, InvalidPatchError, parsePatch } from './json-patch';
 import type { ExceptionResolution, ExceptionStatus, ExceptionStore, WorkflowException } from './workflow-exception';
+import { messageOf } from '../errors/error-message';
 
 /** An owner's action on an exception. */
 export type ExceptionAction =
@@ -24,6 +27,8 @@ export interface ExceptionDependencies {
   /** The workflows' guarded-step contracts; this module knows no workflow itself. */
   readonly contracts: StepContractLookup;
   readonly now: () => Date;
+  /** Announces `Exception Resolved` for the KPIs; absent where nobody listens. */
+  readonly events?: EventPublisher;
 }
 
 /**
@@ -88,7 +93,7 @@ export async function actOnException(
         by: actor,
         at,
         note: request.note ?? 'retried',
-        patch: patch as unknown as Array<Record<string, unknown>>,
+        patch: [...patch],
       };
       send = () => deps.tokens.succeed(exception.token, { action: 'retry', input });
       break;
@@ -150,6 +155,17 @@ export async function actOnException(
       `the workflow no longer waits on exception ${exceptionId} (stopped or timed out); the action was recorded but has no effect`,
     );
   }
+  // After the workflow was told: the action is done and cannot be repeated, so a failure to announce
+  // it is reported as such, never as a failed action.
+  if (deps.events) {
+    try {
+      await publishExceptionResolved(deps.events, exception, resolution);
+    } catch (error) {
+      throw new Error(
+        `exception ${exceptionId} was ${status} and the workflow was told, but its Exception Resolved event could not be published: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   return { ...exception, status, resolution };
 }
 
@@ -174,7 +190,7 @@ function toPatch(value: unknown): ReturnType<typeof parsePatch> {
   try {
     return parsePatch(value);
   } catch (error) {
-    throw new TaskActionRefused('InvalidRequest', (error as Error).message);
+    throw new TaskActionRefused('InvalidRequest', messageOf(error));
   }
 }
 

@@ -1,5 +1,6 @@
 import { ErrorName } from '../errors/error-names';
 import { ExceptionOwnerRole, type ErrorClass } from '../directory/roles';
+import { isPlainObject } from '../model/plain-object';
 
 /**
  * Which team owns a failure. A system rejecting psflow's data belongs to the team that owns
@@ -14,6 +15,14 @@ const OWNER_BY_CONNECTOR: Readonly<Record<string, ErrorClass>> = {
   hris: 'staffing',
   staffing: 'staffing',
   crm: 'integration',
+};
+
+/**
+ * Operations whose outage, once retries are spent, is the business's to handle rather than
+ * integration's: an invoice draft has a cut-off, and finance can draft it by hand.
+ */
+const OWNER_OF_EXHAUSTED_RETRIES: Readonly<Record<string, ErrorClass>> = {
+  'erp.createInvoiceDraft': 'finance',
 };
 
 /** A failure as Step Functions hands it to a Catch: the error name and the cause text. */
@@ -32,10 +41,13 @@ export function classifyFailure(failure: StepFailure): {
   const message = causeMessage(failure.Cause) ?? failure.Error;
   // Connector errors say `<connector>.<operation>: <detail>`; the connector names the owner.
   const connector = /^([a-z]+)\.[A-Za-z]+: /.exec(message)?.[1];
+  const operation = /^([a-z]+\.[A-Za-z]+): /.exec(message)?.[1];
   const errorClass: ErrorClass =
     failure.Error === ErrorName.PermanentConnector && connector
       ? (OWNER_BY_CONNECTOR[connector] ?? 'integration')
-      : 'integration';
+      : failure.Error === ErrorName.RetryableConnector && operation && OWNER_OF_EXHAUSTED_RETRIES[operation]
+        ? OWNER_OF_EXHAUSTED_RETRIES[operation]
+        : 'integration';
   return {
     errorClass,
     ownerRole: ExceptionOwnerRole[errorClass],
@@ -48,8 +60,8 @@ export function classifyFailure(failure: StepFailure): {
 function causeMessage(cause: string | undefined): string | undefined {
   if (!cause) return undefined;
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+    const parsed: unknown = JSON.parse(cause);
+    return isPlainObject(parsed) && typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
   } catch {
     return cause;
   }

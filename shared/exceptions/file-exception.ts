@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { EventPublisher } from '../events/event-publisher';
 import { ExternalId } from '../model/primitives';
+import { publishExceptionFiled } from './exception-events';
 import { classifyFailure } from './classify-error';
 import type { ExceptionStore, WorkflowException } from './workflow-exception';
 
@@ -28,6 +30,7 @@ export async function fileException(
   exceptions: ExceptionStore,
   now: Date,
   region: string,
+  events?: EventPublisher,
 ): Promise<WorkflowException> {
   const request = FileExceptionInput.parse(input);
   const previous = await exceptions.latestAttempt(request.executionArn, request.step);
@@ -70,5 +73,7 @@ export async function fileException(
         }
       : exception;
   await exceptions.put(rearmed);
+  // A redelivered filing announces again; consumers key on the exception id.
+  if (events) await publishExceptionFiled(events, rearmed);
   return rearmed;
 }

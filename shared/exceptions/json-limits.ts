@@ -18,8 +18,8 @@ export const MAX_STATE_BYTES = 256 * 1024;
 export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
   let deepest = 0;
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: current, depth } = pending.pop() as { value: unknown; depth: number };
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: current, depth } = next;
     if (typeof current !== 'object' || current === null) continue;
     const level = depth + 1;
     if (level > deepest) deepest = level;

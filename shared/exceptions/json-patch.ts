@@ -1,4 +1,5 @@
 import { payloadFingerprint } from '../connectors/idempotency';
+import { isPlainObject } from '../model/plain-object';
 
 /**
  * JSON Patch (RFC 6902) with the operations an owner needs to correct a step's input:
@@ -18,15 +19,16 @@ export class InvalidPatchError extends Error {
 /** Checks that a value is a list of supported patch operations. */
 export function parsePatch(value: unknown): PatchOperation[] {
   if (!Array.isArray(value)) throw new InvalidPatchError('a patch is a JSON array of operations');
-  return value.map((operation: unknown, index) => {
-    const record = typeof operation === 'object' && operation !== null ? (operation as Record<string, unknown>) : {};
-    if (!['add', 'replace', 'remove', 'test'].includes(String(record.op)))
+  return value.map((operation: unknown, index): PatchOperation => {
+    const record = isPlainObject(operation) ? operation : {};
+    const { op, path } = record;
+    if (op !== 'add' && op !== 'replace' && op !== 'remove' && op !== 'test')
       throw new InvalidPatchError(`operation ${index}: op must be add, replace, remove or test`);
-    if (typeof record.path !== 'string' || (record.path !== '' && !record.path.startsWith('/')))
+    if (typeof path !== 'string' || (path !== '' && !path.startsWith('/')))
       throw new InvalidPatchError(`operation ${index}: path must be a JSON Pointer such as /amount/amountMinor`);
-    if (record.op !== 'remove' && !('value' in record))
-      throw new InvalidPatchError(`operation ${index}: ${String(record.op)} needs a value`);
-    return record as unknown as PatchOperation;
+    if (op === 'remove') return { op, path };
+    if (!('value' in record)) throw new InvalidPatchError(`operation ${index}: ${op} needs a value`);
+    return { op, path, value: record.value };
   });
 }
 
@@ -135,14 +137,12 @@ function resolveParent(
   for (const token of tokens.slice(0, -1)) {
     // Only own members: an inherited one would lead into a shared prototype.
     if (Array.isArray(current)) current = current[arrayIndex(token)];
-    else if (typeof current === 'object' && current !== null && Object.hasOwn(current, token))
-      current = (current as Record<string, unknown>)[token];
+    else if (isPlainObject(current) && Object.hasOwn(current, token)) current = current[token];
     else current = undefined;
     if (current === undefined) throw new InvalidPatchError(`operation ${index}: /${tokens.join('/')} does not exist`);
   }
-  if (typeof current !== 'object' || current === null)
-    throw new InvalidPatchError(`operation ${index}: the parent of /${tokens.join('/')} is not an object or array`);
-  return current as Record<string, unknown> | unknown[];
+  if (Array.isArray(current) || isPlainObject(current)) return current;
+  throw new InvalidPatchError(`operation ${index}: the parent of /${tokens.join('/')} is not an object or array`);
 }
 
 /** JSON equality as RFC 6902 defines it for `test`: object members in any order. */

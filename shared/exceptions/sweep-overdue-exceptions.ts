@@ -48,7 +48,7 @@ export function exceptionQueue(
     escalationOf: async () => (role) => escalationOf(policy, role),
     recordBreach: (exception, timing) =>
       exceptions.recordBreach(exception.exceptionId, exception.breaches ?? 0, {
-        ownerRole: timing.toRole as WorkflowException['ownerRole'],
+        ownerRole: timing.toRole,
         dueAt: timing.nextDueAt,
         breaches: timing.breach,
       }),

@@ -1,6 +1,8 @@
 import { ErrorName } from '../errors/error-names';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, type Directory } from '../directory/directory';
+import type { EventPublisher } from '../events/event-publisher';
+import { publishApprovalDecided } from './approval-events';
 import { TaskActionRefused, type HumanTask, type TaskDecision } from './human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from './task-ports';
 
@@ -29,6 +31,8 @@ export interface DecideDependencies {
   readonly tokens: WorkflowTokens;
   readonly audit: AuditLog;
   readonly now: () => Date;
+  /** Announces `Approval Decided` for the KPIs; absent where nobody listens (unit tests of other rules). */
+  readonly events?: EventPublisher;
 }
 
 /**
@@ -113,7 +117,11 @@ async function repeatOrConflict(
 
 /** Tells the workflow; a token Step Functions no longer knows means the wait ended meanwhile. */
 async function deliver(task: HumanTask, deps: DecideDependencies): Promise<HumanTask> {
-  const decision = task.decision as TaskDecision;
+  const decision = task.decision;
+  if (!decision) throw new Error(`task ${task.taskId} has no decision to deliver`);
+  // Announced before the workflow is told: if announcing fails, the decision stays undelivered and
+  // repeating it announces again (consumers key on the task id), so the KPIs never miss it.
+  if (deps.events) await publishApprovalDecided(deps.events, task, decision);
   const output = {
     outcome: decision.outcome,
     decidedBy: decision.decidedBy,

@@ -56,7 +56,7 @@ export function approvalTaskQueue(
     },
     recordBreach: (task, timing) =>
       tasks.recordBreach(task.taskId, task.breaches, {
-        assigneeRole: timing.toRole as HumanTask['assigneeRole'],
+        assigneeRole: timing.toRole,
         dueAt: timing.nextDueAt,
         breaches: timing.breach,
       }),

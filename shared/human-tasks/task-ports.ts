@@ -1,4 +1,5 @@
-import type { Role } from '../directory/roles';
+import * as z from 'zod';
+import { Role } from '../directory/roles';
 import type { HumanTask, TaskDecision, TaskStatus } from './human-task';
 
 /** Storage of human tasks. */
@@ -25,15 +26,17 @@ export interface HumanTaskStore {
 }
 
 /** A time-boxed handover of one role's decisions to another holder of the role. */
-export interface Delegation {
-  readonly delegationId: string;
-  readonly delegator: string;
-  readonly delegate: string;
-  readonly role: Role;
-  readonly from: string;
-  readonly until: string;
-  readonly createdAt: string;
-}
+export const Delegation = z.object({
+  delegationId: z.string(),
+  delegator: z.string(),
+  delegate: z.string(),
+  role: Role,
+  from: z.string(),
+  until: z.string(),
+  createdAt: z.string(),
+});
+/** Typed {@link Delegation}. */
+export type Delegation = z.infer<typeof Delegation>;
 
 /** Storage of delegations. */
 export interface DelegationStore {

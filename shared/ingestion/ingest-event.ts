@@ -24,6 +24,8 @@ import {
   parseOpportunityChange,
   type OpportunityChangeDecision,
 } from './salesforce/opportunity-change';
+import { messageOf } from '../errors/error-message';
+import { isPlainObject } from '../model/plain-object';
 
 /**
  * The ingestion path: every event the bus routes here is validated, normalised into the
@@ -133,7 +135,7 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
       });
       return { ...identity, outcomes: [outcome] };
     }
-    const parsedDedupeKey = (detail.data as { dedupeKey?: unknown }).dedupeKey;
+    const parsedDedupeKey = isPlainObject(detail.data) ? detail.data.dedupeKey : undefined;
     const dedupeKey = `${envelope.source}:${typeof parsedDedupeKey === 'string' ? parsedDedupeKey : `event:${envelope.id}`}`;
     outcomes.push(
       await once(dedupeKey, async (): Promise<OpportunityChangeDecision> => {
@@ -240,7 +242,7 @@ function routeOf(envelope: EventEnvelope): Route {
       : { kind: 'unknown', reason: `no adapter for Salesforce detail-type ${JSON.stringify(detailType)}` };
   }
   if (PSFLOW_EMITTED_SOURCES.includes(source)) return { kind: 'own-output' };
-  const internal = (Object.values(PsflowSource) as string[]).includes(source);
+  const internal = Object.values(PsflowSource).some((psflowSource) => psflowSource === source);
   const contract = internal ? findContract(source, detailType) : undefined;
   if (contract) return { kind: 'canonical', contract };
   return {
@@ -263,7 +265,7 @@ function ignoredOutcome(decision: IgnoredDecision): RecordOutcome {
 
 /** Best-effort identity of even a malformed event, for the rejected item. */
 function describe(event: unknown): { eventId: string; source: string; detailType: string } {
-  const record = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  const record = isPlainObject(event) ? event : {};
   const text = (value: unknown): string =>
     typeof value === 'string' && value.length > 0 ? value.slice(0, 256) : '(missing)';
   return { eventId: text(record.id), source: text(record.source), detailType: text(record['detail-type']) };
@@ -275,10 +277,7 @@ function fingerprintOf(
   event: unknown,
 ): string {
   // Without what changes on each delivery: the id, the time, and the name of an archive replay.
-  const content =
-    typeof event === 'object' && event !== null
-      ? { ...(event as Record<string, unknown>), id: undefined, time: undefined, 'replay-name': undefined }
-      : event;
+  const content = isPlainObject(event) ? { ...event, id: undefined, time: undefined, 'replay-name': undefined } : event;
   return createHash('sha256')
     .update(
       safeStringify([
@@ -298,6 +297,6 @@ function safeStringify(event: unknown): string {
   try {
     return JSON.stringify(event) ?? 'undefined';
   } catch (error) {
-    return `unserialisable event: ${(error as Error).message}`;
+    return `unserialisable event: ${messageOf(error)}`;
   }
 }

@@ -58,7 +58,7 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
     const value = facts[fact];
     if (value === undefined) return problem(fact, 'is required: absent from the event and unknown to the CRM');
     if (value === null) return problem(fact, 'is required but was cleared (null)');
-    return value as NonNullable<CrmOpportunityFacts[K]>;
+    return value;
   };
 
   const name = required('name')?.trim();

@@ -10,6 +10,10 @@ import { decideTask } from '../human-tasks/decide-task';
 import { delegateRole } from '../human-tasks/delegate-role';
 import { TaskActionRefused, type HumanTask } from '../human-tasks/human-task';
 import type { DelegationStore, HumanTaskStore, WorkflowTokens } from '../human-tasks/task-ports';
+import type { EventPublisher } from '../events/event-publisher';
+import { KPI_ROUTE, KpiQuery } from '../kpis/kpi-report';
+import type { KpiAggregateStore } from '../kpis/kpi-store';
+import { InvalidKpiQuery, queryKpis } from '../kpis/query-kpis';
 import { ExternalId, SourceSystem } from '../model/primitives';
 import type { ExecutionEvent, ExecutionReader } from '../workflows/execution-reader';
 import type { StepContractLookup } from '../workflows/step-contract';
@@ -54,6 +58,10 @@ export interface OperationsDependencies {
   readonly rejectedEvents: RejectedEventQueue;
   readonly replayer: EventReplayer;
   readonly now: () => Date;
+  /** Announces decisions and resolved exceptions for the KPIs. */
+  readonly events?: EventPublisher;
+  /** The KPI day items, for `GET /kpis`. */
+  readonly kpis?: KpiAggregateStore;
   /** Finds and reads executions for the console's Executions page; without it those routes answer 404. */
   readonly executionViews?: ExecutionViews;
 }
@@ -152,6 +160,18 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
       { action: 'resolve', note: request.note ?? '' },
       deps,
     );
+  },
+  [KPI_ROUTE.key]: async ({ event, deps }) => {
+    if (!deps.kpis) throw new TaskActionRefused('NotFound', 'this stage serves no KPIs');
+    const query = KpiQuery.parse(
+      Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, value]) => value !== undefined)),
+    );
+    try {
+      return await queryKpis(query, { store: deps.kpis, now: deps.now });
+    } catch (error) {
+      if (error instanceof InvalidKpiQuery) throw new TaskActionRefused('InvalidRequest', error.message);
+      throw error;
+    }
   },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
     const subjectType = z

@@ -3,6 +3,7 @@ import type { Directory } from '../directory/directory';
 import { Role } from '../directory/roles';
 import { TaskActionRefused } from '../human-tasks/human-task';
 import type { RejectedEvent, RejectedEventStatus } from '../repositories/rejected-events-table';
+import { isPlainObject } from '../model/plain-object';
 
 /** The role that may replay or resolve what ingestion rejected. */
 export const REJECTED_EVENTS_ROLE: Role = Role.enum['integration-ops'];
@@ -121,8 +122,8 @@ export function replayableEvent(raw: string): ReplayableEvent | undefined {
   } catch {
     return undefined;
   }
-  if (typeof event !== 'object' || event === null) return undefined;
-  const { source, detail, 'detail-type': detailType } = event as Record<string, unknown>;
+  if (!isPlainObject(event)) return undefined;
+  const { source, detail, 'detail-type': detailType } = event;
   if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null)
     return undefined;
   return { source, detailType, detail };

@@ -28,7 +28,7 @@ export type ApprovalLevel = z.infer<typeof ApprovalLevel>;
 /** One row of the decision table. */
 export const ApprovalRule = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/),
-  workflow: z.enum(Object.values(WorkflowName) as [WorkflowName, ...WorkflowName[]]),
+  workflow: z.enum(WorkflowName),
   regions: AnyOr(Region),
   practices: AnyOr(z.string().min(1)),
   /** Whole EUR; `min` inclusive, `max` exclusive, `null` for no upper bound. */
@@ -148,7 +148,7 @@ export function toEur(policy: ApprovalPolicy, amount: Money): number {
 function matches(rule: ApprovalRule, workflow: string, region: string, practice: string, amountEur: number): boolean {
   return (
     rule.workflow === workflow &&
-    (rule.regions === '*' || (rule.regions as string[]).includes(region)) &&
+    (rule.regions === '*' || rule.regions.some((ruleRegion) => ruleRegion === region)) &&
     (rule.practices === '*' || rule.practices.includes(practice)) &&
     amountEur >= rule.amountEur.min &&
     (rule.amountEur.max === null || amountEur < rule.amountEur.max)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditLog } from '../audit/audit-log';
+import { AuditEntry, type AuditLog } from '../audit/audit-log';
+import { parseStoredItems } from './stored-item';
 
 /**
  * The audit trail. Each entry gets a key no other entry has, and the write is conditional
@@ -29,13 +30,13 @@ export class AuditLogTable implements AuditLog {
 
   /** The trail of one subject, oldest first. */
   async list(subjectType: AuditEntry['subjectType'], subjectId: string): Promise<AuditEntry[]> {
-    const { Items = [] } = await this.documents.send(
+    const { Items } = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'subjectKey = :key',
         ExpressionAttributeValues: { ':key': `${subjectType}#${subjectId}` },
       }),
     );
-    return Items as AuditEntry[];
+    return parseStoredItems(AuditEntry, Items, 'audit entry');
   }
 }

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../directory/roles';
-import type { Delegation, DelegationStore } from '../human-tasks/task-ports';
+import { Delegation, type DelegationStore } from '../human-tasks/task-ports';
+import { parseStoredItems } from './stored-item';
 
 /** Delegations, keyed by the delegate so "whom may I stand in for now" is one Query. */
 export class DelegationsTable implements DelegationStore {
@@ -19,7 +20,7 @@ export class DelegationsTable implements DelegationStore {
   }
 
   async activeFor(delegate: string, role: Role, at: string): Promise<Delegation[]> {
-    const { Items = [] } = await this.documents.send(
+    const { Items } = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         // Sorted by role then end time: everything for the role that has not ended yet.
@@ -27,6 +28,8 @@ export class DelegationsTable implements DelegationStore {
         ExpressionAttributeValues: { ':delegate': delegate, ':from': `${role}#${at}`, ':to': `${role}#\uffff` },
       }),
     );
-    return (Items as Delegation[]).filter((delegation) => delegation.from <= at && at < delegation.until);
+    return parseStoredItems(Delegation, Items, 'delegation').filter(
+      (delegation) => delegation.from <= at && at < delegation.until,
+    );
   }
 }

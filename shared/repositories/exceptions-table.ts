@@ -7,14 +7,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { businessKey } from '../workflows/workflow-names';
 import type { Role } from '../directory/roles';
-import type {
-  ExceptionFilter,
-  ExceptionResolution,
-  ExceptionStatus,
-  ExceptionStore,
+import {
   WorkflowException,
+  type ExceptionFilter,
+  type ExceptionResolution,
+  type ExceptionStatus,
+  type ExceptionStore,
 } from '../exceptions/workflow-exception';
 import { isConditionFailure } from './condition-failure';
+import { parseStoredItem } from './stored-item';
 
 /** Indexes of the exceptions table, one per way operators list exceptions. */
 export const EXCEPTION_INDEXES = {
@@ -45,10 +46,9 @@ function indexAttributes(
   };
 }
 
-const DERIVED = ['ownerStatus', 'workflowStatus', 'executionStep', 'attemptKey', 'clientKey', 'projectKey'];
-
+/** The index attributes are not part of the exception; the schema strips them. */
 function strip(item: Record<string, unknown>): WorkflowException {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !DERIVED.includes(key))) as WorkflowException;
+  return parseStoredItem(WorkflowException, item, 'exception');
 }
 
 /** The exceptions table: the business-owned exception queue. */

@@ -6,9 +6,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../directory/roles';
-import type { HumanTask, TaskDecision, TaskStatus } from '../human-tasks/human-task';
+import { HumanTask, type TaskDecision, type TaskStatus } from '../human-tasks/human-task';
 import type { HumanTaskStore } from '../human-tasks/task-ports';
 import { isConditionFailure } from './condition-failure';
+import { parseStoredItem } from './stored-item';
 
 /** Index of open (or other status) tasks per assignee role, by due time: "my open approvals". */
 export const TASKS_BY_ROLE_STATUS_INDEX = 'byRoleStatus';
@@ -187,7 +188,7 @@ export class HumanTasksTable implements HumanTaskStore {
   }
 }
 
+/** The index attribute is not part of the task; the schema strips it. */
 function strip(item: Record<string, unknown>): HumanTask {
-  const { roleStatus: _roleStatus, ...task } = item;
-  return task as HumanTask;
+  return parseStoredItem(HumanTask, item, 'human task');
 }

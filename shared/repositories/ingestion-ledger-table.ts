@@ -5,7 +5,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { IngestionLedger, LedgerEntry } from '../ingestion/ingestion-ports';
+import { parseStoredItem, parseStoredItems } from './stored-item';
 
 /** Name of the sparse index that lists the unknown-event counters. */
 export const LEDGER_KIND_INDEX = 'byKind';
@@ -20,6 +22,24 @@ export interface UnknownEventCounter {
   readonly lastSeenAt: string;
   readonly lastEventId: string;
 }
+
+const StoredLedgerEntry: z.ZodType<LedgerEntry> = z.object({
+  dedupeKey: z.string(),
+  outcome: z.enum(['started', 'already-started', 'ignored', 'rejected', 'unknown']),
+  reason: z.string().optional(),
+  eventId: z.string(),
+  executionArn: z.string().optional(),
+  rejectionId: z.string().optional(),
+});
+
+const StoredUnknownEventCounter: z.ZodType<UnknownEventCounter> = z.object({
+  source: z.string(),
+  detailType: z.string(),
+  eventCount: z.number(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  lastEventId: z.string(),
+});
 
 /**
  * The ingestion ledger table. Processed changes live under `change#<dedupeKey>`; counters
@@ -36,7 +56,7 @@ export class IngestionLedgerTable implements IngestionLedger {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { ledgerKey: `change#${dedupeKey}` } }),
     );
-    return Item as LedgerEntry | undefined;
+    return Item === undefined ? undefined : parseStoredItem(StoredLedgerEntry, Item, 'ledger entry');
   }
 
   async remember(entry: LedgerEntry): Promise<void> {
@@ -80,7 +100,7 @@ export class IngestionLedgerTable implements IngestionLedger {
           ExclusiveStartKey: startKey,
         }),
       );
-      counters.push(...((page.Items ?? []) as UnknownEventCounter[]));
+      counters.push(...parseStoredItems(StoredUnknownEventCounter, page.Items, 'unknown-event counter'));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return counters;

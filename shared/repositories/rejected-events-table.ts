@@ -1,6 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RejectedEventInput, RejectedEventStore } from '../ingestion/ingestion-ports';
 import type { RejectionIssue } from '../ingestion/ingestion-outcomes';
+import * as z from 'zod';
+import { parseStoredItem, parseStoredItems } from './stored-item';
 
 /** Index of rejected events by status, newest last. */
 export const REJECTED_STATUS_INDEX = 'byStatus';
@@ -35,6 +37,28 @@ export interface RejectedEvent {
   readonly actedAt?: string;
   readonly note?: string;
 }
+
+const StoredRejectedEvent: z.ZodType<RejectedEvent> = z.object({
+  rejectionId: z.string(),
+  status: z.enum(['open', 'replayed', 'resolved']),
+  reason: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  source: z.string(),
+  detailType: z.string(),
+  eventId: z.string(),
+  recordId: z.string().optional(),
+  dedupeKey: z.string().optional(),
+  receivedAt: z.string(),
+  lastSeenAt: z.string(),
+  occurrences: z.number(),
+  rawEvent: z.string(),
+  rawEventBytes: z.number(),
+  rawEventTruncated: z.boolean(),
+  actedBy: z.string().optional(),
+  actedAt: z.string().optional(),
+  note: z.string().optional(),
+});
 
 /**
  * The rejected-events table: every event ingestion could not accept, with the reason, the
@@ -96,7 +120,7 @@ export class RejectedEventsTable implements RejectedEventStore {
   /** One rejected event, if it exists. */
   async get(rejectionId: string): Promise<RejectedEvent | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { rejectionId } }));
-    return Item as RejectedEvent | undefined;
+    return Item === undefined ? undefined : parseStoredItem(StoredRejectedEvent, Item, 'rejected event');
   }
 
   /**
@@ -138,7 +162,7 @@ export class RejectedEventsTable implements RejectedEventStore {
           Limit: limit - items.length,
         }),
       );
-      items.push(...((page.Items ?? []) as RejectedEvent[]));
+      items.push(...parseStoredItems(StoredRejectedEvent, page.Items, 'rejected event'));
       startKey = page.LastEvaluatedKey;
     } while (startKey && items.length < limit);
     return items;

@@ -1,7 +1,9 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionIndex, ExecutionIndexEntry } from '../ingestion/ingestion-ports';
-import type { WorkflowName } from '../workflows/workflow-names';
+import * as z from 'zod';
+import { WorkflowName } from '../workflows/workflow-names';
 import { isConditionFailure } from './condition-failure';
+import { parseStoredItems } from './stored-item';
 
 /** An execution as found under one of its business keys. */
 export interface WorkflowExecutionRecord {
@@ -12,6 +14,15 @@ export interface WorkflowExecutionRecord {
   readonly dedupeKey: string;
   readonly startedAt: string;
 }
+
+const StoredExecutionRecord: z.ZodType<WorkflowExecutionRecord> = z.object({
+  businessKey: z.string(),
+  workflow: z.enum(WorkflowName),
+  executionName: z.string(),
+  executionArn: z.string(),
+  dedupeKey: z.string(),
+  startedAt: z.string(),
+});
 
 /**
  * The workflow-executions table: one item per (business key, execution), so "the activation
@@ -64,6 +75,6 @@ export class WorkflowExecutionsTable implements ExecutionIndex {
           : { ':key': businessKey },
       }),
     );
-    return (Items ?? []) as WorkflowExecutionRecord[];
+    return parseStoredItems(StoredExecutionRecord, Items, 'workflow execution record');
   }
 }

@@ -14,12 +14,17 @@ export const EnvVar = {
   HumanTasksTable: 'HUMAN_TASKS_TABLE',
   IngestionLedgerTable: 'INGESTION_LEDGER_TABLE',
   IngestFunctionName: 'INGEST_FUNCTION_NAME',
+  KpiTable: 'KPI_TABLE',
   ProjectActivationStateMachineArn: 'PROJECT_ACTIVATION_STATE_MACHINE_ARN',
   RejectedEventsTable: 'REJECTED_EVENTS_TABLE',
   SandboxCrmTable: 'SANDBOX_CRM_TABLE',
   SandboxRecordsTable: 'SANDBOX_RECORDS_TABLE',
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
+  BillingReadinessTable: 'BILLING_READINESS_TABLE',
+  SandboxBillingTable: 'SANDBOX_BILLING_TABLE',
+  BillingCycleStateMachineArn: 'BILLING_CYCLE_STATE_MACHINE_ARN',
+  BillingProjectStateMachineArn: 'BILLING_PROJECT_STATE_MACHINE_ARN',
 } as const;
 
 /** One of {@link EnvVar}. */

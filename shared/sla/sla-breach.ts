@@ -5,8 +5,8 @@ export interface SlaBreachTiming {
   /** 1 for the first breach (a reminder), 2 and up for escalations. */
   readonly breach: number;
   readonly action: 'reminded' | 'escalated';
-  readonly fromRole: string;
-  readonly toRole: string;
+  readonly fromRole: Role;
+  readonly toRole: Role;
   readonly dueAt: string;
   readonly nextDueAt: string;
   readonly overdueSeconds: number;

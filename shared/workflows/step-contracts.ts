@@ -1,3 +1,4 @@
+import { BILLING_STEP_CONTRACTS } from '../billing/billing-step-contracts';
 import { DRILL_STEP_CONTRACTS } from '../operations-drill/drill-state';
 import { ACTIVATION_STEP_CONTRACTS } from '../project-activation/activation-step-contracts';
 import type { StepContract, StepContractLookup } from './step-contract';
@@ -7,6 +8,7 @@ import { WorkflowName } from './workflow-names';
 const CONTRACTS_BY_WORKFLOW: Readonly<Record<string, Readonly<Record<string, StepContract>>>> = {
   [WorkflowName.ProjectActivation]: ACTIVATION_STEP_CONTRACTS,
   [WorkflowName.OperationsDrill]: DRILL_STEP_CONTRACTS,
+  [WorkflowName.BillingReadinessProject]: BILLING_STEP_CONTRACTS,
 };
 
 /** The contract of a workflow's guarded step, if it has one; what the exception queue checks corrections against. */

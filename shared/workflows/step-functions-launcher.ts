@@ -26,7 +26,7 @@ export class StepFunctionsLauncher implements WorkflowLauncher {
       if (!executionArn) throw new Error(`StartExecution of ${workflow} returned no execution ARN`);
       return { executionArn, alreadyStarted: false };
     } catch (error) {
-      if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+      if (!(error instanceof Error) || error.name !== 'ExecutionAlreadyExists') throw error;
       return { executionArn: executionArnOf(stateMachineArn, executionName), alreadyStarted: true };
     }
   }

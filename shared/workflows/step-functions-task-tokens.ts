@@ -25,7 +25,7 @@ export class StepFunctionsTaskTokens implements WorkflowTokens {
       await call();
       return 'delivered';
     } catch (error) {
-      if (STALE_TOKEN_ERRORS.has((error as Error).name)) return 'stale';
+      if (error instanceof Error && STALE_TOKEN_ERRORS.has(error.name)) return 'stale';
       throw error;
     }
   }

@@ -6,6 +6,10 @@ export const WorkflowName = {
   ProjectActivation: 'project-activation',
   /** Exercises approvals and the exception queue end to end, for operators and deploy checks. */
   OperationsDrill: 'operations-drill',
+  /** One billing cycle of a region and period: plans it, starts one project check per project, closes it at the cut-off. */
+  BillingReadiness: 'billing-readiness',
+  /** The billing readiness of one project in one cycle: check, then draft the invoice when ready. */
+  BillingReadinessProject: 'billing-readiness-project',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];

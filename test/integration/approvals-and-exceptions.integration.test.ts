@@ -4,13 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  GetExecutionHistoryCommand,
   type HistoryEvent,
   SFNClient,
-  StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-log';
 import type { ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
@@ -24,18 +22,21 @@ import {
   startLocalCloud,
   temporaryDataDirectory,
 } from '../support/local-cloud-process';
+import {
+  type ApiAnswer,
+  type Drill,
+  type DrillOptions,
+  OperationsDrillDriver,
+  type Refusal,
+} from '../support/operations-drill-driver';
 
 /**
  * Approvals and the exception queue, end to end: the operations drill runs in a local cloud,
  * people act through the real CLI and HTTP API, and every outcome is read back from Step
  * Functions and DynamoDB with the SDK.
  */
-const DRILL_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill';
-const TASKS_TABLE = 'psflow-dev-human-tasks';
-const EXCEPTIONS_TABLE = 'psflow-dev-exceptions';
 const LEDGER_TABLE = 'psflow-dev-drill-ledger';
 const SWEEPER = 'psflow-dev-sweep-overdue-tasks';
-const APPROVAL_STEP = 'CollectDrillApprovals';
 
 /** Amounts in EUR cents for each band of the drill policy. */
 const UNDER_1K = 50_000;
@@ -44,30 +45,6 @@ const TWO_LEVELS = 15_000_000;
 
 type PublicTask = Omit<HumanTask, 'token'>;
 type PublicException = Omit<WorkflowException, 'token'>;
-
-interface ApiAnswer<T> {
-  readonly status: number;
-  readonly body: T;
-}
-
-interface Refusal {
-  readonly error?: string;
-  readonly message: string;
-}
-
-interface DrillOptions {
-  readonly amountMinor?: number;
-  readonly region?: 'EMEA' | 'AMER' | 'APAC';
-  readonly practice?: string;
-  readonly requestedBy?: string;
-  readonly failWith?: 'none' | 'permanent' | 'transient';
-  readonly clientId?: string;
-}
-
-interface Drill {
-  readonly drillId: string;
-  readonly executionArn: string;
-}
 
 /** What one run of the SLA sweeper answers: the breaches of approval tasks, then of exceptions. */
 interface SweepResult {
@@ -91,11 +68,13 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
   let cloud: LocalCloudProcess;
   let documents: DynamoDBDocumentClient;
   let sfn: SFNClient;
+  let drills: OperationsDrillDriver;
 
   beforeAll(async () => {
     cloud = await startLocalCloud(temporaryDataDirectory('approvals'));
     documents = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(cloud.url)));
     sfn = new SFNClient(clientConfig(cloud.url));
+    drills = new OperationsDrillDriver(cloud.url, documents, sfn);
   });
 
   afterAll(async () => {
@@ -106,115 +85,16 @@ describe('approvals and exceptions through the CLI and the HTTP API', () => {
   });
 
   const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
-
-  async function api<T>(
-    method: 'GET' | 'POST',
-    route: string,
-    as: string | undefined,
-    body?: unknown,
-  ): Promise<ApiAnswer<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (as !== undefined) headers['x-psflow-user'] = as;
-    const response = await fetch(`${cloud.url}/api${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  async function startDrill(options: DrillOptions = {}): Promise<Drill> {
-    const drillId = `drill-${randomUUID()}`;
-    const input = {
-      drillId,
-      requestedBy: options.requestedBy ?? 'sally.sales',
-      title: `Drill ${drillId}`,
-      amount: { amountMinor: options.amountMinor ?? ONE_LEVEL, currency: 'EUR' },
-      region: options.region ?? 'EMEA',
-      practice: options.practice ?? 'cloud-strategy',
-      clientId: { system: 'salesforce', id: options.clientId ?? `client-${randomUUID()}` },
-      failWith: options.failWith ?? 'none',
-    };
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }),
-    );
-    return { drillId, executionArn: executionArn as string };
-  }
-
-  /** The open (or decided) task of one approval level of a drill, once the workflow has opened it. */
-  async function taskOf(drill: Drill, level = 1): Promise<HumanTask> {
-    return eventually(
-      async () => {
-        const { Items = [] } = await documents.send(
-          new QueryCommand({
-            TableName: TASKS_TABLE,
-            IndexName: 'byRequest',
-            KeyConditionExpression: 'requestId = :id',
-            ExpressionAttributeValues: { ':id': `${drill.executionArn}#${APPROVAL_STEP}` },
-          }),
-        );
-        return (Items as HumanTask[]).find((task) => task.level === level);
-      },
-      20_000,
-      `the level ${level} task of ${drill.drillId}`,
-    );
-  }
-
-  async function storedTask(taskId: string): Promise<HumanTask> {
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: TASKS_TABLE, Key: { taskId }, ConsistentRead: true }),
-    );
-    return Item as HumanTask;
-  }
-
-  /** The exception filed for a drill's PostDrillEntry step, for the given attempt. */
-  async function exceptionOf(drill: Drill, attempt = 1): Promise<WorkflowException> {
-    return eventually(
-      async () => {
-        const { Items = [] } = await documents.send(
-          new QueryCommand({
-            TableName: EXCEPTIONS_TABLE,
-            IndexName: 'byExecutionStep',
-            KeyConditionExpression: 'executionStep = :key',
-            ExpressionAttributeValues: { ':key': `${drill.executionArn}#PostDrillEntry` },
-          }),
-        );
-        return (Items as WorkflowException[]).find((item) => item.attempt === attempt);
-      },
-      20_000,
-      `exception attempt ${attempt} of ${drill.drillId}`,
-    );
-  }
-
-  async function finished(drill: Drill): Promise<DescribeExecutionCommandOutput> {
-    return eventually(
-      async () => {
-        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }));
-        return described.status === 'RUNNING' ? undefined : described;
-      },
-      20_000,
-      `${drill.drillId} to finish`,
-    );
-  }
-
-  async function historyOf(drill: Drill): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: drill.executionArn, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
-  }
-
-  async function ledgerItem(key: string): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: LEDGER_TABLE, Key: { ledgerKey: key }, ConsistentRead: true }),
-    );
-    return Item;
-  }
+  const api = <T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: unknown) =>
+    drills.api<T>(method, route, as, body);
+  const startDrill = (options: DrillOptions = {}): Promise<Drill> =>
+    drills.start({ amountMinor: ONE_LEVEL, ...options });
+  const taskOf = (drill: Drill, level = 1): Promise<HumanTask> => drills.taskOf(drill, level);
+  const storedTask = (taskId: string): Promise<HumanTask> => drills.storedTask(taskId);
+  const exceptionOf = (drill: Drill, attempt = 1): Promise<WorkflowException> => drills.exceptionOf(drill, attempt);
+  const finished = (drill: Drill): Promise<DescribeExecutionCommandOutput> => drills.finished(drill);
+  const historyOf = (drill: Drill): Promise<HistoryEvent[]> => drills.historyOf(drill);
+  const ledgerItem = (key: string): Promise<Record<string, unknown> | undefined> => drills.ledgerItem(key);
 
   async function auditOf(subjectType: 'task' | 'exception', subjectId: string): Promise<AuditEntry[]> {
     const answer = await api<AuditEntry[]>('GET', `/audit/${subjectType}/${subjectId}`, 'olga.ops');

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-log';
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CrmDetailType, PsflowSource } from '../../shared/events/catalogue';
@@ -21,14 +16,13 @@ import {
   startLocalCloud,
   temporaryDataDirectory,
 } from '../support/local-cloud-process';
+import { type Drill, OperationsDrillDriver, type Refusal } from '../support/operations-drill-driver';
 
 /**
  * What the outside probe of issue 11 found in the operations API, end to end against a local
  * cloud: hostile sizes, patches that would change what was approved, who may act on what, and
  * approvals nobody can decide. People act through the real CLI and HTTP API.
  */
-const DRILL_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-operations-drill';
-const EXCEPTIONS_TABLE = 'psflow-dev-exceptions';
 const LEDGER_TABLE = 'psflow-dev-drill-ledger';
 const REJECTED_TABLE = 'psflow-dev-rejected-events';
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
@@ -37,32 +31,19 @@ const BUS = 'psflow-dev';
 /** 500 EUR in cents: under the drill's 1k EUR band, so the policy approves it without a person. */
 const FIVE_HUNDRED_EUR = 50_000;
 
-interface ApiAnswer<T> {
-  readonly status: number;
-  readonly body: T;
-}
-
-interface Refusal {
-  readonly error?: string;
-  readonly message: string;
-}
-
-interface Drill {
-  readonly drillId: string;
-  readonly executionArn: string;
-}
-
 describe('operations hardening through the CLI and the HTTP API', () => {
   let cloud: LocalCloudProcess;
   let documents: DynamoDBDocumentClient;
   let sfn: SFNClient;
   let events: EventBridgeClient;
+  let drills: OperationsDrillDriver;
 
   beforeAll(async () => {
     cloud = await startLocalCloud(temporaryDataDirectory('operations-hardening'));
     documents = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(cloud.url)));
     sfn = new SFNClient(clientConfig(cloud.url));
     events = new EventBridgeClient(clientConfig(cloud.url));
+    drills = new OperationsDrillDriver(cloud.url, documents, sfn);
   });
 
   afterAll(async () => {
@@ -74,80 +55,18 @@ describe('operations hardening through the CLI and the HTTP API', () => {
   });
 
   const psflow = (...args: string[]): Promise<CliResult> => runPsflow(cloud.url, args);
-
-  async function api<T>(
-    method: 'GET' | 'POST',
-    route: string,
-    as: string | undefined,
-    body?: unknown,
-  ): Promise<ApiAnswer<T>> {
-    return rawApi<T>(method, route, as, body === undefined ? undefined : JSON.stringify(body));
-  }
-
-  async function rawApi<T>(
-    method: 'GET' | 'POST',
-    route: string,
-    as: string | undefined,
-    body?: string,
-  ): Promise<ApiAnswer<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (as !== undefined) headers['x-psflow-user'] = as;
-    const response = await fetch(`${cloud.url}/api${route}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  async function startDrill(options: {
+  const api = <T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: unknown) =>
+    drills.api<T>(method, route, as, body);
+  const rawApi = <T>(method: 'GET' | 'POST', route: string, as: string | undefined, body?: string) =>
+    drills.rawApi<T>(method, route, as, body);
+  const startDrill = (options: {
     amountMinor: number;
     failWith: 'none' | 'permanent';
-    region?: string;
+    region?: 'EMEA' | 'AMER' | 'APAC';
     practice?: string;
-  }): Promise<Drill> {
-    const drillId = `drill-${randomUUID()}`;
-    const input = {
-      drillId,
-      requestedBy: 'sally.sales',
-      title: `Drill ${drillId}`,
-      amount: { amountMinor: options.amountMinor, currency: 'EUR' },
-      region: options.region ?? 'EMEA',
-      practice: options.practice ?? 'cloud-strategy',
-      clientId: { system: 'salesforce', id: `client-${randomUUID()}` },
-      failWith: options.failWith,
-    };
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: DRILL_MACHINE_ARN, name: drillId, input: JSON.stringify(input) }),
-    );
-    return { drillId, executionArn: executionArn as string };
-  }
-
-  async function exceptionOf(drill: Drill): Promise<WorkflowException> {
-    return eventually(
-      async () => {
-        const { Items = [] } = await documents.send(
-          new QueryCommand({
-            TableName: EXCEPTIONS_TABLE,
-            IndexName: 'byExecutionStep',
-            KeyConditionExpression: 'executionStep = :key',
-            ExpressionAttributeValues: { ':key': `${drill.executionArn}#PostDrillEntry` },
-          }),
-        );
-        return (Items as WorkflowException[]).find((item) => item.attempt === 1);
-      },
-      20_000,
-      `the exception of ${drill.drillId}`,
-    );
-  }
-
-  async function finished(drill: Drill): Promise<DescribeExecutionCommandOutput> {
-    return eventually(
-      async () => {
-        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: drill.executionArn }));
-        return described.status === 'RUNNING' ? undefined : described;
-      },
-      20_000,
-      `${drill.drillId} to finish`,
-    );
-  }
+  }): Promise<Drill> => drills.start(options);
+  const exceptionOf = (drill: Drill): Promise<WorkflowException> => drills.exceptionOf(drill);
+  const finished = (drill: Drill): Promise<DescribeExecutionCommandOutput> => drills.finished(drill);
 
   async function ledgerEntry(drill: Drill): Promise<Record<string, unknown> | undefined> {
     const { Item } = await documents.send(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { KPI_ROUTE, KpiReport } from '../../../shared/kpis/kpi-report';
 import {
   ApiErrorBody,
   DecisionResult,
@@ -63,6 +64,7 @@ export class OperationsClient {
     this.call(PublicException, 'POST', `/exceptions/${encodeURIComponent(exceptionId)}/abort`, body);
   outcome = (exceptionId: string) =>
     this.call(ExceptionOutcome, 'GET', `/exceptions/${encodeURIComponent(exceptionId)}/outcome`);
+  kpis = (query: Query) => this.call(KpiReport, 'GET', `${KPI_ROUTE.path}${search(query)}`);
   rejectedEvents = (status: string) =>
     this.call(z.array(RejectedEventSummary), 'GET', `/rejected-events${search({ status })}`);
   rejectedEvent = (rejectionId: string) =>

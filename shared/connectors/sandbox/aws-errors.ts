@@ -1,3 +1,5 @@
+import { isPlainObject } from '../../model/plain-object';
+
 const THROTTLING_ERRORS = new Set([
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
@@ -12,6 +14,7 @@ const THROTTLING_ERRORS = new Set([
 export function isRetryableAwsError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (THROTTLING_ERRORS.has(error.name)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status === undefined || status >= 500;
+  const metadata = '$metadata' in error && isPlainObject(error.$metadata) ? error.$metadata : {};
+  const status = metadata.httpStatusCode;
+  return typeof status !== 'number' || status >= 500;
 }

@@ -4,6 +4,7 @@ import { CrmAccountFacts, CrmOpportunityFacts, CrmStatementOfWork, type CrmConne
 import type * as z from 'zod';
 import { PermanentConnectorError, RetryableConnectorError } from '../connector-errors';
 import { isRetryableAwsError } from './aws-errors';
+import { messageOf } from '../../errors/error-message';
 
 /** Record types the sandbox CRM table holds, and the prefix of their keys. */
 export const SandboxCrmRecordType = { Opportunity: 'Opportunity', Account: 'Account', Sow: 'Sow' } as const;
@@ -53,7 +54,7 @@ export class SandboxCrmConnector implements CrmConnector {
       return Item;
     } catch (error) {
       if (isRetryableAwsError(error))
-        throw new RetryableConnectorError('crm', operation, (error as Error).message, { cause: error });
+        throw new RetryableConnectorError('crm', operation, messageOf(error), { cause: error });
       throw error;
     }
   }

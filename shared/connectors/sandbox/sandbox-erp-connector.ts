@@ -1,6 +1,9 @@
 import type { Money } from '../../model/primitives';
 import type { BillingArrangement, ErpConnector, ErpProject, ErpProjectRequest } from '../erp/erp-connector';
 import type { SandboxRecordStore } from './sandbox-record-store';
+import * as z from 'zod';
+
+const ErpProjectStatus = z.enum(['open', 'closed']);
 
 /** The sandbox ERP: projects, budget baselines and billing arrangements as sandbox records. */
 export class SandboxErpConnector implements ErpConnector {
@@ -20,7 +23,7 @@ export class SandboxErpConnector implements ErpConnector {
       now: this.now(),
       reference: request.psflowProjectId,
     });
-    return { erpProjectId: record.id, status: record.status as ErpProject['status'] };
+    return { erpProjectId: record.id, status: ErpProjectStatus.parse(record.status) };
   }
 
   async setBudgetBaseline(

@@ -1,5 +1,8 @@
 import type { PsaConnector, PsaProject, PsaProjectRequest } from '../psa/psa-connector';
 import type { SandboxRecordStore } from './sandbox-record-store';
+import * as z from 'zod';
+
+const PsaProjectStatus = z.enum(['active', 'closed']);
 
 /** The sandbox PSA: projects with their work breakdown and roles as sandbox records. */
 export class SandboxPsaConnector implements PsaConnector {
@@ -19,7 +22,7 @@ export class SandboxPsaConnector implements PsaConnector {
       now: this.now(),
       reference: request.psflowProjectId,
     });
-    return { psaProjectId: record.id, status: record.status as PsaProject['status'] };
+    return { psaProjectId: record.id, status: PsaProjectStatus.parse(record.status) };
   }
 
   async compensateProject(psflowProjectId: string, reason: string): Promise<string[]> {

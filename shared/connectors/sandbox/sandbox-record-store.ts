@@ -11,6 +11,9 @@ import { IDEMPOTENCY_CONFLICT, payloadFingerprint } from '../idempotency';
 import { isRetryableAwsError } from './aws-errors';
 import { faultsFor, rollFault, SystemFaults, type FaultOutcome } from './sandbox-faults';
 import { isConditionFailure } from '../../repositories/condition-failure';
+import { parseStoredItem, parseStoredItems } from '../../repositories/stored-item';
+import { messageOf } from '../../errors/error-message';
+import * as z from 'zod';
 
 /** Index listing a system's records of one type, oldest first: `psflow sandbox list erp project`. */
 export const SANDBOX_BY_TYPE_INDEX = 'byType';
@@ -27,6 +30,17 @@ export interface SandboxRecord {
   readonly fingerprint?: string;
   readonly [field: string]: unknown;
 }
+
+const StoredSandboxRecord: z.ZodType<SandboxRecord> = z
+  .object({
+    recordKey: z.string(),
+    systemType: z.string(),
+    id: z.string(),
+    createdAt: z.string(),
+    idempotencyKey: z.string().optional(),
+    fingerprint: z.string().optional(),
+  })
+  .catchall(z.unknown());
 
 /** How long fault settings are cached in a function; short, so a test's change applies quickly. */
 const FAULT_CACHE_MS = 500;
@@ -152,14 +166,23 @@ export class SandboxRecordStore {
       throw error;
     }
     this.afterWrite(system, operation, outcome);
-    return (await this.call(system, operation, () => this.get(recordKey))) as SandboxRecord;
+    const updated = await this.call(system, operation, () => this.get(recordKey));
+    // Deleted between the conditional update and the read: the caller's record is gone.
+    if (!updated) throw new PermanentConnectorError(system, operation, `no record ${recordKey}`);
+    return updated;
   }
 
   async get(recordKey: string): Promise<SandboxRecord | undefined> {
+    const item = await this.getItem(recordKey);
+    return item === undefined ? undefined : parseStoredItem(StoredSandboxRecord, item, 'sandbox record');
+  }
+
+  /** The raw item: a record, or the fault settings of a system, which share the table. */
+  private async getItem(recordKey: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { recordKey }, ConsistentRead: true }),
     );
-    return Item as SandboxRecord | undefined;
+    return Item;
   }
 
   /** Records of one system and type, oldest first. */
@@ -176,7 +199,7 @@ export class SandboxRecordStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      records.push(...((page.Items ?? []) as SandboxRecord[]));
+      records.push(...parseStoredItems(StoredSandboxRecord, page.Items, 'sandbox record'));
       startKey = page.LastEvaluatedKey;
     } while (startKey && records.length < limit);
     return records.slice(0, limit);
@@ -184,7 +207,7 @@ export class SandboxRecordStore {
 
   /** Records one system holds for a psflow project (its external reference), oldest first. */
   async listByReference(system: string, reference: string): Promise<SandboxRecord[]> {
-    const { Items = [] } = await this.documents.send(
+    const { Items } = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: SANDBOX_BY_REFERENCE_INDEX,
@@ -193,7 +216,7 @@ export class SandboxRecordStore {
         ExpressionAttributeValues: { ':reference': reference },
       }),
     );
-    return (Items as SandboxRecord[])
+    return parseStoredItems(StoredSandboxRecord, Items, 'sandbox record')
       .filter((record) => record.recordKey.startsWith(`${system}#`))
       .sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
@@ -210,7 +233,7 @@ export class SandboxRecordStore {
   async getFaults(system: string): Promise<SystemFaults | undefined> {
     const cached = this.faultCache.get(system);
     if (cached && Date.now() - cached.at < FAULT_CACHE_MS) return cached.faults;
-    const item = await this.call(system, 'readFaultSettings', () => this.get(`faults#${system}`));
+    const item = await this.call(system, 'readFaultSettings', () => this.getItem(`faults#${system}`));
     const faults = item?.faults === undefined ? undefined : SystemFaults.parse(item.faults);
     this.faultCache.set(system, { at: Date.now(), faults });
     return faults;
@@ -240,7 +263,7 @@ export class SandboxRecordStore {
       return await run();
     } catch (error) {
       if (!isConditionFailure(error) && isRetryableAwsError(error)) {
-        throw new RetryableConnectorError(system, operation, (error as Error).message, { cause: error });
+        throw new RetryableConnectorError(system, operation, messageOf(error), { cause: error });
       }
       throw error;
     }

@@ -3,6 +3,7 @@ import { SEED_ACCOUNTS, SEED_OPPORTUNITIES, SEED_STATEMENTS_OF_WORK } from './cr
 import { SEED_CONSULTANTS } from './psa-seed';
 import { sandboxCrmKey } from './sandbox-crm-connector';
 import { isConditionFailure } from '../../repositories/condition-failure';
+import { seedStaffingSandbox } from './staffing-sandbox-loader';
 
 /** Table names of the sandbox systems of one stage. */
 export function sandboxTableNames(stage: string): { crm: string; records: string } {
@@ -17,7 +18,7 @@ export interface SeedResult {
 
 /**
  * Seeds the sandbox systems with the demo data: CRM accounts, opportunities and statements of
- * work, and the PSA's consultants. Records that exist are kept as they are,
+ * work, the PSA's consultants, and the HRIS people with their leave and bookings. Records that exist are kept as they are,
  * so a scenario a test or a demo staged survives a restart.
  */
 export async function seedSandbox(documents: DynamoDBDocumentClient, stage: string): Promise<SeedResult> {
@@ -51,5 +52,6 @@ export async function seedSandbox(documents: DynamoDBDocumentClient, stage: stri
       if (!isConditionFailure(error)) throw error;
     }
   }
-  return { written, kept: items.length + consultants.length - written };
+  const staffing = await seedStaffingSandbox(documents, stage);
+  return { written: written + staffing.written, kept: items.length + consultants.length - written + staffing.kept };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { CrmConnector, CrmOpportunityFacts } from '../../connectors/crm/crm-connector';
+import { CrmOpportunityFacts, type CrmConnector } from '../../connectors/crm/crm-connector';
 import { PermanentConnectorError } from '../../connectors/connector-errors';
 import { OpportunityWonDetail } from '../../events/contracts';
 import {
@@ -12,6 +12,7 @@ import {
   type RejectionIssue,
 } from '../ingestion-outcomes';
 import { buildWonOpportunity } from '../won-opportunity';
+import { isPlainObject } from '../../model/plain-object';
 
 /**
  * The Salesforce change data capture adapter for Opportunity. It honours the CDC rules a
@@ -111,10 +112,7 @@ export type OpportunityChangeDecision = ActivationDecision<OpportunityWonDetail>
 
 /** Parses a CDC payload found at `payloadPath`, or says exactly what is wrong with it. */
 export function parseOpportunityChange(payload: unknown, payloadPath: string): OpportunityChange | RejectedDecision {
-  const record =
-    typeof payload === 'object' && payload !== null && !Array.isArray(payload)
-      ? (payload as Record<string, unknown>)
-      : undefined;
+  const record = isPlainObject(payload) ? payload : undefined;
   if (!record) {
     return rejected(RejectionReason.InvalidChangeEvent, 'the change data capture payload is not an object', [
       { path: payloadPath, message: 'expected an object with ChangeEventHeader' },
@@ -318,12 +316,15 @@ function stageChanged(change: OpportunityChange): boolean {
   return 'StageName' in change.fields || 'IsWon' in change.fields;
 }
 
+/** The facts, and only the facts, that a change's fields carry; the field schema already checked their types. */
+const ChangedFacts = CrmOpportunityFacts.partial();
+
 function factsFromFields(fields: OpportunityChangeFields): Partial<CrmOpportunityFacts> {
   const facts: Record<string, unknown> = {};
   for (const [field, fact] of Object.entries(SALESFORCE_OPPORTUNITY_FIELDS)) {
     if (field in fields) facts[fact] = fields[field];
   }
-  return facts as Partial<CrmOpportunityFacts>;
+  return ChangedFacts.parse(facts);
 }
 
 const REQUIRED_FACTS = [
@@ -345,8 +346,8 @@ function salesforceFieldOf(fact: string): string {
   return Object.entries(SALESFORCE_OPPORTUNITY_FIELDS).find(([, candidate]) => candidate === fact)?.[0] ?? fact;
 }
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+function withoutUndefined(facts: Partial<CrmOpportunityFacts>): Partial<CrmOpportunityFacts> {
+  return ChangedFacts.parse(Object.fromEntries(Object.entries(facts).filter(([, entry]) => entry !== undefined)));
 }
 
 function rejected(reason: RejectionReason, message: string, issues: readonly RejectionIssue[]): RejectedDecision {

@@ -1,0 +1,55 @@
+import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
+import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
+import type { CheckDependencies, ExecutionStarter } from '../../shared/billing/billing-steps';
+import type { ErpInvoices } from '../../shared/connectors/erp/erp-invoices';
+import { withCallRetries } from '../../shared/connectors/retrying-connector';
+import { SandboxBillingAssignments } from '../../shared/connectors/sandbox/sandbox-billing-assignments';
+import { SandboxBillingStore } from '../../shared/connectors/sandbox/sandbox-billing-store';
+import { SandboxErpInvoices } from '../../shared/connectors/sandbox/sandbox-erp-invoices';
+import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
+import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
+import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
+import { documentClient, eventBridgeClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
+import { EnvVar, requireEnv, type EnvVarName } from '../../shared/runtime/environment';
+import { WorkflowName } from '../../shared/workflows/workflow-names';
+
+/**
+ * The ports billing readiness steps use, wired to their implementations once per function:
+ * the sandbox PSA billing records, billing's own assignments and leave (to be replaced by
+ * adapters over staffing's bookings and the HRIS), the sandbox ERP's invoice drafts, the
+ * readiness table and the bus. Each is built on first use, so a function only needs the
+ * environment variables of the ports it touches.
+ */
+export const billing = {
+  policy: CURRENT_BILLING_POLICY,
+  sandbox: (): SandboxBillingStore => new SandboxBillingStore(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
+  assignments: (): SandboxBillingAssignments =>
+    new SandboxBillingAssignments(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
+  store: (): BillingReadinessTable =>
+    new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+  publisher: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
+  erp: (): ErpInvoices =>
+    withCallRetries(
+      new SandboxErpInvoices(new SandboxRecordStore(documentClient, requireEnv(EnvVar.SandboxRecordsTable))),
+    ),
+  starter: (arnVariable: EnvVarName): ExecutionStarter => {
+    const launcher = new StepFunctionsLauncher(stepFunctionsClient, {
+      [WorkflowName.BillingReadinessProject]: requireEnv(arnVariable),
+    });
+    return { start: (name, input) => launcher.start(WorkflowName.BillingReadinessProject, name, input) };
+  },
+  checkDependencies: (): CheckDependencies => {
+    const sandbox = billing.sandbox();
+    const assignments = billing.assignments();
+    return {
+      policy: CURRENT_BILLING_POLICY,
+      projects: sandbox,
+      records: sandbox,
+      assignments,
+      calendar: assignments,
+      store: billing.store(),
+      publisher: billing.publisher(),
+      now: () => new Date(),
+    };
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * KPI facts: what one workflow event adds to the day aggregates. A fact names its
+ * dimensions (workflow, and region and practice when the event knows them), the UTC day it
+ * counts on, counters to add and durations to observe. Metric names carry the workflow (and
+ * role, step or system) themselves, so an item that rolls several workflows up still tells
+ * them apart.
+ */
+
+/** Stands for "every value" of a dimension in the key of a rolled-up item. */
+export const ANY = '*';
+
+/** What one event adds to the aggregates. */
+export interface KpiFact {
+  readonly workflow: string;
+  /** Absent when the event does not say; the fact then counts only in items that roll every region up. */
+  readonly region?: string;
+  readonly practice?: string;
+  /** ISO timestamp of the moment the fact happened; its UTC day is the item it counts in. */
+  readonly at: string;
+  readonly counters?: Readonly<Record<string, number>>;
+  /** Metric name → one observed duration in seconds. */
+  readonly durations?: Readonly<Record<string, number>>;
+}
+
+/** `|` separates the parts of a metric name; a part never contains one. */
+function part(value: string): string {
+  return value.replaceAll('|', '/');
+}
+
+/** Builds metric names. Each function's parts become the breakdown the report shows. */
+export const Metric = {
+  /** Executions started (counted when their start is known: at completion or abort). */
+  started: (workflow: string) => `started|${part(workflow)}`,
+  completed: (workflow: string) => `completed|${part(workflow)}`,
+  aborted: (workflow: string) => `aborted|${part(workflow)}`,
+  /** Duration: start to done. */
+  cycleTime: (workflow: string) => `cycle|${part(workflow)}`,
+  /** Duration: one stage of an execution. */
+  stage: (workflow: string, stage: string) => `stage|${part(workflow)}|${part(stage)}`,
+  approvalsDecided: (workflow: string, role: string) => `appr.decided|${part(workflow)}|${part(role)}`,
+  approvalsWithinSla: (workflow: string, role: string) => `appr.within|${part(workflow)}|${part(role)}`,
+  /** Duration: task opened to decided. */
+  approvalTime: (workflow: string, role: string) => `appr.time|${part(workflow)}|${part(role)}`,
+  approvalBreaches: (workflow: string, role: string) => `appr.breach|${part(workflow)}|${part(role)}`,
+  approvalEscalations: (workflow: string, role: string) => `appr.escal|${part(workflow)}|${part(role)}`,
+  exceptionsFiled: (workflow: string, step: string, system: string) =>
+    `exc.filed|${part(workflow)}|${part(step)}|${part(system)}`,
+  exceptionsResolved: (workflow: string, step: string, system: string) =>
+    `exc.resolved|${part(workflow)}|${part(step)}|${part(system)}`,
+  /** Duration: filed to the owner's action. */
+  exceptionTimeToResolve: (workflow: string, step: string, system: string) =>
+    `exc.ttr|${part(workflow)}|${part(step)}|${part(system)}`,
+  exceptionBreaches: (workflow: string, step: string) => `exc.breach|${part(workflow)}|${part(step)}`,
+  exceptionEscalations: (workflow: string, step: string) => `exc.escal|${part(workflow)}|${part(step)}`,
+  staffingRequested: () => 'staff.requested',
+  staffingFilled: () => 'staff.filled',
+  staffingUnfilled: () => 'staff.unfilled',
+  /** Duration: requested to filled. */
+  timeToStaff: () => 'staff.time',
+  billingChecked: () => 'bill.checked',
+  billingFirstPassReady: () => 'bill.firstpass',
+  /** Duration: period close to invoice draft. */
+  billingCycleTime: () => 'bill.cycle',
+  /** Region and practice are in the name too, so the all-regions item still breaks utilisation down. */
+  billableHours: (region: string, practice: string) => `util.billable|${part(region)}|${part(practice)}`,
+  availableHours: (region: string, practice: string) => `util.available|${part(region)}|${part(practice)}`,
+  revenue: (currency: string) => `margin.revenue|${part(currency)}`,
+  plannedMargin: (currency: string) => `margin.planned|${part(currency)}`,
+  actualMargin: (currency: string) => `margin.actual|${part(currency)}`,
+} as const;
+
+/** The parts of a metric name: its kind first, then its breakdown. */
+export function metricParts(name: string): string[] {
+  return name.split('|');
+}
+
+/** Seconds from one ISO timestamp to another, never negative (clocks of two systems may disagree slightly). */
+export function secondsBetween(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}

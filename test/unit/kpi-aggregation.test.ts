@@ -1,0 +1,286 @@
+import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
+import { findContract } from '../../shared/events/contracts';
+import { aggregateEvent } from '../../shared/kpis/aggregate-event';
+import { KPI_FACT_SOURCES } from '../../shared/kpis/fact-registry';
+import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
+import { ANY } from '../../shared/kpis/kpi-facts';
+import { queryKpis } from '../../shared/kpis/query-kpis';
+import { KPI_ROUTE, KpiReport } from '../../shared/kpis/kpi-report';
+import { handleOperationsRequest, type OperationsDependencies } from '../../shared/operations-api/operations-api';
+import { renderKpiReport } from '../../cli/commands/kpis';
+import { taskWorld } from '../support/human-task-fakes';
+
+// dynalite ships no types; this is the part of its surface used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: { createTableMs?: number }) => http.Server;
+
+const TABLE = 'kpis-test';
+const NOW = new Date('2026-11-20T12:00:00Z');
+let server: http.Server;
+let documents: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  documents = DynamoDBDocumentClient.from(client);
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+});
+
+afterAll(async () => {
+  documents.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+let sequence = 0;
+/** A uuid-scoped project, so tests sharing the table never see each other's facts. */
+function activation(practice: string, wonAt: string, activatedAt: string) {
+  sequence++;
+  return {
+    id: `event-${sequence}`,
+    source: PsflowSource.Workflow,
+    'detail-type': WorkflowDetailType.ProjectActivated,
+    time: activatedAt,
+    detail: {
+      project: {
+        projectId: { system: 'psflow', id: `prj-${practice}-${sequence}` },
+        clientId: { system: 'salesforce', id: '001A' },
+        name: 'Data platform',
+        region: 'EMEA',
+        practice,
+        budget: { amountMinor: 100_000_00, currency: 'EUR' },
+        startDate: '2026-11-01',
+        status: 'active',
+      },
+      opportunityId: { system: 'salesforce', id: `006-${sequence}` },
+      wonAt,
+      activatedAt,
+    },
+  };
+}
+
+function deps(table = new KpiAggregatesTable(documents, TABLE, () => NOW)) {
+  return { store: table, now: () => NOW };
+}
+
+describe('KPI aggregation', () => {
+  it('counts a redelivered event once', async () => {
+    // Prepare
+    const event = activation('redelivery', '2026-11-10T09:00:00Z', '2026-11-10T10:00:00Z');
+
+    // Act
+    const first = await aggregateEvent(event, deps());
+    const second = await aggregateEvent(event, deps());
+    const third = await aggregateEvent({ ...event, id: 'another-put-of-the-same-fact' }, deps());
+
+    // Assess
+    expect(first.outcome).toBe('applied');
+    expect(second.outcome).toBe('duplicate');
+    expect(third.outcome).toBe('duplicate');
+    const report = await queryKpis({ practice: 'redelivery', from: '2026-11-01', to: '2026-11-20' }, deps());
+    expect(report.cycleTimes).toEqual([expect.objectContaining({ workflow: 'project-activation', completed: 1 })]);
+    expect(report.cycleTimes[0].cycleTime.count).toBe(1);
+    expect(report.started).toEqual([{ workflow: 'project-activation', started: 1 }]);
+  });
+
+  it('counts an event once when a first attempt died after adding to some items', async () => {
+    // Prepare: the first attempt claimed the event and added to its items, then its lease ran out.
+    const event = activation('crashed', '2026-11-11T09:00:00Z', '2026-11-11T09:30:00Z');
+    const dying = new KpiAggregatesTable(documents, TABLE, () => new Date(NOW.getTime() - 10 * 60_000));
+    const failingAfterUpdates = {
+      send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (command instanceof UpdateCommand && String(command.input.UpdateExpression).startsWith('SET #state'))
+          throw new Error('the Lambda ran out of time');
+        return documents.send(command);
+      },
+    };
+    const crashing = new KpiAggregatesTable(
+      Object.assign(Object.create(documents), failingAfterUpdates),
+      TABLE,
+      () => new Date(NOW.getTime() - 10 * 60_000),
+    );
+    await expect(aggregateEvent(event, { store: crashing, now: () => NOW })).rejects.toThrow('ran out of time');
+
+    // Act
+    const retried = await aggregateEvent(event, deps());
+    const again = await aggregateEvent(event, { store: dying, now: () => NOW });
+
+    // Assess
+    expect(retried.outcome).toBe('applied');
+    expect(again.outcome).toBe('duplicate');
+    const report = await queryKpis({ practice: 'crashed', from: '2026-11-01', to: '2026-11-20' }, deps());
+    expect(report.cycleTimes[0].cycleTime.count).toBe(1);
+    expect(report.days.find((day) => day.day === '2026-11-11')?.completed).toBe(1);
+  });
+
+  it('refuses to apply an event another invocation holds, so the retry comes later', async () => {
+    // Prepare
+    const event = activation('concurrent', '2026-11-12T09:00:00Z', '2026-11-12T09:30:00Z');
+    const holder = {
+      send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (command instanceof UpdateCommand) throw new Error('paused');
+        return documents.send(command);
+      },
+    };
+    await expect(
+      aggregateEvent(event, {
+        store: new KpiAggregatesTable(Object.assign(Object.create(documents), holder), TABLE, () => NOW),
+        now: () => NOW,
+      }),
+    ).rejects.toThrow('paused');
+
+    // Act
+    const attempt = aggregateEvent(event, deps());
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/being applied by another invocation/);
+  });
+
+  it('keeps hostile and unknown events as rejected, with the reason', async () => {
+    // Prepare
+    const table = new KpiAggregatesTable(documents, TABLE, () => NOW);
+    const broken = activation('hostile', 'yesterday', '2026-11-12T09:30:00Z');
+    const hostile = [
+      'not an object',
+      { id: 'x1', source: 'psflow.workflow', 'detail-type': 'Something Else', detail: {} },
+      broken,
+      { ...activation('hostile', '2026-11-12T09:00:00Z', '2026-11-12T09:30:00Z'), detail: { __proto__: { a: 1 } } },
+    ];
+
+    // Act
+    const outcomes = [];
+    for (const event of hostile) outcomes.push(await aggregateEvent(event, deps(table)));
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(outcomes[1]).toMatchObject({ reason: expect.stringContaining('no KPI registry entry') });
+    expect(outcomes[2]).toMatchObject({ reason: expect.stringContaining('detail/wonAt') });
+    const kept = await table.listRejected(10);
+    expect(kept.map((event) => event.eventId)).toEqual(expect.arrayContaining(['x1', broken.id]));
+    const report = await queryKpis({ practice: 'hostile', from: '2026-11-01', to: '2026-11-20' }, deps());
+    expect(report.itemsRead).toBe(0);
+  });
+
+  it('answers every combination of filters from one partition of rolled-up day items', async () => {
+    // Prepare
+    await aggregateEvent(activation('rollup-a', '2026-11-01T00:00:00Z', '2026-11-03T00:00:00Z'), deps());
+    await aggregateEvent(activation('rollup-b', '2026-11-02T00:00:00Z', '2026-11-03T12:00:00Z'), deps());
+
+    // Act
+    const both = await queryKpis({ region: 'EMEA', from: '2026-11-03', to: '2026-11-03' }, deps());
+    const one = await queryKpis(
+      { workflow: 'project-activation', practice: 'rollup-a', from: '2026-11-03', to: '2026-11-03' },
+      deps(),
+    );
+
+    // Assess
+    expect(one.itemsRead).toBe(1);
+    expect(one.cycleTimes[0].cycleTime.count).toBe(1);
+    expect(one.cycleTimes[0].cycleTime.p50Seconds).toBeGreaterThan(2 * 86_400 * 0.9);
+    expect(one.cycleTimes[0].cycleTime.p50Seconds).toBeLessThan(2 * 86_400 * 1.1);
+    expect(both.itemsRead).toBe(1);
+    expect(both.cycleTimes[0].completed).toBeGreaterThanOrEqual(2);
+    const everything = await new KpiAggregatesTable(documents, TABLE).readDays(
+      { workflow: ANY, region: ANY, practice: ANY },
+      '2026-11-03',
+      '2026-11-03',
+    );
+    expect(everything).toHaveLength(1);
+  });
+
+  it('has a registry entry for every event it counts, reading contracts that exist', () => {
+    // Assess: each entry reads an event psflow has a versioned contract for.
+    for (const entry of KPI_FACT_SOURCES) expect(findContract(entry.source, entry.detailType)).toBeDefined();
+  });
+});
+
+describe('GET /kpis', () => {
+  function api(): OperationsDependencies {
+    const refuse = async (): Promise<never> => {
+      throw new Error('not used by the KPI route');
+    };
+    return {
+      ...taskWorld().deps,
+      executions: { history: refuse, status: refuse },
+      rejectedEvents: { get: refuse, list: refuse, markActed: refuse },
+      replayer: { replay: refuse },
+      kpis: new KpiAggregatesTable(documents, TABLE, () => NOW),
+      now: () => NOW,
+    };
+  }
+
+  function get(query: Record<string, string>) {
+    return handleOperationsRequest(
+      {
+        routeKey: KPI_ROUTE.key,
+        queryStringParameters: query,
+        requestContext: { authorizer: { jwt: { claims: { sub: 'pat.practice' } } } },
+      },
+      api(),
+    );
+  }
+
+  it('answers a report the contract accepts, which the CLI renders', async () => {
+    // Prepare
+    await aggregateEvent(activation('api', '2026-11-14T09:00:00Z', '2026-11-14T21:00:00Z'), deps());
+
+    // Act
+    const answer = await get({ practice: 'api', from: '2026-11-01', to: '2026-11-20' });
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    const report = KpiReport.parse(JSON.parse(answer.body));
+    expect(report.query).toEqual({
+      workflow: null,
+      region: null,
+      practice: 'api',
+      from: '2026-11-01',
+      to: '2026-11-20',
+    });
+    expect(report.cycleTimes[0].cycleTime.count).toBe(1);
+    const text = renderKpiReport(report);
+    expect(text).toContain('KPIs 2026-11-01 to 2026-11-20 (workflow all, region all, practice api); 1 day items read');
+    expect(text).toMatch(/project-activation\s+\(end to end\)\s+1\s+1[12]\.\d h\s+1[12]\.\d h\s+12\.0 h/);
+    expect(text).toContain('no approvals decided in the range');
+  });
+
+  it('refuses a reversed range, a range over a year and an unknown filter, saying which', async () => {
+    // Act
+    const reversed = await get({ from: '2026-11-20', to: '2026-11-01' });
+    const tooLong = await get({ from: '2024-01-01', to: '2026-11-01' });
+    const unknown = await get({ colour: 'blue' });
+    const badRegion = await get({ region: 'MARS' });
+
+    // Assess
+    expect(reversed.statusCode).toBe(400);
+    expect(JSON.parse(reversed.body).message).toBe('from (2026-11-20) is after to (2026-11-01)');
+    expect(tooLong.statusCode).toBe(400);
+    expect(JSON.parse(tooLong.body).message).toContain('a query covers at most 366');
+    expect(unknown.statusCode).toBe(400);
+    expect(JSON.parse(unknown.body).message).toContain('colour');
+    expect(badRegion.statusCode).toBe(400);
+    expect(JSON.parse(badRegion.body).message).toContain('region');
+  });
+});
