@@ -13,6 +13,7 @@ import { Integrations } from './integrations/integrations';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { KpiPipeline } from './kpis/kpi-pipeline';
 import { OperationsApi } from './operations-api/operations-api';
+import { OperationsConsole } from './console/operations-console';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
 import { EventSchemas } from './platform/event-schemas';
@@ -131,6 +132,7 @@ export class PsflowStack extends Stack {
       connectors: props.connectors ?? SANDBOX_SELECTION,
       catalogue: props.apiCatalogue,
     });
+    new OperationsConsole(this, 'OperationsConsole', { stage: props.stage, operationsApi: this.operationsApi });
     this.addClientOutputs(props.stage);
   }
 

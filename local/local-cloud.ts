@@ -26,6 +26,7 @@ import { TaskDispatcher } from './stepfunctions/task-dispatcher';
 import { TaskTokenRegistry } from './stepfunctions/task-tokens';
 import { TargetInvoker } from './targets/target-invoker';
 import { lifecyclesOf, type Recovery, type ServiceLifecycle } from './service-lifecycle';
+import { localConsoleService, type ConsoleService } from './console/console-service';
 
 /** How to start a local cloud. */
 export interface LocalCloudOptions {
@@ -46,6 +47,8 @@ export interface LocalCloudOptions {
   readonly scheduleIntervalSeconds?: number;
   /** Progress and warning lines; defaults to stdout. */
   readonly log?: (line: string) => void;
+  /** The built operations console served at /console; defaults to console/dist. */
+  readonly consoleDirectory?: string;
 }
 
 /** What was restored from disk at start. */
@@ -189,6 +192,12 @@ export class LocalCloud {
         deliver: (target, input, fire) => targets.invoke({ arn: target.arn, input, executionName: fire.executionId }),
       });
       const secrets = new SecretsManagerService(options.dataDirectory, region, ACCOUNT_ID);
+      const operationsConsole = localConsoleService(
+        model.functions,
+        database.endpoint,
+        region,
+        options.consoleDirectory ?? path.resolve(__dirname, '..', 'console', 'dist'),
+      );
       const services = {
         dynamodb,
         lambda,
@@ -201,7 +210,7 @@ export class LocalCloud {
         scheduler,
         secrets,
       };
-      handler = (request, response) => void route(services, request, response);
+      handler = (request, response) => void route({ ...services, operationsConsole }, request, response);
       const recovery: Recovery = { redeliveredEvents: 0, restartedExecutions: 0 };
       const tables = model.tables.map((table) => table.name);
       const parts = lifecyclesOf(
@@ -307,6 +316,7 @@ interface Services {
   readonly httpApi: HttpApiService;
   readonly scheduler: SchedulerService;
   readonly secrets: SecretsManagerService;
+  readonly operationsConsole?: ConsoleService;
 }
 
 async function statistics(services: Services): Promise<Record<string, unknown>> {
@@ -325,6 +335,10 @@ async function route(services: Services, request: http.IncomingMessage, response
   // First: an API client may POST a form, which would otherwise look like an SQS query request.
   if (services.httpApi.serves(pathname)) {
     await services.httpApi.handle(request, response);
+    return;
+  }
+  if (services.operationsConsole?.serves(pathname)) {
+    await services.operationsConsole.handle(request, response, pathname);
     return;
   }
   if (typeof target === 'string') {

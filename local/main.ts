@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
+import { ensureConsoleBuilt } from '../console/build-console';
 import { runDemo } from '../demo/demo-scenario';
 import { LocalCloud } from './local-cloud';
 import { seedDemoData } from './seed/seed-demo-data';
@@ -17,7 +18,7 @@ Options:
                       (default: $PSFLOW_DATA_DIR or .psflow/<stage>)
   --stage <name>      CDK stage to synthesize and serve (default: dev)
   --cdk-out <dir>     cloud assembly to serve (default: cdk.out)
-  --no-synth          serve the cloud assembly as it is, even if sources changed
+  --no-synth          serve the cloud assembly and the console build as they are, even if sources changed
   --reset             delete the data directory first
   --no-seed           do not seed the sandbox systems (CRM) with demo data
   --demo              once ready, move four demo deals to Closed Won and show what happened
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  // The console first: the CDK app deploys its build.
+  if (!values['no-synth']) await ensureConsoleBuilt(projectRoot, console.log);
   if (!values['no-synth']) await ensureSynthesized(projectRoot, cdkOut, stage, console.log);
   const concurrencyText = values['lambda-concurrency'] ?? process.env.PSFLOW_LAMBDA_CONCURRENCY;
   const lambdaConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
   if (!values['no-seed']) console.log(`  sandbox data    ${await seedDemoData(cloud.url, stage, 'sandbox')}`);
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
+  console.log(`  console: ${cloud.url}/console/`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
 }
 

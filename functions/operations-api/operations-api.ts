@@ -15,6 +15,8 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
 import { stepContract } from '../../shared/workflows/step-contracts';
 import { StepFunctionsExecutionReader } from '../../shared/workflows/step-functions-execution-reader';
+import { StepFunctionsExecutionViews } from '../../shared/workflows/step-functions-execution-views';
+import { WorkflowExecutionsTable } from '../../shared/repositories/workflow-executions-table';
 import { StepFunctionsTaskTokens } from '../../shared/workflows/step-functions-task-tokens';
 
 const dependencies = {
@@ -36,6 +38,10 @@ const dependencies = {
   now: () => new Date(),
   events: new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
   kpis: new KpiAggregatesTable(documentClient, requireEnv(EnvVar.KpiTable)),
+  executionViews: new StepFunctionsExecutionViews(
+    new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
+    stepFunctionsClient,
+  ),
 };
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the routes read. */

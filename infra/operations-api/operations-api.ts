@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnAuthorizer, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccountRecovery, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -34,6 +34,7 @@ export class OperationsApi extends Construct {
   public readonly httpApi: HttpApi;
   public readonly userPool: UserPool;
   public readonly userPoolClient: UserPoolClient;
+  private readonly acceptedClients: string[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsApiProps) {
     super(scope, id);
@@ -92,6 +93,7 @@ export class OperationsApi extends Construct {
       },
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
+    this.acceptedClients.push(this.userPoolClient.userPoolClientId);
     const integration = new HttpLambdaIntegration('OperationsIntegration', this.operationsApi);
     for (const routeKey of Object.keys(OPERATIONS_ROUTES)) {
       const [method, path] = routeKey.split(' ');
@@ -113,11 +115,24 @@ export class OperationsApi extends Construct {
   }
 
   /**
+   * Lets the API accept tokens issued to another client of the user pool (the web console's),
+   * besides the CLI's: the JWT authorizer checks each token's audience against this list.
+   */
+  acceptClient(client: UserPoolClient): void {
+    const authorizer = this.httpApi.node.findAll().find((child) => child instanceof CfnAuthorizer);
+    if (!(authorizer instanceof CfnAuthorizer)) throw new Error('the operations API has no JWT authorizer yet');
+    this.acceptedClients.push(client.userPoolClientId);
+    authorizer.addPropertyOverride('JwtConfiguration.Audience', [...this.acceptedClients]);
+  }
+
+  /**
    * Lets the API list, replay and resolve what ingestion rejected. A replay invokes the
    * ingestion function with the event, since a partner event's source cannot be put again.
    */
   serveRejectedEvents(ingestion: EventIngestion): void {
     this.operationsApi.bindTable(ingestion.rejectedEventsTable, EnvVar.RejectedEventsTable, 'readWrite');
+    // The console's Executions page finds executions by client, project or opportunity through this index.
+    this.operationsApi.bindTable(ingestion.workflowExecutionsTable, EnvVar.WorkflowExecutionsTable, 'read');
     this.operationsApi.addEnvironment(EnvVar.IngestFunctionName, ingestion.ingestFunction.functionName);
     ingestion.ingestFunction.grantInvoke(this.operationsApi);
     Validations.of(this.operationsApi).acknowledge(ingestion.ingestFunction.invokeGrantAcknowledgement());
@@ -138,7 +153,7 @@ export class OperationsApi extends Construct {
     });
     this.operationsApi.addToRolePolicy(
       new PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'],
         resources: [executions],
       }),
     );

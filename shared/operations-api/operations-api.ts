@@ -19,6 +19,8 @@ import type { ExecutionEvent, ExecutionReader } from '../workflows/execution-rea
 import type { StepContractLookup } from '../workflows/step-contract';
 import { businessKey } from '../workflows/workflow-names';
 import { actOnRejectedEvent, type EventReplayer, type RejectedEventQueue } from './rejected-event-actions';
+import { executionDetail, findExecutions, type ExecutionViews } from './execution-views';
+import { AbortBody, DecisionBody, DelegationBody, RejectedEventBody, RetryBody, SkipBody } from './operations-schemas';
 
 /** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
 export interface HttpApiEvent {
@@ -60,6 +62,8 @@ export interface OperationsDependencies {
   readonly events?: EventPublisher;
   /** The KPI day items, for `GET /kpis`. */
   readonly kpis?: KpiAggregateStore;
+  /** Finds and reads executions for the console's Executions page; without it those routes answer 404. */
+  readonly executionViews?: ExecutionViews;
 }
 
 type Route = (request: {
@@ -73,6 +77,9 @@ type Route = (request: {
 export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
   'GET /me': async ({ actor, deps }) => (await deps.directory.find(actor)) ?? { userId: actor, grants: [] },
   'GET /users': async ({ deps }) => deps.directory.all(),
+  'GET /executions': async ({ event, deps }) => findExecutions(event.queryStringParameters ?? {}, deps.executionViews),
+  'GET /executions/{executionArn}': async ({ event, deps }) =>
+    executionDetail(pathParameter(event, 'executionArn'), deps.executionViews),
   'POST /users/{userId}/grants': async ({ actor, event, body, deps }) =>
     grantRole(actor, UserId.parse(pathParameter(event, 'userId')), GrantChange.parse(body), deps),
   'POST /users/{userId}/grants/revoke': async ({ actor, event, body, deps }) =>
@@ -173,22 +180,6 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
   },
 };
-
-const DecisionBody = z.object({
-  decision: z.enum(['approve', 'reject']),
-  comment: z.string().max(2000).default(''),
-  token: z.string().optional(),
-});
-const DelegationBody = z.object({
-  delegate: z.string().min(1),
-  role: z.string().min(1),
-  from: z.string().min(1),
-  until: z.string().min(1),
-});
-const RetryBody = z.object({ patch: z.unknown().optional(), note: z.string().max(2000).optional() });
-const SkipBody = z.object({ output: z.unknown(), note: z.string().max(2000), reference: z.string().max(500) });
-const AbortBody = z.object({ note: z.string().max(2000) });
-const RejectedEventBody = z.object({ note: z.string().max(2000).optional() });
 
 /** The one route an identity outside the directory may call: it answers who the caller is (no one). */
 const OPEN_TO_ANYONE = new Set(['GET /me']);
