@@ -8,6 +8,7 @@ import { PeopleDirectory } from './directory/directory';
 import { HumanTasks } from './human-tasks/human-tasks';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { KpiPipeline } from './kpis/kpi-pipeline';
+import { OperationsObservability } from './observability/operations-observability';
 import { OperationsApi } from './operations-api/operations-api';
 import { OperationsDrill } from './operations-drill/operations-drill';
 import { PsflowEventBus } from './platform/event-bus';
@@ -16,6 +17,7 @@ import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
+import { WorkflowStateMachine } from './platform/workflow-state-machine';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -43,6 +45,7 @@ export class PsflowStack extends Stack {
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
   public readonly kpis: KpiPipeline;
+  public readonly observability: OperationsObservability;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -93,6 +96,19 @@ export class PsflowStack extends Stack {
       eventBus: this.eventBus,
       announcers: [this.exceptionQueue.fileException, this.operationsApi.operationsApi],
       readers: [this.operationsApi.operationsApi],
+    });
+    // Keep this last among the workflows: it finds every workflow state machine made before it.
+    this.observability = new OperationsObservability(this, 'Observability', {
+      stage: props.stage,
+      workflows: this.node
+        .findAll()
+        .filter((construct): construct is WorkflowStateMachine => construct instanceof WorkflowStateMachine)
+        .map((stateMachine) => ({
+          workflow: stateMachine.name.replace(`psflow-${props.stage}-`, ''),
+          stateMachine,
+        })),
+      deadLetterQueue: this.eventBus.deadLetterQueue,
+      exceptionsTable: this.exceptionQueue.exceptionsTable,
     });
     this.addClientOutputs(props.stage);
   }
