@@ -12,6 +12,7 @@ import { HumanTasks } from './human-tasks/human-tasks';
 import { Integrations } from './integrations/integrations';
 import { EventIngestion } from './ingestion/event-ingestion';
 import { KpiPipeline } from './kpis/kpi-pipeline';
+import { OperationsObservability } from './observability/operations-observability';
 import { OperationsApi } from './operations-api/operations-api';
 import { OperationsConsole } from './console/operations-console';
 import { OperationsDrill } from './operations-drill/operations-drill';
@@ -23,6 +24,7 @@ import { Procurement } from './procurement/procurement';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
 import { StaffingSystems } from './staffing/staffing-systems';
+import { WorkflowStateMachine } from './platform/workflow-state-machine';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -60,6 +62,7 @@ export class PsflowStack extends Stack {
   public readonly billingReadiness: BillingReadiness;
   public readonly procurement: Procurement;
   public readonly integrations: Integrations;
+  public readonly observability: OperationsObservability;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -133,6 +136,19 @@ export class PsflowStack extends Stack {
       catalogue: props.apiCatalogue,
     });
     new OperationsConsole(this, 'OperationsConsole', { stage: props.stage, operationsApi: this.operationsApi });
+    // Keep this last among the workflows: it finds every workflow state machine made before it.
+    this.observability = new OperationsObservability(this, 'Observability', {
+      stage: props.stage,
+      workflows: this.node
+        .findAll()
+        .filter((construct): construct is WorkflowStateMachine => construct instanceof WorkflowStateMachine)
+        .map((stateMachine) => ({
+          workflow: stateMachine.name.replace(`psflow-${props.stage}-`, ''),
+          stateMachine,
+        })),
+      deadLetterQueue: this.eventBus.deadLetterQueue,
+      exceptionsTable: this.exceptionQueue.exceptionsTable,
+    });
     this.addClientOutputs(props.stage);
   }
 

@@ -19,7 +19,7 @@ export const FileExceptionInput = z.object({
 });
 
 /** How long an owner has to act before the exception is overdue. */
-const EXCEPTION_SLA_SECONDS = 24 * 3600;
+export const EXCEPTION_SLA_SECONDS = 24 * 3600;
 
 /**
  * Files an exception for a failed step and hands it to its owner. Each filing of one step in

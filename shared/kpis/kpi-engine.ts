@@ -186,12 +186,20 @@ export function exceptionCells(merged: MergedAggregate): ExceptionCell[] {
   for (const { parts, value } of byKind(merged.counters, 'exc.escal')) {
     const [workflow, step] = parts;
     const candidates = [...cells.values()].filter((found) => found.workflow === workflow && found.step === step);
-    const target = candidates.sort((left, right) => right.filed - left.filed)[0] ?? cell(workflow, step, 'unknown');
+    const target =
+      candidates.sort((left, right) => right.filed - left.filed || left.system.localeCompare(right.system))[0] ??
+      cell(workflow, step, 'unknown');
     target.escalations += value;
   }
   const started = new Map(startedPerWorkflow(merged).map((entry) => [entry.workflow, entry.started]));
   return [...cells.values()]
-    .sort((left, right) => right.filed - left.filed || left.step.localeCompare(right.step))
+    .sort(
+      (left, right) =>
+        right.filed - left.filed ||
+        left.workflow.localeCompare(right.workflow) ||
+        left.step.localeCompare(right.step) ||
+        left.system.localeCompare(right.system),
+    )
     .map((found) => {
       const summarised = summary(found.ttr);
       return {

@@ -58,7 +58,7 @@ interface WorkflowRecord {
   readonly facts: KpiFact[];
 }
 
-function generate(from: number, count: number): WorkflowRecord[] {
+export function generateWorkflowRecords(from: number, count: number): WorkflowRecord[] {
   const next = random(from + 1);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const records: WorkflowRecord[] = [];
@@ -178,7 +178,7 @@ export const KPIS_BENCHMARK: WorkflowBenchmark = {
     const aggregates = new Map<string, Map<string, number>>();
     try {
       for (const size of [10_000, 100_000]) {
-        const records = generate(loaded, size - loaded);
+        const records = generateWorkflowRecords(loaded, size - loaded);
         loaded = size;
         const loadStart = Date.now();
         await table.batchPut(
@@ -217,7 +217,15 @@ export const KPIS_BENCHMARK: WorkflowBenchmark = {
           const scan = await timed(() => reportByScan(documents, query));
           const { query: _query, generatedAt: _at, itemsRead, marginAnomalies: _anomalies, ...fromItems } = answer;
           const same = JSON.stringify(fromItems) === JSON.stringify(scan.value.report);
-          if (!same) throw new Error(`the scan and the day items disagree for "${label}" at ${size} records`);
+          if (!same) {
+            const differing = Object.entries(fromItems).find(
+              ([section, value]) =>
+                JSON.stringify(value) !== JSON.stringify(scan.value.report[section as keyof typeof scan.value.report]),
+            );
+            throw new Error(
+              `the scan and the day items disagree for "${label}" at ${size} records, first in ${differing?.[0]}: ${JSON.stringify(differing?.[1]).slice(0, 400)}`,
+            );
+          }
           rows.push(
             `| ${size.toLocaleString('en')} | ${label} | ${itemsRead} | ${fast.p50.toFixed(1)} | ${fast.p95.toFixed(1)} | ${api.p50.toFixed(1)} | ${api.p95.toFixed(1)} | ${scan.ms.toFixed(0)} (${scan.value.scanned.toLocaleString('en')} items) | ${(scan.ms / fast.p95).toFixed(0)}× |`,
           );

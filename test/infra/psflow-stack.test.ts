@@ -988,7 +988,12 @@ describe('human tasks and exceptions', () => {
     const sweeperId = resourceNamed('AWS::Lambda::Function', HUMAN.sweeper);
 
     // Act
-    const [, schedule] = onlyResource('AWS::Scheduler::Schedule');
+    // The KPI queue gauge has a schedule of its own; the sweeper's is the one named for it.
+    const sweeps = resourcesOf('AWS::Scheduler::Schedule').filter(
+      ([, resource]) => record(resource.Properties, 'schedule').Name === 'psflow-test-sweep-overdue-tasks',
+    );
+    expect(sweeps).toHaveLength(1);
+    const [, schedule] = sweeps[0];
     const target = record(record(schedule.Properties, 'schedule').Target, 'target');
 
     // Assess

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
+import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
+import { KPI_ROUTE, KpiReport } from '../../shared/kpis/kpi-report';
+import {
+  clientConfig,
+  eventually,
+  type LocalCloudProcess,
+  startLocalCloud,
+  temporaryDataDirectory,
+} from '../support/local-cloud-process';
+
+const BUS = 'psflow-dev';
+const KPI_TABLE = 'psflow-dev-kpis';
+
+let cloud: LocalCloudProcess;
+let events: EventBridgeClient;
+let documents: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud(temporaryDataDirectory('kpis'));
+  const config = clientConfig(cloud.url);
+  events = new EventBridgeClient(config);
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+}, 180_000);
+
+afterAll(async () => {
+  events?.destroy();
+  documents?.destroy();
+  await cloud?.stop();
+});
+
+/** A uuid-scoped practice, so the assertions read only this test's facts. */
+const practice = `kpi-${randomUUID().slice(0, 8)}`;
+
+function activated(projectId: string, wonAt: string, activatedAt: string): PutEventsRequestEntry {
+  return {
+    EventBusName: BUS,
+    Source: PsflowSource.Workflow,
+    DetailType: WorkflowDetailType.ProjectActivated,
+    Detail: JSON.stringify({
+      project: {
+        projectId: { system: 'psflow', id: projectId },
+        clientId: { system: 'salesforce', id: '001A' },
+        name: 'Data platform',
+        region: 'APAC',
+        practice,
+        budget: { amountMinor: 5_000_000, currency: 'EUR' },
+        startDate: '2026-11-01',
+        status: 'active',
+      },
+      opportunityId: { system: 'salesforce', id: `006-${projectId}` },
+      wonAt,
+      activatedAt,
+    }),
+  };
+}
+
+async function kpis(): Promise<KpiReport> {
+  const response = await fetch(`${cloud.url}/api${KPI_ROUTE.path}?practice=${practice}&from=2026-11-01&to=2026-11-30`, {
+    headers: { 'x-psflow-user': 'pat.practice' },
+  });
+  expect(response.status).toBe(200);
+  return KpiReport.parse(await response.json());
+}
+
+describe('KPI pipeline on the local cloud', () => {
+  it('counts workflow events from the bus once, even when the same fact is put twice, and serves them on GET /kpis', async () => {
+    // Prepare
+    const first = activated('prj-kpi-1', '2026-11-10T08:00:00Z', '2026-11-10T20:00:00Z');
+    const second = activated('prj-kpi-2', '2026-11-11T08:00:00Z', '2026-11-12T08:00:00Z');
+
+    // Act: the first activation is announced twice, as two events with two ids.
+    await events.send(new PutEventsCommand({ Entries: [first, second] }));
+    await events.send(new PutEventsCommand({ Entries: [first] }));
+
+    // Assess
+    const report = await eventually(
+      async () => {
+        const current = await kpis();
+        return current.cycleTimes[0]?.completed === 2 ? current : undefined;
+      },
+      60_000,
+      'both activations counted',
+    );
+    // Give the duplicate time to arrive, then check it changed nothing.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const settled = await kpis();
+    expect(settled.cycleTimes).toEqual(report.cycleTimes);
+    expect(settled.cycleTimes[0]).toMatchObject({ workflow: 'project-activation', completed: 2 });
+    expect(settled.cycleTimes[0].cycleTime.meanSeconds).toBe(18 * 3600);
+    expect(settled.started).toEqual([{ workflow: 'project-activation', started: 2 }]);
+  }, 120_000);
+
+  it('keeps an event whose detail does not fit its contract as rejected, with the reason', async () => {
+    // Prepare
+    const broken = activated('prj-kpi-broken', 'not a time', '2026-11-12T08:00:00Z');
+
+    // Act
+    await events.send(new PutEventsCommand({ Entries: [broken] }));
+
+    // Assess
+    const kept = await eventually(
+      async () =>
+        (await new KpiAggregatesTable(documents, KPI_TABLE).listRejected(50)).find((event) =>
+          JSON.stringify(event.event).includes('prj-kpi-broken'),
+        ),
+      60_000,
+      'the broken event kept as rejected',
+    );
+    expect(kept.reason).toContain('detail/wonAt');
+  }, 120_000);
+});
