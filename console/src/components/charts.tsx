@@ -97,18 +97,25 @@ export function BarChart({
   unit,
   bars,
   max,
+  labelHeader,
 }: {
   title: string;
   unit: string;
   bars: readonly Datum[];
   max?: number;
+  /** What the bars are, as the numbers table's first column header (e.g. `Role`). */
+  labelHeader: string;
 }) {
   const top = max ?? Math.max(1, ...bars.map((bar) => bar.value));
   const rowHeight = 26;
   const height = bars.length * rowHeight + 10;
   const labelWidth = 170;
   return (
-    <ChartFigure title={title} unit={unit} table={{ header: ['', unit], rows: bars.map((b) => [b.label, b.value]) }}>
+    <ChartFigure
+      title={title}
+      unit={unit}
+      table={{ header: [labelHeader, unit], rows: bars.map((b) => [b.label, b.value]) }}
+    >
       <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={`${title}: ${describe(bars, unit)}`}>
         {bars.map((bar, index) => {
           const width = Math.max(0, (bar.value / top) * (WIDTH - labelWidth - 70));
@@ -137,9 +144,12 @@ export function HeatMap({
   rows,
   columns,
   value,
+  rowHeader,
 }: {
   title: string;
   unit: string;
+  /** What the rows are, as the numbers table's first column header (e.g. `Step`). */
+  rowHeader: string;
   rows: readonly string[];
   columns: readonly string[];
   value: (row: string, column: string) => number;
@@ -154,7 +164,7 @@ export function HeatMap({
       title={title}
       unit={unit}
       table={{
-        header: ['', ...columns],
+        header: [rowHeader, ...columns],
         rows: rows.map((row) => [row, ...columns.map((column) => value(row, column))]),
       }}
     >
