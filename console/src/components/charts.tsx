@@ -156,7 +156,7 @@ export function HeatMap({
 }) {
   const max = Math.max(1, ...rows.flatMap((row) => columns.map((column) => value(row, column))));
   const cell = 34;
-  const labelWidth = 190;
+  const labelWidth = 260;
   const width = labelWidth + columns.length * cell + 10;
   const height = 30 + rows.length * cell;
   return (
@@ -169,6 +169,7 @@ export function HeatMap({
       }}
     >
       <svg
+        style={{ width: `${width}px`, maxWidth: '100%' }}
         viewBox={`0 0 ${width} ${height}`}
         role="img"
         aria-label={`${title}, ${rows.length} rows by ${columns.length} columns`}
