@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { SalesforceDetailType } from '../../shared/events/catalogue';
+import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
+import { Metric } from '../../shared/kpis/kpi-facts';
 import {
   clientConfig,
   eventually,
@@ -15,6 +17,7 @@ import { salesforceId } from '../support/psflow-cli';
 import { accessibilityViolations, launchBrowser, screenshot } from './browser-session';
 
 const CRM_TABLE = 'psflow-dev-sandbox-crm';
+const KPI_TABLE = 'psflow-dev-kpis';
 /** The demo deal whose statement of work is missing: its activation waits on an exception. */
 const TAILSPIN_OPPORTUNITY = '0068d00000E3tUvAAJ';
 
@@ -85,7 +88,8 @@ describe('the operations console in a real browser', () => {
   it('approves a task with a comment, and the task is decided', async () => {
     // Prepare
     await openAs('pat.practice', 'approvals');
-    const card = page.locator('li.card', { hasText: 'Contoso' }).first();
+    // Whichever demo deal routes to the practice lead first (Contoso or Northwind).
+    const card = page.locator('li.card').first();
     await card.waitFor({ timeout: 20_000 });
     const taskId = (await card.getAttribute('data-task-id')) ?? '';
     await screenshot(page, 'approvals');
@@ -240,6 +244,55 @@ describe('the operations console in a real browser', () => {
       'the replayed activation',
     );
     expect(started.map((execution) => execution.executionName)).toEqual([`opportunity-salesforce-${opportunityId}`]);
+  });
+
+  it('shows the seeded KPI values in its charts and in the numbers behind them', async () => {
+    // Prepare: day items as the aggregator writes them, for roles, steps and a practice the demo does not touch.
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(cloud.url)));
+    const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
+    const workflow = 'project-activation';
+    const scope = { workflow, region: 'EMEA', practice: 'kpi-console-check' };
+    await new KpiAggregatesTable(documents, KPI_TABLE).apply(`console-kpi-seed-${randomUUID()}`, [
+      {
+        ...scope,
+        at: daysAgo(2),
+        counters: { [Metric.started(workflow)]: 1, [Metric.completed(workflow)]: 1 },
+        durations: { [Metric.cycleTime(workflow)]: 7_200 },
+      },
+      {
+        ...scope,
+        at: daysAgo(1),
+        counters: {
+          [Metric.started(workflow)]: 1,
+          [Metric.completed(workflow)]: 1,
+          [Metric.approvalsDecided(workflow, 'cfo')]: 4,
+          [Metric.approvalsWithinSla(workflow, 'cfo')]: 3,
+          [Metric.exceptionsFiled(workflow, 'ProvisionErpProject', 'erp')]: 3,
+          [Metric.billableHours('EMEA', 'kpi-console-check')]: 120,
+          [Metric.availableHours('EMEA', 'kpi-console-check')]: 160,
+        },
+        durations: { [Metric.cycleTime(workflow)]: 14_400 },
+      },
+    ]);
+
+    // Act
+    await openAs('olga.ops', 'kpis');
+    const slaBar = page.locator('g[data-label="cfo"]');
+    await slaBar.waitFor({ timeout: 20_000 });
+
+    // Assess
+    expect(await slaBar.getAttribute('data-value')).toBe('75');
+    expect(
+      await page
+        .locator('rect.heat[data-row="project-activation / ProvisionErpProject"][data-column="erp"]')
+        .getAttribute('data-value'),
+    ).toBe('3');
+    expect(await page.locator('g[data-label="EMEA kpi-console-check"]').getAttribute('data-value')).toBe('75');
+    expect(await page.locator('figure.chart circle.dot').count()).toBeGreaterThanOrEqual(2);
+    const slaNumbers = page.getByRole('table', { name: /Approval SLA performance by role/ });
+    expect(await slaNumbers.getByRole('row', { name: /cfo/ }).textContent()).toContain('75');
+    await screenshot(page, 'kpis');
+    await expectAccessible();
   });
 
   it('is usable by keyboard alone: skip link, page links and the identity picker', async () => {

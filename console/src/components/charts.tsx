@@ -97,18 +97,25 @@ export function BarChart({
   unit,
   bars,
   max,
+  labelHeader,
 }: {
   title: string;
   unit: string;
   bars: readonly Datum[];
   max?: number;
+  /** What the bars are, as the numbers table's first column header (e.g. `Role`). */
+  labelHeader: string;
 }) {
   const top = max ?? Math.max(1, ...bars.map((bar) => bar.value));
   const rowHeight = 26;
   const height = bars.length * rowHeight + 10;
   const labelWidth = 170;
   return (
-    <ChartFigure title={title} unit={unit} table={{ header: ['', unit], rows: bars.map((b) => [b.label, b.value]) }}>
+    <ChartFigure
+      title={title}
+      unit={unit}
+      table={{ header: [labelHeader, unit], rows: bars.map((b) => [b.label, b.value]) }}
+    >
       <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={`${title}: ${describe(bars, unit)}`}>
         {bars.map((bar, index) => {
           const width = Math.max(0, (bar.value / top) * (WIDTH - labelWidth - 70));
@@ -137,16 +144,19 @@ export function HeatMap({
   rows,
   columns,
   value,
+  rowHeader,
 }: {
   title: string;
   unit: string;
+  /** What the rows are, as the numbers table's first column header (e.g. `Step`). */
+  rowHeader: string;
   rows: readonly string[];
   columns: readonly string[];
   value: (row: string, column: string) => number;
 }) {
   const max = Math.max(1, ...rows.flatMap((row) => columns.map((column) => value(row, column))));
   const cell = 34;
-  const labelWidth = 190;
+  const labelWidth = 260;
   const width = labelWidth + columns.length * cell + 10;
   const height = 30 + rows.length * cell;
   return (
@@ -154,11 +164,12 @@ export function HeatMap({
       title={title}
       unit={unit}
       table={{
-        header: ['', ...columns],
+        header: [rowHeader, ...columns],
         rows: rows.map((row) => [row, ...columns.map((column) => value(row, column))]),
       }}
     >
       <svg
+        style={{ width: `${width}px`, maxWidth: '100%' }}
         viewBox={`0 0 ${width} ${height}`}
         role="img"
         aria-label={`${title}, ${rows.length} rows by ${columns.length} columns`}

@@ -90,11 +90,7 @@ function TaskCard({ task, onDecided }: { task: PublicTask; onDecided: (text: str
       </dl>
       <h3>Why you are asked</h3>
       <ul className="reasons">
-        <li>{task.policy.reason}</li>
-        {task.subject.reasons.map((reason) => (
-          <li key={reason}>{reason}</li>
-        ))}
-        {(task.routing ?? []).map((reason) => (
+        {[...new Set([task.policy.reason, ...task.subject.reasons, ...(task.routing ?? [])])].map((reason) => (
           <li key={reason}>{reason}</li>
         ))}
       </ul>

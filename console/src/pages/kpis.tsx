@@ -102,12 +102,19 @@ function KpiCharts({ report }: { report: KpiReport }) {
           <Empty title="No cycle-time trend yet">No execution completed in this range.</Empty>
         )}
         {sla.length > 0 ? (
-          <BarChart title="Approval SLA performance by role" unit="% within SLA" bars={sla} max={100} />
+          <BarChart
+            labelHeader="Role"
+            title="Approval SLA performance by role"
+            unit="% within SLA"
+            bars={sla}
+            max={100}
+          />
         ) : (
           <Empty title="No approval decided yet">SLA performance appears once approvals are decided.</Empty>
         )}
         {steps.length > 0 ? (
           <HeatMap
+            rowHeader="Workflow and step"
             title="Exceptions by step and system"
             unit="exceptions filed"
             rows={steps}
@@ -118,7 +125,13 @@ function KpiCharts({ report }: { report: KpiReport }) {
           <Empty title="No exception filed">Nothing failed past its retries in this range.</Empty>
         )}
         {utilisation.length > 0 ? (
-          <BarChart title="Utilisation by region and practice" unit="% billable" bars={utilisation} max={100} />
+          <BarChart
+            labelHeader="Region and practice"
+            title="Utilisation by region and practice"
+            unit="% billable"
+            bars={utilisation}
+            max={100}
+          />
         ) : (
           <Empty title="No utilisation recorded">
             Utilisation appears once billable and available hours are reported.
