@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';
+import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DelegationsTable } from '../../shared/repositories/delegations-table';
 import { DirectoryTable } from '../../shared/repositories/directory-table';
@@ -32,6 +33,7 @@ const dependencies = {
     process.env.AWS_REGION ?? 'us-east-1',
   ),
   now: () => new Date(),
+  billing: new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
 };
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the routes read. */
