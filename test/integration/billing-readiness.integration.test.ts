@@ -98,7 +98,16 @@ describe('the billing readiness workflow', () => {
 
   it('checks every active project once, drafts the ready ones and explains the blocked ones', async () => {
     // Act
-    await cli('billing', 'run', '--region', 'EMEA', '--period', PERIOD, '--cut-off', '2030-01-01T00:00:00Z');
+    await cli(
+      'billing',
+      'run',
+      '--region',
+      'EMEA',
+      '--period',
+      PERIOD,
+      '--cut-off',
+      new Date(Date.now() + 6 * 3_600_000).toISOString(),
+    );
     const statuses = await eventually(
       async () => {
         const found = await statusOf();
@@ -207,7 +216,7 @@ describe('the billing readiness workflow', () => {
   it('drafts nothing twice on a rerun, and carries the blocked projects at the cut-off with their reasons', async () => {
     // Prepare
     const before = await invoices();
-    const cutOff = new Date(Date.now() + 25_000).toISOString();
+    const cutOff = new Date(Date.now() + 60_000).toISOString();
 
     // Act
     await cli('billing', 'run', '--region', 'EMEA', '--period', PERIOD, '--run-id', 'run-2', '--cut-off', cutOff);
