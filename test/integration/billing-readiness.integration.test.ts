@@ -187,7 +187,7 @@ describe('the billing readiness workflow', () => {
     const exception = await eventually(
       async () => {
         const listed = JSON.parse(
-          await cli('exceptions', 'list', '--workflow', 'billing-readiness-project', '--json'),
+          await cli('exceptions', 'list', '--workflow', 'billing-readiness-project', '--json', '--as', 'fiona.finance'),
         ) as WorkflowException[];
         return listed.find(
           (item) => item.projectId === undefined && JSON.stringify(item.stepInput).includes('P-DELTA-TIME'),
@@ -197,7 +197,15 @@ describe('the billing readiness workflow', () => {
       'an exception for the Delta draft',
     );
     await cli('sandbox', 'faults', 'erp', '--clear');
-    await cli('exceptions', 'abort', exception.exceptionId, '--note', 'finance drafts Delta by hand');
+    await cli(
+      'exceptions',
+      'abort',
+      exception.exceptionId,
+      '--note',
+      'finance drafts Delta by hand',
+      '--as',
+      'fiona.finance',
+    );
 
     // Assess
     expect(exception).toMatchObject({
