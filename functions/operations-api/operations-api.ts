@@ -3,6 +3,7 @@ import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher'
 import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
 import { handleOperationsRequest } from '../../shared/operations-api/operations-api';
 import { IngestionReplayer } from '../../shared/operations-api/ingestion-replayer';
+import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DelegationsTable } from '../../shared/repositories/delegations-table';
 import { DirectoryTable } from '../../shared/repositories/directory-table';
@@ -42,6 +43,7 @@ const dependencies = {
     new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
     stepFunctionsClient,
   ),
+  billing: new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
 };
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the routes read. */

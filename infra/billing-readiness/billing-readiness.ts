@@ -168,6 +168,7 @@ export class BillingReadiness extends Construct {
     scheduled.addEnvironment(EnvVar.BillingCycleStateMachineArn, this.cycleStateMachine.stateMachineArn);
     this.cycleStateMachine.grantStartExecution(scheduled);
     props.operationsApi.serveWorkflow(this.projectStateMachine, this.projectStateMachine.name);
+    props.operationsApi.operationsApi.bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'read');
 
     new Rule(this, 'FixRule', {
       ruleName: `psflow-${stage}-billing-fixes`,

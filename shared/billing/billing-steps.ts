@@ -166,6 +166,14 @@ export async function checkProjectReadiness(
     checkedAt: now.toISOString(),
   });
   const blocking = result.findings.filter((finding) => finding.blocks);
+  if (recorded.settled && !recorded.alreadyDrafted)
+    return {
+      status: 'closed',
+      checkNumber: recorded.record.checks,
+      blocking: 0,
+      findings: 0,
+      checkedAt: now.toISOString(),
+    };
   if (recorded.alreadyDrafted)
     return {
       status: 'drafted',

@@ -29,13 +29,15 @@ export interface RecordedCheck {
   readonly record: ProjectReadinessRecord;
   /** The project was already drafted: the check changed nothing. */
   readonly alreadyDrafted: boolean;
+  /** The project was already drafted, or carried at the cut-off: the check changed nothing. */
+  readonly settled: boolean;
 }
 
 /** Storage of cycles and each project's readiness in them; every read by key, never a scan. */
 export interface ReadinessStore {
   putCycle(cycle: BillingCycle): Promise<void>;
   getCycle(region: string, period: string): Promise<BillingCycle | undefined>;
-  /** Records a check unless the project is already drafted (then returns the drafted record). */
+  /** Records a check unless the project is already drafted or carried (then returns that record, `settled`). */
   recordCheck(
     cycle: Pick<BillingCycle, 'region' | 'period'>,
     projectId: string,

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { billingStatus } from '../billing/billing-status';
+import type { ReadinessStore } from '../billing/readiness-store';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, UserId, type Directory } from '../directory/directory';
 import { GrantChange, grantRole, revokeRole } from '../directory/manage-grants';
@@ -64,6 +66,8 @@ export interface OperationsDependencies {
   readonly kpis?: KpiAggregateStore;
   /** Finds and reads executions for the console's Executions page; without it those routes answer 404. */
   readonly executionViews?: ExecutionViews;
+  /** Billing readiness per cycle, for `GET /billing/{region}/{period}`; absent where billing is not served. */
+  readonly billing?: ReadinessStore;
 }
 
 type Route = (request: {
@@ -178,6 +182,17 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
       .enum(['task', 'exception', 'delegation', 'rejected-event', 'user'])
       .parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
+  },
+  'GET /billing/{region}/{period}': async ({ event, deps }) => {
+    if (!deps.billing) throw new Error('billing readiness is not served by this API');
+    return billingStatus(
+      {
+        region: pathParameter(event, 'region'),
+        period: pathParameter(event, 'period'),
+        project: event.queryStringParameters?.project,
+      },
+      deps.billing,
+    );
   },
 };
 

@@ -59,9 +59,9 @@ export class BillingReadinessTable implements ReadinessStore {
           TableName: this.tableName,
           Key: { pk: cycleKey(cycle), sk: `project#${projectId}` },
           UpdateExpression:
-            'SET #status = :status, findings = :findings, checkedAt = :at, region = :region, #period = :period, projectId = :project, firstCheckReady = if_not_exists(firstCheckReady, :ready) ADD checks :one',
-          ConditionExpression: 'attribute_not_exists(#status) OR #status <> :drafted',
-          ExpressionAttributeNames: { '#status': 'status', '#period': 'period' },
+            'SET #status = :status, findings = :findings, checkedAt = :at, #region = :region, #period = :period, projectId = :project, firstCheckReady = if_not_exists(firstCheckReady, :ready) ADD checks :one',
+          ConditionExpression: 'attribute_not_exists(#status) OR (#status <> :drafted AND #status <> :carried)',
+          ExpressionAttributeNames: { '#status': 'status', '#period': 'period', '#region': 'region' },
           ExpressionAttributeValues: {
             ':status': check.status,
             ':findings': findings,
@@ -72,16 +72,17 @@ export class BillingReadinessTable implements ReadinessStore {
             ':ready': check.status !== 'blocked',
             ':one': 1,
             ':drafted': 'drafted',
+            ':carried': 'carried',
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { record: toRecord(Attributes ?? {}), alreadyDrafted: false };
+      return { record: toRecord(Attributes ?? {}), alreadyDrafted: false, settled: false };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.get(cycle.region, cycle.period, projectId);
       if (!existing) throw error;
-      return { record: existing, alreadyDrafted: true };
+      return { record: existing, alreadyDrafted: existing.status === 'drafted', settled: true };
     }
   }
 
