@@ -15,6 +15,7 @@ import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
+import { Staffing } from './staffing/staffing';
 import { StaffingSystems } from './staffing/staffing-systems';
 
 /** Props of {@link PsflowStack}. */
@@ -43,6 +44,7 @@ export class PsflowStack extends Stack {
   public readonly operationsApi: OperationsApi;
   public readonly operationsDrill: OperationsDrill;
   public readonly staffingSystems: StaffingSystems;
+  public readonly staffing: Staffing;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -86,6 +88,13 @@ export class PsflowStack extends Stack {
       partnerEventBusNames: props.partnerEventBusNames,
     });
     this.operationsApi.serveRejectedEvents(this.ingestion);
+    this.staffing = new Staffing(this, 'Staffing', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      systems: this.staffingSystems,
+      ...workflowPatterns,
+    });
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });
     this.directory.serve(this.humanTasks.openApprovalTask, 'read');
     this.directory.serve(this.operationsApi.operationsApi, 'readWrite');

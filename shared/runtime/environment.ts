@@ -20,6 +20,9 @@ export const EnvVar = {
   SandboxRecordsTable: 'SANDBOX_RECORDS_TABLE',
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
+  StaffingRequestsTable: 'STAFFING_REQUESTS_TABLE',
+  SandboxHrisTable: 'SANDBOX_HRIS_TABLE',
+  SandboxBookingsTable: 'SANDBOX_BOOKINGS_TABLE',
 } as const;
 
 /** One of {@link EnvVar}. */

@@ -1,5 +1,6 @@
 import { DRILL_STEP_CONTRACTS } from '../operations-drill/drill-state';
 import { ACTIVATION_STEP_CONTRACTS } from '../project-activation/activation-step-contracts';
+import { STAFFING_STEP_CONTRACTS } from '../staffing/staffing-step-contracts';
 import type { StepContract, StepContractLookup } from './step-contract';
 import { WorkflowName } from './workflow-names';
 
@@ -7,6 +8,7 @@ import { WorkflowName } from './workflow-names';
 const CONTRACTS_BY_WORKFLOW: Readonly<Record<string, Readonly<Record<string, StepContract>>>> = {
   [WorkflowName.ProjectActivation]: ACTIVATION_STEP_CONTRACTS,
   [WorkflowName.OperationsDrill]: DRILL_STEP_CONTRACTS,
+  [WorkflowName.Staffing]: STAFFING_STEP_CONTRACTS,
 };
 
 /** The contract of a workflow's guarded step, if it has one; what the exception queue checks corrections against. */

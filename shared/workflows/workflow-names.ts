@@ -6,6 +6,8 @@ export const WorkflowName = {
   ProjectActivation: 'project-activation',
   /** Exercises approvals and the exception queue end to end, for operators and deploy checks. */
   OperationsDrill: 'operations-drill',
+  /** Request to staffing: recommend, hold, approve, confirm, book. */
+  Staffing: 'staffing',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];

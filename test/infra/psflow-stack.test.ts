@@ -988,7 +988,10 @@ describe('human tasks and exceptions', () => {
     const sweeperId = resourceNamed('AWS::Lambda::Function', HUMAN.sweeper);
 
     // Act
-    const [, schedule] = onlyResource('AWS::Scheduler::Schedule');
+    // Staffing has a schedule of its own (lapsed holds); this one is found by its name.
+    const [, schedule] = resourcesOf('AWS::Scheduler::Schedule').find(([, candidate]) =>
+      String(record(candidate.Properties, 'schedule').Name).endsWith('-sweep-overdue-tasks'),
+    ) ?? ['', {}];
     const target = record(record(schedule.Properties, 'schedule').Target, 'target');
 
     // Assess
