@@ -75,7 +75,13 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     description: 'One role line of a statement of work needs staffing.',
     producer: 'project-activation state machine (RequestResources)',
     consumers: ['staffing workflow'],
-    detail: z.object({ projectId: ExternalId, roleLine: RoleLine, requestedAt: IsoDateTime }),
+    detail: z.object({
+      projectId: ExternalId,
+      roleLine: RoleLine,
+      requestedAt: IsoDateTime,
+      /** Who asked, for an ad-hoc request (`psflow staffing request`); activation's requests leave it out. */
+      requestedBy: z.string().min(1).max(200).optional(),
+    }),
   },
   {
     name: 'SubcontractorRequested',

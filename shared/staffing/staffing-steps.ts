@@ -33,6 +33,7 @@ const ResourceRequestedLoose = z.object({
   projectId: z.object({ system: z.string(), id: z.string() }).optional(),
   roleLine: z.unknown(),
   requestedAt: z.string().optional(),
+  requestedBy: z.string().optional(),
 });
 
 /** What preparing a request reads. */
@@ -67,7 +68,7 @@ export async function prepareStaffingRequest(
       requestId: `${detail.data?.projectId?.id ?? 'unknown-project'}:${lineId?.success ? lineId.data.lineId : 'unknown-line'}`,
       projectId: detail.data?.projectId?.id,
       roleLine: detail.data?.roleLine,
-      requestedBy: input.requestedBy ?? 'project-activation',
+      requestedBy: detail.data?.requestedBy ?? input.requestedBy ?? 'project-activation',
       requestedAt: detail.data?.requestedAt ?? now.toISOString(),
     };
   }
