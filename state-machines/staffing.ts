@@ -65,7 +65,6 @@ export function buildStaffingDefinition(scope: Construct, props: StaffingDefinit
       resultPath,
       fileException: props.fileException,
       onAbort: aborted,
-      projectIdPath: '$.prepared.request.projectId',
       retry: { maxAttempts: 4, interval: Duration.seconds(1) },
     });
 

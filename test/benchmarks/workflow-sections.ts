@@ -1,3 +1,5 @@
+import { STAFFING_BENCHMARK } from './staffing-benchmark';
+
 /**
  * The workflow benchmarks that `npm run bench` runs after the platform figures. Each
  * workflow registers one section here, so adding a workflow's benchmark touches one line.
@@ -12,4 +14,4 @@ export interface WorkflowBenchmark {
 }
 
 /** Every workflow benchmark, in report order. */
-export const WORKFLOW_BENCHMARKS: readonly WorkflowBenchmark[] = [];
+export const WORKFLOW_BENCHMARKS: readonly WorkflowBenchmark[] = [STAFFING_BENCHMARK];
