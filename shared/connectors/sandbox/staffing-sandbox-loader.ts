@@ -87,7 +87,7 @@ export async function loadStaffingRecords(
 export const SEED_BOOKINGS: readonly BookingLoadEntry[] = [
   ['P-002', 'PRJ-INTERNAL-ERP', 24],
   ['P-008', 'PRJ-NORTHWIND-2026', 32],
-  ['P-017', 'PRJ-LITWARE-2026', 40],
+  ['P-017', 'PRJ-LITWARE-2026', 30],
   ['P-018', 'PRJ-LITWARE-2026', 16],
   ['P-020', 'PRJ-CONTOSO-POC', 24],
   ['P-033', 'PRJ-FABRIKAM-2026', 20],
@@ -126,15 +126,12 @@ export async function seedStaffingSandbox(
     missing,
     SEED_LEAVE.filter((entry) => ids.has(entry.personId)),
   );
-  const result = await loadStaffingRecords(hris, psa, {
+  // A demo booking that no longer fits (someone staged leave or bookings first) is left out, not fatal.
+  await loadStaffingRecords(hris, psa, {
     people: [],
     leave: [],
     holidays: [],
     bookings: SEED_BOOKINGS.filter((booking) => ids.has(booking.personId)),
   });
-  if (result.refused.length > 0)
-    throw new Error(
-      `demo bookings refused: ${result.refused.map((entry) => `${entry.id}: ${entry.reason}`).join('; ')}`,
-    );
   return { written: missing.length, kept: SEED_PEOPLE.length - missing.length };
 }
