@@ -28,6 +28,12 @@ import { listRejected, replayRejected, resolveRejected, showRejected } from './c
 import { findExecutions } from './commands/workflow-executions';
 import { listPurchases, receivePurchase, requestPurchase, showPurchase } from './commands/purchases';
 import { setSecret } from './commands/secrets';
+import {
+  listStaffingRequests,
+  requestStaffing,
+  showStaffingCandidates,
+  showStaffingRequest,
+} from './commands/staffing';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -73,6 +79,10 @@ Commands:
   approvals approve <TASK> [--comment TEXT]
   approvals reject <TASK> --comment TEXT
   approvals delegate --to USER --role ROLE --until TIME [--from TIME]
+  staffing requests [--status open|all|S]  staffing requests, newest first (S: held, unfilled, on-hold, assigned, ...)
+  staffing show <REQUEST>       where a request stands: problems, proposal, exclusions, outcome
+  staffing candidates <REQUEST> the ranked candidates, one sentence per factor, and who was excluded why
+  staffing request <FILE>       an ad-hoc request ({ "projectId", "roleLine" }) as Resource Requested
   exceptions list [--status S] [--owner ROLE] [--workflow W] [--client ID] [--project ID]
   exceptions show <EXCEPTION>
   exceptions retry <EXCEPTION> [--patch JSON|@file] [--note TEXT]
@@ -268,6 +278,14 @@ async function run(argv: readonly string[]): Promise<void> {
         if (name === 'billing status') return billingStatus(ctx, billing);
         return recheckBillingProject(ctx, billing);
       }
+      case 'staffing requests':
+        return listStaffingRequests(ctx, values.status, limit);
+      case 'staffing show':
+        return showStaffingRequest(ctx, id);
+      case 'staffing candidates':
+        return showStaffingCandidates(ctx, id);
+      case 'staffing request':
+        return requestStaffing(ctx, id);
       case 'approvals list':
         return listApprovals(ctx, values.role);
       case 'approvals show':

@@ -5,6 +5,7 @@ import { SalesforceDetailType } from '../shared/events/catalogue';
 import { executionArnOf } from '../shared/workflows/step-functions-launcher';
 import { executionNameFor } from '../shared/workflows/workflow-names';
 
+import { runStaffingDemo } from './staffing-demo';
 /** The demo's deals: what each one shows. */
 const DEMO_DEALS = [
   {
@@ -84,6 +85,7 @@ export async function runDemo(endpoint: string, stage: string, log: (line: strin
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     for (const line of lines) log(line);
+    await runStaffingDemo(endpoint, stage, log);
     log('\nact on them (every command takes --help):');
     log('  npx psflow approvals list --as pat.practice             # Contoso and Northwind wait here');
     log('  npx psflow approvals approve <TASK> --as pat.practice');

@@ -23,6 +23,7 @@ import { ProjectActivation } from './project-activation/project-activation';
 import { Procurement } from './procurement/procurement';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
+import { Staffing } from './staffing/staffing';
 import { StaffingSystems } from './staffing/staffing-systems';
 import { WorkflowStateMachine } from './platform/workflow-state-machine';
 
@@ -63,6 +64,7 @@ export class PsflowStack extends Stack {
   public readonly procurement: Procurement;
   public readonly integrations: Integrations;
   public readonly observability: OperationsObservability;
+  public readonly staffing: Staffing;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -110,6 +112,13 @@ export class PsflowStack extends Stack {
       stage: props.stage,
       eventBus: this.eventBus,
       sandbox: this.sandbox,
+      ...workflowPatterns,
+    });
+    this.staffing = new Staffing(this, 'Staffing', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      systems: this.staffingSystems,
       ...workflowPatterns,
     });
     this.directory = new PeopleDirectory(this, 'Directory', { stage: props.stage });

@@ -75,6 +75,10 @@ export const WorkflowDetailType = {
   PurchaseOrderIssued: 'Purchase Order Issued',
   /** A new vendor passed onboarding (documents checked) and is active. */
   VendorOnboarded: 'Vendor Onboarded',
+  /** A role line is staffed: people hard-booked in the PSA after approval and confirmation. */
+  ResourceAssigned: 'Resource Assigned',
+  /** Nobody fits a role line; the staffing manager chooses how to resolve it. */
+  StaffingRequestUnfilled: 'Staffing Request Unfilled',
   /** A human task passed its due time: reminded at the first breach, escalated after. */
   ApprovalSlaBreached: 'Approval SLA Breached',
   /** An exception's owner did not act in time: reminded at the first breach, escalated after. */

@@ -84,8 +84,14 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'One role line of a statement of work needs staffing.',
     producer: 'project-activation state machine (RequestResources)',
-    consumers: ['staffing workflow (planned)'],
-    detail: z.object({ projectId: ExternalId, roleLine: RoleLine, requestedAt: IsoDateTime }),
+    consumers: ['staffing workflow'],
+    detail: z.object({
+      projectId: ExternalId,
+      roleLine: RoleLine,
+      requestedAt: IsoDateTime,
+      /** Who asked, for an ad-hoc request (`psflow staffing request`); activation's requests leave it out. */
+      requestedBy: z.string().min(1).max(200).optional(),
+    }),
   },
   {
     name: 'SubcontractorRequested',
@@ -127,6 +133,58 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     producer: 'procurement state machine (OnboardVendor)',
     consumers: ['KPIs (planned)'],
     detail: VendorOnboardedDetail,
+  },
+  {
+    name: 'ResourceAssigned',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ResourceAssigned,
+    version: 1,
+    description:
+      'A role line is staffed: the people named are hard-booked in the PSA, approved by the staffing manager and confirmed by the delivery lead.',
+    producer: 'staffing workflow (BookAssignment)',
+    consumers: ['KPIs: utilisation (planned)', 'billing readiness (planned)'],
+    detail: z.object({
+      /** The staffing request (`<projectId>:<lineId>`); consumers' idempotency key. */
+      requestId: z.string().min(1).max(200),
+      projectId: z.string().min(1),
+      lineId: z.string().min(1),
+      role: z.string().min(1),
+      assignments: z
+        .array(z.object({ personId: z.string().min(1), bookingId: z.string().min(1), hours: z.number().positive() }))
+        .min(1)
+        .max(2),
+      /** True when the manager picked someone other than the proposal. */
+      pickedByManager: z.boolean(),
+      assignedAt: IsoDateTime,
+    }),
+  },
+  {
+    name: 'StaffingRequestUnfilled',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.StaffingRequestUnfilled,
+    version: 1,
+    description:
+      'Nobody in the firm fits a role line, alone or split between two; the staffing manager relaxes a constraint, asks for a subcontractor or opens a requisition.',
+    producer: 'staffing workflow (RecommendCandidates)',
+    consumers: ['KPIs: unfilled demand (planned)'],
+    detail: z.object({
+      requestId: z.string().min(1).max(200),
+      projectId: z.string().min(1),
+      roleLine: z.object({
+        lineId: z.string().min(1),
+        role: z.string().min(1),
+        skills: z.array(z.string()),
+        hours: z.number(),
+        rate: z.object({ amountMinor: z.number().int(), currency: z.string() }),
+        startDate: z.string(),
+        endDate: z.string(),
+      }),
+      region: z.string().min(1),
+      reason: z.string().min(1),
+      /** People excluded, by the hard constraint that excluded them. */
+      excludedCounts: z.record(z.string(), z.number().int().nonnegative()),
+      detectedAt: IsoDateTime,
+    }),
   },
   {
     name: 'ProjectActivated',

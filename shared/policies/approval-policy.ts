@@ -66,6 +66,7 @@ const OTHER_PRACTICE = '\u0000any-other-practice';
 export const APPROVAL_WORKFLOWS: readonly WorkflowName[] = [
   WorkflowName.ProjectActivation,
   WorkflowName.OperationsDrill,
+  WorkflowName.Staffing,
 ];
 
 /** What approval is asked for. */

@@ -32,6 +32,9 @@ export const EnvVar = {
   Connectors: 'PSFLOW_CONNECTORS',
   IntegrationStateTable: 'INTEGRATION_STATE_TABLE',
   Stage: 'PSFLOW_STAGE',
+  StaffingRequestsTable: 'STAFFING_REQUESTS_TABLE',
+  SandboxHrisTable: 'SANDBOX_HRIS_TABLE',
+  SandboxBookingsTable: 'SANDBOX_BOOKINGS_TABLE',
 } as const;
 
 /** One of {@link EnvVar}. */

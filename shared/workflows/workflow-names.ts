@@ -14,6 +14,8 @@ export const WorkflowName = {
   Procurement: 'procurement',
   /** Change request to applied change: impact, approval chain by delta, ERP/PSA/billing updates. */
   ChangeControl: 'change-control',
+  /** Request to staffing: recommend, hold, approve, confirm, book. */
+  Staffing: 'staffing',
 } as const;
 /** Union of {@link WorkflowName} values. */
 export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];

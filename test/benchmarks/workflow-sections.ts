@@ -1,5 +1,6 @@
 import { KPIS_BENCHMARK } from './kpis-benchmark';
 import { BILLING_BENCHMARK } from './billing-benchmark';
+import { STAFFING_BENCHMARK } from './staffing-benchmark';
 
 /**
  * The workflow benchmarks that `npm run bench` runs after the platform figures. Each
@@ -15,4 +16,8 @@ export interface WorkflowBenchmark {
 }
 
 /** Every workflow benchmark, in report order. */
-export const WORKFLOW_BENCHMARKS: readonly WorkflowBenchmark[] = [BILLING_BENCHMARK, KPIS_BENCHMARK];
+export const WORKFLOW_BENCHMARKS: readonly WorkflowBenchmark[] = [
+  STAFFING_BENCHMARK,
+  BILLING_BENCHMARK,
+  KPIS_BENCHMARK,
+];

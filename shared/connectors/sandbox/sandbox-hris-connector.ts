@@ -185,6 +185,43 @@ export class SandboxHrisConnector implements HrisConnector {
     await this.addSkills(parsed.skills.map((skill) => skill.skill));
   }
 
+  /**
+   * Writes people who are not there yet, with their leave and skill index items, in batches:
+   * the seed's path, which runs at every start of the local cloud and must stay cheap.
+   */
+  async putNewPeople(people: readonly Person[], leave: readonly LeaveEntry[]): Promise<void> {
+    const writes: BatchWriteWriteRequest[] = [];
+    for (const person of people.map((entry) => Person.parse(entry))) {
+      const key = personKey(person.personId);
+      const leaveAttributes = Object.fromEntries(
+        leave
+          .filter((entry) => entry.personId === person.personId)
+          .map((entry) => [`${LEAVE_PREFIX}${entry.leaveId}`, LeaveEntry.parse(entry)]),
+      );
+      writes.push({ PutRequest: { Item: { ...key, ...leaveAttributes, ...person } } });
+      for (const skill of person.skills)
+        writes.push({
+          PutRequest: {
+            Item: {
+              pk: key.pk,
+              sk: `SKILL#${skill.skill}`,
+              personId: person.personId,
+              skillRegion: skillRegionKey(skill.skill, person.region),
+              proficiencyKey: `${skill.proficiency}#${person.personId}`,
+            },
+          },
+        });
+    }
+    for (const batch of chunks(writes, BATCH_WRITE_LIMIT)) await this.batchWrite(batch);
+    await this.addSkills([...new Set(people.flatMap((person) => person.skills.map((skill) => skill.skill)))]);
+  }
+
+  /** Ids of the people the HRIS has, of those asked. */
+  async existing(personIds: readonly string[]): Promise<Set<string>> {
+    const items = await this.batchGet(personIds.map(personKey));
+    return new Set(items.map((item) => String(item.personId)));
+  }
+
   /** Records leave on a person's profile; refused when the person is unknown. */
   async putLeave(leave: LeaveEntry): Promise<void> {
     const parsed = LeaveEntry.parse(leave);

@@ -1,0 +1,17 @@
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { bookAssignment } from '../../shared/staffing/staffing-steps';
+import { StaffingApprovedState } from '../../shared/staffing/staffing-state';
+import { staffingPorts } from './staffing-ports';
+
+const deps = {
+  hris: staffingPorts.hris(),
+  bookings: staffingPorts.bookings(),
+  store: staffingPorts.store(),
+  events: staffingPorts.events(),
+  policy: CURRENT_STAFFING_POLICY,
+  now: () => new Date(),
+};
+
+/** Lambda entry point of the `BookAssignment` state: hard bookings and `Resource Assigned`. */
+export const handler = lambdaHandler('BookAssignment', StaffingApprovedState, (state) => bookAssignment(state, deps));

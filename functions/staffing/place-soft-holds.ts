@@ -1,0 +1,18 @@
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { placeSoftHolds } from '../../shared/staffing/staffing-steps';
+import { StaffingRecommendedState } from '../../shared/staffing/staffing-state';
+import { staffingPorts } from './staffing-ports';
+
+const deps = {
+  hris: staffingPorts.hris(),
+  bookings: staffingPorts.bookings(),
+  store: staffingPorts.store(),
+  policy: CURRENT_STAFFING_POLICY,
+  now: () => new Date(),
+};
+
+/** Lambda entry point of the `PlaceSoftHolds` state: a hold with an expiry per proposed person. */
+export const handler = lambdaHandler('PlaceSoftHolds', StaffingRecommendedState, (state) =>
+  placeSoftHolds(state, deps),
+);

@@ -1,0 +1,19 @@
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { recommendCandidates } from '../../shared/staffing/staffing-steps';
+import { StaffingPreparedState } from '../../shared/staffing/staffing-state';
+import { staffingPorts } from './staffing-ports';
+
+const deps = {
+  hris: staffingPorts.hris(),
+  bookings: staffingPorts.bookings(),
+  store: staffingPorts.store(),
+  events: staffingPorts.events(),
+  policy: CURRENT_STAFFING_POLICY,
+  now: () => new Date(),
+};
+
+/** Lambda entry point of the `RecommendCandidates` state: ranks, explains and proposes. */
+export const handler = lambdaHandler('RecommendCandidates', StaffingPreparedState, (state) =>
+  recommendCandidates(state, deps),
+);

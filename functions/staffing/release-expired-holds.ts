@@ -1,0 +1,11 @@
+import * as z from 'zod';
+import { lambdaHandler } from '../../shared/runtime/lambda-handler';
+import { releaseExpiredHolds } from '../../shared/staffing/staffing-steps';
+import { staffingPorts } from './staffing-ports';
+
+const bookings = staffingPorts.bookings();
+
+/** Lambda entry point of the schedule that releases lapsed holds, so their hours are free again. */
+export const handler = lambdaHandler('ReleaseExpiredHolds', z.unknown(), async () => ({
+  released: await releaseExpiredHolds(bookings, new Date()),
+}));

@@ -1,0 +1,284 @@
+import { performance } from 'node:perf_hooks';
+import { BatchWriteCommand, type BatchWriteCommandOutput, type BatchWriteWriteRequest } from '@aws-sdk/lib-dynamodb';
+import { SandboxHrisConnector, skillRegionKey } from '../../shared/connectors/sandbox/sandbox-hris-connector';
+import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
+import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
+import { quarterOf, weekRange } from '../../shared/staffing/iso-week';
+import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { StaffingRequest } from '../../shared/staffing/staffing-request';
+import { placeSoftHolds } from '../../shared/staffing/staffing-steps';
+import { startStaffingTables, type StaffingTables } from '../support/staffing-tables';
+import type { WorkflowBenchmark } from './workflow-sections';
+
+const REGIONS = ['EMEA', 'AMER', 'APAC'] as const;
+const SKILLS = Array.from({ length: 40 }, (_, index) => `skill-${String(index).padStart(2, '0')}`);
+const GRADES = ['analyst', 'consultant', 'senior-consultant', 'manager', 'principal'];
+const YEAR_WEEKS = weekRange('2027-W01', '2027-W52');
+const REQUESTS_PER_SIZE = 60;
+
+/** A deterministic random source (mulberry32), so every run generates the same firm. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+async function writeAll(tables: StaffingTables, table: string, items: Record<string, unknown>[]): Promise<void> {
+  const batches: BatchWriteWriteRequest[][] = [];
+  for (let index = 0; index < items.length; index += 25)
+    batches.push(items.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } })));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      let pending: BatchWriteWriteRequest[] | undefined = batches[next++];
+      while (pending && pending.length > 0) {
+        const result: BatchWriteCommandOutput = await tables.documents.send(
+          new BatchWriteCommand({ RequestItems: { [table]: pending } }),
+        );
+        pending = result.UnprocessedItems?.[table];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/** People with three skills each and a year of bookings (0-36 h a week), written in batches. */
+async function generate(tables: StaffingTables, people: number): Promise<void> {
+  const random = seeded(people);
+  const hrisItems: Record<string, unknown>[] = [];
+  const bookingItems: Record<string, unknown>[] = [];
+  for (let index = 0; index < people; index += 1) {
+    const personId = `B${people}-${String(index).padStart(5, '0')}`;
+    const region = REGIONS[index % REGIONS.length];
+    const skills = [0, 1, 2].map((offset) => ({
+      skill: SKILLS[Math.floor(random() * SKILLS.length + offset * 7) % SKILLS.length],
+      proficiency: 1 + Math.floor(random() * 5),
+    }));
+    const unique = [...new Map(skills.map((entry) => [entry.skill, entry])).values()];
+    hrisItems.push({
+      pk: `PERSON#${personId}`,
+      sk: 'PROFILE',
+      personId,
+      name: `Person ${index}`,
+      grade: GRADES[index % GRADES.length],
+      level: 1,
+      practice: 'data-engineering',
+      region,
+      location: region,
+      country: region === 'EMEA' ? 'DE' : region === 'AMER' ? 'US' : 'AU',
+      timeZone: 'UTC',
+      utcOffsetHours: region === 'EMEA' ? 1 : region === 'AMER' ? -5 : 10,
+      costRateMinor: 6000 + Math.floor(random() * 8000),
+      currency: 'EUR',
+      hoursPerWeek: 40,
+      employmentType: 'employee',
+      skills: unique,
+      certifications: [],
+      remoteOk: true,
+      deliveryLead: 'lead',
+    });
+    for (const entry of unique)
+      hrisItems.push({
+        pk: `PERSON#${personId}`,
+        sk: `SKILL#${entry.skill}`,
+        personId,
+        skillRegion: skillRegionKey(entry.skill, region),
+        proficiencyKey: `${entry.proficiency}#${personId}`,
+      });
+    const quarters = new Map<string, Record<string, unknown>>();
+    const hours = [0, 8, 16, 24, 32, 36][Math.floor(random() * 6)];
+    for (const week of YEAR_WEEKS) {
+      if (hours === 0) continue;
+      const key = quarterOf(week);
+      const item = quarters.get(key) ?? {
+        pk: `PERSON#${personId}`,
+        sk: `Q#${key}`,
+        [`bk#seed-${personId}-${key}`]: { projectId: 'PRJ-BENCH', kind: 'hard', weeks: {} },
+      };
+      item[`w#${week}`] = hours;
+      quarters.set(key, item);
+    }
+    bookingItems.push(...quarters.values());
+  }
+  await writeAll(tables, tables.hrisTable, hrisItems);
+  await writeAll(tables, tables.bookingsTable, bookingItems);
+  await tables.documents.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [tables.bookingsTable]: [
+          {
+            PutRequest: {
+              Item: {
+                pk: 'TARGETS',
+                sk: 'UTILISATION',
+                targets: Object.fromEntries(GRADES.map((grade) => [grade, 0.8])),
+              },
+            },
+          },
+        ],
+      },
+    }),
+  );
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function request(index: number): StaffingRequest {
+  return StaffingRequest.parse({
+    requestId: `BENCH:${index}`,
+    projectId: `PRJ-BENCH-${index}`,
+    roleLine: {
+      lineId: `L${index}`,
+      role: 'Engineer',
+      skills: [SKILLS[index % SKILLS.length]],
+      hours: 240,
+      rate: { amountMinor: 18000, currency: 'EUR' },
+      startDate: '2027-03-01',
+      endDate: '2027-05-28',
+    },
+    requestedBy: 'bench',
+    requestedAt: '2026-12-01T00:00:00.000Z',
+  });
+}
+
+interface SizeResult {
+  readonly people: number;
+  readonly generateSeconds: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly callsPerRecommendation: number;
+  readonly itemsPerRecommendation: number;
+  readonly perSecond: number;
+}
+
+async function measureSize(people: number, progress: (message: string) => void): Promise<SizeResult> {
+  const tables = await startStaffingTables();
+  try {
+    const generating = performance.now();
+    await generate(tables, people);
+    const generateSeconds = (performance.now() - generating) / 1000;
+    progress(`staffing: ${people} people with a year of bookings written in ${generateSeconds.toFixed(1)} s`);
+    let calls = 0;
+    let items = 0;
+    tables.documents.middlewareStack.add(
+      (next) => async (args) => {
+        calls += 1;
+        const result = await next(args);
+        const output: unknown = result.output;
+        if (output && typeof output === 'object') {
+          if ('Items' in output && Array.isArray(output.Items)) items += output.Items.length;
+          if ('Item' in output && output.Item) items += 1;
+          if ('Responses' in output && output.Responses && typeof output.Responses === 'object')
+            for (const list of Object.values(output.Responses)) if (Array.isArray(list)) items += list.length;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const ports = {
+      hris: new SandboxHrisConnector(tables.documents, tables.hrisTable),
+      bookings: new SandboxPsaBookings(tables.documents, tables.bookingsTable, undefined),
+    };
+    // Warm-up: the first calls compile the code paths.
+    for (let index = 0; index < 5; index += 1)
+      await gatherAndRecommend(request(index), { region: 'EMEA' }, ports, CURRENT_STAFFING_POLICY);
+    calls = 0;
+    items = 0;
+    const durations: number[] = [];
+    for (let index = 0; index < REQUESTS_PER_SIZE; index += 1) {
+      const started = performance.now();
+      await gatherAndRecommend(request(index), { region: REGIONS[index % 3] }, ports, CURRENT_STAFFING_POLICY);
+      durations.push(performance.now() - started);
+    }
+    const callsPerRecommendation = calls / REQUESTS_PER_SIZE;
+    const itemsPerRecommendation = items / REQUESTS_PER_SIZE;
+    // Requests per second for recommend + hold at 8 in flight, the part of a request that is code.
+    const store = { save: async () => undefined, get: async () => undefined, listByStatus: async () => [] };
+    const throughputStart = performance.now();
+    let nextRequest = 0;
+    const total = REQUESTS_PER_SIZE;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (nextRequest < total) {
+          const staffing = request(1000 + nextRequest++);
+          const region = REGIONS[nextRequest % 3];
+          const recommendation = await gatherAndRecommend(staffing, { region }, ports, CURRENT_STAFFING_POLICY);
+          if (recommendation.proposal.kind === 'none') continue;
+          await placeSoftHolds(
+            {
+              prepared: {
+                request: staffing,
+                region,
+                projectName: 'bench',
+                amount: { amountMinor: 1, currency: 'EUR' },
+                requestedBy: 'bench',
+              },
+              recommended: {
+                kind: recommendation.proposal.kind,
+                allocations: recommendation.proposal.allocations.map((allocation) => ({
+                  ...allocation,
+                  weeks: { ...allocation.weeks },
+                })),
+                flags: [],
+                reason: '',
+                shortlist: [],
+                subject: {
+                  title: 't',
+                  projectId: { system: 'psflow', id: 'p' },
+                  amount: { amountMinor: 1, currency: 'EUR' },
+                  region,
+                  practice: 'p',
+                  reasons: [],
+                },
+              },
+            },
+            { ...ports, store, policy: CURRENT_STAFFING_POLICY, now: () => new Date('2026-12-01T00:00:00.000Z') },
+          );
+        }
+      }),
+    );
+    const perSecond = total / ((performance.now() - throughputStart) / 1000);
+    return {
+      people,
+      generateSeconds,
+      p50: percentile(durations, 50),
+      p95: percentile(durations, 95),
+      callsPerRecommendation,
+      itemsPerRecommendation,
+      perSecond,
+    };
+  } finally {
+    await tables.close();
+  }
+}
+
+/** Staffing: ranking latency with its DynamoDB reads, reads per recommendation, and request throughput, at 1k and 10k people. */
+export const STAFFING_BENCHMARK: WorkflowBenchmark = {
+  name: 'staffing',
+  measure: async (progress) => {
+    const sizes = (process.env.PSFLOW_BENCH_STAFFING_SIZES ?? '1000,10000').split(',').map(Number);
+    const results: SizeResult[] = [];
+    for (const size of sizes) results.push(await measureSize(size, progress));
+    return [
+      '## Staffing',
+      '',
+      `Ranking one request (\`gatherAndRecommend\`: the skill index in three regions, profiles and holidays in batches, a year of bookings from the continuity lookback to the window's end, then the pure engine) against an in-process dynalite holding N generated people, each with three of ${SKILLS.length} skills and a year of bookings. This is the function's hot path measured directly, with its DynamoDB reads; the Lambda and Step Functions hops around it are what the activation section measures. Requests per second are recommend plus soft holds at 8 in flight, in one process; approvals wait on people and are not part of it.`,
+      '',
+      '| people | generate (s) | ranking p50 (ms) | ranking p95 (ms) | DynamoDB calls per recommendation | items read per recommendation | recommend + hold per second |',
+      '| -----: | -----------: | ---------------: | ---------------: | --------------------------------: | ----------------------------: | --------------------------: |',
+      ...results.map(
+        (result) =>
+          `| ${result.people} | ${result.generateSeconds.toFixed(1)} | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.callsPerRecommendation.toFixed(1)} | ${result.itemsPerRecommendation.toFixed(0)} | ${result.perSecond.toFixed(1)} |`,
+      ),
+      '',
+    ];
+  },
+};
