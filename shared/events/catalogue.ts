@@ -57,6 +57,12 @@ export const CrmDetailType = {
   OpportunityWon: 'Opportunity Won',
 } as const;
 
+/** Detail-types under `psflow.psa`. */
+export const PsaDetailType = {
+  /** A change to a running project (scope, end date, role lines, hours, rates, budget); starts change control. */
+  ChangeRequested: 'Change Requested',
+} as const;
+
 /** Detail-types under `psflow.workflow`. */
 export const WorkflowDetailType = {
   /** A project exists in ERP and PSA with budget, roles, billing rules and onboarding. */

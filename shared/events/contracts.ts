@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { ProbeRequestedDetail } from '../diagnostics/probe';
 import { ExternalId, IsoDateTime } from '../model/primitives';
 import { Opportunity, Project, RoleLine } from '../model/entities';
-import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+import { CrmDetailType, DiagnosticsDetailType, PsaDetailType, PsflowSource, WorkflowDetailType } from './catalogue';
+import { ChangeRequestedDetail } from '../change-control/change-request';
 import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 
 /** Detail of `Opportunity Won`: the input of the project-activation workflow. */
@@ -98,6 +99,17 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       reason: z.string().min(1).max(2000),
       requestedAt: IsoDateTime,
     }),
+  },
+  {
+    name: 'ChangeRequested',
+    source: PsflowSource.Psa,
+    detailType: PsaDetailType.ChangeRequested,
+    version: 1,
+    description:
+      'A change to a running project, as the values after the change: from the PSA (scope, end date, role lines, hours, rates) or from the CRM (a new amount on a won opportunity).',
+    producer: "psflow's PSA integration; Salesforce adapter for amount changes on won deals (planned)",
+    consumers: ['change-control workflow (planned)'],
+    detail: ChangeRequestedDetail,
   },
   {
     name: 'PurchaseOrderIssued',
