@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
 import { runDemo } from '../demo/demo-scenario';
+import { runProcurementDemo } from '../demo/procurement-demo';
 import { LocalCloud } from './local-cloud';
 import { seedDemoData } from './seed/seed-demo-data';
 
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   console.log(`psflow local cloud ready at ${cloud.url}`);
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
+  if (values.demo) await runProcurementDemo(cloud.url, stage, console.log);
 }
 
 main().catch((error: unknown) => {
