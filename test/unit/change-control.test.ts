@@ -6,6 +6,7 @@ import {
   routeChange,
 } from '../../shared/change-control/change-policy';
 import { ChangeRequestedDetail } from '../../shared/change-control/change-request';
+import { changeRequestFromCrmAmount } from '../../shared/change-control/crm-amount-change';
 import { analyseImpact, type ImpactFacts } from '../../shared/change-control/impact-analysis';
 import type { RoleLine } from '../../shared/model/entities';
 import changeApprovalV1 from '../../shared/policies/change-approval.v1.json';
@@ -324,5 +325,40 @@ describe('approverSummary', () => {
       'Approval: delivery-lead, then practice-lead, because this is a medium change: 50k EUR or more, 10% or more of the budget, or a margin drop of 5 points or more (15.0% of the budget >= 10%; change policy v1, rule change-medium)',
       'Client sign-off: client sign-off required: 15.0% of the budget >= 10%; provided: DOC-42',
     ]);
+  });
+});
+
+describe('changeRequestFromCrmAmount', () => {
+  const amountChange = {
+    dedupeKey: 'salesforce:0001-abc:3:006Dn000004ABCD',
+    opportunityId: { system: 'salesforce' as const, id: '006Dn000004ABCD' },
+    projectId: { system: 'psflow' as const, id: 'prj-1' },
+    region: 'EMEA' as const,
+    practice: 'data-engineering',
+    newAmount: eur(9_500_000),
+    changedBy: 'sally.sales',
+    changedAt: '2026-12-01T10:00:00.000Z',
+  };
+
+  it('makes the new amount the proposed budget, under a change id derived from the CRM change', () => {
+    // Act
+    const first = changeRequestFromCrmAmount(amountChange);
+    const again = changeRequestFromCrmAmount(amountChange);
+
+    // Assess
+    expect(first.data).toMatchObject({
+      changeId: 'crm-salesforce:0001-abc:3:006Dn000004ABCD',
+      source: 'crm',
+      proposed: { budget: eur(9_500_000) },
+    });
+    expect(again.data?.changeId).toBe(first.data?.changeId);
+  });
+
+  it('refuses an amount in fractional minor units, naming the place', () => {
+    // Act
+    const parsed = changeRequestFromCrmAmount({ ...amountChange, newAmount: { amountMinor: 10.5, currency: 'EUR' } });
+
+    // Assess
+    expect(parsed.error?.issues[0].path).toEqual(['proposed', 'budget', 'amountMinor']);
   });
 });
