@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ensureSynthesized } from './cdk/synthesize';
 import { ensureConsoleBuilt } from '../console/build-console';
 import { runDemo } from '../demo/demo-scenario';
+import { runProcurementDemo } from '../demo/procurement-demo';
 import { LocalCloud } from './local-cloud';
 import { seedDemoData } from './seed/seed-demo-data';
 
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
   console.log(`  try: aws --endpoint-url ${cloud.url} stepfunctions list-state-machines`);
   console.log(`  console: ${cloud.url}/console/`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
+  if (values.demo) await runProcurementDemo(cloud.url, stage, console.log);
 }
 
 main().catch((error: unknown) => {

@@ -99,8 +99,11 @@ export const WorkflowDetailType = {
   BillingRecheckRequested: 'Billing Recheck Requested',
 } as const;
 
-/** Detail-types under `psflow.psa`: fixes to billing prerequisites, which re-check the project. */
+/** Detail-types under `psflow.psa`: changes to running projects, and fixes to billing prerequisites. */
 export const PsaDetailType = {
+  /** A change to a running project (scope, end date, role lines, hours, rates, budget); starts change control. */
+  ChangeRequested: 'Change Requested',
+  /** Fixes to billing prerequisites, which re-check the project. */
   TimeEntryApproved: 'Time Entry Approved',
   ExpenseApproved: 'Expense Approved',
   MilestoneAccepted: 'Milestone Accepted',

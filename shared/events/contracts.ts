@@ -9,9 +9,11 @@ import {
   CrmDetailType,
   DiagnosticsDetailType,
   IntegrationsDetailType,
+  PsaDetailType,
   PsflowSource,
   WorkflowDetailType,
 } from './catalogue';
+import { ChangeRequestedDetail } from '../change-control/change-request';
 import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 
 /** Detail of `Opportunity Won`: the input of the project-activation workflow. */
@@ -113,6 +115,17 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       reason: z.string().min(1).max(2000),
       requestedAt: IsoDateTime,
     }),
+  },
+  {
+    name: 'ChangeRequested',
+    source: PsflowSource.Psa,
+    detailType: PsaDetailType.ChangeRequested,
+    version: 1,
+    description:
+      'A change to a running project, as the values after the change: from the PSA (scope, end date, role lines, hours, rates) or from the CRM (a new amount on a won opportunity).',
+    producer: "psflow's PSA integration; Salesforce adapter for amount changes on won deals (planned)",
+    consumers: ['change-control workflow (planned)'],
+    detail: ChangeRequestedDetail,
   },
   {
     name: 'PurchaseOrderIssued',
