@@ -25,6 +25,7 @@ import { listUnknownEvents } from './commands/ingestion-stats';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
 import { setSecret } from './commands/secrets';
+import { listIntegrations, printDependencyMap } from './commands/integrations';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -74,6 +75,10 @@ Commands:
                                 fail the execution; its compensation runs
   exceptions bulk-retry [filters as list] [--patch JSON] [--wait SECONDS]
                                 retry all that match and report each real outcome
+  integrations [--json]         every external API: owner, version, which connector this stage uses,
+                                breaker state, calls, error rate and latency over 15 minutes
+  integrations map [--json]     which workflow step calls which port, connector and API, and which
+                                events link the workflows (text and Mermaid), from cdk.out
   secrets set NAME (--from-file FILE | --value-stdin)
                                 store an API's credentials in Secrets Manager as psflow/<stage>/NAME
                                 (NAME as the API catalogue's secretName, e.g. salesforce); never printed
@@ -236,6 +241,10 @@ async function run(argv: readonly string[]): Promise<void> {
         return abortException(ctx, id, values.note);
       case 'exceptions bulk-retry':
         return bulkRetryExceptions(ctx, exceptionFilter(), values.patch, values.note, waitSeconds());
+      case 'integrations':
+        return listIntegrations(ctx);
+      case 'integrations map':
+        return printDependencyMap(ctx);
       case 'secrets set':
         return setSecret(ctx, id, { fromFile: values['from-file'], valueStdin: values['value-stdin'] as boolean });
       default:

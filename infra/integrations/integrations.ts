@@ -89,6 +89,7 @@ export class Integrations extends Construct {
     if (ports.length === 0) return;
     this.portsByFunction.set(fn.entryFile, ports);
     fn.addEnvironment(EnvVar.Connectors, formatConnectorSelection(this.connectors));
+    fn.addEnvironment(EnvVar.ConnectorPorts, ports.join(','));
     const secrets = ports.flatMap((port) => {
       const secret = this.connectors[port] === 'sandbox' ? undefined : this.secretNames[port];
       return secret === undefined ? [] : [secret];

@@ -21,6 +21,7 @@ export const EnvVar = {
   WorkflowExecutionsTable: 'WORKFLOW_EXECUTIONS_TABLE',
   ApprovalPolicyVersion: 'APPROVAL_POLICY_VERSION',
   Connectors: 'PSFLOW_CONNECTORS',
+  ConnectorPorts: 'PSFLOW_CONNECTOR_PORTS',
   IntegrationStateTable: 'INTEGRATION_STATE_TABLE',
   Stage: 'PSFLOW_STAGE',
 } as const;
