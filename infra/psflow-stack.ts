@@ -99,6 +99,7 @@ export class PsflowStack extends Stack {
       eventBus: this.eventBus,
       connectors: props.connectors ?? SANDBOX_SELECTION,
       catalogue: props.apiCatalogue,
+      httpApi: this.operationsApi.httpApi,
     });
     this.addClientOutputs(props.stage);
   }
