@@ -166,4 +166,35 @@ describe('integrations on the local cloud: secrets and signed webhooks', () => {
     expect(log.match(/"WebhookRejected"/g)?.length ?? 0).toBeGreaterThanOrEqual(6);
     expect(log).not.toContain(key);
   });
+
+  it('lists every catalogued API with its owner, version and the connector this stage uses, and prints the map', async () => {
+    // Prepare, Act
+    const listed = await runPsflow(cloud.url, ['integrations', '--json']);
+    const map = await runPsflow(cloud.url, ['integrations', 'map']);
+
+    // Assess
+    expect(listed.code).toBe(0);
+    const apis = (
+      JSON.parse(listed.stdout) as {
+        apis: { apiId: string; owner: string; version: string; usedBy: string[]; breaker: string }[];
+      }
+    ).apis;
+    expect(apis.find((api) => api.apiId === 'salesforce-rest')).toMatchObject({
+      owner: 'crm-platform',
+      version: 'v62.0',
+      usedBy: [],
+      breaker: 'closed',
+    });
+    expect(apis.find((api) => api.apiId === 'sandbox-dynamodb')?.usedBy).toEqual([
+      'crm=sandbox',
+      'erp=sandbox',
+      'psa=sandbox',
+      'documents=sandbox',
+    ]);
+    expect(map.code).toBe(0);
+    expect(map.stdout).toMatch(
+      /project-activation \/ PrepareEngagement \[prepare-engagement\] -> crm -> sandbox -> sandbox-dynamodb/,
+    );
+    expect(map.stdout).toMatch(/```mermaid\nflowchart LR/);
+  });
 });
