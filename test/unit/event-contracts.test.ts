@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CrmDetailType, DiagnosticsDetailType, PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
+import {
+  CrmDetailType,
+  DiagnosticsDetailType,
+  IntegrationsDetailType,
+  PsflowSource,
+  WorkflowDetailType,
+} from '../../shared/events/catalogue';
 import { breakingChanges } from '../../shared/events/compatibility';
 import { detailJsonSchema, EVENT_CONTRACTS, publishedFileName } from '../../shared/events/contracts';
 
@@ -50,6 +56,7 @@ describe('published event contracts', () => {
       ...Object.values(DiagnosticsDetailType).map((detailType) => `${PsflowSource.Diagnostics}|${detailType}`),
       ...Object.values(CrmDetailType).map((detailType) => `${PsflowSource.Crm}|${detailType}`),
       ...Object.values(WorkflowDetailType).map((detailType) => `${PsflowSource.Workflow}|${detailType}`),
+      ...Object.values(IntegrationsDetailType).map((detailType) => `${PsflowSource.Integrations}|${detailType}`),
     ].sort();
 
     // Act
