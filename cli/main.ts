@@ -34,6 +34,7 @@ import {
   showStaffingCandidates,
   showStaffingRequest,
 } from './commands/staffing';
+import { listIntegrations, printDependencyMap } from './commands/integrations';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -103,6 +104,10 @@ Commands:
   purchases list --project ID   purchases of a project
   purchases show <REQUEST>      status, hold reasons, approvers, ERP order, receipt
   purchases receive <REQUEST>   record receipt of the goods or services
+  integrations [--json]         every external API: owner, version, which connector this stage uses,
+                                breaker state, calls, error rate and latency over 15 minutes
+  integrations map [--json]     which workflow step calls which port, connector and API, and which
+                                events link the workflows (text and Mermaid), from cdk.out
   secrets set NAME (--from-file FILE | --value-stdin)
                                 store an API's credentials in Secrets Manager as psflow/<stage>/NAME
                                 (NAME as the API catalogue's secretName, e.g. salesforce); never printed
@@ -326,6 +331,10 @@ async function run(argv: readonly string[]): Promise<void> {
         return showPurchase(ctx, id);
       case 'purchases receive':
         return receivePurchase(ctx, id);
+      case 'integrations':
+        return listIntegrations(ctx);
+      case 'integrations map':
+        return printDependencyMap(ctx);
       case 'secrets set':
         return setSecret(ctx, id, { fromFile: values['from-file'], valueStdin: values['value-stdin'] as boolean });
       default:

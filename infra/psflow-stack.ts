@@ -143,6 +143,7 @@ export class PsflowStack extends Stack {
       eventBus: this.eventBus,
       connectors: props.connectors ?? SANDBOX_SELECTION,
       catalogue: props.apiCatalogue,
+      httpApi: this.operationsApi.httpApi,
     });
     new OperationsConsole(this, 'OperationsConsole', { stage: props.stage, operationsApi: this.operationsApi });
     // Keep this last among the workflows: it finds every workflow state machine made before it.

@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -110,5 +111,40 @@ export class DynamoDbIntegrationState implements IntegrationStateStore {
       }),
     );
     return (Items ?? []).map((item) => StoredStats.parse(item));
+  }
+}
+
+/** Delivery ids of inbound webhooks, kept beside the API's state (`delivery#<id>`), expiring after a day. */
+export class DynamoDbDeliveryLedger {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async remember(apiId: string, deliveryId: string, now: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            apiId,
+            record: `delivery#${deliveryId}`,
+            receivedAt: now,
+            expiresAt: Math.floor(now / 1000) + STATS_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(apiId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async forget(apiId: string, deliveryId: string): Promise<void> {
+    await this.documents.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { apiId, record: `delivery#${deliveryId}` } }),
+    );
   }
 }

@@ -30,6 +30,7 @@ export const EnvVar = {
   ChangeRequestsTable: 'CHANGE_REQUESTS_TABLE',
   ChangeControlStateMachineArn: 'CHANGE_CONTROL_STATE_MACHINE_ARN',
   Connectors: 'PSFLOW_CONNECTORS',
+  ConnectorPorts: 'PSFLOW_CONNECTOR_PORTS',
   IntegrationStateTable: 'INTEGRATION_STATE_TABLE',
   Stage: 'PSFLOW_STAGE',
   StaffingRequestsTable: 'STAFFING_REQUESTS_TABLE',

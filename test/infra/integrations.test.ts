@@ -34,7 +34,7 @@ function secretGrants(template: Template): string[] {
 }
 
 describe('integrations in the CDK app', () => {
-  it('passes the sandbox choice to every function that builds a connector, and grants no secret', () => {
+  it('passes the sandbox choice to every function that builds a connector, and grants no connector secret', () => {
     // Prepare, Act
     const template = synth('');
 
@@ -44,7 +44,7 @@ describe('integrations in the CDK app', () => {
     );
     expect(functionEnvironment(template, 'ingest-event').PSFLOW_CONNECTORS).toBeDefined();
     expect(functionEnvironment(template, 'file-exception').PSFLOW_CONNECTORS).toBeUndefined();
-    expect(secretGrants(template)).toEqual([]);
+    expect(secretGrants(template)).toEqual([`psflow/${STAGE}/webhook-crm-??????`]);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: `psflow-${STAGE}-integration-state`,
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -64,6 +64,7 @@ describe('integrations in the CDK app', () => {
     expect(secretGrants(template).sort()).toEqual([
       `psflow/${STAGE}/salesforce-??????`,
       `psflow/${STAGE}/salesforce-??????`,
+      `psflow/${STAGE}/webhook-crm-??????`,
     ]);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
