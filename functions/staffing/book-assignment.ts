@@ -2,7 +2,7 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
 import { bookAssignment } from '../../shared/staffing/staffing-steps';
 import { StaffingApprovedState } from '../../shared/staffing/staffing-state';
-import { staffingPorts } from './staffing-ports';
+import { staffingPorts } from './staffing-dependencies';
 
 const deps = {
   hris: staffingPorts.hris(),

@@ -1,7 +1,7 @@
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { closeStaffingRequest } from '../../shared/staffing/staffing-steps';
 import { StaffingClosingState } from '../../shared/staffing/staffing-state';
-import { staffingPorts } from './staffing-ports';
+import { staffingPorts } from './staffing-dependencies';
 
 const deps = {
   hris: staffingPorts.hris(),

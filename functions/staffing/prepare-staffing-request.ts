@@ -1,7 +1,7 @@
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { prepareStaffingRequest } from '../../shared/staffing/staffing-steps';
 import { StaffingInput } from '../../shared/staffing/staffing-state';
-import { staffingPorts } from './staffing-ports';
+import { staffingPorts } from './staffing-dependencies';
 
 const deps = {
   hris: staffingPorts.hris(),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { releaseExpiredHolds } from '../../shared/staffing/staffing-steps';
-import { staffingPorts } from './staffing-ports';
+import { staffingPorts } from './staffing-dependencies';
 
 const bookings = staffingPorts.bookings();
 

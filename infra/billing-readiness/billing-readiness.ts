@@ -176,9 +176,21 @@ export class BillingReadiness extends Construct {
       eventBus: props.eventBus.bus,
       eventPattern: {
         source: [PsflowSource.Psa, PsflowSource.Workflow],
-        detailType: [...Object.values(PsaDetailType), WorkflowDetailType.BillingRecheckRequested],
+        // Only the fixes: other PSA events (a change request) are not billing prerequisites.
+        detailType: [
+          PsaDetailType.TimeEntryApproved,
+          PsaDetailType.ExpenseApproved,
+          PsaDetailType.MilestoneAccepted,
+          WorkflowDetailType.BillingRecheckRequested,
+        ],
       },
-      targets: [new LambdaFunction(recheck, { retryAttempts: 4 })],
+      targets: [
+        new LambdaFunction(recheck, {
+          deadLetterQueue: props.eventBus.deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
     });
 
     const scheduleRole = new Role(this, 'ScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });

@@ -387,7 +387,10 @@ describe('classifyFailure', () => {
     ['hris', 'findConsultant', 'staffing', 'staffing-manager'],
     ['staffing', 'bookResource', 'staffing', 'staffing-manager'],
     ['crm', 'readAccount', 'integration', 'integration-ops'],
-    ['procurement', 'raisePurchaseOrder', 'integration', 'integration-ops'],
+    ['procurement', 'raisePurchaseOrder', 'finance', 'finance-ops'],
+    ['erp', 'createInvoiceDraft', 'finance', 'finance-ops'],
+    ['changes', 'reviseBudget', 'delivery', 'delivery-lead'],
+    ['payroll', 'runPayroll', 'integration', 'integration-ops'],
   ])('gives a PermanentConnectorError from %s.%s to %s (%s)', (connector, operation, errorClass, ownerRole) => {
     // Prepare
     const error = new PermanentConnectorError(connector, operation, 'the record was refused');
