@@ -7,6 +7,10 @@ import {
   StaffingStatus,
   type StaffingRequestRecord,
 } from '../../shared/staffing/staffing-request-store';
+import {
+  listStaffingRequests as listRequests,
+  StaffingStatusFilter,
+} from '../../shared/staffing/staffing-request-views';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { renderTable } from '../table-output';
@@ -38,9 +42,6 @@ async function recordOf(context: CliContext, requestId: string | undefined): Pro
   return record;
 }
 
-/** Requests still waiting for someone: held, being recommended, unfilled, or on hold for approval. */
-const OPEN_STATUSES: readonly StaffingStatus[] = ['held', 'recommended', 'unfilled', 'on-hold'];
-
 /** A ranked candidate as stored, read loosely for display. */
 const StoredCandidate = z.object({
   rank: z.number(),
@@ -59,20 +60,10 @@ export async function listStaffingRequests(
   status: string | undefined,
   limit: number,
 ): Promise<void> {
-  const statuses =
-    status === undefined || status === 'all'
-      ? StaffingStatus.options
-      : status === 'open'
-        ? OPEN_STATUSES
-        : [StaffingStatus.safeParse(status).data];
-  if (statuses.some((entry) => entry === undefined))
+  const filter = StaffingStatusFilter.safeParse(status ?? 'all');
+  if (!filter.success)
     throw new CliError(`--status must be open, all or one of ${StaffingStatus.options.join(', ')}, not ${status}`);
-  const records = (
-    await Promise.all(statuses.flatMap((entry) => (entry ? [store(context).listByStatus(entry, limit)] : [])))
-  )
-    .flat()
-    .sort((left, right) => right.updatedAt.localeCompare(left.updatedAt))
-    .slice(0, limit);
+  const records = await listRequests(store(context), filter.data, limit);
   if (context.options.json) return context.printJson(records);
   if (records.length === 0) return context.print('no staffing requests');
   context.print(

@@ -18,6 +18,7 @@ import { stepContract } from '../../shared/workflows/step-contracts';
 import { StepFunctionsExecutionReader } from '../../shared/workflows/step-functions-execution-reader';
 import { StepFunctionsExecutionViews } from '../../shared/workflows/step-functions-execution-views';
 import { WorkflowExecutionsTable } from '../../shared/repositories/workflow-executions-table';
+import { DynamoDbStaffingRequestStore } from '../../shared/staffing/staffing-request-store';
 import { StepFunctionsTaskTokens } from '../../shared/workflows/step-functions-task-tokens';
 
 const dependencies = {
@@ -44,6 +45,7 @@ const dependencies = {
     stepFunctionsClient,
   ),
   billing: new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+  staffing: new DynamoDbStaffingRequestStore(documentClient, requireEnv(EnvVar.StaffingRequestsTable)),
 };
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the routes read. */

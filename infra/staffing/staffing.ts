@@ -137,6 +137,7 @@ export class Staffing extends Construct {
       ],
     });
     props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
+    props.operationsApi.operationsApi.bindTable(this.requestsTable, EnvVar.StaffingRequestsTable, 'read');
     this.rule = new Rule(this, 'ResourceRequestedRule', {
       ruleName: `psflow-${stage}-resource-requested`,
       eventBus: props.eventBus.bus,

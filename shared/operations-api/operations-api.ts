@@ -23,6 +23,12 @@ import { businessKey } from '../workflows/workflow-names';
 import { actOnRejectedEvent, type EventReplayer, type RejectedEventQueue } from './rejected-event-actions';
 import { executionDetail, findExecutions, type ExecutionViews } from './execution-views';
 import { AbortBody, DecisionBody, DelegationBody, RejectedEventBody, RetryBody, SkipBody } from './operations-schemas';
+import {
+  listStaffingRequests,
+  StaffingStatusFilter,
+  staffingCandidates,
+  type StaffingRequestReader,
+} from '../staffing/staffing-request-views';
 
 /** The HTTP API event fields the operations API reads (API Gateway payload format 2.0). */
 export interface HttpApiEvent {
@@ -68,6 +74,8 @@ export interface OperationsDependencies {
   readonly executionViews?: ExecutionViews;
   /** Billing readiness per cycle, for `GET /billing/{region}/{period}`; absent where billing is not served. */
   readonly billing?: ReadinessStore;
+  /** Staffing requests, for `GET /staffing/requests...`; absent where staffing is not served. */
+  readonly staffing?: StaffingRequestReader;
 }
 
 type Route = (request: {
@@ -194,7 +202,22 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
       deps.billing,
     );
   },
+  'GET /staffing/requests': async ({ event, deps }) =>
+    listStaffingRequests(
+      staffingOf(deps),
+      StaffingStatusFilter.parse(event.queryStringParameters?.status ?? 'open'),
+      limitOf(event),
+    ),
+  'GET /staffing/requests/{requestId}': async ({ event, deps }) =>
+    found(staffingOf(deps).get(pathParameter(event, 'requestId')), 'staffing request'),
+  'GET /staffing/requests/{requestId}/candidates': async ({ event, deps }) =>
+    staffingCandidates(await found(staffingOf(deps).get(pathParameter(event, 'requestId')), 'staffing request')),
 };
+
+function staffingOf(deps: OperationsDependencies): StaffingRequestReader {
+  if (!deps.staffing) throw new Error('staffing requests are not served by this API');
+  return deps.staffing;
+}
 
 /** The one route an identity outside the directory may call: it answers who the caller is (no one). */
 const OPEN_TO_ANYONE = new Set(['GET /me']);

@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { parseStoredItem, parseStoredItems } from '../repositories/stored-item';
 
 /** Index of staffing requests by status, newest first. */
 export const STAFFING_REQUESTS_BY_STATUS_INDEX = 'byStatus';
@@ -76,12 +77,11 @@ export class DynamoDbStaffingRequestStore implements StaffingRequestStore {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }),
     );
-    const parsed = StaffingRequestRecord.safeParse(Item);
-    return parsed.success ? parsed.data : undefined;
+    return Item === undefined ? undefined : parseStoredItem(StaffingRequestRecord, Item, 'staffing request');
   }
 
   async listByStatus(status: StaffingStatus, limit: number): Promise<StaffingRequestRecord[]> {
-    const { Items = [] } = await this.documents.send(
+    const { Items } = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: STAFFING_REQUESTS_BY_STATUS_INDEX,
@@ -92,9 +92,7 @@ export class DynamoDbStaffingRequestStore implements StaffingRequestStore {
         Limit: limit,
       }),
     );
-    return Items.flatMap((item) => {
-      const parsed = StaffingRequestRecord.safeParse(item);
-      return parsed.success ? [parsed.data] : [];
-    });
+    // A record that does not fit fails the listing with its fields named, instead of vanishing from it.
+    return parseStoredItems(StaffingRequestRecord, Items, 'staffing request');
   }
 }

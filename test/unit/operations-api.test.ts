@@ -31,6 +31,7 @@ import {
   type TaskWorld,
 } from '../support/human-task-fakes';
 import { StepFunctionsExecutionReader } from '../../shared/workflows/step-functions-execution-reader';
+import type { StaffingRequestRecord } from '../../shared/staffing/staffing-request-store';
 
 /** Canned Step Functions answers: history pages and the execution status; records each command. */
 class FakeStepFunctions {
@@ -1405,5 +1406,88 @@ describe('exceptionOutcome', () => {
       body: { exceptionId: 'exc-drill-0001-1', outcome: 'execution-failed' },
     });
     expect(missing).toMatchObject({ status: 404, body: { error: 'NotFound' } });
+  });
+});
+
+describe('staffing requests through the operations API', () => {
+  const records: StaffingRequestRecord[] = [
+    { requestId: 'prj-1:L1', status: 'assigned', updatedAt: '2026-11-30T10:00:00.000Z', role: 'Data engineer' },
+    {
+      requestId: 'prj-1:L2',
+      status: 'unfilled',
+      updatedAt: '2026-11-30T11:00:00.000Z',
+      recommendation: { candidates: [], excludedCounts: { leave: 1 } },
+    },
+    { requestId: 'prj-2:L1', status: 'held', updatedAt: '2026-11-30T09:00:00.000Z', problems: ['hours: must be > 0'] },
+  ];
+  const reader = {
+    get: async (requestId: string) => records.find((record) => record.requestId === requestId),
+    listByStatus: async (status: string, limit: number) =>
+      records.filter((record) => record.status === status).slice(0, limit),
+  };
+  const staffingWorld = (): ApiWorld => {
+    const world = apiWorld();
+    return { ...world, api: { ...world.api, staffing: reader } };
+  };
+
+  it('lists the open requests by default, newest first, and every one with status=all', async () => {
+    // Prepare
+    const world = staffingWorld();
+
+    // Act
+    const open = await call(world, 'GET /staffing/requests', { as: 'olga.ops' });
+    const all = await call(world, 'GET /staffing/requests', { as: 'olga.ops', query: { status: 'all' } });
+
+    // Assess
+    expect(open.status).toBe(200);
+    expect(open.body).toEqual([
+      expect.objectContaining({ requestId: 'prj-1:L2' }),
+      expect.objectContaining({ requestId: 'prj-2:L1' }),
+    ]);
+    expect(all.body).toEqual([
+      expect.objectContaining({ requestId: 'prj-1:L2' }),
+      expect.objectContaining({ requestId: 'prj-1:L1' }),
+      expect.objectContaining({ requestId: 'prj-2:L1' }),
+    ]);
+  });
+
+  it('answers 400 for a status it does not know, naming the ones it does', async () => {
+    // Act
+    const answer = await call(staffingWorld(), 'GET /staffing/requests', {
+      as: 'olga.ops',
+      query: { status: 'staffed' },
+    });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body)).toContain('status must be open, all or one of held');
+  });
+
+  it("shows one request and its candidates, and answers 404 for one that doesn't exist", async () => {
+    // Prepare
+    const world = staffingWorld();
+
+    // Act
+    const shown = await call(world, 'GET /staffing/requests/{requestId}', {
+      as: 'olga.ops',
+      path: { requestId: 'prj-2:L1' },
+    });
+    const candidates = await call(world, 'GET /staffing/requests/{requestId}/candidates', {
+      as: 'olga.ops',
+      path: { requestId: 'prj-1:L2' },
+    });
+    const missing = await call(world, 'GET /staffing/requests/{requestId}', {
+      as: 'olga.ops',
+      path: { requestId: 'prj-9:L9' },
+    });
+
+    // Assess
+    expect(shown.body).toEqual(expect.objectContaining({ status: 'held', problems: ['hours: must be > 0'] }));
+    expect(candidates.body).toEqual({
+      requestId: 'prj-1:L2',
+      status: 'unfilled',
+      recommendation: { candidates: [], excludedCounts: { leave: 1 } },
+    });
+    expect(missing.status).toBe(404);
   });
 });
