@@ -161,9 +161,11 @@ export async function loadSandboxFile(context: CliContext, file: string | undefi
     context.print(
       `loaded ${summary.accounts} account(s), ${summary.opportunities} opportunity(ies) and ${summary.statementsOfWork} statement(s) of work into the sandbox CRM`,
     );
-    context.print(
-      `loaded ${summary.people} person(s), ${summary.leave} leave entry(ies), ${summary.holidays} holiday calendar(s) into the sandbox HRIS and ${summary.bookings} booking(s) into the sandbox PSA`,
-    );
+    // A file without staffing sections gets no line about them.
+    if (summary.people + summary.leave + summary.holidays + summary.bookings + summary.refused.length > 0)
+      context.print(
+        `loaded ${summary.people} person(s), ${summary.leave} leave entry(ies), ${summary.holidays} holiday calendar(s) into the sandbox HRIS and ${summary.bookings} booking(s) into the sandbox PSA`,
+      );
     if (billing)
       context.print(
         `loaded ${Object.entries(billing)

@@ -79,8 +79,8 @@ export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = {
   // The one function with four clients: DynamoDB, Step Functions (task tokens, histories), Lambda
   // (a rejected event is replayed by invoking ingestion) and EventBridge (KPI events), about 80 KB more.
   'operations-api': {
-    ceilingBytes: 860 * 1024,
-    reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion) and the EventBridge client (announcing decisions and resolved exceptions for the KPIs)`,
+    ceilingBytes: 880 * 1024,
+    reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion) and the EventBridge client (announcing decisions and resolved exceptions for the KPIs); it serves the console's execution views and the billing and staffing routes`,
   },
 };
 

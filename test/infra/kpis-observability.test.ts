@@ -142,16 +142,25 @@ describe('KPI pipeline and observability in the CDK app', () => {
     const alarms = resourcesOf('AWS::CloudWatch::Alarm').map(([, properties]) => properties);
     const names = alarms.map((alarm) => String(alarm.AlarmName)).sort();
     const topics = resourcesOf('AWS::SNS::Topic');
+    // Every workflow in the stack, whichever exist: a new one must get its alarm without this test changing.
+    const workflowAlarms = resourcesOf('AWS::StepFunctions::StateMachine').map(
+      ([, properties]) => `${String(properties.StateMachineName)}-failed-executions`,
+    );
 
     // Assess
+    expect(workflowAlarms).toEqual(
+      expect.arrayContaining([
+        'psflow-test-diagnostics-probe-failed-executions',
+        'psflow-test-operations-drill-failed-executions',
+        'psflow-test-project-activation-failed-executions',
+      ]),
+    );
     expect(names).toEqual(
       [
         'psflow-test-dead-letters',
-        'psflow-test-diagnostics-probe-failed-executions',
         'psflow-test-exception-queue-age',
         'psflow-test-ingestion-rejections',
-        'psflow-test-operations-drill-failed-executions',
-        'psflow-test-project-activation-failed-executions',
+        ...workflowAlarms,
       ].sort(),
     );
     const topicId = topics.find(([, properties]) => properties.TopicName === 'psflow-test-alarms')?.[0];
@@ -188,7 +197,9 @@ describe('KPI pipeline and observability in the CDK app', () => {
 
     // Assess
     expect(types).toContain('AWS::CloudWatch::Dashboard');
-    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(6);
+    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(
+      resourcesOf('AWS::CloudWatch::Alarm').length,
+    );
     expect(model.tables.map((table) => table.name)).toContain('psflow-test-kpis');
   });
 });

@@ -120,7 +120,8 @@ const NAMES = {
 
 /** Every statement of every policy attached to the role. */
 function statementsOfRole(roleLogicalId: string): JsonObject[] {
-  return resourcesOf('AWS::IAM::Policy')
+  // A role with many grants gets CDK's overflow managed policies as well as its inline one.
+  return [...resourcesOf('AWS::IAM::Policy'), ...resourcesOf('AWS::IAM::ManagedPolicy')]
     .map(([logicalId]) => propertiesOf(logicalId))
     .filter((policy) => list(policy.Roles).some((role) => referencedId(role) === roleLogicalId))
     .flatMap((policy) =>

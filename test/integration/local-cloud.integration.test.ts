@@ -88,7 +88,9 @@ describe('the local cloud serving the psflow app', () => {
     expect(output).toMatch(/tables\s+psflow-dev-probes/);
     expect(output).toMatch(/state machines\s+psflow-dev-diagnostics-probe/);
     expect(output).toMatch(/functions\s+psflow-dev-compute-probe-result/);
-    expect(output).toContain('psflow-dev [rules: psflow-dev-probe-requested, psflow-dev-ingest-events]');
+    expect(output).toContain(
+      'psflow-dev [rules: psflow-dev-probe-requested, psflow-dev-ingest-events, psflow-dev-billing-fixes, psflow-dev-resource-requested, psflow-dev-kpi-events, psflow-dev-procurement-subcontractor-requested]',
+    );
     expect(output).toMatch(/sandbox data\s+\d+ demo records seeded/);
     expect(output).toMatch(/not emulated:[\s\S]*AWS::Events::Archive[\s\S]*AWS::IAM::Role/);
     expect(output).toMatch(/ready at http:\/\/127\.0\.0\.1:\d+/);
@@ -106,7 +108,14 @@ describe('the local cloud serving the psflow app', () => {
     expect(TableNames).toContain(PROBE_TABLE);
     expect(table.Table?.KeySchema).toEqual([{ AttributeName: 'probeId', KeyType: 'HASH' }]);
     expect(EventBuses.map((bus) => bus.Name)).toEqual(expect.arrayContaining(['default', BUS]));
-    expect(Rules.map((rule) => rule.Name).sort()).toEqual(['psflow-dev-ingest-events', 'psflow-dev-probe-requested']);
+    expect(Rules.map((rule) => rule.Name).sort()).toEqual([
+      'psflow-dev-billing-fixes',
+      'psflow-dev-ingest-events',
+      'psflow-dev-kpi-events',
+      'psflow-dev-probe-requested',
+      'psflow-dev-procurement-subcontractor-requested',
+      'psflow-dev-resource-requested',
+    ]);
     const probeRule = Rules.find((rule) => rule.Name === 'psflow-dev-probe-requested');
     expect(JSON.parse(probeRule?.EventPattern as string)).toEqual({
       source: [PsflowSource.Diagnostics],

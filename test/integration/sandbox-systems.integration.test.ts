@@ -10,6 +10,7 @@ import { IDEMPOTENCY_CONFLICT } from '../../shared/connectors/idempotency';
 import type { PsaProject, PsaProjectRequest } from '../../shared/connectors/psa/psa-connector';
 import { SEED_ACCOUNTS, SEED_OPPORTUNITIES, SEED_STATEMENTS_OF_WORK } from '../../shared/connectors/sandbox/crm-seed';
 import { SEED_CONSULTANTS } from '../../shared/connectors/sandbox/psa-seed';
+import { SEED_PEOPLE } from '../../shared/connectors/sandbox/hris-seed';
 import { SandboxCrmConnector } from '../../shared/connectors/sandbox/sandbox-crm-connector';
 import { SandboxErpConnector } from '../../shared/connectors/sandbox/sandbox-erp-connector';
 import { SandboxPsaConnector } from '../../shared/connectors/sandbox/sandbox-psa-connector';
@@ -396,7 +397,11 @@ describe('sandbox systems of record on the local cloud', () => {
   it('seeds the demo data where it is missing, keeps what exists, and says how much it wrote', async () => {
     // Prepare: the local cloud seeded at start; one demo account is gone, another was restaged.
     const total =
-      SEED_ACCOUNTS.length + SEED_OPPORTUNITIES.length + SEED_STATEMENTS_OF_WORK.length + SEED_CONSULTANTS.length;
+      SEED_ACCOUNTS.length +
+      SEED_OPPORTUNITIES.length +
+      SEED_STATEMENTS_OF_WORK.length +
+      SEED_CONSULTANTS.length +
+      SEED_PEOPLE.length;
     const [restaged, removed] = [SEED_ACCOUNTS[0], SEED_ACCOUNTS[SEED_ACCOUNTS.length - 1]];
     await documents.send(
       new DeleteCommand({ TableName: CRM_TABLE, Key: { recordKey: `Account#${removed.accountId}` } }),
