@@ -91,7 +91,7 @@ describe('the local cloud serving the psflow app', () => {
     expect(output).toContain(
       'psflow-dev [rules: psflow-dev-probe-requested, psflow-dev-ingest-events, psflow-dev-billing-fixes, psflow-dev-resource-requested, psflow-dev-kpi-events, psflow-dev-procurement-subcontractor-requested]',
     );
-    expect(output).toMatch(/sandbox data\s+\d+ demo records seeded/);
+    expect(output).toMatch(/sandbox data\s+\d+ demo records and \d+ vendors seeded/);
     expect(output).toMatch(/not emulated:[\s\S]*AWS::Events::Archive[\s\S]*AWS::IAM::Role/);
     expect(output).toMatch(/ready at http:\/\/127\.0\.0\.1:\d+/);
   });

@@ -364,7 +364,16 @@ describe('sandbox systems of record on the local cloud', () => {
     });
     expect(readOpportunity).toEqual(opportunity);
     expect(readAccount).toEqual(account);
-    expect(JSON.parse(reloaded.stdout)).toEqual({ accounts: 1, opportunities: 0, statementsOfWork: 0 });
+    expect(JSON.parse(reloaded.stdout)).toEqual({
+      accounts: 1,
+      opportunities: 0,
+      statementsOfWork: 0,
+      people: 0,
+      leave: 0,
+      holidays: 0,
+      bookings: 0,
+      refused: [],
+    });
     expect(readAgain).toEqual({ ...account, name: 'Load Test AG' });
   });
 
