@@ -71,7 +71,6 @@ const WORKFLOW_SDK_FUNCTIONS = [
   'close-staffing-request',
   'release-expired-holds',
   'assess-purchase',
-  'route-purchase-approval',
   'onboard-vendor',
   'raise-purchase-order',
   'add-bookable-resource',

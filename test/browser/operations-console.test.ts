@@ -110,7 +110,10 @@ describe('the operations console in a real browser', () => {
       status: 'approved',
       decision: { decidedBy: 'pat.practice', comment: 'Margin checked against the rate card' },
     });
-    expect(await page.locator(`li.card[data-task-id="${taskId}"]`).count()).toBe(0);
+    // The inbox reloads after the decision; the decided card leaves it then.
+    const decidedCard = page.locator(`li.card[data-task-id="${taskId}"]`);
+    await decidedCard.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await decidedCard.count()).toBe(0);
   });
 
   it('retries an exception with a JSON Patch from the editor', async () => {
