@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TableSpec } from '../cdk/resource-model';
 import { AwsError, sendError } from '../http/aws-json';
+import { isPlainObject } from '../../shared/model/plain-object';
 import type { DynaliteWorkerData } from './dynalite-worker';
 import { type TableKeys, tableKeysOf } from './request-limits';
 
@@ -65,7 +66,25 @@ export class DynamoDbService {
         else throw new Error(`Creating table ${table.name} failed: ${(error as Error).message}`);
       }
     }
+    for (const name of created) await this.waitUntilActive(name);
     return { created, existing };
+  }
+
+  /**
+   * Waits for a new table to leave CREATING, as DynamoDB's `tableExists` waiter does: dynalite
+   * answers CreateTable first and marks the table ACTIVE a moment later, and until then it
+   * refuses reads and writes with ResourceNotFoundException. On a busy machine that moment is
+   * long enough for the seed's first write to land in it.
+   */
+  private async waitUntilActive(table: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const described = await this.call('DescribeTable', { TableName: table });
+      const status = isPlainObject(described.Table) ? described.Table.TableStatus : undefined;
+      if (status === 'ACTIVE') return;
+      if (Date.now() > deadline) throw new Error(`Table ${table} is still ${String(status)} after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /**

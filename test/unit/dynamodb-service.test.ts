@@ -32,6 +32,14 @@ describe('the DynamoDB thread', () => {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
+  it('hands over tables that are already ACTIVE, so the first write cannot meet a table still CREATING', async () => {
+    // Act
+    const described = await service.call('DescribeTable', { TableName: TABLE.name });
+
+    // Assess
+    expect(described).toMatchObject({ Table: { TableName: TABLE.name, TableStatus: 'ACTIVE' } });
+  });
+
   it('is restarted on the same address after it dies, says so, and keeps the data', async () => {
     // Prepare
     await service.call('PutItem', { TableName: TABLE.name, Item: { pk: { S: 'kept' } } });
