@@ -6,6 +6,8 @@ import { BusinessCentralErpConnector } from './business-central/business-central
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
+import { KantataApi } from './kantata/kantata-client';
+import { KantataPsaConnector } from './kantata/kantata-psa-connector';
 import type { PsaConnector } from './psa/psa-connector';
 import { SalesforceCrmConnector } from './salesforce/salesforce-crm-connector';
 import { SandboxCrmConnector } from './sandbox/sandbox-crm-connector';
@@ -39,7 +41,12 @@ export const connectors = {
           stageSecretName('business-central-api'),
         )
       : withCallRetries(new SandboxErpConnector(records())),
-  psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
+  psa: (): PsaConnector =>
+    selection().psa === 'kantata'
+      ? new KantataPsaConnector(
+          new KantataApi(governedClient('psa', 'kantata-api'), runtimeSecrets(), stageSecretName('kantata-api')),
+        )
+      : withCallRetries(new SandboxPsaConnector(records())),
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };
 
