@@ -2,6 +2,7 @@ import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-lau
 import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
 import type { CheckDependencies, ExecutionStarter } from '../../shared/billing/billing-steps';
 import type { ErpInvoices } from '../../shared/connectors/erp/erp-invoices';
+import type { PsaBillingRecords } from '../../shared/connectors/psa/psa-billing-records';
 import { withCallRetries } from '../../shared/connectors/retrying-connector';
 import { SandboxBillingAssignments } from '../../shared/connectors/sandbox/sandbox-billing-assignments';
 import { SandboxBillingStore } from '../../shared/connectors/sandbox/sandbox-billing-store';
@@ -38,13 +39,16 @@ export const billing = {
     });
     return { start: (name, input) => launcher.start(WorkflowName.BillingReadinessProject, name, input) };
   },
-  checkDependencies: (): CheckDependencies => {
+  /** `psaRecords` is the registry's choice of PSA records over the sandbox's (`connectors.psaBillingRecords`). */
+  checkDependencies: (
+    psaRecords: (others: PsaBillingRecords) => PsaBillingRecords = (others) => others,
+  ): CheckDependencies => {
     const sandbox = billing.sandbox();
     const assignments = billing.assignments();
     return {
       policy: CURRENT_BILLING_POLICY,
       projects: sandbox,
-      records: sandbox,
+      records: psaRecords(sandbox),
       assignments,
       calendar: assignments,
       store: billing.store(),
