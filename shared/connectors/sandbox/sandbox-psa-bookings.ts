@@ -198,21 +198,15 @@ export class SandboxPsaBookings implements PsaBookings {
     const weeks = weekRange(fromWeek, toWeek);
     const quarters = [...new Set(weeks.map(quarterOf))];
     const keys = [...new Set(personIds)].flatMap((personId) => quarters.map((quarter) => loadKey(personId, quarter)));
+    const batches: Record<string, unknown>[][] = [];
+    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT)
+      batches.push(keys.slice(index, index + BATCH_GET_LIMIT));
+    // The batches are independent, so they go out together: one round trip rather than one per hundred keys.
+    const read = await Promise.all(batches.map((batch) => this.readLoadItems(batch)));
     const loads = new Map<string, PersonWeekLoad[]>();
-    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(index, index + BATCH_GET_LIMIT);
-      for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt += 1) {
-        const result: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const personId = String(item.pk).slice('PERSON#'.length);
-          loads.set(personId, [...(loads.get(personId) ?? []), ...weekLoads(item, fromWeek, toWeek)]);
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-      if (pending && pending.length > 0)
-        throw new RetryableConnectorError('psa', 'loads', 'keys left unread after retries');
+    for (const item of read.flat()) {
+      const personId = String(item.pk).slice('PERSON#'.length);
+      loads.set(personId, [...(loads.get(personId) ?? []), ...weekLoads(item, fromWeek, toWeek)]);
     }
     for (const [personId, list] of loads)
       loads.set(
@@ -263,6 +257,22 @@ export class SandboxPsaBookings implements PsaBookings {
       name: String(project.name ?? psflowProjectId),
       clientId: String(project.clientId ?? ''),
     };
+  }
+
+  /** One BatchGetItem of capacity items, retrying the keys DynamoDB leaves unprocessed. */
+  private async readLoadItems(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] | undefined = keys;
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt += 1) {
+      const result: BatchGetCommandOutput = await this.documents.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+      );
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    if (pending && pending.length > 0)
+      throw new RetryableConnectorError('psa', 'loads', 'keys left unread after retries');
+    return items;
   }
 
   private async claim(request: BookingRequest): Promise<{ token: string } | { done: BookingOutcome }> {
