@@ -443,7 +443,13 @@ export class SandboxPsaBookings implements PsaBookings {
 }
 
 function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: string): PersonWeekLoad[] {
-  const shares = Object.entries(item).filter(([name]) => name.startsWith(BOOKING_PREFIX));
+  // Each share is parsed once for the item, not once per week it could touch.
+  const shares = Object.entries(item)
+    .filter(([name]) => name.startsWith(BOOKING_PREFIX))
+    .flatMap(([name, share]) => {
+      const entry = QuarterShare.safeParse(share);
+      return entry.success ? [{ bookingId: name.slice(BOOKING_PREFIX.length), ...entry.data }] : [];
+    });
   return Object.entries(item)
     .filter(([name]) => name.startsWith(WEEK_PREFIX))
     .map(([name, booked]) => [name.slice(WEEK_PREFIX.length), Number(booked)] as const)
@@ -451,16 +457,15 @@ function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: stri
     .map(([week, bookedHours]) => ({
       week,
       bookedHours,
-      bookings: shares.flatMap(([name, share]): WeekBooking[] => {
-        const entry = QuarterShare.safeParse(share);
-        const hours = entry.success ? entry.data.weeks[week] : undefined;
-        if (!entry.success || hours === undefined) return [];
+      bookings: shares.flatMap((share): WeekBooking[] => {
+        const hours = share.weeks[week];
+        if (hours === undefined) return [];
         return [
           {
-            bookingId: name.slice(BOOKING_PREFIX.length),
-            projectId: entry.data.projectId,
-            ...(entry.data.clientId ? { clientId: entry.data.clientId } : {}),
-            kind: entry.data.kind,
+            bookingId: share.bookingId,
+            projectId: share.projectId,
+            ...(share.clientId ? { clientId: share.clientId } : {}),
+            kind: share.kind,
             hours,
           },
         ];
