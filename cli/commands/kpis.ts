@@ -14,7 +14,7 @@ export interface KpiOptions {
   readonly to?: string;
 }
 
-/** `psflow kpis`: the KPIs of a range, read by the operations API from the pre-aggregated day items. */
+/** `psflow kpis`: the KPIs of a range, read by the operations API from the pre-aggregated items. */
 export async function showKpis(context: CliContext, options: KpiOptions): Promise<void> {
   const parsed = KpiQuery.safeParse(Object.fromEntries(Object.entries(options).filter(([, value]) => value)));
   if (!parsed.success)
@@ -53,7 +53,7 @@ export function renderKpiReport(report: KpiReport): string {
     `region ${query.region ?? 'all'}`,
     `practice ${query.practice ?? 'all'}`,
   ].join(', ');
-  const sections: string[] = [`KPIs ${query.from} to ${query.to} (${scope}); ${report.itemsRead} day items read`];
+  const sections: string[] = [`KPIs ${query.from} to ${query.to} (${scope}); ${report.itemsRead} items read`];
   const section = (title: string, body: string | undefined, empty: string) =>
     sections.push('', title, body ?? `  ${empty}`);
 

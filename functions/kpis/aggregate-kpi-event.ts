@@ -20,8 +20,8 @@ const OUTCOME_METRICS = {
 /** Duration kinds published as CloudWatch metrics (per workflow), for the dashboard. */
 const DURATION_METRICS: Readonly<Record<string, string>> = {
   cycle: 'CycleTime',
-  'appr.time': 'ApprovalDecisionTime',
-  'exc.ttr': 'ExceptionTimeToResolve',
+  'appr.wait': 'ApprovalDecisionTime',
+  'exc.mttr': 'ExceptionTimeToResolve',
 };
 
 /** Publishes the durations of a newly counted event as KPI metrics, one per workflow dimension. */

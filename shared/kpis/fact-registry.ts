@@ -119,7 +119,7 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
             ...(inTime ? { [Metric.approvalsWithinSla(detail.workflow, detail.role)]: 1 } : {}),
           },
           durations: {
-            [Metric.approvalTime(detail.workflow, detail.role)]: waited,
+            [Metric.approvalTime(detail.role)]: waited,
             [Metric.stage(detail.workflow, 'Approval')]: waited,
           },
         },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
@@ -9,7 +10,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../repositories/condition-failure';
 import { bucketOf } from './latency-histogram';
-import { ANY, type KpiFact } from './kpi-facts';
+import { ANY, isMeanOnly, trendFact, type KpiFact } from './kpi-facts';
+import { coveringPeriods, periodOfKey, periodsOf } from './kpi-periods';
 import type { DayAggregate, KpiAggregateStore, KpiDimensions, RejectedKpiEvent } from './kpi-store';
 
 /** How long an unfinished application holds its event: longer than the aggregator's timeout. */
@@ -18,24 +20,37 @@ export const APPLY_LEASE_SECONDS = 120;
 /** Event markers are kept this long: past EventBridge's retries and any archive replay we would run. */
 const MARKER_RETENTION_SECONDS = 400 * 24 * 3600;
 
-/** Attribute prefixes of a day item: counter, histogram bucket, duration sum, in-flight guard. */
+/** Attribute prefixes of an item: counter, histogram bucket, duration sum, duration count (mean-only), in-flight guard. */
 const COUNTER = 'c|';
 const BUCKET = 'h|';
 const SUM = 's|';
+const COUNT = 'n|';
 const GUARD = 'g|';
 
-/** The partition of a day item: one per workflow × region × practice, `*` where it rolls up. */
+/** BatchGetItem takes at most this many keys a request. */
+const BATCH_GET_KEYS = 100;
+
+/** The partition of the period items: one per workflow × region × practice, `*` where it rolls up. */
 export function aggregateKey(dimensions: KpiDimensions): string {
   return `AGG#${dimensions.workflow}#${dimensions.region}#${dimensions.practice}`;
 }
 
+/** The partition of the daily trend items (a handful of attributes each, see `trendFact`). */
+export function trendKey(dimensions: KpiDimensions): string {
+  return `TREND#${dimensions.workflow}#${dimensions.region}#${dimensions.practice}`;
+}
+
 /**
- * The KPI table: day items (`pk` = {@link aggregateKey}, `sk` = the UTC day), event markers
- * (`EVENT#<hash>`) and rejected events (`REJECTED`).
+ * The KPI table: period items (`pk` = {@link aggregateKey}, `sk` = the UTC day, `W#<Monday>`
+ * or `M#YYYY-MM`, see kpi-periods.ts), daily trend items (`pk` = {@link trendKey}, `sk` = the
+ * day), event markers (`EVENT#<hash>`) and rejected events (`REJECTED`).
  *
- * Each fact is added to the item of its own workflow × region × practice × day and to the
- * seven items that roll one or more of those up (`*`), so a query with any combination of
- * filters reads one partition with one key condition, at most one item per day.
+ * Each fact is added to its day, its week and its month, each in the item of its own
+ * workflow × region × practice and in the seven items that roll one or more of those up
+ * (`*`), and, when it moves the trend, to the eight trend items of its day. A query with any
+ * combination of filters reads one partition of each kind: the fewest period items covering
+ * the range (whole months, whole weeks, then days; a 90-day range needs 5 to 25, about 15 on
+ * average, instead of 90) and the small trend items of its days.
  *
  * Exactly once without transactions (dynalite, which the local cloud runs, has none):
  * 1. a conditional put of the event's marker (`pending`, with a lease) claims the event;
@@ -136,7 +151,27 @@ export class KpiAggregatesTable implements KpiAggregateStore {
     }
   }
 
-  async readDays(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
+  async readRange(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
+    const pk = aggregateKey(dimensions);
+    const wanted = coveringPeriods(from, to).map((period) => ({ pk, sk: period.sk }));
+    const items: Record<string, unknown>[] = [];
+    // The covering keys are known, so one BatchGetItem (no Scan, no filter) fetches exactly them.
+    for (let first = 0; first < wanted.length; first += BATCH_GET_KEYS) {
+      let keys: Record<string, unknown>[] = wanted.slice(first, first + BATCH_GET_KEYS);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} KPI items of ${pk} unread after 8 retries`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const page = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        items.push(...(page.Responses?.[this.tableName] ?? []));
+        keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return items.map(dayOf).sort((left, right) => left.day.localeCompare(right.day));
+  }
+
+  async readTrend(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
     const days: DayAggregate[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -144,7 +179,7 @@ export class KpiAggregatesTable implements KpiAggregateStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': aggregateKey(dimensions), ':from': from, ':to': to },
+          ExpressionAttributeValues: { ':pk': trendKey(dimensions), ':from': from, ':to': to },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -230,24 +265,41 @@ export function itemKey(key: string): { pk: string; sk: string } {
   return { pk, sk };
 }
 
-/** The deltas of a set of facts, merged per item: counters, histogram buckets and sums. */
+/** The attributes one fact adds to each item it counts in: counters, histogram buckets, sums and counts. */
+export function factDeltas(fact: KpiFact): Map<string, number> {
+  const deltas = new Map<string, number>();
+  const add = (name: string, delta: number): void => {
+    deltas.set(name, (deltas.get(name) ?? 0) + delta);
+  };
+  for (const [metric, delta] of Object.entries(fact.counters ?? {})) add(`${COUNTER}${metric}`, delta);
+  for (const [metric, seconds] of Object.entries(fact.durations ?? {})) {
+    if (!Number.isFinite(seconds) || seconds < 0) continue;
+    if (isMeanOnly(metric)) add(`${COUNT}${metric}`, 1);
+    else add(`${BUCKET}${metric}|${bucketOf(seconds)}`, 1);
+    add(`${SUM}${metric}`, Math.round(seconds * 1000) / 1000);
+  }
+  return deltas;
+}
+
+/** Adds `deltas` into `into`, attribute by attribute. */
+export function addDeltas(into: Map<string, number>, deltas: ReadonlyMap<string, number>): Map<string, number> {
+  for (const [name, delta] of deltas) into.set(name, (into.get(name) ?? 0) + delta);
+  return into;
+}
+
+/** The deltas of a set of facts, merged per item (day, week and month, own dimensions and roll-ups). */
 export function deltasByItem(facts: readonly KpiFact[]): Map<string, Map<string, number>> {
   const items = new Map<string, Map<string, number>>();
+  const add = (key: string, deltas: ReadonlyMap<string, number>) =>
+    items.set(key, addDeltas(items.get(key) ?? new Map<string, number>(), deltas));
   for (const fact of facts) {
+    const deltas = factDeltas(fact);
+    const trend = trendFact(fact);
+    const trendDeltas = trend ? factDeltas(trend) : undefined;
     const day = new Date(fact.at).toISOString().slice(0, 10);
     for (const dimensions of rollupsOf(fact)) {
-      const key = `${aggregateKey(dimensions)}\u0000${day}`;
-      const deltas = items.get(key) ?? new Map<string, number>();
-      items.set(key, deltas);
-      const add = (name: string, delta: number): void => {
-        deltas.set(name, (deltas.get(name) ?? 0) + delta);
-      };
-      for (const [metric, delta] of Object.entries(fact.counters ?? {})) add(`${COUNTER}${metric}`, delta);
-      for (const [metric, seconds] of Object.entries(fact.durations ?? {})) {
-        if (!Number.isFinite(seconds) || seconds < 0) continue;
-        add(`${BUCKET}${metric}|${bucketOf(seconds)}`, 1);
-        add(`${SUM}${metric}`, Math.round(seconds * 1000) / 1000);
-      }
+      for (const period of periodsOf(day)) add(`${aggregateKey(dimensions)}\u0000${period.sk}`, deltas);
+      if (trendDeltas) add(`${trendKey(dimensions)}\u0000${day}`, trendDeltas);
     }
   }
   return items;
@@ -263,13 +315,15 @@ export function rollupsOf(fact: KpiFact): KpiDimensions[] {
   );
 }
 
-/** A day item as stored, read back into counters and histograms. */
+/** An item as stored (a day, a week or a month), read back into counters and durations. */
 export function dayOf(item: Record<string, unknown>): DayAggregate {
-  const day: DayAggregate = { day: String(item.sk), counters: new Map(), durations: new Map() };
+  const sk = String(item.sk);
+  const period = periodOfKey(sk);
+  const day: DayAggregate = { day: period?.from ?? sk, period, counters: new Map(), durations: new Map() };
   const duration = (metric: string) => {
     const existing = day.durations.get(metric);
     if (existing) return existing;
-    const created = { histogram: new Map<number, number>(), sumSeconds: 0 };
+    const created = { histogram: new Map<number, number>(), sumSeconds: 0, count: 0 };
     day.durations.set(metric, created);
     return created;
   };
@@ -277,9 +331,12 @@ export function dayOf(item: Record<string, unknown>): DayAggregate {
     if (typeof value !== 'number') continue;
     if (name.startsWith(COUNTER)) day.counters.set(name.slice(COUNTER.length), value);
     else if (name.startsWith(SUM)) duration(name.slice(SUM.length)).sumSeconds = value;
+    else if (name.startsWith(COUNT)) duration(name.slice(COUNT.length)).count += value;
     else if (name.startsWith(BUCKET)) {
       const separator = name.lastIndexOf('|');
-      duration(name.slice(BUCKET.length, separator)).histogram.set(Number(name.slice(separator + 1)), value);
+      const found = duration(name.slice(BUCKET.length, separator));
+      found.histogram.set(Number(name.slice(separator + 1)), value);
+      found.count += value;
     }
   }
   return day;

@@ -35,9 +35,8 @@ export function mergeDays(days: readonly DayAggregate[]): MergedAggregate {
   for (const day of days) {
     for (const [metric, value] of day.counters) merged.counters.set(metric, (merged.counters.get(metric) ?? 0) + value);
     for (const [metric, duration] of day.durations) {
-      const into = merged.durations.get(metric) ?? { histogram: new Map(), sumSeconds: 0 };
-      mergeInto(into.histogram, duration.histogram);
-      into.sumSeconds += duration.sumSeconds;
+      const into = merged.durations.get(metric) ?? emptyDuration();
+      addDuration(into, duration);
       merged.durations.set(metric, into);
     }
   }
@@ -60,16 +59,17 @@ function byKind<V>(map: Map<string, V>, kind: string): Array<{ parts: string[]; 
 }
 
 function emptyDuration(): DurationAggregate {
-  return { histogram: new Map(), sumSeconds: 0 };
+  return { histogram: new Map(), sumSeconds: 0, count: 0 };
 }
 
 function addDuration(into: DurationAggregate, other: DurationAggregate): void {
   mergeInto(into.histogram, other.histogram);
   into.sumSeconds += other.sumSeconds;
+  into.count += other.count;
 }
 
 function summary(duration: DurationAggregate | undefined): DurationSummary {
-  return summarise(duration?.histogram ?? new Map(), duration?.sumSeconds ?? 0);
+  return summarise(duration?.histogram ?? new Map(), duration?.sumSeconds ?? 0, duration?.count);
 }
 
 /**
@@ -130,7 +130,7 @@ export function approvalPerformance(merged: MergedAggregate): ApprovalSlaPerform
   for (const { parts, value } of byKind(merged.counters, 'appr.within')) role(parts[1]).within += value;
   for (const { parts, value } of byKind(merged.counters, 'appr.breach')) role(parts[1]).breaches += value;
   for (const { parts, value } of byKind(merged.counters, 'appr.escal')) role(parts[1]).escalations += value;
-  for (const { parts, value } of byKind(merged.durations, 'appr.time')) addDuration(role(parts[1]).time, value);
+  for (const { parts, value } of byKind(merged.durations, 'appr.wait')) addDuration(role(parts[0]).time, value);
   return [...roles]
     .sort(([left], [right]) => left.localeCompare(right))
     .map(([name, totals]) => ({
@@ -181,7 +181,7 @@ export function exceptionCells(merged: MergedAggregate): ExceptionCell[] {
     cell(parts[0], parts[1], parts[2]).filed += value;
   for (const { parts, value } of byKind(merged.counters, 'exc.resolved'))
     cell(parts[0], parts[1], parts[2]).resolved += value;
-  for (const { parts, value } of byKind(merged.durations, 'exc.ttr'))
+  for (const { parts, value } of byKind(merged.durations, 'exc.mttr'))
     addDuration(cell(parts[0], parts[1], parts[2]).ttr, value);
   for (const { parts, value } of byKind(merged.counters, 'exc.escal')) {
     const [workflow, step] = parts;
@@ -218,11 +218,14 @@ export function exceptionCells(merged: MergedAggregate): ExceptionCell[] {
 /** Mean time to resolve over every exception resolved in the range. */
 export function meanTimeToResolve(merged: MergedAggregate): number | null {
   const all = emptyDuration();
-  for (const { value } of byKind(merged.durations, 'exc.ttr')) addDuration(all, value);
+  for (const { value } of byKind(merged.durations, 'exc.mttr')) addDuration(all, value);
   return summary(all).meanSeconds;
 }
 
-/** One row per day item: starts, completions, cycle-time percentiles, exceptions and SLA breaches. */
+/**
+ * One row per day: starts, completions, cycle-time percentiles, exceptions and SLA breaches.
+ * Read from the small trend items (`trendFact`), or from day items, which hold the same kinds.
+ */
 export function dailyTrend(days: readonly DayAggregate[]): KpiDay[] {
   return [...days]
     .sort((left, right) => left.day.localeCompare(right.day))
@@ -446,9 +449,13 @@ export function formatSeconds(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} d`;
 }
 
-/** Every section of the report that comes from day items. */
+/**
+ * Every section of the report that comes from the items: `days` (months, weeks and days
+ * covering the range) for the totals, `trend` (one item per day) for the daily trend.
+ */
 export function reportFromDays(
   days: readonly DayAggregate[],
+  trend: readonly DayAggregate[] = days,
 ): Omit<KpiReport, 'query' | 'generatedAt' | 'itemsRead' | 'marginAnomalies'> {
   const merged = mergeDays(days);
   return {
@@ -457,7 +464,7 @@ export function reportFromDays(
     approvals: approvalPerformance(merged),
     exceptions: exceptionCells(merged),
     exceptionMeanTimeToResolveSeconds: meanTimeToResolve(merged),
-    days: dailyTrend(days),
+    days: dailyTrend(trend),
     ...workflowOutcomes(merged),
   };
 }

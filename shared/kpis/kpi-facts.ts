@@ -39,17 +39,20 @@ export const Metric = {
   stage: (workflow: string, stage: string) => `stage|${part(workflow)}|${part(stage)}`,
   approvalsDecided: (workflow: string, role: string) => `appr.decided|${part(workflow)}|${part(role)}`,
   approvalsWithinSla: (workflow: string, role: string) => `appr.within|${part(workflow)}|${part(role)}`,
-  /** Duration: task opened to decided. */
-  approvalTime: (workflow: string, role: string) => `appr.time|${part(workflow)}|${part(role)}`,
+  /**
+   * Duration: task opened to decided, per role. The report reads it per role across workflows,
+   * and the workflow is already in the item's key, so one histogram per role keeps items small.
+   */
+  approvalTime: (role: string) => `appr.wait|${part(role)}`,
   approvalBreaches: (workflow: string, role: string) => `appr.breach|${part(workflow)}|${part(role)}`,
   approvalEscalations: (workflow: string, role: string) => `appr.escal|${part(workflow)}|${part(role)}`,
   exceptionsFiled: (workflow: string, step: string, system: string) =>
     `exc.filed|${part(workflow)}|${part(step)}|${part(system)}`,
   exceptionsResolved: (workflow: string, step: string, system: string) =>
     `exc.resolved|${part(workflow)}|${part(step)}|${part(system)}`,
-  /** Duration: filed to the owner's action. */
+  /** Duration: filed to the owner's action; kept as a mean only ({@link isMeanOnly}). */
   exceptionTimeToResolve: (workflow: string, step: string, system: string) =>
-    `exc.ttr|${part(workflow)}|${part(step)}|${part(system)}`,
+    `exc.mttr|${part(workflow)}|${part(step)}|${part(system)}`,
   exceptionBreaches: (workflow: string, step: string) => `exc.breach|${part(workflow)}|${part(step)}`,
   exceptionEscalations: (workflow: string, step: string) => `exc.escal|${part(workflow)}|${part(step)}`,
   staffingRequested: () => 'staff.requested',
@@ -68,6 +71,49 @@ export const Metric = {
   plannedMargin: (currency: string) => `margin.planned|${part(currency)}`,
   actualMargin: (currency: string) => `margin.actual|${part(currency)}`,
 } as const;
+
+/**
+ * Duration kinds the report reads only as a mean: their items keep a count and a sum, no
+ * histogram buckets. Exception time to resolve is broken down per workflow × step × system,
+ * so buckets for each cell would make the rolled-up items several times larger.
+ */
+const MEAN_ONLY_KINDS: ReadonlySet<string> = new Set(['exc.mttr']);
+
+/** Whether a duration metric is kept as a count and a sum only. */
+export function isMeanOnly(metric: string): boolean {
+  return MEAN_ONLY_KINDS.has(metricParts(metric)[0]);
+}
+
+/** Metric kinds the daily trend reads (`dailyTrend`), kept per day under their kind alone. */
+const TREND_KINDS: ReadonlySet<string> = new Set([
+  'started',
+  'completed',
+  'cycle',
+  'exc.filed',
+  'appr.breach',
+  'exc.breach',
+]);
+
+/**
+ * What a fact adds to the daily trend: its trend metrics summed over their breakdown (every
+ * workflow, role, step), so a trend item holds a handful of attributes, not every breakdown.
+ * Undefined when the fact has none.
+ */
+export function trendFact(fact: KpiFact): KpiFact | undefined {
+  const counters: Record<string, number> = {};
+  const durations: Record<string, number> = {};
+  for (const [metric, delta] of Object.entries(fact.counters ?? {})) {
+    const kind = metricParts(metric)[0];
+    if (TREND_KINDS.has(kind)) counters[kind] = (counters[kind] ?? 0) + delta;
+  }
+  for (const [metric, seconds] of Object.entries(fact.durations ?? {})) {
+    const kind = metricParts(metric)[0];
+    // One duration per kind and fact: the facts the registry builds time one cycle each.
+    if (TREND_KINDS.has(kind)) durations[kind] = seconds;
+  }
+  if (Object.keys(counters).length === 0 && Object.keys(durations).length === 0) return undefined;
+  return { ...fact, counters, durations };
+}
 
 /** The parts of a metric name: its kind first, then its breakdown. */
 export function metricParts(name: string): string[] {

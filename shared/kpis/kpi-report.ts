@@ -214,7 +214,7 @@ export const KpiReport = z.object({
     to: IsoDate,
   }),
   generatedAt: IsoDateTime,
-  /** Day items merged to answer: the cost of the query. */
+  /** Items merged to answer (months, weeks and days, and the daily trend items): the cost of the query. */
   itemsRead: z.number().int().nonnegative(),
   /** Executions started per workflow in the range. */
   started: z.array(z.object({ workflow: z.string(), started: z.number().int().nonnegative() })),

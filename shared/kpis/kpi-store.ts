@@ -1,5 +1,6 @@
 import type { Histogram } from './latency-histogram';
 import type { KpiFact } from './kpi-facts';
+import type { KpiPeriod } from './kpi-periods';
 
 /** The dimensions of a day item; `*` (ANY) where the item rolls every value up. */
 export interface KpiDimensions {
@@ -8,15 +9,22 @@ export interface KpiDimensions {
   readonly practice: string;
 }
 
-/** A duration metric of one day item: its histogram and the exact sum of its durations. */
+/**
+ * A duration metric of one item: how many durations were observed, their exact sum, and
+ * their histogram (empty for metrics kept as a mean only, see `isMeanOnly`).
+ */
 export interface DurationAggregate {
   readonly histogram: Histogram;
   sumSeconds: number;
+  count: number;
 }
 
-/** One pre-aggregated day item, as read. */
+/** One pre-aggregated item (a day, a week or a month), as read. */
 export interface DayAggregate {
+  /** The first UTC day the item covers. */
   readonly day: string;
+  /** The period the item covers; absent for a single day. */
+  readonly period?: KpiPeriod;
   readonly counters: Map<string, number>;
   readonly durations: Map<string, DurationAggregate>;
 }
@@ -31,15 +39,20 @@ export interface RejectedKpiEvent {
   readonly event: unknown;
 }
 
-/** Storage of the KPI day items. */
+/** Storage of the KPI items (days, weeks and months). */
 export interface KpiAggregateStore {
   /**
    * Adds the facts of one event to their day items exactly once per dedupe key: `duplicate`
    * when that key was applied before (a redelivery, or the same fact announced twice).
    */
   apply(dedupeKey: string, facts: readonly KpiFact[]): Promise<'applied' | 'duplicate'>;
-  /** The day items of one key (dimensions, `*` for all) from `from` to `to`, inclusive UTC days, oldest first. */
-  readDays(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]>;
+  /**
+   * The fewest items of one key (dimensions, `*` for all) that cover `from` to `to`, inclusive
+   * UTC days: whole months, then whole weeks, then days (`coveringPeriods`), oldest first.
+   */
+  readRange(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]>;
+  /** The daily trend items of one key from `from` to `to`, inclusive UTC days (only days with data). */
+  readTrend(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]>;
   /** Keeps an event that could not be counted. */
   reject(event: RejectedKpiEvent): Promise<void>;
   /** Events kept as rejected, newest first. */

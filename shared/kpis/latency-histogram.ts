@@ -74,11 +74,13 @@ function tenth(value: number): number {
 
 /**
  * p50, p95, mean and an upper bound of the maximum, from a histogram and the exact sum of its
- * durations (sums are kept beside the buckets, so the mean is exact).
+ * durations (sums are kept beside the buckets, so the mean is exact). A metric kept as a mean
+ * only has no buckets but a `count`: its percentiles and maximum are null.
  */
-export function summarise(histogram: Histogram, sumSeconds: number): DurationSummary {
-  const count = countOf(histogram);
+export function summarise(histogram: Histogram, sumSeconds: number, count = countOf(histogram)): DurationSummary {
   if (count === 0) return { count: 0, p50Seconds: null, p95Seconds: null, meanSeconds: null, maxSeconds: null };
+  if (histogram.size === 0)
+    return { count, p50Seconds: null, p95Seconds: null, meanSeconds: tenth(sumSeconds / count), maxSeconds: null };
   const top = Math.max(...histogram.keys());
   return {
     count,

@@ -29,9 +29,9 @@ export function resolveQuery(query: KpiQuery, now: Date): KpiReport['query'] {
 }
 
 /**
- * Answers a KPI query from the day items: one key-condition Query of the one partition that
- * matches the filters (`*` for each filter left out), at most one item per day, merged in
- * memory. Never a scan.
+ * Answers a KPI query from the partitions that match the filters (`*` for each filter left
+ * out): the fewest months, weeks and days that cover the range, fetched by key, and the
+ * daily trend items, read with a key condition; merged in memory. Never a scan.
  */
 export async function queryKpis(
   query: KpiQuery,
@@ -39,16 +39,20 @@ export async function queryKpis(
 ): Promise<KpiReport> {
   const now = deps.now();
   const resolved = resolveQuery(KpiQuery.parse(query), now);
-  const days = await deps.store.readDays(
-    { workflow: resolved.workflow ?? ANY, region: resolved.region ?? ANY, practice: resolved.practice ?? ANY },
-    resolved.from,
-    resolved.to,
-  );
+  const dimensions = {
+    workflow: resolved.workflow ?? ANY,
+    region: resolved.region ?? ANY,
+    practice: resolved.practice ?? ANY,
+  };
+  const [periods, trend] = await Promise.all([
+    deps.store.readRange(dimensions, resolved.from, resolved.to),
+    deps.store.readTrend(dimensions, resolved.from, resolved.to),
+  ]);
   return {
     query: resolved,
     generatedAt: now.toISOString(),
-    itemsRead: days.length,
-    ...reportFromDays(days),
+    itemsRead: periods.length + trend.length,
+    ...reportFromDays(periods, trend),
     // Anomalies need engagement snapshots, which no workflow emits yet (see docs/kpis.md).
     marginAnomalies: [],
   };

@@ -135,6 +135,35 @@ describe('KPI aggregation', () => {
     expect(report.days.find((day) => day.day === '2026-11-11')?.completed).toBe(1);
   });
 
+  it('answers a 90-day range from whole months and weeks, with the same numbers as its days', async () => {
+    // Prepare: activations spread over the range, one practice of their own.
+    const days = ['2026-09-02', '2026-09-09', '2026-09-29', '2026-10-01', '2026-10-17', '2026-11-05', '2026-11-30'];
+    for (const [index, day] of days.entries())
+      await aggregateEvent(
+        activation('calendar', `${day}T08:00:00Z`, `${day}T${String(9 + index).padStart(2, '0')}:00:00Z`),
+        deps(),
+      );
+
+    // Act
+    const ninety = await queryKpis({ practice: 'calendar', from: '2026-09-02', to: '2026-11-30' }, deps());
+    const dayByDay = await Promise.all(
+      days.map((day) => queryKpis({ practice: 'calendar', from: day, to: day }, deps())),
+    );
+
+    // Assess: 5 days, 3 weeks, 3 days and 2 months cover the range; only those holding data are
+    // returned, beside one small trend item per day with data.
+    expect(ninety.itemsRead).toBe(5 + days.length);
+    expect(ninety.days.map((row) => [row.day, row.completed])).toEqual(days.map((day) => [day, 1]));
+    const sum = dayByDay.reduce((total, report) => total + report.cycleTimes[0].completed, 0);
+    expect(ninety.cycleTimes[0].completed).toBe(sum);
+    expect(ninety.cycleTimes[0].cycleTime.count).toBe(days.length);
+    expect(ninety.cycleTimes[0].cycleTime.meanSeconds).toBeCloseTo(
+      dayByDay.reduce((total, report) => total + (report.cycleTimes[0].cycleTime.meanSeconds ?? 0), 0) / days.length,
+      0,
+    );
+    expect(ninety.started).toEqual([{ workflow: 'project-activation', started: days.length }]);
+  });
+
   it('refuses to apply an event another invocation holds, so the retry comes later', async () => {
     // Prepare
     const event = activation('concurrent', '2026-11-12T09:00:00Z', '2026-11-12T09:30:00Z');
@@ -195,14 +224,14 @@ describe('KPI aggregation', () => {
       deps(),
     );
 
-    // Assess
-    expect(one.itemsRead).toBe(1);
+    // Assess: one day item and its trend item each.
+    expect(one.itemsRead).toBe(2);
     expect(one.cycleTimes[0].cycleTime.count).toBe(1);
     expect(one.cycleTimes[0].cycleTime.p50Seconds).toBeGreaterThan(2 * 86_400 * 0.9);
     expect(one.cycleTimes[0].cycleTime.p50Seconds).toBeLessThan(2 * 86_400 * 1.1);
-    expect(both.itemsRead).toBe(1);
+    expect(both.itemsRead).toBe(2);
     expect(both.cycleTimes[0].completed).toBeGreaterThanOrEqual(2);
-    const everything = await new KpiAggregatesTable(documents, TABLE).readDays(
+    const everything = await new KpiAggregatesTable(documents, TABLE).readRange(
       { workflow: ANY, region: ANY, practice: ANY },
       '2026-11-03',
       '2026-11-03',
@@ -261,7 +290,7 @@ describe('GET /kpis', () => {
     });
     expect(report.cycleTimes[0].cycleTime.count).toBe(1);
     const text = renderKpiReport(report);
-    expect(text).toContain('KPIs 2026-11-01 to 2026-11-20 (workflow all, region all, practice api); 1 day items read');
+    expect(text).toContain('KPIs 2026-11-01 to 2026-11-20 (workflow all, region all, practice api); 2 items read');
     expect(text).toMatch(/project-activation\s+\(end to end\)\s+1\s+1[12]\.\d h\s+1[12]\.\d h\s+12\.0 h/);
     expect(text).toContain('no approvals decided in the range');
   });

@@ -35,7 +35,11 @@ function day(
     durations: new Map(
       Object.entries(durations).map(([metric, values]) => [
         metric,
-        { histogram: histogramOf(values), sumSeconds: values.reduce((sum, value) => sum + value, 0) },
+        {
+          histogram: histogramOf(values),
+          sumSeconds: values.reduce((sum, value) => sum + value, 0),
+          count: values.length,
+        },
       ]),
     ),
   };
@@ -141,7 +145,7 @@ describe('KPI engine', () => {
           [Metric.approvalBreaches('project-activation', 'finance-approver')]: 2,
           [Metric.approvalEscalations('project-activation', 'finance-approver')]: 1,
         },
-        { [Metric.approvalTime('project-activation', 'finance-approver')]: [100, 200, 300, 90_000] },
+        { [Metric.approvalTime('finance-approver')]: [100, 200, 300, 90_000] },
       ),
       day('2026-11-02', {
         [Metric.approvalsDecided('change-control', 'finance-approver')]: 1,

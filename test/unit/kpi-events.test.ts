@@ -139,14 +139,15 @@ describe('KPI events from approvals and exceptions', () => {
             recorded.push(key, JSON.stringify(facts));
             return 'applied';
           },
-          readDays: async () => [],
+          readRange: async () => [],
+          readTrend: async () => [],
           reject: async () => undefined,
           listRejected: async () => [],
         },
       },
     );
     expect(outcome.outcome).toBe('applied');
-    expect(recorded[1]).toContain('"exc.ttr|operations-drill|PostDrillEntry|erp":7200');
+    expect(recorded[1]).toContain('"exc.mttr|operations-drill|PostDrillEntry|erp":7200');
     expect(recorded[1]).toContain('"aborted|operations-drill":1');
   });
 

@@ -86,7 +86,7 @@ function KpiCharts({ report }: { report: KpiReport }) {
       <p className="lead">
         {query.from} to {query.to}
         {query.workflow ? `, ${query.workflow}` : ''}
-        {query.region ? `, ${query.region}` : ''}: {report.itemsRead} day items merged.
+        {query.region ? `, ${query.region}` : ''}: {report.itemsRead} items merged.
       </p>
       {report.cycleTimes.map((cycle) => (
         <p key={cycle.workflow}>
