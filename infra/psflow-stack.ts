@@ -112,6 +112,7 @@ export class PsflowStack extends Stack {
       stage: props.stage,
       eventBus: this.eventBus,
       sandbox: this.sandbox,
+      slaSweep: this.slaSweep,
       ...workflowPatterns,
     });
     this.staffing = new Staffing(this, 'Staffing', {

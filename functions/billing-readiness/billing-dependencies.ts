@@ -10,6 +10,7 @@ import { SandboxErpInvoices } from '../../shared/connectors/sandbox/sandbox-erp-
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
+import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
 import { documentClient, eventBridgeClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv, type EnvVarName } from '../../shared/runtime/environment';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
@@ -28,6 +29,7 @@ export const billing = {
     new SandboxBillingAssignments(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
   store: (): BillingReadinessTable =>
     new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+  tasks: (): BillingTasksTable => new BillingTasksTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
   publisher: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
   erp: (): ErpInvoices =>
     withCallRetries(
@@ -52,6 +54,7 @@ export const billing = {
       assignments,
       calendar: assignments,
       store: billing.store(),
+      tasks: billing.tasks(),
       publisher: billing.publisher(),
       now: () => new Date(),
     };

@@ -97,6 +97,8 @@ export const WorkflowDetailType = {
   BillingCycleClosed: 'Billing Cycle Closed',
   /** An operator asks for a project's readiness to be checked again. */
   BillingRecheckRequested: 'Billing Recheck Requested',
+  /** A billing task's owner did not fix the prerequisite by its due time: reminded first, escalated after. */
+  BillingTaskSlaBreached: 'Billing Task SLA Breached',
 } as const;
 
 /** Detail-types under `psflow.psa`: changes to running projects, and fixes to billing prerequisites. */
