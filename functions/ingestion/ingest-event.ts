@@ -20,6 +20,7 @@ const dependencies = {
   executions: new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
   launcher: new StepFunctionsLauncher(stepFunctionsClient, {
     [WorkflowName.ProjectActivation]: requireEnv(EnvVar.ProjectActivationStateMachineArn),
+    [WorkflowName.ChangeControl]: requireEnv(EnvVar.ChangeControlStateMachineArn),
   }),
   now: () => new Date(),
 };
