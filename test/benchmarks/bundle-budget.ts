@@ -57,8 +57,6 @@ const WORKFLOW_SDK_CEILING_BYTES = 780 * 1024;
 const WORKFLOW_SDK_FUNCTIONS = [
   'plan-billing-cycle',
   'start-project-checks',
-  'close-billing-cycle',
-  'check-project-readiness',
   'draft-invoice',
   'record-invoice-drafted',
   'void-invoice-draft',
@@ -82,6 +80,8 @@ const WORKFLOW_SDK_FUNCTIONS = [
 
 /** Functions that build connectors from the registry (`connectors.<port>()` in their handler). */
 const CONNECTOR_FUNCTIONS = [
+  'check-project-readiness',
+  'close-billing-cycle',
   'compensate-activation',
   'ingest-event',
   'onboard-client',
