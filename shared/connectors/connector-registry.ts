@@ -8,7 +8,9 @@ import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
 import { KantataApi } from './kantata/kantata-client';
 import { KantataBillingRecords } from './kantata/kantata-billing-records';
+import { KantataPsaBookings } from './kantata/kantata-psa-bookings';
 import { KantataPsaConnector } from './kantata/kantata-psa-connector';
+import type { PsaBookings } from './psa/psa-bookings';
 import type { PsaBillingRecords } from './psa/psa-billing-records';
 import type { PsaConnector } from './psa/psa-connector';
 import { SalesforceCrmConnector } from './salesforce/salesforce-crm-connector';
@@ -53,6 +55,12 @@ export const connectors = {
    */
   psaBillingRecords: (others: PsaBillingRecords): PsaBillingRecords =>
     selection().psa === 'kantata' ? new KantataBillingRecords(kantata(), others) : others,
+  /**
+   * Staffing's bookings: Kantata's workspace allocations when the stage chose it, with the
+   * utilisation targets (not a Kantata concept) still read from `others`; otherwise `others`.
+   */
+  psaBookings: (others: PsaBookings): PsaBookings =>
+    selection().psa === 'kantata' ? new KantataPsaBookings(kantata(), () => others.utilisationTargets()) : others,
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };
 

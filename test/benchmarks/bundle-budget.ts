@@ -89,6 +89,15 @@ const CONNECTOR_FUNCTIONS = [
   'provision-erp-project',
   'provision-psa-project',
   'set-up-billing',
+  // Billing readiness reads PSA records and staffing books through the registry's PSA interfaces.
+  'check-project-readiness',
+  'close-billing-cycle',
+  'prepare-staffing-request',
+  'recommend-candidates',
+  'place-soft-holds',
+  'book-assignment',
+  'close-staffing-request',
+  'release-expired-holds',
 ];
 
 /**

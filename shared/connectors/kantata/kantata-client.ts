@@ -153,6 +153,16 @@ export class KantataApi {
     return object;
   }
 
+  /** Deletes one object; one already gone counts as deleted, so a repeat changes nothing. */
+  async remove(operation: string, path: string, id: string): Promise<void> {
+    try {
+      await this.call(operation, 'DELETE', `${path}/${id}`, {});
+    } catch (error) {
+      if (error instanceof PermanentVendorError && error.details.status === 404) return;
+      throw error;
+    }
+  }
+
   /** The call site of an operation, for vendor errors. */
   site(operation: string): VendorCallSite {
     return { system: 'kantata', connector: this.connector, operation };

@@ -53,6 +53,8 @@ export class KantataPsaConnector implements PsaConnector {
             service_name: KANTATA_SERVICE_NAME,
             service_model: 'Project',
             service_model_ref: request.psflowProjectId,
+            // Kantata has no field for psflow's client id; staffing reads it back from here.
+            external_message: JSON.stringify({ clientId: request.clientId }),
           },
         },
       ]);
