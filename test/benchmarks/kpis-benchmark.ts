@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reportFromDays } from '../../shared/kpis/kpi-engine';
 import { KpiAggregatesTable, addDeltas, dayOf, deltasByItem, factDeltas } from '../../shared/kpis/kpi-aggregates-table';
-import { Metric, type KpiFact } from '../../shared/kpis/kpi-facts';
+import { Metric, trendFact, type KpiFact } from '../../shared/kpis/kpi-facts';
 import { coveringPeriods } from '../../shared/kpis/kpi-periods';
 import { KPI_ROUTE, KpiReport, type KpiQuery } from '../../shared/kpis/kpi-report';
 import { queryKpis } from '../../shared/kpis/query-kpis';
@@ -149,15 +149,22 @@ async function reportByScan(
   // Each matching fact goes to the period of the range its day falls in: the same periods the
   // query reads, computed here from the raw facts instead of read from the stored items.
   const periods = coveringPeriods(query.from ?? '', query.to ?? '');
+  // The daily trend from the same facts, one group per day.
   const perPeriod = new Map<string, Map<string, number>>();
+  const perDay = new Map<string, Map<string, number>>();
   for (const fact of facts) {
     const day = new Date(fact.at).toISOString().slice(0, 10);
     const period = periods.find((candidate) => candidate.from <= day && day <= candidate.to);
     if (!period) continue;
-    perPeriod.set(period.sk, addDeltas(perPeriod.get(period.sk) ?? new Map(), factDeltas(fact)));
+    const deltas = factDeltas(fact);
+    perPeriod.set(period.sk, addDeltas(perPeriod.get(period.sk) ?? new Map(), deltas));
+    // Trend items exist only for days where a fact moved the trend.
+    const trend = trendFact(fact);
+    if (trend) perDay.set(day, addDeltas(perDay.get(day) ?? new Map(), factDeltas(trend)));
   }
-  const days = [...perPeriod].map(([sk, deltas]) => dayOf({ sk, ...Object.fromEntries(deltas) }));
-  return { report: reportFromDays(days), scanned };
+  const itemsOf = (groups: Map<string, Map<string, number>>) =>
+    [...groups].map(([sk, deltas]) => dayOf({ sk, ...Object.fromEntries(deltas) }));
+  return { report: reportFromDays(itemsOf(perPeriod), itemsOf(perDay)), scanned };
 }
 
 async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; value: T }> {
