@@ -8,6 +8,7 @@ import type {
   KpiReport,
   MarginAnomaly,
   MarginVariance,
+  ProcurementKpis,
   StaffingKpis,
   StageTime,
   UtilisationCell,
@@ -266,13 +267,34 @@ export function staffingKpis(totals: {
 export function billingKpis(totals: {
   checked: number;
   firstPassReady: number;
+  drafted?: number;
   cycleTime?: DurationAggregate;
+  blocked?: ReadonlyArray<{ prerequisite: string; owner: string; projects: number }>;
+  carried?: number;
+  carriedFor?: ReadonlyArray<{ prerequisite: string; projects: number }>;
 }): BillingKpis {
+  const mostFirst = <T extends { prerequisite: string; projects: number }>(rows: readonly T[]) =>
+    [...rows].sort(
+      (left, right) => right.projects - left.projects || left.prerequisite.localeCompare(right.prerequisite),
+    );
   return {
     checked: totals.checked,
     firstPassReady: totals.firstPassReady,
     firstPassReadiness: ratio(totals.firstPassReady, totals.checked),
+    drafted: totals.drafted ?? 0,
     cycleTime: summary(totals.cycleTime),
+    blocked: mostFirst(totals.blocked ?? []),
+    carried: totals.carried ?? 0,
+    carriedFor: mostFirst(totals.carriedFor ?? []),
+  };
+}
+
+/** Purchase order cycle time and vendors onboarded. */
+export function procurementKpis(merged: MergedAggregate): ProcurementKpis {
+  return {
+    purchaseOrdersIssued: merged.counters.get('po.issued') ?? 0,
+    purchaseOrderCycleTime: summary(merged.durations.get('po.cycle')),
+    vendorsOnboarded: merged.counters.get('po.vendors') ?? 0,
   };
 }
 
@@ -305,7 +327,7 @@ export function marginVariance(totals: {
 /** Staffing, billing, utilisation and margin from the merged counters; null sections until their events exist. */
 export function workflowOutcomes(
   merged: MergedAggregate,
-): Pick<KpiReport, 'staffing' | 'billing' | 'utilisation' | 'margin'> {
+): Pick<KpiReport, 'staffing' | 'billing' | 'procurement' | 'utilisation' | 'margin'> {
   const count = (name: string) => merged.counters.get(name) ?? 0;
   const has = (prefix: string) =>
     [...merged.counters.keys(), ...merged.durations.keys()].some((name) => name.startsWith(prefix));
@@ -333,9 +355,21 @@ export function workflowOutcomes(
       ? billingKpis({
           checked: count('bill.checked'),
           firstPassReady: count('bill.firstpass'),
+          drafted: count('bill.drafted'),
           cycleTime: merged.durations.get('bill.cycle'),
+          blocked: byKind(merged.counters, 'bill.blocked').map(({ parts, value }) => ({
+            prerequisite: parts[0],
+            owner: parts[1],
+            projects: value,
+          })),
+          carried: count('bill.carried'),
+          carriedFor: byKind(merged.counters, 'bill.carriedfor').map(({ parts, value }) => ({
+            prerequisite: parts[0],
+            projects: value,
+          })),
         })
       : null,
+    procurement: has('po.') ? procurementKpis(merged) : null,
     utilisation: [...hours]
       .sort(([left], [right]) => left.localeCompare(right))
       .map(([key, { billable, available }]) => {

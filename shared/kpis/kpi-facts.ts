@@ -64,6 +64,17 @@ export const Metric = {
   billingFirstPassReady: () => 'bill.firstpass',
   /** Duration: period close to invoice draft. */
   billingCycleTime: () => 'bill.cycle',
+  billingDrafted: () => 'bill.drafted',
+  /** Projects blocked at their first check of a cycle, per blocking prerequisite and its owner. */
+  billingBlocked: (prerequisite: string, owner: string) => `bill.blocked|${part(prerequisite)}|${part(owner)}`,
+  /** Projects carried to the next period at a cycle's cut-off. */
+  billingCarried: () => 'bill.carried',
+  /** Carried projects per blocking prerequisite (a project with two reasons counts under both). */
+  billingCarriedFor: (prerequisite: string) => `bill.carriedfor|${part(prerequisite)}`,
+  purchaseOrdersIssued: () => 'po.issued',
+  /** Duration: purchase request to issued purchase order. */
+  purchaseOrderCycleTime: () => 'po.cycle',
+  vendorsOnboarded: () => 'po.vendors',
   /** Region and practice are in the name too, so the all-regions item still breaks utilisation down. */
   billableHours: (region: string, practice: string) => `util.billable|${part(region)}|${part(practice)}`,
   availableHours: (region: string, practice: string) => `util.available|${part(region)}|${part(practice)}`,
