@@ -65,6 +65,7 @@ export function renderKpiReport(report: KpiReport): string {
           report.cycleTimes.flatMap((workflow) => [
             [workflow.workflow, '(end to end)', ...durations(workflow.cycleTime)],
             ...workflow.stages.map((stage) => [workflow.workflow, stage.stage, ...durations(stage.duration)]),
+            ...workflow.waits.map((wait) => [workflow.workflow, `wait: ${wait.stage}`, ...durations(wait.duration)]),
           ]),
         ) +
           report.cycleTimes

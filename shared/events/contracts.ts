@@ -210,8 +210,15 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'A won deal is now a project in ERP and PSA with budget, roles, billing rules and onboarding.',
     producer: 'project-activation state machine (AnnounceProjectActivated)',
-    consumers: ['KPIs (planned)'],
-    detail: z.object({ project: Project, opportunityId: ExternalId, wonAt: IsoDateTime, activatedAt: IsoDateTime }),
+    consumers: ['KPIs: activation cycle time per stage, bottleneck'],
+    detail: z.object({
+      project: Project,
+      opportunityId: ExternalId,
+      wonAt: IsoDateTime,
+      activatedAt: IsoDateTime,
+      /** Seconds per stage, in order: prepare, approval, provisioning, billing, resourceDemand, onboarding (optional, added compatibly). */
+      stageSeconds: z.record(z.string(), z.number().nonnegative()).optional(),
+    }),
   },
   {
     name: 'ApprovalSlaBreached',

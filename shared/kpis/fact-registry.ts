@@ -64,7 +64,14 @@ const ProjectActivatedFacts = z.object({
   }),
   wonAt: Timestamp,
   activatedAt: Timestamp,
+  /** Seconds per end-to-end stage (optional, added compatibly; older events carry none). */
+  stageSeconds: z.record(z.string().min(1), z.number().nonnegative()).optional(),
 });
+
+/** The stage names of `Project Activated`'s `stageSeconds` (camelCase keys) as the KPIs show them. */
+function stageName(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}
 
 /** The fields both SLA breach events (v1) carry that the KPIs read. */
 const BREACH_FACTS = {
@@ -118,7 +125,15 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           ...where,
           at: detail.activatedAt,
           counters: { [Metric.completed(workflow)]: 1 },
-          durations: { [Metric.cycleTime(workflow)]: secondsBetween(detail.wonAt, detail.activatedAt) },
+          durations: {
+            [Metric.cycleTime(workflow)]: secondsBetween(detail.wonAt, detail.activatedAt),
+            ...Object.fromEntries(
+              Object.entries(detail.stageSeconds ?? {}).map(([stage, seconds]) => [
+                Metric.stage(workflow, stageName(stage)),
+                seconds,
+              ]),
+            ),
+          },
         },
       ];
     },
@@ -143,7 +158,7 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           },
           durations: {
             [Metric.approvalTime(detail.role)]: waited,
-            [Metric.stage(detail.workflow, 'Approval')]: waited,
+            [Metric.wait(detail.workflow, 'Approval')]: waited,
           },
         },
       ];
@@ -203,7 +218,7 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           },
           durations: {
             [Metric.exceptionTimeToResolve(detail.workflow, detail.step, detail.system)]: waited,
-            [Metric.stage(detail.workflow, 'ExceptionHandling')]: waited,
+            [Metric.wait(detail.workflow, 'ExceptionHandling')]: waited,
           },
         },
       ];

@@ -35,8 +35,10 @@ export const Metric = {
   aborted: (workflow: string) => `aborted|${part(workflow)}`,
   /** Duration: start to done. */
   cycleTime: (workflow: string) => `cycle|${part(workflow)}`,
-  /** Duration: one stage of an execution. */
+  /** Duration: one end-to-end stage of an execution (stages follow each other and add up to the cycle). */
   stage: (workflow: string, stage: string) => `stage|${part(workflow)}|${part(stage)}`,
+  /** Duration: one human wait inside an execution (an approval level, an exception's handling); waits overlap stages. */
+  wait: (workflow: string, wait: string) => `wait|${part(workflow)}|${part(wait)}`,
   approvalsDecided: (workflow: string, role: string) => `appr.decided|${part(workflow)}|${part(role)}`,
   approvalsWithinSla: (workflow: string, role: string) => `appr.within|${part(workflow)}|${part(role)}`,
   /**

@@ -82,8 +82,11 @@ export const WorkflowCycleTime = z.object({
   workflow: z.string(),
   completed: z.number().int().nonnegative(),
   cycleTime: DurationSummary,
+  /** End-to-end stages, in the order they run when the workflow reports them (project activation does). */
   stages: z.array(StageTime),
-  /** Null when no stage has a duration yet. */
+  /** Human waits inside the stages: each approval level, each exception's handling. */
+  waits: z.array(StageTime),
+  /** From the stages; from the waits for a workflow that reports no stages. Null when neither has a duration. */
   bottleneck: Bottleneck.nullable(),
 });
 /** Typed {@link WorkflowCycleTime}. */

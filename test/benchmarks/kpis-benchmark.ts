@@ -75,10 +75,13 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
     const at = (offsetSeconds: number) => new Date(started + offsetSeconds * 1000).toISOString();
     const facts: KpiFact[] = [{ ...where, at: at(0), counters: { [Metric.started(workflow)]: 1 } }];
     let elapsed = seconds(next, 1800);
+    // End-to-end stages, as `Project Activated` reports them: they add up to the cycle time.
+    const stages: Record<string, number> = { Prepare: elapsed, Approval: 0, Provisioning: 0 };
     if (next() < 0.6) {
       const role = pick(ROLES);
       const waited = seconds(next, 6 * 3600);
       elapsed += waited;
+      stages.Approval = waited;
       facts.push({
         ...where,
         at: at(elapsed),
@@ -86,7 +89,7 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
           [Metric.approvalsDecided(workflow, role)]: 1,
           ...(waited <= 86_400 ? { [Metric.approvalsWithinSla(workflow, role)]: 1 } : {}),
         },
-        durations: { [Metric.approvalTime(role)]: waited, [Metric.stage(workflow, 'Approval')]: waited },
+        durations: { [Metric.approvalTime(role)]: waited, [Metric.wait(workflow, 'Approval')]: waited },
       });
     }
     if (next() < 0.15) {
@@ -95,24 +98,35 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
       if (next() < 0.8) {
         const waited = seconds(next, 3 * 3600);
         elapsed += waited;
+        stages.Provisioning = waited;
         facts.push({
           ...where,
           at: at(elapsed),
           counters: { [Metric.exceptionsResolved(workflow, step, system)]: 1 },
           durations: {
             [Metric.exceptionTimeToResolve(workflow, step, system)]: waited,
-            [Metric.stage(workflow, 'ExceptionHandling')]: waited,
+            [Metric.wait(workflow, 'ExceptionHandling')]: waited,
           },
         });
       }
     }
     if (next() < 0.9) {
-      elapsed += seconds(next, 900);
+      const onboarding = seconds(next, 900);
+      elapsed += onboarding;
+      const stageDurations =
+        workflow === 'project-activation'
+          ? Object.fromEntries(
+              Object.entries({ ...stages, Onboarding: onboarding }).map(([stage, value]) => [
+                Metric.stage(workflow, stage),
+                value,
+              ]),
+            )
+          : {};
       facts.push({
         ...where,
         at: at(elapsed),
         counters: { [Metric.completed(workflow)]: 1 },
-        durations: { [Metric.cycleTime(workflow)]: elapsed },
+        durations: { [Metric.cycleTime(workflow)]: elapsed, ...stageDurations },
       });
     }
     records.push({ id: `r${String(index).padStart(7, '0')}`, ...where, facts });

@@ -269,6 +269,59 @@ describe('KPIs of staffing, billing readiness and procurement', () => {
     expect(renderKpiReport(report)).toContain('purchase orders issued 2');
   });
 
+  it('times each stage of an activation from the stage seconds Project Activated carries', async () => {
+    // Prepare
+    const store = new InMemoryKpiStore();
+    const deps = { store, now: () => NOW };
+    const activated = (id: string, stageSeconds?: Record<string, number>) =>
+      busEvent(WorkflowDetailType.ProjectActivated, {
+        project: {
+          projectId: { system: 'psflow', id },
+          clientId: { system: 'salesforce', id: '001A' },
+          name: 'Data platform',
+          region: 'EMEA',
+          practice: 'data-engineering',
+          budget: { amountMinor: 100_000_00, currency: 'EUR' },
+          startDate: '2026-11-01',
+          status: 'active',
+        },
+        opportunityId: { system: 'salesforce', id: `006-${id}` },
+        wonAt: '2026-11-02T08:00:00Z',
+        activatedAt: '2026-11-03T08:00:00Z',
+        ...(stageSeconds ? { stageSeconds } : {}),
+      });
+
+    // Act
+    await aggregateEvent(
+      activated('prj-s1', {
+        prepare: 4,
+        approval: 80_000,
+        provisioning: 6000,
+        billing: 2,
+        resourceDemand: 1,
+        onboarding: 393,
+      }),
+      deps,
+    );
+    // An activation announced before the stage seconds existed still counts its cycle.
+    await aggregateEvent(activated('prj-s2'), deps);
+    const report = await queryKpis({ from: '2026-11-01', to: '2026-11-30' }, deps);
+
+    // Assess
+    const [activation] = report.cycleTimes;
+    expect(activation.cycleTime.count).toBe(2);
+    expect(activation.stages.map((stage) => [stage.stage, stage.duration.count])).toEqual([
+      ['Prepare', 1],
+      ['Approval', 1],
+      ['Provisioning', 1],
+      ['Billing', 1],
+      ['ResourceDemand', 1],
+      ['Onboarding', 1],
+    ]);
+    expect(activation.bottleneck?.stage).toBe('Approval');
+    expect(renderKpiReport(report)).toContain('bottleneck of project-activation: Approval has the highest p95');
+  });
+
   it('keeps an event that does not fit, naming the field', async () => {
     // Prepare
     const store = new InMemoryKpiStore();
