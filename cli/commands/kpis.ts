@@ -65,6 +65,7 @@ export function renderKpiReport(report: KpiReport): string {
           report.cycleTimes.flatMap((workflow) => [
             [workflow.workflow, '(end to end)', ...durations(workflow.cycleTime)],
             ...workflow.stages.map((stage) => [workflow.workflow, stage.stage, ...durations(stage.duration)]),
+            ...workflow.waits.map((wait) => [workflow.workflow, `wait: ${wait.stage}`, ...durations(wait.duration)]),
           ]),
         ) +
           report.cycleTimes
@@ -123,9 +124,28 @@ export function renderKpiReport(report: KpiReport): string {
   section(
     'Billing readiness',
     report.billing
-      ? `  checked ${report.billing.checked}, first-pass ready ${percent(report.billing.firstPassReadiness)}, cycle time p50 ${seconds(report.billing.cycleTime.p50Seconds)} p95 ${seconds(report.billing.cycleTime.p95Seconds)}`
+      ? `  checked ${report.billing.checked}, first-pass ready ${percent(report.billing.firstPassReadiness)}, drafted ${report.billing.drafted}, cycle time p50 ${seconds(report.billing.cycleTime.p50Seconds)} p95 ${seconds(report.billing.cycleTime.p95Seconds)}, carried ${report.billing.carried}` +
+          (report.billing.blocked.length > 0
+            ? `\n${renderTable(
+                ['BLOCKED BY', 'OWNER', 'PROJECTS'],
+                report.billing.blocked.map((row) => [row.prerequisite, row.owner, String(row.projects)]),
+              )}`
+            : '') +
+          (report.billing.carriedFor.length > 0
+            ? `\n${renderTable(
+                ['CARRIED FOR', 'PROJECTS'],
+                report.billing.carriedFor.map((row) => [row.prerequisite, String(row.projects)]),
+              )}`
+            : '')
       : undefined,
     'no billing readiness events yet',
+  );
+  section(
+    'Procurement',
+    report.procurement
+      ? `  purchase orders issued ${report.procurement.purchaseOrdersIssued}, PO cycle time p50 ${seconds(report.procurement.purchaseOrderCycleTime.p50Seconds)} p95 ${seconds(report.procurement.purchaseOrderCycleTime.p95Seconds)}, vendors onboarded ${report.procurement.vendorsOnboarded}`
+      : undefined,
+    'no procurement events yet',
   );
   section(
     'Utilisation',

@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { KPI_EVENT_DETAIL_TYPES, KPI_EVENT_SOURCES } from '../../shared/kpis/fact-registry';
+import { KPI_EXPIRY_ATTRIBUTE } from '../../shared/kpis/kpi-aggregates-table';
 import { EnvVar } from '../../shared/runtime/environment';
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
@@ -21,7 +22,7 @@ export interface KpiPipelineProps {
 
 /**
  * The KPI pipeline: a rule on the workflow events the fact registry knows, the aggregator
- * that adds each to its day items exactly once, and the table of day items that queries read.
+ * that adds each to its day, week and month items exactly once, and the table of those items that queries read.
  */
 export class KpiPipeline extends Construct {
   public readonly kpiTable: ServiceTable;
@@ -31,13 +32,20 @@ export class KpiPipeline extends Construct {
   constructor(scope: Construct, id: string, props: KpiPipelineProps) {
     super(scope, id);
     const { stage } = props;
-    this.kpiTable = new ServiceTable(this, 'KpiTable', { stage, name: 'kpis', partitionKey: 'pk', sortKey: 'sk' });
+    this.kpiTable = new ServiceTable(this, 'KpiTable', {
+      stage,
+      name: 'kpis',
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      // The event markers expire, so the exactly-once records do not grow forever.
+      timeToLiveAttribute: KPI_EXPIRY_ATTRIBUTE,
+    });
     this.aggregator = new ServiceFunction(this, 'AggregateKpiEventFunction', {
       stage,
       name: 'aggregate-kpi-event',
       serviceName: 'kpis',
       entry: 'functions/kpis/aggregate-kpi-event.ts',
-      description: 'Adds each workflow event to the KPI day items, once',
+      description: 'Adds each workflow event to the KPI items, once',
       timeout: Duration.seconds(30),
     }).bindTable(this.kpiTable, EnvVar.KpiTable, 'readWrite');
     // Infrastructure failures (not bad events: those are kept as rejected) end in the bus's dead-letter queue.

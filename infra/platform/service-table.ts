@@ -13,6 +13,8 @@ export interface ServiceTableProps {
   readonly sortKey?: string;
   /** Indexes on string keys, projecting every attribute (queries here read whole items). */
   readonly globalSecondaryIndexes?: readonly ServiceTableIndex[];
+  /** Number attribute (epoch seconds) after which DynamoDB deletes an item; items without it are kept. */
+  readonly timeToLiveAttribute?: string;
 }
 
 /** A global secondary index of a {@link ServiceTable}. */
@@ -41,6 +43,7 @@ export class ServiceTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: props.timeToLiveAttribute,
     });
     for (const index of props.globalSecondaryIndexes ?? []) {
       this.addGlobalSecondaryIndex({

@@ -122,7 +122,7 @@ export const BILLING_EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: "A ready project's invoice draft (lines, tax, totals) exists in the ERP, once per project and period.",
     producer: 'billing-readiness-project state machine (RecordInvoiceDrafted)',
-    consumers: ['KPIs: days from period end to invoice drafted', 'finance'],
+    consumers: ['KPIs: billing cycle time (days from period end to invoice drafted)', 'finance'],
     detail: InvoiceDraftedDetail,
   },
   {
@@ -133,7 +133,7 @@ export const BILLING_EVENT_CONTRACTS: readonly EventContract[] = [
     description:
       'A billing cycle reached its cut-off: projects not ready are carried to the next period with their reasons.',
     producer: 'billing-readiness state machine (CloseBillingCycle)',
-    consumers: ['KPIs', 'finance'],
+    consumers: ['KPIs: projects carried by prerequisite', 'finance'],
     detail: BillingCycleClosedDetail,
   },
   {

@@ -135,7 +135,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'A purchase order was raised in the ERP after approval; carries the PO cycle time.',
     producer: 'procurement state machine (RaisePurchaseOrder)',
-    consumers: ['KPIs: PO cycle time (planned)'],
+    consumers: ['KPIs: PO cycle time'],
     detail: PurchaseOrderIssuedDetail,
   },
   {
@@ -145,7 +145,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'A new vendor passed onboarding: insurance, tax form and NDA checked, the vendor made active.',
     producer: 'procurement state machine (OnboardVendor)',
-    consumers: ['KPIs (planned)'],
+    consumers: ['KPIs: vendors onboarded'],
     detail: VendorOnboardedDetail,
   },
   {
@@ -156,7 +156,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     description:
       'A role line is staffed: the people named are hard-booked in the PSA, approved by the staffing manager and confirmed by the delivery lead.',
     producer: 'staffing workflow (BookAssignment)',
-    consumers: ['KPIs: utilisation (planned)', 'billing readiness (planned)'],
+    consumers: ['KPIs: time to staff, fill rate', 'billing readiness (planned)'],
     detail: z.object({
       /** The staffing request (`<projectId>:<lineId>`); consumers' idempotency key. */
       requestId: z.string().min(1).max(200),
@@ -170,6 +170,10 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       /** True when the manager picked someone other than the proposal. */
       pickedByManager: z.boolean(),
       assignedAt: IsoDateTime,
+      /** When the request was made (optional, added compatibly): the KPIs' time to staff. */
+      requestedAt: IsoDateTime.optional(),
+      /** Where the work is (optional, added compatibly): the KPIs' region. */
+      region: z.string().min(1).optional(),
     }),
   },
   {
@@ -180,7 +184,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     description:
       'Nobody in the firm fits a role line, alone or split between two; the staffing manager relaxes a constraint, asks for a subcontractor or opens a requisition.',
     producer: 'staffing workflow (RecommendCandidates)',
-    consumers: ['KPIs: unfilled demand (planned)'],
+    consumers: ['KPIs: fill rate'],
     detail: z.object({
       requestId: z.string().min(1).max(200),
       projectId: z.string().min(1),
@@ -207,8 +211,15 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'A won deal is now a project in ERP and PSA with budget, roles, billing rules and onboarding.',
     producer: 'project-activation state machine (AnnounceProjectActivated)',
-    consumers: ['KPIs (planned)'],
-    detail: z.object({ project: Project, opportunityId: ExternalId, wonAt: IsoDateTime, activatedAt: IsoDateTime }),
+    consumers: ['KPIs: activation cycle time per stage, bottleneck'],
+    detail: z.object({
+      project: Project,
+      opportunityId: ExternalId,
+      wonAt: IsoDateTime,
+      activatedAt: IsoDateTime,
+      /** Seconds per stage, in order: prepare, approval, provisioning, billing, resourceDemand, onboarding (optional, added compatibly). */
+      stageSeconds: z.record(z.string(), z.number().nonnegative()).optional(),
+    }),
   },
   {
     name: 'ApprovalSlaBreached',

@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { PsflowSource, WorkflowDetailType } from '../events/catalogue';
+import {
+  InvoiceDraftedDetail,
+  ProjectReadinessCheckedDetail,
+  BillingCycleClosedDetail,
+} from '../billing/billing-events';
 import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exception-events';
+import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
 import { WorkflowName } from '../workflows/workflow-names';
 import { Metric, secondsBetween, type KpiFact } from './kpi-facts';
@@ -17,8 +23,8 @@ export interface KpiFactSource {
   map(detail: unknown): MappedEvent;
 }
 
-/** The staffing workflow's name in the KPIs, until it registers its own in WorkflowName. */
-export const STAFFING_WORKFLOW = 'staffing';
+/** The staffing workflow's name in the KPIs. */
+export const STAFFING_WORKFLOW = WorkflowName.Staffing;
 
 /**
  * Declares an event kind. `dedupeKey` names the business fact (a task id, an exception id
@@ -58,7 +64,14 @@ const ProjectActivatedFacts = z.object({
   }),
   wonAt: Timestamp,
   activatedAt: Timestamp,
+  /** Seconds per end-to-end stage (optional, added compatibly; older events carry none). */
+  stageSeconds: z.record(z.string().min(1), z.number().nonnegative()).optional(),
 });
+
+/** The stage names of `Project Activated`'s `stageSeconds` (camelCase keys) as the KPIs show them. */
+function stageName(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}
 
 /** The fields both SLA breach events (v1) carry that the KPIs read. */
 const BREACH_FACTS = {
@@ -73,6 +86,23 @@ const ResourceRequestedFacts = z.object({
   projectId: z.object({ system: z.string(), id: z.string().min(1) }),
   roleLine: z.object({ lineId: z.string().min(1) }),
   requestedAt: Timestamp,
+});
+
+const SECONDS_PER_DAY = 86_400;
+
+/** The fields of `Resource Assigned` v1 the KPIs read; `requestedAt` and `region` are optional (added compatibly). */
+const ResourceAssignedFacts = z.object({
+  requestId: z.string().min(1),
+  assignedAt: Timestamp,
+  requestedAt: Timestamp.optional(),
+  region: z.string().min(1).optional(),
+});
+
+/** The fields of `Staffing Request Unfilled` v1 the KPIs read. */
+const StaffingRequestUnfilledFacts = z.object({
+  requestId: z.string().min(1),
+  region: z.string().min(1),
+  detectedAt: Timestamp,
 });
 
 /**
@@ -95,7 +125,15 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           ...where,
           at: detail.activatedAt,
           counters: { [Metric.completed(workflow)]: 1 },
-          durations: { [Metric.cycleTime(workflow)]: secondsBetween(detail.wonAt, detail.activatedAt) },
+          durations: {
+            [Metric.cycleTime(workflow)]: secondsBetween(detail.wonAt, detail.activatedAt),
+            ...Object.fromEntries(
+              Object.entries(detail.stageSeconds ?? {}).map(([stage, seconds]) => [
+                Metric.stage(workflow, stageName(stage)),
+                seconds,
+              ]),
+            ),
+          },
         },
       ];
     },
@@ -120,7 +158,7 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           },
           durations: {
             [Metric.approvalTime(detail.role)]: waited,
-            [Metric.stage(detail.workflow, 'Approval')]: waited,
+            [Metric.wait(detail.workflow, 'Approval')]: waited,
           },
         },
       ];
@@ -180,7 +218,7 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
           },
           durations: {
             [Metric.exceptionTimeToResolve(detail.workflow, detail.step, detail.system)]: waited,
-            [Metric.stage(detail.workflow, 'ExceptionHandling')]: waited,
+            [Metric.wait(detail.workflow, 'ExceptionHandling')]: waited,
           },
         },
       ];
@@ -209,6 +247,115 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
     dedupeKey: (detail) => `${detail.projectId.system}#${detail.projectId.id}#${detail.roleLine.lineId}`,
     facts: (detail) => [
       { workflow: STAFFING_WORKFLOW, at: detail.requestedAt, counters: { [Metric.staffingRequested()]: 1 } },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ResourceAssigned,
+    detail: ResourceAssignedFacts,
+    // One assignment per request: the request id is the staffing workflow's own idempotency key.
+    dedupeKey: (detail) => detail.requestId,
+    facts: (detail) => [
+      {
+        workflow: STAFFING_WORKFLOW,
+        region: detail.region,
+        at: detail.assignedAt,
+        counters: { [Metric.staffingFilled()]: 1 },
+        // Older producers did not say when the request was made: then the fill counts, untimed.
+        durations: detail.requestedAt
+          ? { [Metric.timeToStaff()]: secondsBetween(detail.requestedAt, detail.assignedAt) }
+          : {},
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.StaffingRequestUnfilled,
+    detail: StaffingRequestUnfilledFacts,
+    // A request found unfillable again after a relaxed rerun is still one unfilled request.
+    dedupeKey: (detail) => detail.requestId,
+    facts: (detail) => [
+      {
+        workflow: STAFFING_WORKFLOW,
+        region: detail.region,
+        at: detail.detectedAt,
+        counters: { [Metric.staffingUnfilled()]: 1 },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ProjectReadinessChecked,
+    detail: ProjectReadinessCheckedDetail,
+    dedupeKey: (detail) => `${detail.projectId}#${detail.period}#${detail.checkNumber}`,
+    facts: (detail) => {
+      // First-pass readiness and the blockers are read at a cycle's first check: rechecks follow fixes.
+      if (detail.checkNumber !== 1) return [];
+      const counters: Record<string, number> = {
+        [Metric.billingChecked()]: 1,
+        ...(detail.firstPassReady ? { [Metric.billingFirstPassReady()]: 1 } : {}),
+      };
+      if (detail.status === 'blocked')
+        for (const blocker of detail.blockers) counters[Metric.billingBlocked(blocker.code, blocker.owner)] = 1;
+      return [{ workflow: WorkflowName.BillingReadiness, region: detail.region, at: detail.checkedAt, counters }];
+    },
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.InvoiceDrafted,
+    detail: InvoiceDraftedDetail,
+    dedupeKey: (detail) => detail.idempotencyKey,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.BillingReadiness,
+        region: detail.region,
+        at: detail.draftedAt,
+        counters: { [Metric.billingDrafted()]: 1 },
+        durations: { [Metric.billingCycleTime()]: detail.daysFromPeriodEnd * SECONDS_PER_DAY },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.BillingCycleClosed,
+    detail: BillingCycleClosedDetail,
+    dedupeKey: (detail) => `${detail.region}#${detail.period}`,
+    facts: (detail) => {
+      const counters: Record<string, number> = { [Metric.billingCarried()]: detail.carried };
+      // The event lists the first 100 carried projects: the reasons count those.
+      for (const project of detail.carriedProjects)
+        for (const reason of new Set(project.reasons))
+          counters[Metric.billingCarriedFor(reason)] = (counters[Metric.billingCarriedFor(reason)] ?? 0) + 1;
+      return [{ workflow: WorkflowName.BillingReadiness, region: detail.region, at: detail.closedAt, counters }];
+    },
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.PurchaseOrderIssued,
+    detail: PurchaseOrderIssuedDetail,
+    dedupeKey: (detail) => detail.requestId,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.Procurement,
+        region: detail.region,
+        at: detail.issuedAt,
+        counters: { [Metric.purchaseOrdersIssued()]: 1 },
+        durations: { [Metric.purchaseOrderCycleTime()]: detail.cycleTimeSeconds },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.VendorOnboarded,
+    detail: VendorOnboardedDetail,
+    dedupeKey: (detail) => `${detail.vendorId.system}#${detail.vendorId.id}`,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.Procurement,
+        region: detail.region,
+        at: detail.onboardedAt,
+        counters: { [Metric.vendorsOnboarded()]: 1 },
+      },
     ],
   }),
 ];

@@ -20,6 +20,12 @@ export const APPLY_LEASE_SECONDS = 120;
 /** Event markers are kept this long: past EventBridge's retries and any archive replay we would run. */
 const MARKER_RETENTION_SECONDS = 400 * 24 * 3600;
 
+/**
+ * The KPI table's TTL attribute (epoch seconds). Only event markers carry it, so DynamoDB
+ * deletes them once no redelivery can come; aggregate and rejected items are kept.
+ */
+export const KPI_EXPIRY_ATTRIBUTE = 'expiresAt';
+
 /** Attribute prefixes of an item: counter, histogram bucket, duration sum, duration count (mean-only), in-flight guard. */
 const COUNTER = 'c|';
 const BUCKET = 'h|';
@@ -81,7 +87,7 @@ export class KpiAggregatesTable implements KpiAggregateStore {
             dedupeKey,
             state: 'pending',
             leaseUntil: nowMs + APPLY_LEASE_SECONDS * 1000,
-            expiresAt: Math.floor(nowMs / 1000) + MARKER_RETENTION_SECONDS,
+            [KPI_EXPIRY_ATTRIBUTE]: Math.floor(nowMs / 1000) + MARKER_RETENTION_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

@@ -8,6 +8,7 @@ import type {
   KpiReport,
   MarginAnomaly,
   MarginVariance,
+  ProcurementKpis,
   StaffingKpis,
   StageTime,
   UtilisationCell,
@@ -74,9 +75,10 @@ function summary(duration: DurationAggregate | undefined): DurationSummary {
 
 /**
  * The bottleneck: the stage with the highest p95, named with its share of the summed stage
- * p95s. Null when no stage has a duration.
+ * p95s. `of` says what the stages are in the reason (end-to-end stages, or human waits).
+ * Null when no stage has a duration.
  */
-export function bottleneckOf(stages: readonly StageTime[]): Bottleneck | null {
+export function bottleneckOf(stages: readonly StageTime[], of = 'stage'): Bottleneck | null {
   const timed = stages.filter((stage) => stage.duration.p95Seconds !== null && stage.duration.count > 0);
   if (timed.length === 0) return null;
   const total = timed.reduce((sum, stage) => sum + (stage.duration.p95Seconds ?? 0), 0);
@@ -89,26 +91,49 @@ export function bottleneckOf(stages: readonly StageTime[]): Bottleneck | null {
     stage: worst.stage,
     p95Seconds: p95,
     share,
-    reason: `${worst.stage} has the highest p95 (${formatSeconds(p95)} over ${worst.duration.count} observations), ${Math.round(share * 100)} % of the summed stage p95s`,
+    reason: `${worst.stage} has the highest p95 (${formatSeconds(p95)} over ${worst.duration.count} observations), ${Math.round(share * 100)} % of the summed ${of} p95s`,
   };
 }
 
-/** Cycle time per workflow, overall and per stage, with the bottleneck. */
+/** Stage order of the workflows that report their stages; others are listed by name. */
+const STAGE_ORDER: readonly string[] = [
+  'Prepare',
+  'Approval',
+  'Provisioning',
+  'Billing',
+  'ResourceDemand',
+  'Onboarding',
+];
+
+function stageRank(stage: string): number {
+  const rank = STAGE_ORDER.indexOf(stage);
+  return rank < 0 ? STAGE_ORDER.length : rank;
+}
+
+/**
+ * Cycle time per workflow, overall, per end-to-end stage and per human wait, with the
+ * bottleneck: among the stages when the workflow reports them (they add up to the cycle, so
+ * the slowest one is where time goes), otherwise among the waits, the only timings known.
+ */
 export function cycleTimes(merged: MergedAggregate): WorkflowCycleTime[] {
   const workflows = new Set<string>();
-  for (const { parts } of byKind(merged.durations, 'cycle')) workflows.add(parts[0]);
-  for (const { parts } of byKind(merged.durations, 'stage')) workflows.add(parts[0]);
-  return [...workflows].sort().map((workflow) => {
-    const stages: StageTime[] = byKind(merged.durations, 'stage')
+  for (const kind of ['cycle', 'stage', 'wait'])
+    for (const { parts } of byKind(merged.durations, kind)) workflows.add(parts[0]);
+  const timesOf = (kind: string, workflow: string): StageTime[] =>
+    byKind(merged.durations, kind)
       .filter(({ parts }) => parts[0] === workflow)
       .map(({ parts, value }) => ({ stage: parts[1], duration: summary(value) }))
-      .sort((left, right) => left.stage.localeCompare(right.stage));
+      .sort((left, right) => stageRank(left.stage) - stageRank(right.stage) || left.stage.localeCompare(right.stage));
+  return [...workflows].sort().map((workflow) => {
+    const stages = timesOf('stage', workflow);
+    const waits = timesOf('wait', workflow);
     return {
       workflow,
       completed: merged.counters.get(`completed|${workflow}`) ?? 0,
       cycleTime: summary(merged.durations.get(`cycle|${workflow}`)),
       stages,
-      bottleneck: bottleneckOf(stages),
+      waits,
+      bottleneck: stages.length > 0 ? bottleneckOf(stages) : bottleneckOf(waits, 'human wait'),
     };
   });
 }
@@ -266,13 +291,34 @@ export function staffingKpis(totals: {
 export function billingKpis(totals: {
   checked: number;
   firstPassReady: number;
+  drafted?: number;
   cycleTime?: DurationAggregate;
+  blocked?: ReadonlyArray<{ prerequisite: string; owner: string; projects: number }>;
+  carried?: number;
+  carriedFor?: ReadonlyArray<{ prerequisite: string; projects: number }>;
 }): BillingKpis {
+  const mostFirst = <T extends { prerequisite: string; projects: number }>(rows: readonly T[]) =>
+    [...rows].sort(
+      (left, right) => right.projects - left.projects || left.prerequisite.localeCompare(right.prerequisite),
+    );
   return {
     checked: totals.checked,
     firstPassReady: totals.firstPassReady,
     firstPassReadiness: ratio(totals.firstPassReady, totals.checked),
+    drafted: totals.drafted ?? 0,
     cycleTime: summary(totals.cycleTime),
+    blocked: mostFirst(totals.blocked ?? []),
+    carried: totals.carried ?? 0,
+    carriedFor: mostFirst(totals.carriedFor ?? []),
+  };
+}
+
+/** Purchase order cycle time and vendors onboarded. */
+export function procurementKpis(merged: MergedAggregate): ProcurementKpis {
+  return {
+    purchaseOrdersIssued: merged.counters.get('po.issued') ?? 0,
+    purchaseOrderCycleTime: summary(merged.durations.get('po.cycle')),
+    vendorsOnboarded: merged.counters.get('po.vendors') ?? 0,
   };
 }
 
@@ -305,7 +351,7 @@ export function marginVariance(totals: {
 /** Staffing, billing, utilisation and margin from the merged counters; null sections until their events exist. */
 export function workflowOutcomes(
   merged: MergedAggregate,
-): Pick<KpiReport, 'staffing' | 'billing' | 'utilisation' | 'margin'> {
+): Pick<KpiReport, 'staffing' | 'billing' | 'procurement' | 'utilisation' | 'margin'> {
   const count = (name: string) => merged.counters.get(name) ?? 0;
   const has = (prefix: string) =>
     [...merged.counters.keys(), ...merged.durations.keys()].some((name) => name.startsWith(prefix));
@@ -333,9 +379,21 @@ export function workflowOutcomes(
       ? billingKpis({
           checked: count('bill.checked'),
           firstPassReady: count('bill.firstpass'),
+          drafted: count('bill.drafted'),
           cycleTime: merged.durations.get('bill.cycle'),
+          blocked: byKind(merged.counters, 'bill.blocked').map(({ parts, value }) => ({
+            prerequisite: parts[0],
+            owner: parts[1],
+            projects: value,
+          })),
+          carried: count('bill.carried'),
+          carriedFor: byKind(merged.counters, 'bill.carriedfor').map(({ parts, value }) => ({
+            prerequisite: parts[0],
+            projects: value,
+          })),
         })
       : null,
+    procurement: has('po.') ? procurementKpis(merged) : null,
     utilisation: [...hours]
       .sort(([left], [right]) => left.localeCompare(right))
       .map(([key, { billable, available }]) => {

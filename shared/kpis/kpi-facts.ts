@@ -35,8 +35,10 @@ export const Metric = {
   aborted: (workflow: string) => `aborted|${part(workflow)}`,
   /** Duration: start to done. */
   cycleTime: (workflow: string) => `cycle|${part(workflow)}`,
-  /** Duration: one stage of an execution. */
+  /** Duration: one end-to-end stage of an execution (stages follow each other and add up to the cycle). */
   stage: (workflow: string, stage: string) => `stage|${part(workflow)}|${part(stage)}`,
+  /** Duration: one human wait inside an execution (an approval level, an exception's handling); waits overlap stages. */
+  wait: (workflow: string, wait: string) => `wait|${part(workflow)}|${part(wait)}`,
   approvalsDecided: (workflow: string, role: string) => `appr.decided|${part(workflow)}|${part(role)}`,
   approvalsWithinSla: (workflow: string, role: string) => `appr.within|${part(workflow)}|${part(role)}`,
   /**
@@ -64,6 +66,17 @@ export const Metric = {
   billingFirstPassReady: () => 'bill.firstpass',
   /** Duration: period close to invoice draft. */
   billingCycleTime: () => 'bill.cycle',
+  billingDrafted: () => 'bill.drafted',
+  /** Projects blocked at their first check of a cycle, per blocking prerequisite and its owner. */
+  billingBlocked: (prerequisite: string, owner: string) => `bill.blocked|${part(prerequisite)}|${part(owner)}`,
+  /** Projects carried to the next period at a cycle's cut-off. */
+  billingCarried: () => 'bill.carried',
+  /** Carried projects per blocking prerequisite (a project with two reasons counts under both). */
+  billingCarriedFor: (prerequisite: string) => `bill.carriedfor|${part(prerequisite)}`,
+  purchaseOrdersIssued: () => 'po.issued',
+  /** Duration: purchase request to issued purchase order. */
+  purchaseOrderCycleTime: () => 'po.cycle',
+  vendorsOnboarded: () => 'po.vendors',
   /** Region and practice are in the name too, so the all-regions item still breaks utilisation down. */
   billableHours: (region: string, practice: string) => `util.billable|${part(region)}|${part(practice)}`,
   availableHours: (region: string, practice: string) => `util.available|${part(region)}|${part(practice)}`,

@@ -82,8 +82,11 @@ export const WorkflowCycleTime = z.object({
   workflow: z.string(),
   completed: z.number().int().nonnegative(),
   cycleTime: DurationSummary,
+  /** End-to-end stages, in the order they run when the workflow reports them (project activation does). */
   stages: z.array(StageTime),
-  /** Null when no stage has a duration yet. */
+  /** Human waits inside the stages: each approval level, each exception's handling. */
+  waits: z.array(StageTime),
+  /** From the stages; from the waits for a workflow that reports no stages. Null when neither has a duration. */
   bottleneck: Bottleneck.nullable(),
 });
 /** Typed {@link WorkflowCycleTime}. */
@@ -149,15 +152,34 @@ export type StaffingKpis = z.infer<typeof StaffingKpis>;
 
 /** Billing cycle time and first-pass readiness; null until billing readiness emits its events. */
 export const BillingKpis = z.object({
+  /** Projects checked for the first time in a cycle. */
   checked: z.number().int().nonnegative(),
   /** Ready on the first check, without a fix. */
   firstPassReady: z.number().int().nonnegative(),
   firstPassReadiness: z.number().min(0).max(1).nullable(),
-  /** Period close (or first check) to invoice draft. */
+  /** Invoices drafted. */
+  drafted: z.number().int().nonnegative(),
+  /** Period end to invoice draft. */
   cycleTime: DurationSummary,
+  /** Projects blocked at their first check, per blocking prerequisite and its owner, most first. */
+  blocked: z.array(z.object({ prerequisite: z.string(), owner: z.string(), projects: z.number().int().nonnegative() })),
+  /** Projects carried to the next period at cut-off. */
+  carried: z.number().int().nonnegative(),
+  /** Carried projects per blocking prerequisite, most first (a project with two reasons counts under both). */
+  carriedFor: z.array(z.object({ prerequisite: z.string(), projects: z.number().int().nonnegative() })),
 });
 /** Typed {@link BillingKpis}. */
 export type BillingKpis = z.infer<typeof BillingKpis>;
+
+/** Purchase order cycle time and vendors onboarded; null until procurement emits its events. */
+export const ProcurementKpis = z.object({
+  purchaseOrdersIssued: z.number().int().nonnegative(),
+  /** Purchase request to issued purchase order. */
+  purchaseOrderCycleTime: DurationSummary,
+  vendorsOnboarded: z.number().int().nonnegative(),
+});
+/** Typed {@link ProcurementKpis}. */
+export type ProcurementKpis = z.infer<typeof ProcurementKpis>;
 
 /** Utilisation of one practice in one region. */
 export const UtilisationCell = z.object({
@@ -226,6 +248,7 @@ export const KpiReport = z.object({
   days: z.array(KpiDay),
   staffing: StaffingKpis.nullable(),
   billing: BillingKpis.nullable(),
+  procurement: ProcurementKpis.nullable(),
   utilisation: z.array(UtilisationCell),
   margin: z.array(MarginVariance),
   marginAnomalies: z.array(MarginAnomaly),

@@ -75,6 +75,8 @@ export async function recordActivation(
     opportunityId: engagement.opportunityId,
     wonAt: state.wonAt,
     activatedAt,
+    // The KPIs time each stage from these, not only the human waits.
+    stageSeconds,
   };
   return { event, cycleTimeSeconds, stageSeconds };
 }

@@ -365,6 +365,8 @@ export async function bookAssignment(
         })),
         pickedByManager: pickedOther,
         assignedAt: assigned.assignedAt,
+        requestedAt: request.requestedAt,
+        region: state.prepared.region,
       },
     },
   ]);

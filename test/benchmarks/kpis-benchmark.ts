@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reportFromDays } from '../../shared/kpis/kpi-engine';
 import { KpiAggregatesTable, addDeltas, dayOf, deltasByItem, factDeltas } from '../../shared/kpis/kpi-aggregates-table';
-import { Metric, type KpiFact } from '../../shared/kpis/kpi-facts';
+import { Metric, trendFact, type KpiFact } from '../../shared/kpis/kpi-facts';
 import { coveringPeriods } from '../../shared/kpis/kpi-periods';
 import { KPI_ROUTE, KpiReport, type KpiQuery } from '../../shared/kpis/kpi-report';
 import { queryKpis } from '../../shared/kpis/query-kpis';
@@ -75,10 +75,13 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
     const at = (offsetSeconds: number) => new Date(started + offsetSeconds * 1000).toISOString();
     const facts: KpiFact[] = [{ ...where, at: at(0), counters: { [Metric.started(workflow)]: 1 } }];
     let elapsed = seconds(next, 1800);
+    // End-to-end stages, as `Project Activated` reports them: they add up to the cycle time.
+    const stages: Record<string, number> = { Prepare: elapsed, Approval: 0, Provisioning: 0 };
     if (next() < 0.6) {
       const role = pick(ROLES);
       const waited = seconds(next, 6 * 3600);
       elapsed += waited;
+      stages.Approval = waited;
       facts.push({
         ...where,
         at: at(elapsed),
@@ -86,7 +89,7 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
           [Metric.approvalsDecided(workflow, role)]: 1,
           ...(waited <= 86_400 ? { [Metric.approvalsWithinSla(workflow, role)]: 1 } : {}),
         },
-        durations: { [Metric.approvalTime(role)]: waited, [Metric.stage(workflow, 'Approval')]: waited },
+        durations: { [Metric.approvalTime(role)]: waited, [Metric.wait(workflow, 'Approval')]: waited },
       });
     }
     if (next() < 0.15) {
@@ -95,24 +98,35 @@ export function generateWorkflowRecords(from: number, count: number): WorkflowRe
       if (next() < 0.8) {
         const waited = seconds(next, 3 * 3600);
         elapsed += waited;
+        stages.Provisioning = waited;
         facts.push({
           ...where,
           at: at(elapsed),
           counters: { [Metric.exceptionsResolved(workflow, step, system)]: 1 },
           durations: {
             [Metric.exceptionTimeToResolve(workflow, step, system)]: waited,
-            [Metric.stage(workflow, 'ExceptionHandling')]: waited,
+            [Metric.wait(workflow, 'ExceptionHandling')]: waited,
           },
         });
       }
     }
     if (next() < 0.9) {
-      elapsed += seconds(next, 900);
+      const onboarding = seconds(next, 900);
+      elapsed += onboarding;
+      const stageDurations =
+        workflow === 'project-activation'
+          ? Object.fromEntries(
+              Object.entries({ ...stages, Onboarding: onboarding }).map(([stage, value]) => [
+                Metric.stage(workflow, stage),
+                value,
+              ]),
+            )
+          : {};
       facts.push({
         ...where,
         at: at(elapsed),
         counters: { [Metric.completed(workflow)]: 1 },
-        durations: { [Metric.cycleTime(workflow)]: elapsed },
+        durations: { [Metric.cycleTime(workflow)]: elapsed, ...stageDurations },
       });
     }
     records.push({ id: `r${String(index).padStart(7, '0')}`, ...where, facts });
@@ -149,15 +163,22 @@ async function reportByScan(
   // Each matching fact goes to the period of the range its day falls in: the same periods the
   // query reads, computed here from the raw facts instead of read from the stored items.
   const periods = coveringPeriods(query.from ?? '', query.to ?? '');
+  // The daily trend from the same facts, one group per day.
   const perPeriod = new Map<string, Map<string, number>>();
+  const perDay = new Map<string, Map<string, number>>();
   for (const fact of facts) {
     const day = new Date(fact.at).toISOString().slice(0, 10);
     const period = periods.find((candidate) => candidate.from <= day && day <= candidate.to);
     if (!period) continue;
-    perPeriod.set(period.sk, addDeltas(perPeriod.get(period.sk) ?? new Map(), factDeltas(fact)));
+    const deltas = factDeltas(fact);
+    perPeriod.set(period.sk, addDeltas(perPeriod.get(period.sk) ?? new Map(), deltas));
+    // Trend items exist only for days where a fact moved the trend.
+    const trend = trendFact(fact);
+    if (trend) perDay.set(day, addDeltas(perDay.get(day) ?? new Map(), factDeltas(trend)));
   }
-  const days = [...perPeriod].map(([sk, deltas]) => dayOf({ sk, ...Object.fromEntries(deltas) }));
-  return { report: reportFromDays(days), scanned };
+  const itemsOf = (groups: Map<string, Map<string, number>>) =>
+    [...groups].map(([sk, deltas]) => dayOf({ sk, ...Object.fromEntries(deltas) }));
+  return { report: reportFromDays(itemsOf(perPeriod), itemsOf(perDay)), scanned };
 }
 
 async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; value: T }> {

@@ -10,6 +10,7 @@ import { PsflowStack } from '../../infra/psflow-stack';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { EXCEPTION_SLA_SECONDS } from '../../shared/exceptions/file-exception';
 import { KPI_EVENT_DETAIL_TYPES } from '../../shared/kpis/fact-registry';
+import { KPI_EXPIRY_ATTRIBUTE } from '../../shared/kpis/kpi-aggregates-table';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
 
 const STAGE = 'test';
@@ -81,6 +82,13 @@ describe('KPI pipeline and observability in the CDK app', () => {
         WorkflowDetailType.ExceptionResolved,
         WorkflowDetailType.ApprovalSlaBreached,
         WorkflowDetailType.ExceptionSlaBreached,
+        WorkflowDetailType.ResourceAssigned,
+        WorkflowDetailType.StaffingRequestUnfilled,
+        WorkflowDetailType.ProjectReadinessChecked,
+        WorkflowDetailType.InvoiceDrafted,
+        WorkflowDetailType.BillingCycleClosed,
+        WorkflowDetailType.PurchaseOrderIssued,
+        WorkflowDetailType.VendorOnboarded,
       ]),
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -93,6 +101,14 @@ describe('KPI pipeline and observability in the CDK app', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+    });
+  });
+
+  it('lets DynamoDB expire the event markers on the attribute the aggregator writes', () => {
+    // Assess: only markers carry the attribute, so day, week and month items are never expired.
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'psflow-test-kpis',
+      TimeToLiveSpecification: { AttributeName: KPI_EXPIRY_ATTRIBUTE, Enabled: true },
     });
   });
 

@@ -95,6 +95,84 @@ describe('KPI pipeline on the local cloud', () => {
     expect(settled.started).toEqual([{ workflow: 'project-activation', started: 2 }]);
   }, 120_000);
 
+  it('counts staffing, billing and procurement events from the bus into their KPIs', async () => {
+    // Prepare: March 2025, which no other test here writes to.
+    const entry = (detailType: string, detail: Record<string, unknown>): PutEventsRequestEntry => ({
+      EventBusName: BUS,
+      Source: PsflowSource.Workflow,
+      DetailType: detailType,
+      Detail: JSON.stringify(detail),
+    });
+    const assigned = entry(WorkflowDetailType.ResourceAssigned, {
+      requestId: 'prj-kpi-9:L1',
+      projectId: 'prj-kpi-9',
+      lineId: 'L1',
+      role: 'data-engineer',
+      assignments: [{ personId: 'p-1', bookingId: 'b-1', hours: 80 }],
+      pickedByManager: false,
+      requestedAt: '2025-03-03T09:00:00Z',
+      assignedAt: '2025-03-05T09:00:00Z',
+      region: 'EMEA',
+    });
+    const drafted = entry(WorkflowDetailType.InvoiceDrafted, {
+      projectId: 'prj-kpi-9',
+      region: 'EMEA',
+      period: '2025-02',
+      invoiceId: 'inv-9',
+      idempotencyKey: 'prj-kpi-9#2025-02',
+      currency: 'EUR',
+      subtotalMinor: 100_00,
+      taxMinor: 19_00,
+      totalMinor: 119_00,
+      lines: 1,
+      firstPass: true,
+      daysFromPeriodEnd: 3,
+      draftedAt: '2025-03-03T10:00:00Z',
+    });
+    const ordered = entry(WorkflowDetailType.PurchaseOrderIssued, {
+      requestId: 'pr-kpi-9',
+      purchaseOrderId: { system: 'erp', id: 'po-9' },
+      vendorId: { system: 'procurement', id: 'v-9' },
+      region: 'EMEA',
+      amount: { amountMinor: 900_00, currency: 'EUR' },
+      tax: { treatment: 'standard', amount: { amountMinor: 0, currency: 'EUR' } },
+      requestedBy: 'pat.practice',
+      approvers: ['fiona.finance'],
+      requestedAt: '2025-03-10T09:00:00Z',
+      issuedAt: '2025-03-11T09:00:00Z',
+      cycleTimeSeconds: 86_400,
+    });
+
+    // Act: the purchase order is announced twice.
+    await events.send(new PutEventsCommand({ Entries: [assigned, drafted, ordered] }));
+    await events.send(new PutEventsCommand({ Entries: [ordered] }));
+
+    // Assess
+    const march = async (): Promise<KpiReport> => {
+      const response = await fetch(`${cloud.url}/api${KPI_ROUTE.path}?region=EMEA&from=2025-03-01&to=2025-03-31`, {
+        headers: { 'x-psflow-user': 'pat.practice' },
+      });
+      expect(response.status).toBe(200);
+      return KpiReport.parse(await response.json());
+    };
+    await eventually(
+      async () => {
+        const current = await march();
+        return current.staffing && current.billing && current.procurement ? current : undefined;
+      },
+      60_000,
+      'the staffing, billing and procurement events counted',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const report = await march();
+    expect(report.staffing).toMatchObject({ filled: 1, timeToStaff: { count: 1, meanSeconds: 2 * 86_400 } });
+    expect(report.billing).toMatchObject({ drafted: 1, cycleTime: { count: 1, meanSeconds: 3 * 86_400 } });
+    expect(report.procurement).toMatchObject({
+      purchaseOrdersIssued: 1,
+      purchaseOrderCycleTime: { count: 1, meanSeconds: 86_400 },
+    });
+  }, 120_000);
+
   it('keeps an event whose detail does not fit its contract as rejected, with the reason', async () => {
     // Prepare
     const broken = activated('prj-kpi-broken', 'not a time', '2026-11-12T08:00:00Z');

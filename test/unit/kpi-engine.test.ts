@@ -134,6 +134,41 @@ describe('KPI engine', () => {
     expect(bottleneckOf([])).toBeNull();
   });
 
+  it('names the bottleneck among the end-to-end stages, in their order, and lists the human waits beside them', () => {
+    // Act
+    const report = reportFromDays([
+      day(
+        '2026-11-01',
+        {},
+        {
+          [Metric.stage('project-activation', 'Prepare')]: [5, 6],
+          [Metric.stage('project-activation', 'Approval')]: [3600, 7200],
+          [Metric.stage('project-activation', 'Provisioning')]: [20_000, 90_000],
+          [Metric.stage('project-activation', 'Onboarding')]: [10, 12],
+          [Metric.wait('project-activation', 'Approval')]: [3600, 3600, 7200],
+          [Metric.wait('project-activation', 'ExceptionHandling')]: [200_000],
+          [Metric.wait('staffing', 'Approval')]: [600, 1200],
+        },
+      ),
+    ]);
+
+    // Assess: the exception wait is the longest timing, but it lies inside a stage, so the stage is named.
+    const [activation, staffing] = report.cycleTimes;
+    expect(activation.stages.map((stage) => stage.stage)).toEqual([
+      'Prepare',
+      'Approval',
+      'Provisioning',
+      'Onboarding',
+    ]);
+    expect(activation.waits.map((wait) => wait.stage)).toEqual(['Approval', 'ExceptionHandling']);
+    expect(activation.bottleneck?.stage).toBe('Provisioning');
+    expect(activation.bottleneck?.reason).toContain('of the summed stage p95s');
+    // Staffing reports no stages: its bottleneck comes from its waits, and says so.
+    expect(staffing.stages).toEqual([]);
+    expect(staffing.bottleneck?.stage).toBe('Approval');
+    expect(staffing.bottleneck?.reason).toContain('of the summed human wait p95s');
+  });
+
   it('computes approval SLA performance per role across workflows and days', () => {
     // Prepare
     const days = [

@@ -1035,6 +1035,14 @@ describe('recordActivation', () => {
       opportunityId: { system: 'salesforce', id: OPPORTUNITY_ID },
       wonAt: '2026-11-20T09:00:00.000Z',
       activatedAt: NOW.toISOString(),
+      stageSeconds: {
+        prepare: 4.3,
+        approval: 83_695.8,
+        provisioning: 12.4,
+        billing: 1.6,
+        resourceDemand: 0.4,
+        onboarding: 5.7,
+      },
     });
   });
 
