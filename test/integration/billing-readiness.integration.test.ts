@@ -343,6 +343,44 @@ describe('the billing readiness workflow', () => {
     expect(intoJanuary).toContainEqual(expect.objectContaining({ projectId: 'P-FOXT-RATE', fromPeriod: '2026-12' }));
   }, 240_000);
 
+  it('starts a run through the operations API for finance only, and audits it', async () => {
+    // Prepare
+    const post = (as: string, body: unknown) =>
+      fetch(`${cloud.url}/api/billing/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-psflow-user': as },
+        body: JSON.stringify(body),
+      });
+    const body = {
+      region: 'APAC',
+      period: PERIOD,
+      runId: 'api-1',
+      cutOffAt: new Date(Date.now() + 5_000).toISOString(),
+    };
+
+    // Act
+    const refused = await post('dana.delivery', body);
+    const started = await post('fiona.finance', body);
+
+    // Assess
+    expect(refused.status).toBe(403);
+    expect(started.status).toBe(200);
+    const answer = (await started.json()) as { executionArn: string; alreadyStarted: boolean };
+    expect(answer.alreadyStarted).toBe(false);
+    expect(answer.executionArn).toContain(cycleExecutionName('APAC', PERIOD, 'api-1'));
+    await eventually(
+      async () => ((await executionStatus(answer.executionArn)) === 'SUCCEEDED' ? true : undefined),
+      90_000,
+      'the APAC cycle started through the API closed',
+    );
+    const audit = await fetch(`${cloud.url}/api/audit/billing-cycle/${encodeURIComponent(`APAC#${PERIOD}`)}`, {
+      headers: { 'x-psflow-user': 'olga.ops' },
+    });
+    expect(await audit.json()).toEqual([
+      expect.objectContaining({ action: 'start-run', actor: 'fiona.finance', subjectType: 'billing-cycle' }),
+    ]);
+  }, 150_000);
+
   async function readFixture(projectId: string) {
     return { records: await sandbox.recordsFor(projectId, PERIOD) };
   }
