@@ -177,6 +177,12 @@ export class BillingReadiness extends Construct {
     this.cycleStateMachine.grantStartExecution(scheduled);
     props.operationsApi.serveWorkflow(this.projectStateMachine, this.projectStateMachine.name);
     props.operationsApi.operationsApi.bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'read');
+    // `POST /billing/runs`: finance starts a cycle on demand through the API (authorized and audited there).
+    props.operationsApi.operationsApi.addEnvironment(
+      EnvVar.BillingCycleStateMachineArn,
+      this.cycleStateMachine.stateMachineArn,
+    );
+    this.cycleStateMachine.grantStartExecution(props.operationsApi.operationsApi);
     props.slaSweep.sweepOverdueTasks.bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'readWrite');
 
     new Rule(this, 'FixRule', {

@@ -292,6 +292,95 @@ describe('the billing readiness workflow', () => {
     expect(await executionStatus(child)).toBe('SUCCEEDED');
   }, 240_000);
 
+  it("checks a carried project's old period in the next cycle: drafted once fixed, carried on with its reasons if not", async () => {
+    // Prepare: finance corrects Foxtrot's November rates after the November cut-off (it was carried).
+    const { records } = await readFixture('P-FOXT-RATE');
+    await sandbox.putRecords({ timeEntries: records.timeEntries.map((entry) => ({ ...entry, rate: 120 })) });
+    const december = '2026-12';
+    // Time for every check and the old period's draft before the close counts them.
+    const cutOff = new Date(Date.now() + 90_000).toISOString();
+
+    // Act
+    await cli('billing', 'run', '--region', 'EMEA', '--period', december, '--cut-off', cutOff);
+    const cycleArn = `${CYCLE_MACHINE.replace(':stateMachine:', ':execution:')}:${cycleExecutionName('EMEA', december, 'run-1')}`;
+    await eventually(
+      async () => ((await executionStatus(cycleArn)) === 'SUCCEEDED' ? true : undefined),
+      150_000,
+      'the December cycle closed',
+    );
+
+    // Assess: November's Foxtrot invoice, drafted once, in the December cycle; its finance task closed.
+    const november = await statusOf();
+    expect(november.get('P-FOXT-RATE')).toMatchObject({ status: 'drafted' });
+    expect(november.get('P-FOXT-RATE')?.checks).toBeGreaterThanOrEqual(2);
+    const foxtrot = await erp.findInvoiceDraft(invoiceIdempotencyKey('P-FOXT-RATE', PERIOD));
+    expect(foxtrot).toMatchObject({ status: 'draft', currency: 'EUR' });
+    expect((await tasks.tasksOf('EMEA', PERIOD, 'P-FOXT-RATE')).map((task) => [task.code, task.status])).toEqual([
+      ['rate-mismatch', 'closed'],
+    ]);
+    // Juliet's bad November records are still bad: checked again, carried on to January with its reasons.
+    expect(november.get('P-JULI-BAD')).toMatchObject({ status: 'carried', carriedTo: '2027-01' });
+    expect(november.get('P-JULI-BAD')?.checks).toBeGreaterThanOrEqual(2);
+    const output = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: cycleArn }))).output ?? '{}',
+    ) as { close?: { carriedOverDrafted?: number; carriedOverBlocked?: number } };
+    expect(output.close?.carriedOverDrafted).toBeGreaterThanOrEqual(1);
+    expect(output.close?.carriedOverBlocked).toBeGreaterThanOrEqual(1);
+    const { carried: intoJanuary } = await readiness.listCarriedInto('EMEA', '2027-01', 100);
+    expect(intoJanuary).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          projectId: 'P-JULI-BAD',
+          fromPeriod: PERIOD,
+          reasons: expect.arrayContaining(['negative-hours']),
+        }),
+      ]),
+    );
+    // Foxtrot's November is invoiced; only its December (no time booked yet) goes on to January.
+    expect(
+      intoJanuary.filter((carried) => carried.fromPeriod === PERIOD).map((carried) => carried.projectId),
+    ).not.toContain('P-FOXT-RATE');
+    expect(intoJanuary).toContainEqual(expect.objectContaining({ projectId: 'P-FOXT-RATE', fromPeriod: '2026-12' }));
+  }, 240_000);
+
+  it('starts a run through the operations API for finance only, and audits it', async () => {
+    // Prepare
+    const post = (as: string, body: unknown) =>
+      fetch(`${cloud.url}/api/billing/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-psflow-user': as },
+        body: JSON.stringify(body),
+      });
+    const body = {
+      region: 'APAC',
+      period: PERIOD,
+      runId: 'api-1',
+      cutOffAt: new Date(Date.now() + 5_000).toISOString(),
+    };
+
+    // Act
+    const refused = await post('dana.delivery', body);
+    const started = await post('fiona.finance', body);
+
+    // Assess
+    expect(refused.status).toBe(403);
+    expect(started.status).toBe(200);
+    const answer = (await started.json()) as { executionArn: string; alreadyStarted: boolean };
+    expect(answer.alreadyStarted).toBe(false);
+    expect(answer.executionArn).toContain(cycleExecutionName('APAC', PERIOD, 'api-1'));
+    await eventually(
+      async () => ((await executionStatus(answer.executionArn)) === 'SUCCEEDED' ? true : undefined),
+      90_000,
+      'the APAC cycle started through the API closed',
+    );
+    const audit = await fetch(`${cloud.url}/api/audit/billing-cycle/${encodeURIComponent(`APAC#${PERIOD}`)}`, {
+      headers: { 'x-psflow-user': 'olga.ops' },
+    });
+    expect(await audit.json()).toEqual([
+      expect.objectContaining({ action: 'start-run', actor: 'fiona.finance', subjectType: 'billing-cycle' }),
+    ]);
+  }, 150_000);
+
   async function readFixture(projectId: string) {
     return { records: await sandbox.recordsFor(projectId, PERIOD) };
   }
