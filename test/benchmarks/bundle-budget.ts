@@ -78,6 +78,16 @@ const WORKFLOW_SDK_FUNCTIONS = [
   'start-procurement',
   'purchases-api',
   'receive-webhook',
+  'assess-change',
+  'record-change-approval',
+  'revise-budget',
+  'update-project-plan',
+  'update-billing-schedule',
+  'adjust-bookings',
+  'request-change-resources',
+  'announce-change-applied',
+  'record-change-rejected',
+  'compensate-change',
 ];
 
 /** Functions that build connectors from the registry (`connectors.<port>()` in their handler). */
