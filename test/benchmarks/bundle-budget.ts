@@ -88,6 +88,7 @@ const WORKFLOW_SDK_FUNCTIONS = [
   'announce-change-applied',
   'record-change-rejected',
   'compensate-change',
+  'changes-api',
 ];
 
 /** Functions that build connectors from the registry (`connectors.<port>()` in their handler). */
