@@ -146,6 +146,7 @@ export class PsflowStack extends Stack {
       stage: props.stage,
       eventBus: this.eventBus,
       sandbox: this.sandbox,
+      directory: this.directory,
       ...workflowPatterns,
     });
     this.ingestion.startsWorkflow(EnvVar.ChangeControlStateMachineArn, this.changeControl.stateMachine);

@@ -79,7 +79,7 @@ export function buildChangeControlDefinition(scope: Construct, props: ChangeCont
       resultPath,
       fileException: props.fileException,
       onAbort,
-      projectIdPath: '$.change.projectId.id',
+      projectIdPath: '$.change.projectId',
       retry: { maxAttempts: 6, interval: Duration.seconds(1) },
     });
   const rejected = new LambdaInvoke(scope, ChangeControlStateName.RecordChangeRejected, {

@@ -1,9 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
+import { CHANGE_ROUTES } from '../../shared/change-control/changes-api';
 import { CHANGES_BY_PROJECT_INDEX } from '../../shared/repositories/change-requests-table';
 import { EnvVar } from '../../shared/runtime/environment';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildChangeControlDefinition } from '../../state-machines/change-control';
+import type { PeopleDirectory } from '../directory/directory';
 import type { ExceptionQueue } from '../exceptions/exception-queue';
 import type { HumanTasks } from '../human-tasks/human-tasks';
 import type { OperationsApi } from '../operations-api/operations-api';
@@ -21,18 +25,20 @@ export interface ChangeControlProps {
   readonly exceptionQueue: ExceptionQueue;
   readonly operationsApi: OperationsApi;
   readonly sandbox: SandboxSystems;
+  readonly directory: PeopleDirectory;
 }
 
 /**
  * The change-control workflow domain: the change-requests table (each change's impact, approvals
  * and what was applied where), a Standard state machine (it waits on approvers and must apply each
- * change once) and its step functions. Ingestion starts it for each valid `Change Requested`,
+ * change once), its step functions, and the changes routes of the operations HTTP API. Ingestion starts it for each valid `Change Requested`,
  * under a name derived from the change id (see `EventIngestion.startsWorkflow`).
  */
 export class ChangeControl extends Construct {
   public readonly stateMachine: WorkflowStateMachine;
   public readonly changeRequestsTable: ServiceTable;
   public readonly functions: readonly ServiceFunction[];
+  public readonly changesApi: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ChangeControlProps) {
     super(scope, id);
@@ -138,5 +144,24 @@ export class ChangeControl extends Construct {
       invokes: [...this.functions, humanTasks.openApprovalTask, props.exceptionQueue.fileException],
     });
     props.operationsApi.serveWorkflow(this.stateMachine, this.stateMachine.name);
+
+    this.changesApi = new ServiceFunction(this, 'ChangesApiFunction', {
+      stage,
+      name: 'changes-api',
+      serviceName: 'change-control',
+      entry: 'functions/change-control/changes-api.ts',
+      description: "A project's change history and one change (deltas, approvals, what was applied where) over HTTP",
+      timeout: Duration.seconds(29),
+    }).bindTable(this.changeRequestsTable, EnvVar.ChangeRequestsTable, 'read');
+    props.directory.serve(this.changesApi, 'read');
+    const integration = new HttpLambdaIntegration('ChangesIntegration', this.changesApi);
+    for (const routeKey of Object.keys(CHANGE_ROUTES)) {
+      const [method, path] = routeKey.split(' ');
+      props.operationsApi.httpApi.addRoutes({
+        path,
+        methods: [method === 'POST' ? HttpMethod.POST : HttpMethod.GET],
+        integration,
+      });
+    }
   }
 }

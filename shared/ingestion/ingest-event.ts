@@ -38,7 +38,7 @@ import { isPlainObject } from '../model/plain-object';
  */
 
 /** What ingestion decides for one record: an opportunity change's decision, or a project change to control. */
-type RecordDecision = OpportunityChangeDecision | ChangeDecision<ChangeRequestedDetail>;
+type RecordDecision = OpportunityChangeDecision;
 
 /** Step Functions refuses execution input over 256 KB; larger events cannot start a workflow as they are. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -126,7 +126,9 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     const recordIds = isOverflow(change) ? [change.header.recordIds[0] ?? '*'] : [...new Set(change.header.recordIds)];
     for (const recordId of recordIds) {
       outcomes.push(
-        await once(changeDedupeKey(change, recordId), () => decideOpportunityRecord(change, recordId, deps.crm)),
+        await once(changeDedupeKey(change, recordId), () =>
+          decideOpportunityRecord(change, recordId, deps.crm, deps.projects),
+        ),
       );
     }
   } else {

@@ -76,6 +76,17 @@ const WORKFLOW_SDK_FUNCTIONS = [
   'start-procurement',
   'purchases-api',
   'receive-webhook',
+  'assess-change',
+  'record-change-approval',
+  'revise-budget',
+  'update-project-plan',
+  'update-billing-schedule',
+  'adjust-bookings',
+  'request-change-resources',
+  'announce-change-applied',
+  'record-change-rejected',
+  'compensate-change',
+  'changes-api',
 ];
 
 /** Functions that build connectors from the registry (`connectors.<port>()` in their handler). */

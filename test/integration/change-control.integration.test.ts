@@ -263,7 +263,63 @@ describe('change control on the local cloud', () => {
       expect.stringMatching(/^Resource Requested L-020-c[0-9a-f]{8}: 100 h Data Engineer$/),
     ]);
     expect(record.approvalCycleTimeSeconds).toBeGreaterThanOrEqual(0);
+    const listed = await api<{ changeId: string; status: string; newBaselineVersion: number }[]>(
+      'GET',
+      `/changes?projectId=${projectId}`,
+      'dana.delivery',
+    );
+    expect(listed.body).toEqual([expect.objectContaining({ changeId, status: 'applied', newBaselineVersion: 2 })]);
+    const shown = await api<{ appliedWhere: { system: string; changes: string[] }[]; summary: string[] }>(
+      'GET',
+      `/changes/${changeId}`,
+      'dana.delivery',
+    );
+    expect(shown.body.appliedWhere.map((entry) => entry.system)).toEqual([
+      'erp budget',
+      'psa project',
+      'billing',
+      'bookings',
+      'staffing',
+    ]);
+    expect(shown.body.summary[1]).toBe('Budget: 80,000 EUR → 95,000 EUR (+15,000 EUR, +18.8%)');
   }, 240_000);
+
+  it('records and announces a rejected change, and applies nothing', async () => {
+    // Prepare
+    const projectId = await newProject();
+    const { changeId, entry, executionArn } = growth(projectId);
+
+    // Act
+    await bus.send(new PutEventsCommand({ Entries: [entry] }));
+    const task = await eventually(
+      async () => {
+        const { Items = [] } = await documents.send(
+          new QueryCommand({
+            TableName: TASKS_TABLE,
+            IndexName: 'byRequest',
+            KeyConditionExpression: 'requestId = :id',
+            ExpressionAttributeValues: { ':id': `${executionArn}#CollectChangeApprovals` },
+          }),
+        );
+        return (Items as HumanTask[]).find((each) => each.status === 'open');
+      },
+      SLOW_MS,
+      'the first approval level',
+    );
+    const answer = await api('POST', `/tasks/${task.taskId}/decision`, 'dana.delivery', {
+      decision: 'reject',
+      comment: 'not this quarter',
+    });
+    const status = await finished(executionArn);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(status).toBe('FAILED');
+    expect(await changeRecord(changeId)).toMatchObject({ status: 'rejected' });
+    expect(await budgetVersions(projectId)).toHaveLength(1);
+    const missing = await api<{ error: string }>('GET', '/changes/CHG-none', 'dana.delivery');
+    expect([missing.status, missing.body.error]).toEqual([404, 'NotFound']);
+  }, 180_000);
 
   it('holds a change that cuts hours below the approved time entries, and a negative budget, with the reason', async () => {
     // Prepare
