@@ -133,10 +133,10 @@ export const OVER_BUDGET: Readonly<Record<string, OverBudget>> = {
     ]),
   ),
   // The one function with four clients: DynamoDB, Step Functions (task tokens, histories), Lambda
-  // (a rejected event is replayed by invoking ingestion) and EventBridge (KPI events), about 80 KB more.
+  // (a rejected event is replayed by invoking ingestion) and EventBridge (KPI events), about 100 KB more with the billing routes.
   'operations-api': {
-    ceilingBytes: 880 * 1024,
-    reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion) and the EventBridge client (announcing decisions and resolved exceptions for the KPIs); it serves the console's execution views and the billing and staffing routes`,
+    ceilingBytes: 920 * 1024,
+    reason: `${SDK_REASON}; it also holds the Step Functions and Lambda clients (task tokens, execution histories, replaying rejected events into ingestion) and the EventBridge client (announcing decisions and resolved exceptions for the KPIs); it serves the console's execution views, the staffing routes and the billing routes, which start a region's cycle and list billing tasks`,
   },
 };
 
