@@ -151,6 +151,7 @@ describe('change control on the local cloud', () => {
     return { changeId, entry, executionArn };
   }
 
+  /** 100 more Data Engineer hours, a month longer, the manager's rate 200 → 210 EUR: +16,000 EUR (20%), two levels, signed. */
   const growth = (projectId: string) =>
     changeEvent(
       projectId,
@@ -161,7 +162,7 @@ describe('change control on the local cloud', () => {
             lineId: 'L-010',
             role: 'Engagement Manager',
             hours: 100,
-            rate: eur(20_000),
+            rate: eur(21_000),
             startDate: '2027-01-04',
             endDate: '2027-04-30',
           },
@@ -267,10 +268,10 @@ describe('change control on the local cloud', () => {
     expect(executions.filter((execution) => execution.executionArn === executionArn)).toHaveLength(1);
     expect(await budgetVersions(projectId)).toEqual([
       { budget: eur(8_000_000), status: undefined, version: undefined },
-      { budget: eur(9_500_000), status: 'baseline', version: 2 },
+      { budget: eur(9_600_000), status: 'baseline', version: 2 },
     ]);
     const baseline = await reads.currentBaseline(projectId);
-    expect(baseline).toMatchObject({ baselineVersion: 2, budget: eur(9_500_000), endDate: '2027-04-30' });
+    expect(baseline).toMatchObject({ baselineVersion: 2, budget: eur(9_600_000), endDate: '2027-04-30' });
     expect(baseline?.roleLines.map((line) => line.hours)).toEqual([100, 500]);
     expect((await reads.bookingsFor(projectId)).map((booking) => booking.endDate)).toEqual(['2027-04-30']);
     const record = await changeRecord(changeId);
@@ -305,7 +306,8 @@ describe('change control on the local cloud', () => {
       'bookings',
       'staffing',
     ]);
-    expect(shown.body.summary[1]).toBe('Budget: 80,000 EUR → 95,000 EUR (+15,000 EUR, +18.8%)');
+    expect(shown.body.summary[1]).toBe('Budget: 80,000 EUR → 96,000 EUR (+16,000 EUR, +20.0%)');
+    expect(record.appliedBilling).toEqual(['rate card: Engagement Manager rate set']);
   }, 240_000);
 
   it('records and announces a rejected change, and applies nothing', async () => {
