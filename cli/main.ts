@@ -27,6 +27,7 @@ import { showKpis } from './commands/kpis';
 import { listRejected, replayRejected, resolveRejected, showRejected } from './commands/rejected-events';
 import { findExecutions } from './commands/workflow-executions';
 import { listPurchases, receivePurchase, requestPurchase, showPurchase } from './commands/purchases';
+import { listChanges, showChange } from './commands/changes';
 import { setSecret } from './commands/secrets';
 import {
   listStaffingRequests,
@@ -104,6 +105,9 @@ Commands:
   purchases list --project ID   purchases of a project
   purchases show <REQUEST>      status, hold reasons, approvers, ERP order, receipt
   purchases receive <REQUEST>   record receipt of the goods or services
+  changes list --project ID     a project's changes: status, budget delta, baseline version made
+  changes show <CHANGE>         the deltas and why the approval level, approvals, what was applied
+                                where (ERP budget version, PSA plan, billing, bookings, staffing)
   integrations [--json]         every external API: owner, version, which connector this stage uses,
                                 breaker state, calls, error rate and latency over 15 minutes
   integrations map [--json]     which workflow step calls which port, connector and API, and which
@@ -331,6 +335,10 @@ async function run(argv: readonly string[]): Promise<void> {
         return showPurchase(ctx, id);
       case 'purchases receive':
         return receivePurchase(ctx, id);
+      case 'changes list':
+        return listChanges(ctx, values.project);
+      case 'changes show':
+        return showChange(ctx, id);
       case 'integrations':
         return listIntegrations(ctx);
       case 'integrations map':

@@ -1,8 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { PsflowSource, WorkflowDetailType } from '../shared/events/catalogue';
 import { projectIdFor } from '../shared/workflows/workflow-names';
 
 /** Litware Energy activates on its own, so its project exists for staffing without anyone approving it. */
@@ -20,11 +18,16 @@ const Listed = z.array(
     .passthrough(),
 );
 
+/** A listing answer, or nothing: an answer the demo cannot read must not stop the local cloud. */
+function listed(answer: unknown): z.infer<typeof Listed> {
+  return Listed.safeParse(answer).data ?? [];
+}
+
 /**
  * The staffing part of `npm start -- --demo`: Litware's Data Quality Engineer goes unfilled
  * (the one AMER person with great-expectations is on parental leave) and the staffing manager
- * asks procurement for a subcontractor; an extra Analytics Engineer requested ad hoc is held,
- * approved by the staffing manager, confirmed by the AMER delivery lead and booked.
+ * asks procurement for a subcontractor; its Analytics Engineer, requested by the same activation,
+ * is held, approved by the staffing manager, confirmed by the candidate's delivery lead and booked.
  */
 export async function runStaffingDemo(endpoint: string, stage: string, log: (line: string) => void): Promise<void> {
   const config = {
@@ -34,7 +37,6 @@ export async function runStaffingDemo(endpoint: string, stage: string, log: (lin
   };
   const client = new DynamoDBClient(config);
   const documents = DynamoDBDocumentClient.from(client);
-  const bus = new EventBridgeClient(config);
   const projectId = projectIdFor({ system: 'salesforce', id: LITWARE_OPPORTUNITY }).id;
   const api = async (user: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${endpoint}/api${path}`, {
@@ -69,7 +71,7 @@ export async function runStaffingDemo(endpoint: string, stage: string, log: (lin
       log(
         `  UNFILLED                     Litware Data Quality Engineer: nobody fits (npx psflow staffing candidates ${unfilledId})`,
       );
-      const exceptions = Listed.parse(await api('sam.staffing', 'GET', '/exceptions?workflow=staffing&status=open'));
+      const exceptions = listed(await api('sam.staffing', 'GET', '/exceptions?workflow=staffing&status=open'));
       const exception = exceptions.find(
         (item) => item.step === 'RecommendCandidates' && item.message?.includes(projectId),
       );
@@ -85,42 +87,18 @@ export async function runStaffingDemo(endpoint: string, stage: string, log: (lin
         );
       }
     }
-    const staffedId = `${projectId}:L9`;
-    await bus.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: `psflow-${stage}`,
-            Source: PsflowSource.Workflow,
-            DetailType: WorkflowDetailType.ResourceRequested,
-            Detail: JSON.stringify({
-              projectId: { system: 'psflow', id: projectId },
-              roleLine: {
-                lineId: 'L9',
-                role: 'Analytics Engineer',
-                skills: ['dbt', 'sql'],
-                hours: 80,
-                rate: { amountMinor: 18000, currency: 'USD' },
-                startDate: '2027-02-01',
-                endDate: '2027-02-26',
-              },
-              requestedAt: new Date().toISOString(),
-              requestedBy: 'sally.sales',
-            }),
-          },
-        ],
-      }),
-    );
-    if (!(await statusOf(staffedId, ['on-hold']))) {
-      log(`  the ad-hoc Analytics Engineer is not on hold yet; see npx psflow staffing show ${staffedId}`);
+    // Litware's Analytics Engineer came from the same activation: won deal, project, Resource Requested.
+    const staffedId = `${projectId}:L2`;
+    const onHold = await statusOf(staffedId, ['on-hold']);
+    if (!onHold) {
+      log(`  Litware's Analytics Engineer is not on hold yet; see npx psflow staffing show ${staffedId}`);
       return;
     }
+    // The approval table routes the confirmation to the region's delivery lead: Dave for AMER.
     for (const user of ['sam.staffing', 'dave.delivery']) {
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        const task = Listed.parse(await api(user, 'GET', '/tasks')).find(
-          (item) => item.subject?.projectId?.id === projectId,
-        );
+        const task = listed(await api(user, 'GET', '/tasks')).find((item) => item.subject?.projectId?.id === projectId);
         if (task?.taskId) {
           await api(user, 'POST', `/tasks/${encodeURIComponent(task.taskId)}/decision`, {
             decision: 'approve',
@@ -133,10 +111,9 @@ export async function runStaffingDemo(endpoint: string, stage: string, log: (lin
     }
     const assigned = await statusOf(staffedId, ['assigned'], 60);
     log(
-      `  ${assigned ? 'ASSIGNED' : 'WAITING FOR APPROVAL'.padEnd(28)}${assigned ? '                     ' : ' '}Litware Analytics Engineer: held, approved by Sam Staffing, confirmed by Dave Delivery, booked (npx psflow staffing show ${staffedId})`,
+      `  ${(assigned ? 'ASSIGNED' : 'WAITING FOR APPROVAL').padEnd(28)} Litware Analytics Engineer: held, approved by Sam Staffing, confirmed by Dave Delivery, booked; Resource Assigned (npx psflow staffing show ${staffedId})`,
     );
   } finally {
     client.destroy();
-    bus.destroy();
   }
 }

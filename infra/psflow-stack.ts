@@ -21,11 +21,13 @@ import { EventSchemas } from './platform/event-schemas';
 import { ServiceTable } from './platform/service-table';
 import { ProjectActivation } from './project-activation/project-activation';
 import { Procurement } from './procurement/procurement';
+import { ChangeControl } from './change-control/change-control';
 import { SandboxSystems } from './sandbox/sandbox-systems';
 import { SlaSweep } from './sla/sla-sweep';
 import { Staffing } from './staffing/staffing';
 import { StaffingSystems } from './staffing/staffing-systems';
 import { WorkflowStateMachine } from './platform/workflow-state-machine';
+import { EnvVar } from '../shared/runtime/environment';
 
 /** Props of {@link PsflowStack}. */
 export interface PsflowStackProps extends StackProps {
@@ -65,6 +67,7 @@ export class PsflowStack extends Stack {
   public readonly integrations: Integrations;
   public readonly observability: OperationsObservability;
   public readonly staffing: Staffing;
+  public readonly changeControl: ChangeControl;
 
   constructor(scope: Construct, id: string, props: PsflowStackProps) {
     super(scope, id, props);
@@ -112,6 +115,7 @@ export class PsflowStack extends Stack {
       stage: props.stage,
       eventBus: this.eventBus,
       sandbox: this.sandbox,
+      slaSweep: this.slaSweep,
       ...workflowPatterns,
     });
     this.staffing = new Staffing(this, 'Staffing', {
@@ -138,6 +142,14 @@ export class PsflowStack extends Stack {
       procurementPolicy: props.procurementPolicy,
       ...workflowPatterns,
     });
+    this.changeControl = new ChangeControl(this, 'ChangeControl', {
+      stage: props.stage,
+      eventBus: this.eventBus,
+      sandbox: this.sandbox,
+      directory: this.directory,
+      ...workflowPatterns,
+    });
+    this.ingestion.startsWorkflow(EnvVar.ChangeControlStateMachineArn, this.changeControl.stateMachine);
     this.integrations = new Integrations(this, 'Integrations', {
       stage: props.stage,
       eventBus: this.eventBus,

@@ -6,6 +6,7 @@ import { ensureSynthesized } from './cdk/synthesize';
 import { ensureConsoleBuilt } from '../console/build-console';
 import { runDemo } from '../demo/demo-scenario';
 import { runProcurementDemo } from '../demo/procurement-demo';
+import { runChangeControlDemo } from '../demo/change-control-demo';
 import { LocalCloud } from './local-cloud';
 import { seedDemoData } from './seed/seed-demo-data';
 
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
   console.log(`  console: ${cloud.url}/console/`);
   if (values.demo) await runDemo(cloud.url, stage, console.log);
   if (values.demo) await runProcurementDemo(cloud.url, stage, console.log);
+  if (values.demo) await runChangeControlDemo(cloud.url, stage, console.log);
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,9 @@ import type { ProjectReadinessRecord } from '../../shared/billing/readiness-stor
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
+import { callApi } from '../operations-client';
 import { renderTable } from '../table-output';
+import type { BillingRunStarted } from '../../shared/billing/start-billing-run';
 
 /** Options of the billing commands. */
 export interface BillingOptions {
@@ -33,7 +35,8 @@ function sfnClient(context: CliContext): SFNClient {
 
 /**
  * `psflow billing run --region R --period P [--run-id ID] [--cut-off ISO]`: starts a region's
- * cycle on demand. The scheduled run is `run-1`; a rerun with another id checks every project
+ * cycle on demand: in AWS through the operations API (`POST /billing/runs`, finance only, audited),
+ * locally straight on the local cloud's Step Functions. The scheduled run is `run-1`; a rerun with another id checks every project
  * again, and drafts nothing twice (the invoice's idempotency key is the project and period).
  */
 export async function runBillingCycle(context: CliContext, options: BillingOptions): Promise<void> {
@@ -49,6 +52,16 @@ export async function runBillingCycle(context: CliContext, options: BillingOptio
     throw new CliError(
       `psflow billing run --region EMEA|AMER|APAC --period YYYY-MM: ${parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`).join('; ')}`,
     );
+  if (context.options.endpoint === 'aws') {
+    // In AWS the operations API starts it: finance's role is checked and the start audited there.
+    const started = await callApi<BillingRunStarted>(context, 'POST', '/billing/runs', {
+      region: parsed.data.region,
+      period: parsed.data.period,
+      runId: parsed.data.runId,
+      ...(parsed.data.cutOffAt ? { cutOffAt: parsed.data.cutOffAt } : {}),
+    });
+    return reportRun(context, started);
+  }
   const sfn = sfnClient(context);
   try {
     const name = `psflow-${context.options.stage}-${WorkflowName.BillingReadiness}`;
@@ -70,16 +83,22 @@ export async function runBillingCycle(context: CliContext, options: BillingOptio
       if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
       alreadyStarted = true;
     }
-    const result = { executionName, executionArn, alreadyStarted };
-    if (context.options.json) return context.printJson(result);
-    context.print(
-      alreadyStarted
-        ? `${executionName} was already started; use --run-id to run the cycle again`
-        : `started ${executionName}`,
-    );
+    reportRun(context, { executionName, executionArn, alreadyStarted });
   } finally {
     sfn.destroy();
   }
+}
+
+function reportRun(
+  context: CliContext,
+  result: { executionName: string; executionArn?: string; alreadyStarted: boolean },
+): void {
+  if (context.options.json) return context.printJson(result);
+  context.print(
+    result.alreadyStarted
+      ? `${result.executionName} was already started; use --run-id to run the cycle again`
+      : `started ${result.executionName}`,
+  );
 }
 
 /** `psflow billing status --region R --period P [--project ID]`: each project ready or blocked, with every finding. */

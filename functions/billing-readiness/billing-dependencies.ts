@@ -2,6 +2,7 @@ import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-lau
 import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
 import type { CheckDependencies, ExecutionStarter } from '../../shared/billing/billing-steps';
 import type { ErpInvoices } from '../../shared/connectors/erp/erp-invoices';
+import type { PsaBillingRecords } from '../../shared/connectors/psa/psa-billing-records';
 import { withCallRetries } from '../../shared/connectors/retrying-connector';
 import { SandboxBillingAssignments } from '../../shared/connectors/sandbox/sandbox-billing-assignments';
 import { SandboxBillingStore } from '../../shared/connectors/sandbox/sandbox-billing-store';
@@ -9,6 +10,7 @@ import { SandboxErpInvoices } from '../../shared/connectors/sandbox/sandbox-erp-
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
+import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
 import { documentClient, eventBridgeClient, stepFunctionsClient } from '../../shared/runtime/aws-clients';
 import { EnvVar, requireEnv, type EnvVarName } from '../../shared/runtime/environment';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
@@ -27,6 +29,7 @@ export const billing = {
     new SandboxBillingAssignments(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
   store: (): BillingReadinessTable =>
     new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+  tasks: (): BillingTasksTable => new BillingTasksTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
   publisher: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
   erp: (): ErpInvoices =>
     withCallRetries(
@@ -38,16 +41,20 @@ export const billing = {
     });
     return { start: (name, input) => launcher.start(WorkflowName.BillingReadinessProject, name, input) };
   },
-  checkDependencies: (): CheckDependencies => {
+  /** `psaRecords` is the registry's choice of PSA records over the sandbox's (`connectors.psaBillingRecords`). */
+  checkDependencies: (
+    psaRecords: (others: PsaBillingRecords) => PsaBillingRecords = (others) => others,
+  ): CheckDependencies => {
     const sandbox = billing.sandbox();
     const assignments = billing.assignments();
     return {
       policy: CURRENT_BILLING_POLICY,
       projects: sandbox,
-      records: sandbox,
+      records: psaRecords(sandbox),
       assignments,
       calendar: assignments,
       store: billing.store(),
+      tasks: billing.tasks(),
       publisher: billing.publisher(),
       now: () => new Date(),
     };

@@ -6,8 +6,9 @@ import { billing } from './billing-dependencies';
 
 const projects = billing.sandbox();
 const starter = billing.starter(EnvVar.BillingProjectStateMachineArn);
+const store = billing.store();
 
-/** Lambda entry point of `StartProjectChecks`: one page of projects, one child execution each. */
+/** Lambda entry point of `StartProjectChecks`: one page of projects (active, then carried in), one child execution each. */
 export const handler = lambdaHandler('StartProjectChecks', PlannedCycle, (state) =>
-  startProjectChecks(state, projects, starter),
+  startProjectChecks(state, projects, starter, store),
 );

@@ -4,6 +4,8 @@ import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue'
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { exceptionQueue, type ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
 import { approvalTaskQueue, type SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
+import { billingTaskQueue, type BillingTaskSlaBreach } from '../../shared/billing/billing-tasks';
+import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
 import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
@@ -36,6 +38,11 @@ const queues = {
     CURRENT_APPROVAL_POLICY,
     publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached),
   ),
+  billingTasks: billingTaskQueue(
+    new BillingTasksTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+    CURRENT_APPROVAL_POLICY,
+    publisherOf<BillingTaskSlaBreach>(WorkflowDetailType.BillingTaskSlaBreached),
+  ),
 };
 
 /** EventBridge Scheduler passes its scheduled time, so a test can sweep "as of" a later clock. */
@@ -44,16 +51,24 @@ const SweepInput = z.preprocess(
   z.object({ scheduledTime: z.iso.datetime({ offset: true }).optional() }),
 );
 
-async function sweep({
-  scheduledTime,
-}: z.infer<typeof SweepInput>): Promise<{ breaches: SlaBreach[]; exceptionBreaches: ExceptionSlaBreach[] }> {
+async function sweep({ scheduledTime }: z.infer<typeof SweepInput>): Promise<{
+  breaches: SlaBreach[];
+  exceptionBreaches: ExceptionSlaBreach[];
+  billingTaskBreaches: BillingTaskSlaBreach[];
+}> {
   const now = scheduledTime ? new Date(scheduledTime) : new Date();
-  const { tasks: breaches, exceptions: exceptionBreaches } = await sweepOverdue(now, queues, { audit });
+  const {
+    tasks: breaches,
+    exceptions: exceptionBreaches,
+    billingTasks: billingTaskBreaches,
+  } = await sweepOverdue(now, queues, { audit });
   metrics.addMetric('ApprovalSlaBreaches', MetricUnit.Count, breaches.length);
   metrics.addMetric('ExceptionSlaBreaches', MetricUnit.Count, exceptionBreaches.length);
-  if (breaches.length > 0 || exceptionBreaches.length > 0) logger.warn('SLA breaches', { breaches, exceptionBreaches });
-  return { breaches, exceptionBreaches };
+  metrics.addMetric('BillingTaskSlaBreaches', MetricUnit.Count, billingTaskBreaches.length);
+  if (breaches.length > 0 || exceptionBreaches.length > 0 || billingTaskBreaches.length > 0)
+    logger.warn('SLA breaches', { breaches, exceptionBreaches, billingTaskBreaches });
+  return { breaches, exceptionBreaches, billingTaskBreaches };
 }
 
-/** Lambda entry point of the scheduled SLA sweeper: overdue approval tasks, then overdue exceptions. */
+/** Lambda entry point of the scheduled SLA sweeper: overdue approval tasks, exceptions and billing tasks. */
 export const handler = lambdaHandler('SweepOverdueTasks', SweepInput, sweep);

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { connectors } from '../../shared/connectors/connector-registry';
+import { ActivatedProjects } from '../../shared/ingestion/activated-projects';
 import { ingestEvent } from '../../shared/ingestion/ingest-event';
 import type { IngestionReport } from '../../shared/ingestion/ingestion-ports';
 import { IngestionLedgerTable } from '../../shared/repositories/ingestion-ledger-table';
@@ -13,13 +14,17 @@ import { logger, metrics } from '../../shared/runtime/powertools';
 import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 
+const executions = new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable));
+
 const dependencies = {
   crm: connectors.crm(),
   ledger: new IngestionLedgerTable(documentClient, requireEnv(EnvVar.IngestionLedgerTable)),
   rejections: new RejectedEventsTable(documentClient, requireEnv(EnvVar.RejectedEventsTable)),
-  executions: new WorkflowExecutionsTable(documentClient, requireEnv(EnvVar.WorkflowExecutionsTable)),
+  executions,
+  projects: new ActivatedProjects(executions),
   launcher: new StepFunctionsLauncher(stepFunctionsClient, {
     [WorkflowName.ProjectActivation]: requireEnv(EnvVar.ProjectActivationStateMachineArn),
+    [WorkflowName.ChangeControl]: requireEnv(EnvVar.ChangeControlStateMachineArn),
   }),
   now: () => new Date(),
 };

@@ -20,6 +20,13 @@ import { StepFunctionsExecutionViews } from '../../shared/workflows/step-functio
 import { WorkflowExecutionsTable } from '../../shared/repositories/workflow-executions-table';
 import { DynamoDbStaffingRequestStore } from '../../shared/staffing/staffing-request-store';
 import { StepFunctionsTaskTokens } from '../../shared/workflows/step-functions-task-tokens';
+import type { CycleInput } from '../../shared/billing/billing-state';
+import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
+import { WorkflowName } from '../../shared/workflows/workflow-names';
+
+const billingCycles = new StepFunctionsLauncher(stepFunctionsClient, {
+  [WorkflowName.BillingReadiness]: requireEnv(EnvVar.BillingCycleStateMachineArn),
+});
 
 const dependencies = {
   tasks: new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
@@ -45,6 +52,9 @@ const dependencies = {
     stepFunctionsClient,
   ),
   billing: new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
+  billingCycles: {
+    start: (name: string, input: CycleInput) => billingCycles.start(WorkflowName.BillingReadiness, name, input),
+  },
   staffing: new DynamoDbStaffingRequestStore(documentClient, requireEnv(EnvVar.StaffingRequestsTable)),
 };
 

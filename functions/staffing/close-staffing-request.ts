@@ -1,3 +1,4 @@
+import { connectors } from '../../shared/connectors/connector-registry';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { closeStaffingRequest } from '../../shared/staffing/staffing-steps';
 import { StaffingClosingState } from '../../shared/staffing/staffing-state';
@@ -5,7 +6,7 @@ import { staffingPorts } from './staffing-dependencies';
 
 const deps = {
   hris: staffingPorts.hris(),
-  bookings: staffingPorts.bookings(),
+  bookings: staffingPorts.bookings(connectors.psaBookings),
   store: staffingPorts.store(),
   events: staffingPorts.events(),
   now: () => new Date(),

@@ -1,3 +1,4 @@
+import { connectors } from '../../shared/connectors/connector-registry';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
 import { placeSoftHolds } from '../../shared/staffing/staffing-steps';
@@ -6,7 +7,7 @@ import { staffingPorts } from './staffing-dependencies';
 
 const deps = {
   hris: staffingPorts.hris(),
-  bookings: staffingPorts.bookings(),
+  bookings: staffingPorts.bookings(connectors.psaBookings),
   store: staffingPorts.store(),
   policy: CURRENT_STAFFING_POLICY,
   now: () => new Date(),

@@ -17,14 +17,17 @@ import { DynamoDbStaffingRequestStore } from '../../shared/staffing/staffing-req
 export const staffingPorts = {
   hris: (): HrisConnector =>
     withCallRetries(new SandboxHrisConnector(documentClient, requireEnv(EnvVar.SandboxHrisTable))),
-  bookings: (): PsaBookings =>
-    withCallRetries<PsaBookings>(
-      new SandboxPsaBookings(
-        documentClient,
-        requireEnv(EnvVar.SandboxBookingsTable),
-        process.env[EnvVar.SandboxRecordsTable]
-          ? new SandboxRecordStore(documentClient, requireEnv(EnvVar.SandboxRecordsTable))
-          : undefined,
+  /** `choose` is the registry's choice of bookings over the sandbox's (`connectors.psaBookings`). */
+  bookings: (choose: (sandbox: PsaBookings) => PsaBookings = (sandbox) => sandbox): PsaBookings =>
+    choose(
+      withCallRetries<PsaBookings>(
+        new SandboxPsaBookings(
+          documentClient,
+          requireEnv(EnvVar.SandboxBookingsTable),
+          process.env[EnvVar.SandboxRecordsTable]
+            ? new SandboxRecordStore(documentClient, requireEnv(EnvVar.SandboxRecordsTable))
+            : undefined,
+        ),
       ),
     ),
   crm: connectors.crm,

@@ -24,6 +24,8 @@ import { ServiceTable } from '../platform/service-table';
 import { WorkflowStateMachine } from '../platform/workflow-state-machine';
 import { SANDBOX_BILLING_BY_REGION_INDEX } from '../../shared/connectors/sandbox/sandbox-billing-store';
 import type { SandboxSystems } from '../sandbox/sandbox-systems';
+import type { SlaSweep } from '../sla/sla-sweep';
+import { BILLING_TASKS_OPEN_DUE_INDEX } from '../../shared/repositories/billing-tasks-table';
 
 /** Props of {@link BillingReadiness}. */
 export interface BillingReadinessProps {
@@ -32,6 +34,8 @@ export interface BillingReadinessProps {
   readonly exceptionQueue: ExceptionQueue;
   readonly operationsApi: OperationsApi;
   readonly sandbox: SandboxSystems;
+  /** The SLA sweeper, which reminds and escalates the owners' billing tasks. */
+  readonly slaSweep: SlaSweep;
   /** Billing tables to check at synth (tests pass broken ones); the published ones by default. */
   readonly billingPolicy?: BillingPolicyTables;
 }
@@ -60,6 +64,8 @@ export class BillingReadiness extends Construct {
       name: 'billing-readiness',
       partitionKey: 'pk',
       sortKey: 'sk',
+      // Open billing tasks by due time, for the SLA sweeper (sparse: closing a task leaves it).
+      globalSecondaryIndexes: [{ indexName: BILLING_TASKS_OPEN_DUE_INDEX, partitionKey: 'openTask', sortKey: 'dueAt' }],
     });
     this.sandboxBillingTable = new ServiceTable(this, 'SandboxBillingTable', {
       stage,
@@ -94,7 +100,9 @@ export class BillingReadiness extends Construct {
       'start-project-checks',
       'Starts one project check per active project of a page',
       Duration.seconds(120),
-    ).bindTable(this.sandboxBillingTable, EnvVar.SandboxBillingTable, 'read');
+    )
+      .bindTable(this.sandboxBillingTable, EnvVar.SandboxBillingTable, 'read')
+      .bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'read');
     const close = withBus(
       fn(
         'CloseBillingCycleFunction',
@@ -169,6 +177,13 @@ export class BillingReadiness extends Construct {
     this.cycleStateMachine.grantStartExecution(scheduled);
     props.operationsApi.serveWorkflow(this.projectStateMachine, this.projectStateMachine.name);
     props.operationsApi.operationsApi.bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'read');
+    // `POST /billing/runs`: finance starts a cycle on demand through the API (authorized and audited there).
+    props.operationsApi.operationsApi.addEnvironment(
+      EnvVar.BillingCycleStateMachineArn,
+      this.cycleStateMachine.stateMachineArn,
+    );
+    this.cycleStateMachine.grantStartExecution(props.operationsApi.operationsApi);
+    props.slaSweep.sweepOverdueTasks.bindTable(this.readinessTable, EnvVar.BillingReadinessTable, 'readWrite');
 
     new Rule(this, 'FixRule', {
       ruleName: `psflow-${stage}-billing-fixes`,

@@ -10,7 +10,7 @@ import { REJECTED_STATUS_INDEX } from '../../shared/repositories/rejected-events
 import type { PsflowEventBus } from '../platform/event-bus';
 import { ServiceFunction } from '../platform/service-function';
 import { ServiceTable } from '../platform/service-table';
-import { EnvVar } from '../../shared/runtime/environment';
+import { EnvVar, type EnvVarName } from '../../shared/runtime/environment';
 
 /** Props of {@link EventIngestion}. */
 export interface EventIngestionProps {
@@ -156,5 +156,11 @@ export class EventIngestion extends Construct {
     });
     this.partnerRules = partners.map(({ rule }) => rule);
     this.partnerArchives = partners.map(({ archive }) => archive);
+  }
+
+  /** Lets ingestion start another workflow (one built after it), whose ARN it finds in `envVar`. */
+  startsWorkflow(envVar: EnvVarName, stateMachine: IStateMachine): void {
+    this.ingestFunction.addEnvironment(envVar, stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.ingestFunction);
   }
 }

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /** One entry of the audit trail: who did what, when, to which subject, and why. */
 export const AuditEntry = z.object({
-  subjectType: z.enum(['task', 'exception', 'delegation', 'rejected-event', 'user']),
+  subjectType: z.enum(['task', 'exception', 'delegation', 'rejected-event', 'user', 'billing-cycle']),
   subjectId: z.string(),
   action: z.string(),
   actor: z.string(),

@@ -51,7 +51,20 @@ export const BillingCycleClosedDetail = z.object({
   /** The period carried projects move to. */
   carriedTo: z.string().min(1),
   /** Carried projects with their blocking codes (the first 100; `psflow billing status` lists all). */
-  carriedProjects: z.array(z.object({ projectId: z.string(), reasons: z.array(FindingCode) })).max(100),
+  carriedProjects: z
+    .array(
+      z.object({
+        projectId: z.string(),
+        reasons: z.array(FindingCode),
+        /** Set for a project carried into this cycle and carried on: the old period still to invoice. */
+        fromPeriod: z.string().optional(),
+      }),
+    )
+    .max(100),
+  /** Projects carried into this cycle whose old period was drafted in it. */
+  carriedOverDrafted: z.number().int().nonnegative().optional(),
+  /** Projects carried into this cycle whose old period is still blocked, carried on again. */
+  carriedOverBlocked: z.number().int().nonnegative().optional(),
   closedAt: IsoDateTime,
 });
 
@@ -67,6 +80,25 @@ export const BillingFixDetail = z.object({
 });
 /** Typed {@link BillingFixDetail}. */
 export type BillingFixDetail = z.infer<typeof BillingFixDetail>;
+
+/** Detail of `Billing Task SLA Breached`: a missing prerequisite's owner was reminded, or it was escalated. */
+export const BillingTaskSlaBreachedDetail = z.object({
+  taskId: z.string().min(1),
+  region: Region,
+  period: z.string().min(1),
+  projectId: z.string().min(1),
+  code: FindingCode,
+  owner: FindingOwner,
+  ownerId: z.string().min(1),
+  breach: z.number().int().positive(),
+  action: z.enum(['reminded', 'escalated']),
+  fromRole: z.string(),
+  toRole: z.string(),
+  dueAt: IsoDateTime,
+  nextDueAt: IsoDateTime,
+  overdueSeconds: z.number().int().nonnegative(),
+  detectedAt: IsoDateTime,
+});
 
 const FIX_CONSUMERS = ['billing-readiness (RecheckBillingProject: checks the project again, no polling)'];
 
@@ -143,5 +175,16 @@ export const BILLING_EVENT_CONTRACTS: readonly EventContract[] = [
     producer: "psflow's PSA integration",
     consumers: FIX_CONSUMERS,
     detail: BillingFixDetail,
+  },
+  {
+    name: 'BillingTaskSlaBreached',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.BillingTaskSlaBreached,
+    version: 1,
+    description:
+      "A billing prerequisite's owner did not fix it by its due time; the first breach reminds, later ones escalate.",
+    producer: 'SLA sweeper (scheduled)',
+    consumers: ['owners of missing billing prerequisites (reminders)', 'KPIs: blocked projects by owner'],
+    detail: BillingTaskSlaBreachedDetail,
   },
 ];

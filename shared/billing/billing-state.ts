@@ -48,6 +48,10 @@ export const FanOut = z.object({
   started: z.number().int().nonnegative(),
   alreadyStarted: z.number().int().nonnegative(),
   cursor: z.string().optional(),
+  /** Past the active projects: paging the projects carried into this cycle (their old periods). */
+  carriedOver: z.boolean().optional(),
+  /** Checks of carried projects' old periods started. */
+  carriedStarted: z.number().int().nonnegative().optional(),
 });
 /** Typed {@link FanOut}. */
 export type FanOut = z.infer<typeof FanOut>;
@@ -59,6 +63,10 @@ export const CycleClosed = z.object({
   carried: z.number().int().nonnegative(),
   nothingToBill: z.number().int().nonnegative(),
   unknownProjects: z.number().int().nonnegative(),
+  /** Projects carried into this cycle whose old period got drafted in it. */
+  carriedOverDrafted: z.number().int().nonnegative().optional(),
+  /** Projects carried into this cycle whose old period is still blocked, carried on again. */
+  carriedOverBlocked: z.number().int().nonnegative().optional(),
   closedAt: IsoDateTime,
 });
 
@@ -112,7 +120,8 @@ export const InvoiceDraftRequestSchema = z.object({
 
 /** Why a project is checked. */
 export const CheckTrigger = z.object({
-  kind: z.enum(['cycle', 'fix', 'cli']),
+  /** `carried`: a later cycle checks the old period of a project carried into it. */
+  kind: z.enum(['cycle', 'fix', 'cli', 'carried']),
   reason: z.string().min(1).max(500),
 });
 

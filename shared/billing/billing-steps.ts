@@ -6,7 +6,7 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { Region } from '../model/primitives';
 import { cutOffAt, daysAfterPeriodEnd, nextPeriod, parsePeriod, periodStartingOn } from './billing-calendar';
 import type { BillingFixDetail } from './billing-events';
-import type { BillingPolicy } from './billing-policy';
+import type { BillingPolicy, FindingCode } from './billing-policy';
 import type { AssignmentsForProject, BillingProjects, WorkingCalendar } from './billing-ports';
 import { InvoiceDraftRequestSchema } from './billing-state';
 import type {
@@ -21,7 +21,8 @@ import type {
   ReadyProject,
 } from './billing-state';
 import { checkReadiness, unknownProjectFinding } from './readiness';
-import type { ReadinessStore } from './readiness-store';
+import type { ProjectReadinessRecord, ReadinessStore } from './readiness-store';
+import { syncBillingTasks, type BillingTaskStore } from './billing-tasks';
 
 /** Starts executions by name; a taken name is an answer (the work was started before), not a failure. */
 export interface ExecutionStarter {
@@ -77,38 +78,84 @@ export async function planCycle(
 /**
  * `StartProjectChecks`: one page of the region's active projects, one child execution each,
  * named after the cycle run and project, so a repeated step starts nothing twice. The parent's
- * history grows by one step per page, not per project (the 25,000-event limit).
+ * history grows by one step per page, not per project (the 25,000-event limit). After the
+ * active projects come the projects carried into this cycle: each gets a check of its old
+ * period (against this cycle's cut-off), so a carried project is invoiced for it once fixed.
  */
 export async function startProjectChecks(
   state: PlannedCycle,
   projects: BillingProjects,
   starter: ExecutionStarter,
+  store: Pick<ReadinessStore, 'listCarriedInto' | 'getCycle'>,
 ): Promise<FanOut> {
   const { cycle, fanOut } = state;
-  const page = await projects.activeProjects(cycle.region, FAN_OUT_PAGE, fanOut.cursor);
-  let started = 0;
-  let alreadyStarted = 0;
-  for (let index = 0; index < page.projects.length; index += START_CONCURRENCY) {
-    const results = await Promise.all(
-      page.projects.slice(index, index + START_CONCURRENCY).map((project) => {
-        const input: ProjectCheckInput = {
+  if (!fanOut.carriedOver) {
+    const page = await projects.activeProjects(cycle.region, FAN_OUT_PAGE, fanOut.cursor);
+    const counts = await startAll(
+      starter,
+      page.projects.map((project) => ({
+        name: projectExecutionName(cycle, project.projectId),
+        input: {
           cycle,
           projectId: project.projectId,
           trigger: { kind: 'cycle', reason: `${cycle.region} ${cycle.period} cycle ${cycle.runId}` },
-        };
-        return starter.start(projectExecutionName(cycle, project.projectId), input);
-      }),
+        },
+      })),
+    );
+    const progress = {
+      started: fanOut.started + counts.started,
+      alreadyStarted: fanOut.alreadyStarted + counts.alreadyStarted,
+    };
+    // The next step pages the carried projects: one list per step keeps each step's work bounded.
+    if (page.cursor === undefined) return { done: false, carriedOver: true, carriedStarted: 0, ...progress };
+    return { done: false, ...progress, cursor: page.cursor };
+  }
+  const page = await store.listCarriedInto(cycle.region, cycle.period, FAN_OUT_PAGE, fanOut.cursor);
+  const oldCycles = new Map<string, BillingCycle | undefined>();
+  for (const period of new Set(page.carried.map((carried) => carried.fromPeriod)))
+    oldCycles.set(period, await store.getCycle(cycle.region, period));
+  const checks = page.carried.flatMap((carried) => {
+    const oldCycle = oldCycles.get(carried.fromPeriod);
+    // Only a closed cycle carries, so its cycle item exists; without it there is nothing to check against.
+    if (!oldCycle) return [];
+    const input: ProjectCheckInput = {
+      cycle: carriedCycle(oldCycle, cycle),
+      projectId: carried.projectId,
+      trigger: { kind: 'carried', reason: `carried from ${carried.fromPeriod} into the ${cycle.period} cycle` },
+    };
+    return [{ name: projectExecutionName(cycle, carried.projectId, `carried-${carried.fromPeriod}`), input }];
+  });
+  const counts = await startAll(starter, checks);
+  return {
+    done: page.cursor === undefined,
+    started: fanOut.started + counts.started,
+    alreadyStarted: fanOut.alreadyStarted + counts.alreadyStarted,
+    carriedOver: true,
+    carriedStarted: (fanOut.carriedStarted ?? 0) + counts.started + counts.alreadyStarted,
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
+}
+
+/** An old period checked within a later cycle: its own dates and records, the later cycle's cut-off. */
+export function carriedCycle(oldCycle: BillingCycle, current: Pick<BillingCycle, 'cutOffAt'>): BillingCycle {
+  return { ...oldCycle, cutOffAt: current.cutOffAt };
+}
+
+async function startAll(
+  starter: ExecutionStarter,
+  checks: readonly { name: string; input: ProjectCheckInput }[],
+): Promise<{ started: number; alreadyStarted: number }> {
+  let started = 0;
+  let alreadyStarted = 0;
+  for (let index = 0; index < checks.length; index += START_CONCURRENCY) {
+    const results = await Promise.all(
+      checks.slice(index, index + START_CONCURRENCY).map((check) => starter.start(check.name, check.input)),
     );
     for (const result of results)
       if (result.alreadyStarted) alreadyStarted += 1;
       else started += 1;
   }
-  return {
-    done: page.cursor === undefined,
-    started: fanOut.started + started,
-    alreadyStarted: fanOut.alreadyStarted + alreadyStarted,
-    ...(page.cursor ? { cursor: page.cursor } : {}),
-  };
+  return { started, alreadyStarted };
 }
 
 /** What a project check reads and writes through. */
@@ -119,6 +166,8 @@ export interface CheckDependencies {
   readonly assignments: AssignmentsForProject;
   readonly calendar: WorkingCalendar;
   readonly store: ReadinessStore;
+  /** Where each blocking finding becomes a task for its owner, reminded by the SLA sweeper. */
+  readonly tasks: BillingTaskStore;
   readonly publisher: EventPublisher;
   readonly now: () => Date;
 }
@@ -160,12 +209,17 @@ export async function checkProjectReadiness(
     policy: deps.policy,
   });
   const status = !result.ready ? 'blocked' : result.invoice ? 'ready' : 'nothing-to-bill';
-  const recorded = await deps.store.recordCheck(cycle, projectId, {
-    status,
-    findings: result.findings,
-    checkedAt: now.toISOString(),
-  });
+  const recorded = await deps.store.recordCheck(
+    cycle,
+    projectId,
+    { status, findings: result.findings, checkedAt: now.toISOString() },
+    { reopenCarried: input.trigger.kind === 'carried' },
+  );
   const blocking = result.findings.filter((finding) => finding.blocks);
+  // A settled project (drafted, or carried at the cut-off) keeps the tasks it had; otherwise
+  // the owners' tasks follow this check: new findings open tasks, fixed ones close theirs.
+  if (!recorded.settled)
+    await syncBillingTasks(cycle, projectId, result.findings, deps, now, `fixed: check ${recorded.record.checks}`);
   if (recorded.settled && !recorded.alreadyDrafted)
     return {
       status: 'closed',
@@ -240,10 +294,12 @@ export async function draftInvoice(state: ReadyProject, erp: ErpInvoices, now: D
  */
 export async function recordInvoiceDrafted(
   state: DraftedProject,
-  deps: Pick<CheckDependencies, 'store' | 'publisher' | 'policy'>,
+  deps: Pick<CheckDependencies, 'store' | 'publisher' | 'policy' | 'tasks'>,
 ): Promise<{ first: boolean }> {
   const { cycle, draft, readiness } = state;
   const first = await deps.store.markDrafted(cycle, state.projectId, draft);
+  // A drafted project needs nothing more from anyone: whatever is still open for it closes.
+  await syncBillingTasks(cycle, state.projectId, [], deps, new Date(draft.draftedAt), `drafted ${draft.invoiceId}`);
   if (!first) return { first };
   const record = await deps.store.get(cycle.region, cycle.period, state.projectId);
   const period = parsePeriod(cycle.period, deps.policy.calendars[cycle.region]);
@@ -287,7 +343,7 @@ export async function voidInvoiceDraft(state: ProjectCheckInput, erp: ErpInvoice
  */
 export async function closeCycle(
   state: PlannedCycle,
-  deps: Pick<CheckDependencies, 'store' | 'publisher' | 'policy' | 'records' | 'projects'>,
+  deps: Pick<CheckDependencies, 'store' | 'publisher' | 'policy' | 'records' | 'projects' | 'tasks'>,
   now: Date,
 ): Promise<{
   projects: number;
@@ -295,13 +351,15 @@ export async function closeCycle(
   carried: number;
   nothingToBill: number;
   unknownProjects: number;
+  carriedOverDrafted: number;
+  carriedOverBlocked: number;
   closedAt: string;
 }> {
   const { cycle } = state;
   const calendar = deps.policy.calendars[cycle.region];
   const carriedTo = nextPeriod(parsePeriod(cycle.period, calendar), calendar).period;
   const totals = { projects: 0, drafted: 0, carried: 0, nothingToBill: 0 };
-  const carriedProjects: { projectId: string; reasons: string[] }[] = [];
+  const carriedProjects: { projectId: string; fromPeriod?: string; reasons: FindingCode[] }[] = [];
   const known = new Set<string>();
   let cursor: string | undefined;
   do {
@@ -311,27 +369,50 @@ export async function closeCycle(
       totals.projects += 1;
       if (record.status === 'drafted') totals.drafted += 1;
       if (record.status === 'nothing-to-bill') totals.nothingToBill += 1;
-      if (record.status === 'blocked' && (await deps.store.markCarried(cycle, record.projectId, carriedTo))) {
+      if (
+        record.status === 'blocked' &&
+        (await deps.store.markCarried(cycle, record.projectId, carriedTo, reasonsOf(record)))
+      ) {
         totals.carried += 1;
         if (carriedProjects.length < 100)
-          carriedProjects.push({
-            projectId: record.projectId,
-            reasons: [...new Set(record.findings.filter((finding) => finding.blocks).map((finding) => finding.code))],
-          });
+          carriedProjects.push({ projectId: record.projectId, reasons: reasonsOf(record) });
       } else if (record.status === 'carried') totals.carried += 1;
     }
     cursor = page.cursor;
   } while (cursor);
+  // Projects carried into this cycle: drafted for their old period by now, or carried on with its reasons.
+  const carriedOver = { carriedOverDrafted: 0, carriedOverBlocked: 0 };
+  let carriedCursor: string | undefined;
+  do {
+    const page = await deps.store.listCarriedInto(cycle.region, cycle.period, 500, carriedCursor);
+    for (const carried of page.carried) {
+      const old = await deps.store.get(cycle.region, carried.fromPeriod, carried.projectId);
+      if (old?.status === 'drafted') {
+        carriedOver.carriedOverDrafted += 1;
+        continue;
+      }
+      const reasons = old ? reasonsOf(old) : [...carried.reasons];
+      await deps.store.markCarried(
+        { region: cycle.region, period: carried.fromPeriod },
+        carried.projectId,
+        carriedTo,
+        reasons,
+      );
+      carriedOver.carriedOverBlocked += 1;
+      if (carriedProjects.length < 100)
+        carriedProjects.push({ projectId: carried.projectId, fromPeriod: carried.fromPeriod, reasons });
+    }
+    carriedCursor = page.cursor;
+  } while (carriedCursor);
   const unknown: string[] = [];
   for (const projectId of await deps.records.projectsWithRecords(cycle.month)) {
     if (known.has(projectId) || (await deps.projects.project(projectId))) continue;
     unknown.push(projectId);
     const records = await deps.records.recordsFor(projectId, cycle.month);
-    await deps.store.recordCheck(cycle, projectId, {
-      status: 'blocked',
-      findings: [unknownProjectFinding(projectId, records, new Date(cycle.cutOffAt), deps.policy)],
-      checkedAt: now.toISOString(),
-    });
+    const findings = [unknownProjectFinding(projectId, records, new Date(cycle.cutOffAt), deps.policy)];
+    await deps.store.recordCheck(cycle, projectId, { status: 'blocked', findings, checkedAt: now.toISOString() });
+    // Finance finds out whose records these are: a task like any other missing prerequisite.
+    await syncBillingTasks(cycle, projectId, findings, deps, now, 'the project is known now');
   }
   await deps.publisher.publish([
     {
@@ -342,6 +423,7 @@ export async function closeCycle(
         period: cycle.period,
         cutOffAt: cycle.cutOffAt,
         ...totals,
+        ...carriedOver,
         unknownProjects: unknown.slice(0, 100),
         carriedTo,
         carriedProjects,
@@ -349,7 +431,7 @@ export async function closeCycle(
       },
     },
   ]);
-  return { ...totals, unknownProjects: unknown.length, closedAt: now.toISOString() };
+  return { ...totals, ...carriedOver, unknownProjects: unknown.length, closedAt: now.toISOString() };
 }
 
 /**
@@ -372,13 +454,23 @@ export async function recheckProject(
     };
   const record = await deps.store.get(project.region, fix.period, fix.projectId);
   if (record?.status === 'drafted') return { rechecked: false, reason: 'already drafted' };
-  if (record?.status === 'carried') return { rechecked: false, reason: `carried to ${record.carriedTo}` };
-  if (deps.now().getTime() >= Date.parse(cycle.cutOffAt))
-    return { rechecked: false, reason: 'the cycle is past its cut-off' };
+  // A carried project's old period is checked within the cycle it was carried to, against that cut-off.
+  const carriedTo = record?.carriedTo;
+  const carrying = carriedTo ? await deps.store.getCycle(project.region, carriedTo) : undefined;
+  if (carriedTo && !carrying)
+    return { rechecked: false, reason: `carried to ${carriedTo}, whose cycle will check it when it starts` };
+  const checkCycle = carrying ? carriedCycle(cycle, carrying) : cycle;
+  if (deps.now().getTime() >= Date.parse(checkCycle.cutOffAt))
+    return {
+      rechecked: false,
+      reason: carrying ? `the ${carriedTo} cycle is past its cut-off` : 'the cycle is past its cut-off',
+    };
   const input: ProjectCheckInput = {
-    cycle,
+    cycle: checkCycle,
     projectId: fix.projectId,
-    trigger: { kind: 'fix', reason: `${fix.recordId} at ${fix.at}` },
+    trigger: carrying
+      ? { kind: 'carried', reason: `${fix.recordId} at ${fix.at}, carried to ${carriedTo}` }
+      : { kind: 'fix', reason: `${fix.recordId} at ${fix.at}` },
   };
   const { alreadyStarted } = await deps.starter.start(projectExecutionName(cycle, fix.projectId, fix.eventId), input);
   return { rechecked: !alreadyStarted, reason: alreadyStarted ? 'this fix was already rechecked' : 'rechecked' };
@@ -404,6 +496,11 @@ export async function startScheduledCycle(
   };
   await starter.start(cycleExecutionName(input.region, period.period, 'run-1'), cycleInput);
   return { started: period.period };
+}
+
+/** The blocking finding codes of a project's record: why it is carried. */
+function reasonsOf(record: ProjectReadinessRecord): FindingCode[] {
+  return [...new Set(record.findings.filter((finding) => finding.blocks).map((finding) => finding.code))];
 }
 
 function safeName(name: string): string {

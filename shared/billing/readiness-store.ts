@@ -1,3 +1,4 @@
+import type { FindingCode } from './billing-policy';
 import type { ReadinessFinding } from './readiness';
 import type { BillingCycle } from './billing-state';
 
@@ -33,6 +34,15 @@ export interface RecordedCheck {
   readonly settled: boolean;
 }
 
+/** A project carried into a cycle from an earlier period it could not be invoiced for. */
+export interface CarriedOver {
+  readonly projectId: string;
+  /** The period whose records are still to invoice (the first one, when carried more than once). */
+  readonly fromPeriod: string;
+  /** The blocking finding codes when it was carried. */
+  readonly reasons: readonly FindingCode[];
+}
+
 /** Storage of cycles and each project's readiness in them; every read by key, never a scan. */
 export interface ReadinessStore {
   putCycle(cycle: BillingCycle): Promise<void>;
@@ -46,6 +56,8 @@ export interface ReadinessStore {
       findings: readonly ReadinessFinding[];
       checkedAt: string;
     },
+    /** A carried project checked again in a later cycle: a `carried` record is checked, not settled. */
+    options?: { reopenCarried: boolean },
   ): Promise<RecordedCheck>;
   /** Marks the project drafted; `false` if it already was (so `Invoice Drafted` is emitted once). */
   markDrafted(
@@ -53,8 +65,24 @@ export interface ReadinessStore {
     projectId: string,
     draft: { invoiceId: string; draftedAt: string; totalMinor: number; currency: string },
   ): Promise<boolean>;
-  /** Marks a blocked project carried to the next period; `false` if it is no longer blocked. */
-  markCarried(cycle: Pick<BillingCycle, 'region' | 'period'>, projectId: string, carriedTo: string): Promise<boolean>;
+  /**
+   * Marks a blocked (or already carried) project carried to the next period, and lists it among
+   * that period's carried-over projects so its cycle checks the old period too; `false` if it is
+   * no longer blocked.
+   */
+  markCarried(
+    cycle: Pick<BillingCycle, 'region' | 'period'>,
+    projectId: string,
+    carriedTo: string,
+    reasons: readonly FindingCode[],
+  ): Promise<boolean>;
+  /** One page of the projects carried into a cycle, in project order. */
+  listCarriedInto(
+    region: string,
+    period: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ carried: CarriedOver[]; cursor?: string }>;
   get(region: string, period: string, projectId: string): Promise<ProjectReadinessRecord | undefined>;
   /** One page of a cycle's projects, in project id order. */
   list(

@@ -70,3 +70,41 @@ export interface BillingSchedule {
   milestonesFor(projectId: string): Promise<readonly Milestone[]>;
   draftedInvoicesFor(projectId: string): Promise<readonly InvoiceDraft[]>;
 }
+
+/** What the PSA plan of a project becomes after a change. */
+export interface PlanUpdate {
+  readonly endDate: string;
+  readonly roleLines: readonly RoleLine[];
+  readonly scope?: string;
+}
+
+/**
+ * Where an approved change is applied (ERP, PSA, billing, bookings). Every write is tagged with
+ * the change id and keeps what it replaced, so a retried step changes nothing twice and
+ * {@link ChangeApplication.revertChange} can restore the previous baseline after an abort.
+ */
+export interface ChangeApplication {
+  /** Adds the ERP budget as a new baseline version; earlier versions stay as recorded. */
+  reviseBudget(
+    projectId: string,
+    changeId: string,
+    budget: Money,
+  ): Promise<{ baselineId: string; baselineVersion: number; previousVersion: number }>;
+  /** Sets the PSA project's end date, roles and scope. */
+  updatePlan(projectId: string, changeId: string, plan: PlanUpdate): Promise<{ psaProjectId: string }>;
+  /** Moves planned milestones past the new end to it, or sets the rate card's rates from the lines. */
+  updateBillingSchedule(
+    projectId: string,
+    changeId: string,
+    update: { readonly endDate: string; readonly rates: readonly { readonly role: string; readonly rate: Money }[] },
+  ): Promise<{ billingId?: string; movedMilestones: string[]; ratesUpdated: string[] }>;
+  /** Extends or shortens a booking to a new end date, or releases it. */
+  adjustBooking(
+    projectId: string,
+    changeId: string,
+    bookingId: string,
+    adjustment: { readonly endDate: string } | { readonly release: true },
+  ): Promise<void>;
+  /** Compensation: voids the change's baseline version and restores what its steps replaced; lists what it did. */
+  revertChange(projectId: string, changeId: string, reason: string): Promise<string[]>;
+}

@@ -21,8 +21,14 @@ import type {
  * staffing and billing sandboxes, to be repointed at their ports when those land.
  */
 
-const BudgetRecord = z.object({ createdAt: z.string(), budget: Money, status: z.string().optional() });
+const BudgetRecord = z.object({
+  createdAt: z.string(),
+  budget: Money,
+  status: z.string().optional(),
+  baselineVersion: z.number().int().optional(),
+});
 const PsaProjectRecord = z.object({
+  scope: z.string().nullish(),
   startDate: z.string(),
   endDate: z.string(),
   roles: z.array(z.object({ lineId: z.string(), role: z.string(), skills: z.array(z.string()), hours: z.number() })),
@@ -91,7 +97,8 @@ export class SandboxChangePorts implements ProjectPlans, CostRates, BookingsOnPr
     const rates = rateCard?.billing.kind === 'rate-card' ? rateCard.billing.rates : [];
     return {
       projectId,
-      baselineVersion: budgets.length,
+      baselineVersion: latest.baselineVersion ?? budgets.length,
+      scope: project.scope ?? undefined,
       budget: latest.budget,
       startDate: project.startDate,
       endDate: project.endDate,

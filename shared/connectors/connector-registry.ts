@@ -6,6 +6,12 @@ import { BusinessCentralErpConnector } from './business-central/business-central
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
+import { KantataApi } from './kantata/kantata-client';
+import { KantataBillingRecords } from './kantata/kantata-billing-records';
+import { KantataPsaBookings } from './kantata/kantata-psa-bookings';
+import { KantataPsaConnector } from './kantata/kantata-psa-connector';
+import type { PsaBookings } from './psa/psa-bookings';
+import type { PsaBillingRecords } from './psa/psa-billing-records';
 import type { PsaConnector } from './psa/psa-connector';
 import { SalesforceCrmConnector } from './salesforce/salesforce-crm-connector';
 import { SandboxCrmConnector } from './sandbox/sandbox-crm-connector';
@@ -39,13 +45,32 @@ export const connectors = {
           stageSecretName('business-central-api'),
         )
       : withCallRetries(new SandboxErpConnector(records())),
-  psa: (): PsaConnector => withCallRetries(new SandboxPsaConnector(records())),
+  psa: (): PsaConnector =>
+    selection().psa === 'kantata'
+      ? new KantataPsaConnector(kantata())
+      : withCallRetries(new SandboxPsaConnector(records())),
+  /**
+   * Billing's PSA records: the time entries from Kantata when the stage chose it, the rest (and
+   * everything on the sandbox) from `others`, the records source billing already has.
+   */
+  psaBillingRecords: (others: PsaBillingRecords): PsaBillingRecords =>
+    selection().psa === 'kantata' ? new KantataBillingRecords(kantata(), others) : others,
+  /**
+   * Staffing's bookings: Kantata's workspace allocations when the stage chose it, with the
+   * utilisation targets (not a Kantata concept) still read from `others`; otherwise `others`.
+   */
+  psaBookings: (others: PsaBookings): PsaBookings =>
+    selection().psa === 'kantata' ? new KantataPsaBookings(kantata(), () => others.utilisationTargets()) : others,
   documents: (): DocumentsConnector => withCallRetries(new SandboxDocumentsConnector(records())),
 };
 
 /** The stage's connector choice, as the construct passed it. */
 export function selection(): ConnectorSelection {
   return parseConnectorSelection(process.env[EnvVar.Connectors] ?? '');
+}
+
+function kantata(): KantataApi {
+  return new KantataApi(governedClient('psa', 'kantata-api'), runtimeSecrets(), stageSecretName('kantata-api'));
 }
 
 let store: SandboxRecordStore | undefined;

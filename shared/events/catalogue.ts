@@ -97,6 +97,14 @@ export const WorkflowDetailType = {
   BillingCycleClosed: 'Billing Cycle Closed',
   /** An operator asks for a project's readiness to be checked again. */
   BillingRecheckRequested: 'Billing Recheck Requested',
+  /** A billing task's owner did not fix the prerequisite by its due time: reminded first, escalated after. */
+  BillingTaskSlaBreached: 'Billing Task SLA Breached',
+  /** Every approval level of a project change approved; carries the change approval cycle time. */
+  ChangeApproved: 'Change Approved',
+  /** An approved change is applied: new ERP baseline version, PSA plan, billing, bookings; carries the margin impact. */
+  ChangeApplied: 'Change Applied',
+  /** An approver rejected a project change; nothing was applied. */
+  ChangeRejected: 'Change Rejected',
 } as const;
 
 /** Detail-types under `psflow.psa`: changes to running projects, and fixes to billing prerequisites. */

@@ -13,6 +13,7 @@ import {
   PsflowSource,
   WorkflowDetailType,
 } from './catalogue';
+import { ChangeAppliedDetail, ChangeApprovedDetail, ChangeRejectedDetail } from '../change-control/change-events';
 import { ChangeRequestedDetail } from '../change-control/change-request';
 import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 
@@ -85,7 +86,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     detailType: WorkflowDetailType.ResourceRequested,
     version: 1,
     description: 'One role line of a statement of work needs staffing.',
-    producer: 'project-activation state machine (RequestResources)',
+    producer: 'project-activation (RequestResources); change-control (RequestChangeResources)',
     consumers: ['staffing workflow'],
     detail: z.object({
       projectId: ExternalId,
@@ -123,8 +124,8 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description:
       'A change to a running project, as the values after the change: from the PSA (scope, end date, role lines, hours, rates) or from the CRM (a new amount on a won opportunity).',
-    producer: "psflow's PSA integration; Salesforce adapter for amount changes on won deals (planned)",
-    consumers: ['change-control workflow (planned)'],
+    producer: "psflow's PSA integration; Salesforce adapter for amount changes on won deals",
+    consumers: ['ingestion (validates, deduplicates, starts change-control)'],
     detail: ChangeRequestedDetail,
   },
   {
@@ -302,6 +303,37 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
       openedAt: IsoDateTime,
       openUntil: IsoDateTime,
     }),
+  },
+  {
+    name: 'ChangeApproved',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeApproved,
+    version: 1,
+    description: 'Every approval level of a project change approved; carries the change approval cycle time.',
+    producer: 'change-control state machine (RecordChangeApproval)',
+    consumers: ['KPIs: change approval cycle time'],
+    detail: ChangeApprovedDetail,
+  },
+  {
+    name: 'ChangeApplied',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeApplied,
+    version: 1,
+    description:
+      'An approved project change is applied: a new ERP baseline version, the PSA plan, billing and bookings; carries the margin impact.',
+    producer: 'change-control state machine (AnnounceChangeApplied)',
+    consumers: ['KPIs: margin impact of approved changes'],
+    detail: ChangeAppliedDetail,
+  },
+  {
+    name: 'ChangeRejected',
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeRejected,
+    version: 1,
+    description: 'An approver rejected a project change; nothing was applied.',
+    producer: 'change-control state machine (RecordChangeRejected)',
+    consumers: ['KPIs: change approval cycle time'],
+    detail: ChangeRejectedDetail,
   },
 ];
 

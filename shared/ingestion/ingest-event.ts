@@ -3,6 +3,7 @@ import * as z from 'zod';
 import {
   CrmDetailType,
   PSFLOW_EMITTED_SOURCES,
+  PsaDetailType,
   PsflowSource,
   SalesforceDetailType,
   SalesforceSourcePrefix,
@@ -13,6 +14,7 @@ import {
   IgnoreReason,
   RejectionReason,
   issuesFromZod,
+  type ChangeDecision,
   type IgnoredDecision,
   type RejectedDecision,
 } from './ingestion-outcomes';
@@ -25,6 +27,7 @@ import {
   type OpportunityChangeDecision,
 } from './salesforce/opportunity-change';
 import { messageOf } from '../errors/error-message';
+import { ChangeRequestedDetail } from '../change-control/change-request';
 import { isPlainObject } from '../model/plain-object';
 
 /**
@@ -33,6 +36,9 @@ import { isPlainObject } from '../model/plain-object';
  * execution name or ends as a recorded outcome (ignored, rejected and held, or counted as
  * unknown). Nothing is dropped without a trace.
  */
+
+/** What ingestion decides for one record: an opportunity change's decision, or a project change to control. */
+type RecordDecision = OpportunityChangeDecision;
 
 /** Step Functions refuses execution input over 256 KB; larger events cannot start a workflow as they are. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -120,7 +126,9 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     const recordIds = isOverflow(change) ? [change.header.recordIds[0] ?? '*'] : [...new Set(change.header.recordIds)];
     for (const recordId of recordIds) {
       outcomes.push(
-        await once(changeDedupeKey(change, recordId), () => decideOpportunityRecord(change, recordId, deps.crm)),
+        await once(changeDedupeKey(change, recordId), () =>
+          decideOpportunityRecord(change, recordId, deps.crm, deps.projects),
+        ),
       );
     }
   } else {
@@ -136,9 +144,16 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
       return { ...identity, outcomes: [outcome] };
     }
     const parsedDedupeKey = isPlainObject(detail.data) ? detail.data.dedupeKey : undefined;
-    const dedupeKey = `${envelope.source}:${typeof parsedDedupeKey === 'string' ? parsedDedupeKey : `event:${envelope.id}`}`;
+    const change = ChangeRequestedDetail.safeParse(
+      route.contract.detailType === PsaDetailType.ChangeRequested ? detail.data : undefined,
+    );
+    // A change is one change however often it is delivered: its id is the dedupe key.
+    const dedupeKey = change.success
+      ? `${envelope.source}:change:${change.data.changeId}`
+      : `${envelope.source}:${typeof parsedDedupeKey === 'string' ? parsedDedupeKey : `event:${envelope.id}`}`;
     outcomes.push(
-      await once(dedupeKey, async (): Promise<OpportunityChangeDecision> => {
+      await once(dedupeKey, async (): Promise<RecordDecision> => {
+        if (change.success) return { kind: 'change', dedupeKey, detail: change.data };
         if (route.contract.detailType !== CrmDetailType.OpportunityWon) {
           return {
             kind: 'ignored',
@@ -154,7 +169,7 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
   return { ...identity, outcomes };
 
   /** Runs a record's decision unless its change was already processed, then remembers the outcome. */
-  async function once(dedupeKey: string, decide: () => Promise<OpportunityChangeDecision>): Promise<RecordOutcome> {
+  async function once(dedupeKey: string, decide: () => Promise<RecordDecision>): Promise<RecordOutcome> {
     const seen = await deps.ledger.find(dedupeKey);
     if (seen) {
       return {
@@ -180,9 +195,10 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
     return outcome;
   }
 
-  async function act(decision: OpportunityChangeDecision): Promise<RecordOutcome> {
+  async function act(decision: RecordDecision): Promise<RecordOutcome> {
     if (decision.kind === 'rejected') return hold(decision);
     if (decision.kind === 'ignored') return ignoredOutcome(decision);
+    if (decision.kind === 'change') return startChangeControl(decision);
     const input = JSON.stringify(decision.detail);
     if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) {
       return hold({
@@ -220,6 +236,34 @@ export async function ingestEvent(event: unknown, deps: IngestionDependencies): 
       executionArn: started.executionArn,
     };
   }
+
+  async function startChangeControl(decision: ChangeDecision<ChangeRequestedDetail>): Promise<RecordOutcome> {
+    const change = decision.detail;
+    const executionName = changeExecutionName(change);
+    const started = await deps.launcher.start(WorkflowName.ChangeControl, executionName, { change });
+    await deps.executions.record({
+      workflow: WorkflowName.ChangeControl,
+      executionName,
+      executionArn: started.executionArn,
+      businessKeys: [
+        businessKey('project', change.projectId),
+        ...(change.opportunityId ? [businessKey('opportunity', change.opportunityId)] : []),
+      ],
+      dedupeKey: decision.dedupeKey,
+      startedAt: receivedAt,
+    });
+    return {
+      outcome: started.alreadyStarted ? 'already-started' : 'started',
+      recordId: decision.recordId,
+      dedupeKey: decision.dedupeKey,
+      executionArn: started.executionArn,
+    };
+  }
+}
+
+/** The execution name of a change's change control: derived from its source and id, so a duplicate starts nothing. */
+export function changeExecutionName(change: Pick<ChangeRequestedDetail, 'source' | 'changeId'>): string {
+  return executionNameFor('change', { system: change.source, id: change.changeId });
 }
 
 type Route =

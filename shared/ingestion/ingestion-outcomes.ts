@@ -78,6 +78,14 @@ export interface ActivationDecision<TDetail> {
   readonly detail: TDetail;
 }
 
+/** A change to a running project whose change control must be started. */
+export interface ChangeDecision<TDetail> {
+  readonly kind: 'change';
+  readonly dedupeKey: string;
+  readonly recordId?: string;
+  readonly detail: TDetail;
+}
+
 /** The JSONPath of a zod issue, rooted at `base` (itself a JSONPath such as `$.detail`). */
 export function jsonPath(base: string, path: readonly PropertyKey[]): string {
   let result = base;

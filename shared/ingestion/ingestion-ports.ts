@@ -1,3 +1,4 @@
+import type { OpportunityProjects } from './salesforce/opportunity-change';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import type { WorkflowName } from '../workflows/workflow-names';
 import type { RejectionIssue, RejectionReason } from './ingestion-outcomes';
@@ -81,6 +82,8 @@ export interface IngestionDependencies {
   readonly rejections: RejectedEventStore;
   readonly launcher: WorkflowLauncher;
   readonly executions: ExecutionIndex;
+  /** Finds the project of a won opportunity, so an amount change becomes a change request; without it, amount changes start nothing. */
+  readonly projects?: OpportunityProjects;
   readonly now: () => Date;
 }
 

@@ -154,7 +154,8 @@ export async function buildWonOpportunity(input: WonOpportunityInput): Promise<W
   return { kind: 'valid', opportunity: opportunity.data };
 }
 
-function toMinorUnits(
+/** Major units as a CRM stores them to minor units, or the problem with them. */
+export function toMinorUnits(
   amount: number | undefined,
   currency: string | undefined,
   problem: (message: string) => undefined,
@@ -172,7 +173,11 @@ function toMinorUnits(
   return minor;
 }
 
-function normaliseRegion(value: string | undefined, problem: (message: string) => undefined): Region | undefined {
+/** A CRM's region text as a {@link Region}, or the problem with it. */
+export function normaliseRegion(
+  value: string | undefined,
+  problem: (message: string) => undefined,
+): Region | undefined {
   if (value === undefined) return undefined;
   const parsed = Region.safeParse(value.trim().toUpperCase());
   return parsed.success
@@ -180,7 +185,11 @@ function normaliseRegion(value: string | undefined, problem: (message: string) =
     : problem(`${JSON.stringify(value)} is not a region; expected one of ${Region.options.join(', ')}`);
 }
 
-function normalisePractice(value: string | undefined, problem: (message: string) => undefined): string | undefined {
+/** A CRM's practice name as a practice slug, or the problem with it. */
+export function normalisePractice(
+  value: string | undefined,
+  problem: (message: string) => undefined,
+): string | undefined {
   if (value === undefined) return undefined;
   const slug = value
     .trim()

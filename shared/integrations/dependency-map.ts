@@ -5,7 +5,8 @@ import { ConnectorPort } from './api-catalogue';
  * The dependency map of a stage, generated from its synthesized template, never drawn by hand:
  * which workflow step (a state machine's Task, or a rule's function) calls which port, which
  * connector and which external API, and which events link the workflows (a Task putting an
- * event, a rule matching it). Functions carry their ports (`PSFLOW_CONNECTOR_PORTS`, set by the
+ * event, a rule matching it; a function or Task starting another workflow's execution, such as
+ * ingestion starting project activation). Functions carry their ports (`PSFLOW_CONNECTOR_PORTS`, set by the
  * integrations construct from each handler's source) and the stage's choice (`PSFLOW_CONNECTORS`).
  */
 
@@ -27,10 +28,22 @@ export interface EventLink {
   readonly consumers: readonly string[];
 }
 
+/**
+ * One workflow starting another directly (StartExecution), read from the state machine ARN a
+ * function is given: the starter is `<workflow>/<step>` for a Task, `rule/<function>` for a
+ * rule's target, or the function's name (an API, say) when nothing in the app invokes it.
+ */
+export interface WorkflowStart {
+  readonly starter: string;
+  readonly functionName: string;
+  readonly workflow: string;
+}
+
 /** The whole map. */
 export interface DependencyMap {
   readonly steps: readonly StepDependency[];
   readonly events: readonly EventLink[];
+  readonly starts: readonly WorkflowStart[];
 }
 
 type Json = Record<string, unknown>;
@@ -76,7 +89,7 @@ function tasksOf(definition: Json): TaskState[] {
 /** Builds the map from a CloudFormation template (`cdk.out/psflow-<stage>.template.json`). */
 export function dependencyMapOf(template: Json): DependencyMap {
   const resources = isObject(template.Resources) ? template.Resources : {};
-  const functions = new Map<string, { name: string; ports: string[]; selection: string }>();
+  const functions = new Map<string, { name: string; ports: string[]; selection: string; starts: string[] }>();
   const machines = new Map<string, string>();
   for (const [id, resource] of Object.entries(resources)) {
     if (!isObject(resource) || !isObject(resource.Properties)) continue;
@@ -94,6 +107,11 @@ export function dependencyMapOf(template: Json): DependencyMap {
         name: String(properties.FunctionName ?? id).replace(/^psflow-[^-]+-/, ''),
         ports,
         selection: typeof variables.PSFLOW_CONNECTORS === 'string' ? variables.PSFLOW_CONNECTORS : '',
+        // A state machine's Ref is its ARN: a function given one starts that workflow.
+        starts: Object.values(variables).flatMap((value) => {
+          const target = referenced(flatten(value));
+          return target === undefined ? [] : [target];
+        }),
       });
     }
     if (resource.Type === 'AWS::StepFunctions::StateMachine')
@@ -101,9 +119,12 @@ export function dependencyMapOf(template: Json): DependencyMap {
   }
   const steps: StepDependency[] = [];
   const produced: { producer: string; source: string; detailType: string }[] = [];
+  const callers = new Map<string, Set<string>>();
   const addSteps = (workflow: string, step: string, functionId: string): void => {
     const fn = functions.get(functionId);
     if (!fn) return;
+    const caller = workflow === 'rule' ? `rule/${fn.name}` : `${workflow}/${step}`;
+    callers.set(functionId, new Set([...(callers.get(functionId) ?? []), caller]));
     const selection = parseConnectorSelection(fn.selection);
     for (const name of fn.ports) {
       const port = ConnectorPort.parse(name);
@@ -163,12 +184,24 @@ export function dependencyMapOf(template: Json): DependencyMap {
       ...new Set(rules.filter((rule) => matches(rule.pattern, event)).flatMap((rule) => rule.consumers)),
     ].sort(),
   }));
+  const starts = [...functions.entries()].flatMap(([functionId, fn]) =>
+    fn.starts.flatMap((target) => {
+      const workflow = machines.get(target);
+      if (workflow === undefined) return [];
+      return [...(callers.get(functionId) ?? [fn.name])].map((starter) => ({
+        starter,
+        functionName: fn.name,
+        workflow,
+      }));
+    }),
+  );
   const uniqueSteps = [...new Map(steps.map((step) => [`${step.workflow}|${step.step}|${step.port}`, step])).values()];
   return {
     steps: uniqueSteps.sort((a, b) =>
       `${a.workflow}|${a.step}|${a.port}`.localeCompare(`${b.workflow}|${b.step}|${b.port}`),
     ),
     events: events.sort((a, b) => `${a.producer}|${a.detailType}`.localeCompare(`${b.producer}|${b.detailType}`)),
+    starts: starts.sort((a, b) => `${a.starter}|${a.workflow}`.localeCompare(`${b.starter}|${b.workflow}`)),
   };
 }
 
@@ -202,6 +235,9 @@ export function renderDependencyText(map: DependencyMap): string {
     lines.push(
       `  ${event.producer} -> ${event.source} "${event.detailType}" -> ${event.consumers.length > 0 ? event.consumers.join(', ') : '(no consumer yet)'}`,
     );
+  lines.push('', 'Workflows started directly (starter [function] -> StartExecution -> workflow):');
+  for (const start of map.starts)
+    lines.push(`  ${start.starter} [${start.functionName}] -> StartExecution -> ${start.workflow}`);
   return lines.join('\n');
 }
 
@@ -230,6 +266,15 @@ export function renderDependencyMermaid(map: DependencyMap): string {
     const from = node(`wf_${event.producer.split('/')[0]}`, event.producer.split('/')[0], 'box');
     for (const consumer of event.consumers.length > 0 ? event.consumers : ['(no consumer yet)'])
       edges.push(`  ${from} -. "${event.detailType}" .-> ${node(`wf_${consumer}`, consumer, 'box')}`);
+  }
+  for (const start of map.starts) {
+    // A Task's starter is its workflow; anything else is drawn as the function itself.
+    const [head, tail] = start.starter.split('/');
+    const from =
+      head === 'rule' || tail === undefined
+        ? node(`fn_${start.functionName}`, start.functionName, 'box')
+        : node(`wf_${head}`, head, 'box');
+    edges.push(`  ${from} == starts ==> ${node(`wf_${start.workflow}`, start.workflow, 'box')}`);
   }
   lines.push(...[...nodes.values()].map((text) => `  ${text}`), ...[...new Set(edges)]);
   return lines.join('\n');

@@ -12,6 +12,8 @@ import type * as z from 'zod';
 export interface SecretsPort {
   /** The secret's text; throws when it does not exist or cannot be read. */
   getSecret(name: string): Promise<string>;
+  /** Drops a cached value, so the next read sees a rotation now (a refused credential asks for this). */
+  forget?(name: string): void;
 }
 
 /** Largest secret value Secrets Manager stores: 64 KB. */
@@ -39,6 +41,10 @@ export class SecretsManagerSecrets implements SecretsPort {
     if (SecretString === undefined) throw new Error(`secret ${name} has no string value`);
     this.cache.set(name, { value: SecretString, until: this.now() + this.ttlMs });
     return SecretString;
+  }
+
+  forget(name: string): void {
+    this.cache.delete(name);
   }
 }
 

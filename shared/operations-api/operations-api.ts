@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { billingStatus } from '../billing/billing-status';
 import type { ReadinessStore } from '../billing/readiness-store';
+import { startBillingRun, type BillingCycleStarter } from '../billing/start-billing-run';
 import type { AuditLog } from '../audit/audit-log';
 import { grantCovers, UserId, type Directory } from '../directory/directory';
 import { GrantChange, grantRole, revokeRole } from '../directory/manage-grants';
@@ -56,7 +57,7 @@ export interface OperationsDependencies {
   readonly tokens: WorkflowTokens;
   readonly audit: AuditLog & {
     list(
-      subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user',
+      subjectType: 'task' | 'exception' | 'delegation' | 'rejected-event' | 'user' | 'billing-cycle',
       subjectId: string,
     ): Promise<unknown[]>;
   };
@@ -74,6 +75,8 @@ export interface OperationsDependencies {
   readonly executionViews?: ExecutionViews;
   /** Billing readiness per cycle, for `GET /billing/{region}/{period}`; absent where billing is not served. */
   readonly billing?: ReadinessStore;
+  /** Starts billing cycles, for `POST /billing/runs`; absent where billing is not served. */
+  readonly billingCycles?: BillingCycleStarter;
   /** Staffing requests, for `GET /staffing/requests...`; absent where staffing is not served. */
   readonly staffing?: StaffingRequestReader;
 }
@@ -187,7 +190,7 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
   },
   'GET /audit/{subjectType}/{subjectId}': async ({ event, deps }) => {
     const subjectType = z
-      .enum(['task', 'exception', 'delegation', 'rejected-event', 'user'])
+      .enum(['task', 'exception', 'delegation', 'rejected-event', 'user', 'billing-cycle'])
       .parse(pathParameter(event, 'subjectType'));
     return deps.audit.list(subjectType, pathParameter(event, 'subjectId'));
   },
@@ -201,6 +204,10 @@ export const OPERATIONS_ROUTES: Readonly<Record<string, Route>> = {
       },
       deps.billing,
     );
+  },
+  'POST /billing/runs': async ({ actor, body, deps }) => {
+    if (!deps.billingCycles) throw new TaskActionRefused('NotFound', 'this stage serves no billing cycles');
+    return startBillingRun(actor, body, { ...deps, cycles: deps.billingCycles });
   },
   'GET /staffing/requests': async ({ event, deps }) =>
     listStaffingRequests(

@@ -5,9 +5,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { FindingCode } from '../billing/billing-policy';
 import { BillingCycle } from '../billing/billing-state';
 import type { ReadinessFinding } from '../billing/readiness';
-import type { ProjectReadinessRecord, ReadinessStore, RecordedCheck } from '../billing/readiness-store';
+import type { CarriedOver, ProjectReadinessRecord, ReadinessStore, RecordedCheck } from '../billing/readiness-store';
 import { isConditionFailure } from './condition-failure';
 
 /** Findings kept per project item, and record ids per finding: far below the 400 KB item limit. */
@@ -48,6 +49,7 @@ export class BillingReadinessTable implements ReadinessStore {
       findings: readonly ReadinessFinding[];
       checkedAt: string;
     },
+    options?: { reopenCarried: boolean },
   ): Promise<RecordedCheck> {
     const findings = check.findings.slice(0, MAX_FINDINGS).map((finding) => ({
       ...finding,
@@ -60,7 +62,10 @@ export class BillingReadinessTable implements ReadinessStore {
           Key: { pk: cycleKey(cycle), sk: `project#${projectId}` },
           UpdateExpression:
             'SET #status = :status, findings = :findings, checkedAt = :at, #region = :region, #period = :period, projectId = :project, firstCheckReady = if_not_exists(firstCheckReady, :ready) ADD checks :one',
-          ConditionExpression: 'attribute_not_exists(#status) OR (#status <> :drafted AND #status <> :carried)',
+          // A carried project checked in a later cycle may change its old period's record; nothing changes a drafted one.
+          ConditionExpression: options?.reopenCarried
+            ? 'attribute_not_exists(#status) OR #status <> :drafted'
+            : 'attribute_not_exists(#status) OR (#status <> :drafted AND #status <> :carried)',
           ExpressionAttributeNames: { '#status': 'status', '#period': 'period', '#region': 'region' },
           ExpressionAttributeValues: {
             ':status': check.status,
@@ -72,7 +77,7 @@ export class BillingReadinessTable implements ReadinessStore {
             ':ready': check.status !== 'blocked',
             ':one': 1,
             ':drafted': 'drafted',
-            ':carried': 'carried',
+            ...(options?.reopenCarried ? {} : { ':carried': 'carried' }),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -116,23 +121,65 @@ export class BillingReadinessTable implements ReadinessStore {
     }
   }
 
-  async markCarried(cycle: { region: string; period: string }, projectId: string, carriedTo: string): Promise<boolean> {
+  async markCarried(
+    cycle: { region: string; period: string },
+    projectId: string,
+    carriedTo: string,
+    reasons: readonly FindingCode[],
+  ): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: cycleKey(cycle), sk: `project#${projectId}` },
           UpdateExpression: 'SET #status = :carried, carriedTo = :to',
-          ConditionExpression: '#status = :blocked',
+          ConditionExpression: '#status = :blocked OR #status = :carried',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':carried': 'carried', ':blocked': 'blocked', ':to': carriedTo },
         }),
       );
-      return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+    // The next cycle's list of what it carries; writing it again (a rerun's close) changes nothing.
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: cycleKey({ region: cycle.region, period: carriedTo }),
+          sk: `carried#${projectId}#${cycle.period}`,
+          projectId,
+          fromPeriod: cycle.period,
+          reasons: [...reasons],
+        },
+      }),
+    );
+    return true;
+  }
+
+  async listCarriedInto(
+    region: string,
+    period: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ carried: CarriedOver[]; cursor?: string }> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :carried)',
+        ExpressionAttributeValues: { ':pk': cycleKey({ region, period }), ':carried': 'carried#' },
+        Limit: limit,
+        ExclusiveStartKey: cursor ? { pk: cycleKey({ region, period }), sk: `carried#${cursor}` } : undefined,
+      }),
+    );
+    const carried = (page.Items ?? []).map((item) => ({
+      projectId: String(item.projectId),
+      fromPeriod: String(item.fromPeriod),
+      reasons: FindingCode.array().catch([]).parse(item.reasons),
+    }));
+    const last = carried[carried.length - 1];
+    return { carried, ...(page.LastEvaluatedKey && last ? { cursor: `${last.projectId}#${last.fromPeriod}` } : {}) };
   }
 
   async get(region: string, period: string, projectId: string): Promise<ProjectReadinessRecord | undefined> {

@@ -1,8 +1,7 @@
 import type { PersonRecord } from '../connectors/hris/hris-connector';
 import type { PersonWeekLoad, UtilisationTargets } from '../connectors/psa/psa-bookings';
 import type { Region } from '../model/primitives';
-import { capacityByWeek } from './capacity';
-import { addDays, mondayOf } from './iso-week';
+import { addDays, isoWeekOf, mondayOf } from './iso-week';
 import { FACTORS, type Factor, type StaffingPolicy } from './staffing-policy';
 import { hoursPerWeekOf, weeklyNeed, type StaffingRequest } from './staffing-request';
 
@@ -119,21 +118,77 @@ function dateRange(start: string, end: string): string {
   return start.slice(0, 8) === end.slice(0, 8) ? `${start}..${end.slice(8)}` : `${start}..${end}`;
 }
 
+/**
+ * What every person in the pool is measured against, worked out once per request rather than
+ * once per person: the date arithmetic dominated the engine's time when it ran per person.
+ */
+interface RequestWindow {
+  readonly need: Record<string, number>;
+  /** The needed ISO weeks, in order. */
+  readonly weeks: readonly string[];
+  readonly totalNeed: number;
+  /** Monday to Friday of each needed week: capacity counts whole weeks, as the PSA books them. */
+  readonly fullWeeks: readonly (readonly string[])[];
+  /** The window's weekdays, against which leave is counted. */
+  readonly weekdays: readonly string[];
+  /** The role line's hours per full week. */
+  readonly perWeek: number;
+  /** The first ISO week of the continuity lookback. */
+  readonly lookbackWeek: string;
+}
+
+/** One request's window and the holiday calendars as sets, shared by every person in the pool. */
+interface EngineContext {
+  readonly input: RecommendationInput;
+  readonly window: RequestWindow;
+  readonly holidays: Map<string, ReadonlySet<string>>;
+}
+
+function requestWindow(request: StaffingRequest, policy: StaffingPolicy): RequestWindow {
+  const need = weeklyNeed(request.roleLine);
+  const weeks = Object.keys(need).sort();
+  const { startDate, endDate } = request.roleLine;
+  return {
+    need,
+    weeks,
+    totalNeed: weeks.reduce((sum, week) => sum + need[week], 0),
+    fullWeeks: weeks.map((week) => {
+      const monday = mondayOf(week);
+      return [0, 1, 2, 3, 4].map((offset) => addDays(monday, offset));
+    }),
+    weekdays: daysBetween(startDate, endDate).filter(isWeekday),
+    perWeek: hoursPerWeekOf(request.roleLine),
+    lookbackWeek: isoWeekOf(addDays(mondayOf(weeks[0] ?? '2000-W01'), -7 * policy.continuityLookbackWeeks)),
+  };
+}
+
+function engineContext(input: RecommendationInput): EngineContext {
+  return { input, window: requestWindow(input.request, input.policy), holidays: new Map() };
+}
+
+function holidaysOf(context: EngineContext, country: string): ReadonlySet<string> {
+  let days = context.holidays.get(country);
+  if (!days) {
+    days = new Set(context.input.holidays.get(country) ?? []);
+    context.holidays.set(country, days);
+  }
+  return days;
+}
+
 /** Ranks the people in the pool for a request and proposes who to book. Pure and deterministic. */
 export function recommend(input: RecommendationInput): Recommendation {
   const { request, policy } = input;
-  const need = weeklyNeed(request.roleLine);
-  const needWeeks = Object.keys(need).sort();
-  const totalNeed = needWeeks.reduce((sum, week) => sum + need[week], 0);
+  const context = engineContext(input);
+  const { need } = context.window;
   const excluded: Exclusion[] = [];
   const eligible: Omit<RankedCandidate, 'rank'>[] = [];
   const seen = new Set<string>();
   for (const person of [...input.people].sort((left, right) => left.personId.localeCompare(right.personId))) {
     if (seen.has(person.personId)) continue;
     seen.add(person.personId);
-    const exclusion = hardConstraint(input, person, need, totalNeed);
-    if (exclusion) excluded.push(exclusion);
-    else eligible.push(score(input, person, need, totalNeed));
+    const checked = hardConstraint(context, person);
+    if ('exclusion' in checked) excluded.push(checked.exclusion);
+    else eligible.push(score(context, person, checked.fit));
   }
   const ranked = eligible
     .sort(
@@ -157,7 +212,7 @@ export function recommend(input: RecommendationInput): Recommendation {
     requestId: request.requestId,
     policyVersion: policy.version,
     region: input.region,
-    hoursPerWeek: hoursPerWeekOf(request.roleLine),
+    hoursPerWeek: context.window.perWeek,
     need,
     considered: seen.size,
     candidates: ranked.slice(0, Math.max(policy.shortlistSize, policy.split.poolSize)),
@@ -170,14 +225,19 @@ export function recommend(input: RecommendationInput): Recommendation {
 }
 
 /**
- * Whether a person passes the constraints that need no bookings (region, skills, certification,
- * leave), so bookings are read only for them.
+ * The people who pass the constraints that need no bookings (region, skills, certification,
+ * leave), so bookings are read only for them. Holidays are not needed: they only lower capacity,
+ * and capacity is what the bookings decide.
  */
-export function needsBookings(input: Omit<RecommendationInput, 'loads'>, person: PersonRecord): boolean {
-  const need = weeklyNeed(input.request.roleLine);
-  const totalNeed = Object.values(need).reduce((sum, value) => sum + value, 0);
-  const exclusion = hardConstraint({ ...input, loads: new Map() }, person, need, totalNeed);
-  return exclusion === undefined || exclusion.constraint === 'capacity';
+export function peopleNeedingBookings(
+  input: Omit<RecommendationInput, 'loads' | 'holidays'>,
+  people: readonly PersonRecord[],
+): PersonRecord[] {
+  const context = engineContext({ ...input, holidays: new Map(), loads: new Map() });
+  return people.filter((person) => {
+    const checked = hardConstraint(context, person);
+    return !('exclusion' in checked) || checked.exclusion.constraint === 'capacity';
+  });
 }
 
 interface Availability {
@@ -188,38 +248,50 @@ interface Availability {
   readonly capacityHours: number;
 }
 
-function availability(
-  input: RecommendationInput,
-  person: PersonRecord,
-  need: Record<string, number>,
-  totalNeed: number,
-): Availability {
-  const weeks = Object.keys(need).sort();
-  const { startDate, endDate } = input.request.roleLine;
-  const holidays = input.holidays.get(person.country) ?? [];
+/**
+ * A person's free hours in each needed week: their full-week capacity (contracted hours less
+ * public holidays and leave, Monday to Friday) less what is booked.
+ */
+function availability(context: EngineContext, person: PersonRecord): Availability {
+  const { input, window } = context;
+  const holidays = holidaysOf(context, person.country);
   const leave = input.request.relaxed.includes('leave') ? [] : person.leave;
-  const capacity = capacityByWeek({ hoursPerWeek: person.hoursPerWeek, leave }, holidays, startDate, endDate);
   const booked = new Map((input.loads.get(person.personId) ?? []).map((load) => [load.week, load.bookedHours]));
   const availableByWeek: Record<string, number> = {};
   let covered = 0;
   let bookedHours = 0;
   let capacityHours = 0;
-  for (const week of weeks) {
-    const free = Math.max(0, (capacity[week] ?? 0) - (booked.get(week) ?? 0));
-    availableByWeek[week] = Math.min(free, need[week]);
+  window.weeks.forEach((week, index) => {
+    let working = 0;
+    for (const day of window.fullWeeks[index])
+      if (!holidays.has(day) && !leave.some((entry) => entry.startDate <= day && day <= entry.endDate)) working += 1;
+    const capacity = Math.round(((person.hoursPerWeek * working) / 5) * 100) / 100;
+    const taken = booked.get(week) ?? 0;
+    availableByWeek[week] = Math.min(Math.max(0, capacity - taken), window.need[week]);
     covered += availableByWeek[week];
-    bookedHours += booked.get(week) ?? 0;
-    capacityHours += capacity[week] ?? 0;
-  }
-  const leaveDays = person.leave
-    .flatMap((entry) => daysBetween(entry.startDate, entry.endDate))
-    .filter((day) => day >= startDate && day <= endDate && isWeekday(day));
-  return { availableByWeek, coverage: totalNeed > 0 ? covered / totalNeed : 0, leaveDays, bookedHours, capacityHours };
+    bookedHours += taken;
+    capacityHours += capacity;
+  });
+  const leaveDays = person.leave.flatMap((entry) => {
+    // The same 400-day horizon as daysBetween, so a runaway entry cannot count without end.
+    const last = addDays(entry.startDate, DAY_HORIZON - 1);
+    return window.weekdays.filter((day) => day >= entry.startDate && day <= entry.endDate && day <= last);
+  });
+  return {
+    availableByWeek,
+    coverage: window.totalNeed > 0 ? covered / window.totalNeed : 0,
+    leaveDays,
+    bookedHours,
+    capacityHours,
+  };
 }
+
+/** The longest run of days a date range is expanded to. */
+const DAY_HORIZON = 400;
 
 function daysBetween(start: string, end: string): string[] {
   const days: string[] = [];
-  for (let day = start; day <= end && days.length < 400; day = addDays(day, 1)) days.push(day);
+  for (let day = start; day <= end && days.length < DAY_HORIZON; day = addDays(day, 1)) days.push(day);
   return days;
 }
 
@@ -228,31 +300,23 @@ function isWeekday(day: string): boolean {
   return weekday !== 0 && weekday !== 6;
 }
 
-function windowWorkingDays(startDate: string, endDate: string): number {
-  return daysBetween(startDate, endDate).filter(isWeekday).length;
-}
-
 function minimumFor(request: StaffingRequest, policy: StaffingPolicy, skill: string): number {
   const minimum = request.minimumProficiency[skill] ?? policy.minimumProficiency;
   return request.relaxed.includes('proficiency') ? Math.max(1, minimum - 1) : minimum;
 }
 
+/** The first hard constraint a person fails, or their availability when they pass every one. */
 function hardConstraint(
-  input: RecommendationInput,
+  context: EngineContext,
   person: PersonRecord,
-  need: Record<string, number>,
-  totalNeed: number,
-): Exclusion | undefined {
-  const { request, policy } = input;
-  const exclude = (constraint: Constraint, reason: string): Exclusion => ({
-    personId: person.personId,
-    name: person.name,
-    constraint,
-    reason,
+): { readonly exclusion: Exclusion } | { readonly fit: Availability } {
+  const { request, policy } = context.input;
+  const exclude = (constraint: Constraint, reason: string): { exclusion: Exclusion } => ({
+    exclusion: { personId: person.personId, name: person.name, constraint, reason },
   });
   const remoteAllowed = request.remoteAllowed ?? policy.allowRemoteAcrossRegions;
-  if (person.region !== input.region && !request.relaxed.includes('region')) {
-    if (!remoteAllowed) return exclude('region', `works in ${person.region}; the role is in ${input.region}`);
+  if (person.region !== context.input.region && !request.relaxed.includes('region')) {
+    if (!remoteAllowed) return exclude('region', `works in ${person.region}; the role is in ${context.input.region}`);
     if (!person.remoteOk) return exclude('region', `works in ${person.region} and does not work remotely`);
   }
   for (const skill of request.roleLine.skills) {
@@ -266,8 +330,8 @@ function hardConstraint(
     for (const certification of request.requiredCertifications)
       if (!person.certifications.includes(certification)) return exclude('certification', `has no ${certification}`);
   const { startDate, endDate } = request.roleLine;
-  const fit = availability(input, person, need, totalNeed);
-  const windowDays = windowWorkingDays(startDate, endDate);
+  const fit = availability(context, person);
+  const windowDays = context.window.weekdays.length;
   if (
     !request.relaxed.includes('leave') &&
     windowDays > 0 &&
@@ -282,7 +346,7 @@ function hardConstraint(
       'capacity',
       `free for ${percent(fit.coverage)} of the requested hours (booked ${hours(fit.bookedHours)} of ${hours(fit.capacityHours)} h in the window)`,
     );
-  return undefined;
+  return { fit };
 }
 
 function leaveSummary(person: PersonRecord, startDate: string, endDate: string): string {
@@ -297,17 +361,12 @@ function toEur(policy: StaffingPolicy, amountMinor: number, currency: string): n
   return rate === undefined ? undefined : (amountMinor / 100) * rate;
 }
 
-function score(
-  input: RecommendationInput,
-  person: PersonRecord,
-  need: Record<string, number>,
-  totalNeed: number,
-): Omit<RankedCandidate, 'rank'> {
+function score(context: EngineContext, person: PersonRecord, fit: Availability): Omit<RankedCandidate, 'rank'> {
+  const { input } = context;
   const { request, policy } = input;
+  const { need, weeks } = context.window;
   const line = request.roleLine;
   const flags: string[] = [];
-  const fit = availability(input, person, need, totalNeed);
-  const weeks = Object.keys(need).sort();
 
   const skillLevels = line.skills.map((skill) => ({
     skill,
@@ -316,7 +375,7 @@ function score(
   const skillFit = skillLevels.reduce((sum, entry) => sum + entry.proficiency / 5, 0) / Math.max(1, skillLevels.length);
   const skillText = `${skillLevels.map((entry) => `${entry.skill} ${entry.proficiency}/5`).join(', ')} (minimum ${line.skills.map((skill) => minimumFor(request, policy, skill)).join('/')})`;
 
-  const perWeek = hoursPerWeekOf(line);
+  const { perWeek } = context.window;
   const freeAverage =
     weeks.length > 0 ? weeks.reduce((sum, week) => sum + fit.availableByWeek[week], 0) / weeks.length : 0;
   const short = weeks.filter((week) => fit.availableByWeek[week] < need[week]);
@@ -359,10 +418,9 @@ function score(
     marginText = `margin ${percent(margin)}: bill ${money(line.rate.amountMinor, line.rate.currency)}/h against cost ${money(person.costRateMinor, person.currency)}/h (floor ${percent(policy.marginFloor)}${below ? ', BELOW THE FLOOR' : ''})`;
   }
 
-  const lookbackStart = addDays(mondayOf(weeks[0] ?? '2000-W01'), -7 * policy.continuityLookbackWeeks);
   const clientWork = input.clientId
     ? (input.loads.get(person.personId) ?? [])
-        .filter((load) => mondayOf(load.week) >= lookbackStart)
+        .filter((load) => load.week >= context.window.lookbackWeek)
         .flatMap((load) => load.bookings)
         .find((booking) => booking.clientId === input.clientId && booking.projectId !== request.projectId)
     : undefined;

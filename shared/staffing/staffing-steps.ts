@@ -76,8 +76,23 @@ export async function prepareStaffingRequest(
   const requestId =
     z.object({ requestId: z.string().min(1).max(200) }).safeParse(raw).data?.requestId ??
     `unidentified-${now.getTime()}`;
+  // What can be read of a request with problems, so that operators listing held requests see whose and what it is.
+  const known = z
+    .object({ projectId: z.string().min(1).optional(), roleLine: z.object({ role: z.string().min(1).optional() }) })
+    .partial()
+    .safeParse(raw).data;
   const hold = async (problems: string[]): Promise<never> => {
-    await deps.store.save(requestId, 'held', { problems, input: JSON.stringify(raw ?? null).slice(0, 20_000) }, now);
+    await deps.store.save(
+      requestId,
+      'held',
+      {
+        problems,
+        input: JSON.stringify(raw ?? null).slice(0, 20_000),
+        ...(known?.projectId ? { projectId: known.projectId } : {}),
+        ...(known?.roleLine?.role ? { role: known.roleLine.role } : {}),
+      },
+      now,
+    );
     throw new PermanentConnectorError(STAFFING, 'prepareRequest', `request ${requestId} held: ${problems.join('; ')}`);
   };
   if (!parsed.success) return hold(issues(parsed.error));

@@ -1,4 +1,5 @@
 import { BILLING_STEP_CONTRACTS } from '../billing/billing-step-contracts';
+import { CHANGE_CONTROL_STEP_CONTRACTS } from '../change-control/change-step-contracts';
 import { DRILL_STEP_CONTRACTS } from '../operations-drill/drill-state';
 import { ACTIVATION_STEP_CONTRACTS } from '../project-activation/activation-step-contracts';
 import { PROCUREMENT_STEP_CONTRACTS } from '../procurement/procurement-step-contracts';
@@ -13,6 +14,7 @@ const CONTRACTS_BY_WORKFLOW: Readonly<Record<string, Readonly<Record<string, Ste
   [WorkflowName.BillingReadinessProject]: BILLING_STEP_CONTRACTS,
   [WorkflowName.Procurement]: PROCUREMENT_STEP_CONTRACTS,
   [WorkflowName.Staffing]: STAFFING_STEP_CONTRACTS,
+  [WorkflowName.ChangeControl]: CHANGE_CONTROL_STEP_CONTRACTS,
 };
 
 /** The contract of a workflow's guarded step, if it has one; what the exception queue checks corrections against. */

@@ -11,6 +11,7 @@ import {
   Map as MapState,
   Pass,
   TaskInput,
+  type IChainable,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -31,6 +32,11 @@ export interface HumanApprovalProps {
   readonly resultPath: string;
   /** The longest a single level may wait before the workflow gives up on it. */
   readonly levelTimeout?: Duration;
+  /**
+   * Runs on a rejection (the rejection under `$.rejection`) instead of failing at once at
+   * `<name>Rejected`; it must end in a failure state of its own, so a rejection still fails.
+   */
+  readonly onRejected?: IChainable;
 }
 
 /** Stable state names of an approval step named `name`. */
@@ -97,10 +103,12 @@ export function humanApproval(scope: Construct, props: HumanApprovalProps): Chai
     resultPath: `${props.resultPath}.decisions`,
   });
   collect.itemProcessor(request);
-  const rejected = new Fail(scope, names.rejected, {
-    error: ErrorName.ApprovalRejected,
-    causePath: '$.rejection.Cause',
-  });
+  const rejected =
+    props.onRejected ??
+    new Fail(scope, names.rejected, {
+      error: ErrorName.ApprovalRejected,
+      causePath: '$.rejection.Cause',
+    });
   collect.addCatch(rejected, { errors: [ErrorName.ApprovalRejected], resultPath: '$.rejection' });
   const granted = new Pass(scope, names.granted);
   const needed = new Choice(scope, names.needed)

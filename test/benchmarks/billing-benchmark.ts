@@ -18,6 +18,7 @@ import { SandboxErpInvoices } from '../../shared/connectors/sandbox/sandbox-erp-
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
+import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 import type { WorkflowBenchmark } from './workflow-sections';
 
@@ -238,6 +239,7 @@ async function measureSize(
         assignments,
         calendar: assignments,
         store: readiness,
+        tasks: new BillingTasksTable(documents, 'psflow-dev-billing-readiness'),
         publisher,
         now: () => new Date(),
       };

@@ -57,8 +57,6 @@ const WORKFLOW_SDK_CEILING_BYTES = 780 * 1024;
 const WORKFLOW_SDK_FUNCTIONS = [
   'plan-billing-cycle',
   'start-project-checks',
-  'close-billing-cycle',
-  'check-project-readiness',
   'draft-invoice',
   'record-invoice-drafted',
   'void-invoice-draft',
@@ -78,10 +76,23 @@ const WORKFLOW_SDK_FUNCTIONS = [
   'start-procurement',
   'purchases-api',
   'receive-webhook',
+  'assess-change',
+  'record-change-approval',
+  'revise-budget',
+  'update-project-plan',
+  'update-billing-schedule',
+  'adjust-bookings',
+  'request-change-resources',
+  'announce-change-applied',
+  'record-change-rejected',
+  'compensate-change',
+  'changes-api',
 ];
 
 /** Functions that build connectors from the registry (`connectors.<port>()` in their handler). */
 const CONNECTOR_FUNCTIONS = [
+  'check-project-readiness',
+  'close-billing-cycle',
   'compensate-activation',
   'ingest-event',
   'onboard-client',
@@ -89,6 +100,15 @@ const CONNECTOR_FUNCTIONS = [
   'provision-erp-project',
   'provision-psa-project',
   'set-up-billing',
+  // Billing readiness reads PSA records and staffing books through the registry's PSA interfaces.
+  'check-project-readiness',
+  'close-billing-cycle',
+  'prepare-staffing-request',
+  'recommend-candidates',
+  'place-soft-holds',
+  'book-assignment',
+  'close-staffing-request',
+  'release-expired-holds',
 ];
 
 /**

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, type BatchWriteCommandOutput, type BatchWriteWriteRequest } from '@aws-sdk/lib-dynamodb';
 import { SandboxHrisConnector, skillRegionKey } from '../../shared/connectors/sandbox/sandbox-hris-connector';
 import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
-import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
+import { gatherAndRecommend, type RequestContext } from '../../shared/staffing/gather-recommendation';
 import { quarterOf, weekRange } from '../../shared/staffing/iso-week';
 import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
 import { StaffingRequest } from '../../shared/staffing/staffing-request';
@@ -15,6 +15,8 @@ const SKILLS = Array.from({ length: 40 }, (_, index) => `skill-${String(index).p
 const GRADES = ['analyst', 'consultant', 'senior-consultant', 'manager', 'principal'];
 const YEAR_WEEKS = weekRange('2027-W01', '2027-W52');
 const REQUESTS_PER_SIZE = 60;
+/** Clients the generated bookings and requests belong to, so continuity is scored and its lookback read. */
+const CLIENTS = 20;
 
 /** A deterministic random source (mulberry32), so every run generates the same firm. */
 function seeded(seed: number): () => number {
@@ -91,14 +93,19 @@ async function generate(tables: StaffingTables, people: number): Promise<void> {
         proficiencyKey: `${entry.proficiency}#${personId}`,
       });
     const quarters = new Map<string, Record<string, unknown>>();
+    const shares = new Map<string, Record<string, number>>();
     const hours = [0, 8, 16, 24, 32, 36][Math.floor(random() * 6)];
+    const clientId = `CLIENT-${Math.floor(random() * CLIENTS)}`;
     for (const week of YEAR_WEEKS) {
       if (hours === 0) continue;
       const key = quarterOf(week);
+      const weeks = shares.get(key) ?? {};
+      weeks[week] = hours;
+      shares.set(key, weeks);
       const item = quarters.get(key) ?? {
         pk: `PERSON#${personId}`,
         sk: `Q#${key}`,
-        [`bk#seed-${personId}-${key}`]: { projectId: 'PRJ-BENCH', kind: 'hard', weeks: {} },
+        [`bk#seed-${personId}-${key}`]: { projectId: 'PRJ-BENCH', clientId, kind: 'hard', weeks },
       };
       item[`w#${week}`] = hours;
       quarters.set(key, item);
@@ -131,6 +138,7 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Twelve weeks in the autumn, so the continuity lookback reaches back into the same generated year. */
 function request(index: number): StaffingRequest {
   return StaffingRequest.parse({
     requestId: `BENCH:${index}`,
@@ -141,12 +149,17 @@ function request(index: number): StaffingRequest {
       skills: [SKILLS[index % SKILLS.length]],
       hours: 240,
       rate: { amountMinor: 18000, currency: 'EUR' },
-      startDate: '2027-03-01',
-      endDate: '2027-05-28',
+      startDate: '2027-09-06',
+      endDate: '2027-11-26',
     },
     requestedBy: 'bench',
     requestedAt: '2026-12-01T00:00:00.000Z',
   });
+}
+
+/** Where request `index` is and for whom: its client is known, as a request from a project's is. */
+function context(index: number): RequestContext {
+  return { region: REGIONS[index % REGIONS.length], clientId: `CLIENT-${index % CLIENTS}` };
 }
 
 interface SizeResult {
@@ -189,13 +202,13 @@ async function measureSize(people: number, progress: (message: string) => void):
     };
     // Warm-up: the first calls compile the code paths.
     for (let index = 0; index < 5; index += 1)
-      await gatherAndRecommend(request(index), { region: 'EMEA' }, ports, CURRENT_STAFFING_POLICY);
+      await gatherAndRecommend(request(index), context(index), ports, CURRENT_STAFFING_POLICY);
     calls = 0;
     items = 0;
     const durations: number[] = [];
     for (let index = 0; index < REQUESTS_PER_SIZE; index += 1) {
       const started = performance.now();
-      await gatherAndRecommend(request(index), { region: REGIONS[index % 3] }, ports, CURRENT_STAFFING_POLICY);
+      await gatherAndRecommend(request(index), context(index), ports, CURRENT_STAFFING_POLICY);
       durations.push(performance.now() - started);
     }
     const callsPerRecommendation = calls / REQUESTS_PER_SIZE;
@@ -209,8 +222,13 @@ async function measureSize(people: number, progress: (message: string) => void):
       Array.from({ length: 8 }, async () => {
         while (nextRequest < total) {
           const staffing = request(1000 + nextRequest++);
-          const region = REGIONS[nextRequest % 3];
-          const recommendation = await gatherAndRecommend(staffing, { region }, ports, CURRENT_STAFFING_POLICY);
+          const { region, clientId } = context(nextRequest);
+          const recommendation = await gatherAndRecommend(
+            staffing,
+            { region, clientId },
+            ports,
+            CURRENT_STAFFING_POLICY,
+          );
           if (recommendation.proposal.kind === 'none') continue;
           await placeSoftHolds(
             {

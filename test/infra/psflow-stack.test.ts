@@ -582,6 +582,7 @@ describe('ingestion', () => {
     rule: `psflow-${STAGE}-ingest-events`,
     function: `psflow-${STAGE}-ingest-event`,
     activation: `psflow-${STAGE}-project-activation`,
+    changeControl: `psflow-${STAGE}-change-control`,
     tables: {
       SANDBOX_CRM_TABLE: `psflow-${STAGE}-sandbox-crm`,
       INGESTION_LEDGER_TABLE: `psflow-${STAGE}-ingestion-ledger`,
@@ -610,10 +611,11 @@ describe('ingestion', () => {
     expect(targets).toEqual([functionId]);
   });
 
-  it('lets the ingestion function start project activation and no other state machine', () => {
+  it('lets the ingestion function start project activation and change control and no other state machine', () => {
     // Prepare
     const functionId = resourceNamed('AWS::Lambda::Function', INGESTION.function);
     const activationId = resourceNamed('AWS::StepFunctions::StateMachine', INGESTION.activation);
+    const changeControlId = resourceNamed('AWS::StepFunctions::StateMachine', INGESTION.changeControl);
     const statements = statementsOfRole(roleOf(functionId, 'Role'));
 
     // Act
@@ -623,9 +625,16 @@ describe('ingestion', () => {
     );
 
     // Assess
-    expect(starts.flatMap((statement) => list(statement.Action))).toEqual(['states:StartExecution']);
-    expect(starts.flatMap((statement) => list(statement.Resource)).map(referencedId)).toEqual([activationId]);
+    expect(starts.flatMap((statement) => list(statement.Action))).toEqual([
+      'states:StartExecution',
+      'states:StartExecution',
+    ]);
+    expect(starts.flatMap((statement) => list(statement.Resource)).map(referencedId)).toEqual([
+      activationId,
+      changeControlId,
+    ]);
     expect(referencedId(variablesOf(functionId).PROJECT_ACTIVATION_STATE_MACHINE_ARN)).toBe(activationId);
+    expect(referencedId(variablesOf(functionId).CHANGE_CONTROL_STATE_MACHINE_ARN)).toBe(changeControlId);
   });
 
   it('binds each ingestion table by name, and the sandbox CRM read-only', () => {

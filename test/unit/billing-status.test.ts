@@ -26,6 +26,7 @@ function store(count: number): ReadinessStore & { pages: number } {
     recordCheck: unused,
     markDrafted: unused,
     markCarried: unused,
+    listCarriedInto: unused,
     get: async (_region: string, _period: string, projectId: string) =>
       all.find((item) => item.projectId === projectId),
     list: async (_region: string, _period: string, _limit: number, cursor?: string) => {

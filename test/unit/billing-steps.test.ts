@@ -9,8 +9,8 @@ import {
   startScheduledCycle,
   type ExecutionStarter,
 } from '../../shared/billing/billing-steps';
-import type { BillingCycle, PlannedCycle } from '../../shared/billing/billing-state';
-import type { ProjectReadinessRecord, ReadinessStore } from '../../shared/billing/readiness-store';
+import { ProjectCheckInput, type BillingCycle, type PlannedCycle } from '../../shared/billing/billing-state';
+import type { CarriedOver, ProjectReadinessRecord, ReadinessStore } from '../../shared/billing/readiness-store';
 import type { Region } from '../../shared/model/primitives';
 
 const cycle: BillingCycle = {
@@ -68,15 +68,37 @@ function starter(): ExecutionStarter & { names: string[] } {
   };
 }
 
-function store(record?: Partial<ProjectReadinessRecord>): ReadinessStore {
+/** The 2026-12 cycle, which carried projects of 2026-11 are checked in. */
+const december: BillingCycle = {
+  ...cycle,
+  period: '2026-12',
+  month: '2026-12',
+  start: '2026-12-01',
+  end: '2026-12-31',
+  cutOffAt: '2027-01-04T16:00:00.000Z',
+};
+
+function store(
+  record?: Partial<ProjectReadinessRecord>,
+  options: { cycles?: BillingCycle[]; carried?: CarriedOver[] } = {},
+): ReadinessStore {
   const unused = () => Promise.reject(new Error('not used by this test'));
+  const cycles = options.cycles ?? [cycle];
   return {
     putCycle: unused,
-    getCycle: async () => cycle,
+    getCycle: async (_region: string, period: string) => cycles.find((each) => each.period === period),
     recordCheck: unused,
     markDrafted: unused,
     markCarried: unused,
     list: unused,
+    listCarriedInto: async (_region: string, _period: string, limit: number, cursor?: string) => {
+      const all = options.carried ?? [];
+      const start = cursor ? Number(cursor) : 0;
+      return {
+        carried: all.slice(start, start + limit),
+        ...(start + limit < all.length ? { cursor: String(start + limit) } : {}),
+      };
+    },
     get: async () =>
       record && {
         region: 'EMEA',
@@ -111,16 +133,54 @@ describe('the billing cycle fan-out', () => {
     // Act
     while (!state.fanOut.done) {
       const before = state;
-      state = { ...state, fanOut: await startProjectChecks(state, source, executions) };
+      state = { ...state, fanOut: await startProjectChecks(state, source, executions, store()) };
       pages.push(state.fanOut.started - before.fanOut.started);
-      if (pages.length === 1) await startProjectChecks(before, source, executions);
+      if (pages.length === 1) await startProjectChecks(before, source, executions, store());
     }
 
-    // Assess
-    expect(pages).toEqual([FAN_OUT_PAGE, FAN_OUT_PAGE, 50]);
+    // Assess: three pages of active projects, then the (empty) page of projects carried in.
+    expect(pages).toEqual([FAN_OUT_PAGE, FAN_OUT_PAGE, 50, 0]);
     expect(executions.names).toHaveLength(250);
     expect(new Set(executions.names).size).toBe(250);
     expect(executions.names[0]).toBe('bill-EMEA-2026-11-run-1-P-00000');
+  });
+
+  it('checks each project carried into the cycle against its old period and the new cut-off', async () => {
+    // Prepare: November's cycle carried two projects into December.
+    const executions = starter();
+    const carried: CarriedOver[] = [
+      { projectId: 'P-00001', fromPeriod: '2026-11', reasons: ['time-missing'] },
+      { projectId: 'P-00002', fromPeriod: '2026-11', reasons: ['over-po-cap'] },
+    ];
+    const started: { name: string; input: unknown }[] = [];
+    const recording: ExecutionStarter = {
+      start: async (name, input) => {
+        started.push({ name, input });
+        return executions.start(name, input);
+      },
+    };
+    let state: PlannedCycle = {
+      region: 'EMEA',
+      period: '2026-12',
+      runId: 'run-1',
+      trigger: 'schedule',
+      requestedBy: 'schedule',
+      cycle: december,
+      fanOut: { done: false, started: 0, alreadyStarted: 0 },
+    };
+    const reader = store(undefined, { cycles: [cycle, december], carried });
+
+    // Act
+    while (!state.fanOut.done)
+      state = { ...state, fanOut: await startProjectChecks(state, projects(3), recording, reader) };
+
+    // Assess
+    expect(state.fanOut).toMatchObject({ started: 5, carriedStarted: 2, carriedOver: true });
+    const old = started.filter((each) => ProjectCheckInput.parse(each.input).trigger.kind === 'carried');
+    expect(old.map((each) => ProjectCheckInput.parse(each.input).projectId)).toEqual(['P-00001', 'P-00002']);
+    for (const each of old)
+      expect(ProjectCheckInput.parse(each.input).cycle).toEqual({ ...cycle, cutOffAt: december.cutOffAt });
+    expect(old[0]?.name).toBe(projectExecutionName(december, 'P-00001', 'carried-2026-11'));
   });
 
   it('keeps execution names within 80 safe characters for long and odd project ids', () => {
@@ -154,7 +214,12 @@ describe('a fix', () => {
 
   it.each([
     ['a drafted project', { status: 'drafted' as const }, beforeCutOff, 'already drafted'],
-    ['a carried project', { status: 'carried' as const, carriedTo: '2026-12' }, beforeCutOff, 'carried to 2026-12'],
+    [
+      'a carried project until the cycle it was carried to starts',
+      { status: 'carried' as const, carriedTo: '2026-12' },
+      beforeCutOff,
+      'carried to 2026-12, whose cycle will check it',
+    ],
     [
       'a cycle past its cut-off',
       { status: 'blocked' as const },
@@ -172,6 +237,27 @@ describe('a fix', () => {
     expect(result.rechecked).toBe(false);
     expect(result.reason).toContain(reason);
     expect(executions.names).toEqual([]);
+  });
+
+  it("rechecks a carried project's old period within the cycle it was carried to, against that cut-off", async () => {
+    // Prepare: December's cycle runs; the fix is to November's time.
+    const executions = starter();
+    const started: unknown[] = [];
+    const deps = {
+      projects: projects(3),
+      store: store({ status: 'carried', carriedTo: '2026-12' }, { cycles: [cycle, december] }),
+      starter: { start: async (name: string, input: unknown) => (started.push(input), executions.start(name, input)) },
+      now: () => new Date('2026-12-10T10:00:00Z'),
+    };
+
+    // Act
+    const result = await recheckProject(fix, deps);
+
+    // Assess
+    expect(result).toEqual({ rechecked: true, reason: 'rechecked' });
+    const input = ProjectCheckInput.parse(started[0]);
+    expect(input.cycle).toEqual({ ...cycle, cutOffAt: december.cutOffAt });
+    expect(input.trigger.kind).toBe('carried');
   });
 
   it('says so when the project is unknown', async () => {

@@ -50,6 +50,30 @@ describe('the dependency map', () => {
     );
   });
 
+  it('draws ingestion starting project activation, and every other direct start of a workflow', () => {
+    // Prepare
+    const template = devTemplate();
+
+    // Act
+    const map = dependencyMapOf(template);
+
+    // Assess
+    expect(map.starts).toEqual(
+      expect.arrayContaining([
+        { starter: 'rule/ingest-event', functionName: 'ingest-event', workflow: 'project-activation' },
+        {
+          starter: 'billing-readiness/StartProjectChecks',
+          functionName: 'start-project-checks',
+          workflow: 'billing-readiness-project',
+        },
+      ]),
+    );
+    expect(renderDependencyText(map)).toContain(
+      'rule/ingest-event [ingest-event] -> StartExecution -> project-activation',
+    );
+    expect(renderDependencyMermaid(map)).toContain('fn_ingest_event == starts ==> wf_project_activation');
+  });
+
   it('is embedded in docs/architecture.md exactly as the app generates it (run npm run integrations:map after a change)', () => {
     // Prepare
     const document = fs.readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');

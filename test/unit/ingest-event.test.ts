@@ -1054,4 +1054,63 @@ describe('ingestEvent', () => {
       expect(world.executions.entries).toEqual([]);
     });
   });
+
+  describe('Change Requested', () => {
+    const changeDetail = (overrides: Record<string, unknown> = {}) => ({
+      changeId: 'CHG-42',
+      projectId: { system: 'psflow', id: 'prj-1' },
+      source: 'psa',
+      region: 'EMEA',
+      practice: 'data-engineering',
+      requestedBy: 'paula.pm',
+      reason: 'two more data sources',
+      requestedAt: '2026-11-20T10:00:00Z',
+      proposed: { endDate: '2027-04-30' },
+      ...overrides,
+    });
+    const changeEvent = (detail: unknown, id: string) => ({
+      version: '0',
+      id,
+      source: 'psflow.psa',
+      'detail-type': 'Change Requested',
+      time: '2026-11-20T10:15:01Z',
+      detail,
+    });
+
+    it('starts change control once per change id, under the project, however often the change is put', async () => {
+      // Prepare
+      const world = fakeWorld();
+
+      // Act
+      const first = await ingestEvent(changeEvent(changeDetail(), 'evt-c-1'), world.deps);
+      const reput = await ingestEvent(changeEvent(changeDetail(), 'evt-c-2'), world.deps);
+
+      // Assess
+      expect(onlyOutcome(first)).toMatchObject({ outcome: 'started', dedupeKey: 'psflow.psa:change:CHG-42' });
+      expect(onlyOutcome(reput)).toMatchObject({ outcome: 'ignored', reason: 'Duplicate' });
+      expect(world.launcher.calls).toEqual(['change-psa-CHG-42']);
+      expect(world.launcher.started.get('change-psa-CHG-42')).toMatchObject({
+        workflow: 'change-control',
+        input: { change: { changeId: 'CHG-42', proposed: { endDate: '2027-04-30' } } },
+      });
+      expect(world.executions.entries[0]?.businessKeys).toEqual([
+        businessKey('project', { system: 'psflow', id: 'prj-1' }),
+      ]);
+    });
+
+    it('holds a change that proposes nothing, with the path', async () => {
+      // Prepare
+      const world = fakeWorld();
+
+      // Act
+      const report = await ingestEvent(changeEvent(changeDetail({ proposed: {} }), 'evt-c-3'), world.deps);
+
+      // Assess
+      expect(onlyOutcome(report)).toMatchObject({ outcome: 'rejected', reason: 'InvalidCanonicalEvent' });
+      expect([...world.rejections.items.values()][0]?.issues).toEqual([
+        expect.objectContaining({ path: '$.detail.proposed' }),
+      ]);
+      expect(world.launcher.calls).toEqual([]);
+    });
+  });
 });

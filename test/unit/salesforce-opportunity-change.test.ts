@@ -48,7 +48,9 @@ function gapPayload(changeType: ChangeTypeName, recordIds: unknown[] = [EVENT_RE
 }
 
 function reasonOf(decision: OpportunityChangeDecision): string {
-  return decision.kind === 'activate' ? 'activate' : `${decision.kind}:${decision.reason}`;
+  return decision.kind === 'activate' || decision.kind === 'change'
+    ? decision.kind
+    : `${decision.kind}:${decision.reason}`;
 }
 
 describe('ChangeType', () => {
@@ -597,5 +599,79 @@ describe('decideOpportunityRecord', () => {
       [`salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${EVENT_RELAY_RECORD_ID}`, EVENT_RELAY_RECORD_ID],
       [`salesforce:${EVENT_RELAY_TRANSACTION_KEY}:1:${second}`, second],
     ]);
+  });
+});
+
+describe('amount changes on won opportunities', () => {
+  const PROJECT = { system: 'psflow' as const, id: 'prj-northwind' };
+  const projects = (known: boolean) => ({
+    asked: [] as string[],
+    async projectOf(opportunityId: { system: string; id: string }) {
+      this.asked.push(opportunityId.id);
+      return known ? PROJECT : undefined;
+    },
+  });
+  const amountOnly = () =>
+    parsed(
+      eventRelayPayload({
+        fields: { StageName: undefined, IsWon: undefined, IsClosed: undefined, Amount: 520000.5 },
+        header: { changedFields: ['Amount'] },
+      }),
+    );
+
+  it('routes an amount change of a won opportunity whose project exists to Change Requested, once per CDC change', async () => {
+    // Prepare
+    const lookup = projects(true);
+    const change = amountOnly();
+
+    // Act
+    const decision = await decideOpportunityRecord(change, EVENT_RELAY_RECORD_ID, FakeCrm.withSamples(), lookup);
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'change',
+      dedupeKey: changeDedupeKey(change, EVENT_RELAY_RECORD_ID),
+      detail: {
+        changeId: `crm-${changeDedupeKey(change, EVENT_RELAY_RECORD_ID).replace(/[^A-Za-z0-9_.:-]/g, '_')}`,
+        projectId: PROJECT,
+        source: 'crm',
+        opportunityId: { system: 'salesforce', id: EVENT_RELAY_RECORD_ID },
+        region: 'EMEA',
+        practice: 'erp-advisory',
+        proposed: { budget: { amountMinor: 52_000_050, currency: 'EUR' } },
+      },
+    });
+    expect(lookup.asked).toEqual([EVENT_RELAY_RECORD_ID]);
+  });
+
+  it('ignores an amount change of a won opportunity that has no project yet, saying so', async () => {
+    // Act
+    const decision = await decideOpportunityRecord(
+      amountOnly(),
+      EVENT_RELAY_RECORD_ID,
+      FakeCrm.withSamples(),
+      projects(false),
+    );
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'ignored',
+      reason: 'StageUnchanged',
+      message: expect.stringContaining('no project exists for it yet'),
+    });
+  });
+
+  it('ignores an amount change of an opportunity that is not won, without looking for a project', async () => {
+    // Prepare
+    const crm = FakeCrm.withSamples();
+    crm.putOpportunity({ ...eventRelayCrmFacts(), isWon: false, isClosed: false, stage: 'Negotiation' });
+    const lookup = projects(true);
+
+    // Act
+    const decision = await decideOpportunityRecord(amountOnly(), EVENT_RELAY_RECORD_ID, crm, lookup);
+
+    // Assess
+    expect(reasonOf(decision)).toBe('ignored:StageUnchanged');
+    expect(lookup.asked).toEqual([]);
   });
 });

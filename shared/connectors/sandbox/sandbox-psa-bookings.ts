@@ -198,21 +198,15 @@ export class SandboxPsaBookings implements PsaBookings {
     const weeks = weekRange(fromWeek, toWeek);
     const quarters = [...new Set(weeks.map(quarterOf))];
     const keys = [...new Set(personIds)].flatMap((personId) => quarters.map((quarter) => loadKey(personId, quarter)));
+    const batches: Record<string, unknown>[][] = [];
+    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT)
+      batches.push(keys.slice(index, index + BATCH_GET_LIMIT));
+    // The batches are independent, so they go out together: one round trip rather than one per hundred keys.
+    const read = await Promise.all(batches.map((batch) => this.readLoadItems(batch)));
     const loads = new Map<string, PersonWeekLoad[]>();
-    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(index, index + BATCH_GET_LIMIT);
-      for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt += 1) {
-        const result: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const personId = String(item.pk).slice('PERSON#'.length);
-          loads.set(personId, [...(loads.get(personId) ?? []), ...weekLoads(item, fromWeek, toWeek)]);
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-      if (pending && pending.length > 0)
-        throw new RetryableConnectorError('psa', 'loads', 'keys left unread after retries');
+    for (const item of read.flat()) {
+      const personId = String(item.pk).slice('PERSON#'.length);
+      loads.set(personId, [...(loads.get(personId) ?? []), ...weekLoads(item, fromWeek, toWeek)]);
     }
     for (const [personId, list] of loads)
       loads.set(
@@ -263,6 +257,22 @@ export class SandboxPsaBookings implements PsaBookings {
       name: String(project.name ?? psflowProjectId),
       clientId: String(project.clientId ?? ''),
     };
+  }
+
+  /** One BatchGetItem of capacity items, retrying the keys DynamoDB leaves unprocessed. */
+  private async readLoadItems(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] | undefined = keys;
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt += 1) {
+      const result: BatchGetCommandOutput = await this.documents.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+      );
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    if (pending && pending.length > 0)
+      throw new RetryableConnectorError('psa', 'loads', 'keys left unread after retries');
+    return items;
   }
 
   private async claim(request: BookingRequest): Promise<{ token: string } | { done: BookingOutcome }> {
@@ -433,7 +443,13 @@ export class SandboxPsaBookings implements PsaBookings {
 }
 
 function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: string): PersonWeekLoad[] {
-  const shares = Object.entries(item).filter(([name]) => name.startsWith(BOOKING_PREFIX));
+  // Each share is parsed once for the item, not once per week it could touch.
+  const shares = Object.entries(item)
+    .filter(([name]) => name.startsWith(BOOKING_PREFIX))
+    .flatMap(([name, share]) => {
+      const entry = QuarterShare.safeParse(share);
+      return entry.success ? [{ bookingId: name.slice(BOOKING_PREFIX.length), ...entry.data }] : [];
+    });
   return Object.entries(item)
     .filter(([name]) => name.startsWith(WEEK_PREFIX))
     .map(([name, booked]) => [name.slice(WEEK_PREFIX.length), Number(booked)] as const)
@@ -441,16 +457,15 @@ function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: stri
     .map(([week, bookedHours]) => ({
       week,
       bookedHours,
-      bookings: shares.flatMap(([name, share]): WeekBooking[] => {
-        const entry = QuarterShare.safeParse(share);
-        const hours = entry.success ? entry.data.weeks[week] : undefined;
-        if (!entry.success || hours === undefined) return [];
+      bookings: shares.flatMap((share): WeekBooking[] => {
+        const hours = share.weeks[week];
+        if (hours === undefined) return [];
         return [
           {
-            bookingId: name.slice(BOOKING_PREFIX.length),
-            projectId: entry.data.projectId,
-            ...(entry.data.clientId ? { clientId: entry.data.clientId } : {}),
-            kind: entry.data.kind,
+            bookingId: share.bookingId,
+            projectId: share.projectId,
+            ...(share.clientId ? { clientId: share.clientId } : {}),
+            kind: share.kind,
             hours,
           },
         ];

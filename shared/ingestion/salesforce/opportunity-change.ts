@@ -2,16 +2,20 @@ import * as z from 'zod';
 import { CrmOpportunityFacts, type CrmConnector } from '../../connectors/crm/crm-connector';
 import { PermanentConnectorError } from '../../connectors/connector-errors';
 import { OpportunityWonDetail } from '../../events/contracts';
+import { changeRequestFromCrmAmount } from '../../change-control/crm-amount-change';
+import type { ChangeRequestedDetail } from '../../change-control/change-request';
+import type { ExternalId } from '../../model/primitives';
 import {
   IgnoreReason,
   RejectionReason,
   issuesFromZod,
   type ActivationDecision,
+  type ChangeDecision,
   type IgnoredDecision,
   type RejectedDecision,
   type RejectionIssue,
 } from '../ingestion-outcomes';
-import { buildWonOpportunity } from '../won-opportunity';
+import { buildWonOpportunity, normalisePractice, normaliseRegion, toMinorUnits } from '../won-opportunity';
 import { isPlainObject } from '../../model/plain-object';
 
 /**
@@ -108,7 +112,13 @@ export interface OpportunityChange {
 }
 
 /** A record's decision. */
-export type OpportunityChangeDecision = ActivationDecision<OpportunityWonDetail> | IgnoredDecision | RejectedDecision;
+export type OpportunityChangeDecision =
+  ActivationDecision<OpportunityWonDetail> | ChangeDecision<ChangeRequestedDetail> | IgnoredDecision | RejectedDecision;
+
+/** The project psflow activated for an opportunity, found through an index; undefined when there is none. */
+export interface OpportunityProjects {
+  projectOf(opportunityId: ExternalId): Promise<ExternalId | undefined>;
+}
 
 /** Parses a CDC payload found at `payloadPath`, or says exactly what is wrong with it. */
 export function parseOpportunityChange(payload: unknown, payloadPath: string): OpportunityChange | RejectedDecision {
@@ -168,9 +178,10 @@ export async function decideOpportunityRecord(
   change: OpportunityChange,
   recordId: string,
   crm: CrmConnector,
+  projects?: OpportunityProjects,
 ): Promise<OpportunityChangeDecision> {
   try {
-    return await decideRecord(change, recordId, crm);
+    return await decideRecord(change, recordId, crm, projects);
   } catch (error) {
     // Bad data in the CRM will fail on every retry: hold it for an operator instead.
     if (!(error instanceof PermanentConnectorError)) throw error;
@@ -190,6 +201,7 @@ async function decideRecord(
   change: OpportunityChange,
   recordId: string,
   crm: CrmConnector,
+  projects: OpportunityProjects | undefined,
 ): Promise<OpportunityChangeDecision> {
   const dedupeKey = changeDedupeKey(change, recordId);
   const { changeType } = change.header;
@@ -217,6 +229,8 @@ async function decideRecord(
   const isGap = changeType.startsWith('GAP_');
   const eventFacts = isGap ? {} : factsFromFields(change.fields);
   if (!isGap && !stageChanged(change)) {
+    if (projects && amountChanged(change))
+      return decideAmountChange(change, recordId, eventFacts, { crm, projects, dedupeKey });
     return ignored(
       IgnoreReason.StageUnchanged,
       `the change to opportunity ${recordId} does not touch its stage`,
@@ -305,6 +319,86 @@ async function decideRecord(
     };
   }
   return { kind: 'activate', dedupeKey, recordId, detail: detail.data };
+}
+
+/**
+ * An amount change on an opportunity that is already won, whose project exists, is a change to
+ * that project: a `Change Requested` with the new amount as the proposed budget. Otherwise the
+ * change touches no stage and starts nothing, as before.
+ */
+async function decideAmountChange(
+  change: OpportunityChange,
+  recordId: string,
+  eventFacts: Partial<CrmOpportunityFacts>,
+  deps: { crm: CrmConnector; projects: OpportunityProjects; dedupeKey: string },
+): Promise<OpportunityChangeDecision> {
+  const context = { dedupeKey: deps.dedupeKey, recordId };
+  const facts = {
+    ...withoutUndefined((await deps.crm.getOpportunity(recordId)) ?? {}),
+    ...withoutUndefined(eventFacts),
+  };
+  if (facts.isWon !== true)
+    return ignored(
+      IgnoreReason.StageUnchanged,
+      `only the amount of opportunity ${recordId} changed, and it is not won`,
+      context,
+    );
+  const opportunityId: ExternalId = { system: 'salesforce', id: recordId };
+  const projectId = await deps.projects.projectOf(opportunityId);
+  if (!projectId)
+    return ignored(
+      IgnoreReason.StageUnchanged,
+      `the amount of won opportunity ${recordId} changed, but no project exists for it yet`,
+      context,
+    );
+  const issues: RejectionIssue[] = [];
+  const problem = (fact: string) => (message: string) => {
+    issues.push({ path: `${change.payloadPath}.${salesforceFieldOf(fact)}`, message });
+    return undefined;
+  };
+  const currency = facts.currency ?? undefined;
+  const amountMinor = toMinorUnits(facts.amount ?? undefined, currency, problem('amount'));
+  const region = normaliseRegion(facts.region ?? undefined, problem('region'));
+  const practice = normalisePractice(facts.practice ?? undefined, problem('practice'));
+  if (amountMinor === undefined || !currency || !region || !practice) {
+    if (issues.length === 0)
+      issues.push({ path: change.payloadPath, message: 'amount, currency, region and practice are required' });
+    return {
+      ...rejected(
+        RejectionReason.IncompleteOpportunity,
+        `the amount change of opportunity ${recordId} cannot be a change request`,
+        issues,
+      ),
+      ...context,
+    };
+  }
+  const detail = changeRequestFromCrmAmount({
+    dedupeKey: deps.dedupeKey,
+    opportunityId,
+    projectId,
+    region,
+    practice,
+    newAmount: { amountMinor, currency },
+    changedBy: facts.ownerEmail ?? `salesforce opportunity owner of ${recordId}`,
+    changedAt: new Date(change.header.commitTimestamp).toISOString(),
+  });
+  if (!detail.success)
+    return {
+      ...rejected(
+        RejectionReason.IncompleteOpportunity,
+        `the amount change of opportunity ${recordId} does not make a valid Change Requested event`,
+        issuesFromZod('$.canonical', detail.error),
+      ),
+      ...context,
+    };
+  return { kind: 'change', dedupeKey: deps.dedupeKey, recordId, detail: detail.data };
+}
+
+function amountChanged(change: OpportunityChange): boolean {
+  const changed = change.header.changedFields;
+  if (change.header.changeType === 'UPDATE' && changed !== undefined && changed.length > 0)
+    return changed.includes('Amount');
+  return 'Amount' in change.fields;
 }
 
 function stageChanged(change: OpportunityChange): boolean {
