@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SandboxBillingStore } from '../shared/connectors/sandbox/sandbox-billing-store';
 import { SandboxRecordStore } from '../shared/connectors/sandbox/sandbox-record-store';
 import { PsaDetailType, PsflowSource } from '../shared/events/catalogue';
 
@@ -86,7 +87,28 @@ async function seedProject(records: SandboxRecordStore, now: Date): Promise<void
     endDate: '2027-03-31',
     hours: 400,
   });
-  await create('psa', 'time-entry', { lineId: 'L-020', hours: 150, status: 'approved' });
+}
+
+/** Billing's PSA time entries of the demo project: 150 h approved on the Data Engineer line. */
+async function seedApprovedHours(billing: SandboxBillingStore): Promise<void> {
+  await billing.putRecords({
+    timeEntries: [
+      ['2027-01-15', 100],
+      ['2027-02-12', 50],
+    ].map(([date, hours], index) => ({
+      entryId: `${CHANGE_DEMO_PROJECT}-T-${index + 1}`,
+      personId: 'R-demo-ana',
+      projectId: CHANGE_DEMO_PROJECT,
+      roleLineId: 'L-020',
+      role: 'Data Engineer',
+      date: String(date),
+      hours: Number(hours),
+      billable: true,
+      status: 'approved' as const,
+      rate: 150,
+      currency: 'EUR',
+    })),
+  });
 }
 
 /**
@@ -108,10 +130,9 @@ export async function runChangeControlDemo(
   const bus = new EventBridgeClient(config);
   try {
     const now = new Date();
-    await seedProject(
-      new SandboxRecordStore(DynamoDBDocumentClient.from(dynamo), `psflow-${stage}-sandbox-records`),
-      now,
-    );
+    const documents = DynamoDBDocumentClient.from(dynamo);
+    await seedProject(new SandboxRecordStore(documents, `psflow-${stage}-sandbox-records`), now);
+    await seedApprovedHours(new SandboxBillingStore(documents, `psflow-${stage}-sandbox-billing`));
     await bus.send(
       new PutEventsCommand({
         Entries: DEMO_CHANGES.map(({ shows: _shows, ...change }) => ({

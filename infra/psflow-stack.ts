@@ -147,6 +147,7 @@ export class PsflowStack extends Stack {
       eventBus: this.eventBus,
       sandbox: this.sandbox,
       directory: this.directory,
+      billingRecordsTable: this.billingReadiness.sandboxBillingTable,
       ...workflowPatterns,
     });
     this.ingestion.startsWorkflow(EnvVar.ChangeControlStateMachineArn, this.changeControl.stateMachine);

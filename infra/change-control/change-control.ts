@@ -26,6 +26,8 @@ export interface ChangeControlProps {
   readonly operationsApi: OperationsApi;
   readonly sandbox: SandboxSystems;
   readonly directory: PeopleDirectory;
+  /** Billing's PSA records (time entries), read for the hours already approved. */
+  readonly billingRecordsTable: ServiceTable;
 }
 
 /**
@@ -59,13 +61,11 @@ export class ChangeControl extends Construct {
         entry: `functions/change-control/${name}.ts`,
         description,
       });
-    // Every step builds the same ports (sandbox records, the change log, the bus) when it loads.
+    // Every step builds the same ports (sandbox records, billing's records, the change log, the bus) when it loads.
     const changeData = (f: ServiceFunction): ServiceFunction => {
-      f.bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite').bindTable(
-        this.changeRequestsTable,
-        EnvVar.ChangeRequestsTable,
-        'readWrite',
-      );
+      f.bindTable(sandbox.recordsTable, EnvVar.SandboxRecordsTable, 'readWrite')
+        .bindTable(this.changeRequestsTable, EnvVar.ChangeRequestsTable, 'readWrite')
+        .bindTable(props.billingRecordsTable, EnvVar.SandboxBillingTable, 'read');
       f.addEnvironment(EnvVar.EventBusName, props.eventBus.bus.eventBusName);
       props.eventBus.bus.grantPutEventsTo(f);
       return f;

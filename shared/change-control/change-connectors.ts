@@ -1,4 +1,5 @@
 import { withCallRetries } from '../connectors/retrying-connector';
+import { SandboxBillingStore } from '../connectors/sandbox/sandbox-billing-store';
 import { SandboxRecordStore } from '../connectors/sandbox/sandbox-record-store';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { ChangeRequestsTable } from '../repositories/change-requests-table';
@@ -14,7 +15,13 @@ import { SandboxChangePorts } from './sandbox-change-ports';
  * a function binds only the tables and the bus it needs.
  */
 export const changeControlConnectors = {
-  reads: (): SandboxChangePorts => withCallRetries(new SandboxChangePorts(records())),
+  reads: (): SandboxChangePorts =>
+    withCallRetries(
+      new SandboxChangePorts(
+        records(),
+        new SandboxBillingStore(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
+      ),
+    ),
   application: (): SandboxChangeApplication => withCallRetries(new SandboxChangeApplication(records())),
   log: (): ChangeRequestsTable => new ChangeRequestsTable(documentClient, requireEnv(EnvVar.ChangeRequestsTable)),
   events: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { monthOf, type PsaBillingRecords } from '../connectors/psa/psa-billing-records';
 import type { SandboxRecord, SandboxRecordStore } from '../connectors/sandbox/sandbox-record-store';
 import { Money } from '../model/primitives';
 import type {
@@ -16,9 +17,11 @@ import type {
 /**
  * Sandbox adapters of the change-control ports, reading the sandbox records table by project
  * reference (an index query). The ERP budget and billing and the PSA project are the records
- * project activation writes; bookings (`psa#booking`), approved time entries (`psa#time-entry`)
- * and invoice drafts (`erp#invoice-draft`) are the record types this adapter expects from the
- * staffing and billing sandboxes, to be repointed at their ports when those land.
+ * project activation writes, and the invoice drafts are billing's ERP drafts (`erp#invoice`,
+ * status `draft`). Approved hours are billing's PSA time entries, read month by month (one Query
+ * each) over the project's dates, when the billing records are given. Bookings (`psa#booking`)
+ * and the role-level cost rates are still the sandbox's own, to be repointed at staffing's PSA
+ * bookings and HRIS when those tables have a by-project and a by-role index.
  */
 
 const BudgetRecord = z.object({
@@ -60,7 +63,12 @@ const BookingRecord = z.object({
   status: z.string().optional(),
 });
 const TimeEntryRecord = z.object({ lineId: z.string(), hours: z.number(), status: z.string() });
-const DraftRecord = z.object({ id: z.string(), amount: Money, status: z.string().optional() });
+const DraftRecord = z.object({
+  id: z.string(),
+  totalMinor: z.number().int(),
+  currency: z.string(),
+  status: z.string().optional(),
+});
 
 function ofType<T extends z.ZodType>(records: readonly SandboxRecord[], systemType: string, schema: T): z.output<T>[] {
   return records
@@ -82,7 +90,10 @@ export const SANDBOX_COST_RATES_EUR: Readonly<Record<string, number>> = {
 
 /** All change-control ports over the sandbox records. */
 export class SandboxChangePorts implements ProjectPlans, CostRates, BookingsOnProject, ApprovedHours, BillingSchedule {
-  constructor(private readonly store: SandboxRecordStore) {}
+  constructor(
+    private readonly store: SandboxRecordStore,
+    private readonly billingRecords?: PsaBillingRecords,
+  ) {}
 
   async currentBaseline(projectId: string): Promise<ProjectBaseline | undefined> {
     const erp = await this.store.listByReference('erp', projectId);
@@ -134,6 +145,17 @@ export class SandboxChangePorts implements ProjectPlans, CostRates, BookingsOnPr
 
   async approvedHoursByLine(projectId: string): Promise<Readonly<Record<string, number>>> {
     const totals: Record<string, number> = {};
+    if (this.billingRecords) {
+      const baseline = await this.currentBaseline(projectId);
+      if (!baseline) return totals;
+      // One Query per month of the project's plan: billing keys its records by project and month.
+      for (const month of monthsBetween(baseline.startDate, baseline.endDate)) {
+        const { timeEntries } = await this.billingRecords.recordsFor(projectId, month);
+        for (const entry of timeEntries)
+          if (entry.status === 'approved') totals[entry.roleLineId] = (totals[entry.roleLineId] ?? 0) + entry.hours;
+      }
+      return totals;
+    }
     for (const entry of ofType(await this.store.listByReference('psa', projectId), 'psa#time-entry', TimeEntryRecord))
       if (entry.status === 'approved') totals[entry.lineId] = (totals[entry.lineId] ?? 0) + entry.hours;
     return totals;
@@ -148,8 +170,20 @@ export class SandboxChangePorts implements ProjectPlans, CostRates, BookingsOnPr
   }
 
   async draftedInvoicesFor(projectId: string): Promise<readonly InvoiceDraft[]> {
-    return ofType(await this.store.listByReference('erp', projectId), 'erp#invoice-draft', DraftRecord)
-      .filter((draft) => draft.status !== 'void')
-      .map((draft) => ({ invoiceId: draft.id, amount: draft.amount }));
+    return ofType(await this.store.listByReference('erp', projectId), 'erp#invoice', DraftRecord)
+      .filter((draft) => draft.status === 'draft')
+      .map((draft) => ({ invoiceId: draft.id, amount: { amountMinor: draft.totalMinor, currency: draft.currency } }));
   }
+}
+
+/** The months (`YYYY-MM`) from the one holding `from` to the one holding `to`, inclusive. */
+export function monthsBetween(from: string, to: string): string[] {
+  const months: string[] = [];
+  const last = monthOf(to);
+  for (let month = monthOf(from); month <= last && months.length < 240;) {
+    months.push(month);
+    const [year, index] = month.split('-').map(Number);
+    month = index === 12 ? `${year + 1}-01` : `${year}-${String(index + 1).padStart(2, '0')}`;
+  }
+  return months;
 }

@@ -100,9 +100,7 @@ const CONNECTOR_FUNCTIONS = [
   'provision-erp-project',
   'provision-psa-project',
   'set-up-billing',
-  // Billing readiness reads PSA records and staffing books through the registry's PSA interfaces.
-  'check-project-readiness',
-  'close-billing-cycle',
+  // Staffing books through the registry's PSA bookings interface.
   'prepare-staffing-request',
   'recommend-candidates',
   'place-soft-holds',

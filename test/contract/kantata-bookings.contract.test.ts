@@ -181,6 +181,24 @@ describe('Kantata bookings (workspace allocations) against a fake Kantata OX (AP
     expect(allocations()).toEqual([]);
   });
 
+  it('looks up every person of a load in one users request, and their weeks one person at a time', async () => {
+    // Prepare
+    const { bookings } = await connectors();
+    for (let person = 0; person < 30; person++) fake.addUser(`emp-${100 + person}`, `Person ${person}`);
+    await bookings.book(HOLD, CAPACITY);
+    const before = fake.server.requests.length;
+    const people = [...Array.from({ length: 30 }, (_, person) => `emp-${100 + person}`), 'emp-42', 'emp-unknown'];
+
+    // Act
+    const loads = await bookings.loads(people, '2027-W10', '2027-W11');
+
+    // Assess
+    const paths = fake.server.requests.slice(before).map((request) => request.path);
+    expect(paths.filter((path) => path === '/api/v1/users.json')).toHaveLength(1);
+    expect(paths.filter((path) => path === '/api/v1/workspace_allocations.json')).toHaveLength(31);
+    expect([...loads.keys()]).toEqual(['emp-42']);
+  });
+
   it('lists holds past their expiry, oldest first, and never a hard assignment', async () => {
     // Prepare
     const { bookings } = await connectors();

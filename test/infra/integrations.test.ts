@@ -73,6 +73,35 @@ describe('integrations in the CDK app', () => {
     });
   });
 
+  it('binds Kantata to every function that builds a PSA interface when Kantata is chosen, and to no other', () => {
+    // Prepare, Act
+    const template = synth('psa=kantata');
+
+    // Assess
+    const psaUsers = [
+      'provision-psa-project',
+      'compensate-activation',
+      'check-project-readiness',
+      'close-billing-cycle',
+      'prepare-staffing-request',
+      'recommend-candidates',
+      'place-soft-holds',
+      'book-assignment',
+      'close-staffing-request',
+      'release-expired-holds',
+    ];
+    for (const name of psaUsers) {
+      const environment = functionEnvironment(template, name);
+      expect({ name, ports: environment.PSFLOW_CONNECTOR_PORTS, state: environment.INTEGRATION_STATE_TABLE }).toEqual({
+        name,
+        ports: expect.stringContaining('psa'),
+        state: expect.anything(),
+      });
+    }
+    expect(functionEnvironment(template, 'provision-erp-project').INTEGRATION_STATE_TABLE).toBeUndefined();
+    expect(secretGrants(template).filter((name) => name.includes('kantata'))).toHaveLength(psaUsers.length);
+  });
+
   it('fails synth when a chosen connector calls an API the catalogue does not hold', () => {
     // Prepare
     const catalogue = { ...API_CATALOGUE, apis: API_CATALOGUE.apis.filter((api) => api.apiId !== 'salesforce-rest') };

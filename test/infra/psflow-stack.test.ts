@@ -914,10 +914,12 @@ describe('human tasks and exceptions', () => {
 
     // Assess
     expect(indexes).toEqual([{ IndexName: 'bySubject', keys: ['subject'] }]);
-    // The purchases API reads the directory to know who is calling, as the operations API does.
+    // The purchases and changes APIs read the directory to know who is calling, as the operations API does.
     const purchasesApi = `psflow-${STAGE}-purchases-api`;
-    expect(Object.keys(access).sort()).toEqual([HUMAN.api, HUMAN.opener, purchasesApi].sort());
+    const changesApi = `psflow-${STAGE}-changes-api`;
+    expect(Object.keys(access).sort()).toEqual([HUMAN.api, HUMAN.opener, purchasesApi, changesApi].sort());
     expect(access[purchasesApi]).not.toContain('dynamodb:UpdateItem');
+    expect(access[changesApi]).not.toContain('dynamodb:UpdateItem');
     expect(access[HUMAN.api]).toContain('dynamodb:UpdateItem');
     expect(access[HUMAN.opener]).not.toContain('dynamodb:UpdateItem');
     expect(access[HUMAN.opener]).toContain('dynamodb:Query');

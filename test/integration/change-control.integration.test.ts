@@ -6,6 +6,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeRecord } from '../../shared/change-control/change-record';
 import { SandboxChangePorts } from '../../shared/change-control/sandbox-change-ports';
+import { SandboxBillingStore } from '../../shared/connectors/sandbox/sandbox-billing-store';
 import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { PsaDetailType, PsflowSource } from '../../shared/events/catalogue';
 import type { WorkflowException } from '../../shared/exceptions/workflow-exception';
@@ -29,6 +30,7 @@ const TASKS_TABLE = 'psflow-dev-human-tasks';
 const EXCEPTIONS_TABLE = 'psflow-dev-exceptions';
 const RECORDS_TABLE = 'psflow-dev-sandbox-records';
 const CHANGES_TABLE = 'psflow-dev-change-requests';
+const BILLING_TABLE = 'psflow-dev-sandbox-billing';
 const BUS = 'psflow-dev';
 const SLOW_MS = 60_000;
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -40,6 +42,7 @@ describe('change control on the local cloud', () => {
   let bus: EventBridgeClient;
   let records: SandboxRecordStore;
   let reads: SandboxChangePorts;
+  let billing: SandboxBillingStore;
 
   beforeAll(async () => {
     cloud = await startLocalCloud(temporaryDataDirectory('change-control'));
@@ -47,7 +50,8 @@ describe('change control on the local cloud', () => {
     sfn = new SFNClient(clientConfig(cloud.url));
     bus = new EventBridgeClient(clientConfig(cloud.url));
     records = new SandboxRecordStore(documents, RECORDS_TABLE);
-    reads = new SandboxChangePorts(records);
+    billing = new SandboxBillingStore(documents, BILLING_TABLE);
+    reads = new SandboxChangePorts(records, billing);
   }, 180_000);
 
   afterAll(async () => {
@@ -99,7 +103,27 @@ describe('change control on the local cloud', () => {
       endDate: '2027-03-31',
       hours: 400,
     });
-    await create('psa', 'time-entry', { lineId: 'L-020', hours: 150, status: 'approved' });
+    // Billing's PSA time entries: 150 h approved on L-020, and 40 h still submitted, which do not count.
+    const entry = (entryId: string, date: string, hours: number, status: 'approved' | 'submitted') => ({
+      entryId: `${projectId}-${entryId}`,
+      personId: 'R-ana',
+      projectId,
+      roleLineId: 'L-020',
+      role: 'Data Engineer',
+      date,
+      hours,
+      billable: true,
+      status,
+      rate: 150,
+      currency: 'EUR',
+    });
+    await billing.putRecords({
+      timeEntries: [
+        entry('T-1', '2027-01-15', 100, 'approved'),
+        entry('T-2', '2027-02-12', 50, 'approved'),
+        entry('T-3', '2027-02-19', 40, 'submitted'),
+      ],
+    });
     return projectId;
   }
 
@@ -127,6 +151,7 @@ describe('change control on the local cloud', () => {
     return { changeId, entry, executionArn };
   }
 
+  /** 100 more Data Engineer hours, a month longer, the manager's rate 200 → 210 EUR: +16,000 EUR (20%), two levels, signed. */
   const growth = (projectId: string) =>
     changeEvent(
       projectId,
@@ -137,7 +162,7 @@ describe('change control on the local cloud', () => {
             lineId: 'L-010',
             role: 'Engagement Manager',
             hours: 100,
-            rate: eur(20_000),
+            rate: eur(21_000),
             startDate: '2027-01-04',
             endDate: '2027-04-30',
           },
@@ -243,10 +268,10 @@ describe('change control on the local cloud', () => {
     expect(executions.filter((execution) => execution.executionArn === executionArn)).toHaveLength(1);
     expect(await budgetVersions(projectId)).toEqual([
       { budget: eur(8_000_000), status: undefined, version: undefined },
-      { budget: eur(9_500_000), status: 'baseline', version: 2 },
+      { budget: eur(9_600_000), status: 'baseline', version: 2 },
     ]);
     const baseline = await reads.currentBaseline(projectId);
-    expect(baseline).toMatchObject({ baselineVersion: 2, budget: eur(9_500_000), endDate: '2027-04-30' });
+    expect(baseline).toMatchObject({ baselineVersion: 2, budget: eur(9_600_000), endDate: '2027-04-30' });
     expect(baseline?.roleLines.map((line) => line.hours)).toEqual([100, 500]);
     expect((await reads.bookingsFor(projectId)).map((booking) => booking.endDate)).toEqual(['2027-04-30']);
     const record = await changeRecord(changeId);
@@ -281,7 +306,8 @@ describe('change control on the local cloud', () => {
       'bookings',
       'staffing',
     ]);
-    expect(shown.body.summary[1]).toBe('Budget: 80,000 EUR → 95,000 EUR (+15,000 EUR, +18.8%)');
+    expect(shown.body.summary[1]).toBe('Budget: 80,000 EUR → 96,000 EUR (+16,000 EUR, +20.0%)');
+    expect(record.appliedBilling).toEqual(['rate card: Engagement Manager rate set']);
   }, 240_000);
 
   it('records and announces a rejected change, and applies nothing', async () => {

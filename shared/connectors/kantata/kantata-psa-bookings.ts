@@ -11,7 +11,7 @@ import {
   type PsaProjectSummary,
   type UtilisationTargets,
 } from '../psa/psa-bookings';
-import { kantataId, KANTATA_SERVICE_NAME, type KantataApi } from './kantata-client';
+import { kantataId, KANTATA_PAGE_SIZE, KANTATA_SERVICE_NAME, type KantataApi } from './kantata-client';
 
 const Id = z.union([z.string().min(1), z.number()]);
 
@@ -45,6 +45,7 @@ const BookingFacts = z.object({
 
 const Workspace = z.looseObject({ id: Id, title: z.string(), external_reference_ids: z.array(Id).optional() });
 const Resource = z.looseObject({ id: Id });
+const User = z.looseObject({ id: Id, external_reference_ids: z.array(Id).optional() });
 
 /** An allocation with the booking it belongs to, as read back from Kantata. */
 interface BookedWeek {
@@ -165,6 +166,7 @@ export class KantataPsaBookings implements PsaBookings {
   async loads(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, PersonWeekLoad[]>> {
     const operation = 'loads';
     const loads = new Map<string, PersonWeekLoad[]>();
+    await this.findUsers(operation, [...new Set(personIds)]);
     for (const personId of new Set(personIds)) {
       const userId = await this.user(operation, personId);
       if (userId === undefined) continue;
@@ -319,17 +321,40 @@ export class KantataPsaBookings implements PsaBookings {
   }
 
   private async user(operation: string, personId: string): Promise<string | undefined> {
-    if (!this.users.has(personId)) {
-      const [first] = await this.api.list(operation, 'users', {
-        external_reference_service_name: KANTATA_SERVICE_NAME,
-        external_reference_service_model_refs: personId,
-      });
-      this.users.set(
-        personId,
-        first === undefined ? undefined : kantataId(this.parse(operation, Resource, first, 'a user').id),
-      );
-    }
+    if (!this.users.has(personId)) await this.findUsers(operation, [personId]);
     return this.users.get(personId);
+  }
+
+  /**
+   * The Kantata users of people not looked up yet, up to 200 per request (the documented limit
+   * of `external_reference_service_model_refs`), remembered for this instance's life.
+   */
+  private async findUsers(operation: string, personIds: readonly string[]): Promise<void> {
+    const unknown = personIds.filter((personId) => !this.users.has(personId));
+    for (let index = 0; index < unknown.length; index += KANTATA_PAGE_SIZE) {
+      const chunk = unknown.slice(index, index + KANTATA_PAGE_SIZE);
+      const { objects, included } = await this.api.listIncluding(
+        operation,
+        'users',
+        {
+          external_reference_service_name: KANTATA_SERVICE_NAME,
+          external_reference_service_model_refs: chunk.join(','),
+          include: 'external_references',
+        },
+        'external_references',
+      );
+      for (const personId of chunk) this.users.set(personId, undefined);
+      for (const value of objects) {
+        const user = this.parse(operation, User, value, 'a user');
+        for (const id of user.external_reference_ids ?? []) {
+          const found = included.get(kantataId(id));
+          const reference =
+            found === undefined ? undefined : this.parse(operation, Reference, found, 'an external reference');
+          if (reference?.service_name === KANTATA_SERVICE_NAME && reference.service_model === 'Person')
+            this.users.set(String(reference.service_model_ref), kantataId(user.id));
+        }
+      }
+    }
   }
 
   private async workspace(operation: string, projectId: string): Promise<z.infer<typeof Workspace> | undefined> {

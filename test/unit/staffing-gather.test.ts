@@ -1,0 +1,201 @@
+import type {
+  CandidateQuery,
+  HiringRequisitionRequest,
+  HrisConnector,
+  PersonRecord,
+} from '../../shared/connectors/hris/hris-connector';
+import type {
+  Booking,
+  BookingOutcome,
+  PersonWeekLoad,
+  PsaBookings,
+  PsaProjectSummary,
+  UtilisationTargets,
+} from '../../shared/connectors/psa/psa-bookings';
+import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
+import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { StaffingRequest } from '../../shared/staffing/staffing-request';
+
+/** Every port call in order, with the number of calls still running when it started. */
+interface Call {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly inFlight: number;
+}
+
+function person(personId: string, overrides: Partial<PersonRecord> = {}): PersonRecord {
+  return {
+    personId,
+    name: `Name ${personId}`,
+    grade: 'consultant',
+    level: 1,
+    practice: 'data-engineering',
+    region: 'EMEA',
+    location: 'Berlin',
+    country: 'DE',
+    timeZone: 'Europe/Berlin',
+    utcOffsetHours: 1,
+    costRateMinor: 8000,
+    currency: 'EUR',
+    hoursPerWeek: 40,
+    employmentType: 'employee',
+    skills: [{ skill: 'dbt', proficiency: 4 }],
+    certifications: [],
+    remoteOk: true,
+    deliveryLead: 'lead@psflow.example',
+    leave: [],
+    ...overrides,
+  };
+}
+
+/** In-memory ports that record each call and answer a tick later, as a network would. */
+function recordingPorts(
+  people: readonly PersonRecord[],
+  holidays: Record<string, string[]>,
+  loads: Record<string, PersonWeekLoad[]>,
+): { calls: Call[]; hris: HrisConnector; bookings: PsaBookings } {
+  const calls: Call[] = [];
+  let running = 0;
+  const call = async <T>(name: string, args: readonly unknown[], answer: () => T): Promise<T> => {
+    calls.push({ name, args, inFlight: running });
+    running += 1;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running -= 1;
+    return answer();
+  };
+  const refuse = (name: string): never => {
+    throw new Error(`${name} is not part of a recommendation`);
+  };
+  const hris: HrisConnector = {
+    findCandidates: (query: CandidateQuery) =>
+      call('findCandidates', [query], () =>
+        people
+          .filter((entry) => entry.region === query.region && entry.skills.some((skill) => skill.skill === query.skill))
+          .map((entry) => entry.personId)
+          .slice(0, query.limit),
+      ),
+    getPeople: (ids: readonly string[]) =>
+      call('getPeople', [ids], () => people.filter((entry) => ids.includes(entry.personId))),
+    getHolidays: (countries: readonly string[]) =>
+      call('getHolidays', [countries], () => new Map(countries.map((country) => [country, holidays[country] ?? []]))),
+    knownSkills: () => refuse('knownSkills'),
+    openRequisition: (_key: string, _request: HiringRequisitionRequest) => refuse('openRequisition'),
+  };
+  const bookings: PsaBookings = {
+    book: (): Promise<BookingOutcome> => refuse('book'),
+    confirm: (): Promise<Booking> => refuse('confirm'),
+    release: (): Promise<Booking | undefined> => refuse('release'),
+    getBooking: (): Promise<Booking | undefined> => refuse('getBooking'),
+    loads: (ids: readonly string[], fromWeek: string, toWeek: string) =>
+      call(
+        'loads',
+        [ids, fromWeek, toWeek],
+        () =>
+          new Map(
+            ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]),
+          ),
+      ),
+    expiredHolds: (): Promise<Booking[]> => refuse('expiredHolds'),
+    utilisationTargets: () => call('utilisationTargets', [], (): UtilisationTargets => ({ consultant: 0.8 })),
+    findProject: (): Promise<PsaProjectSummary | undefined> => refuse('findProject'),
+  };
+  return { calls, hris, bookings };
+}
+
+/** 80 hours over four full weeks from Monday 2027-03-01 (2027-W09..W12). */
+const REQUEST = StaffingRequest.parse({
+  requestId: 'PRJ-1:L1',
+  projectId: 'PRJ-1',
+  roleLine: {
+    lineId: 'L1',
+    role: 'Analytics Engineer',
+    skills: ['dbt'],
+    hours: 80,
+    rate: { amountMinor: 15000, currency: 'EUR' },
+    startDate: '2027-03-01',
+    endDate: '2027-03-26',
+  },
+  requestedBy: 'sam.staffing',
+  requestedAt: '2026-12-01T09:00:00.000Z',
+});
+
+const PEOPLE = [
+  person('A'),
+  person('B', { skills: [{ skill: 'dbt', proficiency: 2 }] }),
+  person('C', { region: 'AMER', country: 'US' }),
+  person('D', { country: 'FR', hoursPerWeek: 20 }),
+];
+
+describe('gathering what a staffing recommendation reads', () => {
+  it('reads in three round trips, the bookings only of those who pass the other constraints', async () => {
+    // Prepare
+    const { calls, hris, bookings } = recordingPorts(PEOPLE, {}, {});
+
+    // Act
+    const result = await gatherAndRecommend(
+      REQUEST,
+      { region: 'EMEA', clientId: 'ACC-1' },
+      { hris, bookings },
+      CURRENT_STAFFING_POLICY,
+    );
+
+    // Assess
+    expect(calls.map((entry) => entry.name)).toEqual([
+      'findCandidates',
+      'findCandidates',
+      'findCandidates',
+      'utilisationTargets',
+      'getPeople',
+      'getHolidays',
+      'loads',
+    ]);
+    const rounds = calls.filter((entry) => entry.inFlight === 0).map((entry) => entry.name);
+    expect(rounds).toEqual(['findCandidates', 'getPeople', 'getHolidays']);
+    expect(calls.find((entry) => entry.name === 'loads')?.args[0]).toEqual(['A', 'D']);
+    expect(result.excludedCounts).toMatchObject({ region: 1, skills: 1 });
+    expect(result.candidates.map((candidate) => candidate.personId)).toEqual(['A', 'D']);
+  });
+
+  it('reads bookings from the continuity lookback only when the client is known', async () => {
+    // Prepare
+    const { calls: withClient, ...known } = recordingPorts(PEOPLE, {}, {});
+    const { calls: withoutClient, ...unknown } = recordingPorts(PEOPLE, {}, {});
+
+    // Act
+    await gatherAndRecommend(REQUEST, { region: 'EMEA', clientId: 'ACC-1' }, known, CURRENT_STAFFING_POLICY);
+    await gatherAndRecommend(REQUEST, { region: 'EMEA' }, unknown, CURRENT_STAFFING_POLICY);
+
+    // Assess
+    const weeks = (calls: readonly Call[]): unknown[] =>
+      calls.find((entry) => entry.name === 'loads')?.args.slice(1) ?? [];
+    expect(weeks(withClient)).toEqual(['2026-W36', '2027-W12']);
+    expect(weeks(withoutClient)).toEqual(['2027-W09', '2027-W12']);
+  });
+
+  it('still scores continuity from the lookback and availability from holidays read beside the bookings', async () => {
+    // Prepare: D worked for the client last autumn; France has a holiday in the window.
+    const autumn: PersonWeekLoad = {
+      week: '2026-W45',
+      bookedHours: 8,
+      bookings: [{ bookingId: 'old', projectId: 'PRJ-OLD', clientId: 'ACC-1', kind: 'hard', hours: 8 }],
+    };
+    const ports = recordingPorts(PEOPLE, { FR: ['2027-03-10'] }, { D: [autumn] });
+
+    // Act
+    const result = await gatherAndRecommend(
+      REQUEST,
+      { region: 'EMEA', clientId: 'ACC-1' },
+      ports,
+      CURRENT_STAFFING_POLICY,
+    );
+
+    // Assess
+    const d = result.candidates.find((candidate) => candidate.personId === 'D');
+    expect(d?.factors.continuity.score).toBe(1);
+    expect(d?.factors.continuity.explanation).toContain('project PRJ-OLD');
+    expect(d?.availableByWeek['2027-W10']).toBe(16);
+    expect(d?.factors.utilisation.explanation).toMatch(/^booked 0% of capacity/);
+    const a = result.candidates.find((candidate) => candidate.personId === 'A');
+    expect(a?.factors.continuity.score).toBe(0);
+  });
+});
