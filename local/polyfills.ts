@@ -1,3 +1,5 @@
+import { installLongTimers } from './long-timers';
+
 /**
  * aws-local-stepfunctions 3.x calls Promise.withResolvers, which Node 22 has and the
  * Node 20 dev machine lacks. Loaded first by every local entry point.
@@ -21,7 +23,8 @@ if (typeof promiseConstructor.withResolvers !== 'function') {
   };
 }
 
-export {};
+// Wait states longer than 24.8 days wait their full length (see long-timers.ts).
+installLongTimers(globalThis);
 
 // The handbook pins Node 20 for the dev machine (Lambda runs 24); the SDK's notice about its
 // future Node 22 requirement is known and would otherwise interleave with the cloud's output.

@@ -179,9 +179,7 @@ async function measureSize(
         new StartExecutionCommand({
           stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:psflow-dev-billing-readiness',
           name,
-          // A cut-off a week away, as a real close is: the parent waits for it here as on AWS. (A Wait
-          // more than 24.8 days away ends at once on the local cloud, and the cycle then closed while
-          // its children were still checking.)
+          // A cut-off a week away, as a real close is: the parent waits for it here as on AWS.
           input: JSON.stringify({ region, period: '2026-11', runId: 'bench', cutOffAt: BENCH_CUT_OFF() }),
         }),
       );

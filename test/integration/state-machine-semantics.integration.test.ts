@@ -395,6 +395,34 @@ describe('a state machine of its own on the local cloud', () => {
     );
   });
 
+  it('holds a Wait longer than 24.8 days (a Node timer overflows there) until it is stopped', async () => {
+    // Prepare: 30 days, as a billing cycle waits for a cut-off at the end of next month.
+    const stateMachineArn = await createMachine('long-wait', {
+      StartAt: 'WaitForCutOff',
+      States: {
+        WaitForCutOff: { Type: 'Wait', Seconds: 30 * 86_400, Next: 'CloseCycle' },
+        CloseCycle: { Type: 'Succeed' },
+      },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+
+    // Act
+    const waitEntered = await eventually(
+      async () =>
+        (await history(executionArn as string)).some((event) => event.type === 'WaitStateEntered') || undefined,
+      10_000,
+      'the Wait state to be entered',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const whileWaiting = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    await sfn.send(new StopExecutionCommand({ executionArn, cause: 'test over' }));
+
+    // Assess
+    expect(waitEntered).toBe(true);
+    expect(whileWaiting.status).toBe('RUNNING');
+    expect((await history(executionArn as string)).map((event) => event.type)).not.toContain('WaitStateExited');
+  });
+
   it('fails through a Fail state chosen by Choice', async () => {
     // Act
     const { executionArn } = await sfn.send(
