@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { ensureConsoleBuilt } from '../../console/build-console';
 import { readCloudAssembly } from '../../local/cdk/cloud-assembly';
 import { buildResourceModel } from '../../local/cdk/resource-model';
 import { ensureSynthesized } from '../../local/cdk/synthesize';
@@ -246,6 +247,8 @@ async function measureWorkflows(only: string | undefined): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  // The stack serves the built console, so synth needs it, on a fresh clone too.
+  await ensureConsoleBuilt(projectRoot, progress);
   await ensureSynthesized(projectRoot, path.join(projectRoot, 'cdk.out'), 'dev', progress);
   const onlyIndex = process.argv.indexOf('--only');
   if (onlyIndex >= 0) {
