@@ -51,8 +51,10 @@ export interface DeciderRoute {
 
 /**
  * Follows the policy's escalation chain from `role` until a role someone may decide now, skipping
- * roles of the request's other levels (one person holding both would be barred from one). At the
- * end of the chain with still no one, the task stays with the last role and the note says so.
+ * roles of the request's other levels (one person holding both would be barred from one). When
+ * only such skipped roles cut the chain short, the policy's `fallbackRole` is tried, as the SLA
+ * sweeper would do a day later. At the end of the chain with still no one, the task stays with
+ * the last role and the note says so.
  */
 export function routeToDecider(
   policy: ApprovalPolicy,
@@ -70,7 +72,13 @@ export function routeToDecider(
     if (!why) return { role: current, notes };
     visited.add(current);
     let next = escalationOf(policy, current);
-    while (next && (otherLevelRoles.has(next) || visited.has(next))) next = escalationOf(policy, next);
+    let skippedOtherLevel = false;
+    while (next && (otherLevelRoles.has(next) || visited.has(next))) {
+      skippedOtherLevel ||= otherLevelRoles.has(next);
+      next = escalationOf(policy, next);
+    }
+    const fallback = policy.fallbackRole;
+    if (!next && skippedOtherLevel && !visited.has(fallback) && !otherLevelRoles.has(fallback)) next = fallback;
     if (!next)
       return {
         role: current,

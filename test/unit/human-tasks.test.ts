@@ -899,6 +899,32 @@ describe('openApprovalTask', () => {
       ]);
     });
 
+    it("hands a level to the policy's fallback role at once when the rest of the chain is another level's role", async () => {
+      // Prepare: no practice lead in APAC managed services, and the CFO decides level 2.
+      const tasks = new InMemoryHumanTaskStore();
+      const subject = {
+        title: 'Activate Kiwi Ops',
+        amount: { amountMinor: 60_000_000, currency: 'EUR' },
+        region: 'APAC' as const,
+        practice: 'managed-services',
+        reasons: [],
+      };
+      const levels = [
+        { role: 'practice-lead' as const, slaHours: 24 },
+        { role: 'cfo' as const, slaHours: 48 },
+      ];
+
+      // Act
+      const task = await openApprovalTask(input({ subject, levels }), openDeps(tasks));
+
+      // Assess
+      expect(CURRENT_APPROVAL_POLICY.fallbackRole).toBe('managing-partner');
+      expect(task.assigneeRole).toBe('managing-partner');
+      expect(task.routing).toEqual([
+        'no practice lead for managed-services in APAC; escalated at once to managing partner',
+      ]);
+    });
+
     it('escalates when separation of duties excludes every holder: the only practice lead requested the deal', async () => {
       // Prepare
       const tasks = new InMemoryHumanTaskStore();
