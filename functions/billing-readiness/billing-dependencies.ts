@@ -41,7 +41,7 @@ export const billing = {
     });
     return { start: (name, input) => launcher.start(WorkflowName.BillingReadinessProject, name, input) };
   },
-  /** `psaRecords` is the registry's choice of PSA records over the sandbox's (`connectors.psaBillingRecords`). */
+  /** `psaRecords` is the registry's choice of PSA records over the sandbox's (the entry file passes the registry's `psaBillingRecords` getter). */
   checkDependencies: (
     psaRecords: (others: PsaBillingRecords) => PsaBillingRecords = (others) => others,
   ): CheckDependencies => {

@@ -7,7 +7,7 @@ import { staffingPorts } from './staffing-dependencies';
 const deps = {
   hris: staffingPorts.hris(),
   bookings: staffingPorts.bookings(connectors.psaBookings),
-  crm: staffingPorts.crm(),
+  crm: connectors.crm(),
   store: staffingPorts.store(),
   now: () => new Date(),
 };

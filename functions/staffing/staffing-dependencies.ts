@@ -1,4 +1,3 @@
-import { connectors } from '../../shared/connectors/connector-registry';
 import type { HrisConnector } from '../../shared/connectors/hris/hris-connector';
 import type { PsaBookings } from '../../shared/connectors/psa/psa-bookings';
 import { withCallRetries } from '../../shared/connectors/retrying-connector';
@@ -17,7 +16,7 @@ import { DynamoDbStaffingRequestStore } from '../../shared/staffing/staffing-req
 export const staffingPorts = {
   hris: (): HrisConnector =>
     withCallRetries(new SandboxHrisConnector(documentClient, requireEnv(EnvVar.SandboxHrisTable))),
-  /** `choose` is the registry's choice of bookings over the sandbox's (`connectors.psaBookings`). */
+  /** `choose` is the registry's choice of bookings over the sandbox's (the entry file passes the registry's `psaBookings` getter). */
   bookings: (choose: (sandbox: PsaBookings) => PsaBookings = (sandbox) => sandbox): PsaBookings =>
     choose(
       withCallRetries<PsaBookings>(
@@ -30,7 +29,6 @@ export const staffingPorts = {
         ),
       ),
     ),
-  crm: connectors.crm,
   store: (): DynamoDbStaffingRequestStore =>
     new DynamoDbStaffingRequestStore(documentClient, requireEnv(EnvVar.StaffingRequestsTable)),
   events: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),

@@ -60,8 +60,11 @@ describe('integrations in the CDK app', () => {
     expect(ingest.PSFLOW_CONNECTORS).toBe('crm=salesforce,erp=sandbox,psa=sandbox,documents=sandbox');
     expect(ingest.INTEGRATION_STATE_TABLE).toBeDefined();
     expect(functionEnvironment(template, 'prepare-engagement').INTEGRATION_STATE_TABLE).toBeDefined();
+    // Staffing reads the account to learn a request's region when the event carries none: it too calls Salesforce.
+    expect(functionEnvironment(template, 'prepare-staffing-request').INTEGRATION_STATE_TABLE).toBeDefined();
     expect(functionEnvironment(template, 'provision-erp-project').INTEGRATION_STATE_TABLE).toBeUndefined();
     expect(secretGrants(template).sort()).toEqual([
+      `psflow/${STAGE}/salesforce-??????`,
       `psflow/${STAGE}/salesforce-??????`,
       `psflow/${STAGE}/salesforce-??????`,
       `psflow/${STAGE}/webhook-crm-??????`,
