@@ -36,6 +36,11 @@ function percent(value: number | null): string {
   return value === null ? '-' : `${(value * 100).toFixed(1)} %`;
 }
 
+/** Margin points with their sign, so a drop reads as one: `-1.25 pts`. */
+function points(value: number | null): string {
+  return value === null ? '-' : `${value > 0 ? '+' : ''}${value.toFixed(2)} pts`;
+}
+
 function durations(summary: DurationSummary): string[] {
   return [
     String(summary.count),
@@ -146,6 +151,13 @@ export function renderKpiReport(report: KpiReport): string {
       ? `  purchase orders issued ${report.procurement.purchaseOrdersIssued}, PO cycle time p50 ${seconds(report.procurement.purchaseOrderCycleTime.p50Seconds)} p95 ${seconds(report.procurement.purchaseOrderCycleTime.p95Seconds)}, vendors onboarded ${report.procurement.vendorsOnboarded}`
       : undefined,
     'no procurement events yet',
+  );
+  section(
+    'Change control',
+    report.changeControl
+      ? `  approved ${report.changeControl.approved}, rejected ${report.changeControl.rejected}, approval rate ${percent(report.changeControl.approvalRate)}, approval cycle time p50 ${seconds(report.changeControl.approvalCycleTime.p50Seconds)} p95 ${seconds(report.changeControl.approvalCycleTime.p95Seconds)}, applied ${report.changeControl.applied}, mean margin impact ${points(report.changeControl.meanMarginImpactPoints)}, margin drops ${report.changeControl.marginDrops}`
+      : undefined,
+    'no change control events yet',
   );
   section(
     'Utilisation',

@@ -311,7 +311,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'Every approval level of a project change approved; carries the change approval cycle time.',
     producer: 'change-control state machine (RecordChangeApproval)',
-    consumers: ['KPIs: change approval cycle time'],
+    consumers: ['KPIs: change approval cycle time, approval rate'],
     detail: ChangeApprovedDetail,
   },
   {
@@ -322,7 +322,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     description:
       'An approved project change is applied: a new ERP baseline version, the PSA plan, billing and bookings; carries the margin impact.',
     producer: 'change-control state machine (AnnounceChangeApplied)',
-    consumers: ['KPIs: margin impact of approved changes'],
+    consumers: ['KPIs: margin impact of approved changes, margin drops'],
     detail: ChangeAppliedDetail,
   },
   {
@@ -332,7 +332,7 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     version: 1,
     description: 'An approver rejected a project change; nothing was applied.',
     producer: 'change-control state machine (RecordChangeRejected)',
-    consumers: ['KPIs: change approval cycle time'],
+    consumers: ['KPIs: change approval rate'],
     detail: ChangeRejectedDetail,
   },
 ];

@@ -8,8 +8,9 @@ import {
 import { ExceptionFiledDetail, ExceptionResolvedDetail } from '../exceptions/exception-events';
 import { PurchaseOrderIssuedDetail, VendorOnboardedDetail } from '../procurement/procurement-events';
 import { ApprovalDecidedDetail } from '../human-tasks/approval-events';
+import { ChangeAppliedDetail, ChangeApprovedDetail, ChangeRejectedDetail } from '../change-control/change-events';
 import { WorkflowName } from '../workflows/workflow-names';
-import { Metric, secondsBetween, type KpiFact } from './kpi-facts';
+import { MARGIN_POINT_HUNDREDTHS, Metric, secondsBetween, type KpiFact } from './kpi-facts';
 
 /** What the registry makes of one event's detail. */
 export type MappedEvent =
@@ -355,6 +356,57 @@ export const KPI_FACT_SOURCES: readonly KpiFactSource[] = [
         region: detail.region,
         at: detail.onboardedAt,
         counters: { [Metric.vendorsOnboarded()]: 1 },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeApproved,
+    detail: ChangeApprovedDetail,
+    // The change id is change control's idempotency key: one approval per change.
+    dedupeKey: (detail) => detail.changeId,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.ChangeControl,
+        region: detail.region,
+        practice: detail.practice,
+        at: detail.approvedAt,
+        counters: { [Metric.changesApproved()]: 1 },
+        durations: { [Metric.changeApprovalCycleTime()]: detail.approvalCycleTimeSeconds },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeRejected,
+    detail: ChangeRejectedDetail,
+    dedupeKey: (detail) => detail.changeId,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.ChangeControl,
+        region: detail.region,
+        practice: detail.practice,
+        at: detail.rejectedAt,
+        counters: { [Metric.changesRejected()]: 1 },
+      },
+    ],
+  }),
+  factSource({
+    source: PsflowSource.Workflow,
+    detailType: WorkflowDetailType.ChangeApplied,
+    detail: ChangeAppliedDetail,
+    dedupeKey: (detail) => detail.changeId,
+    facts: (detail) => [
+      {
+        workflow: WorkflowName.ChangeControl,
+        region: detail.region,
+        practice: detail.practice,
+        at: detail.appliedAt,
+        counters: {
+          [Metric.changesApplied()]: 1,
+          [Metric.changeMarginImpact()]: Math.round(detail.margin.deltaPoints * MARGIN_POINT_HUNDREDTHS),
+          ...(detail.margin.deltaPoints < 0 ? { [Metric.changeMarginDrops()]: 1 } : {}),
+        },
       },
     ],
   }),

@@ -2,6 +2,7 @@ import type {
   ApprovalSlaPerformance,
   BillingKpis,
   Bottleneck,
+  ChangeControlKpis,
   DurationSummary,
   ExceptionCell,
   KpiDay,
@@ -15,7 +16,7 @@ import type {
   WorkflowCycleTime,
 } from './kpi-report';
 import { mergeInto, summarise } from './latency-histogram';
-import { metricParts } from './kpi-facts';
+import { MARGIN_POINT_HUNDREDTHS, metricParts } from './kpi-facts';
 import type { DayAggregate, DurationAggregate } from './kpi-store';
 
 /**
@@ -322,6 +323,27 @@ export function procurementKpis(merged: MergedAggregate): ProcurementKpis {
   };
 }
 
+/**
+ * Change approval rate and cycle time, and the margin impact of applied changes: approved ÷
+ * (approved + rejected), and the mean margin delta in points over the applied changes.
+ */
+export function changeControlKpis(merged: MergedAggregate): ChangeControlKpis {
+  const count = (name: string) => merged.counters.get(name) ?? 0;
+  const approved = count('chg.approved');
+  const rejected = count('chg.rejected');
+  const applied = count('chg.applied');
+  const marginImpact = ratio(count('chg.margin'), applied);
+  return {
+    approved,
+    rejected,
+    approvalRate: ratio(approved, approved + rejected),
+    approvalCycleTime: summary(merged.durations.get('chg.cycle')),
+    applied,
+    meanMarginImpactPoints: marginImpact === null ? null : marginImpact / MARGIN_POINT_HUNDREDTHS,
+    marginDrops: count('chg.mdrop'),
+  };
+}
+
 /** Utilisation of one practice in one region: billable hours / available hours. */
 export function utilisationCell(
   region: string,
@@ -348,10 +370,10 @@ export function marginVariance(totals: {
   };
 }
 
-/** Staffing, billing, utilisation and margin from the merged counters; null sections until their events exist. */
+/** Staffing, billing, procurement, change control, utilisation and margin from the merged counters; null sections until their events exist. */
 export function workflowOutcomes(
   merged: MergedAggregate,
-): Pick<KpiReport, 'staffing' | 'billing' | 'procurement' | 'utilisation' | 'margin'> {
+): Pick<KpiReport, 'staffing' | 'billing' | 'procurement' | 'changeControl' | 'utilisation' | 'margin'> {
   const count = (name: string) => merged.counters.get(name) ?? 0;
   const has = (prefix: string) =>
     [...merged.counters.keys(), ...merged.durations.keys()].some((name) => name.startsWith(prefix));
@@ -394,6 +416,7 @@ export function workflowOutcomes(
         })
       : null,
     procurement: has('po.') ? procurementKpis(merged) : null,
+    changeControl: has('chg.') ? changeControlKpis(merged) : null,
     utilisation: [...hours]
       .sort(([left], [right]) => left.localeCompare(right))
       .map(([key, { billable, available }]) => {

@@ -27,6 +27,9 @@ function part(value: string): string {
   return value.replaceAll('|', '/');
 }
 
+/** Hundredths in a margin point: the unit `chg.margin` is summed in ({@link Metric.changeMarginImpact}). */
+export const MARGIN_POINT_HUNDREDTHS = 100;
+
 /** Builds metric names. Each function's parts become the breakdown the report shows. */
 export const Metric = {
   /** Executions started (counted when their start is known: at completion or abort). */
@@ -77,6 +80,18 @@ export const Metric = {
   /** Duration: purchase request to issued purchase order. */
   purchaseOrderCycleTime: () => 'po.cycle',
   vendorsOnboarded: () => 'po.vendors',
+  changesApproved: () => 'chg.approved',
+  changesRejected: () => 'chg.rejected',
+  /** Duration: change requested to its last approval. */
+  changeApprovalCycleTime: () => 'chg.cycle',
+  changesApplied: () => 'chg.applied',
+  /**
+   * Sum of the margin impact of applied changes, in hundredths of a margin point (negative is a
+   * drop). Integer, like the money counters, so the sums merged over items and days stay exact.
+   */
+  changeMarginImpact: () => 'chg.margin',
+  /** Applied changes whose margin impact was negative. */
+  changeMarginDrops: () => 'chg.mdrop',
   /** Region and practice are in the name too, so the all-regions item still breaks utilisation down. */
   billableHours: (region: string, practice: string) => `util.billable|${part(region)}|${part(practice)}`,
   availableHours: (region: string, practice: string) => `util.available|${part(region)}|${part(practice)}`,

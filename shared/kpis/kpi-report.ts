@@ -181,6 +181,23 @@ export const ProcurementKpis = z.object({
 /** Typed {@link ProcurementKpis}. */
 export type ProcurementKpis = z.infer<typeof ProcurementKpis>;
 
+/** Change approval cycle time and the margin impact of applied changes; null until change control emits its events. */
+export const ChangeControlKpis = z.object({
+  approved: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  /** approved / (approved + rejected): the changes that reached a decision. */
+  approvalRate: z.number().min(0).max(1).nullable(),
+  /** Change requested to its last approval. */
+  approvalCycleTime: DurationSummary,
+  applied: z.number().int().nonnegative(),
+  /** Mean of the applied changes' margin delta, in margin points (negative is a drop); null without applied changes. */
+  meanMarginImpactPoints: z.number().nullable(),
+  /** Applied changes that lowered the margin. */
+  marginDrops: z.number().int().nonnegative(),
+});
+/** Typed {@link ChangeControlKpis}. */
+export type ChangeControlKpis = z.infer<typeof ChangeControlKpis>;
+
 /** Utilisation of one practice in one region. */
 export const UtilisationCell = z.object({
   region: z.string(),
@@ -249,6 +266,7 @@ export const KpiReport = z.object({
   staffing: StaffingKpis.nullable(),
   billing: BillingKpis.nullable(),
   procurement: ProcurementKpis.nullable(),
+  changeControl: ChangeControlKpis.nullable(),
   utilisation: z.array(UtilisationCell),
   margin: z.array(MarginVariance),
   marginAnomalies: z.array(MarginAnomaly),

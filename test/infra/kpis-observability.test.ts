@@ -89,6 +89,9 @@ describe('KPI pipeline and observability in the CDK app', () => {
         WorkflowDetailType.BillingCycleClosed,
         WorkflowDetailType.PurchaseOrderIssued,
         WorkflowDetailType.VendorOnboarded,
+        WorkflowDetailType.ChangeApproved,
+        WorkflowDetailType.ChangeRejected,
+        WorkflowDetailType.ChangeApplied,
       ]),
     );
     template.hasResourceProperties('AWS::Lambda::Function', {

@@ -173,6 +173,75 @@ describe('KPI pipeline on the local cloud', () => {
     });
   }, 120_000);
 
+  it('counts change approvals and applied changes from the bus into the change-control KPIs', async () => {
+    // Prepare: April 2025 and this run's practice, which no other test here writes to.
+    const identity = {
+      changeId: 'chg-kpi-9',
+      projectId: { system: 'psflow', id: 'prj-kpi-9' },
+      source: 'psa',
+      region: 'EMEA',
+      practice,
+      requestedBy: 'dana.delivery',
+      requestedAt: '2025-04-01T09:00:00Z',
+    };
+    const entry = (detailType: string, detail: Record<string, unknown>): PutEventsRequestEntry => ({
+      EventBusName: BUS,
+      Source: PsflowSource.Workflow,
+      DetailType: detailType,
+      Detail: JSON.stringify({ ...identity, ...detail }),
+    });
+    const approved = entry(WorkflowDetailType.ChangeApproved, {
+      approvers: ['fiona.finance'],
+      policyVersion: 1,
+      ruleId: 'emea-under-10k',
+      budgetDelta: { amountMinor: 5000_00, currency: 'EUR' },
+      approvedAt: '2025-04-02T09:00:00Z',
+      approvalCycleTimeSeconds: 86_400,
+    });
+    const applied = entry(WorkflowDetailType.ChangeApplied, {
+      baselineVersion: 2,
+      previousBaselineVersion: 1,
+      budgetBefore: { amountMinor: 100_000_00, currency: 'EUR' },
+      budgetAfter: { amountMinor: 105_000_00, currency: 'EUR' },
+      margin: { beforePercent: 32.5, afterPercent: 30.25, deltaPoints: -2.25 },
+      appliedTo: ['erp budget BUD-9 (v2)'],
+      appliedAt: '2025-04-03T09:00:00Z',
+    });
+
+    // Act: the approval is announced twice.
+    await events.send(new PutEventsCommand({ Entries: [approved, applied] }));
+    await events.send(new PutEventsCommand({ Entries: [approved] }));
+
+    // Assess
+    const april = async (): Promise<KpiReport> => {
+      const response = await fetch(
+        `${cloud.url}/api${KPI_ROUTE.path}?practice=${practice}&from=2025-04-01&to=2025-04-30`,
+        { headers: { 'x-psflow-user': 'pat.practice' } },
+      );
+      expect(response.status).toBe(200);
+      return KpiReport.parse(await response.json());
+    };
+    await eventually(
+      async () => {
+        const current = await april();
+        return current.changeControl?.applied === 1 && current.changeControl.approved > 0 ? current : undefined;
+      },
+      60_000,
+      'the change-control events counted',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const report = await april();
+    expect(report.changeControl).toMatchObject({
+      approved: 1,
+      rejected: 0,
+      approvalRate: 1,
+      approvalCycleTime: { count: 1, meanSeconds: 86_400 },
+      applied: 1,
+      meanMarginImpactPoints: -2.25,
+      marginDrops: 1,
+    });
+  }, 120_000);
+
   it('keeps an event whose detail does not fit its contract as rejected, with the reason', async () => {
     // Prepare
     const broken = activated('prj-kpi-broken', 'not a time', '2026-11-12T08:00:00Z');

@@ -2,6 +2,7 @@ import { Metric } from '../../shared/kpis/kpi-facts';
 import {
   approvalPerformance,
   bottleneckOf,
+  changeControlKpis,
   exceptionCells,
   marginAnomalies,
   marginVariance,
@@ -277,6 +278,59 @@ describe('KPI engine', () => {
     ]);
     expect(report.margin[0].varianceMinor).toBe(-5000);
     expect(report.margin[0].marginRateVariance).toBeCloseTo(-0.05, 10);
+  });
+
+  it('computes the change approval rate, approval cycle time percentiles and the mean margin impact', () => {
+    // Prepare: 20 approvals over two days (10 in an hour, 9 in two hours, 1 in two days), 5
+    // rejections, and 4 applied changes whose margin deltas sum to -3.40 points, 3 of them drops.
+    const days = [
+      day(
+        '2026-11-02',
+        {
+          [Metric.changesApproved()]: 12,
+          [Metric.changesRejected()]: 2,
+          [Metric.changesApplied()]: 1,
+          [Metric.changeMarginImpact()]: 150,
+        },
+        { [Metric.changeApprovalCycleTime()]: [...Array<number>(10).fill(3600), 7200, 7200] },
+      ),
+      day(
+        '2026-11-03',
+        {
+          [Metric.changesApproved()]: 8,
+          [Metric.changesRejected()]: 3,
+          [Metric.changesApplied()]: 3,
+          [Metric.changeMarginImpact()]: -490,
+          [Metric.changeMarginDrops()]: 3,
+        },
+        { [Metric.changeApprovalCycleTime()]: [...Array<number>(7).fill(7200), 172_800] },
+      ),
+    ];
+
+    // Act
+    const kpis = changeControlKpis(mergeDays(days));
+
+    // Assess
+    expect(kpis).toMatchObject({ approved: 20, rejected: 5, approvalRate: 0.8, applied: 4, marginDrops: 3 });
+    expect(kpis.approvalCycleTime.count).toBe(20);
+    expect(Math.abs((kpis.approvalCycleTime.p50Seconds ?? 0) - 3600) / 3600).toBeLessThan(0.1);
+    expect(Math.abs((kpis.approvalCycleTime.p95Seconds ?? 0) - 7200) / 7200).toBeLessThan(0.1);
+    expect(kpis.approvalCycleTime.meanSeconds).toBe((10 * 3600 + 9 * 7200 + 172_800) / 20);
+    expect(kpis.meanMarginImpactPoints).toBeCloseTo(-0.85, 10);
+  });
+
+  it('leaves change control null without its events, and its ratios null without a denominator', () => {
+    // Prepare
+    const onlyRequests = [day('2026-11-01', { [Metric.staffingRequested()]: 1 })];
+    const onlyApplied = [day('2026-11-01', { [Metric.changesApplied()]: 0, [Metric.changeMarginDrops()]: 0 })];
+
+    // Act
+    const without = reportFromDays(onlyRequests);
+    const empty = reportFromDays(onlyApplied);
+
+    // Assess
+    expect(without.changeControl).toBeNull();
+    expect(empty.changeControl).toMatchObject({ approvalRate: null, meanMarginImpactPoints: null, applied: 0 });
   });
 
   it('computes fill rate, first-pass readiness, utilisation and margin variance', () => {

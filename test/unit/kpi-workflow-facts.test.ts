@@ -139,7 +139,7 @@ function drafted(projectId: string, daysFromPeriodEnd: number) {
   });
 }
 
-describe('KPIs of staffing, billing readiness and procurement', () => {
+describe('KPIs of staffing, billing readiness, procurement and change control', () => {
   it('counts time to staff and fill rate from assignments and unfilled requests, once per request', async () => {
     // Prepare
     const store = new InMemoryKpiStore();
@@ -269,6 +269,83 @@ describe('KPIs of staffing, billing readiness and procurement', () => {
     expect(renderKpiReport(report)).toContain('purchase orders issued 2');
   });
 
+  it('counts change approvals, rejections, approval cycle time and the margin impact of applied changes, once per change', async () => {
+    // Prepare
+    const store = new InMemoryKpiStore();
+    const deps = { store, now: () => NOW };
+    const identity = (changeId: string) => ({
+      changeId,
+      projectId: { system: 'psflow', id: 'prj-1' },
+      source: 'psa',
+      region: 'EMEA',
+      practice: 'data-engineering',
+      requestedBy: 'dana.delivery',
+      requestedAt: '2026-11-09T09:00:00Z',
+    });
+    const approved = (changeId: string, approvalCycleTimeSeconds: number) =>
+      busEvent(WorkflowDetailType.ChangeApproved, {
+        ...identity(changeId),
+        approvers: ['fiona.finance'],
+        policyVersion: 1,
+        ruleId: 'emea-under-10k',
+        budgetDelta: { amountMinor: 5000_00, currency: 'EUR' },
+        approvedAt: '2026-11-10T09:00:00Z',
+        approvalCycleTimeSeconds,
+      });
+    const applied = (changeId: string, beforePercent: number, afterPercent: number) =>
+      busEvent(WorkflowDetailType.ChangeApplied, {
+        ...identity(changeId),
+        baselineVersion: 2,
+        previousBaselineVersion: 1,
+        budgetBefore: { amountMinor: 100_000_00, currency: 'EUR' },
+        budgetAfter: { amountMinor: 105_000_00, currency: 'EUR' },
+        margin: { beforePercent, afterPercent, deltaPoints: afterPercent - beforePercent },
+        appliedTo: ['erp budget BUD-1 (v2)'],
+        appliedAt: '2026-11-11T09:00:00Z',
+      });
+
+    // Act
+    await aggregateEvent(approved('chg-1', 3600), deps);
+    await aggregateEvent(approved('chg-2', 3600), deps);
+    await aggregateEvent(approved('chg-3', 86_400), deps);
+    // The same approval announced again, as a new EventBridge event: counted once.
+    const again = await aggregateEvent(approved('chg-3', 86_400), deps);
+    await aggregateEvent(
+      busEvent(WorkflowDetailType.ChangeRejected, {
+        ...identity('chg-4'),
+        reason: 'out of scope',
+        rejectedAt: '2026-11-10T10:00:00Z',
+      }),
+      deps,
+    );
+    await aggregateEvent(applied('chg-1', 32.5, 30.15), deps);
+    await aggregateEvent(applied('chg-2', 30, 30.45), deps);
+    const appliedAgain = await aggregateEvent(applied('chg-1', 32.5, 30.15), deps);
+    const report = await queryKpis({ practice: 'data-engineering', from: '2026-11-01', to: '2026-11-30' }, deps);
+    const elsewhere = await queryKpis({ region: 'AMER', from: '2026-11-01', to: '2026-11-30' }, deps);
+
+    // Assess
+    expect(again.outcome).toBe('duplicate');
+    expect(appliedAgain.outcome).toBe('duplicate');
+    expect(report.changeControl).toMatchObject({
+      approved: 3,
+      rejected: 1,
+      approvalRate: 0.75,
+      applied: 2,
+      marginDrops: 1,
+    });
+    // (-2.35 + 0.45) / 2, summed in hundredths of a point.
+    expect(report.changeControl?.meanMarginImpactPoints).toBeCloseTo(-0.95, 10);
+    const cycle = report.changeControl?.approvalCycleTime;
+    expect(cycle?.count).toBe(3);
+    expect(Math.abs((cycle?.p50Seconds ?? 0) - 3600) / 3600).toBeLessThan(0.1);
+    expect(Math.abs((cycle?.p95Seconds ?? 0) - 86_400) / 86_400).toBeLessThan(0.1);
+    expect(elsewhere.changeControl).toBeNull();
+    const text = renderKpiReport(report);
+    expect(text).toContain('approved 3, rejected 1, approval rate 75.0 %');
+    expect(text).toContain('mean margin impact -0.95 pts, margin drops 1');
+  });
+
   it('times each stage of an activation from the stage seconds Project Activated carries', async () => {
     // Prepare
     const store = new InMemoryKpiStore();
@@ -347,6 +424,9 @@ describe('KPIs of staffing, billing readiness and procurement', () => {
         WorkflowDetailType.BillingCycleClosed,
         WorkflowDetailType.PurchaseOrderIssued,
         WorkflowDetailType.VendorOnboarded,
+        WorkflowDetailType.ChangeApproved,
+        WorkflowDetailType.ChangeRejected,
+        WorkflowDetailType.ChangeApplied,
       ]),
     );
   });

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { KpiReport } from '../../../shared/kpis/kpi-report';
+import type { ChangeControlKpis, KpiReport } from '../../../shared/kpis/kpi-report';
 import { BarChart, HeatMap, LineChart } from '../components/charts';
 import { Empty, ErrorState, Loading, useLoad } from '../components/states';
 import { useSession } from '../session';
 
-/** KPIs: the cycle-time trend, SLA performance, the exception heat map and utilisation, each with its numbers. */
+/** KPIs: cycle times, change control, the cycle-time trend, SLA performance, the exception heat map and utilisation, each with its numbers. */
 export function KpisPage() {
   const { client } = useSession();
   const [filter, setFilter] = useState({ workflow: '', region: '', from: '', to: '' });
@@ -95,6 +95,7 @@ function KpiCharts({ report }: { report: KpiReport }) {
           {cycle.bottleneck ? `; bottleneck ${cycle.bottleneck.stage} (${cycle.bottleneck.reason})` : ''}
         </p>
       ))}
+      {report.changeControl ? <ChangeControlLine kpis={report.changeControl} /> : null}
       <div className="charts">
         {trend.length > 0 ? (
           <LineChart title="Cycle time trend (p50 per day)" unit="hours" series={trend} />
@@ -139,6 +140,19 @@ function KpiCharts({ report }: { report: KpiReport }) {
         )}
       </div>
     </>
+  );
+}
+
+function ChangeControlLine({ kpis }: { kpis: ChangeControlKpis }) {
+  const rate = kpis.approvalRate === null ? 'n/a' : `${Math.round(kpis.approvalRate * 1000) / 10} %`;
+  const margin = kpis.meanMarginImpactPoints === null ? 'n/a' : `${kpis.meanMarginImpactPoints.toFixed(2)} pts`;
+  return (
+    <p>
+      <strong>change control</strong>: {kpis.approved} approved, {kpis.rejected} rejected (approval rate {rate}),
+      approval cycle time p50 {formatHours(kpis.approvalCycleTime.p50Seconds)}, p95{' '}
+      {formatHours(kpis.approvalCycleTime.p95Seconds)}; {kpis.applied} applied, mean margin impact {margin},{' '}
+      {kpis.marginDrops} with a margin drop
+    </p>
   );
 }
 
