@@ -1,13 +1,9 @@
 import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
 import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
 import type { CheckDependencies, ExecutionStarter } from '../../shared/billing/billing-steps';
-import type { ErpInvoices } from '../../shared/connectors/erp/erp-invoices';
 import type { PsaBillingRecords } from '../../shared/connectors/psa/psa-billing-records';
-import { withCallRetries } from '../../shared/connectors/retrying-connector';
 import { SandboxBillingAssignments } from '../../shared/connectors/sandbox/sandbox-billing-assignments';
 import { SandboxBillingStore } from '../../shared/connectors/sandbox/sandbox-billing-store';
-import { SandboxErpInvoices } from '../../shared/connectors/sandbox/sandbox-erp-invoices';
-import { SandboxRecordStore } from '../../shared/connectors/sandbox/sandbox-record-store';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { BillingReadinessTable } from '../../shared/repositories/billing-readiness-table';
 import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
@@ -18,7 +14,7 @@ import { WorkflowName } from '../../shared/workflows/workflow-names';
 /**
  * The ports billing readiness steps use, wired to their implementations once per function:
  * the sandbox PSA billing records, billing's own assignments and leave (to be replaced by
- * adapters over staffing's bookings and the HRIS), the sandbox ERP's invoice drafts, the
+ * adapters over staffing's bookings and the HRIS), the
  * readiness table and the bus. Each is built on first use, so a function only needs the
  * environment variables of the ports it touches.
  */
@@ -31,10 +27,6 @@ export const billing = {
     new BillingReadinessTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
   tasks: (): BillingTasksTable => new BillingTasksTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
   publisher: (): EventBridgePublisher => new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
-  erp: (): ErpInvoices =>
-    withCallRetries(
-      new SandboxErpInvoices(new SandboxRecordStore(documentClient, requireEnv(EnvVar.SandboxRecordsTable))),
-    ),
   starter: (arnVariable: EnvVarName): ExecutionStarter => {
     const launcher = new StepFunctionsLauncher(stepFunctionsClient, {
       [WorkflowName.BillingReadinessProject]: requireEnv(arnVariable),

@@ -1,3 +1,4 @@
+import { connectors } from '../../shared/connectors/connector-registry';
 import { procurementConnectors } from '../../shared/procurement/procurement-connectors';
 import { CURRENT_PROCUREMENT_POLICY } from '../../shared/procurement/procurement-policy';
 import { ProcurementState } from '../../shared/procurement/procurement-state';
@@ -6,7 +7,7 @@ import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 
 const ports = {
   procurement: procurementConnectors.procurement(),
-  purchaseOrders: procurementConnectors.purchaseOrders(),
+  purchaseOrders: connectors.erpPurchaseOrders(),
 };
 
 /** Lambda entry point of the `AssessPurchase` state of procurement. */

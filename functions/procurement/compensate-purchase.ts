@@ -1,3 +1,4 @@
+import { connectors } from '../../shared/connectors/connector-registry';
 import { procurementConnectors } from '../../shared/procurement/procurement-connectors';
 import { PurchaseCompensationInput } from '../../shared/procurement/procurement-state';
 import { compensatePurchase } from '../../shared/procurement/procurement-steps';
@@ -6,7 +7,7 @@ import { logger } from '../../shared/runtime/powertools';
 
 const ports = {
   procurement: procurementConnectors.procurement(),
-  purchaseOrders: procurementConnectors.purchaseOrders(),
+  purchaseOrders: connectors.erpPurchaseOrders(),
   resources: procurementConnectors.resources(),
 };
 

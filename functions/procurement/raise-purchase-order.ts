@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
+import { connectors } from '../../shared/connectors/connector-registry';
 import { procurementConnectors } from '../../shared/procurement/procurement-connectors';
 import { ApprovedPurchase } from '../../shared/procurement/procurement-state';
 import { raisePurchaseOrderStep } from '../../shared/procurement/procurement-steps';
@@ -10,7 +11,7 @@ import { metrics } from '../../shared/runtime/powertools';
 
 const ports = {
   procurement: procurementConnectors.procurement(),
-  purchaseOrders: procurementConnectors.purchaseOrders(),
+  purchaseOrders: connectors.erpPurchaseOrders(),
   events: new EventBridgePublisher(eventBridgeClient, requireEnv(EnvVar.EventBusName)),
 };
 

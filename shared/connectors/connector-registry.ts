@@ -2,10 +2,15 @@ import { documentClient } from '../runtime/aws-clients';
 import { EnvVar, requireEnv } from '../runtime/environment';
 import { parseConnectorSelection, type ConnectorSelection } from '../integrations/connector-selection';
 import { governedClient, runtimeSecrets, stageSecretName } from '../integrations/integration-runtime';
+import { BusinessCentralApi } from './business-central/business-central-client';
 import { BusinessCentralErpConnector } from './business-central/business-central-erp-connector';
+import { BusinessCentralInvoices } from './business-central/business-central-invoices';
+import { BusinessCentralPurchaseOrders } from './business-central/business-central-purchase-orders';
 import type { CrmConnector } from './crm/crm-connector';
 import type { DocumentsConnector } from './documents/documents-connector';
 import type { ErpConnector } from './erp/erp-connector';
+import type { ErpInvoices } from './erp/erp-invoices';
+import type { ErpPurchaseOrders } from './erp/erp-purchase-orders';
 import { KantataApi } from './kantata/kantata-client';
 import { KantataBillingRecords } from './kantata/kantata-billing-records';
 import { KantataPsaBookings } from './kantata/kantata-psa-bookings';
@@ -17,6 +22,8 @@ import { SalesforceCrmConnector } from './salesforce/salesforce-crm-connector';
 import { SandboxCrmConnector } from './sandbox/sandbox-crm-connector';
 import { SandboxDocumentsConnector } from './sandbox/sandbox-documents-connector';
 import { SandboxErpConnector } from './sandbox/sandbox-erp-connector';
+import { SandboxErpInvoices } from './sandbox/sandbox-erp-invoices';
+import { SandboxErpPurchaseOrders } from './sandbox/sandbox-erp-purchase-orders';
 import { SandboxPsaConnector } from './sandbox/sandbox-psa-connector';
 import { SandboxRecordStore } from './sandbox/sandbox-record-store';
 import { withCallRetries } from './retrying-connector';
@@ -39,12 +46,18 @@ export const connectors = {
       : withCallRetries(new SandboxCrmConnector(documentClient, requireEnv(EnvVar.SandboxCrmTable))),
   erp: (): ErpConnector =>
     selection().erp === 'business-central'
-      ? new BusinessCentralErpConnector(
-          governedClient('erp', 'business-central-api'),
-          runtimeSecrets(),
-          stageSecretName('business-central-api'),
-        )
+      ? new BusinessCentralErpConnector(businessCentral())
       : withCallRetries(new SandboxErpConnector(records())),
+  /** Billing's invoice drafts: Business Central `salesInvoices` when the stage chose it, else the sandbox ERP's. */
+  erpInvoices: (): ErpInvoices =>
+    selection().erp === 'business-central'
+      ? new BusinessCentralInvoices(businessCentral())
+      : withCallRetries(new SandboxErpInvoices(records())),
+  /** Procurement's purchase orders: Business Central `purchaseOrders` when the stage chose it, else the sandbox ERP's. */
+  erpPurchaseOrders: (): ErpPurchaseOrders =>
+    selection().erp === 'business-central'
+      ? new BusinessCentralPurchaseOrders(businessCentral())
+      : withCallRetries(new SandboxErpPurchaseOrders(records())),
   psa: (): PsaConnector =>
     selection().psa === 'kantata'
       ? new KantataPsaConnector(kantata())
@@ -67,6 +80,14 @@ export const connectors = {
 /** The stage's connector choice, as the construct passed it. */
 export function selection(): ConnectorSelection {
   return parseConnectorSelection(process.env[EnvVar.Connectors] ?? '');
+}
+
+function businessCentral(): BusinessCentralApi {
+  return new BusinessCentralApi(
+    governedClient('erp', 'business-central-api'),
+    runtimeSecrets(),
+    stageSecretName('business-central-api'),
+  );
 }
 
 function kantata(): KantataApi {

@@ -2,6 +2,7 @@ import {
   BusinessCentralErpConnector,
   projectNumber,
 } from '../../shared/connectors/business-central/business-central-erp-connector';
+import { BusinessCentralApi } from '../../shared/connectors/business-central/business-central-client';
 import type { ErpProjectRequest } from '../../shared/connectors/erp/erp-connector';
 import { PermanentVendorError, RetryableVendorError } from '../../shared/integrations/vendor-errors';
 import { FakeBusinessCentral } from '../fixtures/vendor-business-central/fake-business-central';
@@ -31,7 +32,9 @@ describe('Business Central ERP connector against a fake Business Central (API v2
 
   function connector(overrides = {}) {
     const harness = contractClient('business-central-api', 'erp', overrides);
-    const erp = new BusinessCentralErpConnector(harness.http, new MapSecrets({ [SECRET]: fake.secret() }), SECRET);
+    const erp = new BusinessCentralErpConnector(
+      new BusinessCentralApi(harness.http, new MapSecrets({ [SECRET]: fake.secret() }), SECRET),
+    );
     return { ...harness, erp };
   }
 

@@ -105,6 +105,34 @@ describe('integrations in the CDK app', () => {
     expect(secretGrants(template).filter((name) => name.includes('kantata'))).toHaveLength(psaUsers.length);
   });
 
+  it('grants the Business Central secret to the functions that draft and void invoices and raise or cancel POs when Business Central is chosen', () => {
+    // Prepare, Act
+    const template = synth('erp=business-central');
+
+    // Assess
+    const erpUsers = [
+      'provision-erp-project',
+      'set-up-billing',
+      'compensate-activation',
+      'draft-invoice',
+      'void-invoice-draft',
+      'assess-purchase',
+      'raise-purchase-order',
+      'compensate-purchase',
+    ];
+    for (const name of erpUsers) {
+      const environment = functionEnvironment(template, name);
+      expect({ name, ports: environment.PSFLOW_CONNECTOR_PORTS, state: environment.INTEGRATION_STATE_TABLE }).toEqual({
+        name,
+        ports: expect.stringContaining('erp'),
+        state: expect.anything(),
+      });
+    }
+    expect(functionEnvironment(template, 'check-project-readiness').INTEGRATION_STATE_TABLE).toBeUndefined();
+    expect(functionEnvironment(template, 'add-bookable-resource').INTEGRATION_STATE_TABLE).toBeUndefined();
+    expect(secretGrants(template).filter((name) => name.includes('business-central'))).toHaveLength(erpUsers.length);
+  });
+
   it('fails synth when a chosen connector calls an API the catalogue does not hold', () => {
     // Prepare
     const catalogue = { ...API_CATALOGUE, apis: API_CATALOGUE.apis.filter((api) => api.apiId !== 'salesforce-rest') };
