@@ -14,9 +14,9 @@ import { WorkflowName } from '../../shared/workflows/workflow-names';
 /**
  * The ports billing readiness steps use, wired to their implementations once per function:
  * the sandbox PSA billing records, billing's own assignments and leave (to be replaced by
- * adapters over staffing's bookings and the HRIS), the
- * readiness table and the bus. Each is built on first use, so a function only needs the
- * environment variables of the ports it touches.
+ * adapters over staffing's bookings and the HRIS), the readiness table and the bus. Invoice
+ * drafts come from the connector registry, named in the entry files. Each is built on first use,
+ * so a function only needs the environment variables of the ports it touches.
  */
 export const billing = {
   policy: CURRENT_BILLING_POLICY,
@@ -33,7 +33,7 @@ export const billing = {
     });
     return { start: (name, input) => launcher.start(WorkflowName.BillingReadinessProject, name, input) };
   },
-  /** `psaRecords` is the registry's choice of PSA records over the sandbox's (the entry file passes the registry's `psaBillingRecords` getter). */
+  /** `psaRecords` is the registry's choice of PSA records over the sandbox's: the entry file passes its getter. */
   checkDependencies: (
     psaRecords: (others: PsaBillingRecords) => PsaBillingRecords = (others) => others,
   ): CheckDependencies => {

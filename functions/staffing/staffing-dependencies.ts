@@ -16,7 +16,7 @@ import { DynamoDbStaffingRequestStore } from '../../shared/staffing/staffing-req
 export const staffingPorts = {
   hris: (): HrisConnector =>
     withCallRetries(new SandboxHrisConnector(documentClient, requireEnv(EnvVar.SandboxHrisTable))),
-  /** `choose` is the registry's choice of bookings over the sandbox's (the entry file passes the registry's `psaBookings` getter). */
+  /** `choose` is the registry's choice of bookings over the sandbox's: the entry file passes its getter. */
   bookings: (choose: (sandbox: PsaBookings) => PsaBookings = (sandbox) => sandbox): PsaBookings =>
     choose(
       withCallRetries<PsaBookings>(
