@@ -23,9 +23,9 @@ import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../suppor
 import type { WorkflowBenchmark } from './workflow-sections';
 
 /**
- * Billing readiness at scale. Each size loads its projects (T&M, one consultant each, assigned
- * for the first two working weeks of November 2026, so ENTRIES approved time entries per
- * project) in batched writes, then:
+ * Billing readiness at scale. Each size loads its projects (T&M, CONSULTANTS consultants each,
+ * assigned for the first two working weeks of November 2026, so ENTRIES approved time entries
+ * per project: a million at 10,000 projects, the issue's scale) in batched writes, then:
  * - `cloud`: the whole cycle on the local cloud: the parent fans out one child execution per
  *   project, every child checks and drafts; wall time from StartExecution to the last draft;
  * - `hot path`: the same per-project work (CheckProjectReadiness then DraftInvoice, the domain
@@ -34,8 +34,10 @@ import type { WorkflowBenchmark } from './workflow-sections';
  * DynamoDB reads and writes per project come from the local cloud's request counters.
  */
 
-const ENTRIES = 10;
 const DAYS = ['02', '03', '04', '05', '06', '09', '10', '11', '12', '13'].map((day) => `2026-11-${day}`);
+const CONSULTANTS = 10;
+const ENTRIES = CONSULTANTS * DAYS.length;
+const CONSULTANT_INDEXES = Array.from({ length: CONSULTANTS }, (_, index) => index);
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const READS = ['GetItem', 'Query', 'Scan', 'BatchGetItem'];
 /** us-east-1 list prices, December 2026 (per unit). */
@@ -52,7 +54,7 @@ const PRICE = {
 const STALL_MS = 5 * 60_000;
 /** The cycle's cut-off: a week after the run starts. */
 const BENCH_CUT_OFF = (): string => new Date(Date.now() + 7 * 86_400_000).toISOString();
-const SIZES = (process.env.PSFLOW_BENCH_BILLING_SIZES ?? '1000:cloud,10000:hot').split(',').map((size) => {
+const SIZES = (process.env.PSFLOW_BENCH_BILLING_SIZES ?? '1000:cloud,10000:cloud').split(',').map((size) => {
   const [count, mode] = size.split(':');
   return { projects: Number(count), mode: mode === 'hot' ? ('hot' as const) : ('cloud' as const) };
 });
@@ -94,39 +96,44 @@ function project(index: number, region: 'EMEA' | 'APAC'): BillingProject {
 async function load(documents: DynamoDBDocumentClient, projects: readonly BillingProject[]): Promise<void> {
   const store = new SandboxBillingStore(documents, 'psflow-dev-sandbox-billing');
   const assignments = new SandboxBillingAssignments(documents, 'psflow-dev-sandbox-billing');
-  const chunk = 200;
+  // Small chunks keep the eight writers evenly busy to the end of a large load.
+  const chunk = 20;
   const work: (() => Promise<void>)[] = [];
   for (let start = 0; start < projects.length; start += chunk) {
     const slice = projects.slice(start, start + chunk);
     work.push(async () => {
       await store.putProjects(slice);
       await assignments.putAssignments(
-        slice.map((item): ProjectAssignment => ({
-          personId: `p-${item.projectId}`,
-          projectId: item.projectId,
-          roleLineId: 'L1',
-          role: 'consultant',
-          from: DAYS[0],
-          to: DAYS[DAYS.length - 1],
-          hoursPerDay: 8,
-          leaveDates: [],
-        })),
-      );
-      await store.putRecords({
-        timeEntries: slice.flatMap((item) =>
-          DAYS.slice(0, ENTRIES).map((date): TimeEntry => ({
-            entryId: `T-${item.projectId}-${date}`,
-            personId: `p-${item.projectId}`,
+        slice.flatMap((item) =>
+          CONSULTANT_INDEXES.map((consultant): ProjectAssignment => ({
+            personId: `p-${item.projectId}-${consultant}`,
             projectId: item.projectId,
             roleLineId: 'L1',
             role: 'consultant',
-            date,
-            hours: 8,
-            billable: true,
-            status: 'approved',
-            rate: 120,
-            currency: 'EUR',
+            from: DAYS[0],
+            to: DAYS[DAYS.length - 1],
+            hoursPerDay: 8,
+            leaveDates: [],
           })),
+        ),
+      );
+      await store.putRecords({
+        timeEntries: slice.flatMap((item) =>
+          CONSULTANT_INDEXES.flatMap((consultant) =>
+            DAYS.map((date): TimeEntry => ({
+              entryId: `T-${item.projectId}-${consultant}-${date}`,
+              personId: `p-${item.projectId}-${consultant}`,
+              projectId: item.projectId,
+              roleLineId: 'L1',
+              role: 'consultant',
+              date,
+              hours: 8,
+              billable: true,
+              status: 'approved',
+              rate: 120,
+              currency: 'EUR',
+            })),
+          ),
         ),
       });
     });
@@ -314,10 +321,10 @@ export const BILLING_BENCHMARK: WorkflowBenchmark = {
     return [
       '## billing-readiness',
       '',
-      `One EMEA cycle (2026-11), T&M projects with one consultant and ${ENTRIES} approved time entries each, every project ready and drafted. ` +
+      `One EMEA cycle (2026-11), T&M projects with ${CONSULTANTS} consultants and ${ENTRIES} approved time entries each, every project ready and drafted. ` +
         '`cloud`: the whole cycle on the local cloud (parent fan-out, one child execution per project, Lambda steps, ERP sandbox). ' +
         '`hot path`: CheckProjectReadiness and DraftInvoice called in-process against the local cloud DynamoDB, 16 at a time, without Step Functions. ' +
-        'Sizes via `PSFLOW_BENCH_BILLING_SIZES` (`1000:cloud,10000:hot`).',
+        'Sizes via `PSFLOW_BENCH_BILLING_SIZES` (`1000:cloud,10000:cloud`).',
       '',
       '| projects | time entries | mode | load s | wall s | projects/s | DynamoDB reads/project | writes/project | parent history events | child history events | cost per cycle (USD, list) |',
       '| -------: | -----------: | ---- | -----: | -----: | ---------: | ---------------------: | -------------: | --------------------: | -------------------: | -------------------------: |',
