@@ -72,6 +72,27 @@ describe('Business Central invoices against a fake Business Central (API v2.0 sa
     ).length;
   }
 
+  it("creates the client's customer with its first draft, once, when Business Central has none", async () => {
+    // Prepare
+    fake.set('standard', 'customers').clear();
+    const { invoices } = connector();
+    const numbered = () =>
+      [...fake.set('standard', 'customers').values()].filter(
+        (customer) => customer.number === customerNumber(REQUEST.clientId),
+      );
+
+    // Act
+    await invoices.createInvoiceDraft(KEY, REQUEST);
+    await invoices.createInvoiceDraft(invoiceIdempotencyKey(REQUEST.projectId, '2027-02'), {
+      ...REQUEST,
+      period: '2027-02',
+    });
+
+    // Assess
+    expect(numbered()).toEqual([expect.objectContaining({ displayName: `psflow client ${REQUEST.clientId}` })]);
+    expect(documentPosts()).toBe(2);
+  });
+
   it('drafts the invoice once with its lines deep-inserted, however often it is asked', async () => {
     // Prepare
     const { invoices } = connector();
@@ -196,17 +217,17 @@ describe('Business Central invoices against a fake Business Central (API v2.0 sa
     );
   });
 
-  it('turns a refused customer (400 OData error) into a permanent typed error with the raw body', async () => {
+  it('turns a refused document (400 OData error) into a permanent typed error with the raw body', async () => {
     // Prepare
     const { invoices } = connector();
 
-    // Act
-    const failure = invoices.createInvoiceDraft(KEY, { ...REQUEST, clientId: 'cli-unknown' });
+    // Act: the fake company has no Japanese yen set up
+    const failure = invoices.createInvoiceDraft(KEY, { ...REQUEST, currency: 'JPY' });
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(PermanentVendorError);
     await expect(failure).rejects.toThrow(
-      /business-central HTTP 400 rejected \(permanent\): Internal_RecordNotFound: The Customer does not exist.*raw response: \{"error"/,
+      /business-central HTTP 400 rejected \(permanent\): Internal_RecordNotFound: The Currency does not exist.*raw response: \{"error"/,
     );
   });
 

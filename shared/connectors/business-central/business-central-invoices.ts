@@ -42,8 +42,10 @@ const POSTED = new Set(['Open', 'Paid', 'Corrective']);
  *   repeat finds the first draft with `$filter=externalDocumentNumber eq '...'`; a repeat whose
  *   currency or net total differs is refused as an idempotency conflict.
  * - The customer is the Business Central customer numbered {@link customerNumber} of the psflow
- *   client id (Code[20] cannot hold the id itself); a missing customer is Business Central's 400,
- *   a permanent error for finance.
+ *   client id (Code[20] cannot hold the id itself). Business Central refuses a document for a
+ *   customer it lacks, and nothing else in psflow creates one, so a client's first draft creates
+ *   its customer (named after the client id, for finance to complete); a concurrent draft that
+ *   created it first is found again, not duplicated.
  * - Lines post to the G/L account `salesAccountNumber` of the secret (lineType `Account`). A line
  *   whose quantity times unit price is not exactly its amount is sent as quantity 1 at its amount,
  *   so the invoice totals what psflow checked. Tax is Business Central's: it computes it from the
@@ -85,6 +87,7 @@ export class BusinessCentralInvoices implements ErpInvoices {
         'the Business Central secret has no salesAccountNumber, the G/L account invoice lines post to',
       );
     const account = secret.salesAccountNumber;
+    await this.ensureCustomer(operation, request.clientId);
     const created = await this.api.write(operation, 'POST', 'standard', 'salesInvoices?$expand=salesInvoiceLines', {
       externalDocumentNumber: invoiceExternalNumber(idempotencyKey),
       customerNumber: customerNumber(request.clientId),
@@ -112,6 +115,22 @@ export class BusinessCentralInvoices implements ErpInvoices {
     if (POSTED.has(found.status)) await this.api.action(operation, 'standard', `salesInvoices(${found.id})`, 'cancel');
     else await this.api.remove(operation, 'standard', `salesInvoices(${found.id})`);
     return voided;
+  }
+
+  private async ensureCustomer(operation: string, clientId: string): Promise<void> {
+    const number = customerNumber(clientId);
+    const exists = async (): Promise<boolean> =>
+      (await this.api.findOne(operation, 'standard', 'customers', `number eq '${odata(number)}'`)) !== undefined;
+    if (await exists()) return;
+    try {
+      await this.api.write(operation, 'POST', 'standard', 'customers', {
+        number,
+        displayName: `psflow client ${clientId}`.slice(0, 100),
+      });
+    } catch (error) {
+      // Customer numbers are unique: if another draft created it meanwhile, that one is ours too.
+      if (!(await exists())) throw error;
+    }
   }
 
   private async find(operation: string, idempotencyKey: string): Promise<SalesInvoice | undefined> {
