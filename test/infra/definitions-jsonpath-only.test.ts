@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { prepareDefinition, UnsupportedDefinitionError } from '../../local/stepfunctions/definition';
+import { NO_BUNDLING } from '../support/no-bundling';
 
 // The local interpreter (aws-local-stepfunctions) has no JSONata and no variables: it ignores
 // both silently and gives wrong results, so every definition must stay JSONPath-only.
@@ -107,7 +108,7 @@ let definitions: SynthesizedDefinition[];
 
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-definitions-test-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: NO_BUNDLING });
   const stack = new PsflowStack(app, `psflow-${STAGE}`, { stage: STAGE });
   const resources = Template.fromStack(stack).toJSON().Resources;
   if (!isRecord(resources)) throw new Error('the template has no Resources');

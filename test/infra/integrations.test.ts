@@ -3,12 +3,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { API_CATALOGUE } from '../../shared/integrations/api-catalogue';
 import { parseConnectorSelection, selectConnectors } from '../../shared/integrations/connector-selection';
+import { NO_BUNDLING } from '../support/no-bundling';
 
 const STAGE = 'test';
 
 /** A stack without bundling: these tests read environment and IAM, not code. */
 function synth(connectors: string): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: NO_BUNDLING });
   const stack = new PsflowStack(app, `psflow-${STAGE}`, {
     stage: STAGE,
     connectors: parseConnectorSelection(connectors),
@@ -136,7 +137,7 @@ describe('integrations in the CDK app', () => {
   it('fails synth when a chosen connector calls an API the catalogue does not hold', () => {
     // Prepare
     const catalogue = { ...API_CATALOGUE, apis: API_CATALOGUE.apis.filter((api) => api.apiId !== 'salesforce-rest') };
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: NO_BUNDLING });
 
     // Act
     const build = () =>
@@ -156,7 +157,7 @@ describe('integrations in the CDK app', () => {
       ...API_CATALOGUE,
       apis: API_CATALOGUE.apis.map((api) => (api.apiId === 'salesforce-rest' ? { ...api, version: 'v61.0' } : api)),
     };
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: NO_BUNDLING });
 
     // Act
     const build = () =>

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { OperationsConsole } from '../../infra/console/operations-console';
 import { PsflowStack } from '../../infra/psflow-stack';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
+import { NO_BUNDLING } from '../support/no-bundling';
 
 const STAGE = 'test';
 // NodejsFunction runs esbuild during synth; under load that takes a while.
@@ -29,7 +30,7 @@ let outdir: string;
 
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(process.env[TEST_TMPDIR_VARIABLE] ?? os.tmpdir(), 'psflow-console-test-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: NO_BUNDLING });
   const stack = new PsflowStack(app, `psflow-${STAGE}`, { stage: STAGE, partnerEventBusNames: [] });
   const nested = stack.node.children.find((child) => child instanceof OperationsConsole);
   if (!(nested instanceof OperationsConsole)) throw new Error('the stack has no operations console');

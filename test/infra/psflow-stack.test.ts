@@ -16,6 +16,7 @@ import { StackOutput, tableOutputKey } from '../../shared/deployment/stack-outpu
 import { EVENT_CONTRACTS } from '../../shared/events/contracts';
 import { TEST_TMPDIR_VARIABLE } from '../support/local-cloud-process';
 import approvalRoutingV1 from '../../shared/policies/approval-routing.v1.json';
+import { NO_BUNDLING } from '../support/no-bundling';
 
 const STAGE = 'test';
 const STACK_NAME = `psflow-${STAGE}`;
@@ -737,7 +738,7 @@ describe('Salesforce partner buses', () => {
 
   beforeAll(() => {
     partnerOutdir = makeOutdir();
-    const app = new App({ outdir: partnerOutdir });
+    const app = new App({ outdir: partnerOutdir, context: NO_BUNDLING });
     partnerTemplate = Template.fromStack(
       new PsflowStack(app, `psflow-${PARTNER_STAGE}`, {
         stage: PARTNER_STAGE,
@@ -1109,7 +1110,7 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   beforeAll(() => {
     nagOutdir = makeOutdir();
-    const app = new App({ outdir: nagOutdir });
+    const app = new App({ outdir: nagOutdir, context: NO_BUNDLING });
     // Partner buses add rules and archives of their own, so the checks see those too.
     const partnerEventBusNames = [
       'aws.partner/salesforce.com/00D8d000004XyZaEAK/0YL8d0000008OpQGAU',
