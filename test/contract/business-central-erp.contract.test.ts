@@ -2,13 +2,11 @@ import {
   BusinessCentralErpConnector,
   projectNumber,
 } from '../../shared/connectors/business-central/business-central-erp-connector';
-import { BusinessCentralApi } from '../../shared/connectors/business-central/business-central-client';
 import type { ErpProjectRequest } from '../../shared/connectors/erp/erp-connector';
 import { PermanentVendorError, RetryableVendorError } from '../../shared/integrations/vendor-errors';
 import { FakeBusinessCentral } from '../fixtures/vendor-business-central/fake-business-central';
-import { contractClient, MapSecrets } from './contract-harness';
+import { businessCentralClient } from './business-central-harness';
 
-const SECRET = 'psflow/test/business-central';
 const REQUEST: ErpProjectRequest = {
   psflowProjectId: 'prj-0068d00000B7kQwAAJ',
   name: 'Acme ERP rollout',
@@ -31,11 +29,8 @@ describe('Business Central ERP connector against a fake Business Central (API v2
   });
 
   function connector(overrides = {}) {
-    const harness = contractClient('business-central-api', 'erp', overrides);
-    const erp = new BusinessCentralErpConnector(
-      new BusinessCentralApi(harness.http, new MapSecrets({ [SECRET]: fake.secret() }), SECRET),
-    );
-    return { ...harness, erp };
+    const harness = businessCentralClient(fake, overrides);
+    return { ...harness, erp: new BusinessCentralErpConnector(harness.api) };
   }
 
   it('creates the project, budget and billing once, however often it is asked', async () => {

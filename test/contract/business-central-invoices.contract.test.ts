@@ -1,4 +1,3 @@
-import { BusinessCentralApi } from '../../shared/connectors/business-central/business-central-client';
 import {
   BusinessCentralInvoices,
   customerNumber,
@@ -7,9 +6,8 @@ import {
 import { invoiceIdempotencyKey, type InvoiceDraftRequest } from '../../shared/connectors/erp/erp-invoices';
 import { PermanentVendorError, RetryableVendorError } from '../../shared/integrations/vendor-errors';
 import { FakeBusinessCentral } from '../fixtures/vendor-business-central/fake-business-central';
-import { contractClient, MapSecrets } from './contract-harness';
+import { businessCentralClient } from './business-central-harness';
 
-const SECRET = 'psflow/test/business-central';
 const KEY = invoiceIdempotencyKey('prj-0068d00000B7kQwAAJ', '2027-01');
 const REQUEST: InvoiceDraftRequest = {
   projectId: 'prj-0068d00000B7kQwAAJ',
@@ -59,11 +57,8 @@ describe('Business Central invoices against a fake Business Central (API v2.0 sa
   });
 
   function connector(overrides = {}) {
-    const harness = contractClient('business-central-api', 'erp', overrides);
-    const invoices = new BusinessCentralInvoices(
-      new BusinessCentralApi(harness.http, new MapSecrets({ [SECRET]: fake.secret() }), SECRET),
-    );
-    return { ...harness, invoices };
+    const harness = businessCentralClient(fake, overrides);
+    return { ...harness, invoices: new BusinessCentralInvoices(harness.api) };
   }
 
   function documentPosts(): number {

@@ -1,4 +1,3 @@
-import { BusinessCentralApi } from '../../shared/connectors/business-central/business-central-client';
 import {
   BusinessCentralPurchaseOrders,
   purchaseOrderNumber,
@@ -6,9 +5,8 @@ import {
 import type { ErpPurchaseOrderRequest } from '../../shared/connectors/erp/erp-purchase-orders';
 import { PermanentVendorError, RetryableVendorError } from '../../shared/integrations/vendor-errors';
 import { FakeBusinessCentral } from '../fixtures/vendor-business-central/fake-business-central';
-import { contractClient, MapSecrets } from './contract-harness';
+import { businessCentralClient } from './business-central-harness';
 
-const SECRET = 'psflow/test/business-central';
 const COMPANY = '7d7b8c2e-0000-4000-8000-000000000001';
 const KEY = 'purchase:pr-0001:erp-po';
 const REQUEST: ErpPurchaseOrderRequest = {
@@ -35,11 +33,8 @@ describe('Business Central purchase orders against a fake Business Central (API 
   });
 
   function connector(overrides = {}) {
-    const harness = contractClient('business-central-api', 'erp', overrides);
-    const orders = new BusinessCentralPurchaseOrders(
-      new BusinessCentralApi(harness.http, new MapSecrets({ [SECRET]: fake.secret() }), SECRET),
-    );
-    return { ...harness, orders };
+    const harness = businessCentralClient(fake, overrides);
+    return { ...harness, orders: new BusinessCentralPurchaseOrders(harness.api) };
   }
 
   function orderPosts(): number {

@@ -34,6 +34,19 @@ function secretGrants(template: Template): string[] {
     .map((rest) => /secret:(psflow\/[^"]+)/.exec(rest)?.[1] ?? 'unknown');
 }
 
+/** Every named function gets the port, the integration state table and the connector's secret; nobody else gets that secret. */
+function expectBoundTo(template: Template, names: readonly string[], port: string, secret: string): void {
+  for (const name of names) {
+    const environment = functionEnvironment(template, name);
+    expect({ name, ports: environment.PSFLOW_CONNECTOR_PORTS, state: environment.INTEGRATION_STATE_TABLE }).toEqual({
+      name,
+      ports: expect.stringContaining(port),
+      state: expect.anything(),
+    });
+  }
+  expect(secretGrants(template).filter((grant) => grant.includes(secret))).toHaveLength(names.length);
+}
+
 describe('integrations in the CDK app', () => {
   it('passes the sandbox choice to every function that builds a connector, and grants no connector secret', () => {
     // Prepare, Act
@@ -94,16 +107,8 @@ describe('integrations in the CDK app', () => {
       'close-staffing-request',
       'release-expired-holds',
     ];
-    for (const name of psaUsers) {
-      const environment = functionEnvironment(template, name);
-      expect({ name, ports: environment.PSFLOW_CONNECTOR_PORTS, state: environment.INTEGRATION_STATE_TABLE }).toEqual({
-        name,
-        ports: expect.stringContaining('psa'),
-        state: expect.anything(),
-      });
-    }
+    expectBoundTo(template, psaUsers, 'psa', 'kantata');
     expect(functionEnvironment(template, 'provision-erp-project').INTEGRATION_STATE_TABLE).toBeUndefined();
-    expect(secretGrants(template).filter((name) => name.includes('kantata'))).toHaveLength(psaUsers.length);
   });
 
   it('grants the Business Central secret to the functions that draft and void invoices and raise or cancel POs when Business Central is chosen', () => {
@@ -121,17 +126,9 @@ describe('integrations in the CDK app', () => {
       'raise-purchase-order',
       'compensate-purchase',
     ];
-    for (const name of erpUsers) {
-      const environment = functionEnvironment(template, name);
-      expect({ name, ports: environment.PSFLOW_CONNECTOR_PORTS, state: environment.INTEGRATION_STATE_TABLE }).toEqual({
-        name,
-        ports: expect.stringContaining('erp'),
-        state: expect.anything(),
-      });
-    }
+    expectBoundTo(template, erpUsers, 'erp', 'business-central');
     expect(functionEnvironment(template, 'check-project-readiness').INTEGRATION_STATE_TABLE).toBeUndefined();
     expect(functionEnvironment(template, 'add-bookable-resource').INTEGRATION_STATE_TABLE).toBeUndefined();
-    expect(secretGrants(template).filter((name) => name.includes('business-central'))).toHaveLength(erpUsers.length);
   });
 
   it('fails synth when a chosen connector calls an API the catalogue does not hold', () => {
