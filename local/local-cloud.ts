@@ -43,6 +43,8 @@ export interface LocalCloudOptions {
   readonly lambdaConcurrency?: number;
   /** Seconds an idle Lambda execution environment lives before it is released. */
   readonly lambdaIdleTimeoutSeconds?: number;
+  /** Lambda execution environments alive at once across all functions; bounds the local cloud's memory. */
+  readonly lambdaMaxEnvironments?: number;
   /** Fires every rate() schedule at this interval instead of its own (`--schedule-interval`), for demos and tests. */
   readonly scheduleIntervalSeconds?: number;
   /** Progress and warning lines; defaults to stdout. */
@@ -126,6 +128,7 @@ export class LocalCloud {
         maxConcurrencyPerFunction: options.lambdaConcurrency ?? 4,
         idleTimeoutMs:
           options.lambdaIdleTimeoutSeconds === undefined ? undefined : options.lambdaIdleTimeoutSeconds * 1000,
+        maxEnvironments: options.lambdaMaxEnvironments,
       });
       const queues = new QueueService(model.queues, options.dataDirectory);
       const topics = new TopicService(model.topics, options.dataDirectory);

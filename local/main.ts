@@ -32,6 +32,11 @@ Options:
   --lambda-idle-timeout <seconds>
                       release an execution environment idle this long, as Lambda reclaims
                       idle ones (default: $PSFLOW_LAMBDA_IDLE_TIMEOUT or 60)
+  --lambda-max-environments <n>
+                      execution environments alive at once across all functions, which bounds
+                      the memory the local cloud takes (about 55 MB each when busy); at the
+                      limit an idle one is released to make room, or the invocation queues
+                      (default: $PSFLOW_LAMBDA_MAX_ENVIRONMENTS or 16)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
       'schedule-interval': { type: 'string' },
       'lambda-concurrency': { type: 'string' },
       'lambda-idle-timeout': { type: 'string' },
+      'lambda-max-environments': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -121,6 +127,13 @@ async function main(): Promise<void> {
   const lambdaIdleTimeoutSeconds = idleText === undefined ? undefined : Number(idleText);
   if (lambdaIdleTimeoutSeconds !== undefined && !(lambdaIdleTimeoutSeconds > 0))
     throw new Error(`Invalid Lambda idle timeout "${idleText}": use a number of seconds above 0`);
+  const environmentsText = values['lambda-max-environments'] ?? process.env.PSFLOW_LAMBDA_MAX_ENVIRONMENTS;
+  const lambdaMaxEnvironments = environmentsText === undefined ? undefined : Number(environmentsText);
+  if (
+    lambdaMaxEnvironments !== undefined &&
+    !(Number.isInteger(lambdaMaxEnvironments) && lambdaMaxEnvironments >= 1 && lambdaMaxEnvironments <= 256)
+  )
+    throw new Error(`Invalid Lambda environment limit "${environmentsText}": use a whole number from 1 to 256`);
   cloud = await LocalCloud.start({
     cdkOut,
     dataDirectory,
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
     scheduleIntervalSeconds,
     lambdaConcurrency,
     lambdaIdleTimeoutSeconds,
+    lambdaMaxEnvironments,
   });
   console.log(
     `psflow local cloud (stage ${stage}) serving ${path.relative(process.cwd(), cdkOut) || cdkOut}, data in ${path.relative(process.cwd(), dataDirectory) || dataDirectory}`,

@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InvokeMessage, InvokeResultMessage, LambdaErrorPayload, WorkerData } from './worker-protocol';
+import type {
+  InvokeMessage,
+  InvokeResultMessage,
+  LambdaErrorPayload,
+  ReadyMessage,
+  WorkerData,
+} from './worker-protocol';
 
 /**
  * One Lambda execution environment: loads the function's bundle from cdk.out once (the
@@ -85,6 +91,9 @@ try {
   initError = toErrorPayload(error);
   if (initError.errorType === 'Error') initError = { ...initError, errorType: 'Runtime.ImportModuleError' };
 }
+// The invocation's clock starts now: the service holds the first invocation until this arrives.
+const ready: ReadyMessage = { type: 'ready' };
+port.postMessage(ready);
 
 function invoke(message: InvokeMessage): Promise<unknown> {
   if (!handler) return Promise.reject(initError);

@@ -19,6 +19,14 @@ export type InvokeResultMessage =
   | { readonly type: 'result'; readonly invocationId: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'result'; readonly invocationId: number; readonly ok: false; readonly error: LambdaErrorPayload };
 
+/** Sent once the worker has loaded the bundle, or failed to: the end of the init phase. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
+/** Anything a worker sends the Lambda service. */
+export type WorkerMessage = ReadyMessage | InvokeResultMessage;
+
 /** Static facts a worker needs to load its bundle, passed as workerData. */
 export interface WorkerData {
   readonly functionName: string;

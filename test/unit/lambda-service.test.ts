@@ -227,6 +227,86 @@ describe('LambdaService', () => {
     }
   });
 
+  it("times the init phase apart from the invocation, as Lambda does: a slow bundle load does not eat the function's timeout", async () => {
+    // Prepare
+    const slowDirectory = path.join(directory, 'slow-init');
+    fs.mkdirSync(slowDirectory, { recursive: true });
+    fs.writeFileSync(
+      path.join(slowDirectory, 'index.js'),
+      'const until = Date.now() + 1500; while (Date.now() < until); exports.handler = async () => "initialised";',
+    );
+    const slowInit = new LambdaService([{ ...spec('slow-init', 'handler', 1), codeDirectory: slowDirectory }], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-slow-init'),
+    });
+    try {
+      // Act
+      const outcome = await slowInit.invoke('slow-init', {});
+
+      // Assess
+      expect(outcome).toEqual({ ok: true, value: 'initialised' });
+    } finally {
+      await slowInit.stop();
+    }
+  });
+
+  it('keeps at most maxEnvironments alive across functions, releasing the one idle longest to make room', async () => {
+    // Prepare
+    const bounded = new LambdaService([spec('echo', 'echo'), spec('callback', 'callback'), spec('budget', 'budget')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-bounded'),
+      maxEnvironments: 2,
+    });
+    const alive = (): Record<string, number> =>
+      Object.fromEntries(Object.entries(bounded.statistics()).map(([name, figures]) => [name, figures.environments]));
+    try {
+      await bounded.invoke('echo', {});
+      await bounded.invoke('callback', { n: 1 });
+      const beforeThird = alive();
+
+      // Act
+      const third = await bounded.invoke('budget', { holdMs: 0 });
+
+      // Assess
+      expect({ beforeThird, afterThird: alive(), thirdOk: third.ok }).toEqual({
+        beforeThird: { echo: 1, callback: 1, budget: 0 },
+        afterThird: { echo: 0, callback: 1, budget: 1 },
+        thirdOk: true,
+      });
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  it('at the limit, queues a second invocation behind its busy function instead of scaling out, yet gives another function its first environment', async () => {
+    // Prepare
+    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-queued'),
+      maxEnvironments: 1,
+    });
+    try {
+      const first = bounded.invoke('budget', { holdMs: 400 });
+
+      // Act
+      const second = bounded.invoke('budget', { holdMs: 0 });
+      const other = await bounded.invoke('echo', { alongside: true });
+      const whileBusy = bounded.statistics();
+      const outcomes = await Promise.all([first, second]);
+
+      // Assess
+      expect({
+        budgetEnvironments: whileBusy.budget.environments,
+        budgetQueued: whileBusy.budget.queued,
+        otherOk: other.ok,
+        ok: outcomes.map((outcome) => outcome.ok),
+        budgetColdStarts: bounded.statistics().budget.coldStarts,
+      }).toEqual({ budgetEnvironments: 1, budgetQueued: 1, otherOk: true, ok: [true, true], budgetColdStarts: 1 });
+    } finally {
+      await bounded.stop();
+    }
+  });
+
   it('stops a function that outgrows its memory size with Runtime.OutOfMemory, as Lambda does, and serves the next invocation', async () => {
     // Prepare
     const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], {
