@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { API_CATALOGUE, ConnectorPort } from '../../shared/integrations/api-catalogue';
+import { apiCatalogue, ConnectorPort } from '../../shared/integrations/api-catalogue';
 import {
   CONNECTOR_APIS,
   parseConnectorSelection,
@@ -60,7 +60,7 @@ export async function listIntegrations(context: CliContext): Promise<void> {
   const state = new DynamoDbIntegrationState(context.documents, context.tableName('integration-state'));
   const since = Date.now() - 3 * STATS_WINDOW_MS;
   const statuses: IntegrationStatus[] = [];
-  for (const api of API_CATALOGUE.apis) {
+  for (const api of apiCatalogue().apis) {
     const usedBy = ConnectorPort.options.flatMap((port) => {
       const apis: Readonly<Record<string, { apiId: string }>> = CONNECTOR_APIS[port];
       return apis[selection[port]]?.apiId === api.apiId ? [`${port}=${selection[port]}`] : [];
@@ -86,7 +86,11 @@ export async function listIntegrations(context: CliContext): Promise<void> {
     });
   }
   if (context.options.json)
-    return context.printJson({ stage: context.options.stage, catalogueVersion: API_CATALOGUE.version, apis: statuses });
+    return context.printJson({
+      stage: context.options.stage,
+      catalogueVersion: apiCatalogue().version,
+      apis: statuses,
+    });
   context.print(
     renderTable(
       ['API', 'OWNER', 'VERSION', 'STAGE USES', 'BREAKER', 'CALLS 15M', 'ERROR RATE', 'MEAN LATENCY'],

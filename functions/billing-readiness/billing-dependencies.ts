@@ -1,5 +1,5 @@
 import { StepFunctionsLauncher } from '../../shared/workflows/step-functions-launcher';
-import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy } from '../../shared/billing/billing-policy';
 import type { CheckDependencies, ExecutionStarter } from '../../shared/billing/billing-steps';
 import type { PsaBillingRecords } from '../../shared/connectors/psa/psa-billing-records';
 import { SandboxBillingAssignments } from '../../shared/connectors/sandbox/sandbox-billing-assignments';
@@ -19,7 +19,7 @@ import { WorkflowName } from '../../shared/workflows/workflow-names';
  * so a function only needs the environment variables of the ports it touches.
  */
 export const billing = {
-  policy: CURRENT_BILLING_POLICY,
+  policy: currentBillingPolicy(),
   sandbox: (): SandboxBillingStore => new SandboxBillingStore(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
   assignments: (): SandboxBillingAssignments =>
     new SandboxBillingAssignments(documentClient, requireEnv(EnvVar.SandboxBillingTable)),
@@ -40,7 +40,7 @@ export const billing = {
     const sandbox = billing.sandbox();
     const assignments = billing.assignments();
     return {
-      policy: CURRENT_BILLING_POLICY,
+      policy: currentBillingPolicy(),
       projects: sandbox,
       records: psaRecords(sandbox),
       assignments,

@@ -1,5 +1,5 @@
 import { changeControlPorts } from '../../shared/change-control/change-connectors';
-import { CURRENT_CHANGE_POLICY } from '../../shared/change-control/change-policy';
+import { currentChangePolicy } from '../../shared/change-control/change-policy';
 import { ChangeControlState } from '../../shared/change-control/change-state';
 import { assessChangeStep } from '../../shared/change-control/change-steps';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
@@ -8,5 +8,5 @@ const ports = changeControlPorts();
 
 /** Lambda entry point of the `AssessChange` state of change control. */
 export const handler = lambdaHandler('AssessChange', ChangeControlState, (state) =>
-  assessChangeStep(state, ports, CURRENT_CHANGE_POLICY, new Date()),
+  assessChangeStep(state, ports, currentChangePolicy(), new Date()),
 );

@@ -1,5 +1,5 @@
 import { openApprovalTask, OpenApprovalTaskInput } from '../../shared/human-tasks/open-approval-task';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { DirectoryTable } from '../../shared/repositories/directory-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
@@ -12,7 +12,7 @@ const dependencies = {
   tasks: new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
   audit: new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)),
   directory: new DirectoryTable(documentClient, requireEnv(EnvVar.DirectoryTable)),
-  policy: CURRENT_APPROVAL_POLICY,
+  policy: currentApprovalPolicy(),
   now: () => new Date(),
 };
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Money, Region } from '../../shared/model/primitives';
-import { CURRENT_APPROVAL_POLICY, routeApproval } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy, routeApproval } from '../../shared/policies/approval-policy';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
 import { logger } from '../../shared/runtime/powertools';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
@@ -20,7 +20,7 @@ export interface RouteApprovalOutput {
 }
 
 function routeApprovalStep({ workflow, subject }: z.infer<typeof RouteApprovalInput>): RouteApprovalOutput {
-  const route = routeApproval(CURRENT_APPROVAL_POLICY, {
+  const route = routeApproval(currentApprovalPolicy(), {
     workflow,
     region: subject.region,
     practice: subject.practice,

@@ -6,7 +6,7 @@ import { exceptionQueue, type ExceptionSlaBreach } from '../../shared/exceptions
 import { approvalTaskQueue, type SlaBreach } from '../../shared/human-tasks/sweep-overdue-tasks';
 import { billingTaskQueue, type BillingTaskSlaBreach } from '../../shared/billing/billing-tasks';
 import { BillingTasksTable } from '../../shared/repositories/billing-tasks-table';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import { AuditLogTable } from '../../shared/repositories/audit-log-table';
 import { ExceptionsTable } from '../../shared/repositories/exceptions-table';
 import { HumanTasksTable } from '../../shared/repositories/human-tasks-table';
@@ -30,17 +30,17 @@ const audit = new AuditLogTable(documentClient, requireEnv(EnvVar.AuditLogTable)
 const queues = {
   tasks: approvalTaskQueue(
     new HumanTasksTable(documentClient, requireEnv(EnvVar.HumanTasksTable)),
-    CURRENT_APPROVAL_POLICY,
+    currentApprovalPolicy(),
     publisherOf<SlaBreach>(WorkflowDetailType.ApprovalSlaBreached),
   ),
   exceptions: exceptionQueue(
     new ExceptionsTable(documentClient, requireEnv(EnvVar.ExceptionsTable)),
-    CURRENT_APPROVAL_POLICY,
+    currentApprovalPolicy(),
     publisherOf<ExceptionSlaBreach>(WorkflowDetailType.ExceptionSlaBreached),
   ),
   billingTasks: billingTaskQueue(
     new BillingTasksTable(documentClient, requireEnv(EnvVar.BillingReadinessTable)),
-    CURRENT_APPROVAL_POLICY,
+    currentApprovalPolicy(),
     publisherOf<BillingTaskSlaBreach>(WorkflowDetailType.BillingTaskSlaBreached),
   ),
 };

@@ -1,6 +1,6 @@
 import { connectors } from '../../shared/connectors/connector-registry';
 import { procurementConnectors } from '../../shared/procurement/procurement-connectors';
-import { CURRENT_PROCUREMENT_POLICY } from '../../shared/procurement/procurement-policy';
+import { currentProcurementPolicy } from '../../shared/procurement/procurement-policy';
 import { ProcurementState } from '../../shared/procurement/procurement-state';
 import { assessPurchaseStep } from '../../shared/procurement/procurement-steps';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
@@ -12,5 +12,5 @@ const ports = {
 
 /** Lambda entry point of the `AssessPurchase` state of procurement. */
 export const handler = lambdaHandler('AssessPurchase', ProcurementState, (state) =>
-  assessPurchaseStep(state, ports, CURRENT_PROCUREMENT_POLICY, new Date()),
+  assessPurchaseStep(state, ports, currentProcurementPolicy(), new Date()),
 );

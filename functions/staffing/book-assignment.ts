@@ -1,6 +1,6 @@
 import { connectors } from '../../shared/connectors/connector-registry';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
-import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { bookAssignment } from '../../shared/staffing/staffing-steps';
 import { StaffingApprovedState } from '../../shared/staffing/staffing-state';
 import { staffingPorts } from './staffing-dependencies';
@@ -10,7 +10,7 @@ const deps = {
   bookings: staffingPorts.bookings(connectors.psaBookings),
   store: staffingPorts.store(),
   events: staffingPorts.events(),
-  policy: CURRENT_STAFFING_POLICY,
+  policy: currentStaffingPolicy(),
   now: () => new Date(),
 };
 

@@ -1,6 +1,6 @@
 import { connectors } from '../../shared/connectors/connector-registry';
 import { lambdaHandler } from '../../shared/runtime/lambda-handler';
-import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { placeSoftHolds } from '../../shared/staffing/staffing-steps';
 import { StaffingRecommendedState } from '../../shared/staffing/staffing-state';
 import { staffingPorts } from './staffing-dependencies';
@@ -9,7 +9,7 @@ const deps = {
   hris: staffingPorts.hris(),
   bookings: staffingPorts.bookings(connectors.psaBookings),
   store: staffingPorts.store(),
-  policy: CURRENT_STAFFING_POLICY,
+  policy: currentStaffingPolicy(),
   now: () => new Date(),
 };
 

@@ -6,11 +6,7 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { TimeZone, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  CURRENT_BILLING_POLICY,
-  loadBillingPolicy,
-  type BillingPolicyTables,
-} from '../../shared/billing/billing-policy';
+import { currentBillingPolicy, loadBillingPolicy, type BillingPolicyTables } from '../../shared/billing/billing-policy';
 import { PsaDetailType, PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { Region } from '../../shared/model/primitives';
 import { EnvVar } from '../../shared/runtime/environment';
@@ -58,7 +54,7 @@ export class BillingReadiness extends Construct {
   constructor(scope: Construct, id: string, props: BillingReadinessProps) {
     super(scope, id);
     const { stage } = props;
-    const policy = props.billingPolicy ? loadBillingPolicy(props.billingPolicy) : CURRENT_BILLING_POLICY;
+    const policy = props.billingPolicy ? loadBillingPolicy(props.billingPolicy) : currentBillingPolicy();
     this.readinessTable = new ServiceTable(this, 'ReadinessTable', {
       stage,
       name: 'billing-readiness',

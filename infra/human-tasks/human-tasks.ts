@@ -2,7 +2,7 @@ import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DEMO_USERS, FIRM_PRACTICES } from '../../shared/directory/demo-directory';
 import { scopesWithoutDecider } from '../../shared/human-tasks/deciders';
-import { CURRENT_APPROVAL_POLICY, loadApprovalPolicy } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy, loadApprovalPolicy } from '../../shared/policies/approval-policy';
 import {
   TASKS_BY_REQUEST_INDEX,
   TASKS_BY_ROLE_STATUS_INDEX,
@@ -41,7 +41,7 @@ export class HumanTasks extends Construct {
     super(scope, id);
     const { stage } = props;
     const policy =
-      props.approvalPolicy === undefined ? CURRENT_APPROVAL_POLICY : loadApprovalPolicy(props.approvalPolicy);
+      props.approvalPolicy === undefined ? currentApprovalPolicy() : loadApprovalPolicy(props.approvalPolicy);
     this.tasksTable = new ServiceTable(this, 'TasksTable', {
       stage,
       name: 'human-tasks',
@@ -68,8 +68,8 @@ export class HumanTasks extends Construct {
     });
     // The bundle routes with the published policy; a stack given another table must not deploy it silently.
     if (
-      policy.version !== CURRENT_APPROVAL_POLICY.version ||
-      JSON.stringify(policy) !== JSON.stringify(CURRENT_APPROVAL_POLICY)
+      policy.version !== currentApprovalPolicy().version ||
+      JSON.stringify(policy) !== JSON.stringify(currentApprovalPolicy())
     ) {
       throw new Error(
         `approval policy v${policy.version} differs from the published table the functions bundle; publish it under shared/policies first`,

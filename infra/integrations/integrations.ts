@@ -6,7 +6,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { API_CATALOGUE, type ApiCatalogue, type ConnectorPort } from '../../shared/integrations/api-catalogue';
+import { apiCatalogue, type ApiCatalogue, type ConnectorPort } from '../../shared/integrations/api-catalogue';
 import {
   checkSelectionAgainstCatalogue,
   formatConnectorSelection,
@@ -56,7 +56,7 @@ export class Integrations extends Construct {
     private readonly props: IntegrationsProps,
   ) {
     super(scope, id);
-    const entries = checkSelectionAgainstCatalogue(props.connectors, props.catalogue ?? API_CATALOGUE);
+    const entries = checkSelectionAgainstCatalogue(props.connectors, props.catalogue ?? apiCatalogue());
     this.connectors = props.connectors;
     this.apiIds = {
       crm: entries.crm.apiId,
@@ -79,7 +79,7 @@ export class Integrations extends Construct {
     const table = this.stateTable.node.defaultChild;
     // Statistics windows carry `expiresAt`; DynamoDB removes them a day on.
     if (table instanceof CfnTable) table.timeToLiveSpecification = { attributeName: 'expiresAt', enabled: true };
-    if (props.httpApi) this.receiveWebhook = this.serveWebhooks(props.httpApi, props.catalogue ?? API_CATALOGUE);
+    if (props.httpApi) this.receiveWebhook = this.serveWebhooks(props.httpApi, props.catalogue ?? apiCatalogue());
     // An aspect, so functions that workflow constructs add after this one are bound too.
     Aspects.of(Stack.of(this)).add({
       visit: (node: IConstruct) => {

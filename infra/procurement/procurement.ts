@@ -7,7 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { PROCUREMENT_BY_PARENT_INDEX } from '../../shared/connectors/procurement/sandbox-procurement-connector';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
-import { CURRENT_PROCUREMENT_POLICY, loadProcurementPolicy } from '../../shared/procurement/procurement-policy';
+import { currentProcurementPolicy, loadProcurementPolicy } from '../../shared/procurement/procurement-policy';
 import { PURCHASE_ROUTES } from '../../shared/procurement/purchases-api';
 import { EnvVar } from '../../shared/runtime/environment';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
@@ -86,7 +86,7 @@ export class Procurement extends Construct {
       'route-purchase-approval',
       'Routes a purchase to the approval levels of its region and amount',
     );
-    routePurchaseApproval.addEnvironment(EnvVar.ApprovalPolicyVersion, String(CURRENT_PROCUREMENT_POLICY.version));
+    routePurchaseApproval.addEnvironment(EnvVar.ApprovalPolicyVersion, String(currentProcurementPolicy().version));
     const onboardVendor = publishes(
       procurementData(fn('OnboardVendorFunction', 'onboard-vendor', 'Onboarding tasks and document checks')),
     );

@@ -7,7 +7,7 @@ import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-
 import { Construct } from 'constructs';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { EnvVar } from '../../shared/runtime/environment';
-import { CURRENT_STAFFING_POLICY, loadStaffingPolicy } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy, loadStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { STAFFING_REQUESTS_BY_STATUS_INDEX } from '../../shared/staffing/staffing-request-store';
 import { WorkflowName } from '../../shared/workflows/workflow-names';
 import { buildStaffingDefinition } from '../../state-machines/staffing';
@@ -51,7 +51,7 @@ export class Staffing extends Construct {
     const { stage, humanTasks, sandbox, systems } = props;
     // Checked here so that a broken policy fails the synth, not the first request.
     const policy =
-      props.staffingPolicy === undefined ? CURRENT_STAFFING_POLICY : loadStaffingPolicy(props.staffingPolicy);
+      props.staffingPolicy === undefined ? currentStaffingPolicy() : loadStaffingPolicy(props.staffingPolicy);
     this.requestsTable = new ServiceTable(this, 'RequestsTable', {
       stage,
       name: 'staffing-requests',

@@ -5,6 +5,7 @@ import roundingV1 from '../policies/billing-rounding.v1.json';
 import rulesV1 from '../policies/billing-rules.v1.json';
 import taxV1 from '../policies/billing-tax.v1.json';
 import { BillingModelName } from './billing-ports';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /**
  * Billing as data (design decision 7): calendars per region, rules per billing model, tax per
@@ -218,13 +219,15 @@ export function loadBillingPolicy(tables: BillingPolicyTables): BillingPolicy {
   };
 }
 
-/** The published tables, checked when this module loads (and so at synth). */
-export const CURRENT_BILLING_POLICY: BillingPolicy = loadBillingPolicy({
-  calendars: calendarsV1,
-  rules: rulesV1,
-  tax: taxV1,
-  rounding: roundingV1,
-});
+/** The published tables, checked on first use (at synth, by the constructs that read them). */
+export const currentBillingPolicy: () => BillingPolicy = /* @__PURE__ */ onFirstUse(() =>
+  loadBillingPolicy({
+    calendars: calendarsV1,
+    rules: rulesV1,
+    tax: taxV1,
+    rounding: roundingV1,
+  }),
+);
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -3,6 +3,7 @@ import { Region } from '../model/primitives';
 import { ApprovalLevel } from '../policies/approval-policy';
 import changeApprovalV1 from '../policies/change-approval.v1.json';
 import { ReferenceRates } from '../procurement/reference-rates';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /**
  * The approval chain of project changes as data (design decision 7): rules keyed by region and by
@@ -152,5 +153,7 @@ export function routeChange(policy: ChangeApprovalPolicy, size: ChangeSize): Cha
   throw new InvalidChangePolicyError([`no rule routes a change in ${size.region}`]);
 }
 
-/** The change-approval policy in force, checked when the module loads. */
-export const CURRENT_CHANGE_POLICY: ChangeApprovalPolicy = loadChangeApprovalPolicy(changeApprovalV1);
+/** The change-approval policy in force, checked on first use. */
+export const currentChangePolicy: () => ChangeApprovalPolicy = /* @__PURE__ */ onFirstUse(() =>
+  loadChangeApprovalPolicy(changeApprovalV1),
+);

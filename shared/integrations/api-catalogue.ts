@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import apiCatalogueV1 from '../policies/api-catalogue.v1.json';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /**
  * The API catalogue as versioned data (`shared/policies/api-catalogue.v1.json`): every
@@ -81,10 +82,10 @@ export function loadApiCatalogue(input: unknown): ApiCatalogue {
 }
 
 /** The published catalogue. */
-export const API_CATALOGUE: ApiCatalogue = loadApiCatalogue(apiCatalogueV1);
+export const apiCatalogue: () => ApiCatalogue = /* @__PURE__ */ onFirstUse(() => loadApiCatalogue(apiCatalogueV1));
 
 /** The catalogue entry of an API, or an error naming it and what the catalogue holds. */
-export function catalogueEntry(apiId: string, catalogue: ApiCatalogue = API_CATALOGUE): ApiEntry {
+export function catalogueEntry(apiId: string, catalogue: ApiCatalogue = apiCatalogue()): ApiEntry {
   const entry = catalogue.apis.find((api) => api.apiId === apiId);
   if (!entry)
     throw new Error(

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import connectorsV1 from '../policies/connectors.v1.json';
-import { API_CATALOGUE, catalogueEntry, ConnectorPort, type ApiCatalogue, type ApiEntry } from './api-catalogue';
+import { apiCatalogue, catalogueEntry, ConnectorPort, type ApiCatalogue, type ApiEntry } from './api-catalogue';
 
 /**
  * Which connector a stage uses behind each port. Configuration, not code: the per-stage file
@@ -129,7 +129,7 @@ export function connectorApi(port: ConnectorPort, kind: string): ConnectorApi {
  */
 export function checkSelectionAgainstCatalogue(
   selection: ConnectorSelection,
-  catalogue: ApiCatalogue = API_CATALOGUE,
+  catalogue: ApiCatalogue = apiCatalogue(),
 ): Record<ConnectorPort, ApiEntry> {
   const entryFor = (port: ConnectorPort): ApiEntry => {
     const api = connectorApi(port, selection[port]);

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { findContract } from '../events/contracts';
 import type { EventPublisher } from '../events/event-publisher';
-import { API_CATALOGUE, type ApiCatalogue } from './api-catalogue';
+import { apiCatalogue, type ApiCatalogue } from './api-catalogue';
 import { parseSecret, secretNameOf, type SecretsPort } from './secrets';
 
 /**
@@ -71,7 +71,7 @@ export async function receiveWebhook(
   body: string,
   dependencies: WebhookDependencies,
 ): Promise<WebhookOutcome> {
-  const api = (dependencies.catalogue ?? API_CATALOGUE).apis.find(
+  const api = (dependencies.catalogue ?? apiCatalogue()).apis.find(
     (entry) => entry.apiId === apiId && entry.auth === 'hmac',
   );
   if (!api || api.secretName === undefined || api.port === '*')

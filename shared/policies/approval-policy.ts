@@ -3,6 +3,7 @@ import { Role } from '../directory/roles';
 import { minorUnitDigits, Region, type Money } from '../model/primitives';
 import { WorkflowName } from '../workflows/workflow-names';
 import approvalRoutingV1 from './approval-routing.v1.json';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /**
  * Approval routing as data (design decision 7): a versioned decision table keyed on
@@ -212,5 +213,7 @@ export function policyProblems(policy: ApprovalPolicy): string[] {
   return problems;
 }
 
-/** The approval policy in force: the newest version, checked when the module loads. */
-export const CURRENT_APPROVAL_POLICY: ApprovalPolicy = loadApprovalPolicy(approvalRoutingV1);
+/** The approval policy in force: the newest version, checked on first use. */
+export const currentApprovalPolicy: () => ApprovalPolicy = /* @__PURE__ */ onFirstUse(() =>
+  loadApprovalPolicy(approvalRoutingV1),
+);

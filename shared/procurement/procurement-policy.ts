@@ -4,6 +4,7 @@ import { Region, type Money } from '../model/primitives';
 import { ApprovalLevel } from '../policies/approval-policy';
 import procurementPolicyV1 from '../policies/procurement-policy.v1.json';
 import { ReferenceRates, toWholeEur } from './reference-rates';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /**
  * Purchasing rules as data (design decision 7): per region, how many competitive quotes a
@@ -150,5 +151,7 @@ export function requirementsFor(policy: ProcurementPolicy, region: Region, amoun
   };
 }
 
-/** The procurement policy in force, checked when the module loads (and so at synth). */
-export const CURRENT_PROCUREMENT_POLICY: ProcurementPolicy = loadProcurementPolicy(procurementPolicyV1);
+/** The procurement policy in force, checked on first use (at synth, by the constructs that read it). */
+export const currentProcurementPolicy: () => ProcurementPolicy = /* @__PURE__ */ onFirstUse(() =>
+  loadProcurementPolicy(procurementPolicyV1),
+);

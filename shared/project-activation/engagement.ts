@@ -1,7 +1,7 @@
 import { PermanentConnectorError } from '../connectors/connector-errors';
 import type { CrmConnector } from '../connectors/crm/crm-connector';
 import { formatMoney } from '../model/primitives';
-import { CURRENT_APPROVAL_POLICY, toEur } from '../policies/approval-policy';
+import { currentApprovalPolicy, toEur } from '../policies/approval-policy';
 import type { ActivationInput, Engagement, SizeBand } from './activation-state';
 
 /** Thresholds of the classifier: explicit, so the reasons shown to approvers can quote them. */
@@ -34,7 +34,7 @@ export async function prepareEngagement(activation: ActivationInput, crm: CrmCon
       'getStatementOfWork',
       `role line ${otherCurrency.lineId} is priced in ${otherCurrency.rate.currency}, the deal in ${opportunity.amount.currency}`,
     );
-  const amountEur = toEur(CURRENT_APPROVAL_POLICY, opportunity.amount);
+  const amountEur = toEur(currentApprovalPolicy(), opportunity.amount);
   const bands = CLASSIFIER.sizeBandsEur;
   const sizeBand: SizeBand =
     amountEur >= bands.strategic

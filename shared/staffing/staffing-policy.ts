@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import staffingRecommendationV1 from '../policies/staffing-recommendation.v1.json';
+import { onFirstUse } from '../runtime/on-first-use';
 
 /** The scored factors, in the order explanations list them. */
 export const FACTORS = ['skillFit', 'availability', 'utilisation', 'margin', 'continuity', 'timeZone'] as const;
@@ -88,5 +89,7 @@ export function loadStaffingPolicy(data: unknown): StaffingPolicy {
   return parsed.data;
 }
 
-/** The staffing policy in force, checked when the module loads (and so at synth). */
-export const CURRENT_STAFFING_POLICY: StaffingPolicy = loadStaffingPolicy(staffingRecommendationV1);
+/** The staffing policy in force, checked on first use (at synth, by the constructs that read it). */
+export const currentStaffingPolicy: () => StaffingPolicy = /* @__PURE__ */ onFirstUse(() =>
+  loadStaffingPolicy(staffingRecommendationV1),
+);

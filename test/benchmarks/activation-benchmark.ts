@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
+  DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
   SFNClient,
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
@@ -73,6 +75,23 @@ export async function listAllExecutions(sfn: SFNClient, stateMachineArn: string)
     nextToken = page.nextToken;
   } while (nextToken);
   return found;
+}
+
+/** The first failed executions of every state machine, with the error and cause Step Functions recorded. */
+async function describeFailures(sfn: SFNClient): Promise<string> {
+  const lines: string[] = [];
+  for (const machine of (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []) {
+    const failed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn, statusFilter: 'FAILED', maxResults: 3 }),
+    );
+    for (const execution of failed.executions ?? []) {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      lines.push(
+        `${machine.name}/${execution.name}: ${described.error ?? '?'}: ${(described.cause ?? '').slice(0, 600)}`,
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 /** The p-th percentile of ascending values. */
@@ -202,7 +221,7 @@ export async function measureActivations(count: number, progress: (line: string)
       let lastProgress = Date.now();
       for (;;) {
         const { SUCCEEDED = 0, FAILED = 0, RUNNING = 0 } = (await health()).stepFunctions;
-        if (FAILED > 0) throw new Error(`${FAILED} executions failed; see the local cloud's logs`);
+        if (FAILED > 0) throw new Error(`${FAILED} executions failed: ${await describeFailures(sfn)}`);
         if (SUCCEEDED >= total) return;
         if (SUCCEEDED > lastSucceeded) {
           lastSucceeded = SUCCEEDED;

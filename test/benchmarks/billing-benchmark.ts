@@ -7,7 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy } from '../../shared/billing/billing-policy';
 import type { BillingProject, ProjectAssignment } from '../../shared/billing/billing-ports';
 import { checkProjectReadiness, cycleExecutionName, draftInvoice, planCycle } from '../../shared/billing/billing-steps';
 import { ReadyProject } from '../../shared/billing/billing-state';
@@ -249,12 +249,12 @@ async function measureSize(
           requestedBy: 'bench',
           cutOffAt: BENCH_CUT_OFF(),
         },
-        CURRENT_BILLING_POLICY,
+        currentBillingPolicy(),
         readiness,
         new Date(),
       );
       const deps = {
-        policy: CURRENT_BILLING_POLICY,
+        policy: currentBillingPolicy(),
         projects: store,
         records: store,
         assignments,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { build } from 'esbuild';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FunctionSpec } from '../../local/cdk/resource-model';
 import { percentile } from './activation-benchmark';
@@ -114,4 +116,88 @@ export async function measureBundles(functions: readonly FunctionSpec[], runs: n
     });
   }
   return figures;
+}
+
+/** A bundle built here only to be measured beside the functions: what a part costs on its own. */
+interface ReferenceBundle {
+  readonly name: string;
+  readonly source: string;
+}
+
+/**
+ * The floors the functions' load times stand on, each built with the functions' own esbuild
+ * options: Node loading an empty bundle, the AWS SDK's DynamoDB document client alone, and a
+ * handler built by the house factory (logger, metrics, tracer, middy, zod) around that client.
+ */
+const REFERENCE_BUNDLES: readonly ReferenceBundle[] = [
+  { name: '(reference) empty bundle', source: 'export const handler = async () => null;' },
+  {
+    name: '(reference) DynamoDB document client alone',
+    source: [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';",
+      'const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+      "export const handler = async () => documents.send(new GetCommand({ TableName: 't', Key: { id: '1' } }));",
+    ].join('\n'),
+  },
+  {
+    name: '(reference) house handler factory and DynamoDB client',
+    source: [
+      "import { GetCommand } from '@aws-sdk/lib-dynamodb';",
+      "import * as z from 'zod';",
+      `import { documentClient } from ${JSON.stringify(path.resolve(__dirname, '../../shared/runtime/aws-clients'))};`,
+      `import { lambdaHandler } from ${JSON.stringify(path.resolve(__dirname, '../../shared/runtime/lambda-handler'))};`,
+      "export const handler = lambdaHandler('Reference', z.object({ id: z.string() }), (input) =>",
+      "  documentClient.send(new GetCommand({ TableName: 't', Key: { id: input.id } })),",
+      ');',
+    ].join('\n'),
+  },
+];
+
+/**
+ * Builds the {@link REFERENCE_BUNDLES} with the functions' bundling options and measures them as
+ * {@link measureBundles} measures a function, so a function's load time reads against its floor.
+ */
+export async function measureReferenceBundles(
+  bundling: { readonly target: string; readonly keepNames: boolean; readonly mainFields: readonly string[] },
+  runs: number,
+): Promise<BundleFigures[]> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-reference-bundles-'));
+  try {
+    const figures: BundleFigures[] = [];
+    for (const [index, reference] of REFERENCE_BUNDLES.entries()) {
+      const codeDirectory = path.join(directory, String(index));
+      fs.mkdirSync(codeDirectory);
+      const entry = path.join(codeDirectory, 'entry.ts');
+      fs.writeFileSync(entry, reference.source);
+      await build({
+        entryPoints: [entry],
+        outfile: path.join(codeDirectory, 'index.js'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        minify: true,
+        target: bundling.target,
+        keepNames: bundling.keepNames,
+        mainFields: [...bundling.mainFields],
+        logLevel: 'error',
+      });
+      const spec: FunctionSpec = {
+        logicalId: `Reference${index}`,
+        name: reference.name,
+        arn: `arn:aws:lambda:us-east-1:000000000000:function:reference-${index}`,
+        handler: 'index.handler',
+        codeDirectory,
+        runtime: 'nodejs24.x',
+        timeoutSeconds: 10,
+        memoryMb: 512,
+        environment: { POWERTOOLS_SERVICE_NAME: 'reference' },
+      };
+      const [measured] = await measureBundles([spec], runs);
+      figures.push(measured);
+    }
+    return figures;
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
 }

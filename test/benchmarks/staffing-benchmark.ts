@@ -4,7 +4,7 @@ import { SandboxHrisConnector, skillRegionKey } from '../../shared/connectors/sa
 import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
 import { gatherAndRecommend, type RequestContext } from '../../shared/staffing/gather-recommendation';
 import { quarterOf, weekRange } from '../../shared/staffing/iso-week';
-import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { StaffingRequest } from '../../shared/staffing/staffing-request';
 import { placeSoftHolds } from '../../shared/staffing/staffing-steps';
 import { startStaffingTables, type StaffingTables } from '../support/staffing-tables';
@@ -204,14 +204,14 @@ async function measureSize(people: number, progress: (message: string) => void):
     };
     // Warm-up: the first calls compile the code paths.
     for (let index = 0; index < 5; index += 1)
-      await gatherAndRecommend(request(index), context(index), ports, CURRENT_STAFFING_POLICY);
+      await gatherAndRecommend(request(index), context(index), ports, currentStaffingPolicy());
     calls = 0;
     items = 0;
     const durations: number[] = [];
     const cpuBefore = process.cpuUsage();
     for (let index = 0; index < REQUESTS_PER_SIZE; index += 1) {
       const started = performance.now();
-      await gatherAndRecommend(request(index), context(index), ports, CURRENT_STAFFING_POLICY);
+      await gatherAndRecommend(request(index), context(index), ports, currentStaffingPolicy());
       durations.push(performance.now() - started);
     }
     const cpu = process.cpuUsage(cpuBefore);
@@ -233,7 +233,7 @@ async function measureSize(people: number, progress: (message: string) => void):
             staffing,
             { region, clientId },
             ports,
-            CURRENT_STAFFING_POLICY,
+            currentStaffingPolicy(),
           );
           if (recommendation.proposal.kind === 'none') continue;
           await placeSoftHolds(
@@ -264,7 +264,7 @@ async function measureSize(people: number, progress: (message: string) => void):
                 },
               },
             },
-            { ...ports, store, policy: CURRENT_STAFFING_POLICY, now: () => new Date('2026-12-01T00:00:00.000Z') },
+            { ...ports, store, policy: currentStaffingPolicy(), now: () => new Date('2026-12-01T00:00:00.000Z') },
           );
         }
       }),

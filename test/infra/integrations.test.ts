@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PsflowStack } from '../../infra/psflow-stack';
-import { API_CATALOGUE } from '../../shared/integrations/api-catalogue';
+import { apiCatalogue } from '../../shared/integrations/api-catalogue';
 import { parseConnectorSelection, selectConnectors } from '../../shared/integrations/connector-selection';
 import { NO_BUNDLING } from '../support/no-bundling';
 
@@ -133,7 +133,7 @@ describe('integrations in the CDK app', () => {
 
   it('fails synth when a chosen connector calls an API the catalogue does not hold', () => {
     // Prepare
-    const catalogue = { ...API_CATALOGUE, apis: API_CATALOGUE.apis.filter((api) => api.apiId !== 'salesforce-rest') };
+    const catalogue = { ...apiCatalogue(), apis: apiCatalogue().apis.filter((api) => api.apiId !== 'salesforce-rest') };
     const app = new App({ context: NO_BUNDLING });
 
     // Act
@@ -151,8 +151,8 @@ describe('integrations in the CDK app', () => {
   it('fails synth when the catalogue records another version than the connector speaks', () => {
     // Prepare
     const catalogue = {
-      ...API_CATALOGUE,
-      apis: API_CATALOGUE.apis.map((api) => (api.apiId === 'salesforce-rest' ? { ...api, version: 'v61.0' } : api)),
+      ...apiCatalogue(),
+      apis: apiCatalogue().apis.map((api) => (api.apiId === 'salesforce-rest' ? { ...api, version: 'v61.0' } : api)),
     };
     const app = new App({ context: NO_BUNDLING });
 

@@ -1,7 +1,7 @@
 import type { Role } from '../../shared/directory/roles';
 import type { Money, Region } from '../../shared/model/primitives';
 import {
-  CURRENT_APPROVAL_POLICY,
+  currentApprovalPolicy,
   InvalidPolicyError,
   UnknownCurrencyError,
   escalationOf,
@@ -38,7 +38,7 @@ function eur(whole: number, cents = 0): Money {
 }
 
 function activation(region: Region, amount: Money, practice = 'erp-advisory'): ApprovalRoute {
-  return routeApproval(CURRENT_APPROVAL_POLICY, { workflow: WorkflowName.ProjectActivation, region, practice, amount });
+  return routeApproval(currentApprovalPolicy(), { workflow: WorkflowName.ProjectActivation, region, practice, amount });
 }
 
 /** The problems a table is refused with; fails the test when it loads. */
@@ -58,10 +58,10 @@ function ruleIndex(json: PolicyJson, id: string): number {
   return index;
 }
 
-describe('CURRENT_APPROVAL_POLICY', () => {
+describe('currentApprovalPolicy()', () => {
   it('is version 1 of the FIRST-hit routing table and has no problems', () => {
     // Prepare
-    const policy = CURRENT_APPROVAL_POLICY;
+    const policy = currentApprovalPolicy();
 
     // Act
     const problems = policyProblems(policy);
@@ -79,7 +79,7 @@ describe('CURRENT_APPROVAL_POLICY', () => {
     const loaded = loadApprovalPolicy(json);
 
     // Assess
-    expect(loaded).toEqual(CURRENT_APPROVAL_POLICY);
+    expect(loaded).toEqual(currentApprovalPolicy());
     expect(loaded.rules.map((rule) => rule.id)).toEqual(approvalRoutingV1.rules.map((rule) => rule.id));
   });
 });
@@ -166,7 +166,7 @@ describe('routeApproval', () => {
       const subject = { workflow: WorkflowName.ProjectActivation, region, practice: 'cloud-strategy', amount };
 
       // Act
-      const route = routeApproval(CURRENT_APPROVAL_POLICY, subject);
+      const route = routeApproval(currentApprovalPolicy(), subject);
 
       // Assess
       expect(route.ruleId).toBe(ruleId);
@@ -188,7 +188,7 @@ describe('routeApproval', () => {
       };
 
       // Act
-      const route = routeApproval(CURRENT_APPROVAL_POLICY, subject);
+      const route = routeApproval(currentApprovalPolicy(), subject);
 
       // Assess
       expect(route.ruleId).toBe(ruleId);
@@ -205,7 +205,7 @@ describe('routeApproval', () => {
       };
 
       // Act
-      const route = routeApproval(CURRENT_APPROVAL_POLICY, subject);
+      const route = routeApproval(currentApprovalPolicy(), subject);
 
       // Assess
       expect(route.levels).toEqual([
@@ -312,7 +312,7 @@ describe('routeApproval', () => {
       [{ amountMinor: 99, currency: 'EUR' }, 0],
     ])('converts %j to %d whole EUR, rounded down', (amount, expected) => {
       // Prepare
-      const policy = CURRENT_APPROVAL_POLICY;
+      const policy = currentApprovalPolicy();
 
       // Act
       const converted = toEur(policy, amount);
@@ -330,7 +330,7 @@ describe('routeApproval', () => {
       [{ amountMinor: 30_000, currency: 'SGD' }, 207],
     ])('converts %j to exactly %d EUR when the product is whole', (amount, expected) => {
       // Prepare
-      const policy = CURRENT_APPROVAL_POLICY;
+      const policy = currentApprovalPolicy();
 
       // Act
       const converted = toEur(policy, amount);
@@ -344,7 +344,7 @@ describe('routeApproval', () => {
       const amount = { amountMinor: 100_000_00, currency: 'BRL' };
 
       // Act
-      const convert = (): number => toEur(CURRENT_APPROVAL_POLICY, amount);
+      const convert = (): number => toEur(currentApprovalPolicy(), amount);
       const route = (): ApprovalRoute => activation('AMER', amount);
 
       // Assess
@@ -365,7 +365,7 @@ describe('escalationOf', () => {
     ['cfo', undefined],
   ] as const)('escalates %s to %s', (role, next) => {
     // Prepare
-    const policy = CURRENT_APPROVAL_POLICY;
+    const policy = currentApprovalPolicy();
 
     // Act
     const escalated = escalationOf(policy, role);
@@ -568,8 +568,8 @@ describe('loadApprovalPolicy and policyProblems', () => {
 
     it('reports an escalation map that leaves out a role when checking a table directly', () => {
       // Prepare
-      const { 'integration-ops': _dropped, ...escalation } = CURRENT_APPROVAL_POLICY.escalation;
-      const policy = { ...CURRENT_APPROVAL_POLICY, escalation: escalation as Record<Role, Role | null> };
+      const { 'integration-ops': _dropped, ...escalation } = currentApprovalPolicy().escalation;
+      const policy = { ...currentApprovalPolicy(), escalation: escalation as Record<Role, Role | null> };
 
       // Act
       const problems = policyProblems(policy);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cutOffAt, parsePeriod } from '../../shared/billing/billing-calendar';
-import { CURRENT_BILLING_POLICY, FindingCode } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy, FindingCode } from '../../shared/billing/billing-policy';
 import { checkReadiness, unknownProjectFinding } from '../../shared/billing/readiness';
 import {
   BILLING_LOAD_FILE_SCHEMA_PATH,
@@ -64,7 +64,7 @@ describe('the sandbox billing load format', () => {
 });
 
 describe('the billing demo cycle (EMEA, 2026-11)', () => {
-  const calendar = CURRENT_BILLING_POLICY.calendars.EMEA;
+  const calendar = currentBillingPolicy().calendars.EMEA;
   const period = parsePeriod('2026-11', calendar);
   const file = BillingLoadFile.parse(example());
   const results = file.billingProjects.map((project) =>
@@ -82,7 +82,7 @@ describe('the billing demo cycle (EMEA, 2026-11)', () => {
       leave: Object.fromEntries(
         file.billingAssignments.map((assignment) => [assignment.personId, assignment.leaveDates]),
       ),
-      policy: CURRENT_BILLING_POLICY,
+      policy: currentBillingPolicy(),
     }),
   );
 
@@ -115,13 +115,13 @@ describe('the billing demo cycle (EMEA, 2026-11)', () => {
               milestones: [],
             },
             new Date(),
-            CURRENT_BILLING_POLICY,
+            currentBillingPolicy(),
           ).code,
       ),
     ]);
 
     // Assess
-    const blocking = FindingCode.options.filter((code) => CURRENT_BILLING_POLICY.rules.findings[code].blocks);
+    const blocking = FindingCode.options.filter((code) => currentBillingPolicy().rules.findings[code].blocks);
     expect(blocking.filter((code) => !codes.has(code))).toEqual([]);
   });
 });

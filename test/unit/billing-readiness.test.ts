@@ -1,11 +1,11 @@
 import { cutOffAt, parsePeriod } from '../../shared/billing/billing-calendar';
-import { CURRENT_BILLING_POLICY, type FindingCode } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy, type FindingCode } from '../../shared/billing/billing-policy';
 import type { BillingProject, ProjectAssignment } from '../../shared/billing/billing-ports';
 import { checkReadiness, unknownProjectFinding, type ReadinessInput } from '../../shared/billing/readiness';
 import type { Expense, Milestone, TimeEntry } from '../../shared/connectors/psa/psa-billing-records';
 import { workingDaysBetween } from '../../shared/billing/billing-calendar';
 
-const policy = CURRENT_BILLING_POLICY;
+const policy = currentBillingPolicy();
 const calendar = policy.calendars.EMEA;
 const period = parsePeriod('2026-11', calendar);
 const cutOff = cutOffAt(period, calendar);

@@ -1,5 +1,5 @@
 import { parsePeriod } from '../../shared/billing/billing-calendar';
-import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy } from '../../shared/billing/billing-policy';
 import type { BillingProject, BillingProjects } from '../../shared/billing/billing-ports';
 import {
   FAN_OUT_PAGE,
@@ -21,7 +21,7 @@ const cycle: BillingCycle = {
   end: '2026-11-30',
   cutOffAt: '2026-12-02T16:00:00.000Z',
   runId: 'run-1',
-  policyVersion: CURRENT_BILLING_POLICY.version,
+  policyVersion: currentBillingPolicy().version,
   plannedAt: '2026-11-30T07:00:00.000Z',
 };
 
@@ -282,12 +282,12 @@ describe('the regional schedule', () => {
     const started = [];
     for (const scheduledTime of days)
       started.push(
-        (await startScheduledCycle({ region: 'EMEA', scheduledTime }, CURRENT_BILLING_POLICY, executions)).started,
+        (await startScheduledCycle({ region: 'EMEA', scheduledTime }, currentBillingPolicy(), executions)).started,
       );
 
     // Assess: Dec 31 is an EMEA holiday, so December's cycle starts on the 30th.
     expect(started).toEqual([null, '2026-11', '2026-12', null]);
     expect(executions.names).toEqual(['billing-EMEA-2026-11-run-1', 'billing-EMEA-2026-12-run-1']);
-    expect(parsePeriod('2026-12', CURRENT_BILLING_POLICY.calendars.EMEA).end).toBe('2026-12-31');
+    expect(parsePeriod('2026-12', currentBillingPolicy().calendars.EMEA).end).toBe('2026-12-31');
   });
 });

@@ -1,4 +1,4 @@
-import { CURRENT_BILLING_POLICY } from '../../shared/billing/billing-policy';
+import { currentBillingPolicy } from '../../shared/billing/billing-policy';
 import {
   billingTaskId,
   billingTaskQueue,
@@ -9,7 +9,7 @@ import {
 } from '../../shared/billing/billing-tasks';
 import type { ReadinessFinding } from '../../shared/billing/readiness';
 import type { Role } from '../../shared/directory/roles';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import { sweepOverdue } from '../../shared/sla/sweep-overdue';
 import { InMemoryAuditLog } from '../support/human-task-fakes';
 
@@ -67,7 +67,7 @@ function finding(
   recordIds: string[],
   blocks = true,
 ): ReadinessFinding {
-  const rule = CURRENT_BILLING_POLICY.rules.findings[code];
+  const rule = currentBillingPolicy().rules.findings[code];
   return {
     code,
     owner: rule.owner,
@@ -80,7 +80,7 @@ function finding(
   };
 }
 
-const deps = (tasks: BillingTaskStore) => ({ tasks, policy: CURRENT_BILLING_POLICY });
+const deps = (tasks: BillingTaskStore) => ({ tasks, policy: currentBillingPolicy() });
 
 describe('billing tasks', () => {
   it('sends each blocking finding to its owner, due before the cut-off, and one task per prerequisite and person', async () => {
@@ -149,7 +149,7 @@ describe('billing tasks', () => {
     await syncBillingTasks(CYCLE, 'P-1', [finding('over-po-cap', 'finance', ['P-1'])], deps(tasks), NOW, 'fixed');
     const published: BillingTaskSlaBreach[] = [];
     const queues = {
-      billingTasks: billingTaskQueue(tasks, CURRENT_APPROVAL_POLICY, {
+      billingTasks: billingTaskQueue(tasks, currentApprovalPolicy(), {
         publish: async (breaches) => void published.push(...breaches),
       }),
     };

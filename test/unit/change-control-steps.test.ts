@@ -1,4 +1,4 @@
-import { CURRENT_CHANGE_POLICY } from '../../shared/change-control/change-policy';
+import { currentChangePolicy } from '../../shared/change-control/change-policy';
 import type { ChangeApplication, PlanUpdate, ProjectBaseline } from '../../shared/change-control/change-ports';
 import type { ChangeLog, ChangeRecord, ChangeRecordUpdate } from '../../shared/change-control/change-record';
 import { ChangeRequestedDetail } from '../../shared/change-control/change-request';
@@ -149,7 +149,7 @@ function ports(overrides: Partial<ChangeControlPorts> = {}) {
 }
 
 async function approved(detail: ChangeRequestedDetail, p: ChangeControlPorts): Promise<ApprovedChange> {
-  const assessment = await assessChangeStep({ change: detail }, p, CURRENT_CHANGE_POLICY, NOW);
+  const assessment = await assessChangeStep({ change: detail }, p, currentChangePolicy(), NOW);
   return ApprovedChange.parse({
     change: detail,
     assessment,
@@ -171,7 +171,7 @@ describe('change-control steps', () => {
     };
 
     // Act
-    const assessing = assessChangeStep(state, all, CURRENT_CHANGE_POLICY, NOW);
+    const assessing = assessChangeStep(state, all, currentChangePolicy(), NOW);
 
     // Assess
     await expect(assessing).rejects.toThrow(ChangeRefusedError);
@@ -186,7 +186,7 @@ describe('change-control steps', () => {
     const { all } = ports();
 
     // Act
-    const assessing = assessChangeStep({ change: change({ budget: eur(-100) }) }, all, CURRENT_CHANGE_POLICY, NOW);
+    const assessing = assessChangeStep({ change: change({ budget: eur(-100) }) }, all, currentChangePolicy(), NOW);
 
     // Assess
     await expect(assessing).rejects.toThrow(/proposed\.budget: the budget would be negative/);
@@ -197,7 +197,7 @@ describe('change-control steps', () => {
     const { all } = ports({ plans: { currentBaseline: async () => undefined } });
 
     // Act
-    const assessing = assessChangeStep({ change: change({ endDate: '2027-04-30' }) }, all, CURRENT_CHANGE_POLICY, NOW);
+    const assessing = assessChangeStep({ change: change({ endDate: '2027-04-30' }) }, all, currentChangePolicy(), NOW);
 
     // Assess
     await expect(assessing).rejects.toThrow(/projectId: project prj-1 has no baseline/);
@@ -212,7 +212,7 @@ describe('change-control steps', () => {
     );
 
     // Act
-    const assessment = await assessChangeStep({ change: detail }, all, CURRENT_CHANGE_POLICY, NOW);
+    const assessment = await assessChangeStep({ change: detail }, all, currentChangePolicy(), NOW);
     const route = routeChangeApproval(assessment.subject);
 
     // Assess
@@ -232,7 +232,7 @@ describe('change-control steps', () => {
     const assessing = assessChangeStep(
       { change: change({ roleLines: [LINES[0], { ...LINES[1], hours: 500 }] }) },
       all,
-      CURRENT_CHANGE_POLICY,
+      currentChangePolicy(),
       NOW,
     );
 

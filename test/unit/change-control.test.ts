@@ -1,6 +1,6 @@
 import { approverSummary } from '../../shared/change-control/approver-summary';
 import {
-  CURRENT_CHANGE_POLICY,
+  currentChangePolicy,
   InvalidChangePolicyError,
   loadChangeApprovalPolicy,
   routeChange,
@@ -78,7 +78,7 @@ function change(proposed: Record<string, unknown>, extra: Record<string, unknown
 describe('change-approval policy', () => {
   it('routes by the first threshold reached and names it', () => {
     // Act
-    const route = routeChange(CURRENT_CHANGE_POLICY, {
+    const route = routeChange(currentChangePolicy(), {
       region: 'AMER',
       absoluteEur: 10_000,
       percentOfBudget: 2,
@@ -96,8 +96,8 @@ describe('change-approval policy', () => {
     const size = { absoluteEur: 30_000, percentOfBudget: 4, marginDropPoints: 0 };
 
     // Act
-    const emea = routeChange(CURRENT_CHANGE_POLICY, { ...size, region: 'EMEA' });
-    const apac = routeChange(CURRENT_CHANGE_POLICY, { ...size, region: 'APAC' });
+    const emea = routeChange(currentChangePolicy(), { ...size, region: 'EMEA' });
+    const apac = routeChange(currentChangePolicy(), { ...size, region: 'APAC' });
 
     // Assess
     expect(emea.ruleId).toBe('change-emea-medium');
@@ -106,7 +106,7 @@ describe('change-approval policy', () => {
 
   it('treats a threshold as reached at exactly its value', () => {
     // Act
-    const route = routeChange(CURRENT_CHANGE_POLICY, {
+    const route = routeChange(currentChangePolicy(), {
       region: 'APAC',
       absoluteEur: 250_000,
       percentOfBudget: 0,
@@ -120,13 +120,13 @@ describe('change-approval policy', () => {
 
   it('asks for client sign-off from 10 percent of the budget or 50k EUR', () => {
     // Act
-    const below = routeChange(CURRENT_CHANGE_POLICY, {
+    const below = routeChange(currentChangePolicy(), {
       region: 'AMER',
       absoluteEur: 49_999,
       percentOfBudget: 9.9,
       marginDropPoints: 0,
     });
-    const above = routeChange(CURRENT_CHANGE_POLICY, {
+    const above = routeChange(currentChangePolicy(), {
       region: 'AMER',
       absoluteEur: 1_000,
       percentOfBudget: 10,
@@ -179,7 +179,7 @@ describe('analyseImpact', () => {
     );
 
     // Act
-    const outcome = analyseImpact(proposal, facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(proposal, facts(), currentChangePolicy());
 
     // Assess
     if (outcome.decision !== 'assess') throw new Error(outcome.reasons.join('; '));
@@ -204,7 +204,7 @@ describe('analyseImpact', () => {
     const proposal = change({ endDate: '2027-03-15' });
 
     // Act
-    const outcome = analyseImpact(proposal, facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(proposal, facts(), currentChangePolicy());
 
     // Assess
     if (outcome.decision !== 'assess') throw new Error(outcome.reasons.join('; '));
@@ -222,7 +222,7 @@ describe('analyseImpact', () => {
     );
 
     // Act
-    const outcome = analyseImpact(proposal, facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(proposal, facts(), currentChangePolicy());
 
     // Assess
     if (outcome.decision !== 'assess') throw new Error(outcome.reasons.join('; '));
@@ -241,7 +241,7 @@ describe('analyseImpact', () => {
     });
 
     // Act
-    const outcome = analyseImpact(proposal, facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(proposal, facts(), currentChangePolicy());
 
     // Assess
     expect(outcome).toEqual({
@@ -254,7 +254,7 @@ describe('analyseImpact', () => {
 
   it('refuses removing a line whose hours are already approved', () => {
     // Act
-    const outcome = analyseImpact(change({ roleLines: [LINES[0]] }), facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(change({ roleLines: [LINES[0]] }), facts(), currentChangePolicy());
 
     // Assess
     expect(outcome.decision === 'refused' && outcome.reasons[0]).toContain(
@@ -264,7 +264,7 @@ describe('analyseImpact', () => {
 
   it('refuses a negative budget and an end before the start, each with its place', () => {
     // Act
-    const outcome = analyseImpact(change({ budget: eur(-100), endDate: '2026-12-31' }), facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(change({ budget: eur(-100), endDate: '2026-12-31' }), facts(), currentChangePolicy());
 
     // Assess
     expect(outcome.decision === 'refused' && outcome.reasons).toEqual([
@@ -278,7 +278,7 @@ describe('analyseImpact', () => {
     const outcome = analyseImpact(
       change({ roleLines: [...LINES, line({ lineId: 'L-040', role: 'Architect', hours: 10 })] }),
       facts(),
-      CURRENT_CHANGE_POLICY,
+      currentChangePolicy(),
     );
 
     // Assess
@@ -289,7 +289,7 @@ describe('analyseImpact', () => {
 
   it('refuses a change above the sign-off threshold without the client sign-off', () => {
     // Act
-    const outcome = analyseImpact(change({ budget: eur(9_000_000) }), facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(change({ budget: eur(9_000_000) }), facts(), currentChangePolicy());
 
     // Assess
     expect(outcome.decision === 'refused' && outcome.reasons[0]).toMatch(
@@ -305,7 +305,7 @@ describe('approverSummary', () => {
       { endDate: '2027-04-30', roleLines: [LINES[0], { ...LINES[1], hours: 480 }] },
       { clientSignOff: { documentReference: 'DOC-42', signedAt: '2026-11-30T12:00:00.000Z' } },
     );
-    const outcome = analyseImpact(proposal, facts(), CURRENT_CHANGE_POLICY);
+    const outcome = analyseImpact(proposal, facts(), currentChangePolicy());
     if (outcome.decision !== 'assess') throw new Error(outcome.reasons.join('; '));
 
     // Act

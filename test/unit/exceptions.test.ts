@@ -13,7 +13,7 @@ import {
   type ExceptionSlaBreach,
   type ExceptionSweepDependencies,
 } from '../../shared/exceptions/sweep-overdue-exceptions';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import {
   InMemoryAuditLog,
   InMemoryExceptionStore,
@@ -648,7 +648,7 @@ describe('sweepOverdueExceptions', () => {
       audit,
       deps: {
         exceptions: store,
-        policy: CURRENT_APPROVAL_POLICY,
+        policy: currentApprovalPolicy(),
         publisher: { publish: async (breaches) => void published.push([...breaches]) },
         audit,
       },

@@ -13,7 +13,7 @@ import {
 } from '../../shared/human-tasks/open-approval-task';
 import { sweepOverdueTasks, type SweepDependencies } from '../../shared/human-tasks/sweep-overdue-tasks';
 import type { Delegation } from '../../shared/human-tasks/task-ports';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import {
   EXECUTION_ARN,
   InMemoryAuditLog,
@@ -850,7 +850,7 @@ describe('openApprovalTask', () => {
     return {
       tasks,
       directory: new InMemoryDirectory(DEMO_USERS),
-      policy: CURRENT_APPROVAL_POLICY,
+      policy: currentApprovalPolicy(),
       audit,
       now: () => at,
     };
@@ -918,7 +918,7 @@ describe('openApprovalTask', () => {
       const task = await openApprovalTask(input({ subject, levels }), openDeps(tasks));
 
       // Assess
-      expect(CURRENT_APPROVAL_POLICY.fallbackRole).toBe('managing-partner');
+      expect(currentApprovalPolicy().fallbackRole).toBe('managing-partner');
       expect(task.assigneeRole).toBe('managing-partner');
       expect(task.routing).toEqual([
         'no practice lead for managed-services in APAC; escalated at once to managing partner',
@@ -1171,7 +1171,7 @@ describe('sweepOverdueTasks', () => {
       tasks: store,
       publisher,
       audit,
-      deps: { tasks: store, policy: CURRENT_APPROVAL_POLICY, publisher, audit },
+      deps: { tasks: store, policy: currentApprovalPolicy(), publisher, audit },
     };
   }
 
@@ -1190,7 +1190,7 @@ describe('sweepOverdueTasks', () => {
     const second = await sweepOverdueTasks(hoursAfterNow(48), world.deps);
 
     // Assess: reminded once, then escalated past the CFO (who decides level 2) to the policy's fallback role.
-    expect(CURRENT_APPROVAL_POLICY.fallbackRole).toBe('managing-partner');
+    expect(currentApprovalPolicy().fallbackRole).toBe('managing-partner');
     expect(first).toEqual([
       expect.objectContaining({
         taskId: 'task-level-1',
@@ -1441,7 +1441,7 @@ describe('sweepOverdueTasks', () => {
 describe('scopesWithoutDecider', () => {
   it('warns about every (practice, region) scope of the reference data with no decider for some level, once per gap', () => {
     // Act
-    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, DEMO_USERS, FIRM_PRACTICES);
+    const warnings = scopesWithoutDecider(currentApprovalPolicy(), DEMO_USERS, FIRM_PRACTICES);
 
     // Assess
     expect(warnings.map((warning) => warning.split(':')[0])).toEqual([
@@ -1454,7 +1454,7 @@ describe('scopesWithoutDecider', () => {
 
   it('warns about nothing when every scope has a decider at every level', () => {
     // Act
-    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, DEMO_USERS, ['erp-advisory', 'cloud-strategy']);
+    const warnings = scopesWithoutDecider(currentApprovalPolicy(), DEMO_USERS, ['erp-advisory', 'cloud-strategy']);
 
     // Assess
     expect(warnings).toEqual([]);
@@ -1465,7 +1465,7 @@ describe('scopesWithoutDecider', () => {
     const withoutDana = DEMO_USERS.filter((user) => user.userId !== 'dana.delivery');
 
     // Act
-    const warnings = scopesWithoutDecider(CURRENT_APPROVAL_POLICY, withoutDana, ['erp-advisory']);
+    const warnings = scopesWithoutDecider(currentApprovalPolicy(), withoutDana, ['erp-advisory']);
 
     // Assess
     expect(warnings).toEqual([

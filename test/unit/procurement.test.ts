@@ -3,7 +3,7 @@ import { WorkflowDetailType } from '../../shared/events/catalogue';
 import { findContract } from '../../shared/events/contracts';
 import type { RoleLine } from '../../shared/model/entities';
 import {
-  CURRENT_PROCUREMENT_POLICY,
+  currentProcurementPolicy,
   InvalidProcurementPolicyError,
   loadProcurementPolicy,
   requirementsFor,
@@ -91,7 +91,7 @@ function ports(vendors: VendorRecord[] = [vendor()]) {
 describe('procurement policy', () => {
   it('loads the published policy and routes a 60k EUR EMEA purchase to the delivery lead, then finance', () => {
     // Act
-    const requirements = requirementsFor(CURRENT_PROCUREMENT_POLICY, 'EMEA', {
+    const requirements = requirementsFor(currentProcurementPolicy(), 'EMEA', {
       amountMinor: 6_000_000,
       currency: 'EUR',
     });
@@ -104,8 +104,8 @@ describe('procurement policy', () => {
 
   it('asks for three quotes from exactly 100,000 EUR and two just below it', () => {
     // Act
-    const at = requirementsFor(CURRENT_PROCUREMENT_POLICY, 'EMEA', { amountMinor: 10_000_000, currency: 'EUR' });
-    const below = requirementsFor(CURRENT_PROCUREMENT_POLICY, 'EMEA', { amountMinor: 9_999_999, currency: 'EUR' });
+    const at = requirementsFor(currentProcurementPolicy(), 'EMEA', { amountMinor: 10_000_000, currency: 'EUR' });
+    const below = requirementsFor(currentProcurementPolicy(), 'EMEA', { amountMinor: 9_999_999, currency: 'EUR' });
 
     // Assess
     expect(at.requiredQuotes).toBe(3);
@@ -114,7 +114,7 @@ describe('procurement policy', () => {
 
   it('computes tax by the region: GST at 10 percent in APAC', () => {
     // Act
-    const requirements = requirementsFor(CURRENT_PROCUREMENT_POLICY, 'APAC', { amountMinor: 123_45, currency: 'AUD' });
+    const requirements = requirementsFor(currentProcurementPolicy(), 'APAC', { amountMinor: 123_45, currency: 'AUD' });
 
     // Assess
     expect(requirements.tax).toEqual({
@@ -184,7 +184,7 @@ describe('assessPurchaseStep', () => {
     const systems = ports();
 
     // Act
-    const assessment = await assessPurchaseStep(request(), systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const assessment = await assessPurchaseStep(request(), systems, currentProcurementPolicy(), NOW);
 
     // Assess
     expect(assessment.vendor).toMatchObject({ vendorId: 'VEN-EMEA-ATLAS', isNew: false });
@@ -201,7 +201,7 @@ describe('assessPurchaseStep', () => {
     const systems = ports([expired]);
 
     // Act
-    const act = assessPurchaseStep(request(), systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const act = assessPurchaseStep(request(), systems, currentProcurementPolicy(), NOW);
 
     // Assess
     await expect(act).rejects.toThrow(PurchaseHeldError);
@@ -222,7 +222,7 @@ describe('assessPurchaseStep', () => {
     const act = assessPurchaseStep(
       request({ amount: { amountMinor: 500_000, currency: 'USD' } }),
       systems,
-      CURRENT_PROCUREMENT_POLICY,
+      currentProcurementPolicy(),
       NOW,
     );
 
@@ -238,7 +238,7 @@ describe('assessPurchaseStep', () => {
     const act = assessPurchaseStep(
       request({ amount: { amountMinor: 3_000_000, currency: 'EUR' } }),
       systems,
-      CURRENT_PROCUREMENT_POLICY,
+      currentProcurementPolicy(),
       NOW,
     );
 
@@ -257,7 +257,7 @@ describe('assessPurchaseStep', () => {
         competingQuotes: [{ vendorId: 'VEN-EMEA-OTHER', amount: { amountMinor: 3_200_000, currency: 'EUR' } }],
       }),
       systems,
-      CURRENT_PROCUREMENT_POLICY,
+      currentProcurementPolicy(),
       NOW,
     );
 
@@ -270,7 +270,7 @@ describe('assessPurchaseStep', () => {
     const systems = ports([vendor({ vendorId: 'VEN-EMEA-SHADOW' })]);
 
     // Act
-    const act = assessPurchaseStep(request({ vendorId: 'VEN-EMEA-SHADOW' }), systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const act = assessPurchaseStep(request({ vendorId: 'VEN-EMEA-SHADOW' }), systems, currentProcurementPolicy(), NOW);
 
     // Assess
     await expect(act).rejects.toThrow(/vendor VEN-EMEA-SHADOW is blocked for EMEA/);
@@ -287,7 +287,7 @@ describe('assessPurchaseStep', () => {
     const state = request({ source: 'staffing', vendorId: undefined, amount: undefined, roleLine: roleLine() });
 
     // Act
-    const assessment = await assessPurchaseStep(state, systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const assessment = await assessPurchaseStep(state, systems, currentProcurementPolicy(), NOW);
 
     // Assess
     expect(assessment.vendor).toMatchObject({
@@ -309,7 +309,7 @@ describe('assessPurchaseStep', () => {
     });
 
     // Act
-    const act = assessPurchaseStep(state, systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const act = assessPurchaseStep(state, systems, currentProcurementPolicy(), NOW);
 
     // Assess
     await expect(act).rejects.toThrow(/no vendor in EMEA offers the role "SAP Basis Architect" in EUR/);
@@ -326,7 +326,7 @@ describe('subcontractOffers', () => {
     });
 
     // Act
-    const offers = subcontractOffers([blocked, dollars], roleLine(), CURRENT_PROCUREMENT_POLICY, 'EMEA');
+    const offers = subcontractOffers([blocked, dollars], roleLine(), currentProcurementPolicy(), 'EMEA');
 
     // Assess
     expect(offers).toEqual([]);
@@ -351,7 +351,7 @@ describe('documentProblems', () => {
 
 describe('the steps after approval', () => {
   async function assessed(systems: ReturnType<typeof ports>, state: ProcurementState = request()) {
-    const assessment = await assessPurchaseStep(state, systems, CURRENT_PROCUREMENT_POLICY, NOW);
+    const assessment = await assessPurchaseStep(state, systems, currentProcurementPolicy(), NOW);
     return { ...state, assessment };
   }
   const approval = { decisions: [{ decidedBy: 'dana.delivery', decidedAt: '2026-12-01T09:30:00.000Z' }] };

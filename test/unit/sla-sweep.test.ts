@@ -1,7 +1,7 @@
 import type { ExceptionSlaBreach } from '../../shared/exceptions/sweep-overdue-exceptions';
 import { exceptionQueue } from '../../shared/exceptions/sweep-overdue-exceptions';
 import { approvalTaskQueue } from '../../shared/human-tasks/sweep-overdue-tasks';
-import { CURRENT_APPROVAL_POLICY } from '../../shared/policies/approval-policy';
+import { currentApprovalPolicy } from '../../shared/policies/approval-policy';
 import { sweepOverdue } from '../../shared/sla/sweep-overdue';
 import {
   InMemoryAuditLog,
@@ -43,8 +43,8 @@ describe('sweepOverdue', () => {
     const exceptionBatches: ExceptionSlaBreach[][] = [];
     const audit = new InMemoryAuditLog();
     const queues = {
-      tasks: approvalTaskQueue(tasks, CURRENT_APPROVAL_POLICY, taskPublisher),
-      exceptions: exceptionQueue(exceptions, CURRENT_APPROVAL_POLICY, {
+      tasks: approvalTaskQueue(tasks, currentApprovalPolicy(), taskPublisher),
+      exceptions: exceptionQueue(exceptions, currentApprovalPolicy(), {
         publish: async (breaches) => void exceptionBatches.push([...breaches]),
       }),
     };
@@ -77,8 +77,8 @@ describe('sweepOverdue', () => {
     exceptions.seed(drillException({ dueAt: NOW.toISOString(), slaSeconds: 86_400, breaches: 0 }));
     const taskPublisher = new RecordingBreachPublisher();
     const queues = {
-      tasks: approvalTaskQueue(tasks, CURRENT_APPROVAL_POLICY, taskPublisher),
-      exceptions: exceptionQueue(exceptions, CURRENT_APPROVAL_POLICY, { publish: async () => undefined }),
+      tasks: approvalTaskQueue(tasks, currentApprovalPolicy(), taskPublisher),
+      exceptions: exceptionQueue(exceptions, currentApprovalPolicy(), { publish: async () => undefined }),
     };
 
     // Act

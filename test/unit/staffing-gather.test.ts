@@ -13,7 +13,7 @@ import type {
   UtilisationTargets,
 } from '../../shared/connectors/psa/psa-bookings';
 import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
-import { CURRENT_STAFFING_POLICY } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { StaffingRequest } from '../../shared/staffing/staffing-request';
 
 /** Every port call in order, with the number of calls still running when it started. */
@@ -136,7 +136,7 @@ describe('gathering what a staffing recommendation reads', () => {
       REQUEST,
       { region: 'EMEA', clientId: 'ACC-1' },
       { hris, bookings },
-      CURRENT_STAFFING_POLICY,
+      currentStaffingPolicy(),
     );
 
     // Assess
@@ -162,8 +162,8 @@ describe('gathering what a staffing recommendation reads', () => {
     const { calls: withoutClient, ...unknown } = recordingPorts(PEOPLE, {}, {});
 
     // Act
-    await gatherAndRecommend(REQUEST, { region: 'EMEA', clientId: 'ACC-1' }, known, CURRENT_STAFFING_POLICY);
-    await gatherAndRecommend(REQUEST, { region: 'EMEA' }, unknown, CURRENT_STAFFING_POLICY);
+    await gatherAndRecommend(REQUEST, { region: 'EMEA', clientId: 'ACC-1' }, known, currentStaffingPolicy());
+    await gatherAndRecommend(REQUEST, { region: 'EMEA' }, unknown, currentStaffingPolicy());
 
     // Assess
     const weeks = (calls: readonly Call[]): unknown[] =>
@@ -186,7 +186,7 @@ describe('gathering what a staffing recommendation reads', () => {
       REQUEST,
       { region: 'EMEA', clientId: 'ACC-1' },
       ports,
-      CURRENT_STAFFING_POLICY,
+      currentStaffingPolicy(),
     );
 
     // Assess

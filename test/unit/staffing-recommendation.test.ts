@@ -1,7 +1,7 @@
 import type { PersonRecord } from '../../shared/connectors/hris/hris-connector';
 import type { PersonWeekLoad } from '../../shared/connectors/psa/psa-bookings';
 import { recommend, type Recommendation } from '../../shared/staffing/recommend';
-import { CURRENT_STAFFING_POLICY, loadStaffingPolicy } from '../../shared/staffing/staffing-policy';
+import { currentStaffingPolicy, loadStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { StaffingRequest, weeklyNeed } from '../../shared/staffing/staffing-request';
 
 const WEEKS = ['2027-W01', '2027-W02', '2027-W03', '2027-W04'];
@@ -480,7 +480,7 @@ describe('the staffing recommendation engine', () => {
       holidays: new Map(Object.entries(scenario.holidays ?? {})),
       loads: new Map(Object.entries(scenario.loads ?? {})),
       targets: { consultant: 0.85, director: 0.4 },
-      policy: CURRENT_STAFFING_POLICY,
+      policy: currentStaffingPolicy(),
     };
 
     // Act
@@ -502,7 +502,7 @@ describe('the staffing recommendation engine', () => {
       holidays: new Map(),
       loads: new Map(),
       targets: {},
-      policy: CURRENT_STAFFING_POLICY,
+      policy: currentStaffingPolicy(),
     });
 
     // Assess
@@ -529,15 +529,15 @@ describe('the staffing recommendation engine', () => {
   it.each([
     [
       'weights that do not add up to 1',
-      { weights: { ...CURRENT_STAFFING_POLICY.weights, skillFit: 0.5 } },
+      { weights: { ...currentStaffingPolicy().weights, skillFit: 0.5 } },
       'weights add up to',
     ],
     ['a floor above the target', { marginFloor: 0.6 }, 'marginTarget must be above marginFloor'],
     ['an unknown currency', { referenceRates: { EUR: 1, XXY: 2 } }, 'XXY, which is not an ISO-4217 currency'],
-    ['a negative weight', { weights: { ...CURRENT_STAFFING_POLICY.weights, timeZone: -0.05 } }, 'weights.timeZone'],
+    ['a negative weight', { weights: { ...currentStaffingPolicy().weights, timeZone: -0.05 } }, 'weights.timeZone'],
   ])('refuses a policy with %s', (_case, change, problem) => {
     // Act
-    const load = (): unknown => loadStaffingPolicy({ ...CURRENT_STAFFING_POLICY, ...change });
+    const load = (): unknown => loadStaffingPolicy({ ...currentStaffingPolicy(), ...change });
 
     // Assess
     expect(load).toThrow(problem);
