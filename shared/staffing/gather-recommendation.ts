@@ -20,13 +20,13 @@ export interface RequestContext {
 
 /**
  * Reads what a recommendation needs through the ports, by index and key only, and ranks:
- * candidates by the role's first skill in each region (the request's region in full, the others
- * only as far as the shortlist when remote work across regions is not allowed, so the region
- * exclusions are counted without reading everyone), beside the utilisation targets; their profiles
- * in batches; then, side by side, the holiday calendars of their countries and the bookings of the
- * people who pass every constraint that needs no bookings. Bookings are read from the continuity
- * lookback only when the client is known (continuity is not scored otherwise), to the window's end.
- * Three round trips in a row, each as wide as it needs to be.
+ * candidates, whole, by the role's first skill in each region (the request's region in full, the
+ * others only as far as the shortlist when remote work across regions is not allowed, so the region
+ * exclusions are counted without reading everyone), beside the utilisation targets; then, side by
+ * side, the holiday calendars of their countries and the bookings of the people who pass every
+ * constraint that needs no bookings. Bookings are read from the continuity lookback only when the
+ * client is known (continuity is not scored otherwise), to the window's end.
+ * Two round trips in a row, each as wide as it needs to be.
  */
 export async function gatherAndRecommend(
   request: StaffingRequest,
@@ -51,7 +51,7 @@ export async function gatherAndRecommend(
     ),
     ports.bookings.utilisationTargets(),
   ]);
-  const people = await ports.hris.getPeople(pools.flat());
+  const people = pools.flat();
   const base = { request, region: context.region, clientId: context.clientId, people, targets, policy };
   const readBookingsOf = peopleNeedingBookings(base, people).map((person) => person.personId);
   const firstWeek = mondayOf(isoWeekOf(line.startDate));
