@@ -1,8 +1,8 @@
 import type { HrisConnector } from '../connectors/hris/hris-connector';
-import type { PsaBookings } from '../connectors/psa/psa-bookings';
+import type { PersonWeekLoad, PsaBookings } from '../connectors/psa/psa-bookings';
 import { Region } from '../model/primitives';
 import { addDays, isoWeekOf, mondayOf } from './iso-week';
-import { peopleNeedingBookings, recommend, type Recommendation } from './recommend';
+import { continuityContenders, peopleNeedingBookings, recommend, type Recommendation } from './recommend';
 import type { StaffingPolicy } from './staffing-policy';
 import type { StaffingRequest } from './staffing-request';
 
@@ -20,13 +20,14 @@ export interface RequestContext {
 
 /**
  * Reads what a recommendation needs through the ports, by index and key only, and ranks:
- * candidates by the role's first skill in each region (the request's region in full, the others
- * only as far as the shortlist when remote work across regions is not allowed, so the region
- * exclusions are counted without reading everyone), beside the utilisation targets; their profiles
- * in batches; then, side by side, the holiday calendars of their countries and the bookings of the
- * people who pass every constraint that needs no bookings. Bookings are read from the continuity
- * lookback only when the client is known (continuity is not scored otherwise), to the window's end.
- * Three round trips in a row, each as wide as it needs to be.
+ * candidates, whole, by the role's first skill in each region (the request's region in full, the
+ * others only as far as the shortlist when remote work across regions is not allowed, so the region
+ * exclusions are counted without reading everyone), beside the utilisation targets; then, side by
+ * side, the holiday calendars of their countries and the window's bookings of the people who pass
+ * every constraint that needs no bookings; then, when the client is known (continuity is not scored
+ * otherwise), the continuity lookback of those few whose listing could depend on it
+ * ({@link continuityContenders}). Two or three round trips in a row, each as wide as it needs to be;
+ * the result is the same as reading everyone's lookback.
  */
 export async function gatherAndRecommend(
   request: StaffingRequest,
@@ -51,14 +52,27 @@ export async function gatherAndRecommend(
     ),
     ports.bookings.utilisationTargets(),
   ]);
-  const people = await ports.hris.getPeople(pools.flat());
+  const people = pools.flat();
   const base = { request, region: context.region, clientId: context.clientId, people, targets, policy };
   const readBookingsOf = peopleNeedingBookings(base, people).map((person) => person.personId);
   const firstWeek = mondayOf(isoWeekOf(line.startDate));
-  const fromWeek = isoWeekOf(context.clientId ? addDays(firstWeek, -7 * policy.continuityLookbackWeeks) : firstWeek);
-  const [holidays, loads] = await Promise.all([
+  const [holidays, windowLoads] = await Promise.all([
     ports.hris.getHolidays([...new Set(people.map((person) => person.country))]),
-    readBookingsOf.length === 0 ? new Map() : ports.bookings.loads(readBookingsOf, fromWeek, isoWeekOf(line.endDate)),
+    readBookingsOf.length === 0
+      ? new Map<string, PersonWeekLoad[]>()
+      : ports.bookings.loads(readBookingsOf, isoWeekOf(firstWeek), isoWeekOf(line.endDate)),
   ]);
+  const loads = new Map<string, readonly PersonWeekLoad[]>(windowLoads);
+  // The lookback is most of what continuity reads, and only those who could be listed need it.
+  const contenders = policy.continuityLookbackWeeks > 0 ? continuityContenders({ ...base, holidays, loads }) : [];
+  if (contenders.length > 0) {
+    const lookback = await ports.bookings.loads(
+      contenders,
+      isoWeekOf(addDays(firstWeek, -7 * policy.continuityLookbackWeeks)),
+      isoWeekOf(addDays(firstWeek, -7)),
+    );
+    // Earlier weeks first, as one read of the whole range would answer.
+    for (const [personId, earlier] of lookback) loads.set(personId, [...earlier, ...(loads.get(personId) ?? [])]);
+  }
   return recommend({ ...base, holidays, loads });
 }

@@ -162,8 +162,17 @@ function requestWindow(request: StaffingRequest, policy: StaffingPolicy): Reques
   };
 }
 
+/**
+ * The last window worked out: gathering asks the engine up to three times about one request
+ * (whose bookings to read, whose lookback to read, the ranking), and the window's date arithmetic
+ * is worth doing once. Keyed on identity; requests and policies are not changed once parsed.
+ */
+let lastWindow: { request: StaffingRequest; policy: StaffingPolicy; window: RequestWindow } | undefined;
+
 function engineContext(input: RecommendationInput): EngineContext {
-  return { input, window: requestWindow(input.request, input.policy), holidays: new Map() };
+  if (lastWindow?.request !== input.request || lastWindow.policy !== input.policy)
+    lastWindow = { request: input.request, policy: input.policy, window: requestWindow(input.request, input.policy) };
+  return { input, window: lastWindow.window, holidays: new Map() };
 }
 
 function holidaysOf(context: EngineContext, country: string): ReadonlySet<string> {
@@ -181,7 +190,7 @@ export function recommend(input: RecommendationInput): Recommendation {
   const context = engineContext(input);
   const { need } = context.window;
   const excluded: Exclusion[] = [];
-  const eligible: Omit<RankedCandidate, 'rank'>[] = [];
+  const eligible: Unranked[] = [];
   const seen = new Set<string>();
   for (const person of [...input.people].sort((left, right) => left.personId.localeCompare(right.personId))) {
     if (seen.has(person.personId)) continue;
@@ -190,16 +199,7 @@ export function recommend(input: RecommendationInput): Recommendation {
     if ('exclusion' in checked) excluded.push(checked.exclusion);
     else eligible.push(score(context, person, checked.fit));
   }
-  const ranked = eligible
-    .sort(
-      (left, right) =>
-        Number(left.flags.includes('margin-below-floor')) - Number(right.flags.includes('margin-below-floor')) ||
-        Number(right.coverage >= 1) - Number(left.coverage >= 1) ||
-        right.score - left.score ||
-        right.factors.skillFit.score - left.factors.skillFit.score ||
-        left.personId.localeCompare(right.personId),
-    )
-    .map((candidate, index) => ({ ...candidate, rank: index + 1 }));
+  const ranked = eligible.sort(byRank).map((candidate, index) => ({ ...candidate, rank: index + 1 }));
   const count = (constraint: Constraint): number => excluded.filter((entry) => entry.constraint === constraint).length;
   const excludedCounts: Record<Constraint, number> = {
     region: count('region'),
@@ -215,13 +215,76 @@ export function recommend(input: RecommendationInput): Recommendation {
     hoursPerWeek: context.window.perWeek,
     need,
     considered: seen.size,
-    candidates: ranked.slice(0, Math.max(policy.shortlistSize, policy.split.poolSize)),
+    candidates: ranked.slice(0, listed(policy)),
     excludedCounts,
     exclusions: CONSTRAINTS.flatMap((constraint) =>
       excluded.filter((entry) => entry.constraint === constraint).slice(0, EXAMPLES_PER_CONSTRAINT),
     ),
     proposal: propose(ranked, need, policy),
   };
+}
+
+type Unranked = Omit<RankedCandidate, 'rank'>;
+
+/**
+ * The ranking order: above the margin floor first, then those free for every hour, then by
+ * score, skill fit and id (so no two people tie).
+ */
+function byRank(left: Unranked, right: Unranked): number {
+  return (
+    Number(left.flags.includes('margin-below-floor')) - Number(right.flags.includes('margin-below-floor')) ||
+    Number(right.coverage >= 1) - Number(left.coverage >= 1) ||
+    right.score - left.score ||
+    right.factors.skillFit.score - left.factors.skillFit.score ||
+    left.personId.localeCompare(right.personId)
+  );
+}
+
+/** How many ranked candidates a recommendation lists (the split is proposed from among them too). */
+function listed(policy: StaffingPolicy): number {
+  return Math.max(policy.shortlistSize, policy.split.poolSize);
+}
+
+/**
+ * Of the people a recommendation could list, those whose place or explanation may depend on
+ * bookings before the window, so only their continuity lookback needs reading. `input.loads`
+ * holds bookings from the window's first week on. Continuity moves a score by at most its weight
+ * and changes nothing else, so each person is ranked twice: as read (the lower bound) and as if
+ * they had worked for the client (the upper bound). Whoever ranks after the N-th best lower bound
+ * even at their upper bound cannot be among the N listed; likewise, when nobody above the margin
+ * floor is free for every hour, for the best of those below it who are (the single proposal).
+ * Everyone else, unless the window's bookings already show work for the client, is a contender.
+ * Empty when the client is unknown (continuity is not scored then).
+ */
+export function continuityContenders(input: RecommendationInput): string[] {
+  if (!input.clientId) return [];
+  const context = engineContext(input);
+  const bounds: { lower: Unranked; upper: Unranked }[] = [];
+  const seen = new Set<string>();
+  for (const person of input.people) {
+    if (seen.has(person.personId)) continue;
+    seen.add(person.personId);
+    const checked = hardConstraint(context, person);
+    if ('exclusion' in checked) continue;
+    const lower = score(context, person, checked.fit);
+    // Work for the client inside the window is already read: that person's score is final.
+    const upper = lower.factors.continuity.score === 1 ? lower : score(context, person, checked.fit, true);
+    bounds.push({ lower, upper });
+  }
+  const contenders = new Set<string>();
+  const within = (group: readonly { lower: Unranked; upper: Unranked }[], places: number): void => {
+    const threshold = group.map((entry) => entry.lower).sort(byRank)[places - 1];
+    for (const { lower, upper } of group)
+      if (upper !== lower && (!threshold || byRank(upper, threshold) <= 0)) contenders.add(lower.personId);
+  };
+  within(bounds, listed(input.policy));
+  const belowFloor = (entry: { lower: Unranked }): boolean => entry.lower.flags.includes('margin-below-floor');
+  if (!bounds.some((entry) => !belowFloor(entry) && entry.lower.coverage >= 1))
+    within(
+      bounds.filter((entry) => belowFloor(entry) && entry.lower.coverage >= 1),
+      1,
+    );
+  return [...contenders].sort();
 }
 
 /**
@@ -361,7 +424,8 @@ function toEur(policy: StaffingPolicy, amountMinor: number, currency: string): n
   return rate === undefined ? undefined : (amountMinor / 100) * rate;
 }
 
-function score(context: EngineContext, person: PersonRecord, fit: Availability): Omit<RankedCandidate, 'rank'> {
+/** A candidate's score; `assumeClientWork` scores continuity as if they had worked for the client (an upper bound). */
+function score(context: EngineContext, person: PersonRecord, fit: Availability, assumeClientWork = false): Unranked {
   const { input } = context;
   const { request, policy } = input;
   const { need, weeks } = context.window;
@@ -424,7 +488,7 @@ function score(context: EngineContext, person: PersonRecord, fit: Availability):
         .flatMap((load) => load.bookings)
         .find((booking) => booking.clientId === input.clientId && booking.projectId !== request.projectId)
     : undefined;
-  const continuity = clientWork ? 1 : 0;
+  const continuity = clientWork || assumeClientWork ? 1 : 0;
   const continuityText = !input.clientId
     ? 'client unknown; continuity not scored'
     : clientWork

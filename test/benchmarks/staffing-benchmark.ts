@@ -62,9 +62,7 @@ async function generate(tables: StaffingTables, people: number): Promise<void> {
       proficiency: 1 + Math.floor(random() * 5),
     }));
     const unique = [...new Map(skills.map((entry) => [entry.skill, entry])).values()];
-    hrisItems.push({
-      pk: `PERSON#${personId}`,
-      sk: 'PROFILE',
+    const profile = {
       personId,
       name: `Person ${index}`,
       grade: GRADES[index % GRADES.length],
@@ -83,12 +81,14 @@ async function generate(tables: StaffingTables, people: number): Promise<void> {
       certifications: [],
       remoteOk: true,
       deliveryLead: 'lead',
-    });
+    };
+    hrisItems.push({ pk: `PERSON#${personId}`, sk: 'PROFILE', ...profile });
+    // The same layout SandboxHrisConnector writes: each skill index item carries the profile.
     for (const entry of unique)
       hrisItems.push({
+        ...profile,
         pk: `PERSON#${personId}`,
         sk: `SKILL#${entry.skill}`,
-        personId,
         skillRegion: skillRegionKey(entry.skill, region),
         proficiencyKey: `${entry.proficiency}#${personId}`,
       });
@@ -295,7 +295,7 @@ export const STAFFING_BENCHMARK: WorkflowBenchmark = {
     return [
       '## Staffing',
       '',
-      `Ranking one request (\`gatherAndRecommend\`: the skill index in three regions beside the utilisation targets, then the candidates' profiles, then their holiday calendars beside their bookings from the continuity lookback to the window's end, then the pure engine) against an in-process dynalite holding N generated people, each with three of ${SKILLS.length} skills and a year of bookings for one of ${CLIENTS} clients; each request names its client, so continuity is scored and its 26-week lookback read. This is the function's hot path measured directly, with its DynamoDB reads; the Lambda and Step Functions hops around it are what the activation section measures. The in-process dynalite serves the reads on the same CPU, so the wall times grow with other work on the machine; CPU per ranking (the engine, the SDK and dynalite together) does not. Requests per second are recommend plus soft holds at 8 in flight, in one process; approvals wait on people and are not part of it.`,
+      `Ranking one request (\`gatherAndRecommend\`: the skill index in three regions, returning the candidates' profiles, beside the utilisation targets, then their holiday calendars beside their bookings from the continuity lookback to the window's end, then the pure engine) against an in-process dynalite holding N generated people, each with three of ${SKILLS.length} skills and a year of bookings for one of ${CLIENTS} clients; each request names its client, so continuity is scored and its 26-week lookback read. This is the function's hot path measured directly, with its DynamoDB reads; the Lambda and Step Functions hops around it are what the activation section measures. The in-process dynalite serves the reads on the same CPU, so the wall times grow with other work on the machine; CPU per ranking (the engine, the SDK and dynalite together) does not. Requests per second are recommend plus soft holds at 8 in flight, in one process; approvals wait on people and are not part of it.`,
       '',
       '| people | generate (s) | ranking p50 (ms) | ranking p95 (ms) | CPU per ranking (ms) | DynamoDB calls per recommendation | items read per recommendation | recommend + hold per second |',
       '| -----: | -----------: | ---------------: | ---------------: | -------------------: | --------------------------------: | ----------------------------: | --------------------------: |',

@@ -13,6 +13,8 @@ import type {
   UtilisationTargets,
 } from '../../shared/connectors/psa/psa-bookings';
 import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
+import { weekRange } from '../../shared/staffing/iso-week';
+import { recommend } from '../../shared/staffing/recommend';
 import { currentStaffingPolicy } from '../../shared/staffing/staffing-policy';
 import { StaffingRequest } from '../../shared/staffing/staffing-request';
 
@@ -71,7 +73,6 @@ function recordingPorts(
       call('findCandidates', [query], () =>
         people
           .filter((entry) => entry.region === query.region && entry.skills.some((skill) => skill.skill === query.skill))
-          .map((entry) => entry.personId)
           .slice(0, query.limit),
       ),
     getPeople: (ids: readonly string[]) =>
@@ -145,18 +146,21 @@ describe('gathering what a staffing recommendation reads', () => {
       'findCandidates',
       'findCandidates',
       'utilisationTargets',
-      'getPeople',
       'getHolidays',
+      'loads',
       'loads',
     ]);
     const rounds = calls.filter((entry) => entry.inFlight === 0).map((entry) => entry.name);
-    expect(rounds).toEqual(['findCandidates', 'getPeople', 'getHolidays']);
-    expect(calls.find((entry) => entry.name === 'loads')?.args[0]).toEqual(['A', 'D']);
+    expect(rounds).toEqual(['findCandidates', 'getHolidays', 'loads']);
+    expect(calls.filter((entry) => entry.name === 'loads').map((entry) => entry.args[0])).toEqual([
+      ['A', 'D'],
+      ['A', 'D'],
+    ]);
     expect(result.excludedCounts).toMatchObject({ region: 1, skills: 1 });
     expect(result.candidates.map((candidate) => candidate.personId)).toEqual(['A', 'D']);
   });
 
-  it('reads bookings from the continuity lookback only when the client is known', async () => {
+  it('reads bookings from the continuity lookback only when the client is known, after the window', async () => {
     // Prepare
     const { calls: withClient, ...known } = recordingPorts(PEOPLE, {}, {});
     const { calls: withoutClient, ...unknown } = recordingPorts(PEOPLE, {}, {});
@@ -167,9 +171,12 @@ describe('gathering what a staffing recommendation reads', () => {
 
     // Assess
     const weeks = (calls: readonly Call[]): unknown[] =>
-      calls.find((entry) => entry.name === 'loads')?.args.slice(1) ?? [];
-    expect(weeks(withClient)).toEqual(['2026-W36', '2027-W12']);
-    expect(weeks(withoutClient)).toEqual(['2027-W09', '2027-W12']);
+      calls.filter((entry) => entry.name === 'loads').map((entry) => entry.args.slice(1));
+    expect(weeks(withClient)).toEqual([
+      ['2027-W09', '2027-W12'],
+      ['2026-W36', '2027-W08'],
+    ]);
+    expect(weeks(withoutClient)).toEqual([['2027-W09', '2027-W12']]);
   });
 
   it('still scores continuity from the lookback and availability from holidays read beside the bookings', async () => {
@@ -197,5 +204,93 @@ describe('gathering what a staffing recommendation reads', () => {
     expect(d?.factors.utilisation.explanation).toMatch(/^booked 0% of capacity/);
     const a = result.candidates.find((candidate) => candidate.personId === 'A');
     expect(a?.factors.continuity.score).toBe(0);
+  });
+
+  it('reads the lookback of few people in a large pool, and ranks exactly as if it read all of them', async () => {
+    // Prepare: seeded pools with leave, holidays, margins either side of the floor, and bookings
+    // for three clients (and the request's own project) before and inside the window.
+    let state = 7;
+    const random = (): number => {
+      state = (state * 48_271) % 2_147_483_647;
+      return state / 2_147_483_647;
+    };
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+    const weeks = weekRange('2026-W30', '2027-W14');
+    let fewer = 0;
+    for (let round = 0; round < 60; round += 1) {
+      const people = Array.from({ length: 20 + Math.floor(random() * 50) }, (_, index) =>
+        person(`P${String(index).padStart(3, '0')}`, {
+          region: index % 12 === 0 ? 'AMER' : 'EMEA',
+          country: pick(['DE', 'FR']),
+          hoursPerWeek: pick([40, 40, 32, 20]),
+          costRateMinor: pick([6000, 8000, 9000, 11_000, 12_000]),
+          skills: [{ skill: 'dbt', proficiency: 1 + Math.floor(random() * 5) }],
+          leave:
+            random() < 0.2
+              ? [
+                  {
+                    leaveId: 'L',
+                    personId: 'x',
+                    startDate: '2027-03-08',
+                    endDate: pick(['2027-03-09', '2027-03-19']),
+                    kind: 'annual',
+                  },
+                ]
+              : [],
+        }),
+      );
+      const loads: Record<string, PersonWeekLoad[]> = {};
+      for (const entry of people) {
+        const hours = pick([0, 8, 16, 24, 36]);
+        const clientId = pick(['ACC-1', 'ACC-2', 'ACC-3']);
+        const projectId = pick(['PRJ-1', 'PRJ-OLD', 'PRJ-X']);
+        const from = Math.floor(random() * weeks.length);
+        const to = from + Math.floor(random() * 10);
+        loads[entry.personId] = weeks
+          .filter((_, index) => hours > 0 && index >= from && index <= to)
+          .map((week) => ({
+            week,
+            bookedHours: hours,
+            bookings: [{ bookingId: `b-${entry.personId}`, projectId, clientId, kind: 'hard', hours }],
+          }));
+      }
+      const holidays = { FR: ['2027-03-10'], DE: ['2027-03-22'] };
+      const { calls, ...ports } = recordingPorts(people, holidays, loads);
+
+      // Act
+      const gathered = await gatherAndRecommend(
+        REQUEST,
+        { region: 'EMEA', clientId: 'ACC-1' },
+        ports,
+        currentStaffingPolicy(),
+      );
+
+      // Assess
+      const everyone = recommend({
+        request: REQUEST,
+        region: 'EMEA',
+        clientId: 'ACC-1',
+        people: [
+          ...people.filter((entry) => entry.region === 'EMEA').slice(0, currentStaffingPolicy().candidatePoolPerRegion),
+          ...people.filter((entry) => entry.region === 'AMER').slice(0, 5),
+        ],
+        holidays: new Map(Object.entries(holidays)),
+        // What one read from the lookback's first week to the window's last returned before.
+        loads: new Map(
+          Object.entries(loads).map(([id, list]) => [
+            id,
+            list.filter((load) => load.week >= '2026-W36' && load.week <= '2027-W12'),
+          ]),
+        ),
+        targets: { consultant: 0.8 },
+        policy: currentStaffingPolicy(),
+      });
+      expect(gathered).toEqual(everyone);
+      const [windowRead, lookbackRead] = calls.filter((entry) => entry.name === 'loads');
+      if (lookbackRead && windowRead && lookbackRead.args[0] instanceof Array && windowRead.args[0] instanceof Array)
+        fewer += lookbackRead.args[0].length < windowRead.args[0].length ? 1 : 0;
+    }
+    // The bound leaves most people's lookback unread once the pool is larger than the list.
+    expect(fewer).toBeGreaterThan(30);
   });
 });

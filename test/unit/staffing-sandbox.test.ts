@@ -58,8 +58,9 @@ describe('the staffing sandbox systems', () => {
     const limited = await hris.findCandidates({ skill: 'idx-skill', region: 'EMEA', minProficiency: 1, limit: 2 });
 
     // Assess
-    expect(found).toEqual(['IDX-C', 'IDX-B', 'IDX-A']);
-    expect(limited).toEqual(['IDX-C', 'IDX-B']);
+    expect(found.map((entry) => entry.personId)).toEqual(['IDX-C', 'IDX-B', 'IDX-A']);
+    expect(limited.map((entry) => entry.personId)).toEqual(['IDX-C', 'IDX-B']);
+    expect(found[0]).toMatchObject({ name: expect.any(String), region: 'EMEA', leave: [] });
   });
 
   it('drops the index items of skills a person no longer has, and keeps their leave when they are rewritten', async () => {
@@ -78,13 +79,41 @@ describe('the staffing sandbox systems', () => {
 
     // Assess
     expect(await hris.findCandidates({ skill: 'rw-old', region: 'EMEA', minProficiency: 1, limit: 5 })).toEqual([]);
-    expect(await hris.findCandidates({ skill: 'rw-new', region: 'EMEA', minProficiency: 1, limit: 5 })).toEqual([
-      'RW-1',
-    ]);
+    const candidates = await hris.findCandidates({ skill: 'rw-new', region: 'EMEA', minProficiency: 1, limit: 5 });
+    expect(candidates.map((entry) => entry.personId)).toEqual(['RW-1']);
     const [read] = await hris.getPeople(['RW-1']);
     expect(read.leave.map((leave) => leave.leaveId)).toEqual(['LV-1']);
+    // The index item carries the profile and leave, so the candidate query returns the person whole.
+    expect(candidates).toEqual([read]);
     expect(await hris.knownSkills()).toEqual(expect.any(Set));
     expect((await hris.knownSkills()).has('rw-new')).toBe(true);
+  });
+
+  it('copies leave recorded later onto every skill index item, so candidates come with it', async () => {
+    // Prepare
+    await hris.putPerson(
+      person('LV-P', {
+        skills: [
+          { skill: 'lv-one', proficiency: 4 },
+          { skill: 'lv-two', proficiency: 3 },
+        ],
+      }),
+    );
+
+    // Act
+    await hris.putLeave({
+      leaveId: 'LV-2',
+      personId: 'LV-P',
+      startDate: '2027-03-01',
+      endDate: '2027-03-05',
+      kind: 'training',
+    });
+
+    // Assess
+    for (const skill of ['lv-one', 'lv-two']) {
+      const [found] = await hris.findCandidates({ skill, region: 'EMEA', minProficiency: 1, limit: 5 });
+      expect(found.leave.map((leave) => leave.leaveId)).toEqual(['LV-2']);
+    }
   });
 
   it('refuses leave for a person the HRIS does not know, naming both', async () => {

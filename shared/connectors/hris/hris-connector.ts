@@ -95,8 +95,12 @@ export interface HiringRequisitionRequest {
 
 /** The HRIS port: people, their skills, calendars and leave; requisitions for hiring. */
 export interface HrisConnector {
-  /** Ids of people with the skill at or above a proficiency in a region, from an index (never a scan). */
-  findCandidates(query: CandidateQuery): Promise<string[]>;
+  /**
+   * People, with their leave, who have the skill at or above a proficiency in a region, highest
+   * proficiency first: from an index (never a scan) that returns them whole, so ranking needs no
+   * second read of their profiles.
+   */
+  findCandidates(query: CandidateQuery): Promise<PersonRecord[]>;
   /** People with their leave, in the order asked; unknown ids are left out. */
   getPeople(personIds: readonly string[]): Promise<PersonRecord[]>;
   /** Public holidays by country; a country with none recorded is absent. */

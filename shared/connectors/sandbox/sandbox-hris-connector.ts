@@ -27,6 +27,7 @@ import { isConditionFailure } from '../../repositories/condition-failure';
 export const HRIS_BY_SKILL_REGION_INDEX = 'bySkillRegion';
 
 const PROFILE = 'PROFILE';
+const SKILL_PREFIX = 'SKILL#';
 const LEAVE_PREFIX = 'lv#';
 const CATALOGUE_KEY = { pk: 'SKILLS', sk: 'CATALOGUE' };
 /** BatchGetItem takes at most 100 keys per call. */
@@ -43,6 +44,43 @@ export function skillRegionKey(skill: string, region: string): string {
   return `${skill}#${region}`;
 }
 
+/**
+ * A skill index item: the person's profile and leave beside the index keys, so the index query
+ * that selects candidates returns them whole (the GSI projects every attribute) and a
+ * recommendation needs no second read of the profiles. Leave written later is copied onto these
+ * items too ({@link SandboxHrisConnector.putLeave}).
+ */
+function skillItem(
+  person: Person,
+  skill: { skill: string; proficiency: number },
+  leave: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const key = personKey(person.personId);
+  return {
+    ...leave,
+    ...person,
+    pk: key.pk,
+    sk: `${SKILL_PREFIX}${skill.skill}`,
+    skillRegion: skillRegionKey(skill.skill, person.region),
+    // Sorts by proficiency, then id, so the index answers in a deterministic order.
+    proficiencyKey: `${skill.proficiency}#${person.personId}`,
+  };
+}
+
+/** A person and their leave from a profile or skill index item, or undefined when it is not one. */
+function personOf(item: Record<string, unknown>): PersonRecord | undefined {
+  const person = Person.safeParse(item);
+  if (!person.success) return undefined;
+  const leave = Object.entries(item)
+    .filter(([name]) => name.startsWith(LEAVE_PREFIX))
+    .flatMap(([, value]) => {
+      const parsed = LeaveEntry.safeParse(value);
+      return parsed.success ? [parsed.data] : [];
+    })
+    .sort((left, right) => left.startDate.localeCompare(right.startDate));
+  return { ...person.data, leave };
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
@@ -53,7 +91,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * The sandbox HRIS on one DynamoDB table. A person is a profile item plus one index item per
  * skill (`PERSON#<id>` / `SKILL#<skill>`) whose `skillRegion` and `proficiencyKey` feed the
  * `bySkillRegion` index, so candidates are found by query, highest proficiency first, ties by id.
- * Leave sits on the profile as one attribute per entry, so one read returns a person whole.
+ * Leave sits on the profile as one attribute per entry, so one read returns a person whole; each
+ * skill item carries a copy of the profile and leave, so the candidate query returns people whole
+ * too (a recommendation's hot path: one round trip and one item per candidate fewer).
  */
 export class SandboxHrisConnector implements HrisConnector {
   constructor(
@@ -61,8 +101,8 @@ export class SandboxHrisConnector implements HrisConnector {
     private readonly tableName: string,
   ) {}
 
-  async findCandidates(query: CandidateQuery): Promise<string[]> {
-    const ids: string[] = [];
+  async findCandidates(query: CandidateQuery): Promise<PersonRecord[]> {
+    const people: PersonRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
@@ -75,29 +115,24 @@ export class SandboxHrisConnector implements HrisConnector {
             ':min': `${query.minProficiency}`,
           },
           ScanIndexForward: false,
-          Limit: query.limit - ids.length,
+          Limit: query.limit - people.length,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) if (typeof item.personId === 'string') ids.push(item.personId);
+      for (const item of page.Items ?? []) {
+        const person = personOf(item);
+        if (person) people.push(person);
+      }
       startKey = page.LastEvaluatedKey;
-    } while (startKey && ids.length < query.limit);
-    return ids;
+    } while (startKey && people.length < query.limit);
+    return people;
   }
 
   async getPeople(personIds: readonly string[]): Promise<PersonRecord[]> {
     const found = new Map<string, PersonRecord>();
     for (const item of await this.batchGet([...new Set(personIds)].map(personKey))) {
-      const person = Person.safeParse(item);
-      if (!person.success) continue;
-      const leave = Object.entries(item)
-        .filter(([name]) => name.startsWith(LEAVE_PREFIX))
-        .flatMap(([, value]) => {
-          const parsed = LeaveEntry.safeParse(value);
-          return parsed.success ? [parsed.data] : [];
-        })
-        .sort((left, right) => left.startDate.localeCompare(right.startDate));
-      found.set(person.data.personId, { ...person.data, leave });
+      const person = personOf(item);
+      if (person) found.set(person.personId, person);
     }
     return personIds.flatMap((id) => {
       const person = found.get(id);
@@ -148,7 +183,8 @@ export class SandboxHrisConnector implements HrisConnector {
 
   /**
    * Writes a person (replacing the one with the same id, leave kept) and their skill index
-   * items, deleting index items of skills they no longer have; adds their skills to the catalogue.
+   * items (each with a copy of the profile and leave), deleting index items of skills they no
+   * longer have; adds their skills to the catalogue.
    */
   async putPerson(person: Person): Promise<void> {
     const parsed = Person.parse(person);
@@ -160,26 +196,16 @@ export class SandboxHrisConnector implements HrisConnector {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :skill)',
-        ExpressionAttributeValues: { ':pk': key.pk, ':skill': 'SKILL#' },
+        ExpressionAttributeValues: { ':pk': key.pk, ':skill': SKILL_PREFIX },
+        ProjectionExpression: 'pk, sk',
       }),
     );
-    const current = new Set(parsed.skills.map((skill) => `SKILL#${skill.skill}`));
+    const current = new Set(parsed.skills.map((skill) => `${SKILL_PREFIX}${skill.skill}`));
     const writes = [
       ...Items.filter((item) => !current.has(String(item.sk))).map((item) => ({
         DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
       })),
-      ...parsed.skills.map((skill) => ({
-        PutRequest: {
-          Item: {
-            pk: key.pk,
-            sk: `SKILL#${skill.skill}`,
-            personId: parsed.personId,
-            skillRegion: skillRegionKey(skill.skill, parsed.region),
-            // Sorts by proficiency, then id, so the index answers in a deterministic order.
-            proficiencyKey: `${skill.proficiency}#${parsed.personId}`,
-          },
-        },
-      })),
+      ...parsed.skills.map((skill) => ({ PutRequest: { Item: skillItem(parsed, skill, leave) } })),
     ];
     for (const batch of chunks(writes, BATCH_WRITE_LIMIT)) await this.batchWrite(batch);
     await this.addSkills(parsed.skills.map((skill) => skill.skill));
@@ -200,17 +226,7 @@ export class SandboxHrisConnector implements HrisConnector {
       );
       writes.push({ PutRequest: { Item: { ...key, ...leaveAttributes, ...person } } });
       for (const skill of person.skills)
-        writes.push({
-          PutRequest: {
-            Item: {
-              pk: key.pk,
-              sk: `SKILL#${skill.skill}`,
-              personId: person.personId,
-              skillRegion: skillRegionKey(skill.skill, person.region),
-              proficiencyKey: `${skill.proficiency}#${person.personId}`,
-            },
-          },
-        });
+        writes.push({ PutRequest: { Item: skillItem(person, skill, leaveAttributes) } });
     }
     for (const batch of chunks(writes, BATCH_WRITE_LIMIT)) await this.batchWrite(batch);
     await this.addSkills([...new Set(people.flatMap((person) => person.skills.map((skill) => skill.skill)))]);
@@ -222,25 +238,46 @@ export class SandboxHrisConnector implements HrisConnector {
     return new Set(items.map((item) => String(item.personId)));
   }
 
-  /** Records leave on a person's profile; refused when the person is unknown. */
+  /**
+   * Records leave on a person's profile, then on each of their skill index items, so the
+   * candidate query sees it; refused when the person is unknown. Setting the same attribute again
+   * is harmless, so a retry after a partial write completes it.
+   */
   async putLeave(leave: LeaveEntry): Promise<void> {
     const parsed = LeaveEntry.parse(leave);
+    const key = personKey(parsed.personId);
+    const update = (sk: string): UpdateCommand =>
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key.pk, sk },
+        UpdateExpression: 'SET #leave = :leave',
+        // Never creates an item: a person (or skill) removed meanwhile stays removed.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#leave': `${LEAVE_PREFIX}${parsed.leaveId}` },
+        ExpressionAttributeValues: { ':leave': parsed },
+      });
     try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: personKey(parsed.personId),
-          UpdateExpression: 'SET #leave = :leave',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#leave': `${LEAVE_PREFIX}${parsed.leaveId}` },
-          ExpressionAttributeValues: { ':leave': parsed },
-        }),
-      );
+      await this.documents.send(update(key.sk));
     } catch (error) {
       if (isConditionFailure(error))
         throw new Error(`leave ${parsed.leaveId}: no person ${parsed.personId} in the HRIS`);
       throw error;
     }
+    const { Items = [] } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :skill)',
+        ExpressionAttributeValues: { ':pk': key.pk, ':skill': SKILL_PREFIX },
+        ProjectionExpression: 'sk',
+      }),
+    );
+    for (const item of Items)
+      try {
+        await this.documents.send(update(String(item.sk)));
+      } catch (error) {
+        // A skill dropped by a concurrent rewrite: its item is gone, and the rewrite copies leave.
+        if (!isConditionFailure(error)) throw error;
+      }
   }
 
   /** Sets a country's public holidays. */
