@@ -48,8 +48,12 @@ const GUARD = 'g|';
 const DIGITS_PER_BUCKET = 9;
 const BUCKET_LIMIT = 10 ** DIGITS_PER_BUCKET;
 
-/** BatchGetItem takes at most this many keys a request. */
-const BATCH_GET_KEYS = 100;
+/**
+ * Keys of one BatchGetItem when reading a range (DynamoDB takes up to 100). A 90-day range is
+ * 5 to 25 items of several hundred attributes, so its keys go in a few requests at once: items
+ * are read into aggregates as each answer arrives, while the table is still answering the others.
+ */
+const KEYS_PER_READ = 4;
 
 /** The partition of the period items: one per workflow × region × practice, `*` where it rolls up. */
 export function aggregateKey(dimensions: KpiDimensions): string {
@@ -178,23 +182,29 @@ export class KpiAggregatesTable implements KpiAggregateStore {
       pk: { S: pk },
       sk: { S: period.sk },
     }));
-    const items: Array<Record<string, AttributeValue>> = [];
-    // The covering keys are known, so one BatchGetItem (no Scan, no filter) fetches exactly them.
+    // The covering keys are known, so BatchGetItem (no Scan, no filter) fetches exactly them.
     // The low-level command: its attribute values are read once, by dayOf, instead of being
     // converted to plain values first (items hold hundreds of attributes).
-    for (let first = 0; first < wanted.length; first += BATCH_GET_KEYS) {
-      let keys = wanted.slice(first, first + BATCH_GET_KEYS);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} KPI items of ${pk} unread after 8 retries`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const page = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        items.push(...(page.Responses?.[this.tableName] ?? []));
-        keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    const reads: Array<Promise<DayAggregate[]>> = [];
+    for (let first = 0; first < wanted.length; first += KEYS_PER_READ)
+      reads.push(this.readKeys(pk, wanted.slice(first, first + KEYS_PER_READ)));
+    return (await Promise.all(reads)).flat().sort((left, right) => left.day.localeCompare(right.day));
+  }
+
+  /** The items of the keys given, retrying what DynamoDB leaves unprocessed. */
+  private async readKeys(pk: string, wanted: Array<Record<string, AttributeValue>>): Promise<DayAggregate[]> {
+    const days: DayAggregate[] = [];
+    let keys = wanted;
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} KPI items of ${pk} unread after 8 retries`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const page = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+      );
+      for (const item of page.Responses?.[this.tableName] ?? []) days.push(dayOf(item));
+      keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
-    return items.map(dayOf).sort((left, right) => left.day.localeCompare(right.day));
+    return days;
   }
 
   async readTrend(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
