@@ -43,7 +43,8 @@ const GUARD = 'g|';
 /**
  * Decimal digits each bucket count takes in a doubling attribute. DynamoDB numbers carry 38
  * significant digits, so four 9-digit counts (36 digits) fit one attribute and `ADD` stays
- * exact: a count reaches 10^9 in one bucket of one item only with a billion durations in a month.
+ * exact. A count reaches 10^9 in one bucket of one item only with a billion durations of one
+ * metric in a month; a single write that large is refused, the running total is not checked.
  */
 const DIGITS_PER_BUCKET = 9;
 const BUCKET_LIMIT = 10 ** DIGITS_PER_BUCKET;
