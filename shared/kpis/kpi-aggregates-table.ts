@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
+import { type AttributeValue, BatchGetItemCommand, QueryCommand as QueryItemsCommand } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  NumberValue,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../repositories/condition-failure';
-import { bucketOf } from './latency-histogram';
+import { BUCKETS_PER_DOUBLING, bucketOf } from './latency-histogram';
 import { ANY, isMeanOnly, trendFact, type KpiFact } from './kpi-facts';
 import { coveringPeriods, periodOfKey, periodsOf } from './kpi-periods';
 import type { DayAggregate, KpiAggregateStore, KpiDimensions, RejectedKpiEvent } from './kpi-store';
@@ -26,15 +27,34 @@ const MARKER_RETENTION_SECONDS = 400 * 24 * 3600;
  */
 export const KPI_EXPIRY_ATTRIBUTE = 'expiresAt';
 
-/** Attribute prefixes of an item: counter, histogram bucket, duration sum, duration count (mean-only), in-flight guard. */
+/**
+ * Attribute prefixes of an item: counter, histogram bucket, histogram doubling (four buckets in
+ * one number, see {@link storedAttributes}), duration sum, duration count (mean-only), in-flight
+ * guard. `h|` is the logical form the deltas are computed in (and how items written before the
+ * doublings were stored, which {@link dayOf} still reads); the table stores `d|`.
+ */
 const COUNTER = 'c|';
 const BUCKET = 'h|';
+const DOUBLING = 'd|';
 const SUM = 's|';
 const COUNT = 'n|';
 const GUARD = 'g|';
 
-/** BatchGetItem takes at most this many keys a request. */
-const BATCH_GET_KEYS = 100;
+/**
+ * Decimal digits each bucket count takes in a doubling attribute. DynamoDB numbers carry 38
+ * significant digits, so four 9-digit counts (36 digits) fit one attribute and `ADD` stays
+ * exact. A count reaches 10^9 in one bucket of one item only with a billion durations of one
+ * metric in a month; a single write that large is refused, the running total is not checked.
+ */
+const DIGITS_PER_BUCKET = 9;
+const BUCKET_LIMIT = 10 ** DIGITS_PER_BUCKET;
+
+/**
+ * Keys of one BatchGetItem when reading a range (DynamoDB takes up to 100). A 90-day range is
+ * 5 to 25 items of several hundred attributes, so its keys go in a few requests at once: items
+ * are read into aggregates as each answer arrives, while the table is still answering the others.
+ */
+const KEYS_PER_READ = 4;
 
 /** The partition of the period items: one per workflow × region × practice, `*` where it rolls up. */
 export function aggregateKey(dimensions: KpiDimensions): string {
@@ -135,7 +155,7 @@ export class KpiAggregatesTable implements KpiAggregateStore {
     const names: Record<string, string> = { '#guard': guard };
     const values: Record<string, unknown> = { ':true': true };
     const additions: string[] = [];
-    for (const [index, [name, delta]] of [...deltas].entries()) {
+    for (const [index, [name, delta]] of [...storedAttributes(deltas)].entries()) {
       names[`#a${index}`] = name;
       values[`:a${index}`] = delta;
       additions.push(`#a${index} :a${index}`);
@@ -159,33 +179,44 @@ export class KpiAggregatesTable implements KpiAggregateStore {
 
   async readRange(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
     const pk = aggregateKey(dimensions);
-    const wanted = coveringPeriods(from, to).map((period) => ({ pk, sk: period.sk }));
-    const items: Record<string, unknown>[] = [];
-    // The covering keys are known, so one BatchGetItem (no Scan, no filter) fetches exactly them.
-    for (let first = 0; first < wanted.length; first += BATCH_GET_KEYS) {
-      let keys: Record<string, unknown>[] = wanted.slice(first, first + BATCH_GET_KEYS);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} KPI items of ${pk} unread after 8 retries`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const page = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        items.push(...(page.Responses?.[this.tableName] ?? []));
-        keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    const wanted: Array<Record<string, AttributeValue>> = coveringPeriods(from, to).map((period) => ({
+      pk: { S: pk },
+      sk: { S: period.sk },
+    }));
+    // The covering keys are known, so BatchGetItem (no Scan, no filter) fetches exactly them.
+    // The low-level command: its attribute values are read once, by dayOf, instead of being
+    // converted to plain values first (items hold hundreds of attributes).
+    const reads: Array<Promise<DayAggregate[]>> = [];
+    for (let first = 0; first < wanted.length; first += KEYS_PER_READ)
+      reads.push(this.readKeys(pk, wanted.slice(first, first + KEYS_PER_READ)));
+    return (await Promise.all(reads)).flat().sort((left, right) => left.day.localeCompare(right.day));
+  }
+
+  /** The items of the keys given, retrying what DynamoDB leaves unprocessed. */
+  private async readKeys(pk: string, wanted: Array<Record<string, AttributeValue>>): Promise<DayAggregate[]> {
+    const days: DayAggregate[] = [];
+    let keys = wanted;
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} KPI items of ${pk} unread after 8 retries`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const page = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+      );
+      for (const item of page.Responses?.[this.tableName] ?? []) days.push(dayOf(item));
+      keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
-    return items.map(dayOf).sort((left, right) => left.day.localeCompare(right.day));
+    return days;
   }
 
   async readTrend(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
     const days: DayAggregate[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
+        new QueryItemsCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': trendKey(dimensions), ':from': from, ':to': to },
+          ExpressionAttributeValues: { ':pk': { S: trendKey(dimensions) }, ':from': { S: from }, ':to': { S: to } },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -234,7 +265,10 @@ export class KpiAggregatesTable implements KpiAggregateStore {
    * loading generated history (the benchmark), never for live events, which go through {@link apply}.
    */
   async loadItems(items: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void> {
-    const all = [...items].map(([key, deltas]) => ({ ...itemKey(key), ...Object.fromEntries(deltas) }));
+    const all = [...items].map(([key, deltas]) => ({
+      ...itemKey(key),
+      ...Object.fromEntries(storedAttributes(deltas)),
+    }));
     await this.batchPut(all);
   }
 
@@ -321,9 +355,76 @@ export function rollupsOf(fact: KpiFact): KpiDimensions[] {
   );
 }
 
-/** An item as stored (a day, a week or a month), read back into counters and durations. */
+/** The doubling attribute of a histogram bucket: doubling 0 is bucket 0 (under a second), doubling d ≥ 1 buckets 4d−3 to 4d. */
+function doublingOf(bucket: number): { doubling: number; position: number } {
+  if (bucket <= 0) return { doubling: 0, position: 0 };
+  const doubling = Math.ceil(bucket / BUCKETS_PER_DOUBLING);
+  return { doubling, position: bucket - (doubling - 1) * BUCKETS_PER_DOUBLING - 1 };
+}
+
+/** The first bucket of a doubling: what position 0 of its attribute counts. */
+function firstBucketOf(doubling: number): number {
+  return doubling <= 0 ? 0 : (doubling - 1) * BUCKETS_PER_DOUBLING + 1;
+}
+
+/**
+ * Deltas as the table stores them. Counters, sums and counts stay as they are. The buckets of
+ * one histogram are packed four to an attribute, one attribute per doubling: bucket count k at
+ * position p adds k·10^(9p), so `ADD` still merges them exactly (DynamoDB numbers are exact
+ * decimals) and each item holds about a quarter of the histogram attributes. Reading an item
+ * costs in DynamoDB, in the SDK and in dynalite per attribute and per byte, and histogram
+ * buckets were most of both.
+ */
+export function storedAttributes(deltas: ReadonlyMap<string, number>): Map<string, number | NumberValue> {
+  const stored = new Map<string, number | NumberValue>();
+  const doublings = new Map<string, number[]>();
+  for (const [name, delta] of deltas) {
+    if (!name.startsWith(BUCKET)) {
+      stored.set(name, delta);
+      continue;
+    }
+    const separator = name.lastIndexOf('|');
+    const { doubling, position } = doublingOf(Number(name.slice(separator + 1)));
+    if (!Number.isInteger(delta) || delta < 0 || delta >= BUCKET_LIMIT)
+      throw new Error(`histogram bucket ${name} cannot add ${delta}: counts are whole and below ${BUCKET_LIMIT}`);
+    const attribute = `${DOUBLING}${name.slice(BUCKET.length, separator)}|${doubling}`;
+    const counts = doublings.get(attribute) ?? new Array<number>(BUCKETS_PER_DOUBLING).fill(0);
+    counts[position] += delta;
+    doublings.set(attribute, counts);
+  }
+  for (const [attribute, counts] of doublings) {
+    // Highest position first, each padded to its 9 digits: the decimal digits of Σ k·10^(9p).
+    const digits = counts
+      .map((count) => String(count).padStart(DIGITS_PER_BUCKET, '0'))
+      .reverse()
+      .join('')
+      .replace(/^0+(?=\d)/, '');
+    stored.set(attribute, NumberValue.from(digits));
+  }
+  return stored;
+}
+
+/** The text of a number as stored: a plain number, a DynamoDB `{ N }` value, or a big integer read by the document client. */
+function numberText(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (value instanceof NumberValue) return value.value;
+  if (typeof value === 'object' && value !== null && 'N' in value && typeof value.N === 'string') return value.N;
+  return undefined;
+}
+
+/** A string as stored: plain, or a DynamoDB `{ S }` value. */
+function stringText(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'S' in value && typeof value.S === 'string') return value.S;
+  return String(value);
+}
+
+/**
+ * An item as stored (a day, a week or a month), read back into counters and durations. Takes
+ * the item as the low-level client returns it (`{ N }` and `{ S }` values) or as plain values
+ * (numbers, strings), and histograms as doublings or as single buckets.
+ */
 export function dayOf(item: Record<string, unknown>): DayAggregate {
-  const sk = String(item.sk);
+  const sk = stringText(item.sk);
   const period = periodOfKey(sk);
   const day: DayAggregate = { day: period?.from ?? sk, period, counters: new Map(), durations: new Map() };
   const duration = (metric: string) => {
@@ -333,16 +434,30 @@ export function dayOf(item: Record<string, unknown>): DayAggregate {
     day.durations.set(metric, created);
     return created;
   };
-  for (const [name, value] of Object.entries(item)) {
-    if (typeof value !== 'number') continue;
-    if (name.startsWith(COUNTER)) day.counters.set(name.slice(COUNTER.length), value);
-    else if (name.startsWith(SUM)) duration(name.slice(SUM.length)).sumSeconds = value;
-    else if (name.startsWith(COUNT)) duration(name.slice(COUNT.length)).count += value;
+  for (const name in item) {
+    const text = numberText(item[name]);
+    if (text === undefined) continue;
+    if (name.startsWith(DOUBLING)) {
+      const separator = name.lastIndexOf('|');
+      const found = duration(name.slice(DOUBLING.length, separator));
+      const first = firstBucketOf(Number(name.slice(separator + 1)));
+      // Position p is the p-th group of 9 digits from the right.
+      for (let end = text.length, position = 0; end > 0; end -= DIGITS_PER_BUCKET, position++) {
+        const count = Number(text.slice(Math.max(0, end - DIGITS_PER_BUCKET), end));
+        if (count === 0) continue;
+        found.histogram.set(first + position, (found.histogram.get(first + position) ?? 0) + count);
+        found.count += count;
+      }
+    } else if (name.startsWith(COUNTER)) day.counters.set(name.slice(COUNTER.length), Number(text));
+    else if (name.startsWith(SUM)) duration(name.slice(SUM.length)).sumSeconds = Number(text);
+    else if (name.startsWith(COUNT)) duration(name.slice(COUNT.length)).count += Number(text);
     else if (name.startsWith(BUCKET)) {
       const separator = name.lastIndexOf('|');
       const found = duration(name.slice(BUCKET.length, separator));
-      found.histogram.set(Number(name.slice(separator + 1)), value);
-      found.count += value;
+      const bucket = Number(name.slice(separator + 1));
+      const count = Number(text);
+      found.histogram.set(bucket, (found.histogram.get(bucket) ?? 0) + count);
+      found.count += count;
     }
   }
   return day;

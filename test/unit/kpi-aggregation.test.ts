@@ -1,13 +1,14 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PsflowSource, WorkflowDetailType } from '../../shared/events/catalogue';
 import { findContract } from '../../shared/events/contracts';
 import { aggregateEvent } from '../../shared/kpis/aggregate-event';
 import { KPI_FACT_SOURCES } from '../../shared/kpis/fact-registry';
-import { KpiAggregatesTable } from '../../shared/kpis/kpi-aggregates-table';
+import { KpiAggregatesTable, aggregateKey, dayOf, storedAttributes } from '../../shared/kpis/kpi-aggregates-table';
 import { ANY } from '../../shared/kpis/kpi-facts';
+import { BUCKET_COUNT } from '../../shared/kpis/latency-histogram';
 import { queryKpis } from '../../shared/kpis/query-kpis';
 import { KPI_ROUTE, KpiReport } from '../../shared/kpis/kpi-report';
 import { handleOperationsRequest, type OperationsDependencies } from '../../shared/operations-api/operations-api';
@@ -237,6 +238,71 @@ describe('KPI aggregation', () => {
       '2026-11-03',
     );
     expect(everything).toHaveLength(1);
+  });
+
+  it('stores histograms four buckets to an attribute, and reads back every bucket exactly', async () => {
+    // Prepare: every bucket, with counts up to the 9 digits a bucket has, and a second item's worth added on top.
+    const first = new Map<string, number>();
+    const second = new Map<string, number>();
+    for (let bucket = 0; bucket < BUCKET_COUNT; bucket++) {
+      first.set(`h|cycle|packing|${bucket}`, bucket % 3 === 0 ? 0 : 999_999_000 + bucket);
+      second.set(`h|cycle|packing|${bucket}`, bucket % 5 === 0 ? 0 : 7);
+    }
+    const key = { pk: aggregateKey({ workflow: 'packing', region: ANY, practice: ANY }), sk: '2026-11-05' };
+    const table = new KpiAggregatesTable(documents, TABLE, () => NOW);
+    await table.loadItems(new Map([[`${key.pk}\u0000${key.sk}`, first]]));
+
+    // Act: the aggregator's ADD of the second deltas, as DynamoDB merges them.
+    const stored = [...storedAttributes(second)];
+    await documents.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: key,
+        UpdateExpression: `ADD ${stored.map((_, index) => `#a${index} :a${index}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(stored.map(([name], index) => [`#a${index}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(stored.map(([, value], index) => [`:a${index}`, value])),
+      }),
+    );
+    const [read] = await table.readRange(
+      { workflow: 'packing', region: ANY, practice: ANY },
+      '2026-11-05',
+      '2026-11-05',
+    );
+    const item = (await documents.send(new GetCommand({ TableName: TABLE, Key: key }))).Item ?? {};
+
+    // Assess: 27 doublings instead of 105 buckets, and each bucket is the sum of both.
+    const names = Object.keys(item).filter((name) => name !== 'pk' && name !== 'sk');
+    expect(names).toHaveLength(27);
+    expect(names.every((name) => name.startsWith('d|cycle|packing|'))).toBe(true);
+    for (const source of [read, dayOf(item)]) {
+      const histogram = source.durations.get('cycle|packing')?.histogram;
+      for (let bucket = 0; bucket < BUCKET_COUNT; bucket++)
+        expect([bucket, histogram?.get(bucket) ?? 0]).toEqual([
+          bucket,
+          (first.get(`h|cycle|packing|${bucket}`) ?? 0) + (second.get(`h|cycle|packing|${bucket}`) ?? 0),
+        ]);
+    }
+  });
+
+  it('reads items stored with one attribute per bucket, as before the doublings', () => {
+    // Act
+    const day = dayOf({
+      pk: 'AGG#*#*#*',
+      sk: '2026-11-05',
+      'h|cycle|x|9': { N: '2' },
+      'd|cycle|x|3': { N: '5000000000' },
+    });
+
+    // Assess: bucket 9 from its own attribute, bucket 10 from position 1 of doubling 3 (buckets 9 to 12).
+    expect([...(day.durations.get('cycle|x')?.histogram ?? [])].sort()).toEqual([
+      [10, 5],
+      [9, 2],
+    ]);
+    expect(day.durations.get('cycle|x')?.count).toBe(7);
+  });
+
+  it('refuses a bucket count that would not fit its 9 digits', () => {
+    expect(() => storedAttributes(new Map([['h|cycle|x|3', 1_000_000_000]]))).toThrow(/below 1000000000/);
   });
 
   it('has a registry entry for every event it counts, reading contracts that exist', () => {
