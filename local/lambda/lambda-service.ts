@@ -179,22 +179,27 @@ class ExecutionEnvironment {
 
 /**
  * The limit on execution environments across every function ({@link LambdaServiceOptions.maxEnvironments}).
- * Below the limit a function may start an environment; at the limit, the environment idle longest
- * elsewhere is released to make room. With none idle, a function that already has an environment
- * queues behind it, and one that has none starts its first anyway (over the limit), so no function
- * ever waits on another's and nothing deadlocks or starves. A busy environment is never
- * taken away: each one costs a cold start (hundreds of milliseconds of CPU) to replace, and handing
- * busy slots round measured far slower than queueing behind one's own environments.
+ * An environment holds its slot until its worker thread has exited, not merely been told to:
+ * under churn, workers still tearing down had doubled the threads alive. Below the limit a function
+ * may start an environment. At the limit, the environment idle longest is released and the
+ * invocation queues until its exit frees the slot. With none idle, a function that already has an
+ * environment queues behind it, and one that has none and nothing to wait for starts its first
+ * anyway (over the limit), so no function waits on another's busy environments: nothing deadlocks
+ * or starves. A busy environment is never taken away; handing busy slots round measured far slower,
+ * since each replacement is a cold start of hundreds of milliseconds of CPU.
  */
 class EnvironmentBudget {
+  /** Workers started and not yet exited. */
   private alive = 0;
+  /** Of those, workers told to terminate. */
+  private ending = 0;
 
   constructor(
     private readonly limit: number,
     private readonly pools: () => Iterable<FunctionPool>,
   ) {}
 
-  /** Whether `pool`, which has `environments` alive, may start another now. */
+  /** Whether `pool` may start an environment now; if not, it is offered one when a slot frees. */
   acquire(pool: FunctionPool): boolean {
     if (this.alive < this.limit) {
       this.alive++;
@@ -202,19 +207,32 @@ class EnvironmentBudget {
     }
     const idlest = this.longestIdle();
     if (idlest) {
-      // The slot passes straight from the released environment to the new one.
       idlest.pool.evict(idlest);
-      return true;
+      return false;
     }
-    // Over the limit rather than wait on other functions' busy environments.
-    if (pool.environments > 0) return false;
+    if (pool.environments > 0 || this.ending > 0) return false;
     this.alive++;
     return true;
   }
 
-  /** An environment ended and gave its slot back. */
-  free(): void {
-    this.alive--;
+  /** Ends an environment's worker; its slot frees when the thread has exited. */
+  end(termination: Promise<number>): void {
+    this.ending++;
+    void termination.finally(() => {
+      this.ending--;
+      this.alive--;
+      this.offerSlots();
+    });
+  }
+
+  // Functions without an environment first: the others can still work through their queues.
+  private offerSlots(): void {
+    const waiting = [...this.pools()].filter((pool) => pool.queued > 0);
+    waiting.sort((a, b) => a.environments - b.environments);
+    for (const pool of waiting) {
+      if (this.alive >= this.limit) return;
+      pool.scaleOut();
+    }
   }
 
   private longestIdle(): ExecutionEnvironment | undefined {
@@ -235,6 +253,8 @@ class FunctionPool {
   coldStarts = 0;
   /** Wall time spent in invocations, for telling a saturated function from an idle one. */
   busyMs = 0;
+  /** Set by `stop`, so a slot freed while the service stops starts nothing. */
+  private stopped = false;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -275,7 +295,7 @@ class FunctionPool {
   }
 
   private spawn(): ExecutionEnvironment | undefined {
-    if (this.all.size >= this.options.maxConcurrencyPerFunction) return undefined;
+    if (this.stopped || this.all.size >= this.options.maxConcurrencyPerFunction) return undefined;
     if (!this.budget.acquire(this)) return undefined;
     this.coldStarts++;
     const environment = new ExecutionEnvironment(this, this.env, this.logFile);
@@ -283,7 +303,8 @@ class FunctionPool {
     return environment;
   }
 
-  private scaleOut(): void {
+  /** Starts environments for queued invocations while the per-function limit and the budget allow. */
+  scaleOut(): void {
     while (this.queue.length > 0) {
       const environment = this.spawn();
       const next = environment && this.queue.shift();
@@ -311,15 +332,14 @@ class FunctionPool {
     environment.idleTimer.unref();
   }
 
-  /** Ends an idle environment whose slot the budget hands to another pool. */
+  /** Ends an idle environment to free its slot for another function. */
   evict(environment: ExecutionEnvironment): void {
-    if (this.remove(environment)) void environment.worker.terminate();
+    if (this.remove(environment)) this.budget.end(environment.worker.terminate());
   }
 
   discard(environment: ExecutionEnvironment): void {
     if (!this.remove(environment)) return;
-    void environment.worker.terminate();
-    this.budget.free();
+    this.budget.end(environment.worker.terminate());
     const next = this.queue.shift();
     if (next) this.dispatch(next);
   }
@@ -333,6 +353,7 @@ class FunctionPool {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const environments = [...this.all];
     for (const environment of environments) clearTimeout(environment.idleTimer);
     this.all.clear();
