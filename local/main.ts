@@ -33,10 +33,10 @@ Options:
                       release an execution environment idle this long, as Lambda reclaims
                       idle ones (default: $PSFLOW_LAMBDA_IDLE_TIMEOUT or 60)
   --lambda-max-environments <n>
-                      execution environments alive at once across all functions, which bounds
-                      the memory the local cloud takes (about 55 MB each when busy); at the
-                      limit an idle one is released to make room, or the invocation queues
-                      (default: $PSFLOW_LAMBDA_MAX_ENVIRONMENTS or 16)
+                      execution environments alive at once across all functions (about 20 MB
+                      each when busy); at the limit an idle one is released to make room, or the
+                      invocation queues. Lower it to save memory at the cost of cold starts
+                      (default: $PSFLOW_LAMBDA_MAX_ENVIRONMENTS or 64)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),
