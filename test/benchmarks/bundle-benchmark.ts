@@ -180,6 +180,8 @@ export async function measureReferenceBundles(
         target: bundling.target,
         keepNames: bundling.keepNames,
         mainFields: [...bundling.mainFields],
+        // The entries sit in a temporary folder; the packages are the project's.
+        nodePaths: [path.resolve(__dirname, '../../node_modules')],
         logLevel: 'error',
       });
       const spec: FunctionSpec = {
