@@ -219,11 +219,14 @@ class EnvironmentBudget {
   /** Ends an environment's worker; its slot frees when the thread has exited. */
   end(termination: Promise<number>): void {
     this.ending++;
-    void termination.finally(() => {
-      this.ending--;
-      this.alive--;
-      this.offerSlots();
-    });
+    // A worker that fails to terminate has still stopped running handlers; its slot frees all the same.
+    void termination
+      .catch(() => undefined)
+      .then(() => {
+        this.ending--;
+        this.alive--;
+        this.offerSlots();
+      });
   }
 
   // Functions without an environment first: the others can still work through their queues.
