@@ -18,6 +18,7 @@ import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../suppor
 import { listAllExecutions, measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
 import { type BundleFigures, measureBundles, measureReferenceBundles } from './bundle-benchmark';
 import { SERVICE_FUNCTION_BUNDLING } from '../../infra/platform/service-function';
+import { DEFAULT_MAX_ENVIRONMENTS } from '../../local/lambda/lambda-service';
 import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 import { BUNDLE_BUDGET_BYTES, MODULE_LOAD_BUDGET_MS, bundleCeiling, shortFunctionName } from './bundle-budget';
 import { WORKFLOW_BENCHMARKS } from './workflow-sections';
@@ -228,6 +229,11 @@ async function measureEndToEnd(count: number): Promise<{ saturated: Figures; pac
   }
 }
 
+/** How the report words a target against its figure. */
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'NOT met';
+}
+
 function row(label: string, figures: Figures): string {
   return `| ${label} | ${figures.executions} | ${figures.perSecond.toFixed(0)} | ${figures.p50Ms.toFixed(1)} | ${figures.p95Ms.toFixed(1)} |`;
 }
@@ -255,8 +261,7 @@ async function main(): Promise<void> {
   if (onlyIndex >= 0 && process.argv[onlyIndex + 1] === 'activation') {
     // A quick look at activations and the local cloud's footprint under them, as the full run reports them.
     const activation = await measureActivations(ACTIVATIONS, progress);
-    const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-    progress([...activationSection(activation, verdict), ...footprintSection([activation.footprint])].join('\n'));
+    progress([...activationSection(activation), ...footprintSection([activation.footprint])].join('\n'));
     return;
   }
   if (onlyIndex >= 0) {
@@ -306,7 +311,6 @@ async function main(): Promise<void> {
   const workflowReport = await measureWorkflows(undefined);
 
   const ratio = floor.perSecond / endToEnd.perSecond;
-  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const cpus = os.cpus();
   const report = [
     '# Benchmarks',
@@ -336,7 +340,7 @@ async function main(): Promise<void> {
     `- Throughput target, at least ${TARGET_THROUGHPUT} executions/s end to end: ${endToEnd.perSecond.toFixed(0)}/s, ${verdict(endToEnd.perSecond >= TARGET_THROUGHPUT)}.`,
     `- Ratio to the floor, no worse than ${TARGET_RATIO}x: ${ratio.toFixed(1)}x (floor ${floor.perSecond.toFixed(0)}/s over end to end ${endToEnd.perSecond.toFixed(0)}/s), ${verdict(ratio <= TARGET_RATIO)}.`,
     '',
-    ...activationSection(activation, verdict),
+    ...activationSection(activation),
     ...workflowReport,
     ...bundleReport,
     ...footprintSection([probeFootprint, activation.footprint]),
@@ -432,7 +436,7 @@ function footprintSection(footprints: readonly Footprint[]): string[] {
 }
 
 /** The activation section of the report: throughput, latency, what one activation costs. */
-function activationSection(figures: ActivationFigures, verdict: (ok: boolean) => string): string[] {
+function activationSection(figures: ActivationFigures): string[] {
   const perThousand = {
     transitions: (figures.transitionsPerActivation * 1000 * PRICES.stateTransitionPerThousand) / 1000,
     lambda:
@@ -450,7 +454,7 @@ function activationSection(figures: ActivationFigures, verdict: (ok: boolean) =>
     '',
     `${figures.activations} won deals as Salesforce Event Relay change events: ingestion → project-activation → \`Project Activated\`, measured after`,
     `${figures.warmupActivations} warm-up activations on the same local cloud. Each function runs in up to four execution environments, and the local`,
-    'cloud keeps at most `--lambda-max-environments` (default 64) alive across functions, ending the one idle longest to start another; each',
+    `cloud keeps at most \`--lambda-max-environments\` (default ${DEFAULT_MAX_ENVIRONMENTS}) alive across functions, ending the one idle longest to start another; each`,
     "environment is a V8 isolate that optimises the AWS SDK's hot code on its own, so every one ended costs a cold start and JIT again. The",
     'warm-up row shows a fresh local cloud, cold starts and JIT included.',
     "Latency runs from PutEvents to the execution's stop (the state after `AnnounceProjectActivated`). In the saturated run it is mostly",
