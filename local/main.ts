@@ -33,10 +33,10 @@ Options:
                       release an execution environment idle this long, as Lambda reclaims
                       idle ones (default: $PSFLOW_LAMBDA_IDLE_TIMEOUT or 60)
   --lambda-max-environments <n>
-                      execution environments alive at once across all functions (about 20 MB
-                      each when busy); at the limit an idle one is released to make room, or the
-                      invocation queues. Lower it to save memory at the cost of cold starts
-                      (default: $PSFLOW_LAMBDA_MAX_ENVIRONMENTS or 64)
+                      execution environments alive at once across all functions (20 to 35 MB
+                      each when busy); at the limit an invocation queues behind its function's
+                      own environments, or takes the slot of one idle elsewhere for a second
+                      (default: $PSFLOW_LAMBDA_MAX_ENVIRONMENTS or 24)
   -h, --help          show this help
 
 Served at one endpoint: DynamoDB, EventBridge (PutEvents, ListEventBuses, ListRules, ...),

@@ -30,9 +30,10 @@ export interface LambdaServiceOptions {
   readonly idleTimeoutMs?: number;
   /**
    * Execution environments alive at once across every function. Each is a worker thread with its
-   * own V8 heap, about 20 MB of the local cloud's memory when busy (measured). At the limit, an environment idle elsewhere is released to make room,
-   * and otherwise the invocation queues behind its function's busy environments (a function with
-   * none still gets one). Default {@link DEFAULT_MAX_ENVIRONMENTS}.
+   * own V8 heap, 20 to 35 MB of the local cloud's memory when busy (measured). At the limit, an
+   * invocation queues behind its function's own environments unless one elsewhere has been idle
+   * for a second; a function with none takes the slot of one idle elsewhere, or gets its first
+   * regardless. Default {@link DEFAULT_MAX_ENVIRONMENTS}.
    */
   readonly maxEnvironments?: number;
 }
@@ -41,14 +42,16 @@ export interface LambdaServiceOptions {
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /**
- * Default limit on execution environments across functions: high enough not to bind in the
- * activation benchmark (about 48 environments at its peak). Measured there (300 activations after
- * 300 warm-up, 2 cores): no limit, 5.2 activations/s and a 2.4 GB peak; a limit of 24, 2.6/s and
- * 2.2 GB; 16, 2.7/s and 1.8 GB. Every environment ended to make room is a cold start and JIT again,
- * and each costs only about 20 MB, so a low limit halves throughput for little memory. A laptop
- * short of memory can still set it lower.
+ * Default limit on execution environments across functions. Measured in the activation benchmark
+ * (2 cores): with idle environments of other functions released to make room, 64 gave 5.4
+ * activations/s and a 2.8 GB peak after 300 warm-up activations (2.5 GB with the young generation
+ * below). Queueing strictly behind a function's own environments instead, 32 gave 7.0/s and
+ * 1.9 GB and 24 gave 6.7/s and 1.4 GB, but 16 (after 1,000 warm-up activations) starved the KPI
+ * aggregator behind one environment, and its backlog took the peak to 2.9 GB: hence
+ * {@link RECLAIM_AFTER_IDLE_MS}. On two cores, environments beyond a couple of dozen add memory and
+ * JIT work, not throughput. A laptop short of memory can set it lower.
  */
-export const DEFAULT_MAX_ENVIRONMENTS = 64;
+export const DEFAULT_MAX_ENVIRONMENTS = 24;
 
 interface PendingInvocation {
   readonly message: Omit<InvokeMessage, 'deadlineMs'>;
@@ -58,10 +61,18 @@ interface PendingInvocation {
 /**
  * Young generation of each execution environment's V8 heap. V8 grows it to 16 MB semispaces
  * under the SDK's allocation rate, and an environment then holds about 40 MB instead of 16 MB
- * (measured with eight allocating workers); with up to 64 environments that difference is
- * what decides whether the local cloud fits on a laptop. Scavenges get more frequent, not slower.
+ * (measured with eight allocating workers). A busy environment used all of 8 MB (measured in the
+ * activation benchmark); 2 MB cut that benchmark's peak by a tenth at the same throughput.
+ * Scavenges get more frequent, not slower: what survives one is the same.
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 2;
+
+/**
+ * How long another function's environment must have been idle before a function that already has
+ * one may take its slot at the limit. Under the activation burst the environments of its steps
+ * are idle for milliseconds between invocations; one idle for a second has no burst behind it.
+ */
+const RECLAIM_AFTER_IDLE_MS = 1000;
 
 const WORKER_FILE = path.join(__dirname, 'lambda-worker.ts');
 // Workers load the TypeScript worker through tsx, whatever started the local cloud.
@@ -183,10 +194,11 @@ class ExecutionEnvironment {
  * An environment holds its slot until its worker thread has exited, not merely been told to:
  * under churn, workers still tearing down had doubled the threads alive. Below the limit a function
  * may start an environment. At the limit, the environment idle longest is released and the
- * invocation queues until its exit frees the slot. With none idle, a function that already has an
- * environment queues behind it, and one that has none and nothing to wait for starts its first
- * anyway (over the limit), so no function waits on another's busy environments: nothing deadlocks
- * or starves. A busy environment is never taken away; handing busy slots round measured far slower,
+ * invocation queues until its exit frees the slot, but for a function that already has an
+ * environment only if that one has been idle {@link RECLAIM_AFTER_IDLE_MS}; otherwise it queues
+ * behind its own. A function with none, nothing idle and nothing ending starts its first anyway
+ * (over the limit), so no function waits on another's busy environments: nothing deadlocks or
+ * starves. A busy environment is never taken away; handing busy slots round measured far slower,
  * since each replacement is a cold start of hundreds of milliseconds of CPU.
  */
 class EnvironmentBudget {
@@ -206,8 +218,11 @@ class EnvironmentBudget {
       this.alive++;
       return true;
     }
+    // A function that has an environment queues behind it, unless another function's environment
+    // has sat idle a while: taking one that was busy a moment ago makes its function's next
+    // invocation a cold start, and under a burst two functions then take turns evicting each other.
     const idlest = this.longestIdle();
-    if (idlest) {
+    if (idlest && (pool.environments === 0 || performance.now() - idlest.idleSince >= RECLAIM_AFTER_IDLE_MS)) {
       idlest.pool.evict(idlest);
       return false;
     }

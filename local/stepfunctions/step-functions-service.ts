@@ -72,7 +72,7 @@ type ExecutionLogRecord =
       readonly error?: string;
       readonly cause?: string;
       readonly stopDate: number;
-      readonly history: HistoryEvent[];
+      readonly history: readonly HistoryEvent[];
     };
 
 /** Characters Step Functions refuses in execution and state machine names. */
@@ -264,8 +264,6 @@ export class StepFunctionsService implements ChildExecutionStarter {
       case 'closed': {
         const execution = this.executions.get(record.arn);
         if (!execution) break;
-        // A redriven execution's record carries its whole history again.
-        execution.history.events.length = 0;
         this.statusCounts.RUNNING--;
         this.statusCounts[record.status]++;
         Object.assign(execution, {
@@ -275,8 +273,8 @@ export class StepFunctionsService implements ChildExecutionStarter {
           cause: record.cause,
           stopDate: record.stopDate,
         });
-        execution.history.events.push(...record.history);
-        execution.history.markClosed();
+        // A redriven execution's record carries its whole history again.
+        execution.history = ExecutionHistory.restored(record.history);
         break;
       }
     }
@@ -666,7 +664,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
       TIMED_OUT: 'ExecutionTimedOut',
       ABORTED: 'ExecutionAborted',
     };
-    execution.history.close(
+    const history = execution.history.close(
       terminal[status],
       status === 'SUCCEEDED' ? { output, outputDetails: { truncated: false } } : { error, cause },
       stopDate,
@@ -686,7 +684,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
         error,
         cause,
         stopDate,
-        history: execution.history.events,
+        history,
       });
     for (const waiter of execution.closedWaiters.splice(0)) waiter();
   }
@@ -744,7 +742,7 @@ export class StepFunctionsService implements ChildExecutionStarter {
    * is InvalidToken, as in AWS.
    */
   private page<T>(
-    items: T[],
+    items: readonly T[],
     request: Record<string, unknown>,
     listing: string,
     keyOf: (item: T) => string,

@@ -25,6 +25,11 @@ export interface ActivationFigures {
   readonly activations: number;
   readonly seconds: number;
   readonly perSecond: number;
+  /**
+   * Activations per second until the work they set off (staffing, KPI aggregation, events) has
+   * drained too: the cloud quiet again, nothing queued for a function and no counter moving.
+   */
+  readonly drainedPerSecond: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
   /** The paced run: one event at a time at `pacedRate` per second, well under capacity. */
@@ -58,9 +63,12 @@ const PACED_RATE = 10;
 /** How long the run may go without one more activation succeeding before it is called stuck. */
 const STALL_MS = 60_000;
 
+/** How long every counter must stand still, with nothing queued for a function, for the cloud to count as quiet. */
+const QUIET_MS = 1500;
+
 interface Health {
   readonly stepFunctions: Record<string, number>;
-  readonly lambda: Record<string, { invocations: number }>;
+  readonly lambda: Record<string, { invocations: number; queued: number }>;
   readonly dynamodb: Record<string, number>;
   readonly eventBridge: Record<string, number>;
 }
@@ -240,6 +248,32 @@ export async function measureActivations(count: number, progress: (line: string)
       }
     };
 
+    // Work still under way from the activations before (staffing requests, KPI aggregation, events
+    // on the bus) would otherwise land in the counts of the run after them, or out of the run's.
+    const waitForQuiet = async (): Promise<number> => {
+      const fingerprint = (value: Health): string =>
+        JSON.stringify([
+          Object.values(value.lambda).map((stats) => [stats.invocations, stats.queued]),
+          value.dynamodb,
+          value.eventBridge,
+        ]);
+      let last = '';
+      let since = Date.now();
+      const deadline = Date.now() + 10 * STALL_MS;
+      for (;;) {
+        const current = await health();
+        const queued = Object.values(current.lambda).some((stats) => stats.queued > 0);
+        const now = fingerprint(current);
+        if (now !== last || queued) {
+          last = now;
+          since = Date.now();
+        } else if (Date.now() - since >= QUIET_MS) return since;
+        if (Date.now() > deadline)
+          throw new Error(`the local cloud did not fall quiet within ${(10 * STALL_MS) / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+
     progress(`activation warm-up: ${WARMUP} activations (cold starts, then V8 optimising each environment) ...`);
     const warmupIds = await stage(WARMUP);
     const warmupStart = Date.now();
@@ -248,11 +282,13 @@ export async function measureActivations(count: number, progress: (line: string)
     const warmupSeconds = (Date.now() - warmupStart) / 1000;
 
     const ids = await stage(count);
+    await waitForQuiet();
     const before = await health();
     progress(`activations: ${count} won deals, auto-approved, as fast as the endpoint accepts them ...`);
     const firstPut = Date.now();
     await send(ids);
     await waitForSucceeded(WARMUP + count);
+    const quietAt = await waitForQuiet();
     const after = await health();
 
     const pacedIds = await stage(PACED_ACTIVATIONS);
@@ -303,6 +339,7 @@ export async function measureActivations(count: number, progress: (line: string)
       activations: count,
       seconds,
       perSecond: count / seconds,
+      drainedPerSecond: (count * 1000) / (quietAt - firstPut),
       p50Ms: percentile(sorted, 50),
       p95Ms: percentile(sorted, 95),
       pacedActivations: PACED_ACTIVATIONS,

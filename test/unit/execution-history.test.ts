@@ -54,4 +54,45 @@ describe('ExecutionHistory', () => {
     ]);
     expect(redriven.events[2].executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
   });
+
+  it('keeps a closed history packed, far smaller than its JSON, and reads back the same events', () => {
+    // Prepare: an activation-like history, with state data repeated from state to state.
+    const history = new ExecutionHistory();
+    const stateData = JSON.stringify({
+      engagement: { roleLines: Array.from({ length: 20 }, (_, line) => ({ line, hours: 40 })) },
+    });
+    history.record('ExecutionStarted', { input: stateData });
+    for (let state = 0; state < 40; state++) {
+      history.record('TaskStateEntered', { name: `Step${state}`, input: stateData });
+      history.record('TaskStateExited', { name: `Step${state}`, output: stateData });
+    }
+    const open = history.events.map((event) => ({ ...event }));
+
+    // Act
+    const written = history.close('ExecutionSucceeded', { output: stateData });
+
+    // Assess
+    const json = JSON.stringify(history.events).length;
+    expect(history.events).toEqual([...open, written.at(-1)]);
+    expect(written).toEqual(history.events);
+    expect(history.packedBytes).toBeLessThan(json / 10);
+  });
+
+  it('restores a closed history from disk packed and closed', () => {
+    // Prepare
+    const original = new ExecutionHistory();
+    original.record('ExecutionStarted', { input: '{}' });
+    const events = original.close('ExecutionFailed', { error: 'Boom' });
+
+    // Act
+    const restored = ExecutionHistory.restored(events);
+    restored.record('TaskSucceeded', { output: '{}' });
+
+    // Assess
+    expect({ closed: restored.closed, packed: restored.packedBytes !== undefined, events: restored.events }).toEqual({
+      closed: true,
+      packed: true,
+      events,
+    });
+  });
 });

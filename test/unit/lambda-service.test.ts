@@ -307,6 +307,71 @@ describe('LambdaService', () => {
     }
   });
 
+  it("at the limit, queues behind its own busy environment rather than releasing another function's environment idle for a moment", async () => {
+    // Prepare
+    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-own-queue'),
+      maxEnvironments: 2,
+    });
+    try {
+      await bounded.invoke('echo', {});
+      const first = bounded.invoke('budget', { holdMs: 400 });
+
+      // Act
+      const second = bounded.invoke('budget', { holdMs: 0 });
+      const whileBusy = bounded.statistics();
+      const outcomes = await Promise.all([first, second]);
+
+      // Assess
+      expect({
+        echoEnvironments: whileBusy.echo.environments,
+        budgetEnvironments: whileBusy.budget.environments,
+        budgetQueued: whileBusy.budget.queued,
+        ok: outcomes.map((outcome) => outcome.ok),
+        budgetColdStarts: bounded.statistics().budget.coldStarts,
+        echoAfter: bounded.statistics().echo.environments,
+      }).toEqual({
+        echoEnvironments: 1,
+        budgetEnvironments: 1,
+        budgetQueued: 1,
+        ok: [true, true],
+        budgetColdStarts: 1,
+        echoAfter: 1,
+      });
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  it("at the limit, takes the slot of another function's environment idle for a second, though it has one of its own", async () => {
+    // Prepare
+    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
+      ...serviceOptions(),
+      logDirectory: path.join(directory, 'logs-reclaim'),
+      maxEnvironments: 2,
+    });
+    try {
+      await bounded.invoke('echo', {});
+      const first = bounded.invoke('budget', { holdMs: 2500 });
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+
+      // Act
+      const second = await bounded.invoke('budget', { holdMs: 0 });
+
+      // Assess
+      const figures = bounded.statistics();
+      expect({
+        secondOk: second.ok,
+        firstOk: (await first).ok,
+        echoEnvironments: figures.echo.environments,
+        budgetColdStarts: figures.budget.coldStarts,
+      }).toEqual({ secondOk: true, firstOk: true, echoEnvironments: 0, budgetColdStarts: 2 });
+    } finally {
+      await bounded.stop();
+    }
+  });
+
   it('stops a function that outgrows its memory size with Runtime.OutOfMemory, as Lambda does, and serves the next invocation', async () => {
     // Prepare
     const capped = new LambdaService([{ ...spec('hoard', 'hoard', 30), memoryMb: 128 }, spec('echo', 'echo')], {
