@@ -43,6 +43,14 @@ function serviceOptions(): LambdaServiceOptions {
   };
 }
 
+/** A service with one function per handler of the test bundle, named after it, and at most `maxEnvironments` alive. */
+function boundedService(functions: readonly string[], logs: string, maxEnvironments: number): LambdaService {
+  return new LambdaService(
+    functions.map((name) => spec(name, name)),
+    { ...serviceOptions(), logDirectory: path.join(directory, logs), maxEnvironments },
+  );
+}
+
 beforeAll(() => {
   directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-lambda-'));
   fs.mkdirSync(path.join(directory, 'bundle'));
@@ -252,11 +260,7 @@ describe('LambdaService', () => {
 
   it('keeps at most maxEnvironments alive across functions, releasing the one idle longest to make room', async () => {
     // Prepare
-    const bounded = new LambdaService([spec('echo', 'echo'), spec('callback', 'callback'), spec('budget', 'budget')], {
-      ...serviceOptions(),
-      logDirectory: path.join(directory, 'logs-bounded'),
-      maxEnvironments: 2,
-    });
+    const bounded = boundedService(['echo', 'callback', 'budget'], 'logs-bounded', 2);
     const alive = (): Record<string, number> =>
       Object.fromEntries(Object.entries(bounded.statistics()).map(([name, figures]) => [name, figures.environments]));
     try {
@@ -280,11 +284,7 @@ describe('LambdaService', () => {
 
   it('at the limit, queues a second invocation behind its busy function instead of scaling out, yet gives another function its first environment', async () => {
     // Prepare
-    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
-      ...serviceOptions(),
-      logDirectory: path.join(directory, 'logs-queued'),
-      maxEnvironments: 1,
-    });
+    const bounded = boundedService(['echo', 'budget'], 'logs-queued', 1);
     try {
       const first = bounded.invoke('budget', { holdMs: 400 });
 
@@ -309,11 +309,7 @@ describe('LambdaService', () => {
 
   it("at the limit, queues behind its own busy environment rather than releasing another function's environment idle for a moment", async () => {
     // Prepare
-    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
-      ...serviceOptions(),
-      logDirectory: path.join(directory, 'logs-own-queue'),
-      maxEnvironments: 2,
-    });
+    const bounded = boundedService(['echo', 'budget'], 'logs-own-queue', 2);
     try {
       await bounded.invoke('echo', {});
       const first = bounded.invoke('budget', { holdMs: 400 });
@@ -346,11 +342,7 @@ describe('LambdaService', () => {
 
   it("at the limit, takes the slot of another function's environment idle for a second, though it has one of its own", async () => {
     // Prepare
-    const bounded = new LambdaService([spec('echo', 'echo'), spec('budget', 'budget')], {
-      ...serviceOptions(),
-      logDirectory: path.join(directory, 'logs-reclaim'),
-      maxEnvironments: 2,
-    });
+    const bounded = boundedService(['echo', 'budget'], 'logs-reclaim', 2);
     try {
       await bounded.invoke('echo', {});
       const first = bounded.invoke('budget', { holdMs: 2500 });
