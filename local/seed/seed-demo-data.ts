@@ -5,7 +5,7 @@ import { seedDirectory } from '../../shared/directory/seed-directory';
 import { seedProcurement } from '../../shared/procurement/demo-vendors';
 
 /**
- * Seeds a running local cloud, through its DynamoDB endpoint as any client would, and says what
+ * Seeds a running local cloud, through its DynamoDB endpoint as every client does, and says what
  * it did in one line for the startup banner: the sandbox systems (the CRM) with the demo
  * records, or the directory with the demo people and their grants.
  *

@@ -54,6 +54,8 @@ export class ExecutionHistory {
   /** The events in order; a closed history's are a fresh copy on each read. */
   get events(): readonly HistoryEvent[] {
     if (!this.packed) return this.live;
+    // JSON.parse answers `any`; the bytes are what `pack` wrote from this history's own events,
+    // so they are read back as those events without a schema check on every page of history.
     const parsed: HistoryEvent[] = JSON.parse(inflateRawSync(this.packed).toString('utf8'));
     return parsed;
   }

@@ -17,7 +17,7 @@ export const BillingLoadFile = z.object({
 /** Typed {@link BillingLoadFile}. */
 export type BillingLoadFile = z.infer<typeof BillingLoadFile>;
 
-/** The sections {@link BillingLoadFile} reads, so a loader can tell whether a file has any. */
+/** The sections {@link BillingLoadFile} reads, so a loader can tell which of them a file holds. */
 export const BILLING_LOAD_SECTIONS = Object.keys(BillingLoadFile.shape);
 
 /** Where the billing load format's JSON Schema is published, relative to the repository root. */
