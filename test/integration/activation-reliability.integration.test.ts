@@ -892,7 +892,10 @@ describe('project activation under duplicate deliveries and connector faults', (
 
     // Act
     await driver.put(order.map((index) => changeEvent(plan[index].deal)));
-    const firstSettle = await driver.settled(arns, 75_000);
+    // The budget is the cloud's capacity, not a speed target: with the staffing and KPI work each
+    // activation sets off, two cores drain about 3 activations/s (docs/benchmarks.md), so 200 take
+    // about a minute alone and twice that beside another suite.
+    const firstSettle = await driver.settled(arns, 180_000);
     const toAbortArns = new Set(toAbort.map((deal) => deal.executionArn));
     const abortable = (await driver.exceptions({ status: 'open', owner: 'finance-ops' })).filter((exception) =>
       toAbortArns.has(exception.executionArn),
@@ -952,7 +955,7 @@ describe('project activation under duplicate deliveries and connector faults', (
       const records = await driver.recordsOf(deal.projectId);
       expect(records.map((record) => [record.systemType, record.status])).toEqual([['psa#project', 'closed']]);
     }
-  }, 110_000);
+  }, 260_000);
 });
 
 describe('project activation across a crash of the local cloud', () => {
