@@ -31,18 +31,49 @@ export interface MergedAggregate {
   readonly durations: Map<string, DurationAggregate>;
 }
 
-/** Adds day items together: counters add, histograms add bucket by bucket, sums add. */
+/**
+ * Adds day items together: counters add, histograms add bucket by bucket, sums add; an item
+ * with sign −1 (a day outside the range, subtracted from its month) is taken away the same way.
+ * After a subtraction, what nets to zero is dropped, as if never counted: the metric had no
+ * observation in the range. A duration count or bucket below zero can only be a fact caught
+ * between its day and its month item (they are written one after the other); it is dropped too
+ * rather than reported. Counters may net below zero (margins), so only their zeros go.
+ */
 export function mergeDays(days: readonly DayAggregate[]): MergedAggregate {
   const merged: MergedAggregate = { counters: new Map(), durations: new Map() };
+  let subtracted = false;
   for (const day of days) {
-    for (const [metric, value] of day.counters) merged.counters.set(metric, (merged.counters.get(metric) ?? 0) + value);
+    const sign = day.sign ?? 1;
+    if (sign < 0) subtracted = true;
+    for (const [metric, value] of day.counters)
+      merged.counters.set(metric, (merged.counters.get(metric) ?? 0) + sign * value);
     for (const [metric, duration] of day.durations) {
       const into = merged.durations.get(metric) ?? emptyDuration();
-      addDuration(into, duration);
+      addDuration(into, duration, sign);
       merged.durations.set(metric, into);
     }
   }
+  if (subtracted) dropNetZeros(merged);
   return merged;
+}
+
+/**
+ * Sums of decimals less sums of decimals leave binary noise (0.1 + 0.2 − 0.3), so a net within
+ * a millionth of the item totals is zero.
+ */
+const NET_ZERO = 1e-6;
+
+function dropNetZeros(merged: MergedAggregate): void {
+  for (const [metric, value] of merged.counters) {
+    const rounded = Math.round(value / NET_ZERO) * NET_ZERO;
+    if (rounded === 0) merged.counters.delete(metric);
+    else merged.counters.set(metric, Number(rounded.toFixed(6)));
+  }
+  for (const [metric, duration] of merged.durations) {
+    for (const [bucket, count] of duration.histogram) if (count <= 0) duration.histogram.delete(bucket);
+    if (duration.count <= 0) merged.durations.delete(metric);
+    else duration.sumSeconds = Number(duration.sumSeconds.toFixed(3));
+  }
 }
 
 /** Ratio, or null when there is nothing to divide by. */
@@ -64,10 +95,10 @@ function emptyDuration(): DurationAggregate {
   return { histogram: new Map(), sumSeconds: 0, count: 0 };
 }
 
-function addDuration(into: DurationAggregate, other: DurationAggregate): void {
-  mergeInto(into.histogram, other.histogram);
-  into.sumSeconds += other.sumSeconds;
-  into.count += other.count;
+function addDuration(into: DurationAggregate, other: DurationAggregate, sign: 1 | -1 = 1): void {
+  mergeInto(into.histogram, other.histogram, sign);
+  into.sumSeconds += sign * other.sumSeconds;
+  into.count += sign * other.count;
 }
 
 function summary(duration: DurationAggregate | undefined): DurationSummary {

@@ -1,7 +1,8 @@
 /**
  * Calendar periods of the KPI items. Every fact is counted in its UTC day, its ISO week
  * (Monday to Sunday) and its month, so a long range is answered from a few coarse items:
- * whole months first, then whole weeks, then the days left at the edges.
+ * whole months first, then whole weeks, then the days left at the edges; or a month read
+ * whole with the days outside the range subtracted, when that takes fewer items.
  *
  * Sort keys: a day is `YYYY-MM-DD`, a week `W#<its Monday>`, a month `M#YYYY-MM`. Digits sort
  * before `M` and `W`, so a key condition over days never reaches a week or a month.
@@ -80,4 +81,85 @@ export function coveringPeriods(from: string, to: string): KpiPeriod[] {
     day = dayAt(msOf(chosen.to) + DAY_MS);
   }
   return covering;
+}
+
+/** One term of a range's covering: an item added, or (sign −1) one subtracted from a month read whole. */
+export interface CoveringTerm {
+  readonly period: KpiPeriod;
+  readonly sign: 1 | -1;
+}
+
+/**
+ * The days beyond the range a covering may reach into: a month that starts before the range
+ * is read whole at most a month early, and a week at most a week.
+ */
+const REACH_DAYS = 32;
+
+/** Reading a subtracted item costs the same; the bias only prefers plain additions on a tie. */
+const SUBTRACTION_BIAS = 1e-3;
+
+/**
+ * The fewest items whose signed sum is exactly `from` to `to` (inclusive UTC days). Counts,
+ * sums and histogram buckets are all added, so a month less its days outside the range is
+ * the range: 2026-09-02..11-30 is three months less 2026-09-01 (4 items) instead of 5 days,
+ * 3 weeks, 3 days and two months (13).
+ *
+ * Each item is an edge between the day boundaries it spans; walking it forward adds it and
+ * walking it back subtracts it, so every path from the range's first boundary to its last is a
+ * covering (the items between telescope) and the shortest path is the smallest one. Each item
+ * costs about as much to read whatever its period (a day of the rolled-up partition holds most
+ * of the attributes its month does), so the count of items is what is minimised.
+ */
+export function coveringTerms(from: string, to: string): CoveringTerm[] {
+  const first = msOf(from) - REACH_DAYS * DAY_MS;
+  const target = msOf(to) + DAY_MS;
+  const last = target + REACH_DAYS * DAY_MS;
+  const edgesOf = (boundary: number): Array<{ next: number; term: CoveringTerm }> => {
+    const day = dayAt(boundary);
+    const dayBefore = dayAt(boundary - DAY_MS);
+    const edges = [
+      { next: boundary + DAY_MS, term: { period: periodsOf(day)[0], sign: 1 as const } },
+      { next: boundary - DAY_MS, term: { period: periodsOf(dayBefore)[0], sign: -1 as const } },
+    ];
+    const week = periodsOf(day)[1];
+    if (week.from === day) {
+      edges.push({ next: boundary + 7 * DAY_MS, term: { period: week, sign: 1 } });
+      edges.push({ next: boundary - 7 * DAY_MS, term: { period: periodsOf(dayBefore)[1], sign: -1 } });
+    }
+    const month = periodsOf(day)[2];
+    if (month.from === day) {
+      edges.push({ next: msOf(month.to) + DAY_MS, term: { period: month, sign: 1 } });
+      const previous = periodsOf(dayBefore)[2];
+      edges.push({ next: msOf(previous.from), term: { period: previous, sign: -1 } });
+    }
+    return edges.filter((edge) => edge.next >= first && edge.next <= last);
+  };
+  // Dijkstra over a few hundred boundaries: a linear pick of the nearest is fast enough.
+  const cost = new Map<number, number>([[msOf(from), 0]]);
+  const via = new Map<number, { previous: number; term: CoveringTerm }>();
+  const done = new Set<number>();
+  while (!done.has(target)) {
+    let nearest: number | undefined;
+    for (const [boundary, reached] of cost)
+      if (!done.has(boundary) && (nearest === undefined || reached < (cost.get(nearest) ?? Infinity)))
+        nearest = boundary;
+    if (nearest === undefined) throw new Error(`no covering of ${from}..${to}`);
+    done.add(nearest);
+    const base = cost.get(nearest) ?? 0;
+    for (const { next, term } of edgesOf(nearest)) {
+      const through = base + 1 + (term.sign < 0 ? SUBTRACTION_BIAS : 0);
+      if (through < (cost.get(next) ?? Infinity)) {
+        cost.set(next, through);
+        via.set(next, { previous: nearest, term });
+      }
+    }
+  }
+  const terms: CoveringTerm[] = [];
+  for (let boundary = target; boundary !== msOf(from);) {
+    const step = via.get(boundary);
+    if (!step) throw new Error(`no covering of ${from}..${to}`);
+    terms.push(step.term);
+    boundary = step.previous;
+  }
+  return terms.reverse();
 }

@@ -25,6 +25,8 @@ export interface DayAggregate {
   readonly day: string;
   /** The period the item covers; absent for a single day. */
   readonly period?: KpiPeriod;
+  /** −1 when the item is subtracted from a month read whole (see `coveringTerms`); added otherwise. */
+  readonly sign?: 1 | -1;
   readonly counters: Map<string, number>;
   readonly durations: Map<string, DurationAggregate>;
 }
@@ -47,8 +49,8 @@ export interface KpiAggregateStore {
    */
   apply(dedupeKey: string, facts: readonly KpiFact[]): Promise<'applied' | 'duplicate'>;
   /**
-   * The fewest items of one key (dimensions, `*` for all) that cover `from` to `to`, inclusive
-   * UTC days: whole months, then whole weeks, then days (`coveringPeriods`), oldest first.
+   * The fewest items of one key (dimensions, `*` for all) whose signed sum covers `from` to
+   * `to`, inclusive UTC days (`coveringTerms`), oldest first; an item to subtract has sign −1.
    */
   readRange(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]>;
   /** The daily trend items of one key from `from` to `to`, inclusive UTC days (only days with data). */

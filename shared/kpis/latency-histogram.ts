@@ -38,9 +38,9 @@ function representative(bucket: number): number {
   return Math.sqrt(lower * upper);
 }
 
-/** Adds `other` into `into`, bucket by bucket. */
-export function mergeInto(into: Histogram, other: Histogram): Histogram {
-  for (const [bucket, count] of other) into.set(bucket, (into.get(bucket) ?? 0) + count);
+/** Adds `other` into `into` bucket by bucket, or with `sign` −1 takes it away. */
+export function mergeInto(into: Histogram, other: Histogram, sign: 1 | -1 = 1): Histogram {
+  for (const [bucket, count] of other) into.set(bucket, (into.get(bucket) ?? 0) + sign * count);
   return into;
 }
 

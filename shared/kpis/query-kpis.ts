@@ -30,7 +30,7 @@ export function resolveQuery(query: KpiQuery, now: Date): KpiReport['query'] {
 
 /**
  * Answers a KPI query from the partitions that match the filters (`*` for each filter left
- * out): the fewest months, weeks and days that cover the range, fetched by key, and the
+ * out): the fewest months, weeks and days whose signed sum is the range, fetched by key, and the
  * daily trend items, read with a key condition; merged in memory. Never a scan.
  */
 export async function queryKpis(

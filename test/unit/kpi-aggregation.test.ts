@@ -136,10 +136,11 @@ describe('KPI aggregation', () => {
     expect(report.days.find((day) => day.day === '2026-11-11')?.completed).toBe(1);
   });
 
-  it('answers a 90-day range from whole months and weeks, with the same numbers as its days', async () => {
-    // Prepare: activations spread over the range, one practice of their own.
+  it('answers a 90-day range from whole months less the day outside it, with the same numbers as its days', async () => {
+    // Prepare: activations spread over the range, one practice of their own, and two just outside it.
     const days = ['2026-09-02', '2026-09-09', '2026-09-29', '2026-10-01', '2026-10-17', '2026-11-05', '2026-11-30'];
-    for (const [index, day] of days.entries())
+    const outside = ['2026-08-31', '2026-09-01'];
+    for (const [index, day] of [...outside, ...days].entries())
       await aggregateEvent(
         activation('calendar', `${day}T08:00:00Z`, `${day}T${String(9 + index).padStart(2, '0')}:00:00Z`),
         deps(),
@@ -151,11 +152,12 @@ describe('KPI aggregation', () => {
       days.map((day) => queryKpis({ practice: 'calendar', from: day, to: day }, deps())),
     );
 
-    // Assess: 5 days, 3 weeks, 3 days and 2 months cover the range; only those holding data are
-    // returned, beside one small trend item per day with data.
-    expect(ninety.itemsRead).toBe(5 + days.length);
+    // Assess: September, October and November less 2026-09-01 cover the range (4 items, all
+    // holding data), beside one small trend item per day with data; 2026-09-01 counts nowhere.
+    expect(ninety.itemsRead).toBe(4 + days.length);
     expect(ninety.days.map((row) => [row.day, row.completed])).toEqual(days.map((day) => [day, 1]));
     const sum = dayByDay.reduce((total, report) => total + report.cycleTimes[0].completed, 0);
+    expect(sum).toBe(days.length);
     expect(ninety.cycleTimes[0].completed).toBe(sum);
     expect(ninety.cycleTimes[0].cycleTime.count).toBe(days.length);
     expect(ninety.cycleTimes[0].cycleTime.meanSeconds).toBeCloseTo(

@@ -101,6 +101,39 @@ describe('latency histogram', () => {
 });
 
 describe('KPI engine', () => {
+  it('subtracts an item of sign −1 and drops what nets to nothing, keeping negative margins', () => {
+    // Prepare: a month, and its first day to take away.
+    const cycle = Metric.cycleTime('project-activation');
+    const month = day(
+      '2026-09-01',
+      { [Metric.completed('project-activation')]: 3, [Metric.aborted('staffing')]: 1, 'margin.actual|EUR': -250 },
+      { [cycle]: [60, 3600, 86_400], [Metric.timeToStaff()]: [7200] },
+    );
+    const firstDay = {
+      ...day(
+        '2026-09-01',
+        { [Metric.aborted('staffing')]: 1, 'margin.actual|EUR': 100 },
+        { [cycle]: [86_400], [Metric.timeToStaff()]: [7200] },
+      ),
+      sign: -1 as const,
+    };
+
+    // Act
+    const merged = mergeDays([month, firstDay]);
+
+    // Assess
+    expect(Object.fromEntries(merged.counters)).toEqual({
+      [Metric.completed('project-activation')]: 3,
+      'margin.actual|EUR': -350,
+    });
+    expect([...merged.durations.keys()]).toEqual([cycle]);
+    expect(merged.durations.get(cycle)).toEqual({
+      histogram: histogramOf([60, 3600]),
+      sumSeconds: 3660,
+      count: 2,
+    });
+  });
+
   it('names the stage with the highest p95 as the bottleneck, with its share', () => {
     // Prepare
     const merged = mergeDays([
