@@ -51,7 +51,7 @@ const BUCKET_LIMIT = 10 ** DIGITS_PER_BUCKET;
 
 /**
  * Keys of one BatchGetItem when reading a range (DynamoDB takes up to 100). A 90-day range is
- * 3 to 15 items of several hundred attributes, so its keys go in a few requests at once: items
+ * a handful of items of several hundred attributes (docs/kpis.md), so its keys go in a few requests at once: items
  * are read into aggregates as each answer arrives, while the table is still answering the others.
  */
 const KEYS_PER_READ = 4;
@@ -75,9 +75,8 @@ export function trendKey(dimensions: KpiDimensions): string {
  * workflow × region × practice and in the seven items that roll one or more of those up
  * (`*`), and, when it moves the trend, to the eight trend items of its day. A query with any
  * combination of filters reads one partition of each kind: the fewest period items whose
- * signed sum is the range (months, weeks and days, some subtracted, see `coveringTerms`; a
- * 90-day range needs 10.5 on average and at most 17, instead of 90) and the small trend items
- * of its days.
+ * signed sum is the range (months, weeks and days, some subtracted, see `coveringTerms` and
+ * docs/kpis.md) and the small trend items of its days.
  *
  * Exactly once without transactions (dynalite, which the local cloud runs, has none):
  * 1. a conditional put of the event's marker (`pending`, with a lease) claims the event;
@@ -181,7 +180,7 @@ export class KpiAggregatesTable implements KpiAggregateStore {
   async readRange(dimensions: KpiDimensions, from: string, to: string): Promise<DayAggregate[]> {
     const pk = aggregateKey(dimensions);
     const terms = coveringTerms(from, to);
-    const subtracted = new Set(terms.filter((term) => term.sign < 0).map((term) => term.period.sk));
+    const signs = new Map(terms.map((term) => [term.period.sk, term.sign]));
     const wanted: Array<Record<string, AttributeValue>> = terms.map(({ period }) => ({
       pk: { S: pk },
       sk: { S: period.sk },
@@ -194,7 +193,7 @@ export class KpiAggregatesTable implements KpiAggregateStore {
       reads.push(this.readKeys(pk, wanted.slice(first, first + KEYS_PER_READ)));
     return (await Promise.all(reads))
       .flat()
-      .map((item) => (subtracted.has(item.period?.sk ?? item.day) ? { ...item, sign: -1 as const } : item))
+      .map((item) => ({ ...item, sign: signs.get(item.period?.sk ?? item.day) ?? 1 }))
       .sort((left, right) => left.day.localeCompare(right.day));
   }
 

@@ -33,7 +33,7 @@ export interface MergedAggregate {
 
 /**
  * Adds day items together: counters add, histograms add bucket by bucket, sums add; an item
- * with sign −1 (a day outside the range, subtracted from its month) is taken away the same way.
+ * with sign −1 (outside the range, subtracted from a longer item read whole) is taken away the same way.
  * After a subtraction, what nets to zero is dropped, as if never counted: the metric had no
  * observation in the range. A duration count or bucket below zero can only be a fact caught
  * between its day and its month item (they are written one after the other); it is dropped too
@@ -57,17 +57,13 @@ export function mergeDays(days: readonly DayAggregate[]): MergedAggregate {
   return merged;
 }
 
-/**
- * Sums of decimals less sums of decimals leave binary noise (0.1 + 0.2 − 0.3), so a net within
- * a millionth of the item totals is zero.
- */
-const NET_ZERO = 1e-6;
-
 function dropNetZeros(merged: MergedAggregate): void {
   for (const [metric, value] of merged.counters) {
-    const rounded = Math.round(value / NET_ZERO) * NET_ZERO;
-    if (rounded === 0) merged.counters.delete(metric);
-    else merged.counters.set(metric, Number(rounded.toFixed(6)));
+    // Sums of decimals less sums of decimals leave binary noise (0.1 + 0.2 − 0.3 is not 0), so
+    // a net is taken to six decimal places, and one within a millionth of zero is zero.
+    const net = Number(value.toFixed(6));
+    if (net === 0) merged.counters.delete(metric);
+    else merged.counters.set(metric, net);
   }
   for (const [metric, duration] of merged.durations) {
     for (const [bucket, count] of duration.histogram) if (count <= 0) duration.histogram.delete(bucket);

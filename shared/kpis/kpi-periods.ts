@@ -83,7 +83,7 @@ export function coveringPeriods(from: string, to: string): KpiPeriod[] {
   return covering;
 }
 
-/** One term of a range's covering: an item added, or (sign −1) one subtracted from a month read whole. */
+/** One term of a range's covering: an item added, or (sign −1) one subtracted from a longer item read whole. */
 export interface CoveringTerm {
   readonly period: KpiPeriod;
   readonly sign: 1 | -1;

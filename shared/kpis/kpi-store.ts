@@ -25,7 +25,7 @@ export interface DayAggregate {
   readonly day: string;
   /** The period the item covers; absent for a single day. */
   readonly period?: KpiPeriod;
-  /** −1 when the item is subtracted from a month read whole (see `coveringTerms`); added otherwise. */
+  /** −1 when the item is subtracted from a longer item read whole (see `coveringTerms`); added otherwise. */
   readonly sign?: 1 | -1;
   readonly counters: Map<string, number>;
   readonly durations: Map<string, DurationAggregate>;
