@@ -51,8 +51,9 @@ const BUCKET_LIMIT = 10 ** DIGITS_PER_BUCKET;
 
 /**
  * Keys of one BatchGetItem when reading a range (DynamoDB takes up to 100). A 90-day range is
- * a handful of items of several hundred attributes (docs/kpis.md), so its keys go in a few requests at once: items
- * are read into aggregates as each answer arrives, while the table is still answering the others.
+ * a handful of items of several hundred attributes (docs/kpis.md), so its keys go in a few
+ * requests at once: items are read into aggregates as each answer arrives, while the table is
+ * still answering the others.
  */
 const KEYS_PER_READ = 4;
 
