@@ -1,5 +1,5 @@
 import type { HrisConnector } from '../connectors/hris/hris-connector';
-import type { PersonWeekLoad, PsaBookings } from '../connectors/psa/psa-bookings';
+import type { PersonWeekLoad, PsaBookings, WeekHours } from '../connectors/psa/psa-bookings';
 import { Region } from '../model/primitives';
 import { addDays, isoWeekOf, mondayOf } from './iso-week';
 import { continuityContenders, peopleNeedingBookings, recommend, type Recommendation } from './recommend';
@@ -23,11 +23,11 @@ export interface RequestContext {
  * candidates, whole, by the role's first skill in each region (the request's region in full, the
  * others only as far as the shortlist when remote work across regions is not allowed, so the region
  * exclusions are counted without reading everyone), beside the utilisation targets; then, side by
- * side, the holiday calendars of their countries and the window's bookings of the people who pass
- * every constraint that needs no bookings; then, when the client is known (continuity is not scored
- * otherwise), the continuity lookback of those few whose listing could depend on it
- * ({@link continuityContenders}). Two or three round trips in a row, each as wide as it needs to be;
- * the result is the same as reading everyone's lookback.
+ * side, the holiday calendars of their countries and the window's booked hours of the people who
+ * pass every constraint that needs no bookings; then, when the client is known (continuity is not
+ * scored otherwise), the bookings from the lookback's start to the window's end of those few whose
+ * listing could depend on them ({@link continuityContenders}). Two or three round trips in a row,
+ * each as wide as it needs to be; the result is the same as reading everyone's bookings.
  */
 export async function gatherAndRecommend(
   request: StaffingRequest,
@@ -56,23 +56,22 @@ export async function gatherAndRecommend(
   const base = { request, region: context.region, clientId: context.clientId, people, targets, policy };
   const readBookingsOf = peopleNeedingBookings(base, people).map((person) => person.personId);
   const firstWeek = mondayOf(isoWeekOf(line.startDate));
-  const [holidays, windowLoads] = await Promise.all([
+  const lastWeek = isoWeekOf(line.endDate);
+  const [holidays, booked] = await Promise.all([
     ports.hris.getHolidays([...new Set(people.map((person) => person.country))]),
     readBookingsOf.length === 0
-      ? new Map<string, PersonWeekLoad[]>()
-      : ports.bookings.loads(readBookingsOf, isoWeekOf(firstWeek), isoWeekOf(line.endDate)),
+      ? new Map<string, WeekHours[]>()
+      : ports.bookings.bookedHours(readBookingsOf, isoWeekOf(firstWeek), lastWeek),
   ]);
-  const loads = new Map<string, readonly PersonWeekLoad[]>(windowLoads);
-  // The lookback is most of what continuity reads, and only those who could be listed need it.
-  const contenders = policy.continuityLookbackWeeks > 0 ? continuityContenders({ ...base, holidays, loads }) : [];
-  if (contenders.length > 0) {
-    const lookback = await ports.bookings.loads(
-      contenders,
-      isoWeekOf(addDays(firstWeek, -7 * policy.continuityLookbackWeeks)),
-      isoWeekOf(addDays(firstWeek, -7)),
-    );
-    // Earlier weeks first, as one read of the whole range would answer.
-    for (const [personId, earlier] of lookback) loads.set(personId, [...earlier, ...(loads.get(personId) ?? [])]);
-  }
-  return recommend({ ...base, holidays, loads });
+  // Whom a booking is for is what continuity reads, and only those who could be listed need it.
+  const contenders = continuityContenders({ ...base, holidays, booked, loads: new Map() });
+  const loads =
+    contenders.length === 0
+      ? new Map<string, PersonWeekLoad[]>()
+      : await ports.bookings.loads(
+          contenders,
+          isoWeekOf(addDays(firstWeek, -7 * policy.continuityLookbackWeeks)),
+          lastWeek,
+        );
+  return recommend({ ...base, holidays, booked, loads });
 }

@@ -1,5 +1,5 @@
 import type { PersonRecord } from '../connectors/hris/hris-connector';
-import type { PersonWeekLoad, UtilisationTargets } from '../connectors/psa/psa-bookings';
+import type { PersonWeekLoad, UtilisationTargets, WeekHours } from '../connectors/psa/psa-bookings';
 import type { Region } from '../model/primitives';
 import { addDays, isoWeekOf, mondayOf } from './iso-week';
 import { FACTORS, type Factor, type StaffingPolicy } from './staffing-policy';
@@ -87,8 +87,17 @@ export interface RecommendationInput {
   /** The candidate pool from the skill index. */
   readonly people: readonly PersonRecord[];
   readonly holidays: ReadonlyMap<string, readonly string[]>;
-  /** Each person's bookings from the lookback start to the window's end. */
+  /**
+   * Each person's bookings from the lookback start to the window's end, for continuity; and for
+   * capacity too, unless `booked` is given.
+   */
   readonly loads: ReadonlyMap<string, readonly PersonWeekLoad[]>;
+  /**
+   * Each person's booked hours in the window, when they are read apart from the bookings (the hot
+   * path reads hours for everyone it ranks and bookings only for those whose continuity could
+   * change their place, see {@link continuityContenders}).
+   */
+  readonly booked?: ReadonlyMap<string, readonly WeekHours[]>;
   readonly targets: UtilisationTargets;
   readonly policy: StaffingPolicy;
 }
@@ -247,13 +256,13 @@ function listed(policy: StaffingPolicy): number {
 
 /**
  * Of the people a recommendation could list, those whose place or explanation may depend on
- * bookings before the window, so only their continuity lookback needs reading. `input.loads`
- * holds bookings from the window's first week on. Continuity moves a score by at most its weight
+ * whom they worked for, so only their bookings need reading. `input.loads` holds the bookings
+ * already read (none on the hot path, which reads hours apart). Continuity moves a score by at most its weight
  * and changes nothing else, so each person is ranked twice: as read (the lower bound) and as if
  * they had worked for the client (the upper bound). Whoever ranks after the N-th best lower bound
  * even at their upper bound cannot be among the N listed; likewise, when nobody above the margin
  * floor is free for every hour, for the best of those below it who are (the single proposal).
- * Everyone else, unless the window's bookings already show work for the client, is a contender.
+ * Everyone else, unless the bookings read already show work for the client, is a contender.
  * Empty when the client is unknown (continuity is not scored then).
  */
 export function continuityContenders(input: RecommendationInput): string[] {
@@ -319,7 +328,9 @@ function availability(context: EngineContext, person: PersonRecord): Availabilit
   const { input, window } = context;
   const holidays = holidaysOf(context, person.country);
   const leave = input.request.relaxed.includes('leave') ? [] : person.leave;
-  const booked = new Map((input.loads.get(person.personId) ?? []).map((load) => [load.week, load.bookedHours]));
+  const booked = new Map(
+    ((input.booked ?? input.loads).get(person.personId) ?? []).map((load) => [load.week, load.bookedHours]),
+  );
   const availableByWeek: Record<string, number> = {};
   let covered = 0;
   let bookedHours = 0;

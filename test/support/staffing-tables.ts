@@ -1,14 +1,12 @@
-import type * as http from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as fs from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BOOKINGS_BY_HOLD_EXPIRY_INDEX } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
 import { HRIS_BY_SKILL_REGION_INDEX } from '../../shared/connectors/sandbox/sandbox-hris-connector';
+import { DynamoDbService } from '../../local/dynamodb/dynamodb-service';
+import { temporaryDataDirectory } from './local-cloud-process';
 
-// dynalite ships no types; this is the part of its surface used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite: (options: { createTableMs: number }) => http.Server = require('dynalite');
-
-/** An in-memory dynalite with the staffing sandbox tables, shaped as infra/staffing declares them. */
+/** The local cloud's DynamoDB with the staffing sandbox tables, shaped as infra/staffing declares them. */
 export interface StaffingTables {
   readonly documents: DynamoDBDocumentClient;
   readonly hrisTable: string;
@@ -16,29 +14,32 @@ export interface StaffingTables {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1 and creates the HRIS and bookings tables. */
+/**
+ * Starts the local cloud's DynamoDB (dynalite on its own thread, behind DynamoDB's request limits)
+ * in a temporary data directory, with the HRIS and bookings tables. Its own thread, as in AWS
+ * where DynamoDB does not serve reads on the function's CPU: a benchmark of the function then
+ * measures the function and its round trips, not dynalite's work queued on the same event loop.
+ */
 export async function startStaffingTables(): Promise<StaffingTables> {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const dataDirectory = temporaryDataDirectory('staffing-tables');
   const hrisTable = 'psflow-test-sandbox-hris';
   const bookingsTable = 'psflow-test-sandbox-bookings';
-  for (const [table, index, indexPartition, indexSort] of [
-    [hrisTable, HRIS_BY_SKILL_REGION_INDEX, 'skillRegion', 'proficiencyKey'],
-    [bookingsTable, BOOKINGS_BY_HOLD_EXPIRY_INDEX, 'holdState', 'expiresAt'],
-  ] as const)
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
+  const service = new DynamoDbService(dataDirectory, () => undefined);
+  await service.start(
+    (
+      [
+        [hrisTable, HRIS_BY_SKILL_REGION_INDEX, 'skillRegion', 'proficiencyKey'],
+        [bookingsTable, BOOKINGS_BY_HOLD_EXPIRY_INDEX, 'holdState', 'expiresAt'],
+      ] as const
+    ).map(([name, index, indexPartition, indexSort]) => ({
+      logicalId: name,
+      name,
+      arn: `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`,
+      createTableRequest: {
+        TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: ['pk', 'sk', indexPartition, indexSort].map((name) => ({
-          AttributeName: name,
+        AttributeDefinitions: ['pk', 'sk', indexPartition, indexSort].map((attribute) => ({
+          AttributeName: attribute,
           AttributeType: 'S',
         })),
         KeySchema: [
@@ -55,15 +56,22 @@ export async function startStaffingTables(): Promise<StaffingTables> {
             Projection: { ProjectionType: 'ALL' },
           },
         ],
-      }),
-    );
+      },
+    })),
+  );
+  const client = new DynamoDBClient({
+    endpoint: service.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     documents: DynamoDBDocumentClient.from(client),
     hrisTable,
     bookingsTable,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.stop();
+      fs.rmSync(dataDirectory, { recursive: true, force: true });
     },
   };
 }

@@ -4,13 +4,14 @@ import type {
   HrisConnector,
   PersonRecord,
 } from '../../shared/connectors/hris/hris-connector';
-import type {
-  Booking,
-  BookingOutcome,
-  PersonWeekLoad,
-  PsaBookings,
-  PsaProjectSummary,
-  UtilisationTargets,
+import {
+  hoursOfLoads,
+  type Booking,
+  type BookingOutcome,
+  type PersonWeekLoad,
+  type PsaBookings,
+  type PsaProjectSummary,
+  type UtilisationTargets,
 } from '../../shared/connectors/psa/psa-bookings';
 import { gatherAndRecommend } from '../../shared/staffing/gather-recommendation';
 import { weekRange } from '../../shared/staffing/iso-week';
@@ -96,6 +97,14 @@ function recordingPorts(
             ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]),
           ),
       ),
+    bookedHours: (ids: readonly string[], fromWeek: string, toWeek: string) =>
+      call('bookedHours', [ids, fromWeek, toWeek], () =>
+        hoursOfLoads(
+          new Map(
+            ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]),
+          ),
+        ),
+      ),
     expiredHolds: (): Promise<Booking[]> => refuse('expiredHolds'),
     utilisationTargets: () => call('utilisationTargets', [], (): UtilisationTargets => ({ consultant: 0.8 })),
     findProject: (): Promise<PsaProjectSummary | undefined> => refuse('findProject'),
@@ -128,7 +137,7 @@ const PEOPLE = [
 ];
 
 describe('gathering what a staffing recommendation reads', () => {
-  it('reads in three round trips, the bookings only of those who pass the other constraints', async () => {
+  it('reads in three round trips, the booked hours only of those who pass the other constraints', async () => {
     // Prepare
     const { calls, hris, bookings } = recordingPorts(PEOPLE, {}, {});
 
@@ -147,12 +156,14 @@ describe('gathering what a staffing recommendation reads', () => {
       'findCandidates',
       'utilisationTargets',
       'getHolidays',
-      'loads',
+      'bookedHours',
       'loads',
     ]);
     const rounds = calls.filter((entry) => entry.inFlight === 0).map((entry) => entry.name);
     expect(rounds).toEqual(['findCandidates', 'getHolidays', 'loads']);
-    expect(calls.filter((entry) => entry.name === 'loads').map((entry) => entry.args[0])).toEqual([
+    expect(calls.filter((entry) => entry.name !== 'findCandidates').map((entry) => entry.args[0])).toEqual([
+      undefined,
+      ['DE', 'FR', 'US'],
       ['A', 'D'],
       ['A', 'D'],
     ]);
@@ -160,7 +171,7 @@ describe('gathering what a staffing recommendation reads', () => {
     expect(result.candidates.map((candidate) => candidate.personId)).toEqual(['A', 'D']);
   });
 
-  it('reads bookings from the continuity lookback only when the client is known, after the window', async () => {
+  it('reads the window hours, then bookings from the lookback to the window end only when the client is known', async () => {
     // Prepare
     const { calls: withClient, ...known } = recordingPorts(PEOPLE, {}, {});
     const { calls: withoutClient, ...unknown } = recordingPorts(PEOPLE, {}, {});
@@ -171,12 +182,14 @@ describe('gathering what a staffing recommendation reads', () => {
 
     // Assess
     const weeks = (calls: readonly Call[]): unknown[] =>
-      calls.filter((entry) => entry.name === 'loads').map((entry) => entry.args.slice(1));
+      calls
+        .filter((entry) => entry.name === 'loads' || entry.name === 'bookedHours')
+        .map((entry) => [entry.name, ...entry.args.slice(1)]);
     expect(weeks(withClient)).toEqual([
-      ['2027-W09', '2027-W12'],
-      ['2026-W36', '2027-W08'],
+      ['bookedHours', '2027-W09', '2027-W12'],
+      ['loads', '2026-W36', '2027-W12'],
     ]);
-    expect(weeks(withoutClient)).toEqual([['2027-W09', '2027-W12']]);
+    expect(weeks(withoutClient)).toEqual([['bookedHours', '2027-W09', '2027-W12']]);
   });
 
   it('still scores continuity from the lookback and availability from holidays read beside the bookings', async () => {
@@ -286,7 +299,8 @@ describe('gathering what a staffing recommendation reads', () => {
         policy: currentStaffingPolicy(),
       });
       expect(gathered).toEqual(everyone);
-      const [windowRead, lookbackRead] = calls.filter((entry) => entry.name === 'loads');
+      const windowRead = calls.find((entry) => entry.name === 'bookedHours');
+      const lookbackRead = calls.find((entry) => entry.name === 'loads');
       if (lookbackRead && windowRead && lookbackRead.args[0] instanceof Array && windowRead.args[0] instanceof Array)
         fewer += lookbackRead.args[0].length < windowRead.args[0].length ? 1 : 0;
     }

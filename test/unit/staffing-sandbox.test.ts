@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Person } from '../../shared/connectors/hris/hris-connector';
 import { SandboxHrisConnector } from '../../shared/connectors/sandbox/sandbox-hris-connector';
 import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
+import { hoursOfLoads } from '../../shared/connectors/psa/psa-bookings';
 import { SEED_PEOPLE } from '../../shared/connectors/sandbox/hris-seed';
 import { loadStaffingRecords } from '../../shared/connectors/sandbox/staffing-sandbox-loader';
 import { startStaffingTables, type StaffingTables } from '../support/staffing-tables';
@@ -154,6 +155,55 @@ describe('the staffing sandbox systems', () => {
     expect(loads.get('CAP-1')?.map((load) => [load.week, load.bookedHours])).toEqual([
       ['2027-W02', 30],
       ['2027-W03', 30],
+    ]);
+  });
+
+  it('reads booked hours alone across quarters, the same as the loads, and whole past the projection limit', async () => {
+    // Prepare: two bookings for one person either side of a quarter boundary.
+    const capacity = { '2027-W12': 40, '2027-W13': 40, '2027-W14': 40, '2027-W15': 40 };
+    await psa.book(
+      {
+        bookingId: 'HRS-B1',
+        personId: 'HRS-1',
+        projectId: 'P1',
+        kind: 'hard',
+        weeks: { '2027-W12': 10, '2027-W14': 5 },
+      },
+      capacity,
+    );
+    await psa.book(
+      {
+        bookingId: 'HRS-B2',
+        personId: 'HRS-1',
+        projectId: 'P2',
+        kind: 'hard',
+        weeks: { '2027-W14': 7, '2027-W15': 3 },
+      },
+      capacity,
+    );
+
+    // Act
+    const hours = await psa.bookedHours(['HRS-1', 'HRS-NONE'], '2027-W13', '2027-W15');
+    const loads = await psa.loads(['HRS-1', 'HRS-NONE'], '2027-W13', '2027-W15');
+    const longRange = await psa.bookedHours(['HRS-1'], '2025-W01', '2027-W52');
+
+    // Assess
+    expect(hours).toEqual(
+      new Map([
+        [
+          'HRS-1',
+          [
+            { week: '2027-W14', bookedHours: 12 },
+            { week: '2027-W15', bookedHours: 3 },
+          ],
+        ],
+      ]),
+    );
+    expect(hours).toEqual(hoursOfLoads(loads));
+    expect(longRange.get('HRS-1')).toEqual([
+      { week: '2027-W12', bookedHours: 10 },
+      { week: '2027-W14', bookedHours: 12 },
+      { week: '2027-W15', bookedHours: 3 },
     ]);
   });
 

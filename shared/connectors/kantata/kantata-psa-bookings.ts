@@ -4,12 +4,14 @@ import { PermanentVendorError } from '../../integrations/vendor-errors';
 import { addDays, isoWeekOf, mondayOf } from '../../staffing/iso-week';
 import {
   BookingRequest,
+  hoursOfLoads,
   type Booking,
   type BookingOutcome,
   type PersonWeekLoad,
   type PsaBookings,
   type PsaProjectSummary,
   type UtilisationTargets,
+  type WeekHours,
 } from '../psa/psa-bookings';
 import { kantataId, KANTATA_PAGE_SIZE, KANTATA_SERVICE_NAME, type KantataApi } from './kantata-client';
 
@@ -199,6 +201,11 @@ export class KantataPsaBookings implements PsaBookings {
         );
     }
     return loads;
+  }
+
+  /** Kantata answers allocations whole, so the hours come from the same read as the loads. */
+  async bookedHours(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, WeekHours[]>> {
+    return hoursOfLoads(await this.loads(personIds, fromWeek, toWeek));
   }
 
   async expiredHolds(now: Date, limit: number): Promise<Booking[]> {

@@ -53,11 +53,22 @@ export interface WeekBooking {
   readonly hours: number;
 }
 
-/** What a person is booked for in one ISO week. */
-export interface PersonWeekLoad {
+/** How many hours a person is booked for in one ISO week. */
+export interface WeekHours {
   readonly week: string;
   readonly bookedHours: number;
+}
+
+/** What a person is booked for in one ISO week, and the bookings behind it. */
+export interface PersonWeekLoad extends WeekHours {
   readonly bookings: readonly WeekBooking[];
+}
+
+/** The hours of each person's loads, for a PSA whose only read of hours is the loads themselves. */
+export function hoursOfLoads(loads: ReadonlyMap<string, readonly PersonWeekLoad[]>): Map<string, WeekHours[]> {
+  return new Map(
+    [...loads].map(([personId, weeks]) => [personId, weeks.map(({ week, bookedHours }) => ({ week, bookedHours }))]),
+  );
 }
 
 /** A project as the PSA knows it, for staffing: its client, so continuity can be scored. */
@@ -90,6 +101,12 @@ export interface PsaBookings {
   getBooking(bookingId: string): Promise<Booking | undefined>;
   /** Each person's load in the weeks from `fromWeek` to `toWeek`, inclusive; weeks with nothing are absent. */
   loads(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, PersonWeekLoad[]>>;
+  /**
+   * Each person's booked hours in the weeks from `fromWeek` to `toWeek`, inclusive, without the
+   * bookings behind them: all that capacity needs, and a smaller read than {@link loads} where the
+   * PSA can leave the bookings out. Weeks with nothing are absent.
+   */
+  bookedHours(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, WeekHours[]>>;
   /** Active holds whose expiry is before `now`, oldest first, from an index. */
   expiredHolds(now: Date, limit: number): Promise<Booking[]>;
   utilisationTargets(): Promise<UtilisationTargets>;

@@ -12,6 +12,7 @@ import { RetryableConnectorError } from '../connector-errors';
 import {
   BookingKind,
   BookingRequest,
+  hoursOfLoads,
   type Booking,
   type BookingOutcome,
   type PersonWeekLoad,
@@ -19,6 +20,7 @@ import {
   type PsaProjectSummary,
   type UtilisationTargets,
   type WeekBooking,
+  type WeekHours,
 } from '../psa/psa-bookings';
 import * as z from 'zod';
 import { isConditionFailure } from '../../repositories/condition-failure';
@@ -32,6 +34,14 @@ const HELD = 'held';
 /** How long a writer owns a booking it started before another delivery may take over and finish it. */
 const CLAIM_LEASE_MS = 30_000;
 const BATCH_GET_LIMIT = 100;
+/** Most weeks a projected read names; a year-long window is 53. */
+const PROJECTED_WEEKS_LIMIT = 120;
+
+/** Which attributes a read returns, by placeholder. */
+interface Projection {
+  readonly ProjectionExpression: string;
+  readonly ExpressionAttributeNames: Record<string, string>;
+}
 const BOOKING_PREFIX = 'bk#';
 const WEEK_PREFIX = 'w#';
 const TARGETS_KEY = { pk: 'TARGETS', sk: 'UTILISATION' };
@@ -195,16 +205,8 @@ export class SandboxPsaBookings implements PsaBookings {
   }
 
   async loads(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, PersonWeekLoad[]>> {
-    const weeks = weekRange(fromWeek, toWeek);
-    const quarters = [...new Set(weeks.map(quarterOf))];
-    const keys = [...new Set(personIds)].flatMap((personId) => quarters.map((quarter) => loadKey(personId, quarter)));
-    const batches: Record<string, unknown>[][] = [];
-    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT)
-      batches.push(keys.slice(index, index + BATCH_GET_LIMIT));
-    // The batches are independent, so they go out together: one round trip rather than one per hundred keys.
-    const read = await Promise.all(batches.map((batch) => this.readLoadItems(batch)));
     const loads = new Map<string, PersonWeekLoad[]>();
-    for (const item of read.flat()) {
+    for (const item of await this.readQuarters(personIds, fromWeek, toWeek)) {
       const personId = String(item.pk).slice('PERSON#'.length);
       loads.set(personId, [...(loads.get(personId) ?? []), ...weekLoads(item, fromWeek, toWeek)]);
     }
@@ -214,6 +216,29 @@ export class SandboxPsaBookings implements PsaBookings {
         list.sort((left, right) => left.week.localeCompare(right.week)),
       );
     return loads;
+  }
+
+  /**
+   * Reads the same quarter items as {@link loads}, projected to the week totals in the range:
+   * the bookings' shares (each with its own map of weeks) are most of an item's bytes.
+   */
+  async bookedHours(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, WeekHours[]>> {
+    const weeks = weekRange(fromWeek, toWeek);
+    // Past this many weeks, the expression would near DynamoDB's 4 KB limit: read the items whole.
+    if (weeks.length > PROJECTED_WEEKS_LIMIT) return hoursOfLoads(await this.loads(personIds, fromWeek, toWeek));
+    const hours = new Map<string, WeekHours[]>();
+    const names = Object.fromEntries(weeks.map((week, index) => [`#w${index}`, `${WEEK_PREFIX}${week}`]));
+    const projection = {
+      ProjectionExpression: ['pk', ...Object.keys(names)].join(', '),
+      ExpressionAttributeNames: names,
+    };
+    for (const item of await this.readQuarters(personIds, fromWeek, toWeek, projection)) {
+      const personId = String(item.pk).slice('PERSON#'.length);
+      const booked = weekTotals(item, fromWeek, toWeek);
+      hours.set(personId, [...(hours.get(personId) ?? []), ...booked]);
+    }
+    for (const list of hours.values()) list.sort((left, right) => left.week.localeCompare(right.week));
+    return hours;
   }
 
   async expiredHolds(now: Date, limit: number): Promise<Booking[]> {
@@ -259,13 +284,32 @@ export class SandboxPsaBookings implements PsaBookings {
     };
   }
 
+  /** The quarter items of these people that the weeks touch, in BatchGetItem requests sent together. */
+  private async readQuarters(
+    personIds: readonly string[],
+    fromWeek: string,
+    toWeek: string,
+    projection?: Projection,
+  ): Promise<Record<string, unknown>[]> {
+    const quarters = [...new Set(weekRange(fromWeek, toWeek).map(quarterOf))];
+    const keys = [...new Set(personIds)].flatMap((personId) => quarters.map((quarter) => loadKey(personId, quarter)));
+    const batches: Record<string, unknown>[][] = [];
+    for (let index = 0; index < keys.length; index += BATCH_GET_LIMIT)
+      batches.push(keys.slice(index, index + BATCH_GET_LIMIT));
+    // The batches are independent, so they go out together: one round trip rather than one per hundred keys.
+    return (await Promise.all(batches.map((batch) => this.readLoadItems(batch, projection)))).flat();
+  }
+
   /** One BatchGetItem of capacity items, retrying the keys DynamoDB leaves unprocessed. */
-  private async readLoadItems(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  private async readLoadItems(
+    keys: Record<string, unknown>[],
+    projection: Projection | undefined,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let pending: Record<string, unknown>[] | undefined = keys;
     for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt += 1) {
       const result: BatchGetCommandOutput = await this.documents.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ...projection } } }),
       );
       items.push(...(result.Responses?.[this.tableName] ?? []));
       pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
@@ -442,6 +486,14 @@ export class SandboxPsaBookings implements PsaBookings {
   }
 }
 
+/** The week totals of a quarter item inside the range; weeks with nothing booked are left out. */
+function weekTotals(item: Record<string, unknown>, fromWeek: string, toWeek: string): WeekHours[] {
+  return Object.entries(item)
+    .filter(([name]) => name.startsWith(WEEK_PREFIX))
+    .map(([name, booked]) => ({ week: name.slice(WEEK_PREFIX.length), bookedHours: Number(booked) }))
+    .filter(({ week, bookedHours }) => week >= fromWeek && week <= toWeek && bookedHours > 0);
+}
+
 function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: string): PersonWeekLoad[] {
   // Each share is parsed once for the item, not once per week it could touch.
   const shares = Object.entries(item)
@@ -450,25 +502,21 @@ function weekLoads(item: Record<string, unknown>, fromWeek: string, toWeek: stri
       const entry = QuarterShare.safeParse(share);
       return entry.success ? [{ bookingId: name.slice(BOOKING_PREFIX.length), ...entry.data }] : [];
     });
-  return Object.entries(item)
-    .filter(([name]) => name.startsWith(WEEK_PREFIX))
-    .map(([name, booked]) => [name.slice(WEEK_PREFIX.length), Number(booked)] as const)
-    .filter(([week, booked]) => week >= fromWeek && week <= toWeek && booked > 0)
-    .map(([week, bookedHours]) => ({
-      week,
-      bookedHours,
-      bookings: shares.flatMap((share): WeekBooking[] => {
-        const hours = share.weeks[week];
-        if (hours === undefined) return [];
-        return [
-          {
-            bookingId: share.bookingId,
-            projectId: share.projectId,
-            ...(share.clientId ? { clientId: share.clientId } : {}),
-            kind: share.kind,
-            hours,
-          },
-        ];
-      }),
-    }));
+  return weekTotals(item, fromWeek, toWeek).map(({ week, bookedHours }) => ({
+    week,
+    bookedHours,
+    bookings: shares.flatMap((share): WeekBooking[] => {
+      const hours = share.weeks[week];
+      if (hours === undefined) return [];
+      return [
+        {
+          bookingId: share.bookingId,
+          projectId: share.projectId,
+          ...(share.clientId ? { clientId: share.clientId } : {}),
+          kind: share.kind,
+          hours,
+        },
+      ];
+    }),
+  }));
 }
