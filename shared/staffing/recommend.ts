@@ -257,11 +257,12 @@ function listed(policy: StaffingPolicy): number {
 /**
  * Of the people a recommendation could list, those whose place or explanation may depend on
  * whom they worked for, so only their bookings need reading. `input.loads` holds the bookings
- * already read (none on the hot path, which reads hours apart). Continuity moves a score by at most its weight
- * and changes nothing else, so each person is ranked twice: as read (the lower bound) and as if
- * they had worked for the client (the upper bound). Whoever ranks after the N-th best lower bound
- * even at their upper bound cannot be among the N listed; likewise, when nobody above the margin
- * floor is free for every hour, for the best of those below it who are (the single proposal).
+ * already read (none on the hot path, which reads hours apart). Continuity moves a score by at
+ * most its weight and changes nothing else, so each person is ranked twice: as read (the lower
+ * bound) and as if they had worked for the client (the upper bound). Whoever ranks after the N-th
+ * best lower bound even at their upper bound cannot be among the N listed; likewise, when nobody
+ * above the margin floor is free for every hour, for the best of those below it who are (the
+ * single proposal).
  * Everyone else, unless the bookings read already show work for the client, is a contender.
  * Empty when the client is unknown (continuity is not scored then).
  */

@@ -83,28 +83,17 @@ function recordingPorts(
     knownSkills: () => refuse('knownSkills'),
     openRequisition: (_key: string, _request: HiringRequisitionRequest) => refuse('openRequisition'),
   };
+  const loadsBetween = (ids: readonly string[], fromWeek: string, toWeek: string): Map<string, PersonWeekLoad[]> =>
+    new Map(ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]));
   const bookings: PsaBookings = {
     book: (): Promise<BookingOutcome> => refuse('book'),
     confirm: (): Promise<Booking> => refuse('confirm'),
     release: (): Promise<Booking | undefined> => refuse('release'),
     getBooking: (): Promise<Booking | undefined> => refuse('getBooking'),
     loads: (ids: readonly string[], fromWeek: string, toWeek: string) =>
-      call(
-        'loads',
-        [ids, fromWeek, toWeek],
-        () =>
-          new Map(
-            ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]),
-          ),
-      ),
+      call('loads', [ids, fromWeek, toWeek], () => loadsBetween(ids, fromWeek, toWeek)),
     bookedHours: (ids: readonly string[], fromWeek: string, toWeek: string) =>
-      call('bookedHours', [ids, fromWeek, toWeek], () =>
-        hoursOfLoads(
-          new Map(
-            ids.map((id) => [id, (loads[id] ?? []).filter((load) => load.week >= fromWeek && load.week <= toWeek)]),
-          ),
-        ),
-      ),
+      call('bookedHours', [ids, fromWeek, toWeek], () => hoursOfLoads(loadsBetween(ids, fromWeek, toWeek))),
     expiredHolds: (): Promise<Booking[]> => refuse('expiredHolds'),
     utilisationTargets: () => call('utilisationTargets', [], (): UtilisationTargets => ({ consultant: 0.8 })),
     findProject: (): Promise<PsaProjectSummary | undefined> => refuse('findProject'),

@@ -36,15 +36,15 @@ const CLAIM_LEASE_MS = 30_000;
 const BATCH_GET_LIMIT = 100;
 /** Most weeks a projected read names; a year-long window is 53. */
 const PROJECTED_WEEKS_LIMIT = 120;
+const BOOKING_PREFIX = 'bk#';
+const WEEK_PREFIX = 'w#';
+const TARGETS_KEY = { pk: 'TARGETS', sk: 'UTILISATION' };
 
 /** Which attributes a read returns, by placeholder. */
 interface Projection {
   readonly ProjectionExpression: string;
   readonly ExpressionAttributeNames: Record<string, string>;
 }
-const BOOKING_PREFIX = 'bk#';
-const WEEK_PREFIX = 'w#';
-const TARGETS_KEY = { pk: 'TARGETS', sk: 'UTILISATION' };
 
 const BookingStatus = z.enum(['pending', 'active', 'released', 'refused']);
 
