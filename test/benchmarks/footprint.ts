@@ -11,10 +11,23 @@ export interface Footprint {
   readonly highWaterMb: number;
   /** Most threads seen at once: Node's own, dynalite's, and one per Lambda execution environment. */
   readonly peakThreads: number;
+  /**
+   * Highest anonymous resident memory sampled (RssAnon): the heaps and native allocations of the
+   * threads, which the kernel can only reclaim by swapping.
+   */
+  readonly peakAnonymousMb: number;
+  /**
+   * Highest file-backed resident memory sampled (RssFile): pages of mapped files, above all the
+   * LevelDB table files that dynalite's store maps to read them. They are clean page cache, which
+   * the kernel drops under memory pressure, and they grow with the data written, not the load.
+   */
+  readonly peakFileBackedMb: number;
 }
 
 interface ProcessStatus {
   readonly rssMb: number;
+  readonly anonymousMb: number;
+  readonly fileBackedMb: number;
   readonly highWaterMb: number;
   readonly threads: number;
 }
@@ -28,12 +41,18 @@ function readStatus(pid: number): ProcessStatus | undefined {
     return undefined;
   }
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssMb: field('VmRSS') / 1024, highWaterMb: field('VmHWM') / 1024, threads: field('Threads') };
+  return {
+    rssMb: field('VmRSS') / 1024,
+    anonymousMb: field('RssAnon') / 1024,
+    fileBackedMb: field('RssFile') / 1024,
+    highWaterMb: field('VmHWM') / 1024,
+    threads: field('Threads'),
+  };
 }
 
 /** One line for progress output, so a run that fails later still shows what it measured. */
 export function describeFootprint(footprint: Footprint): string {
-  return `${footprint.label}: idle ${footprint.idleMb.toFixed(0)} MB, peak sampled ${footprint.peakSampledMb.toFixed(0)} MB, high-water mark ${footprint.highWaterMb.toFixed(0)} MB, at most ${footprint.peakThreads} threads`;
+  return `${footprint.label}: idle ${footprint.idleMb.toFixed(0)} MB, peak sampled ${footprint.peakSampledMb.toFixed(0)} MB, high-water mark ${footprint.highWaterMb.toFixed(0)} MB (anonymous at most ${footprint.peakAnonymousMb.toFixed(0)} MB, file-backed at most ${footprint.peakFileBackedMb.toFixed(0)} MB), at most ${footprint.peakThreads} threads`;
 }
 
 /**
@@ -44,6 +63,8 @@ export class FootprintSampler {
   private readonly timer: NodeJS.Timeout;
   private peakSampledMb: number;
   private peakThreads: number;
+  private peakAnonymousMb = 0;
+  private peakFileBackedMb = 0;
 
   private constructor(
     private readonly label: string,
@@ -71,6 +92,8 @@ export class FootprintSampler {
     if (!status) return;
     this.peakSampledMb = Math.max(this.peakSampledMb, status.rssMb);
     this.peakThreads = Math.max(this.peakThreads, status.threads);
+    this.peakAnonymousMb = Math.max(this.peakAnonymousMb, status.anonymousMb);
+    this.peakFileBackedMb = Math.max(this.peakFileBackedMb, status.fileBackedMb);
   }
 
   /** Stops sampling; call while the process still runs, so its high-water mark can be read. */
@@ -84,6 +107,8 @@ export class FootprintSampler {
       peakSampledMb: this.peakSampledMb,
       highWaterMb: status?.highWaterMb ?? this.peakSampledMb,
       peakThreads: this.peakThreads,
+      peakAnonymousMb: this.peakAnonymousMb,
+      peakFileBackedMb: this.peakFileBackedMb,
     };
   }
 }
