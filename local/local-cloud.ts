@@ -422,9 +422,10 @@ async function route(services: Services, request: http.IncomingMessage, response
   }
   if (pathname === '/_psflow/health') {
     // A DynamoDB thread being restarted makes the cloud degraded, not unresponsive.
+    const counts = await statistics(services);
     const dynamodbThread = services.dynamodb.status;
     const status = dynamodbThread.state === 'running' ? 'ready' : 'degraded';
-    sendJson(response, { status, dynamodbThread, ...(await statistics(services)) }, 'application/json');
+    sendJson(response, { status, dynamodbThread, ...counts }, 'application/json');
     return;
   }
   sendError(

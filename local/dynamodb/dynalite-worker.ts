@@ -2,12 +2,14 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
+import { openLevelDbIterators, settleDynaliteLevelDb } from './dynalite-leveldb';
 import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-limits';
 
 /**
  * Runs dynalite on its own thread, so LevelDB and DynamoDB request handling never queue
  * behind the local cloud's own work (and the other way round) on the main thread.
  */
+settleDynaliteLevelDb();
 // dynalite ships no types; this is the part of its surface used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: {
@@ -126,7 +128,8 @@ server.listen(data.port, '127.0.0.1', () =>
 );
 port.on('message', (message: { type: string }) => {
   if (message.type === 'stop') server.close(() => port.postMessage({ type: 'stopped' }));
-  if (message.type === 'statistics') port.postMessage({ type: 'statistics', operations: { ...operations } });
+  if (message.type === 'statistics')
+    port.postMessage({ type: 'statistics', operations: { ...operations }, openIterators: openLevelDbIterators() });
   // Lets a test end this thread the way an unforeseen crash would, to prove it is restarted.
   if (message.type === 'crash')
     setImmediate(() => {

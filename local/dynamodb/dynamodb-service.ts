@@ -25,6 +25,8 @@ export class DynamoDbService {
     state: 'starting' | 'running' | 'restarting' | 'stopped';
     restarts: number;
     lastFailure?: { at: string; message: string };
+    /** LevelDB iterators open on the thread at the last statistics call; each pins table files. */
+    openIterators?: number;
   } = {
     state: 'starting',
     restarts: 0,
@@ -205,8 +207,9 @@ export class DynamoDbService {
   }
 
   /**
-   * Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client.
-   * Answers within a second even when the thread does not (it may be restarting).
+   * Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client; also
+   * refreshes the open iterator count in {@link status}. Answers within a second even when the
+   * thread does not (it may be restarting).
    */
   async statistics(): Promise<Record<string, number>> {
     const worker = this.worker;
@@ -217,10 +220,15 @@ export class DynamoDbService {
               worker.off('message', onMessage);
               resolve(undefined);
             }, 1000);
-            const onMessage = (message: { type: string; operations?: Record<string, number> }): void => {
+            const onMessage = (message: {
+              type: string;
+              operations?: Record<string, number>;
+              openIterators?: number;
+            }): void => {
               if (message.type !== 'statistics') return;
               clearTimeout(timer);
               worker.off('message', onMessage);
+              this.health.openIterators = message.openIterators;
               resolve(message.operations ?? {});
             };
             worker.on('message', onMessage);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
@@ -309,6 +310,7 @@ async function measureSize(
     };
   } finally {
     await cloud.stop();
+    fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
   }
 }
 

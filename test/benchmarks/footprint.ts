@@ -17,9 +17,9 @@ export interface Footprint {
    */
   readonly peakAnonymousMb: number;
   /**
-   * Highest file-backed resident memory sampled (RssFile): pages of mapped files, above all the
-   * LevelDB table files that dynalite's store maps to read them. They are clean page cache, which
-   * the kernel drops under memory pressure, and they grow with the data written, not the load.
+   * Highest file-backed resident memory sampled (RssFile): pages of mapped files, Node's binary
+   * and the LevelDB table files that dynalite's store keeps open. They are clean page cache, which
+   * the kernel drops under memory pressure.
    */
   readonly peakFileBackedMb: number;
 }

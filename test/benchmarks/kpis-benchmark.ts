@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reportFromDays } from '../../shared/kpis/kpi-engine';
@@ -264,6 +265,7 @@ export const KPIS_BENCHMARK: WorkflowBenchmark = {
     } finally {
       documents.destroy();
       await cloud.stop();
+      fs.rmSync(cloud.dataDirectory, { recursive: true, force: true });
     }
     return [
       '## KPI queries',
