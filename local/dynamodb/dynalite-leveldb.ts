@@ -23,8 +23,11 @@ type LevelConstructor = new (location: string, options?: Record<string, unknown>
 
 let openIterators = 0;
 
-// An iterator whose stream was dropped before its end is closed once the stream is collected.
-const abandoned = new FinalizationRegistry<() => Promise<void>>((close) => void close());
+// An iterator whose stream was dropped before its end is closed once the stream is collected. A
+// store already closed (the thread stopping) has released its iterators, so a failure is dropped.
+const abandoned = new FinalizationRegistry<() => Promise<void>>((close) => {
+  close().catch(() => undefined);
+});
 
 /**
  * Gives dynalite's `level` module a Level with {@link LEVELDB_OPTIONS} whose iterators close.
