@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLevelDbIterators, settleDynaliteLevelDb } from './dynalite-leveldb';
+import { useNativeDynaliteChecksum } from './dynalite-checksum';
+import { cacheDynaliteTableDescriptions, tableDescriptionStoreReads } from './dynalite-table-cache';
 import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-limits';
 
 /**
@@ -10,6 +12,8 @@ import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-lim
  * behind the local cloud's own work (and the other way round) on the main thread.
  */
 settleDynaliteLevelDb();
+cacheDynaliteTableDescriptions();
+useNativeDynaliteChecksum();
 // dynalite ships no types; this is the part of its surface used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: {
@@ -129,7 +133,12 @@ server.listen(data.port, '127.0.0.1', () =>
 port.on('message', (message: { type: string }) => {
   if (message.type === 'stop') server.close(() => port.postMessage({ type: 'stopped' }));
   if (message.type === 'statistics')
-    port.postMessage({ type: 'statistics', operations: { ...operations }, openIterators: openLevelDbIterators() });
+    port.postMessage({
+      type: 'statistics',
+      operations: { ...operations },
+      openIterators: openLevelDbIterators(),
+      tableDescriptionReads: tableDescriptionStoreReads(),
+    });
   // Lets a test end this thread the way an unforeseen crash would, to prove it is restarted.
   if (message.type === 'crash')
     setImmediate(() => {

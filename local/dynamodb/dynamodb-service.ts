@@ -27,6 +27,8 @@ export class DynamoDbService {
     lastFailure?: { at: string; message: string };
     /** LevelDB iterators open on the thread at the last statistics call; each pins table files. */
     openIterators?: number;
+    /** Table descriptions the thread has read from LevelDB; the rest came from its cache. */
+    tableDescriptionReads?: number;
   } = {
     state: 'starting',
     restarts: 0,
@@ -208,7 +210,7 @@ export class DynamoDbService {
 
   /**
    * Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client; also
-   * refreshes the open iterator count in {@link status}. Answers within a second even when the
+   * refreshes the open iterator and table description read counts in {@link status}. Answers within a second even when the
    * thread does not (it may be restarting).
    */
   async statistics(): Promise<Record<string, number>> {
@@ -224,11 +226,13 @@ export class DynamoDbService {
               type: string;
               operations?: Record<string, number>;
               openIterators?: number;
+              tableDescriptionReads?: number;
             }): void => {
               if (message.type !== 'statistics') return;
               clearTimeout(timer);
               worker.off('message', onMessage);
               this.health.openIterators = message.openIterators;
+              this.health.tableDescriptionReads = message.tableDescriptionReads;
               resolve(message.operations ?? {});
             };
             worker.on('message', onMessage);

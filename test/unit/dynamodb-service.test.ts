@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { TableSpec } from '../../local/cdk/resource-model';
 import { DynamoDbService } from '../../local/dynamodb/dynamodb-service';
 
@@ -99,5 +101,99 @@ describe('the DynamoDB thread', () => {
 
     // Assess
     expect(service.status.openIterators).toBe(0);
+  });
+
+  it('reads a table description from LevelDB once, not once per request and once more per key of a batch', async () => {
+    // Prepare
+    const keys = Array.from({ length: 40 }, (_, index) => ({ pk: { S: `order-${index}` } }));
+    for (const key of keys) await service.call('PutItem', { TableName: TABLE.name, Item: key });
+    await service.statistics();
+    const readsBefore = service.status.tableDescriptionReads ?? 0;
+
+    // Act
+    const batch = await service.call('BatchGetItem', { RequestItems: { [TABLE.name]: { Keys: keys } } });
+    for (const key of keys.slice(0, 10)) await service.call('GetItem', { TableName: TABLE.name, Key: key });
+    await service.statistics();
+
+    // Assess
+    expect(batch).toMatchObject({ Responses: { [TABLE.name]: expect.any(Array) } });
+    expect(batch.Responses).toEqual({ [TABLE.name]: expect.arrayContaining(keys) });
+    expect(service.status.tableDescriptionReads).toEqual(expect.any(Number));
+    expect((service.status.tableDescriptionReads ?? 0) - readsBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('answers with a table description as changed by UpdateTable, DeleteTable and CreateTable at once', async () => {
+    // Prepare
+    await service.call('PutItem', { TableName: TABLE.name, Item: { pk: { S: 'before' } } });
+    await service.call('DescribeTable', { TableName: TABLE.name });
+
+    // Act and assess: each change shows in the very next request
+    await service.call('UpdateTable', {
+      TableName: TABLE.name,
+      BillingMode: 'PROVISIONED',
+      ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+    });
+    await expect(service.call('DescribeTable', { TableName: TABLE.name })).resolves.toMatchObject({
+      Table: { BillingModeSummary: { BillingMode: 'PROVISIONED' }, ProvisionedThroughput: { ReadCapacityUnits: 7 } },
+    });
+    await service.call('DeleteTable', { TableName: TABLE.name });
+    await expect(
+      service.call('GetItem', { TableName: TABLE.name, Key: { pk: { S: 'before' } } }),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await service.call('CreateTable', {
+      ...TABLE.createTableRequest,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    });
+    // A new table is CREATING until dynalite's own timer writes it ACTIVE, as in AWS
+    const deadline = Date.now() + 5000;
+    let described = await service.call('DescribeTable', { TableName: TABLE.name });
+    while (JSON.stringify(described).includes('"CREATING"') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      described = await service.call('DescribeTable', { TableName: TABLE.name });
+    }
+    expect(described).toMatchObject({
+      Table: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], TableStatus: 'ACTIVE' },
+    });
+    await expect(
+      service.call('PutItem', { TableName: TABLE.name, Item: { pk: { S: 'old key' } } }),
+    ).rejects.toMatchObject({ name: expect.stringContaining('ValidationException') });
+  });
+
+  it('sends each response with the CRC-32 of its UTF-8 bytes, unicode included', async () => {
+    // Prepare
+    const item = { pk: { S: 'ünïcødé 🎉 日本' }, note: { S: 'x'.repeat(5000) } };
+    await service.call('PutItem', { TableName: TABLE.name, Item: item });
+    const payload = JSON.stringify({ TableName: TABLE.name, Key: { pk: item.pk } });
+
+    // Act
+    const { header, body } = await new Promise<{ header: string | string[] | undefined; body: Buffer }>(
+      (resolve, reject) => {
+        const request = http.request(
+          `${service.endpoint}/`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': 'DynamoDB_20120810.GetItem',
+              authorization:
+                'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
+              'x-amz-date': '20200101T000000Z',
+            },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => resolve({ header: response.headers['x-amz-crc32'], body: Buffer.concat(chunks) }));
+          },
+        );
+        request.on('error', reject);
+        request.end(payload);
+      },
+    );
+
+    // Assess
+    expect(JSON.parse(body.toString('utf8'))).toEqual({ Item: item });
+    expect(header).toBe(String(zlib.crc32(body)));
   });
 });
