@@ -12,6 +12,11 @@ import type { EnvVarName } from '../../shared/runtime/environment';
 /** Project root, so entries are named relative to it whatever the caller's folder. */
 const projectRoot = path.resolve(__dirname, '..', '..');
 
+/** Modules every function's bundle takes from elsewhere: the package name, and the file used instead. */
+export const SERVICE_FUNCTION_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': path.join(projectRoot, 'shared', 'runtime', 'lambda-credentials.ts'),
+};
+
 /**
  * How every function is bundled. Cold start follows bundle size, so the bundle is minified and
  * tree-shaken (`module` before `main` picks the SDK's ES module builds, which esbuild can shake).
@@ -20,6 +25,8 @@ const projectRoot = path.resolve(__dirname, '..', '..');
  * Stack traces stay readable without paying for source maps on every error: `keepNames` keeps
  * function names in frames, and the source map ships beside the bundle as a file that Node only
  * reads when someone turns `--enable-source-maps` on for a function they are debugging.
+ * The SDK's default credential chain is replaced by the environment's credentials alone, which is
+ * what Lambda provides and where that chain looks first (see shared/runtime/lambda-credentials.ts).
  */
 export const SERVICE_FUNCTION_BUNDLING = {
   format: OutputFormat.CJS,
@@ -32,6 +39,9 @@ export const SERVICE_FUNCTION_BUNDLING = {
   // The map names the TypeScript files of this repository; their text is in the repository.
   sourcesContent: false,
   bundleAwsSDK: true,
+  esbuildArgs: Object.fromEntries(
+    Object.entries(SERVICE_FUNCTION_ALIASES).map(([module, replacement]) => [`--alias:${module}`, replacement]),
+  ),
 } as const satisfies BundlingOptions;
 
 /** Props of a {@link ServiceFunction}. */

@@ -160,6 +160,7 @@ const REFERENCE_BUNDLES: readonly ReferenceBundle[] = [
  */
 export async function measureReferenceBundles(
   bundling: { readonly target: string; readonly keepNames: boolean; readonly mainFields: readonly string[] },
+  aliases: Readonly<Record<string, string>>,
   runs: number,
 ): Promise<BundleFigures[]> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'psflow-reference-bundles-'));
@@ -180,6 +181,7 @@ export async function measureReferenceBundles(
         target: bundling.target,
         keepNames: bundling.keepNames,
         mainFields: [...bundling.mainFields],
+        alias: { ...aliases },
         // The entries sit in a temporary folder; the packages are the project's.
         nodePaths: [path.resolve(__dirname, '../../node_modules')],
         logLevel: 'error',

@@ -17,7 +17,7 @@ import { DiagnosticsProbeState } from '../../state-machines/diagnostics-probe';
 import { clientConfig, startLocalCloud, temporaryDataDirectory } from '../support/local-cloud-process';
 import { listAllExecutions, measureActivations, percentile, type ActivationFigures } from './activation-benchmark';
 import { type BundleFigures, measureBundles, measureReferenceBundles } from './bundle-benchmark';
-import { SERVICE_FUNCTION_BUNDLING } from '../../infra/platform/service-function';
+import { SERVICE_FUNCTION_ALIASES, SERVICE_FUNCTION_BUNDLING } from '../../infra/platform/service-function';
 import { DEFAULT_MAX_ENVIRONMENTS } from '../../local/lambda/lambda-service';
 import { type Footprint, FootprintSampler, describeFootprint } from './footprint';
 import { BUNDLE_BUDGET_BYTES, MODULE_LOAD_BUDGET_MS, bundleCeiling, shortFunctionName } from './bundle-budget';
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
   progress(
     'bundles: building and loading the reference bundles (an empty one, the DynamoDB client, the handler factory) ...',
   );
-  const references = await measureReferenceBundles(SERVICE_FUNCTION_BUNDLING, LOAD_RUNS);
+  const references = await measureReferenceBundles(SERVICE_FUNCTION_BUNDLING, SERVICE_FUNCTION_ALIASES, LOAD_RUNS);
   const bundleReport = bundleSection(bundles, references);
   if (process.argv.includes('--bundles-only')) {
     // A quick look while working on bundles; docs/benchmarks.md only ever holds a full run.

@@ -58,4 +58,31 @@ describe('Lambda bundle budget', () => {
     for (const exemption of exemptions)
       expect(exemption).toEqual({ name: exemption.name, exists: true, overBudget: true });
   });
+
+  it("bundles the environment's credentials alone, not the SDK's default chain that Lambda never goes past", () => {
+    // Prepare: words only the default chain's providers carry (its error, web identity, SSO)
+    const chainMarks = ['Could not load credentials from any providers', 'AssumeRoleWithWebIdentity', 'sso_start_url'];
+
+    // Act
+    const bundles = deployedFunctions().map((spec) => {
+      const code = fs.readFileSync(bundleFileOf(spec).file, 'utf8');
+      return {
+        functionName: spec.name,
+        chainMarks: chainMarks.filter((mark) => code.includes(mark)),
+        // A function that calls AWS at all (the SDK's user agent is in its bundle) reads the environment's.
+        callsAws: code.includes('aws-sdk-js'),
+        readsEnvironment: code.includes('Unable to find environment variable credentials'),
+      };
+    });
+
+    // Assess
+    for (const bundle of bundles)
+      expect(bundle).toEqual({
+        functionName: bundle.functionName,
+        chainMarks: [],
+        callsAws: bundle.callsAws,
+        readsEnvironment: bundle.callsAws,
+      });
+    expect(bundles.filter((bundle) => bundle.callsAws).length).toBeGreaterThan(40);
+  });
 });
