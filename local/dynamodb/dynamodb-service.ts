@@ -10,6 +10,18 @@ import { type TableKeys, tableKeysOf } from './request-limits';
 /** Prefix dynalite (like DynamoDB) puts before exception names in `__type`. */
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
 
+/** Headers of a DynamoDB JSON request to dynalite, which checks that a signature is present, not that it is valid. */
+export function dynaliteRequestHeaders(action: string, payload: string): http.OutgoingHttpHeaders {
+  return {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': `DynamoDB_20120810.${action}`,
+    'content-length': Buffer.byteLength(payload),
+    authorization:
+      'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
+    'x-amz-date': '20200101T000000Z',
+  };
+}
+
 /**
  * DynamoDB, served by dynalite persisted on disk, running on its own thread behind a private
  * loopback port. Requests to the public endpoint are relayed to it; Lambda workers and the
@@ -179,15 +191,7 @@ export class DynamoDbService {
           method: 'POST',
           path: '/',
           agent: this.agent,
-          headers: {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': `DynamoDB_20120810.${action}`,
-            'content-length': Buffer.byteLength(payload),
-            // dynalite checks that a signature is present, not that it is valid.
-            authorization:
-              'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
-            'x-amz-date': '20200101T000000Z',
-          },
+          headers: dynaliteRequestHeaders(action, payload),
         },
         (response) => {
           const chunks: Buffer[] = [];

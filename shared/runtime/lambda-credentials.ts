@@ -8,8 +8,8 @@ import { type FromEnvInit, fromEnv } from '@aws-sdk/credential-provider-env';
  * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), and the default chain takes them from there
  * first; so does the local cloud. The rest of that chain (SSO, STS web identity, shared ini
  * files, process, container and instance metadata, and the nested clients they use) is about
- * 140 KB of the minified bundle that a function never runs, and compiling it was about a fifth
- * of a function's module load.
+ * 140 KB of the minified bundle that a function never runs, and compiling it was a fifth to a
+ * third of a function's module load.
  */
 export function defaultProvider(init: FromEnvInit = {}): ReturnType<typeof fromEnv> {
   return fromEnv(init);

@@ -19,7 +19,7 @@ const YEAR_WEEKS = weekRange('2027-W01', '2027-W52');
  * collection on either thread) set it; of 200 it is the tenth slowest.
  */
 const REQUESTS_PER_SIZE = 200;
-/** Rankings run first and not timed, as a warm function has run many: V8 optimises the engine over the first dozen or so. */
+/** Rankings run first and not timed, as a warm function has run many: after 5, the first timed ones still took up to twice the median. */
 const WARM_UP_REQUESTS = 20;
 /** Requests sent for the end-to-end rate of recommend plus soft holds. */
 const THROUGHPUT_REQUESTS = 60;

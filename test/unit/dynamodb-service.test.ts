@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { TableSpec } from '../../local/cdk/resource-model';
-import { DynamoDbService } from '../../local/dynamodb/dynamodb-service';
+import { DynamoDbService, dynaliteRequestHeaders } from '../../local/dynamodb/dynamodb-service';
 
 const TABLE: TableSpec = {
   logicalId: 'Orders',
@@ -173,13 +173,7 @@ describe('the DynamoDB thread', () => {
           `${service.endpoint}/`,
           {
             method: 'POST',
-            headers: {
-              'content-type': 'application/x-amz-json-1.0',
-              'x-amz-target': 'DynamoDB_20120810.GetItem',
-              authorization:
-                'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
-              'x-amz-date': '20200101T000000Z',
-            },
+            headers: dynaliteRequestHeaders('GetItem', payload),
           },
           (response) => {
             const chunks: Buffer[] = [];
