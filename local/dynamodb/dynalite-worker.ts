@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openLevelDbIterators, settleDynaliteLevelDb } from './dynalite-leveldb';
 import { useNativeDynaliteChecksum } from './dynalite-checksum';
 import { cacheDynaliteTableDescriptions, tableDescriptionStoreReads } from './dynalite-table-cache';
+import { batchDynaliteReads, batchedReadStatistics } from './dynalite-batched-reads';
 import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-limits';
 
 /**
@@ -13,6 +14,7 @@ import { checkDynamoDbRequest, type TableKeys, tableKeysOf } from './request-lim
  */
 settleDynaliteLevelDb();
 cacheDynaliteTableDescriptions();
+batchDynaliteReads();
 useNativeDynaliteChecksum();
 // dynalite ships no types; this is the part of its surface used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -138,6 +140,7 @@ port.on('message', (message: { type: string }) => {
       operations: { ...operations },
       openIterators: openLevelDbIterators(),
       tableDescriptionReads: tableDescriptionStoreReads(),
+      batchedReads: batchedReadStatistics(),
     });
   // Lets a test end this thread the way an unforeseen crash would, to prove it is restarted.
   if (message.type === 'crash')

@@ -41,6 +41,8 @@ export class DynamoDbService {
     openIterators?: number;
     /** Table descriptions the thread has read from LevelDB; the rest came from its cache. */
     tableDescriptionReads?: number;
+    /** Item reads the thread sent to LevelDB together (`reads` keys in `batches` calls). */
+    batchedReads?: { batches: number; reads: number };
   } = {
     state: 'starting',
     restarts: 0,
@@ -231,12 +233,14 @@ export class DynamoDbService {
               operations?: Record<string, number>;
               openIterators?: number;
               tableDescriptionReads?: number;
+              batchedReads?: { batches: number; reads: number };
             }): void => {
               if (message.type !== 'statistics') return;
               clearTimeout(timer);
               worker.off('message', onMessage);
               this.health.openIterators = message.openIterators;
               this.health.tableDescriptionReads = message.tableDescriptionReads;
+              this.health.batchedReads = message.batchedReads;
               resolve(message.operations ?? {});
             };
             worker.on('message', onMessage);

@@ -122,6 +122,39 @@ describe('the DynamoDB thread', () => {
     expect((service.status.tableDescriptionReads ?? 0) - readsBefore).toBeLessThanOrEqual(1);
   });
 
+  it('reads the keys of a batch and of concurrent requests from LevelDB together, each answered with its own item', async () => {
+    // Prepare: 40 items, unicode and nested values among them; 5 of the keys asked for do not exist.
+    const items = Array.from({ length: 40 }, (_, index) => ({
+      pk: { S: `batched-${index}` },
+      name: { S: `Łódź ✓ ${index}` },
+      nested: { M: { index: { N: String(index) } } },
+    }));
+    for (const Item of items) await service.call('PutItem', { TableName: TABLE.name, Item });
+    const missing = Array.from({ length: 5 }, (_, index) => ({ pk: { S: `absent-${index}` } }));
+    await service.statistics();
+    const before = service.status.batchedReads ?? { batches: 0, reads: 0 };
+
+    // Act
+    const batch = await service.call('BatchGetItem', {
+      RequestItems: { [TABLE.name]: { Keys: [...items.map(({ pk }) => ({ pk })), ...missing] } },
+    });
+    const single = await Promise.all(
+      [...items.slice(0, 6), ...missing.slice(0, 2)].map(({ pk }) =>
+        service.call('GetItem', { TableName: TABLE.name, Key: { pk } }),
+      ),
+    );
+    await service.statistics();
+
+    // Assess
+    expect(batch.Responses).toEqual({ [TABLE.name]: expect.arrayContaining(items) });
+    expect(JSON.stringify(batch.Responses).match(/"batched-\d+"/g)).toHaveLength(40);
+    expect(single).toEqual([...items.slice(0, 6).map((Item) => ({ Item })), {}, {}]);
+    const after = service.status.batchedReads ?? { batches: 0, reads: 0 };
+    // 45 keys of the batch in one read; the 8 concurrent requests in a few more, not one each.
+    expect(after.reads - before.reads).toBeGreaterThanOrEqual(45);
+    expect(after.batches - before.batches).toBeLessThanOrEqual(4);
+  });
+
   it('answers with a table description as changed by UpdateTable, DeleteTable and CreateTable at once', async () => {
     // Prepare
     await service.call('PutItem', { TableName: TABLE.name, Item: { pk: { S: 'before' } } });
