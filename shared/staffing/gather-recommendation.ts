@@ -1,8 +1,8 @@
 import type { HrisConnector } from '../connectors/hris/hris-connector';
-import type { PersonWeekLoad, PsaBookings, WeekHours } from '../connectors/psa/psa-bookings';
+import type { ClientWeek, PsaBookings, WeekHours } from '../connectors/psa/psa-bookings';
 import { Region } from '../model/primitives';
 import { addDays, isoWeekOf, mondayOf } from './iso-week';
-import { continuityContenders, peopleNeedingBookings, recommend, type Recommendation } from './recommend';
+import { peopleNeedingBookings, recommend, type Recommendation } from './recommend';
 import type { StaffingPolicy } from './staffing-policy';
 import type { StaffingRequest } from './staffing-request';
 
@@ -19,15 +19,14 @@ export interface RequestContext {
 }
 
 /**
- * Reads what a recommendation needs through the ports, by index and key only, and ranks:
- * candidates, whole, by the role's first skill in each region (the request's region in full, the
- * others only as far as the shortlist when remote work across regions is not allowed, so the region
- * exclusions are counted without reading everyone), beside the utilisation targets; then, side by
- * side, the holiday calendars of their countries and the window's booked hours of the people who
- * pass every constraint that needs no bookings; then, when the client is known (continuity is not
- * scored otherwise), the bookings from the lookback's start to the window's end of those few whose
- * listing could depend on them ({@link continuityContenders}). Two or three round trips in a row,
- * each as wide as it needs to be; the result is the same as reading everyone's bookings.
+ * Reads what a recommendation needs through the ports, by index and key only, and ranks. Two
+ * round trips: first the candidates, whole, by the role's first skill in each region (the
+ * request's region in full, the others only as far as the shortlist when remote work across
+ * regions is not allowed, so the region exclusions are counted without reading everyone), beside
+ * the utilisation targets; then, side by side, the holiday calendars of their countries and, of
+ * the people who pass every constraint that needs no bookings, the window's booked hours and,
+ * when the client is known (continuity is not scored otherwise), the weeks they worked for it
+ * from the lookback's start to the window's end. The bookings themselves are never read whole.
  */
 export async function gatherAndRecommend(
   request: StaffingRequest,
@@ -53,25 +52,20 @@ export async function gatherAndRecommend(
     ports.bookings.utilisationTargets(),
   ]);
   const people = pools.flat();
-  const base = { request, region: context.region, clientId: context.clientId, people, targets, policy };
+  const { clientId } = context;
+  const base = { request, region: context.region, clientId, people, targets, policy };
   const readBookingsOf = peopleNeedingBookings(base, people).map((person) => person.personId);
   const firstWeek = mondayOf(isoWeekOf(line.startDate));
   const lastWeek = isoWeekOf(line.endDate);
-  const [holidays, booked] = await Promise.all([
+  const lookbackWeek = isoWeekOf(addDays(firstWeek, -7 * policy.continuityLookbackWeeks));
+  const [holidays, booked, clientWeeks] = await Promise.all([
     ports.hris.getHolidays([...new Set(people.map((person) => person.country))]),
     readBookingsOf.length === 0
       ? new Map<string, WeekHours[]>()
       : ports.bookings.bookedHours(readBookingsOf, isoWeekOf(firstWeek), lastWeek),
+    readBookingsOf.length === 0 || clientId === undefined
+      ? new Map<string, ClientWeek[]>()
+      : ports.bookings.clientWeeks(readBookingsOf, clientId, lookbackWeek, lastWeek),
   ]);
-  // Whom a booking is for is what continuity reads, and only those who could be listed need it.
-  const contenders = continuityContenders({ ...base, holidays, booked, loads: new Map() });
-  const loads =
-    contenders.length === 0
-      ? new Map<string, PersonWeekLoad[]>()
-      : await ports.bookings.loads(
-          contenders,
-          isoWeekOf(addDays(firstWeek, -7 * policy.continuityLookbackWeeks)),
-          lastWeek,
-        );
-  return recommend({ ...base, holidays, booked, loads });
+  return recommend({ ...base, holidays, booked, clientWeeks, loads: new Map() });
 }

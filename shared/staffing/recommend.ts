@@ -1,5 +1,11 @@
 import type { PersonRecord } from '../connectors/hris/hris-connector';
-import type { PersonWeekLoad, UtilisationTargets, WeekHours } from '../connectors/psa/psa-bookings';
+import {
+  clientWeeksOfLoads,
+  type ClientWeek,
+  type PersonWeekLoad,
+  type UtilisationTargets,
+  type WeekHours,
+} from '../connectors/psa/psa-bookings';
 import type { Region } from '../model/primitives';
 import { addDays, isoWeekOf, mondayOf } from './iso-week';
 import { FACTORS, type Factor, type StaffingPolicy } from './staffing-policy';
@@ -88,16 +94,17 @@ export interface RecommendationInput {
   readonly people: readonly PersonRecord[];
   readonly holidays: ReadonlyMap<string, readonly string[]>;
   /**
-   * Each person's bookings from the lookback start to the window's end, for continuity; and for
-   * capacity too, unless `booked` is given.
+   * Each person's bookings from the lookback start to the window's end, for capacity unless
+   * `booked` is given, and for continuity unless `clientWeeks` is given.
    */
   readonly loads: ReadonlyMap<string, readonly PersonWeekLoad[]>;
   /**
    * Each person's booked hours in the window, when they are read apart from the bookings (the hot
-   * path reads hours for everyone it ranks and bookings only for those whose continuity could
-   * change their place, see {@link continuityContenders}).
+   * path reads the hours and the client's weeks, never the bookings whole).
    */
   readonly booked?: ReadonlyMap<string, readonly WeekHours[]>;
+  /** The weeks from the lookback start to the window's end each person worked for the client, when read apart from the bookings. */
+  readonly clientWeeks?: ReadonlyMap<string, readonly ClientWeek[]>;
   readonly targets: UtilisationTargets;
   readonly policy: StaffingPolicy;
 }
@@ -255,49 +262,6 @@ function listed(policy: StaffingPolicy): number {
 }
 
 /**
- * Of the people a recommendation could list, those whose place or explanation may depend on
- * whom they worked for, so only their bookings need reading. `input.loads` holds the bookings
- * already read (none on the hot path, which reads hours apart). Continuity moves a score by at
- * most its weight and changes nothing else, so each person is ranked twice: as read (the lower
- * bound) and as if they had worked for the client (the upper bound). Whoever ranks after the N-th
- * best lower bound even at their upper bound cannot be among the N listed; likewise, when nobody
- * above the margin floor is free for every hour, for the best of those below it who are (the
- * single proposal).
- * Everyone else, unless the bookings read already show work for the client, is a contender.
- * Empty when the client is unknown (continuity is not scored then).
- */
-export function continuityContenders(input: RecommendationInput): string[] {
-  if (!input.clientId) return [];
-  const context = engineContext(input);
-  const bounds: { lower: Unranked; upper: Unranked }[] = [];
-  const seen = new Set<string>();
-  for (const person of input.people) {
-    if (seen.has(person.personId)) continue;
-    seen.add(person.personId);
-    const checked = hardConstraint(context, person);
-    if ('exclusion' in checked) continue;
-    const lower = score(context, person, checked.fit);
-    // Work for the client inside the window is already read: that person's score is final.
-    const upper = lower.factors.continuity.score === 1 ? lower : score(context, person, checked.fit, true);
-    bounds.push({ lower, upper });
-  }
-  const contenders = new Set<string>();
-  const within = (group: readonly { lower: Unranked; upper: Unranked }[], places: number): void => {
-    const threshold = group.map((entry) => entry.lower).sort(byRank)[places - 1];
-    for (const { lower, upper } of group)
-      if (upper !== lower && (!threshold || byRank(upper, threshold) <= 0)) contenders.add(lower.personId);
-  };
-  within(bounds, listed(input.policy));
-  const belowFloor = (entry: { lower: Unranked }): boolean => entry.lower.flags.includes('margin-below-floor');
-  if (!bounds.some((entry) => !belowFloor(entry) && entry.lower.coverage >= 1))
-    within(
-      bounds.filter((entry) => belowFloor(entry) && entry.lower.coverage >= 1),
-      1,
-    );
-  return [...contenders].sort();
-}
-
-/**
  * The people who pass the constraints that need no bookings (region, skills, certification,
  * leave), so bookings are read only for them. Holidays are not needed: they only lower capacity,
  * and capacity is what the bookings decide.
@@ -436,8 +400,30 @@ function toEur(policy: StaffingPolicy, amountMinor: number, currency: string): n
   return rate === undefined ? undefined : (amountMinor / 100) * rate;
 }
 
-/** A candidate's score; `assumeClientWork` scores continuity as if they had worked for the client (an upper bound). */
-function score(context: EngineContext, person: PersonRecord, fit: Availability, assumeClientWork = false): Unranked {
+/**
+ * The person's earliest week of work for the client inside the lookback, on another project than
+ * the request's; the booking id breaks a tie, so the answer does not depend on the order read.
+ */
+function firstClientWork(context: EngineContext, personId: string, clientId: string): ClientWeek | undefined {
+  const { input, window } = context;
+  const worked = input.clientWeeks
+    ? (input.clientWeeks.get(personId) ?? [])
+    : (clientWeeksOfLoads(new Map([[personId, input.loads.get(personId) ?? []]]), clientId).get(personId) ?? []);
+  let first: ClientWeek | undefined;
+  for (const entry of worked)
+    if (
+      entry.week >= window.lookbackWeek &&
+      entry.projectId !== input.request.projectId &&
+      (!first ||
+        entry.week < first.week ||
+        (entry.week === first.week && entry.bookingId.localeCompare(first.bookingId) < 0))
+    )
+      first = entry;
+  return first;
+}
+
+/** A candidate's score. */
+function score(context: EngineContext, person: PersonRecord, fit: Availability): Unranked {
   const { input } = context;
   const { request, policy } = input;
   const { need, weeks } = context.window;
@@ -494,13 +480,8 @@ function score(context: EngineContext, person: PersonRecord, fit: Availability, 
     marginText = `margin ${percent(margin)}: bill ${money(line.rate.amountMinor, line.rate.currency)}/h against cost ${money(person.costRateMinor, person.currency)}/h (floor ${percent(policy.marginFloor)}${below ? ', BELOW THE FLOOR' : ''})`;
   }
 
-  const clientWork = input.clientId
-    ? (input.loads.get(person.personId) ?? [])
-        .filter((load) => load.week >= context.window.lookbackWeek)
-        .flatMap((load) => load.bookings)
-        .find((booking) => booking.clientId === input.clientId && booking.projectId !== request.projectId)
-    : undefined;
-  const continuity = clientWork || assumeClientWork ? 1 : 0;
+  const clientWork = input.clientId ? firstClientWork(context, person.personId, input.clientId) : undefined;
+  const continuity = clientWork ? 1 : 0;
   const continuityText = !input.clientId
     ? 'client unknown; continuity not scored'
     : clientWork

@@ -110,12 +110,16 @@ async function generate(tables: StaffingTables, people: number): Promise<void> {
       const weeks = shares.get(key) ?? {};
       weeks[week] = hours;
       shares.set(key, weeks);
+      // The layout SandboxPsaBookings writes: week totals, the booking's share, the client's weeks.
       const item = quarters.get(key) ?? {
         pk: `PERSON#${personId}`,
         sk: `Q#${key}`,
         [`bk#seed-${personId}-${key}`]: { projectId: 'PRJ-BENCH', clientId, kind: 'hard', weeks },
+        [`c#${clientId}`]: new Set<string>(),
       };
       item[`w#${week}`] = hours;
+      const entries = item[`c#${clientId}`];
+      if (entries instanceof Set) entries.add(JSON.stringify([week, 'PRJ-BENCH', `seed-${personId}-${key}`]));
       quarters.set(key, item);
     }
     bookingItems.push(...quarters.values());
@@ -303,7 +307,7 @@ export const STAFFING_BENCHMARK: WorkflowBenchmark = {
     return [
       '## Staffing',
       '',
-      `Ranking one request (\`gatherAndRecommend\`: the skill index in three regions, returning the candidates' profiles, beside the utilisation targets; then their holiday calendars beside the window's booked hours, read projected to the week totals; then, for the few whose continuity could change their place, their bookings from the 26-week lookback to the window's end; then the pure engine) against the local cloud's DynamoDB (dynalite on its own thread, as the local cloud runs it) holding N generated people, each with three of ${SKILLS.length} skills and a year of bookings for one of ${CLIENTS} clients; each request names its client, so continuity is scored. This is the function's hot path measured directly, with its DynamoDB reads, timed over ${REQUESTS_PER_SIZE} rankings per size after ${WARM_UP_REQUESTS} untimed ones; the Lambda and Step Functions hops around it are what the activation section measures. DynamoDB serves the reads on the machine's other core, as it serves them from other machines in AWS; the wall times still grow with other work on the machine, CPU per ranking (the engine, the SDK, and dynalite serving them) does not. Requests per second are recommend plus soft holds at 8 in flight, in one process; approvals wait on people and are not part of it.`,
+      `Ranking one request (\`gatherAndRecommend\`: the skill index in three regions, returning the candidates' profiles, beside the utilisation targets; then, side by side, their holiday calendars, the window's booked hours (read projected to the week totals) and the weeks they worked for the request's client from the 26-week lookback to the window's end (read projected to that client's set); then the pure engine) against the local cloud's DynamoDB (dynalite on its own thread, as the local cloud runs it) holding N generated people, each with three of ${SKILLS.length} skills and a year of bookings for one of ${CLIENTS} clients; each request names its client, so continuity is scored. This is the function's hot path measured directly, with its DynamoDB reads, timed over ${REQUESTS_PER_SIZE} rankings per size after ${WARM_UP_REQUESTS} untimed ones; the Lambda and Step Functions hops around it are what the activation section measures. DynamoDB serves the reads on the machine's other core, as it serves them from other machines in AWS; the wall times still grow with other work on the machine, and CPU per ranking (the engine, the SDK, and dynalite serving them) less so. Requests per second are recommend plus soft holds at 8 in flight, in one process; approvals wait on people and are not part of it.`,
       '',
       '| people | generate (s) | ranking p50 (ms) | ranking p95 (ms) | CPU per ranking (ms) | DynamoDB calls per recommendation | items read per recommendation | recommend + hold per second |',
       '| -----: | -----------: | ---------------: | ---------------: | -------------------: | --------------------------------: | ----------------------------: | --------------------------: |',

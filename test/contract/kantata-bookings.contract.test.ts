@@ -181,6 +181,22 @@ describe('Kantata bookings (workspace allocations) against a fake Kantata OX (AP
     expect(allocations()).toEqual([]);
   });
 
+  it("answers a client's weeks from the allocations, and none for another client", async () => {
+    // Prepare
+    const { bookings } = await connectors();
+    await bookings.book(HOLD, CAPACITY);
+
+    // Act
+    const worked = await bookings.clientWeeks(['emp-42'], PROJECT.clientId, '2027-W11', '2027-W12');
+    const other = await bookings.clientWeeks(['emp-42'], 'cli-other', '2027-W09', '2027-W12');
+
+    // Assess
+    expect(worked).toEqual(
+      new Map([['emp-42', [{ week: '2027-W11', projectId: PROJECT.psflowProjectId, bookingId: HOLD.bookingId }]]]),
+    );
+    expect(other).toEqual(new Map());
+  });
+
   it('looks up every person of a load in one users request, and their weeks one person at a time', async () => {
     // Prepare
     const { bookings } = await connectors();

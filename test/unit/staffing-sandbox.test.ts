@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Person } from '../../shared/connectors/hris/hris-connector';
 import { SandboxHrisConnector } from '../../shared/connectors/sandbox/sandbox-hris-connector';
 import { SandboxPsaBookings } from '../../shared/connectors/sandbox/sandbox-psa-bookings';
-import { hoursOfLoads } from '../../shared/connectors/psa/psa-bookings';
+import { clientWeeksOfLoads, hoursOfLoads } from '../../shared/connectors/psa/psa-bookings';
 import { SEED_PEOPLE } from '../../shared/connectors/sandbox/hris-seed';
 import { loadStaffingRecords } from '../../shared/connectors/sandbox/staffing-sandbox-loader';
 import { startStaffingTables, type StaffingTables } from '../support/staffing-tables';
@@ -232,6 +232,66 @@ describe('the staffing sandbox systems', () => {
     const loads = await psa.loads(['CAP-2'], '2027-W13', '2027-W14');
     expect(loads.get('CAP-2')?.map((load) => [load.week, load.bookedHours])).toEqual([['2027-W14', 40]]);
     expect((await psa.getBooking('Q-SPAN'))?.status).toBe('refused');
+  });
+
+  it("answers a client's weeks from its own set, the same as the loads, and takes them back on release or refusal", async () => {
+    // Prepare: two bookings for one client in the same weeks across a quarter's end (the later id
+    // written first), one for another client, one with no client; then a refusal that wrote Q1.
+    const capacity = Object.fromEntries(['2027-W12', '2027-W13', '2027-W14', '2027-W15'].map((week) => [week, 40]));
+    const booking = (
+      bookingId: string,
+      projectId: string,
+      clientId: string | undefined,
+      weeks: Record<string, number>,
+    ) =>
+      psa.book(
+        { bookingId, personId: 'CW-1', projectId, ...(clientId ? { clientId } : {}), kind: 'hard', weeks },
+        capacity,
+      );
+    await booking('CW-Z', 'P-LATER', 'ACC-1', { '2027-W13': 8, '2027-W14': 8 });
+    await booking('CW-A', 'P-FIRST', 'ACC-1', { '2027-W13': 8, '2027-W14': 8 });
+    await booking('CW-OTHER', 'P-OTHER', 'ACC-2', { '2027-W12': 8 });
+    await booking('CW-NONE', 'P-NONE', undefined, { '2027-W14': 8 });
+    await booking('CW-FULL', 'P-FULL', 'ACC-3', { '2027-W15': 40 });
+    const refused = await booking('CW-REFUSED', 'P-REFUSED', 'ACC-3', { '2027-W13': 8, '2027-W15': 8 });
+
+    // Act
+    const worked = await psa.clientWeeks(['CW-1', 'CW-NONE'], 'ACC-1', '2027-W12', '2027-W14');
+    const fromLoads = clientWeeksOfLoads(await psa.loads(['CW-1'], '2027-W12', '2027-W14'), 'ACC-1');
+    const inRange = await psa.clientWeeks(['CW-1'], 'ACC-1', '2027-W14', '2027-W15');
+    const afterRefusal = await psa.clientWeeks(['CW-1'], 'ACC-3', '2027-W12', '2027-W15');
+    await psa.release('CW-Z', 'moved');
+    const afterRelease = await psa.clientWeeks(['CW-1'], 'ACC-1', '2027-W12', '2027-W14');
+    await psa.release('CW-A', 'moved');
+    const { Item } = await tables.documents.send(
+      new GetCommand({ TableName: tables.bookingsTable, Key: { pk: 'PERSON#CW-1', sk: 'Q#2027-Q1' } }),
+    );
+
+    // Assess
+    const week = (at: string, projectId: string, bookingId: string) => ({ week: at, projectId, bookingId });
+    expect(worked).toEqual(
+      new Map([
+        [
+          'CW-1',
+          [
+            week('2027-W13', 'P-FIRST', 'CW-A'),
+            week('2027-W13', 'P-LATER', 'CW-Z'),
+            week('2027-W14', 'P-FIRST', 'CW-A'),
+            week('2027-W14', 'P-LATER', 'CW-Z'),
+          ],
+        ],
+      ]),
+    );
+    expect(new Set(worked.get('CW-1'))).toEqual(new Set(fromLoads.get('CW-1')));
+    expect(inRange.get('CW-1')?.map((entry) => entry.week)).toEqual(['2027-W14', '2027-W14']);
+    expect(refused.outcome).toBe('over-capacity');
+    expect(afterRefusal.get('CW-1')).toEqual([week('2027-W15', 'P-FULL', 'CW-FULL')]);
+    expect(afterRelease.get('CW-1')).toEqual([
+      week('2027-W13', 'P-FIRST', 'CW-A'),
+      week('2027-W14', 'P-FIRST', 'CW-A'),
+    ]);
+    // The last entry's release leaves no empty set behind, as DynamoDB drops it.
+    expect(Object.keys(Item ?? {}).filter((name) => name.startsWith('c#'))).toEqual(['c#ACC-2']);
   });
 
   it('confirms a hold into a hard booking, releases capacity once, and lists lapsed holds from the index', async () => {

@@ -4,9 +4,11 @@ import { PermanentVendorError } from '../../integrations/vendor-errors';
 import { addDays, isoWeekOf, mondayOf } from '../../staffing/iso-week';
 import {
   BookingRequest,
+  clientWeeksOfLoads,
   hoursOfLoads,
   type Booking,
   type BookingOutcome,
+  type ClientWeek,
   type PersonWeekLoad,
   type PsaBookings,
   type PsaProjectSummary,
@@ -206,6 +208,16 @@ export class KantataPsaBookings implements PsaBookings {
   /** Kantata answers allocations whole, so the hours come from the same read as the loads. */
   async bookedHours(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, WeekHours[]>> {
     return hoursOfLoads(await this.loads(personIds, fromWeek, toWeek));
+  }
+
+  /** Kantata answers allocations whole, so the client's weeks come from the loads. */
+  async clientWeeks(
+    personIds: readonly string[],
+    clientId: string,
+    fromWeek: string,
+    toWeek: string,
+  ): Promise<Map<string, ClientWeek[]>> {
+    return clientWeeksOfLoads(await this.loads(personIds, fromWeek, toWeek), clientId);
   }
 
   async expiredHolds(now: Date, limit: number): Promise<Booking[]> {

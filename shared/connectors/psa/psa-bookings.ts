@@ -71,6 +71,30 @@ export function hoursOfLoads(loads: ReadonlyMap<string, readonly PersonWeekLoad[
   );
 }
 
+/** A week in which a person is booked for a client: on which project, by which booking. */
+export interface ClientWeek {
+  readonly week: string;
+  readonly projectId: string;
+  readonly bookingId: string;
+}
+
+/** The weeks in which each person is booked for `clientId`, from their loads. People with none are absent. */
+export function clientWeeksOfLoads(
+  loads: ReadonlyMap<string, readonly PersonWeekLoad[]>,
+  clientId: string,
+): Map<string, ClientWeek[]> {
+  const clientWeeks = new Map<string, ClientWeek[]>();
+  for (const [personId, weeks] of loads) {
+    const worked = weeks.flatMap(({ week, bookings }) =>
+      bookings
+        .filter((booking) => booking.clientId === clientId)
+        .map(({ projectId, bookingId }) => ({ week, projectId, bookingId })),
+    );
+    if (worked.length > 0) clientWeeks.set(personId, worked);
+  }
+  return clientWeeks;
+}
+
 /** A project as the PSA knows it, for staffing: its client, so continuity can be scored. */
 export interface PsaProjectSummary {
   readonly psflowProjectId: string;
@@ -107,6 +131,18 @@ export interface PsaBookings {
    * PSA can leave the bookings out. Weeks with nothing are absent.
    */
   bookedHours(personIds: readonly string[], fromWeek: string, toWeek: string): Promise<Map<string, WeekHours[]>>;
+  /**
+   * The weeks from `fromWeek` to `toWeek`, inclusive, in which each person is booked for
+   * `clientId`, with the project and the booking: all that continuity needs, and a smaller read
+   * than {@link loads} where the PSA can leave the other clients' bookings out. People with none
+   * are absent.
+   */
+  clientWeeks(
+    personIds: readonly string[],
+    clientId: string,
+    fromWeek: string,
+    toWeek: string,
+  ): Promise<Map<string, ClientWeek[]>>;
   /** Active holds whose expiry is before `now`, oldest first, from an index. */
   expiredHolds(now: Date, limit: number): Promise<Booking[]>;
   utilisationTargets(): Promise<UtilisationTargets>;

@@ -15,6 +15,7 @@ import {
   hoursOfLoads,
   type Booking,
   type BookingOutcome,
+  type ClientWeek,
   type PersonWeekLoad,
   type PsaBookings,
   type PsaProjectSummary,
@@ -38,6 +39,7 @@ const BATCH_GET_LIMIT = 100;
 const PROJECTED_WEEKS_LIMIT = 120;
 const BOOKING_PREFIX = 'bk#';
 const WEEK_PREFIX = 'w#';
+const CLIENT_PREFIX = 'c#';
 const TARGETS_KEY = { pk: 'TARGETS', sk: 'UTILISATION' };
 
 /** Which attributes a read returns, by placeholder. */
@@ -47,6 +49,9 @@ interface Projection {
 }
 
 const BookingStatus = z.enum(['pending', 'active', 'released', 'refused']);
+
+/** One entry of a quarter item's client set: `[week, projectId, bookingId]`. */
+const ClientWeekEntry = z.tuple([z.string(), z.string(), z.string()]);
 
 /** One booking's share of a quarter item, as written by {@link SandboxPsaBookings.book}. */
 const QuarterShare = z.object({
@@ -67,6 +72,24 @@ function bookingKey(bookingId: string): { pk: string; sk: string } {
 
 function loadKey(personId: string, quarter: string): { pk: string; sk: string } {
   return { pk: `PERSON#${personId}`, sk: `Q#${quarter}` };
+}
+
+/** What a booking adds to its client's set in a quarter item: one entry per week, unique to the booking. */
+function clientWeekEntries(
+  booking: { projectId: string; bookingId: string },
+  weeks: readonly [string, number][],
+): Set<string> {
+  return new Set(weeks.map(([week]) => JSON.stringify([week, booking.projectId, booking.bookingId])));
+}
+
+function clientWeekOf(entry: unknown): ClientWeek | undefined {
+  if (typeof entry !== 'string') return undefined;
+  try {
+    const parsed = ClientWeekEntry.safeParse(JSON.parse(entry));
+    return parsed.success ? { week: parsed.data[0], projectId: parsed.data[1], bookingId: parsed.data[2] } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function byQuarter(weeks: Readonly<Record<string, number>>): Map<string, [string, number][]> {
@@ -103,7 +126,9 @@ function asBooking(item: Record<string, unknown> | undefined): StoredBooking | u
 /**
  * The sandbox PSA's bookings, on one DynamoDB table with no transactions (dynalite has none,
  * decision 3). Capacity lives in one item per person and quarter (`PERSON#<id>` / `Q#2027-Q1`)
- * holding the booked hours of each week (`w#2027-W02`) and each booking's share (`bk#<id>`).
+ * holding the booked hours of each week (`w#2027-W02`), each booking's share (`bk#<id>`), and per
+ * client a string set of the weeks booked for it (`c#<clientId>`: `[week, project, booking]`),
+ * which continuity reads projected to the one client it asks about.
  * A booking adds its hours to a quarter item with one conditional update whose condition says,
  * per week, that the hours already booked leave room for it, and that this booking is not
  * already there; so two writers can never both take the last hours of a week, and a repeat adds
@@ -131,8 +156,7 @@ export class SandboxPsaBookings implements PsaBookings {
         ? { week: full[0], freeHours: capacity[full[0]] ?? 0 }
         : await this.add(parsed, quarter, weeks, capacity);
       if (refused) {
-        for (const [takenQuarter, takenWeeks] of written.reverse())
-          await this.remove(parsed.bookingId, parsed.personId, takenQuarter, takenWeeks);
+        for (const [takenQuarter, takenWeeks] of written.reverse()) await this.remove(parsed, takenQuarter, takenWeeks);
         await this.finish(parsed.bookingId, claim.token, {
           status: 'refused',
           reason: `over capacity in ${refused.week}`,
@@ -183,8 +207,7 @@ export class SandboxPsaBookings implements PsaBookings {
     if (booking.status === 'pending')
       throw new RetryableConnectorError('psa', 'release', `booking ${bookingId} is still being written`);
     if (booking.status !== 'active') return booking;
-    for (const [quarter, weeks] of byQuarter(booking.weeks))
-      await this.remove(bookingId, booking.personId, quarter, weeks);
+    for (const [quarter, weeks] of byQuarter(booking.weeks)) await this.remove(booking, quarter, weeks);
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -239,6 +262,31 @@ export class SandboxPsaBookings implements PsaBookings {
     }
     for (const list of hours.values()) list.sort((left, right) => left.week.localeCompare(right.week));
     return hours;
+  }
+
+  /** Reads the quarter items in the range projected to the client's set: a few bytes for most people. */
+  async clientWeeks(
+    personIds: readonly string[],
+    clientId: string,
+    fromWeek: string,
+    toWeek: string,
+  ): Promise<Map<string, ClientWeek[]>> {
+    const attribute = `${CLIENT_PREFIX}${clientId}`;
+    const projection = { ProjectionExpression: 'pk, #c', ExpressionAttributeNames: { '#c': attribute } };
+    const clientWeeks = new Map<string, ClientWeek[]>();
+    for (const item of await this.readQuarters(personIds, fromWeek, toWeek, projection)) {
+      const entries = item[attribute];
+      if (!(entries instanceof Set)) continue;
+      const personId = String(item.pk).slice('PERSON#'.length);
+      const worked = [...entries].flatMap((entry) => {
+        const clientWeek = clientWeekOf(entry);
+        return clientWeek && clientWeek.week >= fromWeek && clientWeek.week <= toWeek ? [clientWeek] : [];
+      });
+      if (worked.length > 0) clientWeeks.set(personId, [...(clientWeeks.get(personId) ?? []), ...worked]);
+    }
+    for (const list of clientWeeks.values())
+      list.sort((left, right) => left.week.localeCompare(right.week) || left.bookingId.localeCompare(right.bookingId));
+    return clientWeeks;
   }
 
   async expiredHolds(now: Date, limit: number): Promise<Booking[]> {
@@ -389,6 +437,11 @@ export class SandboxPsaBookings implements PsaBookings {
     };
     const conditions = ['attribute_not_exists(#bk)'];
     const adds: string[] = [];
+    if (request.clientId) {
+      names['#c'] = `${CLIENT_PREFIX}${request.clientId}`;
+      values[':c'] = clientWeekEntries(request, weeks);
+      adds.push('#c :c');
+    }
     weeks.forEach(([week, hours], index) => {
       names[`#w${index}`] = `${WEEK_PREFIX}${week}`;
       values[`:h${index}`] = hours;
@@ -426,24 +479,29 @@ export class SandboxPsaBookings implements PsaBookings {
   }
 
   private async remove(
-    bookingId: string,
-    personId: string,
+    booking: { bookingId: string; personId: string; projectId: string; clientId?: string },
     quarter: string,
     weeks: readonly [string, number][],
   ): Promise<void> {
-    const names: Record<string, string> = { '#bk': `${BOOKING_PREFIX}${bookingId}` };
+    const names: Record<string, string> = { '#bk': `${BOOKING_PREFIX}${booking.bookingId}` };
     const values: Record<string, unknown> = {};
     const adds = weeks.map(([week, hours], index) => {
       names[`#w${index}`] = `${WEEK_PREFIX}${week}`;
       values[`:h${index}`] = -hours;
       return `#w${index} :h${index}`;
     });
+    // DynamoDB drops a set that its last entry leaves, so a client with no weeks left leaves no attribute.
+    const deletes = booking.clientId ? ' DELETE #c :c' : '';
+    if (booking.clientId) {
+      names['#c'] = `${CLIENT_PREFIX}${booking.clientId}`;
+      values[':c'] = clientWeekEntries(booking, weeks);
+    }
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: loadKey(personId, quarter),
-          UpdateExpression: `REMOVE #bk ADD ${adds.join(', ')}`,
+          Key: loadKey(booking.personId, quarter),
+          UpdateExpression: `REMOVE #bk ADD ${adds.join(', ')}${deletes}`,
           ConditionExpression: 'attribute_exists(#bk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
