@@ -95,14 +95,17 @@ export function routeToDecider(
 /**
  * Every (practice, region) scope where some approval level has no one to decide it, as readable
  * warnings: for each workflow that asks for approvals, each rule that can route the scope, and
- * each level's role. The synth prints them, so a gap in the directory is seen before a deal strands.
+ * each level's role, with where such a task goes when it opens ({@link routeToDecider}: along the
+ * chain, to the fallback role, or nowhere). The synth prints them, so a gap in the directory is
+ * seen before a deal strands.
  */
 export function scopesWithoutDecider(
   policy: ApprovalPolicy,
   users: readonly DirectoryUser[],
   practices: readonly string[],
 ): string[] {
-  const warnings = new Map<string, Set<string>>();
+  // Per gap, where its tasks go (the rules differ: a level whose next role decides another level goes further), and for which rules.
+  const warnings = new Map<string, Map<string, Set<string>>>();
   for (const workflow of APPROVAL_WORKFLOWS) {
     for (const region of Region.options) {
       for (const practice of practices) {
@@ -114,17 +117,26 @@ export function scopesWithoutDecider(
         );
         for (const rule of rules) {
           rule.levels.forEach((level, index) => {
-            const why = whyNoDecider(users, level.role, { practice, region }, new Set());
+            const scope = { practice, region };
+            const why = whyNoDecider(users, level.role, scope, new Set());
             if (!why) return;
-            const uses = warnings.get(why) ?? new Set<string>();
+            const otherLevelRoles = new Set(rule.levels.filter((_, other) => other !== index).map((each) => each.role));
+            const route = routeToDecider(policy, users, level.role, scope, new Set(), otherLevelRoles);
+            const outcome = whyNoDecider(users, route.role, scope, new Set())
+              ? 'no one along the escalation chain may decide, so such tasks wait for the directory to change'
+              : `such approvals escalate at once to the ${roleLabel(route.role)}`;
+            const outcomes = warnings.get(why) ?? new Map<string, Set<string>>();
+            const uses = outcomes.get(outcome) ?? new Set<string>();
             uses.add(`${workflow} rule ${rule.id} level ${index + 1}`);
-            warnings.set(why, uses);
+            outcomes.set(outcome, uses);
+            warnings.set(why, outcomes);
           });
         }
       }
     }
   }
   return [...warnings].map(
-    ([why, uses]) => `${why}: such approvals escalate at once along the chain (${[...uses].join(', ')})`,
+    ([why, outcomes]) =>
+      `${why}: ${[...outcomes].map(([outcome, uses]) => `${outcome} (${[...uses].join(', ')})`).join('; ')}`,
   );
 }

@@ -1450,6 +1450,22 @@ describe('scopesWithoutDecider', () => {
       'no practice lead for managed-services in APAC',
     ]);
     expect(warnings[2]).toContain('project-activation rule activation-50k-to-500k level 1');
+    expect(warnings[2]).toMatch(/: such approvals escalate at once to the [a-z ]+ \(/);
+  });
+
+  it('says when no one along the escalation chain may decide, so the task would wait', () => {
+    // Prepare: the demo people with no role at all.
+    const withoutApprovers = DEMO_USERS.map((user) => ({ ...user, grants: [] }));
+
+    // Act
+    const warnings = scopesWithoutDecider(currentApprovalPolicy(), withoutApprovers, ['erp-advisory']);
+
+    // Assess
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const warning of warnings)
+      expect(warning).toMatch(
+        /: no one along the escalation chain may decide, so such tasks wait for the directory to change \(/,
+      );
   });
 
   it('warns about nothing when every scope has a decider at every level', () => {
