@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { onDynaliteStoreCreated } from './dynalite-store-hooks';
 
 type Callback = (error: Error | null, value?: unknown) => void;
 
@@ -10,16 +10,12 @@ interface DynaliteLevel {
 
 interface DynaliteLifecycle {
   getState(): string;
-  trackOperation(operation: Promise<unknown>): Promise<unknown>;
+  trackOperation<T>(operation: Promise<T>): Promise<T>;
 }
 
 interface DynaliteStore {
   db: DynaliteLevel;
   lifecycleManager: DynaliteLifecycle;
-}
-
-interface DynaliteDbModule {
-  create(options: unknown): DynaliteStore;
 }
 
 let batches = 0;
@@ -39,14 +35,7 @@ let batchedReads = 0;
  * waiting for the end of the turn changes no outcome.
  */
 export function batchDynaliteReads(): void {
-  const dynaliteRequire = createRequire(require.resolve('dynalite/db/index.js'));
-  const db = dynaliteRequire('./index.js') as DynaliteDbModule;
-  const create = db.create.bind(db);
-  db.create = (options) => {
-    const store = create(options);
-    batchReads(store);
-    return store;
-  };
+  onDynaliteStoreCreated(batchReads);
 }
 
 /** How many `getMany` reads served how many gets, for the health endpoint. */
@@ -68,10 +57,7 @@ function batchReads({ db: level, lifecycleManager }: DynaliteStore): void {
     batches++;
     batchedReads += batch.length;
     lifecycleManager.trackOperation(level.getMany(batch.map(({ key }) => key))).then(
-      (values) => {
-        const answers = Array.isArray(values) ? values : [];
-        batch.forEach(({ callback }, index) => setImmediate(callback, null, answers[index]));
-      },
+      (values) => batch.forEach(({ callback }, index) => setImmediate(callback, null, values[index])),
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
         for (const { callback } of batch) setImmediate(callback, failure);

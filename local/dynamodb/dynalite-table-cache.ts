@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { onDynaliteStoreCreated } from './dynalite-store-hooks';
 
 type Callback = (error: Error | null, value?: unknown) => void;
 
@@ -13,10 +14,6 @@ interface TableDescriptionStore {
 interface DynaliteStore {
   tableDb: TableDescriptionStore;
   getTable(...args: unknown[]): void;
-}
-
-interface DynaliteDbModule {
-  create(options: unknown): DynaliteStore;
 }
 
 let storeReads = 0;
@@ -38,14 +35,8 @@ const DESCRIPTION_WRITERS = ['updateTable', 'deleteTable'];
  * back and so get a copy of their own.
  */
 export function cacheDynaliteTableDescriptions(): void {
+  onDynaliteStoreCreated<DynaliteStore>((store) => cacheDescriptions(store.tableDb));
   const dynaliteRequire = createRequire(require.resolve('dynalite/db/index.js'));
-  const db = dynaliteRequire('./index.js') as DynaliteDbModule;
-  const create = db.create.bind(db);
-  db.create = (options) => {
-    const store = create(options);
-    cacheDescriptions(store.tableDb);
-    return store;
-  };
   // dynalite's index requires its actions when it loads; the cached modules are what it gets.
   for (const name of DESCRIPTION_WRITERS) {
     const file = dynaliteRequire.resolve(`../actions/${name}.js`);

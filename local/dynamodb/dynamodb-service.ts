@@ -216,8 +216,8 @@ export class DynamoDbService {
 
   /**
    * Requests served so far, by DynamoDB operation (PutItem, Query, ...), from every client; also
-   * refreshes the counts of open iterators and table description reads in {@link status}. Answers
-   * within a second even when the thread does not (it may be restarting).
+   * refreshes the counts of open iterators, table description reads and batched item reads in
+   * {@link status}. Answers within a second even when the thread does not (it may be restarting).
    */
   async statistics(): Promise<Record<string, number>> {
     const worker = this.worker;

@@ -96,9 +96,12 @@ function recordingPorts(
     bookedHours: (ids: readonly string[], fromWeek: string, toWeek: string) =>
       call('bookedHours', [ids, fromWeek, toWeek], () => hoursOfLoads(loadsBetween(ids, fromWeek, toWeek))),
     clientWeeks: (ids: readonly string[], clientId: string, fromWeek: string, toWeek: string) =>
-      call('clientWeeks', [ids, clientId, fromWeek, toWeek], () =>
-        clientWeeksOfLoads(loadsBetween(ids, fromWeek, toWeek), clientId),
-      ),
+      // Answered latest first, unlike the loads, so a ranking that depends on the order read differs.
+      call('clientWeeks', [ids, clientId, fromWeek, toWeek], () => {
+        const worked = clientWeeksOfLoads(loadsBetween(ids, fromWeek, toWeek), clientId);
+        for (const list of worked.values()) list.reverse();
+        return worked;
+      }),
     expiredHolds: (): Promise<Booking[]> => refuse('expiredHolds'),
     utilisationTargets: () => call('utilisationTargets', [], (): UtilisationTargets => ({ consultant: 0.8 })),
     findProject: (): Promise<PsaProjectSummary | undefined> => refuse('findProject'),

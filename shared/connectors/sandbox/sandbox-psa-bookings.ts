@@ -491,10 +491,11 @@ export class SandboxPsaBookings implements PsaBookings {
       return `#w${index} :h${index}`;
     });
     // DynamoDB drops a set that its last entry leaves, so a client with no weeks left leaves no attribute.
-    const deletes = booking.clientId ? ' DELETE #c :c' : '';
+    let deletes = '';
     if (booking.clientId) {
       names['#c'] = `${CLIENT_PREFIX}${booking.clientId}`;
       values[':c'] = clientWeekEntries(booking, weeks);
+      deletes = ' DELETE #c :c';
     }
     try {
       await this.documents.send(
